@@ -1,0 +1,22 @@
+/** Test tiers by suffix: *.unit.spec.ts (pure, fast), *.int.spec.ts (real store, files, processes), *.e2e.spec.ts (HTTP). */
+const shared = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: {
+    '^@recert/kernel$': '<rootDir>/libs/kernel/src',
+    '^@recert/eventstore$': '<rootDir>/libs/eventstore/src',
+    '^@recert/renewals$': '<rootDir>/libs/renewals/src',
+    '^@recert/projections$': '<rootDir>/projections',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/**/*.unit.spec.ts'] },
+    { ...shared, displayName: 'int', testMatch: ['<rootDir>/**/*.int.spec.ts'] },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/**/*.e2e.spec.ts'] },
+  ],
+};

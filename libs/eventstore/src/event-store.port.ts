@@ -1,0 +1,124 @@
+/**
+ * The one event-store port every other part of recert uses. Two adapters implement it:
+ * the embedded SQLite store (default) and EventStoreDB. Both pass the same contract suite.
+ */
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Who, when and why of every stored event. */
+export interface EventMetadata {
+  correlationId: string;
+  causationId: string;
+  /** Who or what asked: a token subject, `scheduler`, `system`. */
+  actor: string;
+  /** Domain time, ISO 8601 UTC. */
+  occurredAt: string;
+  /** Version of the policy a decision was taken under (R14). */
+  policyVersion?: string;
+  /** Payload schema version of the event's data. */
+  schemaVersion?: number;
+  [extra: string]: JsonValue | undefined;
+}
+
+export interface NewEvent<Type extends string = string, Data extends JsonObject = JsonObject> {
+  id: string;
+  type: Type;
+  data: Data;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent<Type extends string = string, Data extends JsonObject = JsonObject> extends NewEvent<Type, Data> {
+  stream: string;
+  /** 0-based position of the event inside its stream. */
+  revision: number;
+  /** Global, strictly increasing position in the whole log (EventStoreDB: the commit position). */
+  position: number;
+  /** Store time, ISO 8601 UTC. */
+  recordedAt: string;
+}
+
+/** `any`, `no_stream`, `stream_exists`, or the exact revision of the stream's last event. */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export interface AppendResult {
+  /** Revision of the stream's last event after the append. */
+  nextExpectedRevision: number;
+  /** Global position of the last event appended (or of the already stored duplicate). */
+  position: number;
+  /** Global position of each appended event, in order. */
+  positions: number[];
+  /** True when every event id was already stored: nothing was written. */
+  duplicate: boolean;
+}
+
+export interface ReadStreamOptions {
+  direction?: 'forwards' | 'backwards';
+  /** Inclusive start revision (forwards: lowest, backwards: highest). */
+  fromRevision?: number;
+  maxCount?: number;
+}
+
+export interface EventFilter {
+  /** Only events whose type is one of these. */
+  eventTypes?: readonly string[];
+  /** Only events whose stream name starts with one of these prefixes. */
+  streamPrefixes?: readonly string[];
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: read events whose position is greater than this. 0 reads from the start. */
+  after?: number;
+  maxCount?: number;
+  filter?: EventFilter;
+}
+
+export interface SubscriptionHandlers {
+  /**
+   * Called with consecutive batches in global order; the next batch comes once the promise settles.
+   * `scannedTo` is the position up to which the log has been read (at least the last event's position,
+   * more when a filter skipped events), so a consumer can checkpoint past events it does not see.
+   * A batch may be empty when only filtered-out events were scanned.
+   */
+  onEvents(events: RecordedEvent[], scannedTo: number): void | Promise<void>;
+  /** Called each time the subscription has delivered everything up to the head it knows of. */
+  onCaughtUp?(position: number): void;
+  /** Called once when the subscription stops because of an error it could not recover from. */
+  onError?(error: Error): void;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive checkpoint: the position of the last event already processed (0 = from the start). */
+  after: number;
+  filter?: EventFilter;
+}
+
+export interface Subscription {
+  /** Stops delivery; resolves once no handler call is running. */
+  stop(): Promise<void>;
+  /** Resolves when the subscription ends, by stop() or by an error. */
+  readonly done: Promise<void>;
+}
+
+export interface EventStore {
+  readonly kind: 'sqlite' | 'eventstoredb';
+  append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catch-up subscription to the global log that switches to live events without gaps or duplicates. */
+  subscribe(options: SubscribeOptions, handlers: SubscriptionHandlers): Subscription;
+  /** Position of the newest event in the log (0 when empty). */
+  headPosition(): Promise<number>;
+  /** Cheap check for health endpoints. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+export function matchesFilter(filter: EventFilter | undefined, type: string, stream: string): boolean {
+  if (!filter) return true;
+  if (filter.eventTypes && !filter.eventTypes.includes(type)) return false;
+  if (filter.streamPrefixes && !filter.streamPrefixes.some((prefix) => stream.startsWith(prefix))) return false;
+  return true;
+}

@@ -1,0 +1,5 @@
+export * from './event-store.port';
+export * from './errors';
+export * from './sqlite/sqlite-event-store';
+export * from './esdb/esdb-event-store';
+export * from './streams';

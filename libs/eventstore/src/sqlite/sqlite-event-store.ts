@@ -1,0 +1,321 @@
+import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ConcurrencyError, PartialDuplicateError } from '../errors';
+import {
+  AppendResult,
+  EventFilter,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  JsonObject,
+  matchesFilter,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionHandlers,
+} from '../event-store.port';
+
+export interface SqliteEventStoreOptions {
+  /** Path of the database file, or `:memory:` for throwaway stores. */
+  file: string;
+  /**
+   * SQLite `synchronous` level. FULL (default) fsyncs the WAL on every commit, so an acknowledged append
+   * survives a killed process and a power loss; NORMAL survives a killed process only.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** How often a live subscription looks for events appended by other processes sharing the file. */
+  pollIntervalMs?: number;
+  /** Events read per batch by readAll pages and subscriptions. */
+  batchSize?: number;
+  /** Store time for `recordedAt`; domain time lives in metadata. */
+  now?: () => Date;
+}
+
+interface EventRow {
+  position: number;
+  stream: string;
+  revision: number;
+  id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position    INTEGER PRIMARY KEY,
+  stream      TEXT    NOT NULL,
+  revision    INTEGER NOT NULL,
+  id          TEXT    NOT NULL,
+  type        TEXT    NOT NULL,
+  data        TEXT    NOT NULL,
+  metadata    TEXT    NOT NULL,
+  recorded_at TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream_revision ON events (stream, revision);
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream_id ON events (stream, id);
+`;
+
+/**
+ * The embedded event store: one SQLite file in WAL mode. SQLite admits one writer at a time (across processes
+ * too, through its file locks), so positions from INTEGER PRIMARY KEY are gap-free and a reader never sees
+ * position n+1 before n.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly appended = new EventEmitter();
+  private readonly subscriptions = new Set<Subscription>();
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly now: () => Date;
+  private closed = false;
+
+  private readonly lastRevisionStmt: Database.Statement<[string], { revision: number | null }>;
+  private readonly findByIdStmt: Database.Statement<[string, string], { position: number; revision: number }>;
+  private readonly insertStmt: Database.Statement<[number | null, string, number, string, string, string, string, string]>;
+  private readonly readAfterStmt: Database.Statement<[number, number], EventRow>;
+  private readonly headStmt: Database.Statement<[], { head: number | null }>;
+  private readonly appendTx: (stream: string, events: readonly NewEvent[], expected: ExpectedRevision) => AppendResult;
+
+  constructor(options: SqliteEventStoreOptions) {
+    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+    this.db = new Database(options.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    // Another process may hold the write lock for a moment; wait rather than fail.
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(SCHEMA);
+    this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.batchSize = options.batchSize ?? 1000;
+    this.now = options.now ?? (() => new Date());
+    this.appended.setMaxListeners(0);
+
+    this.lastRevisionStmt = this.db.prepare('SELECT max(revision) AS revision FROM events WHERE stream = ?');
+    this.findByIdStmt = this.db.prepare('SELECT position, revision FROM events WHERE stream = ? AND id = ?');
+    this.insertStmt = this.db.prepare(
+      'INSERT INTO events (position, stream, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.readAfterStmt = this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
+    this.headStmt = this.db.prepare('SELECT max(position) AS head FROM events');
+
+    const tx = this.db.transaction((stream: string, events: readonly NewEvent[], expected: ExpectedRevision) =>
+      this.appendInTransaction(stream, events, expected),
+    );
+    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
+    this.appendTx = (stream, events, expected) => tx.immediate(stream, events, expected);
+  }
+
+  append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    try {
+      this.assertOpen();
+      if (events.length === 0) throw new Error('append needs at least one event');
+      const result = this.appendTx(stream, events, options.expectedRevision);
+      if (!result.duplicate) this.appended.emit('appended', result.position);
+      return Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private appendInTransaction(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult {
+    const current = this.lastRevisionStmt.get(stream)?.revision ?? -1;
+
+    // Idempotent retry: every id already stored in this stream means the append already happened.
+    const stored = events.map((event) => this.findByIdStmt.get(stream, event.id));
+    const storedCount = stored.filter((row) => row !== undefined).length;
+    if (storedCount === events.length) {
+      const rows = stored as { position: number; revision: number }[];
+      const last = rows[rows.length - 1] as { position: number; revision: number };
+      return { nextExpectedRevision: current, position: last.position, positions: rows.map((r) => r.position), duplicate: true };
+    }
+    if (storedCount > 0) throw new PartialDuplicateError(stream);
+
+    if (!revisionMatches(expected, current)) throw new ConcurrencyError(stream, expected, current);
+
+    const recordedAt = this.now().toISOString();
+    const positions: number[] = [];
+    let revision = current;
+    for (const event of events) {
+      revision += 1;
+      const info = this.insertStmt.run(
+        null,
+        stream,
+        revision,
+        event.id,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        recordedAt,
+      );
+      positions.push(Number(info.lastInsertRowid));
+    }
+    return { nextExpectedRevision: revision, position: positions[positions.length - 1] as number, positions, duplicate: false };
+  }
+
+  readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    try {
+      this.assertOpen();
+      const backwards = options.direction === 'backwards';
+      const from = options.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+      const limit = options.maxCount ?? -1;
+      const sql = backwards
+        ? 'SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'
+        : 'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?';
+      const rows = this.db.prepare<[string, number, number], EventRow>(sql).all(stream, from, limit);
+      return Promise.resolve(rows.map(toRecorded));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    try {
+      this.assertOpen();
+      const maxCount = options.maxCount ?? this.batchSize;
+      const result: RecordedEvent[] = [];
+      let after = options.after ?? 0;
+      // With a filter, keep scanning pages until maxCount matching events or the end of the log.
+      for (;;) {
+        const rows = this.readAfterStmt.all(after, this.batchSize);
+        for (const row of rows) {
+          after = row.position;
+          if (matchesFilter(options.filter, row.type, row.stream)) {
+            result.push(toRecorded(row));
+            if (result.length >= maxCount) return Promise.resolve(result);
+          }
+        }
+        if (rows.length < this.batchSize) return Promise.resolve(result);
+      }
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** Raw page of the log for subscriptions: filters on type and stream before paying for JSON.parse. */
+  private readPage(after: number, filter: EventFilter | undefined): { events: RecordedEvent[]; scannedTo: number; rowCount: number } {
+    const rows = this.readAfterStmt.all(after, this.batchSize);
+    const events: RecordedEvent[] = [];
+    let scannedTo = after;
+    for (const row of rows) {
+      scannedTo = row.position;
+      if (matchesFilter(filter, row.type, row.stream)) events.push(toRecorded(row));
+    }
+    return { events, scannedTo, rowCount: rows.length };
+  }
+
+  subscribe(options: SubscribeOptions, handlers: SubscriptionHandlers): Subscription {
+    let stopped = false;
+    // Set by appends in this process; other processes sharing the file are seen by polling.
+    let appendedSinceRead = false;
+    let wake: (() => void) | undefined;
+    const onAppended = (): void => {
+      appendedSinceRead = true;
+      wake?.();
+    };
+    this.appended.on('appended', onAppended);
+
+    const waitForMore = (): Promise<void> =>
+      new Promise((resolve) => {
+        const finish = (): void => {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(finish, this.pollIntervalMs);
+        wake = finish;
+      });
+
+    const run = async (): Promise<void> => {
+      let after = options.after;
+      try {
+        while (!stopped) {
+          appendedSinceRead = false;
+          const page = this.readPage(after, options.filter);
+          if (page.scannedTo > after) {
+            await handlers.onEvents(page.events, page.scannedTo);
+            after = page.scannedTo;
+          }
+          if (stopped) break;
+          if (page.rowCount < this.batchSize) {
+            handlers.onCaughtUp?.(after);
+            if (!appendedSinceRead) await waitForMore();
+          }
+        }
+      } catch (error) {
+        if (!stopped) handlers.onError?.(error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        this.appended.off('appended', onAppended);
+      }
+    };
+
+    const done = run();
+    const subscription: Subscription = {
+      done,
+      stop: async () => {
+        stopped = true;
+        wake?.();
+        await done;
+        this.subscriptions.delete(subscription);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  headPosition(): Promise<number> {
+    try {
+      this.assertOpen();
+      return Promise.resolve(this.headStmt.get()?.head ?? 0);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.headPosition();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    this.closed = true;
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('The event store is closed');
+  }
+}
+
+function revisionMatches(expected: ExpectedRevision, current: number): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === -1;
+    case 'stream_exists':
+      return current >= 0;
+    default:
+      return expected === current;
+  }
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    data: JSON.parse(row.data) as JsonObject,
+    metadata: JSON.parse(row.metadata) as EventMetadata,
+    stream: row.stream,
+    revision: row.revision,
+    position: row.position,
+    recordedAt: row.recorded_at,
+  };
+}

@@ -1,0 +1,104 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** Every start-up setting of the HTTP contract, read once from the environment and checked. */
+export interface AppConfig {
+  port: number;
+  dataDir: string;
+  eventStoreConnectionString: string | undefined;
+  jwtSecret: string;
+  /** True when no AUTH_JWT_SECRET was given and the development secret is in use. */
+  jwtSecretIsDevelopment: boolean;
+  clock: 'system' | 'manual';
+  clockStart: Date | undefined;
+  schedulerIntervalMs: number;
+  catalogFile: string;
+  policyFile: string;
+  /** SQLite durability: FULL survives power loss, NORMAL a killed process only. */
+  storeSynchronous: 'FULL' | 'NORMAL';
+  /** Largest accepted request body. */
+  bodyLimit: string;
+  /** Requests per minute per token (or per address when anonymous); 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** How often the notification outbox is dispatched; 0 turns the dispatcher off. */
+  dispatchIntervalMs: number;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export const DEVELOPMENT_JWT_SECRET = 'recert-development-secret-do-not-use-in-production';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The folder holding recert's package.json, found from this file in both src and dist layouts. */
+export function projectRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string };
+      if (pkg.name === 'recert') return dir;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new ConfigError('Cannot find the recert project folder');
+    dir = parent;
+  }
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const clock = env['CLOCK'] ?? 'system';
+  if (clock !== 'system' && clock !== 'manual') throw new ConfigError(`CLOCK must be "system" or "manual", got "${clock}"`);
+  let clockStart: Date | undefined;
+  if (env['CLOCK_START']) {
+    clockStart = new Date(env['CLOCK_START']);
+    if (Number.isNaN(clockStart.getTime())) throw new ConfigError(`CLOCK_START is not an ISO 8601 instant: "${env['CLOCK_START']}"`);
+  }
+  const synchronous = (env['STORE_SYNCHRONOUS'] ?? 'FULL').toUpperCase();
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new ConfigError('STORE_SYNCHRONOUS must be FULL or NORMAL');
+  const root = projectRoot();
+  const catalogFile = resolve(env['CATALOG_FILE'] ?? join(root, 'config', 'catalog.json'));
+  const policyFile = resolve(env['POLICY_FILE'] ?? join(root, 'config', 'policy.json'));
+  for (const [name, file] of [
+    ['CATALOG_FILE', catalogFile],
+    ['POLICY_FILE', policyFile],
+  ] as const) {
+    if (!existsSync(file)) throw new ConfigError(`${name} does not exist: ${file}`);
+  }
+  const secret = env['AUTH_JWT_SECRET'];
+  if (secret !== undefined && secret.length < 32) throw new ConfigError('AUTH_JWT_SECRET must be at least 32 characters');
+  const connection = env['EVENTSTORE_CONNECTION_STRING'];
+  if (connection && !/^esdb(\+discover)?:\/\//.test(connection)) {
+    throw new ConfigError('EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover://');
+  }
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    dataDir: resolve(env['DATA_DIR'] ?? './data'),
+    eventStoreConnectionString: connection || undefined,
+    jwtSecret: secret ?? DEVELOPMENT_JWT_SECRET,
+    jwtSecretIsDevelopment: secret === undefined,
+    clock,
+    clockStart,
+    schedulerIntervalMs: integer(env, 'SCHEDULER_INTERVAL_MS', 60_000, 0, 86_400_000),
+    catalogFile,
+    policyFile,
+    storeSynchronous: synchronous,
+    bodyLimit: env['BODY_LIMIT'] ?? '64kb',
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
+    dispatchIntervalMs: integer(env, 'DISPATCH_INTERVAL_MS', 5000, 0, 86_400_000),
+  };
+}

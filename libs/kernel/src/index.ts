@@ -1,0 +1,4 @@
+export * from './clock';
+export * from './config';
+export * from './duration';
+export * from './ids';

@@ -1,0 +1,84 @@
+/** Error codes of the HTTP contract, in its order: when several rules refuse a command the first one answers. */
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'PROFILE_NOT_FOUND',
+  'HOLDING_NOT_FOUND',
+  'UNKNOWN_CERTIFICATION',
+  'PROFILE_EXISTS',
+  'PROFILE_MERGED',
+  'ACCOUNT_MISMATCH',
+  'LEARN_PROFILE_ALREADY_LINKED',
+  'PROFILE_ALREADY_LINKED',
+  'MULTIPLE_PROFILES_MUST_BE_MERGED',
+  'PREREQUISITE_NOT_MET',
+  'EXAM_DOES_NOT_RENEW',
+  'NOT_RENEWABLE',
+  'CERTIFICATION_EXPIRED',
+  'WINDOW_NOT_OPEN',
+  'PROFILE_NOT_LINKED',
+  'LANGUAGE_NOT_OFFERED',
+  'RETAKE_COOLDOWN',
+  'CONCURRENCY_CONFLICT',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const ERROR_STATUS: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  PROFILE_NOT_FOUND: 404,
+  HOLDING_NOT_FOUND: 404,
+  UNKNOWN_CERTIFICATION: 404,
+  PROFILE_EXISTS: 409,
+  PROFILE_MERGED: 409,
+  ACCOUNT_MISMATCH: 409,
+  LEARN_PROFILE_ALREADY_LINKED: 409,
+  PROFILE_ALREADY_LINKED: 409,
+  MULTIPLE_PROFILES_MUST_BE_MERGED: 409,
+  PREREQUISITE_NOT_MET: 409,
+  EXAM_DOES_NOT_RENEW: 409,
+  NOT_RENEWABLE: 409,
+  CERTIFICATION_EXPIRED: 409,
+  WINDOW_NOT_OPEN: 409,
+  PROFILE_NOT_LINKED: 409,
+  LANGUAGE_NOT_OFFERED: 409,
+  RETAKE_COOLDOWN: 429,
+  CONCURRENCY_CONFLICT: 409,
+};
+
+export const ERROR_TITLES: Record<ErrorCode, string> = {
+  VALIDATION_FAILED: 'The request is malformed',
+  PROFILE_NOT_FOUND: 'No such certification profile',
+  HOLDING_NOT_FOUND: 'The profile does not hold this certification',
+  UNKNOWN_CERTIFICATION: 'No such certification in the catalog',
+  PROFILE_EXISTS: 'A certification profile with this id exists',
+  PROFILE_MERGED: 'The profile was merged into another and refuses every command',
+  ACCOUNT_MISMATCH: 'The learn profile does not use the same personal account',
+  LEARN_PROFILE_ALREADY_LINKED: 'The learn profile is linked to another certification profile',
+  PROFILE_ALREADY_LINKED: 'The certification profile is linked to another learn profile',
+  MULTIPLE_PROFILES_MUST_BE_MERGED: 'The account owns several active profiles: support must merge them first',
+  PREREQUISITE_NOT_MET: 'No prerequisite certification is held and active',
+  EXAM_DOES_NOT_RENEW: 'Passing an exam does not renew an active certification',
+  NOT_RENEWABLE: 'This certification never expires and cannot be renewed',
+  CERTIFICATION_EXPIRED: 'The certification has expired: earn it again by passing the exam',
+  WINDOW_NOT_OPEN: 'The renewal window is not open',
+  PROFILE_NOT_LINKED: 'The certification profile is not linked to a learn profile',
+  LANGUAGE_NOT_OFFERED: 'The renewal assessment is not offered in this language',
+  RETAKE_COOLDOWN: 'The next attempt must wait for the retake cooldown',
+  CONCURRENCY_CONFLICT: 'The record changed under this request too often; try again',
+};
+
+export function firstInContractOrder(codes: readonly ErrorCode[]): ErrorCode | undefined {
+  return [...codes].sort((a, b) => ERROR_CODES.indexOf(a) - ERROR_CODES.indexOf(b))[0];
+}
+
+/** A rule refused a command. Deciders throw it; the HTTP edge maps it to problem+json. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly extensions: Record<string, string | number | boolean> = {},
+  ) {
+    super(`${code}: ${detail}`);
+    this.name = 'DomainError';
+  }
+}

@@ -1,0 +1,366 @@
+import { addDuration } from '@recert/kernel';
+import type { Certification } from '../catalog';
+import { DomainError, ErrorCode } from '../errors';
+import type { Policy, PolicyBook } from '../policy';
+import {
+  AssessmentAttempted,
+  HeldState,
+  HoldingEvent,
+  HoldingSnapshot,
+  HoldingState,
+  holdingStatusAt,
+  RenewalWindowOpened,
+  snapshotOf,
+} from './holding';
+
+export type HoldingCommand =
+  | {
+      type: 'EarnCertification';
+      data: {
+        holdingId: string;
+        profileId: string;
+        earnedAt: Date;
+        /** Computed by the handler from the prerequisite holdings (R10). */ prerequisiteActive: boolean;
+      };
+    }
+  | { type: 'OpenRenewalWindow' }
+  | { type: 'ExpireHolding' }
+  | {
+      type: 'AttemptRenewal';
+      data: {
+        attemptId: string;
+        passed: boolean;
+        score: number | null;
+        language: string;
+        /** R7, from the profile. */ profileLinked: boolean;
+      };
+    }
+  | { type: 'RecordEligibilityNotified'; data: { windowId: string; notificationId: string } }
+  | { type: 'MergeHoldingOut'; data: { mergeId: string; toProfileId: string; toHoldingId: string } }
+  | {
+      type: 'MergeHoldingIn';
+      data: {
+        mergeId: string;
+        holdingId: string;
+        profileId: string;
+        fromProfileId: string;
+        fromHoldingId: string;
+        snapshot: HoldingSnapshot;
+      };
+    };
+
+export interface HoldingContext {
+  now: Date;
+  policies: PolicyBook;
+  certification: Certification;
+}
+
+export interface Blocker {
+  code: ErrorCode;
+  detail: string;
+  extensions?: Record<string, string | number | boolean>;
+}
+
+function policyAt(policies: PolicyBook, at: Date): Policy {
+  const policy = policies.inForceAt(at);
+  if (!policy) {
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `No policy is in force at ${at.toISOString()}: the first takes effect ${policies.earliest().effectiveFrom}`,
+    );
+  }
+  return policy;
+}
+
+/** When the next attempt is allowed in the current window (R8): at once for the first immediateAttempts. */
+export function nextAttemptAllowedAt(state: HeldState, policy: Policy): Date | null {
+  const window = state.window;
+  if (!window || window.attempts < policy.retakes.immediateAttempts || window.lastAttemptAt === null) return null;
+  return addDuration(new Date(window.lastAttemptAt), policy.retakes.cooldown);
+}
+
+/**
+ * Every rule that would refuse a renewal attempt now, in contract order. The decider refuses with the first;
+ * the dashboard shows them all as `blockedBy`. `language` is left out when not known (the dashboard).
+ */
+export function renewalBlockers(
+  state: HoldingState,
+  context: HoldingContext,
+  attempt: { profileLinked: boolean; language?: string },
+): Blocker[] {
+  if (state.status === 'none') return [{ code: 'HOLDING_NOT_FOUND', detail: `The profile does not hold ${context.certification.code}` }];
+  if (state.status === 'merged-out') return [{ code: 'PROFILE_MERGED', detail: `This holding moved to profile ${state.toProfileId}` }];
+  const blockers: Blocker[] = [];
+  const now = context.now;
+  if (state.expiresAt === null || state.window === null) {
+    blockers.push({
+      code: 'NOT_RENEWABLE',
+      detail: `${context.certification.code} is a fundamentals certification: it never expires (R1)`,
+    });
+  } else {
+    const status = holdingStatusAt(state, now);
+    if (status === 'expired') {
+      blockers.push({ code: 'CERTIFICATION_EXPIRED', detail: `It expired at ${state.expiresAt}; pass the exam to earn it again (R9)` });
+    } else if (status === 'active') {
+      blockers.push({
+        code: 'WINDOW_NOT_OPEN',
+        detail: `The renewal window opens at ${state.window.opensAt} (R3)`,
+        extensions: { renewalWindowOpensAt: state.window.opensAt },
+      });
+    }
+  }
+  if (!attempt.profileLinked) {
+    blockers.push({ code: 'PROFILE_NOT_LINKED', detail: 'Link the certification profile to a learn profile first (R7)' });
+  }
+  if (attempt.language !== undefined && !context.certification.languages.includes(attempt.language)) {
+    blockers.push({
+      code: 'LANGUAGE_NOT_OFFERED',
+      detail: `The assessment is offered in ${context.certification.languages.join(', ')}, not ${attempt.language} (R13)`,
+    });
+  }
+  const policy = context.policies.atOrFirst(now);
+  const next = nextAttemptAllowedAt(state, policy);
+  if (next && now.getTime() < next.getTime()) {
+    const retryAfter = Math.ceil((next.getTime() - now.getTime()) / 1000);
+    blockers.push({
+      code: 'RETAKE_COOLDOWN',
+      detail: `From attempt ${policy.retakes.immediateAttempts + 1} on, each waits ${policy.retakes.cooldown} after the previous (R8)`,
+      extensions: { nextAttemptAllowedAt: next.toISOString(), retryAfterSeconds: retryAfter },
+    });
+  }
+  return blockers;
+}
+
+function refuse(blocker: Blocker): never {
+  throw new DomainError(blocker.code, blocker.detail, blocker.extensions);
+}
+
+function windowOpenedEvent(state: HeldState, context: HoldingContext): RenewalWindowOpened[] {
+  const window = state.window;
+  if (!window || window.opened) return [];
+  const policy = context.policies.atOrFirst(new Date(window.opensAt));
+  return [
+    {
+      type: 'RenewalWindowOpened',
+      data: {
+        holdingId: state.holdingId,
+        profileId: state.profileId,
+        certificationCode: state.certificationCode,
+        windowId: window.id,
+        opensAt: window.opensAt,
+        expiresAt: window.expiresAt,
+        policyVersion: policy.version,
+      },
+    },
+  ];
+}
+
+function decideEarn(
+  command: Extract<HoldingCommand, { type: 'EarnCertification' }>,
+  state: HoldingState,
+  context: HoldingContext,
+): HoldingEvent[] {
+  const { certification } = context;
+  const earnedAt = command.data.earnedAt;
+  if (state.status === 'merged-out') throw new DomainError('PROFILE_MERGED', `This holding moved to profile ${state.toProfileId}`);
+  if (certification.prerequisites.length > 0 && !command.data.prerequisiteActive) {
+    throw new DomainError(
+      'PREREQUISITE_NOT_MET',
+      `Earning ${certification.code} needs one of ${certification.prerequisites.join(', ')} held and active (R10)`,
+    );
+  }
+  const policy = policyAt(context.policies, earnedAt);
+  const events: HoldingEvent[] = [];
+  let cycle = 1;
+  if (state.status === 'held') {
+    if (state.expiresAt === null || Date.parse(state.expiresAt) > earnedAt.getTime()) {
+      throw new DomainError(
+        'EXAM_DOES_NOT_RENEW',
+        state.expiresAt === null
+          ? `${certification.code} is held and never expires; passing the exam again changes nothing (R6)`
+          : `${certification.code} is active until ${state.expiresAt}; only the renewal assessment renews it (R6)`,
+      );
+    }
+    if (!state.expired) {
+      // The previous cycle ended at its expiry instant even if the scheduler had not recorded it yet (R9).
+      events.push({
+        type: 'CertificationExpired',
+        data: {
+          holdingId: state.holdingId,
+          profileId: state.profileId,
+          certificationCode: state.certificationCode,
+          expiredAt: state.expiresAt,
+          policyVersion: context.policies.atOrFirst(new Date(state.expiresAt)).version,
+        },
+      });
+    }
+    cycle = state.cycle + 1;
+  }
+  const validity = policy.validity[certification.level];
+  const expiresAt = validity === null ? null : addDuration(earnedAt, validity);
+  events.push({
+    type: 'CertificationEarned',
+    data: {
+      holdingId: command.data.holdingId,
+      profileId: command.data.profileId,
+      certificationCode: certification.code,
+      level: certification.level,
+      earnedAt: earnedAt.toISOString(),
+      expiresAt: expiresAt ? expiresAt.toISOString() : null,
+      renewalWindowOpensAt: expiresAt ? context.policies.windowOpensAt(expiresAt).opensAt.toISOString() : null,
+      cycle,
+      policyVersion: policy.version,
+    },
+  });
+  return events;
+}
+
+function decideAttempt(
+  command: Extract<HoldingCommand, { type: 'AttemptRenewal' }>,
+  state: HoldingState,
+  context: HoldingContext,
+): HoldingEvent[] {
+  if (state.status === 'held' && state.window?.attemptIds.includes(command.data.attemptId)) return [];
+  const blockers = renewalBlockers(state, context, { profileLinked: command.data.profileLinked, language: command.data.language });
+  const first = blockers[0];
+  if (first) refuse(first);
+  if (state.status !== 'held' || !state.window || state.expiresAt === null) throw new Error('unreachable: blockers cover these states');
+
+  const now = context.now;
+  const policy = policyAt(context.policies, now);
+  const window = state.window;
+  const attempted: AssessmentAttempted = {
+    type: 'AssessmentAttempted',
+    data: {
+      holdingId: state.holdingId,
+      profileId: state.profileId,
+      certificationCode: state.certificationCode,
+      attemptId: command.data.attemptId,
+      windowId: window.id,
+      attempt: window.attempts + 1,
+      passed: command.data.passed,
+      score: command.data.score,
+      language: command.data.language,
+      attemptedAt: now.toISOString(),
+      policyVersion: policy.version,
+    },
+  };
+  const events: HoldingEvent[] = [...windowOpenedEvent(state, context), attempted];
+  if (command.data.passed) {
+    // R5: from the current expiry, not from the pass date.
+    const expiresAt = addDuration(new Date(state.expiresAt), policy.extension);
+    events.push({
+      type: 'CertificationRenewed',
+      data: {
+        holdingId: state.holdingId,
+        profileId: state.profileId,
+        certificationCode: state.certificationCode,
+        renewedAt: now.toISOString(),
+        previousExpiresAt: state.expiresAt,
+        expiresAt: expiresAt.toISOString(),
+        renewalWindowOpensAt: context.policies.windowOpensAt(expiresAt).opensAt.toISOString(),
+        policyVersion: policy.version,
+      },
+    });
+  }
+  return events;
+}
+
+/** Which of two holdings of one certification survives a merge: the one valid longest at `now`. */
+function survives(candidate: HoldingSnapshot, incumbent: HoldingSnapshot, now: Date): boolean {
+  const validUntil = (s: HoldingSnapshot): number => {
+    if (s.expiresAt === null) return Number.POSITIVE_INFINITY;
+    const expiry = Date.parse(s.expiresAt);
+    return s.expired || expiry <= now.getTime() ? -1 : expiry;
+  };
+  return validUntil(candidate) > validUntil(incumbent);
+}
+
+export function decideHolding(command: HoldingCommand, state: HoldingState, context: HoldingContext): HoldingEvent[] {
+  switch (command.type) {
+    case 'EarnCertification':
+      return decideEarn(command, state, context);
+    case 'AttemptRenewal':
+      return decideAttempt(command, state, context);
+    case 'OpenRenewalWindow': {
+      // The scheduler may ask twice or from two processes: a no-op once done, or once too late.
+      if (state.status !== 'held' || !state.window || state.window.opened) return [];
+      const now = context.now.getTime();
+      if (now < Date.parse(state.window.opensAt) || now >= Date.parse(state.window.expiresAt) || state.expired) return [];
+      return windowOpenedEvent(state, context);
+    }
+    case 'ExpireHolding': {
+      if (state.status !== 'held' || state.expiresAt === null || state.expired) return [];
+      if (context.now.getTime() < Date.parse(state.expiresAt)) return [];
+      return [
+        {
+          type: 'CertificationExpired',
+          data: {
+            holdingId: state.holdingId,
+            profileId: state.profileId,
+            certificationCode: state.certificationCode,
+            expiredAt: state.expiresAt,
+            policyVersion: context.policies.atOrFirst(new Date(state.expiresAt)).version,
+          },
+        },
+      ];
+    }
+    case 'RecordEligibilityNotified': {
+      if (state.status !== 'held' || !state.window || state.window.id !== command.data.windowId || state.window.notified) return [];
+      return [
+        {
+          type: 'RenewalEligibilityNotified',
+          data: {
+            holdingId: state.holdingId,
+            profileId: state.profileId,
+            certificationCode: state.certificationCode,
+            windowId: command.data.windowId,
+            notificationId: command.data.notificationId,
+            notifiedAt: context.now.toISOString(),
+          },
+        },
+      ];
+    }
+    case 'MergeHoldingOut': {
+      if (state.status !== 'held') return [];
+      return [
+        {
+          type: 'HoldingMergedOut',
+          data: {
+            holdingId: state.holdingId,
+            profileId: state.profileId,
+            certificationCode: state.certificationCode,
+            mergeId: command.data.mergeId,
+            toProfileId: command.data.toProfileId,
+            toHoldingId: command.data.toHoldingId,
+            mergedAt: context.now.toISOString(),
+          },
+        },
+      ];
+    }
+    case 'MergeHoldingIn': {
+      if (state.status === 'merged-out') throw new DomainError('PROFILE_MERGED', `This holding moved to profile ${state.toProfileId}`);
+      const adopted = state.status === 'none' || survives(command.data.snapshot, snapshotOf(state), context.now);
+      return [
+        {
+          type: 'HoldingMergedIn',
+          data: {
+            holdingId: command.data.holdingId,
+            profileId: command.data.profileId,
+            certificationCode: context.certification.code,
+            mergeId: command.data.mergeId,
+            fromProfileId: command.data.fromProfileId,
+            fromHoldingId: command.data.fromHoldingId,
+            mergedAt: context.now.toISOString(),
+            adopted,
+            snapshot: command.data.snapshot,
+          },
+        },
+      ];
+    }
+    default: {
+      const unknown: never = command;
+      return unknown;
+    }
+  }
+}

@@ -1,0 +1,296 @@
+import type { Level } from '../catalog';
+
+/**
+ * A holding: one certification held by one profile, its whole life in one stream `holding-<profileId>.<code>`:
+ * earned, windows opened, attempts, renewals, expiry, earned again (a new cycle), merges.
+ * Decision events carry `policyVersion` in their data; the handler copies it into metadata (R14).
+ */
+export type CertificationEarned = {
+  type: 'CertificationEarned';
+  data: {
+    holdingId: string;
+    profileId: string;
+    certificationCode: string;
+    level: Level;
+    earnedAt: string;
+    /** null: never expires (fundamentals, R1). */
+    expiresAt: string | null;
+    renewalWindowOpensAt: string | null;
+    cycle: number;
+    policyVersion: string;
+  };
+};
+
+export type RenewalWindowOpened = {
+  type: 'RenewalWindowOpened';
+  data: {
+    holdingId: string;
+    profileId: string;
+    certificationCode: string;
+    windowId: string;
+    opensAt: string;
+    expiresAt: string;
+    policyVersion: string;
+  };
+};
+
+export type RenewalEligibilityNotified = {
+  type: 'RenewalEligibilityNotified';
+  data: { holdingId: string; profileId: string; certificationCode: string; windowId: string; notificationId: string; notifiedAt: string };
+};
+
+export type AssessmentAttempted = {
+  type: 'AssessmentAttempted';
+  data: {
+    holdingId: string;
+    profileId: string;
+    certificationCode: string;
+    attemptId: string;
+    windowId: string;
+    /** 1-based number of this attempt within its window (R8). */
+    attempt: number;
+    passed: boolean;
+    score: number | null;
+    language: string;
+    attemptedAt: string;
+    policyVersion: string;
+  };
+};
+
+export type CertificationRenewed = {
+  type: 'CertificationRenewed';
+  data: {
+    holdingId: string;
+    profileId: string;
+    certificationCode: string;
+    renewedAt: string;
+    previousExpiresAt: string;
+    expiresAt: string;
+    renewalWindowOpensAt: string;
+    policyVersion: string;
+  };
+};
+
+export type CertificationExpired = {
+  type: 'CertificationExpired';
+  data: { holdingId: string; profileId: string; certificationCode: string; expiredAt: string; policyVersion: string };
+};
+
+/** What a holding carries across a merge (R12). */
+export type HoldingSnapshot = {
+  level: Level;
+  cycle: number;
+  earnedAt: string;
+  expiresAt: string | null;
+  expired: boolean;
+  window: WindowState | null;
+};
+
+export type HoldingMergedOut = {
+  type: 'HoldingMergedOut';
+  data: {
+    holdingId: string;
+    profileId: string;
+    certificationCode: string;
+    mergeId: string;
+    toProfileId: string;
+    toHoldingId: string;
+    mergedAt: string;
+  };
+};
+
+export type HoldingMergedIn = {
+  type: 'HoldingMergedIn';
+  data: {
+    holdingId: string;
+    profileId: string;
+    certificationCode: string;
+    mergeId: string;
+    fromProfileId: string;
+    fromHoldingId: string;
+    mergedAt: string;
+    /** True when the merged-in holding replaced (or became) this one: it was the better of the two. */
+    adopted: boolean;
+    snapshot: HoldingSnapshot;
+  };
+};
+
+export type HoldingEvent =
+  | CertificationEarned
+  | RenewalWindowOpened
+  | RenewalEligibilityNotified
+  | AssessmentAttempted
+  | CertificationRenewed
+  | CertificationExpired
+  | HoldingMergedOut
+  | HoldingMergedIn;
+
+export const HOLDING_EVENT_TYPES: readonly HoldingEvent['type'][] = [
+  'CertificationEarned',
+  'RenewalWindowOpened',
+  'RenewalEligibilityNotified',
+  'AssessmentAttempted',
+  'CertificationRenewed',
+  'CertificationExpired',
+  'HoldingMergedOut',
+  'HoldingMergedIn',
+];
+
+/** The renewal window of one expiry: attempts count per window and restart with the next (R8). */
+export type WindowState = {
+  id: string;
+  opensAt: string;
+  expiresAt: string;
+  opened: boolean;
+  notified: boolean;
+  attempts: number;
+  lastAttemptAt: string | null;
+  /** Attempt ids seen in this window, so a repeated attempt is recognised and not counted twice. */
+  attemptIds: string[];
+};
+
+export type HeldState = {
+  status: 'held';
+  holdingId: string;
+  profileId: string;
+  certificationCode: string;
+} & HoldingSnapshot;
+
+export type HoldingState =
+  | { status: 'none' }
+  | HeldState
+  | { status: 'merged-out'; toProfileId: string; toHoldingId: string; last: HeldState };
+
+export const initialHoldingState: HoldingState = { status: 'none' };
+
+export function holdingIdOf(profileId: string, certificationCode: string): string {
+  return `${profileId}.${certificationCode}`;
+}
+
+export function windowIdOf(holdingId: string, expiresAt: string): string {
+  return `${holdingId}@${expiresAt}`;
+}
+
+function newWindow(holdingId: string, expiresAt: string | null, opensAt: string | null): WindowState | null {
+  if (expiresAt === null || opensAt === null) return null;
+  return {
+    id: windowIdOf(holdingId, expiresAt),
+    opensAt,
+    expiresAt,
+    opened: false,
+    notified: false,
+    attempts: 0,
+    lastAttemptAt: null,
+    attemptIds: [],
+  };
+}
+
+function withWindow(state: HoldingState, change: (window: WindowState) => WindowState): HoldingState {
+  if (state.status !== 'held' || state.window === null) return state;
+  return { ...state, window: change(state.window) };
+}
+
+export function evolveHolding(state: HoldingState, event: HoldingEvent): HoldingState {
+  switch (event.type) {
+    case 'CertificationEarned': {
+      const d = event.data;
+      return {
+        status: 'held',
+        holdingId: d.holdingId,
+        profileId: d.profileId,
+        certificationCode: d.certificationCode,
+        level: d.level,
+        cycle: d.cycle,
+        earnedAt: d.earnedAt,
+        expiresAt: d.expiresAt,
+        expired: false,
+        window: newWindow(d.holdingId, d.expiresAt, d.renewalWindowOpensAt),
+      };
+    }
+    case 'RenewalWindowOpened':
+      return withWindow(state, (window) => (window.id === event.data.windowId ? { ...window, opened: true } : window));
+    case 'RenewalEligibilityNotified':
+      return withWindow(state, (window) => (window.id === event.data.windowId ? { ...window, notified: true } : window));
+    case 'AssessmentAttempted':
+      return withWindow(state, (window) =>
+        window.id === event.data.windowId
+          ? {
+              ...window,
+              opened: true,
+              attempts: event.data.attempt,
+              lastAttemptAt: event.data.attemptedAt,
+              attemptIds: [...window.attemptIds, event.data.attemptId],
+            }
+          : window,
+      );
+    case 'CertificationRenewed':
+      if (state.status !== 'held') return state;
+      return {
+        ...state,
+        expiresAt: event.data.expiresAt,
+        window: newWindow(state.holdingId, event.data.expiresAt, event.data.renewalWindowOpensAt),
+      };
+    case 'CertificationExpired':
+      return state.status === 'held' ? { ...state, expired: true } : state;
+    case 'HoldingMergedOut':
+      return state.status === 'held'
+        ? { status: 'merged-out', toProfileId: event.data.toProfileId, toHoldingId: event.data.toHoldingId, last: state }
+        : state;
+    case 'HoldingMergedIn': {
+      if (!event.data.adopted) return state;
+      const d = event.data;
+      const window =
+        d.snapshot.window && d.snapshot.expiresAt ? { ...d.snapshot.window, id: windowIdOf(d.holdingId, d.snapshot.expiresAt) } : null;
+      const s = d.snapshot;
+      return {
+        status: 'held',
+        holdingId: d.holdingId,
+        profileId: d.profileId,
+        certificationCode: d.certificationCode,
+        level: s.level,
+        cycle: s.cycle,
+        earnedAt: s.earnedAt,
+        expiresAt: s.expiresAt,
+        expired: s.expired,
+        window,
+      };
+    }
+    default: {
+      const unknown: never = event;
+      return unknown;
+    }
+  }
+}
+
+export function foldHolding(events: readonly HoldingEvent[]): HoldingState {
+  return events.reduce(evolveHolding, initialHoldingState);
+}
+
+export type HoldingStatus = 'active' | 'renewal-open' | 'expired' | 'never-expires';
+
+/** Status at an instant, from time alone: a holding expires at its expiry instant even before it is recorded (R9). */
+export function holdingStatusAt(state: HeldState, at: Date): HoldingStatus {
+  if (state.expiresAt === null) return 'never-expires';
+  const t = at.getTime();
+  if (state.expired || t >= Date.parse(state.expiresAt)) return 'expired';
+  if (state.window && t >= Date.parse(state.window.opensAt)) return 'renewal-open';
+  return 'active';
+}
+
+/** Held and not expired at `at`, and earned by then (prerequisites, R10). */
+export function isActiveAt(state: HoldingState, at: Date): boolean {
+  if (state.status !== 'held') return false;
+  if (Date.parse(state.earnedAt) > at.getTime()) return false;
+  return holdingStatusAt(state, at) !== 'expired';
+}
+
+export function snapshotOf(state: HeldState): HoldingSnapshot {
+  return {
+    level: state.level,
+    cycle: state.cycle,
+    earnedAt: state.earnedAt,
+    expiresAt: state.expiresAt,
+    expired: state.expired,
+    window: state.window,
+  };
+}

@@ -1,0 +1,221 @@
+import { specification } from '../testing/specification';
+import {
+  decideLearnProfile,
+  evolveLearnProfile,
+  initialLearnProfileState,
+  LearnProfileCommand,
+  LearnProfileEvent,
+  LearnProfileState,
+} from '../learn-profile/learn-profile';
+import { decideProfile, evolveProfile, initialProfileState, ProfileCommand, ProfileContext, ProfileEvent, ProfileState } from './profile';
+
+const spec = specification<ProfileCommand, ProfileEvent, ProfileState, ProfileContext>({
+  decide: decideProfile,
+  evolve: evolveProfile,
+  initialState: initialProfileState,
+});
+const now = { now: new Date('2026-01-01T00:00:00Z') };
+const sealed = { keyId: 'k', iv: 'i', tag: 't', ciphertext: 'c' };
+
+const created = (profileId = 'p1', accountId = 'acc-1', accountType: 'personal' | 'work' = 'personal'): ProfileEvent => ({
+  type: 'CertificationProfileCreated',
+  data: { profileId, accountId, accountType, createdAt: '2025-01-01T00:00:00.000Z', personalData: sealed },
+});
+
+const link = (over: Partial<Extract<ProfileCommand, { type: 'LinkLearnProfile' }>['data']> = {}): ProfileCommand => ({
+  type: 'LinkLearnProfile',
+  data: {
+    learnProfileId: 'l1',
+    accountId: 'acc-1',
+    accountType: 'personal',
+    learnProfileLinkedTo: null,
+    activeProfilesOfAccount: 1,
+    reason: 'request',
+    ...over,
+  },
+});
+
+const linked: ProfileEvent = {
+  type: 'ProfilesLinked',
+  data: { profileId: 'p1', learnProfileId: 'l1', accountId: 'acc-1', linkedAt: '2025-02-01T00:00:00.000Z', reason: 'request' },
+};
+const closed: ProfileEvent = {
+  type: 'CertificationProfileClosed',
+  data: {
+    profileId: 'p1',
+    accountId: 'acc-1',
+    mergedInto: 'p2',
+    mergeId: 'm1',
+    linkedLearnProfileId: null,
+    closedAt: '2025-03-01T00:00:00.000Z',
+  },
+};
+
+describe('certification profile decider', () => {
+  describe('when no profile exists', () => {
+    it('creates it', () => {
+      spec
+        .given([])
+        .when({ type: 'CreateProfile', data: { profileId: 'p1', accountId: 'acc-1', accountType: 'personal', personalData: sealed } }, now)
+        .then([
+          {
+            type: 'CertificationProfileCreated',
+            data: {
+              profileId: 'p1',
+              accountId: 'acc-1',
+              accountType: 'personal',
+              personalData: sealed,
+              createdAt: '2026-01-01T00:00:00.000Z',
+            },
+          },
+        ]);
+    });
+
+    it('R11: refuses a link to a profile that does not exist', () => {
+      spec.given([]).when(link(), now).thenThrows('PROFILE_NOT_FOUND');
+    });
+  });
+
+  describe('when the profile is active and unlinked', () => {
+    it('refuses a second creation with the same id', () => {
+      spec
+        .given([created()])
+        .when({ type: 'CreateProfile', data: { profileId: 'p1', accountId: 'acc-2', accountType: 'personal', personalData: sealed } }, now)
+        .thenThrows('PROFILE_EXISTS');
+    });
+
+    it('R11: links a learn profile of the same personal account', () => {
+      spec
+        .given([created()])
+        .when(link(), now)
+        .thenMatches([{ type: 'ProfilesLinked', data: { profileId: 'p1', learnProfileId: 'l1', reason: 'request' } }]);
+    });
+
+    it('R11: refuses a learn profile of a work or school account', () => {
+      spec
+        .given([created()])
+        .when(link({ accountType: 'work' }), now)
+        .thenThrows('ACCOUNT_MISMATCH');
+    });
+
+    it('R11: refuses a learn profile of another personal account', () => {
+      spec
+        .given([created()])
+        .when(link({ accountId: 'acc-9' }), now)
+        .thenThrows('ACCOUNT_MISMATCH');
+    });
+
+    it('R11: a certification profile owned by a work account can never be linked', () => {
+      spec
+        .given([created('p1', 'acc-1', 'work')])
+        .when(link(), now)
+        .thenThrows('ACCOUNT_MISMATCH');
+    });
+
+    it('R11: refuses a learn profile already linked to another certification profile', () => {
+      spec
+        .given([created()])
+        .when(link({ learnProfileLinkedTo: 'p7' }), now)
+        .thenThrows('LEARN_PROFILE_ALREADY_LINKED');
+    });
+
+    it('R12: refuses to link while the account owns several active profiles', () => {
+      spec
+        .given([created()])
+        .when(link({ activeProfilesOfAccount: 2 }), now)
+        .thenThrows('MULTIPLE_PROFILES_MUST_BE_MERGED');
+    });
+
+    it('R11 before R12: the first rule of the contract order answers', () => {
+      spec
+        .given([created()])
+        .when(link({ accountType: 'work', activeProfilesOfAccount: 2 }), now)
+        .thenThrows('ACCOUNT_MISMATCH');
+    });
+  });
+
+  describe('when the profile is linked', () => {
+    it('R11: refuses a second learn profile', () => {
+      spec
+        .given([created(), linked])
+        .when(link({ learnProfileId: 'l2' }), now)
+        .thenThrows('PROFILE_ALREADY_LINKED');
+    });
+
+    it('R11: linking the same pair again changes nothing', () => {
+      spec
+        .given([created(), linked])
+        .when(link({ learnProfileLinkedTo: 'p1' }), now)
+        .thenNothing();
+    });
+  });
+
+  describe('when the profile was merged away', () => {
+    it('R12: refuses every command with PROFILE_MERGED, naming the target', () => {
+      const error = spec.given([created(), closed]).when(link(), now).thenThrows('PROFILE_MERGED', { mergedInto: 'p2' });
+      expect(error.detail).toContain('p2');
+      spec
+        .given([created(), closed])
+        .when({ type: 'RecordMerge', data: { mergeId: 'm2', sourceProfileId: 'p3', holdings: [] } }, now)
+        .thenThrows('PROFILE_MERGED');
+      spec
+        .given([created(), closed])
+        .when({ type: 'CloseForMerge', data: { mergeId: 'm2', targetProfileId: 'p4' } }, now)
+        .thenThrows('PROFILE_MERGED');
+    });
+
+    it('R12: repeating the same merge closes nothing twice', () => {
+      spec
+        .given([created(), closed])
+        .when({ type: 'CloseForMerge', data: { mergeId: 'm1', targetProfileId: 'p2' } }, now)
+        .thenNothing();
+    });
+  });
+});
+
+describe('learn profile link reservation', () => {
+  const learn = specification<LearnProfileCommand, LearnProfileEvent, LearnProfileState, { now: Date }>({
+    decide: decideLearnProfile,
+    evolve: evolveLearnProfile,
+    initialState: initialLearnProfileState,
+  });
+  const reserve = (profileId: string): LearnProfileCommand => ({
+    type: 'ReserveLink',
+    data: { learnProfileId: 'l1', profileId, accountId: 'acc-1' },
+  });
+  const reserved: LearnProfileEvent = {
+    type: 'LearnProfileLinkReserved',
+    data: { learnProfileId: 'l1', profileId: 'p1', accountId: 'acc-1', reservedAt: '2025-01-01T00:00:00.000Z' },
+  };
+
+  it('R11: a learn profile is reserved for one certification profile only', () => {
+    learn
+      .given([])
+      .when(reserve('p1'), now)
+      .thenMatches([{ type: 'LearnProfileLinkReserved', data: { profileId: 'p1' } }]);
+    learn.given([reserved]).when(reserve('p2'), now).thenThrows('LEARN_PROFILE_ALREADY_LINKED');
+    learn.given([reserved]).when(reserve('p1'), now).thenNothing();
+  });
+
+  it('R11/R12: a merge transfers the link to the target profile', () => {
+    const transferred = learn
+      .given([reserved])
+      .when({ type: 'TransferLink', data: { learnProfileId: 'l1', fromProfileId: 'p1', profileId: 'p2', mergeId: 'm1' } }, now)
+      .thenMatches([{ type: 'LearnProfileLinkTransferred', data: { profileId: 'p2' } }]);
+    learn
+      .given([reserved, ...transferred])
+      .when(reserve('p1'), now)
+      .thenThrows('LEARN_PROFILE_ALREADY_LINKED');
+  });
+
+  it('R11: a released reservation can be taken by another profile', () => {
+    const released = learn
+      .given([reserved])
+      .when({ type: 'ReleaseLink', data: { learnProfileId: 'l1', profileId: 'p1', reason: 'link failed' } }, now)
+      .thenMatches([{ type: 'LearnProfileLinkReleased' }]);
+    learn
+      .given([reserved, ...released])
+      .when(reserve('p2'), now)
+      .thenMatches([{ data: { profileId: 'p2' } }]);
+  });
+});

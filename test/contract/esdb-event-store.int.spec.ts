@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { EsdbEventStore } from '@recert/eventstore';
+import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
+import { describeEventStoreContract } from './event-store.contract';
+
+/**
+ * The EventStoreDB half of the contract suite: against EVENTSTORE_CONNECTION_STRING when set, else against a
+ * container when a Docker engine answers, else skipped with one line saying why. Never a mock.
+ */
+const IMAGE = process.env['EVENTSTORE_IMAGE'] ?? 'eventstore/eventstore:24.10';
+
+function dockerAnswers(): boolean {
+  const hasSocket = existsSync('/var/run/docker.sock') || Boolean(process.env['DOCKER_HOST']);
+  if (!hasSocket) return false;
+  const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 5000, encoding: 'utf8' });
+  return info.status === 0 && info.stdout.trim().length > 0;
+}
+
+const connectionString = process.env['EVENTSTORE_CONNECTION_STRING'];
+const useDocker = !connectionString && dockerAnswers();
+const runs = Boolean(connectionString) || useDocker;
+
+if (!runs) {
+  // One clear line, printed once, so a CI log shows the half that did not run and why.
+  process.stdout.write(
+    'EventStoreDB contract suite SKIPPED: EVENTSTORE_CONNECTION_STRING is not set and no Docker engine answers (docker info failed)\n',
+  );
+}
+
+(runs ? describe : describe.skip)('EventStoreDB event store', () => {
+  let container: StartedTestContainer | undefined;
+  let store: EsdbEventStore;
+
+  beforeAll(async () => {
+    let url = connectionString;
+    if (!url) {
+      container = await new GenericContainer(IMAGE)
+        .withEnvironment({ EVENTSTORE_INSECURE: 'true', EVENTSTORE_RUN_PROJECTIONS: 'None', EVENTSTORE_MEM_DB: 'true' })
+        .withExposedPorts(2113)
+        .withWaitStrategy(Wait.forHttp('/health/live', 2113).forStatusCode(204))
+        .start();
+      url = `esdb://${container.getHost()}:${container.getMappedPort(2113)}?tls=false`;
+    }
+    store = new EsdbEventStore({ connectionString: url, resubscribeDelayMs: 100 });
+  }, 180_000);
+
+  afterAll(async () => {
+    await store?.close();
+    await container?.stop();
+  });
+
+  describeEventStoreContract('eventstoredb', () => ({ store }));
+});
