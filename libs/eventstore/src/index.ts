@@ -3,3 +3,4 @@ export * from './errors';
 export * from './sqlite/sqlite-event-store';
 export * from './esdb/esdb-event-store';
 export * from './streams';
+export * from './eventstore.module';

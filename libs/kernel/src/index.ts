@@ -2,3 +2,8 @@ export * from './clock';
 export * from './config';
 export * from './duration';
 export * from './ids';
+export * from './nest/kernel.module';
+export * from './http/auth';
+export * from './http/problem';
+export * from './http/command-meta.decorator';
+export * from './http/ids';

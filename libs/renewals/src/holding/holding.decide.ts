@@ -340,6 +340,7 @@ export function decideHolding(command: HoldingCommand, state: HoldingState, cont
     }
     case 'MergeHoldingIn': {
       if (state.status === 'merged-out') throw new DomainError('PROFILE_MERGED', `This holding moved to profile ${state.toProfileId}`);
+      if (state.status === 'held' && state.mergeIds.includes(command.data.mergeId)) return [];
       const adopted = state.status === 'none' || survives(command.data.snapshot, snapshotOf(state), context.now);
       return [
         {

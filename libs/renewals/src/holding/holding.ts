@@ -154,6 +154,8 @@ export type HeldState = {
   holdingId: string;
   profileId: string;
   certificationCode: string;
+  /** Merges already applied to this holding, so a resumed merge applies none twice. */
+  mergeIds: string[];
 } & HoldingSnapshot;
 
 export type HoldingState =
@@ -205,6 +207,7 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         expiresAt: d.expiresAt,
         expired: false,
         window: newWindow(d.holdingId, d.expiresAt, d.renewalWindowOpensAt),
+        mergeIds: state.status === 'held' ? state.mergeIds : [],
       };
     }
     case 'RenewalWindowOpened':
@@ -237,8 +240,8 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         ? { status: 'merged-out', toProfileId: event.data.toProfileId, toHoldingId: event.data.toHoldingId, last: state }
         : state;
     case 'HoldingMergedIn': {
-      if (!event.data.adopted) return state;
       const d = event.data;
+      if (!d.adopted) return state.status === 'held' ? { ...state, mergeIds: [...state.mergeIds, d.mergeId] } : state;
       const window =
         d.snapshot.window && d.snapshot.expiresAt ? { ...d.snapshot.window, id: windowIdOf(d.holdingId, d.snapshot.expiresAt) } : null;
       const s = d.snapshot;
@@ -253,6 +256,7 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         expiresAt: s.expiresAt,
         expired: s.expired,
         window,
+        mergeIds: [...(state.status === 'held' ? state.mergeIds : []), d.mergeId],
       };
     }
     default: {

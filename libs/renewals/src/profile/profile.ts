@@ -47,6 +47,8 @@ export type ActiveProfile = {
   accountId: string;
   accountType: AccountType;
   linkedLearnProfileId: string | null;
+  /** Merges recorded on this profile as target, so a resumed merge records none twice. */
+  mergeIds: string[];
 };
 export type ProfileState =
   | { status: 'none' }
@@ -64,11 +66,12 @@ export function evolveProfile(state: ProfileState, event: ProfileEvent): Profile
         accountId: event.data.accountId,
         accountType: event.data.accountType,
         linkedLearnProfileId: null,
+        mergeIds: [],
       };
     case 'ProfilesLinked':
       return state.status === 'active' ? { ...state, linkedLearnProfileId: event.data.learnProfileId } : state;
     case 'CertificationProfilesMerged':
-      return state;
+      return state.status === 'active' ? { ...state, mergeIds: [...state.mergeIds, event.data.mergeId] } : state;
     case 'CertificationProfileClosed':
       return state.status === 'active'
         ? { status: 'closed', mergedInto: event.data.mergedInto, mergeId: event.data.mergeId, last: state }
@@ -103,12 +106,14 @@ export interface ProfileContext {
 }
 
 /** PROFILE_NOT_FOUND / PROFILE_MERGED for any command but creation. */
-export function assertActive(state: ProfileState, profileId: string): ActiveProfile {
-  if (state.status === 'none') throw new DomainError('PROFILE_NOT_FOUND', `No certification profile ${profileId}`);
-  if (state.status === 'closed')
-    throw new DomainError('PROFILE_MERGED', `Profile ${profileId} was merged into ${state.mergedInto} (R12)`, {
+export function assertActive(state: ProfileState, profileId?: string): ActiveProfile {
+  if (state.status === 'none')
+    throw new DomainError('PROFILE_NOT_FOUND', profileId ? `No certification profile ${profileId}` : 'No such certification profile');
+  if (state.status === 'closed') {
+    throw new DomainError('PROFILE_MERGED', `Profile ${state.last.profileId} was merged into ${state.mergedInto} (R12)`, {
       mergedInto: state.mergedInto,
     });
+  }
   return state;
 }
 
@@ -120,7 +125,7 @@ export function decideProfile(command: ProfileCommand, state: ProfileState, cont
       return [{ type: 'CertificationProfileCreated', data: { ...command.data, createdAt: now } }];
     case 'LinkLearnProfile': {
       const d = command.data;
-      const profile = assertActive(state, command.type);
+      const profile = assertActive(state);
       if (d.accountType !== 'personal' || profile.accountType !== 'personal' || d.accountId !== profile.accountId) {
         throw new DomainError(
           'ACCOUNT_MISMATCH',
@@ -161,7 +166,7 @@ export function decideProfile(command: ProfileCommand, state: ProfileState, cont
     }
     case 'CloseForMerge': {
       if (state.status === 'closed' && state.mergeId === command.data.mergeId) return [];
-      const profile = assertActive(state, command.type);
+      const profile = assertActive(state);
       return [
         {
           type: 'CertificationProfileClosed',
@@ -177,7 +182,8 @@ export function decideProfile(command: ProfileCommand, state: ProfileState, cont
       ];
     }
     case 'RecordMerge': {
-      const profile = assertActive(state, command.type);
+      const profile = assertActive(state);
+      if (profile.mergeIds.includes(command.data.mergeId)) return [];
       return [{ type: 'CertificationProfilesMerged', data: { profileId: profile.profileId, ...command.data, mergedAt: now } }];
     }
     default: {

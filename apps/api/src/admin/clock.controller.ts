@@ -1,0 +1,34 @@
+import { Body, Controller, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { CLOCK, Clock, ClockMovedBackwardsError, ISO_INSTANT, isManualClock, Roles, ValidationProblem } from '@recert/kernel';
+import { IsISO8601, IsString, Matches } from 'class-validator';
+
+export class SetClockDto {
+  @ApiProperty({ example: '2027-01-01T00:00:00Z' })
+  @IsString()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  @Matches(ISO_INSTANT, { message: 'now: an ISO 8601 instant with a time zone' })
+  now!: string;
+}
+
+/** Moves the manual clock (CLOCK=manual) for simulations and tests; never backwards. */
+@ApiTags('admin')
+@ApiBearerAuth()
+@Controller('admin/clock')
+export class ClockController {
+  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+
+  @Post()
+  @HttpCode(200)
+  @Roles('admin')
+  set(@Body() body: SetClockDto): { now: string } {
+    if (!isManualClock(this.clock)) throw new NotFoundException('The clock is the system clock: start with CLOCK=manual to move it');
+    try {
+      this.clock.set(new Date(body.now));
+    } catch (error) {
+      if (error instanceof ClockMovedBackwardsError) throw new ValidationProblem([{ field: 'now', message: error.message }], error.message);
+      throw error;
+    }
+    return { now: this.clock.now().toISOString() };
+  }
+}

@@ -1,0 +1,25 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { join } from 'node:path';
+import { APP_CONFIG, AppConfig } from '@recert/kernel';
+import { EsdbEventStore } from './esdb/esdb-event-store';
+import { EVENT_STORE, EventStore } from './event-store.port';
+import { SqliteEventStore } from './sqlite/sqlite-event-store';
+
+/** EventStoreDB when EVENTSTORE_CONNECTION_STRING is set, else the embedded store under DATA_DIR. */
+export function createEventStore(config: AppConfig): EventStore {
+  if (config.eventStoreConnectionString) return new EsdbEventStore({ connectionString: config.eventStoreConnectionString });
+  return new SqliteEventStore({ file: join(config.dataDir, 'events.db'), synchronous: config.storeSynchronous });
+}
+
+@Global()
+@Module({
+  providers: [{ provide: EVENT_STORE, inject: [APP_CONFIG], useFactory: createEventStore }],
+  exports: [EVENT_STORE],
+})
+export class EventStoreModule implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}

@@ -1,0 +1,95 @@
+import {
+  CanActivate,
+  createParamDecorator,
+  ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import jwt from 'jsonwebtoken';
+import { APP_CONFIG, AppConfig } from '../config';
+
+export const ROLES = ['candidate', 'exam-system', 'assessment-system', 'support', 'admin', 'scheduler'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who asked: from a verified bearer token. */
+export interface Principal {
+  sub: string;
+  roles: Role[];
+  /** For candidates: the only profile they may read and act on. */
+  profileId?: string;
+}
+
+const ROLES_KEY = 'recert:roles';
+const PUBLIC_KEY = 'recert:public';
+
+/** The roles that may call an endpoint; any one of them is enough. */
+export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
+/** No token needed (health, docs, the dashboard page's static files). */
+export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);
+
+export interface AuthenticatedRequest extends Request {
+  principal?: Principal;
+}
+
+export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
+  const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (!principal) throw new UnauthorizedException('No verified token');
+  return principal;
+});
+
+/** Verifies an HS256 token: only HS256, signature, exp and nbf; claims must have the contract's shape. */
+export function verifyToken(token: string, secret: string): Principal {
+  const payload = jwt.verify(token, secret, { algorithms: ['HS256'] });
+  if (typeof payload !== 'object' || payload === null) throw new Error('The token has no claims');
+  const { sub, roles, profileId } = payload as Record<string, unknown>;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw new Error('The token has no valid sub claim');
+  if (!Array.isArray(roles) || roles.some((role) => !(ROLES as readonly unknown[]).includes(role))) {
+    throw new Error(`The roles claim must be an array of ${ROLES.join(', ')}`);
+  }
+  if (profileId !== undefined && (typeof profileId !== 'string' || profileId.length > 64))
+    throw new Error('The profileId claim must be a string');
+  return { sub, roles: roles as Role[], ...(typeof profileId === 'string' ? { profileId } : {}) };
+}
+
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    if (!header || !/^Bearer [A-Za-z0-9._~+/=-]+$/.test(header)) throw new UnauthorizedException('A bearer token is required');
+    let principal: Principal;
+    try {
+      principal = verifyToken(header.slice('Bearer '.length), this.config.jwtSecret);
+    } catch (error) {
+      throw new UnauthorizedException(`The token was refused: ${error instanceof Error ? error.message : 'invalid'}`);
+    }
+    request.principal = principal;
+    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
+    if (allowed && !principal.roles.some((role) => allowed.includes(role))) {
+      throw new ForbiddenException(`This needs one of the roles ${allowed.join(', ')}`);
+    }
+    return true;
+  }
+}
+
+/**
+ * A candidate may read and act on its own profile only; other roles allowed on the endpoint pass.
+ * Called by every endpoint that names a profile.
+ */
+export function assertMayAccessProfile(principal: Principal, profileId: string): void {
+  const privileged = principal.roles.some((role) => role !== 'candidate');
+  if (privileged) return;
+  if (principal.profileId !== profileId) throw new ForbiddenException('A candidate may reach its own profile only');
+}

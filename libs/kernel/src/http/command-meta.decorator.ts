@@ -1,0 +1,34 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { AuthenticatedRequest } from './auth';
+
+export interface RequestMeta {
+  commandId: string;
+  correlationId: string;
+  causationId: string;
+  actor: string;
+}
+
+export interface MetaRequest extends AuthenticatedRequest {
+  /** Set by the idempotency interceptor from the Idempotency-Key, so a replayed command derives the same ids. */
+  commandId?: string;
+}
+
+const HEADER_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function header(request: MetaRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' && HEADER_ID.test(value) ? value : undefined;
+}
+
+/** Who asked and why: the verified subject, X-Correlation-Id and X-Causation-Id when given, else this request. */
+export const CommandMetaFromRequest = createParamDecorator((_data: unknown, context: ExecutionContext): RequestMeta => {
+  const request = context.switchToHttp().getRequest<MetaRequest>();
+  const commandId = request.commandId ?? randomUUID();
+  return {
+    commandId,
+    correlationId: header(request, 'x-correlation-id') ?? commandId,
+    causationId: header(request, 'x-causation-id') ?? commandId,
+    actor: request.principal?.sub ?? 'anonymous',
+  };
+});

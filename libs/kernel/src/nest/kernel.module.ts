@@ -1,0 +1,25 @@
+import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { CLOCK, Clock, ManualClock, SystemClock } from '../clock';
+import { APP_CONFIG, AppConfig, loadConfig } from '../config';
+
+/** Configuration and the one clock, for every module of every app. */
+@Global()
+@Module({})
+export class KernelModule {
+  static forRoot(config: AppConfig = loadConfig(), clock?: Clock): DynamicModule {
+    if (config.jwtSecretIsDevelopment) {
+      new Logger('Config').warn(
+        '!!! AUTH_JWT_SECRET is not set: tokens are checked with the PUBLIC DEVELOPMENT SECRET. Never run like this in production. !!!',
+      );
+    }
+    const theClock = clock ?? (config.clock === 'manual' ? new ManualClock(config.clockStart ?? new Date()) : new SystemClock());
+    return {
+      module: KernelModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: CLOCK, useValue: theClock },
+      ],
+      exports: [APP_CONFIG, CLOCK],
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Catalog } from '../catalog';
+import { CommandMeta } from '../command-handling/command-meta';
+import { StreamCommands } from '../command-handling/stream-commands';
+import { DomainError } from '../errors';
+import { evolveHolding, HoldingEvent, HoldingState, initialHoldingState } from '../holding/holding';
+import { decideHolding } from '../holding/holding.decide';
+import { ProfileReader } from '../profile/profile.reader';
+import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
+import { holdingStream } from '../streams';
+
+export class AttemptRenewalCommand {
+  constructor(
+    readonly data: {
+      profileId: string;
+      certificationCode: string;
+      attemptId: string;
+      passed: boolean;
+      score: number | null;
+      language: string;
+    },
+    readonly meta: CommandMeta,
+  ) {}
+}
+
+export interface AttemptRenewalResult extends CommandResult {
+  attempt: number;
+  renewed: boolean;
+  expiresAt: string | null;
+}
+
+@CommandHandler(AttemptRenewalCommand)
+export class AttemptRenewalHandler implements ICommandHandler<AttemptRenewalCommand, AttemptRenewalResult> {
+  constructor(
+    private readonly commands: StreamCommands,
+    private readonly profiles: ProfileReader,
+    private readonly policies: PolicyRegistry,
+    @Inject(CATALOG) private readonly catalog: Catalog,
+  ) {}
+
+  async execute({ data, meta }: AttemptRenewalCommand): Promise<AttemptRenewalResult> {
+    const profile = await this.profiles.active(data.profileId);
+    const certification = this.catalog.get(data.certificationCode);
+    if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${data.certificationCode} in the catalog`);
+    const outcome = await this.commands.run<HoldingState, HoldingEvent>({
+      stream: holdingStream(data.profileId, certification.code),
+      evolve: evolveHolding,
+      initialState: initialHoldingState,
+      meta,
+      decide: (state, now) =>
+        decideHolding(
+          {
+            type: 'AttemptRenewal',
+            data: {
+              attemptId: data.attemptId,
+              passed: data.passed,
+              score: data.score,
+              language: data.language,
+              profileLinked: profile.linkedLearnProfileId !== null,
+            },
+          },
+          state,
+          { now, policies: this.policies.book(), certification },
+        ),
+    });
+    const attempted = outcome.events.find((event) => event.type === 'AssessmentAttempted');
+    const state = outcome.state;
+    return {
+      attempt: attempted ? Number(attempted.data['attempt']) : state.status === 'held' && state.window ? state.window.attempts : 0,
+      renewed: outcome.events.some((event) => event.type === 'CertificationRenewed'),
+      expiresAt: state.status === 'held' ? state.expiresAt : null,
+      events: outcome.events,
+      position: outcome.position,
+    };
+  }
+}

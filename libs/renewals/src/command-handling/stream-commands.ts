@@ -1,0 +1,112 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConcurrencyError, EVENT_STORE, EventStore, JsonObject, NewEvent, RecordedEvent } from '@recert/eventstore';
+import { CLOCK, Clock, deterministicId } from '@recert/kernel';
+import { DomainError } from '../errors';
+import { upcast } from '../upcasting';
+import { CommandMeta } from './command-meta';
+
+export type DomainEvent = { type: string; data: Record<string, unknown> };
+
+export interface StreamDecision<State, Event extends DomainEvent> {
+  stream: string;
+  evolve: (state: State, event: Event) => State;
+  initialState: State;
+  /** Pure: given the folded state (and its revision, -1 when new), the events to append, or a DomainError thrown. */
+  decide: (state: State, now: Date) => Event[];
+  meta: CommandMeta;
+  /** Distinguishes several appends of one command to the same stream (merge steps). */
+  step?: string;
+}
+
+export interface StreamOutcome<State> {
+  /** What was appended now (or found already appended by an earlier try of the same command). */
+  events: RecordedEvent[];
+  /** State after the appended events. */
+  state: State;
+  /** Global position of the last appended event, 0 when nothing was appended. */
+  position: number;
+}
+
+export const MAX_CONFLICT_RETRIES = 5;
+
+/**
+ * The one command loop: read the stream, fold it with evolve, decide, append with the expected revision;
+ * on a clash read again and decide again, a few times, then CONCURRENCY_CONFLICT.
+ */
+@Injectable()
+export class StreamCommands {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async load<State, Event extends DomainEvent>(
+    stream: string,
+    evolve: (state: State, event: Event) => State,
+    initialState: State,
+  ): Promise<{ state: State; revision: number; recorded: RecordedEvent[] }> {
+    const recorded = (await this.store.readStream(stream)).map(upcast);
+    let state = initialState;
+    for (const event of recorded) state = evolve(state, event as unknown as Event);
+    const last = recorded[recorded.length - 1];
+    return { state, revision: last ? last.revision : -1, recorded };
+  }
+
+  async run<State, Event extends DomainEvent>(decision: StreamDecision<State, Event>): Promise<StreamOutcome<State>> {
+    for (let attempt = 0; ; attempt += 1) {
+      const { state, revision } = await this.load(decision.stream, decision.evolve, decision.initialState);
+      const now = this.clock.now();
+      const events = decision.decide(state, now);
+      if (events.length === 0) return { events: [], state, position: 0 };
+      const toAppend = events.map((event, index) => this.toNewEvent(event, decision, revision + 1 + index, now));
+      try {
+        const result = await this.store.append(decision.stream, toAppend, {
+          expectedRevision: revision === -1 ? 'no_stream' : revision,
+        });
+        const recorded = toAppend.map(
+          (event, index): RecordedEvent => ({
+            ...event,
+            stream: decision.stream,
+            revision: result.nextExpectedRevision - toAppend.length + 1 + index,
+            position: result.positions[index] ?? result.position,
+            recordedAt: now.toISOString(),
+          }),
+        );
+        return { events: recorded, state: events.reduce(decision.evolve, state), position: result.position };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        if (attempt >= MAX_CONFLICT_RETRIES) {
+          throw new DomainError('CONCURRENCY_CONFLICT', `${decision.stream} kept changing under this request; it stored nothing`);
+        }
+      }
+    }
+  }
+
+  private toNewEvent<State, Event extends DomainEvent>(
+    event: Event,
+    decision: StreamDecision<State, Event>,
+    revision: number,
+    now: Date,
+  ): NewEvent {
+    const policyVersion = typeof event.data['policyVersion'] === 'string' ? event.data['policyVersion'] : undefined;
+    return {
+      // Same command, same stream, same revision: same id, so a repeated append is dropped by the store.
+      id: deterministicId(decision.meta.commandId, decision.stream, decision.step ?? '', String(revision), event.type),
+      type: event.type,
+      data: event.data as JsonObject,
+      metadata: {
+        correlationId: decision.meta.correlationId,
+        causationId: decision.meta.causationId,
+        actor: decision.meta.actor,
+        occurredAt: now.toISOString(),
+        schemaVersion: currentSchemaVersion(event.type),
+        ...(policyVersion ? { policyVersion } : {}),
+      },
+    };
+  }
+}
+
+/** Payload schema versions of the events recert writes today; older ones are upcast on read. */
+export function currentSchemaVersion(type: string): number {
+  return type === 'AssessmentAttempted' ? 2 : 1;
+}

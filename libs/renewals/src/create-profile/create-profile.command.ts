@@ -1,0 +1,60 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { AccountEvent, AccountState, evolveAccount, initialAccountState } from '../account/account';
+import { CommandMeta } from '../command-handling/command-meta';
+import { StreamCommands } from '../command-handling/stream-commands';
+import { DomainError } from '../errors';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
+import { AccountType, decideProfile, evolveProfile, initialProfileState, ProfileEvent, ProfileState } from '../profile/profile';
+import { combine, CommandResult } from '../renewals.tokens';
+import { accountStream, profileStream } from '../streams';
+
+export class CreateProfileCommand {
+  constructor(
+    readonly data: { profileId: string; accountId: string; accountType: AccountType; displayName: string; email: string },
+    readonly meta: CommandMeta,
+  ) {}
+}
+
+@CommandHandler(CreateProfileCommand)
+export class CreateProfileHandler implements ICommandHandler<CreateProfileCommand, CommandResult> {
+  constructor(
+    private readonly commands: StreamCommands,
+    @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
+  ) {}
+
+  async execute({ data, meta }: CreateProfileCommand): Promise<CommandResult> {
+    const stream = profileStream(data.profileId);
+    const existing = await this.commands.load<ProfileState, ProfileEvent>(stream, evolveProfile, initialProfileState);
+    if (existing.state.status !== 'none') throw new DomainError('PROFILE_EXISTS', `Profile ${data.profileId} exists`);
+
+    // The account index first: the link check verifies every listed profile against its own stream (R12).
+    const account = await this.commands.run<AccountState, AccountEvent>({
+      stream: accountStream(data.accountId),
+      evolve: evolveAccount,
+      initialState: initialAccountState,
+      meta,
+      decide: (state) =>
+        state.profiles.includes(data.profileId)
+          ? []
+          : [{ type: 'AccountProfileRegistered', data: { accountId: data.accountId, profileId: data.profileId } }],
+    });
+    const personalData = this.vault.seal(data.profileId, { displayName: data.displayName, email: data.email });
+    const profile = await this.commands.run<ProfileState, ProfileEvent>({
+      stream,
+      evolve: evolveProfile,
+      initialState: initialProfileState,
+      meta,
+      decide: (state, now) =>
+        decideProfile(
+          {
+            type: 'CreateProfile',
+            data: { profileId: data.profileId, accountId: data.accountId, accountType: data.accountType, personalData },
+          },
+          state,
+          { now },
+        ),
+    });
+    return combine(account, profile);
+  }
+}

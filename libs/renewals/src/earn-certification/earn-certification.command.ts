@@ -1,0 +1,72 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CLOCK, Clock } from '@recert/kernel';
+import { Catalog } from '../catalog';
+import { CommandMeta } from '../command-handling/command-meta';
+import { StreamCommands } from '../command-handling/stream-commands';
+import { DomainError } from '../errors';
+import { evolveHolding, HoldingEvent, HoldingState, holdingIdOf, initialHoldingState, isActiveAt } from '../holding/holding';
+import { decideHolding } from '../holding/holding.decide';
+import { ProfileReader } from '../profile/profile.reader';
+import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
+import { holdingStream } from '../streams';
+
+export class EarnCertificationCommand {
+  constructor(
+    readonly data: { profileId: string; certificationCode: string; earnedAt?: Date },
+    readonly meta: CommandMeta,
+  ) {}
+}
+
+export interface EarnCertificationResult extends CommandResult {
+  holdingId: string;
+  expiresAt: string | null;
+}
+
+@CommandHandler(EarnCertificationCommand)
+export class EarnCertificationHandler implements ICommandHandler<EarnCertificationCommand, EarnCertificationResult> {
+  constructor(
+    private readonly commands: StreamCommands,
+    private readonly profiles: ProfileReader,
+    private readonly policies: PolicyRegistry,
+    @Inject(CATALOG) private readonly catalog: Catalog,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ data, meta }: EarnCertificationCommand): Promise<EarnCertificationResult> {
+    await this.profiles.active(data.profileId);
+    const certification = this.catalog.get(data.certificationCode);
+    if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${data.certificationCode} in the catalog`);
+    const now = this.clock.now();
+    const earnedAt = data.earnedAt ?? now;
+    if (earnedAt.getTime() > now.getTime())
+      throw new DomainError('VALIDATION_FAILED', `earnedAt ${earnedAt.toISOString()} is in the future`);
+
+    // R10: one prerequisite held and active at the moment the expert was earned.
+    let prerequisiteActive = certification.prerequisites.length === 0;
+    for (const code of certification.prerequisites) {
+      const prerequisite = await this.commands.load<HoldingState, HoldingEvent>(
+        holdingStream(data.profileId, code),
+        evolveHolding,
+        initialHoldingState,
+      );
+      if (isActiveAt(prerequisite.state, earnedAt)) prerequisiteActive = true;
+    }
+
+    const holdingId = holdingIdOf(data.profileId, certification.code);
+    const outcome = await this.commands.run<HoldingState, HoldingEvent>({
+      stream: holdingStream(data.profileId, certification.code),
+      evolve: evolveHolding,
+      initialState: initialHoldingState,
+      meta,
+      decide: (state, decidedAt) =>
+        decideHolding({ type: 'EarnCertification', data: { holdingId, profileId: data.profileId, earnedAt, prerequisiteActive } }, state, {
+          now: decidedAt,
+          policies: this.policies.book(),
+          certification,
+        }),
+    });
+    const state = outcome.state;
+    return { holdingId, expiresAt: state.status === 'held' ? state.expiresAt : null, events: outcome.events, position: outcome.position };
+  }
+}

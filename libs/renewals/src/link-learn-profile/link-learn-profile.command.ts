@@ -1,0 +1,122 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { AccountEvent, AccountState, evolveAccount, initialAccountState } from '../account/account';
+import { CommandMeta } from '../command-handling/command-meta';
+import { StreamCommands } from '../command-handling/stream-commands';
+import { DomainError } from '../errors';
+import {
+  decideLearnProfile,
+  evolveLearnProfile,
+  initialLearnProfileState,
+  LearnProfileEvent,
+  LearnProfileState,
+} from '../learn-profile/learn-profile';
+import {
+  AccountType,
+  decideProfile,
+  evolveProfile,
+  initialProfileState,
+  ProfileCommand,
+  ProfileEvent,
+  ProfileState,
+} from '../profile/profile';
+import { ProfileReader } from '../profile/profile.reader';
+import { combine, CommandResult } from '../renewals.tokens';
+import { accountStream, learnProfileStream, profileStream } from '../streams';
+
+export class LinkLearnProfileCommand {
+  constructor(
+    readonly data: { profileId: string; learnProfileId: string; accountId: string; accountType: AccountType },
+    readonly meta: CommandMeta,
+  ) {}
+}
+
+@CommandHandler(LinkLearnProfileCommand)
+export class LinkLearnProfileHandler implements ICommandHandler<LinkLearnProfileCommand, CommandResult> {
+  constructor(
+    private readonly commands: StreamCommands,
+    private readonly profiles: ProfileReader,
+  ) {}
+
+  /** Active profiles of an account, each checked against its own stream: the index may list a failed creation. */
+  private async activeProfilesOf(accountId: string): Promise<number> {
+    const index = await this.commands.load<AccountState, AccountEvent>(accountStream(accountId), evolveAccount, initialAccountState);
+    let count = 0;
+    for (const profileId of index.state.profiles) {
+      const state = await this.profiles.state(profileId);
+      if (state.status === 'active' && state.accountId === accountId) count += 1;
+    }
+    return count;
+  }
+
+  async execute({ data, meta }: LinkLearnProfileCommand): Promise<CommandResult> {
+    const learnStream = learnProfileStream(data.learnProfileId);
+    const facts = async (): Promise<Extract<ProfileCommand, { type: 'LinkLearnProfile' }>> => {
+      const learn = await this.commands.load<LearnProfileState, LearnProfileEvent>(
+        learnStream,
+        evolveLearnProfile,
+        initialLearnProfileState,
+      );
+      const profile = await this.profiles.state(data.profileId);
+      return {
+        type: 'LinkLearnProfile',
+        data: {
+          learnProfileId: data.learnProfileId,
+          accountId: data.accountId,
+          accountType: data.accountType,
+          learnProfileLinkedTo: learn.state.linkedTo,
+          activeProfilesOfAccount: profile.status === 'active' ? await this.activeProfilesOf(profile.accountId) : 0,
+          reason: 'request',
+        },
+      };
+    };
+
+    // Check every rule before reserving anything, so a refused link stores nothing.
+    const command = await facts();
+    const profileState = await this.profiles.state(data.profileId);
+    if (decideProfile(command, profileState, { now: new Date(0) }).length === 0) return { events: [], position: 0 };
+
+    const reservation = await this.commands.run<LearnProfileState, LearnProfileEvent>({
+      stream: learnStream,
+      evolve: evolveLearnProfile,
+      initialState: initialLearnProfileState,
+      meta,
+      decide: (state, now) =>
+        decideLearnProfile(
+          { type: 'ReserveLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, accountId: data.accountId } },
+          state,
+          {
+            now,
+          },
+        ),
+    });
+    try {
+      const linked = await this.commands.run<ProfileState, ProfileEvent>({
+        stream: profileStream(data.profileId),
+        evolve: evolveProfile,
+        initialState: initialProfileState,
+        meta,
+        decide: (state, now) =>
+          decideProfile({ ...command, data: { ...command.data, learnProfileLinkedTo: data.profileId } }, state, { now }),
+      });
+      return combine(reservation, linked);
+    } catch (error) {
+      // The profile changed under us (linked elsewhere, merged): give the learn profile back.
+      if (reservation.events.length > 0 && error instanceof DomainError) {
+        await this.commands.run<LearnProfileState, LearnProfileEvent>({
+          stream: learnStream,
+          evolve: evolveLearnProfile,
+          initialState: initialLearnProfileState,
+          meta,
+          step: 'release',
+          decide: (state, now) =>
+            decideLearnProfile(
+              { type: 'ReleaseLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, reason: error.code } },
+              state,
+              { now },
+            ),
+        });
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  assertMayAccessProfile,
+  CommandMetaFromRequest,
+  CurrentPrincipal,
+  EXTERNAL_ID,
+  Principal,
+  RequestMeta,
+  Roles,
+} from '@recert/kernel';
+import { IsIn, IsString, Matches } from 'class-validator';
+import { ProfileParams } from '../profile/profile.params';
+import { CommandResult } from '../renewals.tokens';
+import { LinkLearnProfileCommand } from './link-learn-profile.command';
+
+export class LinkLearnProfileDto {
+  @ApiProperty({ example: 'learn-77' })
+  @IsString()
+  @Matches(EXTERNAL_ID, { message: 'learnProfileId: 1-128 letters, digits, _ . : @ or -' })
+  learnProfileId!: string;
+
+  @ApiProperty({ example: 'msa-42', description: 'The account the learn profile uses' })
+  @IsString()
+  @Matches(EXTERNAL_ID, { message: 'accountId: 1-128 letters, digits, _ . : @ or -' })
+  accountId!: string;
+
+  @ApiProperty({ enum: ['personal', 'work'] })
+  @IsIn(['personal', 'work'])
+  accountType!: 'personal' | 'work';
+}
+
+@ApiTags('commands')
+@ApiBearerAuth()
+@Controller('certification-profiles')
+export class LinkLearnProfileController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Post(':profileId/learn-profile-link')
+  @HttpCode(200)
+  @Roles('candidate', 'support')
+  link(
+    @Param() params: ProfileParams,
+    @Body() body: LinkLearnProfileDto,
+    @CurrentPrincipal() principal: Principal,
+    @CommandMetaFromRequest() meta: RequestMeta,
+  ): Promise<CommandResult> {
+    assertMayAccessProfile(principal, params.profileId);
+    return this.commandBus.execute(new LinkLearnProfileCommand({ profileId: params.profileId, ...body }, meta));
+  }
+}

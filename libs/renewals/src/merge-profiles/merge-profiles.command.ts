@@ -1,0 +1,197 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { deterministicId } from '@recert/kernel';
+import { AccountEvent, AccountState, evolveAccount, initialAccountState } from '../account/account';
+import { Catalog } from '../catalog';
+import { CommandMeta } from '../command-handling/command-meta';
+import { StreamCommands, StreamOutcome } from '../command-handling/stream-commands';
+import { DomainError } from '../errors';
+import { evolveHolding, HoldingEvent, HoldingState, holdingIdOf, initialHoldingState, snapshotOf } from '../holding/holding';
+import { decideHolding } from '../holding/holding.decide';
+import {
+  decideLearnProfile,
+  evolveLearnProfile,
+  initialLearnProfileState,
+  LearnProfileEvent,
+  LearnProfileState,
+} from '../learn-profile/learn-profile';
+import { assertActive, decideProfile, evolveProfile, initialProfileState, ProfileEvent, ProfileState } from '../profile/profile';
+import { ProfileReader } from '../profile/profile.reader';
+import { CATALOG, combine, CommandResult, PolicyRegistry } from '../renewals.tokens';
+import { accountStream, holdingStream, learnProfileStream, profileStream } from '../streams';
+
+export class MergeProfilesCommand {
+  constructor(
+    readonly data: { targetProfileId: string; sourceProfileId: string },
+    readonly meta: CommandMeta,
+  ) {}
+}
+
+/**
+ * R12: moves every holding of the source to the target and closes the source. Several streams change, so each
+ * step is idempotent under one merge id derived from the pair: a merge interrupted by a crash completes when
+ * asked again, and a completed one answers with nothing new.
+ */
+@CommandHandler(MergeProfilesCommand)
+export class MergeProfilesHandler implements ICommandHandler<MergeProfilesCommand, CommandResult> {
+  constructor(
+    private readonly commands: StreamCommands,
+    private readonly profiles: ProfileReader,
+    private readonly policies: PolicyRegistry,
+    @Inject(CATALOG) private readonly catalog: Catalog,
+  ) {}
+
+  async execute({ data, meta }: MergeProfilesCommand): Promise<CommandResult> {
+    const { targetProfileId: targetId, sourceProfileId: sourceId } = data;
+    if (targetId === sourceId) throw new DomainError('VALIDATION_FAILED', 'A profile cannot be merged into itself');
+    const mergeId = deterministicId('merge', sourceId, targetId);
+    const stepMeta: CommandMeta = { ...meta, commandId: mergeId };
+
+    const target = await this.profiles.active(targetId);
+    const sourceState = await this.profiles.state(sourceId);
+    const resuming = sourceState.status === 'closed' && sourceState.mergeId === mergeId;
+    const source = resuming ? sourceState.last : assertActive(sourceState, sourceId);
+
+    const outcomes: StreamOutcome<unknown>[] = [];
+    outcomes.push(
+      await this.commands.run<ProfileState, ProfileEvent>({
+        stream: profileStream(sourceId),
+        evolve: evolveProfile,
+        initialState: initialProfileState,
+        meta: stepMeta,
+        decide: (state, now) => decideProfile({ type: 'CloseForMerge', data: { mergeId, targetProfileId: targetId } }, state, { now }),
+      }),
+    );
+    outcomes.push(
+      await this.commands.run<AccountState, AccountEvent>({
+        stream: accountStream(source.accountId),
+        evolve: evolveAccount,
+        initialState: initialAccountState,
+        meta: stepMeta,
+        decide: (state) =>
+          state.profiles.includes(sourceId)
+            ? [{ type: 'AccountProfileClosed', data: { accountId: source.accountId, profileId: sourceId, mergedInto: targetId } }]
+            : [],
+      }),
+    );
+
+    const moved: string[] = [];
+    for (const certification of this.catalog.entries) {
+      const fromStream = holdingStream(sourceId, certification.code);
+      const from = await this.commands.load<HoldingState, HoldingEvent>(fromStream, evolveHolding, initialHoldingState);
+      const held =
+        from.state.status === 'held'
+          ? from.state
+          : from.state.status === 'merged-out' && from.state.toProfileId === targetId
+            ? from.state.last
+            : null;
+      if (!held) continue;
+      moved.push(certification.code);
+      const context = (now: Date) => ({ now, policies: this.policies.book(), certification });
+      // Out first: once the source is closed for this holding, resuming re-reads the snapshot from its state.
+      outcomes.push(
+        await this.commands.run<HoldingState, HoldingEvent>({
+          stream: fromStream,
+          evolve: evolveHolding,
+          initialState: initialHoldingState,
+          meta: stepMeta,
+          decide: (state, now) =>
+            decideHolding(
+              { type: 'MergeHoldingOut', data: { mergeId, toProfileId: targetId, toHoldingId: holdingIdOf(targetId, certification.code) } },
+              state,
+              context(now),
+            ),
+        }),
+      );
+      outcomes.push(
+        await this.commands.run<HoldingState, HoldingEvent>({
+          stream: holdingStream(targetId, certification.code),
+          evolve: evolveHolding,
+          initialState: initialHoldingState,
+          meta: stepMeta,
+          decide: (state, now) =>
+            decideHolding(
+              {
+                type: 'MergeHoldingIn',
+                data: {
+                  mergeId,
+                  holdingId: holdingIdOf(targetId, certification.code),
+                  profileId: targetId,
+                  fromProfileId: sourceId,
+                  fromHoldingId: held.holdingId,
+                  snapshot: snapshotOf(held),
+                },
+              },
+              state,
+              context(now),
+            ),
+        }),
+      );
+    }
+
+    // The source's learn profile link follows it when the target has none; otherwise it is released.
+    if (source.linkedLearnProfileId) {
+      const learnProfileId = source.linkedLearnProfileId;
+      const transfer = target.linkedLearnProfileId === null || target.linkedLearnProfileId === learnProfileId;
+      outcomes.push(
+        await this.commands.run<LearnProfileState, LearnProfileEvent>({
+          stream: learnProfileStream(learnProfileId),
+          evolve: evolveLearnProfile,
+          initialState: initialLearnProfileState,
+          meta: stepMeta,
+          decide: (state, now) =>
+            decideLearnProfile(
+              transfer
+                ? { type: 'TransferLink', data: { learnProfileId, fromProfileId: sourceId, profileId: targetId, mergeId } }
+                : {
+                    type: 'ReleaseLink',
+                    data: { learnProfileId, profileId: sourceId, reason: `merged into ${targetId}, which has its own link` },
+                  },
+              state,
+              { now },
+            ),
+        }),
+      );
+      if (transfer) {
+        outcomes.push(
+          await this.commands.run<ProfileState, ProfileEvent>({
+            stream: profileStream(targetId),
+            evolve: evolveProfile,
+            initialState: initialProfileState,
+            meta: stepMeta,
+            step: 'link',
+            decide: (state, now) =>
+              decideProfile(
+                {
+                  type: 'LinkLearnProfile',
+                  data: {
+                    learnProfileId,
+                    accountId: target.accountId,
+                    accountType: target.accountType,
+                    learnProfileLinkedTo: targetId,
+                    activeProfilesOfAccount: 1,
+                    reason: 'merge',
+                  },
+                },
+                state,
+                { now },
+              ),
+          }),
+        );
+      }
+    }
+
+    outcomes.push(
+      await this.commands.run<ProfileState, ProfileEvent>({
+        stream: profileStream(targetId),
+        evolve: evolveProfile,
+        initialState: initialProfileState,
+        meta: stepMeta,
+        step: 'merged',
+        decide: (state, now) =>
+          decideProfile({ type: 'RecordMerge', data: { mergeId, sourceProfileId: sourceId, holdings: moved } }, state, { now }),
+      }),
+    );
+    return combine(...outcomes);
+  }
+}

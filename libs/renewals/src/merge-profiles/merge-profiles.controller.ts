@@ -1,0 +1,35 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { CommandMetaFromRequest, PROFILE_ID, RequestMeta, Roles } from '@recert/kernel';
+import { IsString, Matches } from 'class-validator';
+import { TargetProfileParams } from '../profile/profile.params';
+import { CommandResult } from '../renewals.tokens';
+import { MergeProfilesCommand } from './merge-profiles.command';
+
+export class MergeProfilesDto {
+  @ApiProperty({ example: 'p-1002', description: 'The duplicate profile, closed by the merge' })
+  @IsString()
+  @Matches(PROFILE_ID, { message: 'sourceProfileId: 1-64 letters, digits, _ or -' })
+  sourceProfileId!: string;
+}
+
+@ApiTags('commands')
+@ApiBearerAuth()
+@Controller('certification-profiles')
+export class MergeProfilesController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Post(':targetId/merges')
+  @HttpCode(200)
+  @Roles('support')
+  merge(
+    @Param() params: TargetProfileParams,
+    @Body() body: MergeProfilesDto,
+    @CommandMetaFromRequest() meta: RequestMeta,
+  ): Promise<CommandResult> {
+    return this.commandBus.execute(
+      new MergeProfilesCommand({ targetProfileId: params.targetId, sourceProfileId: body.sourceProfileId }, meta),
+    );
+  }
+}

@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import { StreamCommands } from '../command-handling/stream-commands';
+import { ActiveProfile, assertActive, evolveProfile, initialProfileState, ProfileEvent, ProfileState } from './profile';
+import { profileStream } from '../streams';
+
+/** Loads a profile's state for the checks other aggregates' commands need (R7, R12). */
+@Injectable()
+export class ProfileReader {
+  constructor(private readonly commands: StreamCommands) {}
+
+  async state(profileId: string): Promise<ProfileState> {
+    return (await this.commands.load<ProfileState, ProfileEvent>(profileStream(profileId), evolveProfile, initialProfileState)).state;
+  }
+
+  /** The active profile, else PROFILE_NOT_FOUND or PROFILE_MERGED. */
+  async active(profileId: string): Promise<ActiveProfile> {
+    return assertActive(await this.state(profileId), profileId);
+  }
+}

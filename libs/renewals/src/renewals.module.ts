@@ -1,0 +1,69 @@
+import { Module, OnApplicationShutdown, Inject } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { APP_CONFIG, AppConfig } from '@recert/kernel';
+import { AttemptRenewalHandler } from './attempt-renewal/attempt-renewal.command';
+import { AttemptRenewalController } from './attempt-renewal/attempt-renewal.controller';
+import { Catalog } from './catalog';
+import { StreamCommands } from './command-handling/stream-commands';
+import { CreateProfileHandler } from './create-profile/create-profile.command';
+import { CreateProfileController } from './create-profile/create-profile.controller';
+import { EarnCertificationHandler } from './earn-certification/earn-certification.command';
+import { EarnCertificationController } from './earn-certification/earn-certification.controller';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IDEMPOTENCY_STORE, IdempotencyStore } from './idempotency/idempotency.store';
+import { LinkLearnProfileHandler } from './link-learn-profile/link-learn-profile.command';
+import { LinkLearnProfileController } from './link-learn-profile/link-learn-profile.controller';
+import { MergeProfilesHandler } from './merge-profiles/merge-profiles.command';
+import { MergeProfilesController } from './merge-profiles/merge-profiles.controller';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from './personal-data/personal-data.vault';
+import { PolicyBook } from './policy';
+import { ProfileReader } from './profile/profile.reader';
+import { CATALOG, PolicyRegistry } from './renewals.tokens';
+
+const commandHandlers = [
+  CreateProfileHandler,
+  LinkLearnProfileHandler,
+  MergeProfilesHandler,
+  EarnCertificationHandler,
+  AttemptRenewalHandler,
+];
+const controllers = [
+  CreateProfileController,
+  LinkLearnProfileController,
+  MergeProfilesController,
+  EarnCertificationController,
+  AttemptRenewalController,
+];
+
+/** The renewal domain's commands: deciders behind thin handlers, controllers at the HTTP edge. */
+@Module({
+  imports: [CqrsModule],
+  controllers,
+  providers: [
+    ...commandHandlers,
+    StreamCommands,
+    ProfileReader,
+    { provide: CATALOG, inject: [APP_CONFIG], useFactory: (config: AppConfig) => Catalog.fromFile(config.catalogFile) },
+    {
+      provide: PolicyRegistry,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new PolicyRegistry(PolicyBook.fromFile(config.policyFile)),
+    },
+    { provide: PERSONAL_DATA_VAULT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new PersonalDataVault(config.dataDir) },
+    { provide: IDEMPOTENCY_STORE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new IdempotencyStore(config.dataDir) },
+    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+  ],
+  exports: [CATALOG, PolicyRegistry, PERSONAL_DATA_VAULT, StreamCommands, ProfileReader],
+})
+export class RenewalsModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
+    @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
+  ) {}
+
+  onApplicationShutdown(): void {
+    this.vault.close();
+    this.idempotency.close();
+  }
+}

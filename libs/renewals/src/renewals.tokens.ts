@@ -1,0 +1,37 @@
+import type { RecordedEvent } from '@recert/eventstore';
+import { Catalog } from './catalog';
+import { Policy, PolicyBook } from './policy';
+
+export const CATALOG = Symbol('CATALOG');
+
+/** The policy versions in force: the shipped file plus every adopted version (PolicyAdopted). */
+export class PolicyRegistry {
+  private current: PolicyBook;
+
+  constructor(initial: PolicyBook) {
+    this.current = initial;
+  }
+
+  book(): PolicyBook {
+    return this.current;
+  }
+
+  adopt(policy: Policy): void {
+    this.current = this.current.with(policy);
+  }
+}
+
+/** What every command answers: the events it stored and the global position of the last one. */
+export interface CommandResult {
+  events: RecordedEvent[];
+  position: number;
+}
+
+export function combine(...outcomes: { events: RecordedEvent[]; position: number }[]): CommandResult {
+  return {
+    events: outcomes.flatMap((outcome) => outcome.events),
+    position: Math.max(0, ...outcomes.map((outcome) => outcome.position)),
+  };
+}
+
+export { Catalog };

@@ -1,0 +1,9 @@
+import { streamName } from '@recert/eventstore';
+import { holdingIdOf } from './holding/holding';
+
+/** Stream names of recert's categories, each from one helper. */
+export const profileStream = (profileId: string): string => streamName('profile', profileId);
+export const holdingStream = (profileId: string, code: string): string => streamName('holding', holdingIdOf(profileId, code));
+export const accountStream = (accountId: string): string => streamName('account', accountId);
+export const learnProfileStream = (learnProfileId: string): string => streamName('learnprofile', learnProfileId);
+export const policyStream = (): string => streamName('policy', 'adoptions');

@@ -1,0 +1,71 @@
+import { INestApplication } from '@nestjs/common';
+import jwt from 'jsonwebtoken';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { createApp } from '../../apps/api/src/app.factory';
+import { EVENT_STORE, EventStore } from '@recert/eventstore';
+import { loadConfig, ManualClock, Role } from '@recert/kernel';
+
+export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-use';
+
+export interface Harness {
+  app: INestApplication;
+  http: ReturnType<typeof request>;
+  clock: ManualClock;
+  store: EventStore;
+  dataDir: string;
+  token(roles: Role[], claims?: { sub?: string; profileId?: string }): string;
+  close(): Promise<void>;
+}
+
+/** The real api app on a fresh embedded store in a temp folder, with a manual clock. */
+export async function startApp(options: { clockStart?: string; env?: Record<string, string>; dataDir?: string } = {}): Promise<Harness> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'recert-e2e-'));
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    CLOCK: 'manual',
+    CLOCK_START: options.clockStart ?? '2026-01-01T00:00:00Z',
+    SCHEDULER_INTERVAL_MS: '0',
+    DISPATCH_INTERVAL_MS: '0',
+    AUTH_JWT_SECRET: TEST_SECRET,
+    ...options.env,
+  });
+  const clock = new ManualClock(config.clockStart ?? new Date());
+  const app = await createApp({ config, clock, logger: false });
+  await app.init();
+  return {
+    app,
+    http: request(app.getHttpServer() as Parameters<typeof request>[0]),
+    clock,
+    store: app.get<EventStore>(EVENT_STORE),
+    dataDir,
+    token: (roles, claims = {}) =>
+      jwt.sign(
+        { sub: claims.sub ?? `${roles.join('+')}-user`, roles, ...(claims.profileId ? { profileId: claims.profileId } : {}) },
+        TEST_SECRET,
+        { algorithm: 'HS256', expiresIn: '1h' },
+      ),
+    close: async () => {
+      await app.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `action` and asserts the log did not grow: a refused command stores nothing. */
+export async function expectNothingStored(h: Harness, action: () => Promise<unknown>): Promise<void> {
+  const before = await h.store.headPosition();
+  await action();
+  expect(await h.store.headPosition()).toBe(before);
+}
+
+/** Asserts a problem+json answer with this status and code. */
+export function expectProblem(response: request.Response, status: number, code: string): void {
+  expect({ status: response.status, code: (response.body as { code?: string }).code }).toEqual({ status, code });
+  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(response.body).toEqual(
+    expect.objectContaining({ type: expect.any(String), title: expect.any(String), detail: expect.any(String) }),
+  );
+}
