@@ -2,7 +2,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { EventStoreModule } from '@recert/eventstore';
 import { AppConfig, AuthGuard, Clock, KernelModule } from '@recert/kernel';
+import { ReadModelsModule } from '@recert/projections';
 import { RenewalsModule } from '@recert/renewals';
+import { WorkerModule } from '../../worker/src/worker.module';
 import { ClockController } from './admin/clock.controller';
 import { HealthController } from './health/health.controller';
 import { ProblemFilter } from './http/problem.filter';
@@ -12,7 +14,8 @@ export class AppModule {
   static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
     return {
       module: AppModule,
-      imports: [KernelModule.forRoot(config, clock), EventStoreModule, RenewalsModule],
+      // The worker runs in the api process by default; its timers follow SCHEDULER_INTERVAL_MS and DISPATCH_INTERVAL_MS.
+      imports: [KernelModule.forRoot(config, clock), EventStoreModule, RenewalsModule, ReadModelsModule, WorkerModule],
       controllers: [ClockController, HealthController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

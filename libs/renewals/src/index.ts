@@ -14,3 +14,5 @@ export * from './command-handling/stream-commands';
 export * from './personal-data/personal-data.vault';
 export * from './idempotency/idempotency.store';
 export * from './renewals.module';
+export * from './profile/profile.params';
+export * from './profile/profile.reader';

@@ -71,6 +71,7 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      if (status === 503) response.setHeader('Retry-After', '1');
       const known = HTTP_CODES[status] ?? { code: `HTTP_${status}`, title: 'Request failed' };
       const body = exception.getResponse();
       const message =

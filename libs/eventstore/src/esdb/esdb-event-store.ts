@@ -166,7 +166,11 @@ export class EsdbEventStore implements EventStore {
       const last = events[events.length - 1];
       if (!last) return;
       const matching = events.filter((event) => matchesFilter(options.filter, event.type, event.stream));
-      await handlers.onEvents(matching, last.position);
+      try {
+        await handlers.onEvents(matching, last.position);
+      } catch (error) {
+        throw new HandlerFailed(error);
+      }
       checkpoint = last.position;
     };
 
@@ -193,8 +197,14 @@ export class EsdbEventStore implements EventStore {
           if (stopped) return;
         } catch (error) {
           if (stopped) return;
-          // No automatic resubscribe in the client: start again from the last delivered checkpoint.
-          handlers.onError?.(wrap(error));
+          // The consumer failed: the subscription ends and says so once; the consumer decides what next.
+          if (error instanceof HandlerFailed) {
+            stopped = true;
+            handlers.onError?.(error.cause instanceof Error ? error.cause : new Error(String(error.cause)));
+            return;
+          }
+          // The server dropped us (slow consumer, leader change, restart). The client never resubscribes on its
+          // own: start again from the last delivered checkpoint, after a pause.
           await new Promise((resolve) => setTimeout(resolve, this.resubscribeDelayMs));
         } finally {
           await live?.unsubscribe().catch(() => undefined);
@@ -240,6 +250,12 @@ export class EsdbEventStore implements EventStore {
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     await this.client.dispose();
+  }
+}
+
+class HandlerFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('subscription handler failed');
   }
 }
 

@@ -63,6 +63,8 @@ export class StreamCommands {
         const result = await this.store.append(decision.stream, toAppend, {
           expectedRevision: revision === -1 ? 'no_stream' : revision,
         });
+        // A twin of this command (same ids) got there first: it did the work, this one appended nothing.
+        if (result.duplicate) return { events: [], state: events.reduce(decision.evolve, state), position: result.position };
         const recorded = toAppend.map(
           (event, index): RecordedEvent => ({
             ...event,

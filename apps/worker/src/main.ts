@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { Logger, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, NestFactory } from '@nestjs/core';
+import { EventStoreModule } from '@recert/eventstore';
+import { AuthGuard, ConfigError, createValidationPipe, KernelModule, loadConfig } from '@recert/kernel';
+import { HealthController } from '../../api/src/health/health.controller';
+import { ProblemFilter } from '../../api/src/http/problem.filter';
+import { WorkerModule } from './worker.module';
+
+/** The worker alone (scheduler, dispatcher, projections), for deployments that run it apart from the api. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`recert worker: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  @Module({
+    imports: [KernelModule.forRoot(config), EventStoreModule, WorkerModule],
+    controllers: [HealthController],
+    providers: [
+      { provide: APP_GUARD, useClass: AuthGuard },
+      { provide: APP_FILTER, useClass: ProblemFilter },
+    ],
+  })
+  class WorkerAppModule {}
+  const app = await NestFactory.create(WorkerAppModule);
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  await app.listen(config.port);
+  new Logger('recert').log(`worker running; health on http://localhost:${config.port}/health`);
+}
+
+void main();

@@ -1,0 +1,60 @@
+import { linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface RenewalNotification {
+  notificationId: string;
+  profileId: string;
+  to: string | null;
+  displayName: string | null;
+  certificationCode: string;
+  certificationName: string;
+  windowOpensAt: string;
+  expiresAt: string;
+}
+
+export const NOTIFICATION_SENDER = Symbol('NOTIFICATION_SENDER');
+
+/** Delivers one notification. Must be idempotent by notificationId: a crash may make the dispatcher ask twice. */
+export interface NotificationSender {
+  send(notification: RenewalNotification): Promise<'sent' | 'already-sent'>;
+}
+
+/**
+ * The default sender: one e-mail-style file per notification under DATA_DIR/notifications, published with an
+ * exclusive hard link, so two dispatchers (or a retry after a crash) can never write it twice.
+ */
+export class FileNotificationSender implements NotificationSender {
+  private readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, 'notifications');
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  send(n: RenewalNotification): Promise<'sent' | 'already-sent'> {
+    const final = join(this.dir, `${n.notificationId}.eml`);
+    const temp = join(this.dir, `.${n.notificationId}.${process.pid}.${Date.now()}.tmp`);
+    const body = [
+      `Message-ID: <${n.notificationId}@recert>`,
+      `To: ${n.to ?? '(erased)'}`,
+      `Subject: Your ${n.certificationName} can be renewed now`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      `Hello ${n.displayName ?? ''},`.trim(),
+      '',
+      `The renewal window of ${n.certificationName} (${n.certificationCode}) opened on ${n.windowOpensAt}.`,
+      `Pass the free online renewal assessment before ${n.expiresAt} to extend it by a year.`,
+      '',
+    ].join('\r\n');
+    writeFileSync(temp, body, { flag: 'wx' });
+    try {
+      linkSync(temp, final);
+      return Promise.resolve('sent');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return Promise.resolve('already-sent');
+      throw error;
+    } finally {
+      unlinkSync(temp);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EVENT_STORE, EventStore } from '@recert/eventstore';
+import { CLOCK, Clock } from '@recert/kernel';
+import { Deadline, DeadlineQueries, ProjectionRunner } from '@recert/projections';
+import {
+  Catalog,
+  CATALOG,
+  decideHolding,
+  evolveHolding,
+  HoldingCommand,
+  HoldingEvent,
+  HoldingState,
+  holdingStream,
+  initialHoldingState,
+  PolicyRegistry,
+  StreamCommands,
+} from '@recert/renewals';
+import { NotificationDispatcher } from '../notifications/notification-dispatcher';
+
+export interface SchedulerRun {
+  windowsOpened: number;
+  expired: number;
+  notified: number;
+  asOf: string;
+}
+
+/**
+ * Asks the deadlines read model what is due at now and sends ordinary commands (R3, R4, R9). Deciders ignore
+ * what is already done and appends carry expected revisions, so two runs, or two processes, at once open each
+ * window and expire each holding exactly once.
+ */
+@Injectable()
+export class Scheduler {
+  private readonly logger = new Logger('Scheduler');
+
+  constructor(
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CATALOG) private readonly catalog: Catalog,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly deadlines: DeadlineQueries,
+    private readonly runner: ProjectionRunner,
+    private readonly commands: StreamCommands,
+    private readonly policies: PolicyRegistry,
+    private readonly dispatcher: NotificationDispatcher,
+  ) {}
+
+  async runOnce(): Promise<SchedulerRun> {
+    // Decide from a read model that has seen everything written so far.
+    await this.runner.waitFor(await this.store.headPosition(), 5000, ['holdings']);
+    const now = this.clock.now();
+    let windowsOpened = 0;
+    let expired = 0;
+    for (const due of this.deadlines.windowsDue(now)) {
+      windowsOpened += await this.send(due, { type: 'OpenRenewalWindow' }, 'open-window');
+    }
+    for (const due of this.deadlines.expiriesDue(now)) {
+      expired += await this.send(due, { type: 'ExpireHolding' }, 'expire');
+    }
+    // The outbox is fed by the projection: let it take the windows just opened before dispatching.
+    await this.runner.waitFor(await this.store.headPosition(), 5000, ['outbox']);
+    const notified = await this.dispatcher.dispatchOnce();
+    if (windowsOpened + expired + notified > 0)
+      this.logger.log(`windows opened ${windowsOpened}, expired ${expired}, notified ${notified}`);
+    return { windowsOpened, expired, notified, asOf: now.toISOString() };
+  }
+
+  private async send(due: Deadline, command: HoldingCommand, kind: string): Promise<number> {
+    const certification = this.catalog.get(due.code);
+    if (!certification) return 0;
+    try {
+      const outcome = await this.commands.run<HoldingState, HoldingEvent>({
+        stream: holdingStream(due.profileId, due.code),
+        evolve: evolveHolding,
+        initialState: initialHoldingState,
+        meta: { commandId: `${kind}:${due.holdingId}`, correlationId: `scheduler:${kind}`, causationId: due.holdingId, actor: 'scheduler' },
+        decide: (state, now) => decideHolding(command, state, { now, policies: this.policies.book(), certification }),
+      });
+      return outcome.events.length > 0 ? 1 : 0;
+    } catch (error) {
+      // One holding's failure must not stop the others; it is due again on the next run.
+      this.logger.error(`${kind} ${due.holdingId}: ${error instanceof Error ? error.message : String(error)}`);
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@recert/kernel';
+import { ReadModelsModule } from '@recert/projections';
+import { RenewalsModule } from '@recert/renewals';
+import { NotificationDispatcher } from './notifications/notification-dispatcher';
+import { FileNotificationSender, NOTIFICATION_SENDER } from './notifications/notification-sender';
+import { Scheduler } from './scheduler/scheduler';
+import { SchedulerController } from './scheduler/scheduler.controller';
+
+/** Runs the scheduler every SCHEDULER_INTERVAL_MS and the dispatcher every DISPATCH_INTERVAL_MS (0: off). */
+@Injectable()
+export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Worker');
+  private timers: NodeJS.Timeout[] = [];
+  private busy = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scheduler: Scheduler,
+    private readonly dispatcher: NotificationDispatcher,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const every = (ms: number, name: string, work: () => Promise<unknown>): void => {
+      if (ms <= 0) return;
+      this.timers.push(
+        setInterval(() => {
+          if (this.busy) return;
+          this.busy = true;
+          work()
+            .catch((error: unknown) => this.logger.error(`${name}: ${error instanceof Error ? error.message : String(error)}`))
+            .finally(() => (this.busy = false));
+        }, ms),
+      );
+    };
+    every(this.config.schedulerIntervalMs, 'scheduler', () => this.scheduler.runOnce());
+    every(this.config.dispatchIntervalMs, 'dispatcher', () => this.dispatcher.dispatchOnce());
+  }
+
+  onApplicationShutdown(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+  }
+}
+
+@Module({
+  imports: [RenewalsModule, ReadModelsModule],
+  controllers: [SchedulerController],
+  providers: [
+    Scheduler,
+    NotificationDispatcher,
+    WorkerTimers,
+    { provide: NOTIFICATION_SENDER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new FileNotificationSender(config.dataDir) },
+  ],
+  exports: [Scheduler, NotificationDispatcher],
+})
+export class WorkerModule {}

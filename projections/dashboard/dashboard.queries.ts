@@ -1,0 +1,142 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Database from 'better-sqlite3';
+import { CLOCK, Clock } from '@recert/kernel';
+import {
+  Catalog,
+  CATALOG,
+  ErrorCode,
+  HeldState,
+  holdingStatusAt,
+  HoldingStatus,
+  nextAttemptAllowedAt,
+  PERSONAL_DATA_VAULT,
+  PersonalDataVault,
+  PolicyRegistry,
+  renewalBlockers,
+  SealedData,
+} from '@recert/renewals';
+import type { HoldingRow, ProfileRow } from '../holdings/holdings.projection';
+import { READ_DB } from '../runtime/read-db';
+
+export interface DashboardCertification {
+  code: string;
+  name: string;
+  level: string;
+  status: HoldingStatus;
+  earnedAt: string;
+  expiresAt: string | null;
+  renewalWindowOpensAt: string | null;
+  daysUntilExpiry: number | null;
+  cycle: number;
+  attempts: number;
+  lastAttemptAt: string | null;
+  nextAttemptAllowedAt: string | null;
+  canAttemptNow: boolean;
+  blockedBy: ErrorCode[];
+}
+
+export interface Dashboard {
+  profile: {
+    profileId: string;
+    displayName: string | null;
+    linkedLearnProfileId: string | null;
+    status: 'active' | 'merged';
+    mergedInto: string | null;
+  };
+  certifications: DashboardCertification[];
+  asOf: string;
+  position: number;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** A row back into the decider's state, so the dashboard computes with the very rules that decide. */
+export function heldStateOf(row: HoldingRow): HeldState {
+  return {
+    status: 'held',
+    holdingId: row.holding_id,
+    profileId: row.profile_id,
+    certificationCode: row.code,
+    mergeIds: [],
+    level: row.level as HeldState['level'],
+    cycle: row.cycle,
+    earnedAt: row.earned_at,
+    expiresAt: row.expires_at,
+    expired: row.expired === 1,
+    window:
+      row.window_id && row.window_opens_at && row.expires_at
+        ? {
+            id: row.window_id,
+            opensAt: row.window_opens_at,
+            expiresAt: row.expires_at,
+            opened: row.window_opened === 1,
+            notified: row.notified === 1,
+            attempts: row.attempts,
+            lastAttemptAt: row.last_attempt_at,
+            attemptIds: [],
+          }
+        : null,
+  };
+}
+
+@Injectable()
+export class DashboardQueries {
+  constructor(
+    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CATALOG) private readonly catalog: Catalog,
+    @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
+    private readonly policies: PolicyRegistry,
+  ) {}
+
+  dashboard(profileId: string): Dashboard | undefined {
+    const profile = this.db.prepare<[string], ProfileRow>('SELECT * FROM rm_profiles WHERE profile_id = ?').get(profileId);
+    if (!profile) return undefined;
+    const rows = this.db
+      .prepare<[string], HoldingRow>('SELECT * FROM rm_holdings WHERE profile_id = ? AND merged_out = 0 ORDER BY code')
+      .all(profileId);
+    const now = this.clock.now();
+    const linked = profile.linked_learn_profile_id !== null;
+    const book = this.policies.book();
+    const policy = book.atOrFirst(now);
+    const certifications = rows.flatMap((row): DashboardCertification[] => {
+      const certification = this.catalog.get(row.code);
+      if (!certification) return [];
+      const state = heldStateOf(row);
+      const status = holdingStatusAt(state, now);
+      const blockers = renewalBlockers(state, { now, policies: book, certification }, { profileLinked: linked }).map((b) => b.code);
+      const next = nextAttemptAllowedAt(state, policy);
+      return [
+        {
+          code: row.code,
+          name: certification.name,
+          level: certification.level,
+          status,
+          earnedAt: row.earned_at,
+          expiresAt: row.expires_at,
+          renewalWindowOpensAt: row.window_opens_at,
+          daysUntilExpiry: row.expires_at === null ? null : Math.max(0, Math.ceil((Date.parse(row.expires_at) - now.getTime()) / DAY_MS)),
+          cycle: row.cycle,
+          attempts: status === 'renewal-open' ? row.attempts : 0,
+          lastAttemptAt: row.last_attempt_at,
+          nextAttemptAllowedAt: status === 'renewal-open' && next && next.getTime() > now.getTime() ? next.toISOString() : null,
+          canAttemptNow: blockers.length === 0,
+          blockedBy: blockers,
+        },
+      ];
+    });
+    const sealed = JSON.parse(profile.personal_data) as SealedData;
+    return {
+      profile: {
+        profileId: profile.profile_id,
+        displayName: this.vault.open(sealed)?.displayName ?? null,
+        linkedLearnProfileId: profile.linked_learn_profile_id,
+        status: profile.status,
+        mergedInto: profile.merged_into,
+      },
+      certifications,
+      asOf: now.toISOString(),
+      position: Math.max(profile.last_position, ...rows.map((row) => row.last_position)),
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
+import { Catalog, CATALOG, holdingStream, profileStream, upcast } from '@recert/renewals';
+
+/**
+ * The audit history of a profile: every event of its stream and of its holdings' streams, in global order,
+ * read from the log itself (always consistent with every write) and upcast to the newest payload versions.
+ */
+@Injectable()
+export class HistoryQueries {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CATALOG) private readonly catalog: Catalog,
+  ) {}
+
+  async history(profileId: string): Promise<RecordedEvent[] | undefined> {
+    const profile = await this.store.readStream(profileStream(profileId));
+    if (profile.length === 0) return undefined;
+    const holdings = await Promise.all(this.catalog.entries.map((entry) => this.store.readStream(holdingStream(profileId, entry.code))));
+    return [...profile, ...holdings.flat()].sort((a, b) => a.position - b.position).map(upcast);
+  }
+}

@@ -1,0 +1,50 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Roles } from '@recert/kernel';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { ConsistencyQuery, ReadConsistency } from '../runtime/consistency';
+import { ReportsQueries, SummaryReport } from './reports.queries';
+
+export class ExpiringQuery extends ConsistencyQuery {
+  @ApiPropertyOptional({ example: '90', description: 'Holdings expiring within this many days (1-3650), default 90' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^(?:[1-9]\d{0,2}|[1-2]\d{3}|3[0-5]\d{2}|36[0-4]\d|3650)$/, { message: 'withinDays: a whole number from 1 to 3650' })
+  withinDays?: string;
+
+  @ApiPropertyOptional({ example: '1' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[1-9]\d{0,5}$/, { message: 'page: a whole number from 1' })
+  page?: string;
+
+  @ApiPropertyOptional({ example: '50', description: '1-500, default 50' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^(?:[1-9]\d?|[1-4]\d{2}|500)$/, { message: 'pageSize: a whole number from 1 to 500' })
+  pageSize?: string;
+}
+
+@ApiTags('queries')
+@ApiBearerAuth()
+@Controller('reports')
+export class ReportsController {
+  constructor(
+    private readonly queries: ReportsQueries,
+    private readonly consistency: ReadConsistency,
+  ) {}
+
+  @Get('summary')
+  @Roles('admin')
+  async summary(@Query() query: ConsistencyQuery): Promise<SummaryReport> {
+    await this.consistency.await(query, ['holdings']);
+    return this.queries.summary();
+  }
+
+  @Get('expiring')
+  @Roles('admin')
+  async expiring(@Query() query: ExpiringQuery): Promise<ReturnType<ReportsQueries['expiring']>> {
+    await this.consistency.await(query, ['holdings']);
+    return this.queries.expiring(Number(query.withinDays ?? 90), Number(query.page ?? 1), Number(query.pageSize ?? 50));
+  }
+}

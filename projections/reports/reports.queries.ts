@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Database from 'better-sqlite3';
+import { CLOCK, Clock } from '@recert/kernel';
+import { Catalog, CATALOG } from '@recert/renewals';
+import { READ_DB } from '../runtime/read-db';
+
+const STATUS_SQL = `CASE WHEN expires_at IS NULL THEN 'never-expires'
+  WHEN expired = 1 OR expires_at <= @now THEN 'expired'
+  WHEN window_opens_at <= @now THEN 'renewal-open' ELSE 'active' END`;
+
+export interface SummaryReport {
+  asOf: string;
+  total: number;
+  byCertification: { code: string; name: string; total: number; byStatus: Record<string, number> }[];
+  byStatus: Record<string, number>;
+}
+
+export interface ExpiringItem {
+  profileId: string;
+  holdingId: string;
+  code: string;
+  name: string;
+  expiresAt: string;
+  daysUntilExpiry: number;
+  status: string;
+}
+
+/** The program's reports: counts by certification and status, and what expires soonest (paged). */
+@Injectable()
+export class ReportsQueries {
+  constructor(
+    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CATALOG) private readonly catalog: Catalog,
+  ) {}
+
+  summary(): SummaryReport {
+    const now = this.clock.now().toISOString();
+    const rows = this.db
+      .prepare<
+        { now: string },
+        { code: string; status: string; n: number }
+      >(`SELECT code, ${STATUS_SQL} AS status, count(*) AS n FROM rm_holdings WHERE merged_out = 0 GROUP BY code, status`)
+      .all({ now });
+    const statuses = ['active', 'renewal-open', 'expired', 'never-expires'];
+    const empty = (): Record<string, number> => Object.fromEntries(statuses.map((s) => [s, 0]));
+    const byStatus = empty();
+    const byCertification = this.catalog.entries.map((entry) => ({ code: entry.code, name: entry.name, total: 0, byStatus: empty() }));
+    for (const row of rows) {
+      const target = byCertification.find((c) => c.code === row.code);
+      if (!target) continue;
+      target.byStatus[row.status] = (target.byStatus[row.status] ?? 0) + row.n;
+      target.total += row.n;
+      byStatus[row.status] = (byStatus[row.status] ?? 0) + row.n;
+    }
+    return { asOf: now, total: rows.reduce((sum, row) => sum + row.n, 0), byCertification, byStatus };
+  }
+
+  expiring(
+    withinDays: number,
+    page: number,
+    pageSize: number,
+  ): { asOf: string; withinDays: number; page: number; pageSize: number; total: number; items: ExpiringItem[] } {
+    const now = this.clock.now();
+    const until = new Date(now.getTime() + withinDays * 24 * 3600 * 1000).toISOString();
+    const params = { now: now.toISOString(), until };
+    const where = 'merged_out = 0 AND expired = 0 AND expires_at > @now AND expires_at <= @until';
+    const total = this.db.prepare<typeof params, { n: number }>(`SELECT count(*) AS n FROM rm_holdings WHERE ${where}`).get(params)?.n ?? 0;
+    const rows = this.db
+      .prepare<
+        typeof params & { limit: number; offset: number },
+        { profile_id: string; holding_id: string; code: string; expires_at: string; status: string }
+      >(
+        `SELECT profile_id, holding_id, code, expires_at, ${STATUS_SQL} AS status FROM rm_holdings WHERE ${where}
+         ORDER BY expires_at, holding_id LIMIT @limit OFFSET @offset`,
+      )
+      .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize });
+    return {
+      asOf: params.now,
+      withinDays,
+      page,
+      pageSize,
+      total,
+      items: rows.map((row) => ({
+        profileId: row.profile_id,
+        holdingId: row.holding_id,
+        code: row.code,
+        name: this.catalog.get(row.code)?.name ?? row.code,
+        expiresAt: row.expires_at,
+        daysUntilExpiry: Math.ceil((Date.parse(row.expires_at) - now.getTime()) / (24 * 3600 * 1000)),
+        status: row.status,
+      })),
+    };
+  }
+}

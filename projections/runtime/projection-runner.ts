@@ -1,0 +1,175 @@
+import type Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import { EventStore, RecordedEvent, Subscription } from '@recert/eventstore';
+import { upcast } from '@recert/renewals';
+import type { Projection } from './projection';
+
+export interface ProjectionStatus {
+  name: string;
+  version: number;
+  checkpoint: number;
+  head: number;
+  lag: number;
+  caughtUp: boolean;
+  lastError: string | null;
+}
+
+export interface ProjectionRunnerOptions {
+  /** Delay before a failed projection resubscribes from its stored checkpoint. */
+  retryDelayMs?: number;
+  /** Test hook: runs inside the transaction after the read-model writes, before the checkpoint moves. */
+  beforeCheckpoint?: (projection: string, lastEvent: RecordedEvent | undefined) => void;
+  log?: (message: string) => void;
+}
+
+interface Running {
+  projection: Projection;
+  subscription?: Subscription;
+  caughtUp: boolean;
+  lastError: string | null;
+  retryTimer?: NodeJS.Timeout;
+}
+
+/**
+ * Runs projections: each subscribes to the global log from its own checkpoint, kept in the read database in
+ * the same transaction as its writes. The checkpoint is read again inside that transaction, so two processes
+ * sharing the read database never apply one event twice. A failing projection logs, waits and resubscribes
+ * from its checkpoint; it never skips an event, and the others keep running.
+ */
+export class ProjectionRunner {
+  private readonly running = new Map<string, Running>();
+  private readonly advanced = new EventEmitter();
+  private stopped = false;
+  private readonly getCheckpoint: Database.Statement<[string], { position: number; version: number }>;
+  private readonly setCheckpoint: Database.Statement<[string, number, number]>;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly db: Database.Database,
+    private readonly projections: readonly Projection[],
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    this.advanced.setMaxListeners(0);
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, version INTEGER NOT NULL)',
+    );
+    this.getCheckpoint = db.prepare('SELECT position, version FROM projection_checkpoints WHERE name = ?');
+    this.setCheckpoint = db.prepare(
+      'INSERT INTO projection_checkpoints (name, position, version) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version',
+    );
+  }
+
+  start(): void {
+    this.stopped = false;
+    for (const projection of this.projections) {
+      this.db
+        .transaction(() => {
+          projection.setup(this.db);
+          const stored = this.getCheckpoint.get(projection.name);
+          if (stored && stored.version !== projection.version) {
+            this.options.log?.(`${projection.name}: version ${stored.version} -> ${projection.version}, rebuilding from zero`);
+            projection.reset(this.db);
+            projection.setup(this.db);
+            this.setCheckpoint.run(projection.name, 0, projection.version);
+          } else if (!stored) {
+            this.setCheckpoint.run(projection.name, 0, projection.version);
+          }
+        })
+        .immediate();
+      const entry: Running = { projection, caughtUp: false, lastError: null };
+      this.running.set(projection.name, entry);
+      this.subscribe(entry);
+    }
+  }
+
+  private subscribe(entry: Running): void {
+    if (this.stopped) return;
+    const { projection } = entry;
+    const after = this.checkpoint(projection.name);
+    entry.subscription = this.store.subscribe(
+      { after, filter: { eventTypes: projection.eventTypes } },
+      {
+        onEvents: (events, scannedTo) => {
+          this.applyBatch(projection, events, scannedTo);
+          entry.lastError = null;
+          this.advanced.emit('advanced', projection.name, scannedTo);
+        },
+        onCaughtUp: () => {
+          entry.caughtUp = true;
+        },
+        onError: (error) => {
+          entry.caughtUp = false;
+          entry.lastError = error.message;
+          this.options.log?.(`${projection.name}: ${error.message}; resubscribing from its checkpoint`);
+          entry.retryTimer = setTimeout(() => this.subscribe(entry), this.options.retryDelayMs ?? 1000);
+        },
+      },
+    );
+  }
+
+  /** One transaction: the batch's writes and the checkpoint move together. */
+  applyBatch(projection: Projection, events: readonly RecordedEvent[], scannedTo: number): void {
+    this.db
+      .transaction(() => {
+        const checkpoint = this.getCheckpoint.get(projection.name)?.position ?? 0;
+        if (scannedTo <= checkpoint) return;
+        for (const event of events) {
+          if (event.position > checkpoint) projection.apply(this.db, upcast(event));
+        }
+        this.options.beforeCheckpoint?.(projection.name, events[events.length - 1]);
+        this.setCheckpoint.run(projection.name, scannedTo, projection.version);
+      })
+      .immediate();
+  }
+
+  checkpoint(name: string): number {
+    return this.getCheckpoint.get(name)?.position ?? 0;
+  }
+
+  /** Waits until the named projections (default: all) have processed `position`; false on time-out. */
+  async waitFor(position: number, timeoutMs: number, names: readonly string[] = this.projections.map((p) => p.name)): Promise<boolean> {
+    const reached = (): boolean => names.every((name) => this.checkpoint(name) >= position);
+    if (reached()) return true;
+    return new Promise((resolve) => {
+      const done = (value: boolean): void => {
+        clearTimeout(timer);
+        clearInterval(poll);
+        this.advanced.off('advanced', check);
+        resolve(value);
+      };
+      const check = (): void => {
+        if (reached()) done(true);
+      };
+      const timer = setTimeout(() => done(reached()), timeoutMs);
+      // Another process may be the one advancing a shared read database.
+      const poll = setInterval(check, 50);
+      this.advanced.on('advanced', check);
+    });
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    const head = await this.store.headPosition();
+    return this.projections.map((projection) => {
+      const entry = this.running.get(projection.name);
+      const checkpoint = this.checkpoint(projection.name);
+      return {
+        name: projection.name,
+        version: projection.version,
+        checkpoint,
+        head,
+        lag: Math.max(0, head - checkpoint),
+        caughtUp: checkpoint >= head,
+        lastError: entry?.lastError ?? null,
+      };
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const entry of this.running.values()) {
+      if (entry.retryTimer) clearTimeout(entry.retryTimer);
+      await entry.subscription?.stop();
+    }
+    this.running.clear();
+  }
+}

@@ -1,0 +1,20 @@
+import type Database from 'better-sqlite3';
+import type { RecordedEvent } from '@recert/eventstore';
+
+/**
+ * A read model fed from the global log. `apply` writes synchronously inside the runner's transaction, which
+ * also moves the checkpoint: a crash at any point leaves both or neither, so no event is lost or applied twice.
+ */
+export interface Projection {
+  /** Unique name; also the checkpoint key. */
+  readonly name: string;
+  /** Bump to rebuild from zero on the next start (schema or logic change). */
+  readonly version: number;
+  /** Event types it reads; others still move its checkpoint. */
+  readonly eventTypes: readonly string[];
+  /** Creates its tables (idempotent). */
+  setup(db: Database.Database): void;
+  /** Drops its data for a rebuild from zero. */
+  reset(db: Database.Database): void;
+  apply(db: Database.Database, event: RecordedEvent): void;
+}
