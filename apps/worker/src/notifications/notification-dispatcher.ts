@@ -81,6 +81,17 @@ export class NotificationDispatcher {
   private async deliver(row: NotificationRow): Promise<number> {
     const certification = this.catalog.get(row.code);
     if (!certification) return 0;
+    // The holding's stream is the authority: another process (with its own outbox) may have notified already.
+    const holding = await this.commands.load<HoldingState, HoldingEvent>(
+      holdingStream(row.profile_id, row.code),
+      evolveHolding,
+      initialHoldingState,
+    );
+    const window = holding.state.status === 'held' ? holding.state.window : null;
+    if (!window || window.id !== row.window_id || window.notified) {
+      this.db.prepare("UPDATE rm_notifications SET state = 'sent' WHERE id = ?").run(row.id);
+      return 0;
+    }
     const created = (await this.store.readStream(profileStream(row.profile_id), { maxCount: 1 }))[0];
     const sealed = created?.type === 'CertificationProfileCreated' ? (created.data['personalData'] as unknown) : undefined;
     const personal = sealed ? this.vault.open(sealed as Parameters<PersonalDataVault['open']>[0]) : null;
