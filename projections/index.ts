@@ -7,3 +7,4 @@ export * from './holdings/holdings.projection';
 export * from './outbox/outbox.projection';
 export * from './deadlines/deadlines.queries';
 export * from './dashboard/dashboard.queries';
+export * from './audit/audit-chain';

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { RenewalsModule } from '@recert/renewals';
+import { AuditController } from './audit/audit.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { DashboardQueries } from './dashboard/dashboard.queries';
 import { DeadlineQueries } from './deadlines/deadlines.queries';
@@ -23,7 +24,7 @@ export function createProjections(): [HoldingsProjection, OutboxProjection] {
 /** The read side: projections fed from the log through checkpointed subscriptions, and the queries on them. */
 @Module({
   imports: [RenewalsModule],
-  controllers: [DashboardController, HistoryController, ReportsController],
+  controllers: [DashboardController, HistoryController, ReportsController, AuditController],
   providers: [
     { provide: READ_DB, inject: [APP_CONFIG], useFactory: (config: AppConfig) => openReadDb(config.dataDir) },
     {

@@ -13,7 +13,7 @@ export class HoldingsProjection implements Projection {
   readonly name = 'holdings';
   readonly version = 1;
   private readonly sql = new Statements();
-  readonly eventTypes = [...PROFILE_EVENT_TYPES, ...HOLDING_EVENT_TYPES];
+  readonly eventTypes: readonly string[] = [...PROFILE_EVENT_TYPES, ...HOLDING_EVENT_TYPES];
 
   setup(db: Database.Database): void {
     db.exec(`

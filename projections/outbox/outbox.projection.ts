@@ -13,7 +13,7 @@ export class OutboxProjection implements Projection {
   readonly name = 'outbox';
   readonly version = 1;
   private readonly sql = new Statements();
-  readonly eventTypes = ['RenewalWindowOpened', 'RenewalEligibilityNotified'];
+  readonly eventTypes: readonly string[] = ['RenewalWindowOpened', 'RenewalEligibilityNotified'];
 
   setup(db: Database.Database): void {
     db.exec(`CREATE TABLE IF NOT EXISTS rm_notifications (

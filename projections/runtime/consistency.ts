@@ -1,4 +1,5 @@
-import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { ProjectionRunner } from './projection-runner';
@@ -11,20 +12,22 @@ export class ConsistencyQuery {
   consistentWith?: string;
 }
 
-export const CONSISTENCY_TIMEOUT_MS = 5000;
-
 /** Read-your-writes: a query waits for the read model to reach the position its client wrote at. */
 @Injectable()
 export class ReadConsistency {
-  constructor(private readonly runner: ProjectionRunner) {}
+  constructor(
+    private readonly runner: ProjectionRunner,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
-  async await(query: ConsistencyQuery, names: string[], timeoutMs = CONSISTENCY_TIMEOUT_MS): Promise<void> {
+  async await(query: ConsistencyQuery, names: string[]): Promise<void> {
+    const timeoutMs = this.config.consistencyTimeoutMs;
     if (query.consistentWith === undefined) return;
     const reached = await this.runner.waitFor(Number(query.consistentWith), timeoutMs, names);
     if (!reached) {
       throw new HttpException(
         {
-          message: `The read model has not reached position ${query.consistentWith} within ${timeoutMs / 1000} s; retry shortly`,
+          message: `The read model has not reached position ${query.consistentWith} within ${timeoutMs} ms; retry shortly`,
           retryAfter: 1,
         },
         HttpStatus.SERVICE_UNAVAILABLE,

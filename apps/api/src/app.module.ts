@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { EventStoreModule } from '@recert/eventstore';
 import { AppConfig, AuthGuard, Clock, KernelModule } from '@recert/kernel';
 import { ReadModelsModule } from '@recert/projections';
@@ -15,7 +16,7 @@ export class AppModule {
     return {
       module: AppModule,
       // The worker runs in the api process by default; its timers follow SCHEDULER_INTERVAL_MS and DISPATCH_INTERVAL_MS.
-      imports: [KernelModule.forRoot(config, clock), EventStoreModule, RenewalsModule, ReadModelsModule, WorkerModule],
+      imports: [KernelModule.forRoot(config, clock), EventStoreModule, RenewalsModule, ReadModelsModule, WorkerModule, TerminusModule],
       controllers: [ClockController, HealthController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

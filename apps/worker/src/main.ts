@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, NestFactory } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { EventStoreModule } from '@recert/eventstore';
 import { AuthGuard, ConfigError, createValidationPipe, KernelModule, loadConfig } from '@recert/kernel';
 import { HealthController } from '../../api/src/health/health.controller';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     throw error;
   }
   @Module({
-    imports: [KernelModule.forRoot(config), EventStoreModule, WorkerModule],
+    imports: [KernelModule.forRoot(config), EventStoreModule, WorkerModule, TerminusModule],
     controllers: [HealthController],
     providers: [
       { provide: APP_GUARD, useClass: AuthGuard },

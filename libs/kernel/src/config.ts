@@ -22,6 +22,8 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   /** How often the notification outbox is dispatched; 0 turns the dispatcher off. */
   dispatchIntervalMs: number;
+  /** How long a query with ?consistentWith waits for its read model before answering 503. */
+  consistencyTimeoutMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -100,5 +102,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimit: env['BODY_LIMIT'] ?? '64kb',
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     dispatchIntervalMs: integer(env, 'DISPATCH_INTERVAL_MS', 5000, 0, 86_400_000),
+    consistencyTimeoutMs: integer(env, 'CONSISTENCY_TIMEOUT_MS', 5000, 1, 60_000),
   };
 }

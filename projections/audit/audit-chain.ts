@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import type { RecordedEvent } from '@recert/eventstore';
+
+/**
+ * The audit export's format: NDJSON, one header line, one line per event in global order, one trailer line.
+ * Every line after the header carries `prevHash`, the SHA-256 of the previous line's exact text, and every event
+ * line its `seq`; the trailer carries the count. Changing, removing or reordering any line breaks the chain at
+ * that line, and the verifier names it.
+ */
+export const AUDIT_FORMAT = 'recert-audit-export/1';
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export class AuditChainWriter {
+  private previous: string | undefined;
+  private seq = 0;
+
+  header(meta: { from: string | null; to: string | null; exportedAt: string }): string {
+    return this.line({ format: AUDIT_FORMAT, kind: 'header', ...meta, prevHash: null });
+  }
+
+  event(event: RecordedEvent): string {
+    this.seq += 1;
+    return this.line({ kind: 'event', seq: this.seq, prevHash: sha256(this.previous ?? ''), event });
+  }
+
+  trailer(): string {
+    return this.line({ kind: 'trailer', count: this.seq, prevHash: sha256(this.previous ?? '') });
+  }
+
+  private line(value: object): string {
+    const text = JSON.stringify(value);
+    this.previous = text;
+    return text;
+  }
+}
+
+export type AuditVerdict =
+  | { ok: true; events: number }
+  | { ok: false; line: number; problem: 'changed' | 'removed' | 'reordered' | 'truncated' | 'malformed'; message: string };
+
+interface ParsedLine {
+  kind?: string;
+  seq?: number;
+  count?: number;
+  prevHash?: string | null;
+  format?: string;
+}
+
+/** Checks an export given as its lines (without newlines); line numbers in the verdict are 1-based. */
+export function verifyAuditLines(lines: readonly string[]): AuditVerdict {
+  const fail = (line: number, problem: Exclude<AuditVerdict, { ok: true }>['problem'], message: string): AuditVerdict => ({
+    ok: false,
+    line,
+    problem,
+    message,
+  });
+  const parsed: ParsedLine[] = [];
+  for (let i = 0; i < lines.length; i += 1) {
+    try {
+      parsed.push(JSON.parse(lines[i] as string) as ParsedLine);
+    } catch {
+      return fail(i + 1, 'changed', 'the line is not valid JSON');
+    }
+  }
+  const header = parsed[0];
+  if (!header || header.kind !== 'header' || header.format !== AUDIT_FORMAT)
+    return fail(1, 'malformed', `the first line is not a ${AUDIT_FORMAT} header`);
+  let expectedSeq = 1;
+  for (let i = 1; i < parsed.length; i += 1) {
+    const current = parsed[i] as ParsedLine;
+    const lineNo = i + 1;
+    if (current.kind === 'event') {
+      if (typeof current.seq !== 'number') return fail(lineNo, 'changed', 'the event line has no seq');
+      if (current.seq > expectedSeq) {
+        // The missing seq further down means lines were swapped; nowhere means they were taken out.
+        const later = parsed.slice(i + 1).some((line) => line.kind === 'event' && line.seq === expectedSeq);
+        return later
+          ? fail(lineNo, 'reordered', `seq ${current.seq} stands where seq ${expectedSeq} belongs`)
+          : fail(lineNo, 'removed', `line(s) before this one were removed: expected seq ${expectedSeq}, found ${current.seq}`);
+      }
+      if (current.seq < expectedSeq) return fail(lineNo, 'reordered', `seq ${current.seq} comes after seq ${expectedSeq - 1}`);
+    }
+    if (current.prevHash !== sha256(lines[i - 1] as string)) {
+      // The previous line no longer hashes to what this one recorded: it was changed (the header counts too).
+      return fail(i, 'changed', `its SHA-256 does not match the prevHash recorded on line ${lineNo}`);
+    }
+    if (current.kind === 'trailer') {
+      if (current.count !== expectedSeq - 1)
+        return fail(lineNo, 'changed', `the trailer counts ${String(current.count)} events, the file has ${expectedSeq - 1}`);
+      if (i !== parsed.length - 1) return fail(lineNo + 1, 'malformed', 'lines follow the trailer');
+      return { ok: true, events: expectedSeq - 1 };
+    }
+    if (current.kind !== 'event') return fail(lineNo, 'changed', `unknown line kind ${String(current.kind)}`);
+    expectedSeq += 1;
+  }
+  return fail(lines.length + 1, 'truncated', 'the trailer is missing: the end of the export was removed');
+}
