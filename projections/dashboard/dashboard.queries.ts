@@ -89,12 +89,22 @@ export class DashboardQueries {
     private readonly policies: PolicyRegistry,
   ) {}
 
+  private statements?: { profile: Database.Statement<[string], ProfileRow>; holdings: Database.Statement<[string], HoldingRow> };
+
+  /** Prepared once, on first use: the tables exist only once the projections have started. */
+  private prepared(): NonNullable<DashboardQueries['statements']> {
+    this.statements ??= {
+      profile: this.db.prepare<[string], ProfileRow>('SELECT * FROM rm_profiles WHERE profile_id = ?'),
+      holdings: this.db.prepare<[string], HoldingRow>('SELECT * FROM rm_holdings WHERE profile_id = ? AND merged_out = 0 ORDER BY code'),
+    };
+    return this.statements;
+  }
+
   dashboard(profileId: string): Dashboard | undefined {
-    const profile = this.db.prepare<[string], ProfileRow>('SELECT * FROM rm_profiles WHERE profile_id = ?').get(profileId);
+    const statements = this.prepared();
+    const profile = statements.profile.get(profileId);
     if (!profile) return undefined;
-    const rows = this.db
-      .prepare<[string], HoldingRow>('SELECT * FROM rm_holdings WHERE profile_id = ? AND merged_out = 0 ORDER BY code')
-      .all(profileId);
+    const rows = statements.holdings.all(profileId);
     const now = this.clock.now();
     const linked = profile.linked_learn_profile_id !== null;
     const book = this.policies.book();

@@ -116,6 +116,7 @@ describe('projection runner', () => {
     let faults = 0;
     const counting = new CountingProjection();
     const runner = new ProjectionRunner(store, db, [counting, new HoldingsProjection()], {
+      batchSize: 7,
       retryDelayMs: 10,
       beforeCheckpoint: (name) => {
         if (name !== 'counting') return;

@@ -15,6 +15,8 @@ export interface ProjectionStatus {
 }
 
 export interface ProjectionRunnerOptions {
+  /** Events per transaction; large pages matter: one commit per page is most of a rebuild's cost. */
+  batchSize?: number;
   /** Delay before a failed projection resubscribes from its stored checkpoint. */
   retryDelayMs?: number;
   /** Test hook: runs inside the transaction after the read-model writes, before the checkpoint moves. */
@@ -87,7 +89,7 @@ export class ProjectionRunner {
     const { projection } = entry;
     const after = this.checkpoint(projection.name);
     entry.subscription = this.store.subscribe(
-      { after, filter: { eventTypes: projection.eventTypes } },
+      { after, filter: { eventTypes: projection.eventTypes }, batchSize: this.options.batchSize ?? 5000 },
       {
         onEvents: (events, scannedTo) => {
           this.applyBatch(projection, events, scannedTo);

@@ -91,6 +91,8 @@ export interface SubscribeOptions {
   /** Exclusive checkpoint: the position of the last event already processed (0 = from the start). */
   after: number;
   filter?: EventFilter;
+  /** Largest batch handed to onEvents (a hint; adapters may deliver smaller ones). */
+  batchSize?: number;
 }
 
 export interface Subscription {

@@ -199,8 +199,12 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Raw page of the log for subscriptions: filters on type and stream before paying for JSON.parse. */
-  private readPage(after: number, filter: EventFilter | undefined): { events: RecordedEvent[]; scannedTo: number; rowCount: number } {
-    const rows = this.readAfterStmt.all(after, this.batchSize);
+  private readPage(
+    after: number,
+    filter: EventFilter | undefined,
+    limit: number,
+  ): { events: RecordedEvent[]; scannedTo: number; rowCount: number } {
+    const rows = this.readAfterStmt.all(after, limit);
     const events: RecordedEvent[] = [];
     let scannedTo = after;
     for (const row of rows) {
@@ -232,18 +236,19 @@ export class SqliteEventStore implements EventStore {
         wake = finish;
       });
 
+    const limit = options.batchSize ?? this.batchSize;
     const run = async (): Promise<void> => {
       let after = options.after;
       try {
         while (!stopped) {
           appendedSinceRead = false;
-          const page = this.readPage(after, options.filter);
+          const page = this.readPage(after, options.filter, limit);
           if (page.scannedTo > after) {
             await handlers.onEvents(page.events, page.scannedTo);
             after = page.scannedTo;
           }
           if (stopped) break;
-          if (page.rowCount < this.batchSize) {
+          if (page.rowCount < limit) {
             handlers.onCaughtUp?.(after);
             if (!appendedSinceRead) await waitForMore();
           }
@@ -308,11 +313,16 @@ function revisionMatches(expected: ExpectedRevision, current: number): boolean {
 }
 
 function toRecorded(row: EventRow): RecordedEvent {
+  let metadata: EventMetadata | undefined;
   return {
     id: row.id,
     type: row.type,
     data: JSON.parse(row.data) as JsonObject,
-    metadata: JSON.parse(row.metadata) as EventMetadata,
+    // Parsed on first use: projections replaying millions of events rarely read it.
+    get metadata(): EventMetadata {
+      metadata ??= JSON.parse(row.metadata) as EventMetadata;
+      return metadata;
+    },
     stream: row.stream,
     revision: row.revision,
     position: row.position,

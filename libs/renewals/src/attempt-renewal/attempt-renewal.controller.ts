@@ -1,5 +1,6 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { CommandMetaFromRequest, EXTERNAL_ID, LANGUAGE_TAG, RequestMeta, Roles } from '@recert/kernel';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
@@ -33,6 +34,7 @@ export class AttemptRenewalDto {
 @ApiTags('commands')
 @ApiBearerAuth()
 @Controller('certification-profiles')
+@UseInterceptors(IdempotencyInterceptor)
 export class AttemptRenewalController {
   constructor(private readonly commandBus: CommandBus) {}
 

@@ -1,5 +1,6 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CommandMetaFromRequest, EXTERNAL_ID, PROFILE_ID, RequestMeta, Roles } from '@recert/kernel';
 import { IsEmail, IsIn, IsString, Length, Matches } from 'class-validator';
@@ -36,6 +37,7 @@ export class CreateProfileDto {
 @ApiTags('commands')
 @ApiBearerAuth()
 @Controller('certification-profiles')
+@UseInterceptors(IdempotencyInterceptor)
 export class CreateProfileController {
   constructor(private readonly commandBus: CommandBus) {}
 

@@ -1,5 +1,6 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { CERTIFICATION_CODE, CommandMetaFromRequest, ISO_INSTANT, RequestMeta, Roles } from '@recert/kernel';
 import { IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
@@ -23,6 +24,7 @@ export class EarnCertificationDto {
 @ApiTags('commands')
 @ApiBearerAuth()
 @Controller('certification-profiles')
+@UseInterceptors(IdempotencyInterceptor)
 export class EarnCertificationController {
   constructor(private readonly commandBus: CommandBus) {}
 

@@ -1,5 +1,6 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import {
   assertMayAccessProfile,
@@ -34,6 +35,7 @@ export class LinkLearnProfileDto {
 @ApiTags('commands')
 @ApiBearerAuth()
 @Controller('certification-profiles')
+@UseInterceptors(IdempotencyInterceptor)
 export class LinkLearnProfileController {
   constructor(private readonly commandBus: CommandBus) {}
 

@@ -1,5 +1,6 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CommandMetaFromRequest, PROFILE_ID, RequestMeta, Roles } from '@recert/kernel';
 import { IsString, Matches } from 'class-validator';
@@ -17,6 +18,7 @@ export class MergeProfilesDto {
 @ApiTags('commands')
 @ApiBearerAuth()
 @Controller('certification-profiles')
+@UseInterceptors(IdempotencyInterceptor)
 export class MergeProfilesController {
   constructor(private readonly commandBus: CommandBus) {}
 

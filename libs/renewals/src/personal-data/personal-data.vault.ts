@@ -18,6 +18,7 @@ export const PERSONAL_DATA_VAULT = Symbol('PERSONAL_DATA_VAULT');
  */
 export class PersonalDataVault {
   private readonly db: Database.Database;
+  private readonly keyStmt: Database.Statement<[string], { key: Buffer | null }>;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -26,10 +27,11 @@ export class PersonalDataVault {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');
     this.db.exec('CREATE TABLE IF NOT EXISTS keys (subject TEXT PRIMARY KEY, key BLOB, erased_at TEXT)');
+    this.keyStmt = this.db.prepare('SELECT key FROM keys WHERE subject = ?');
   }
 
   private keyFor(subject: string): Buffer | null {
-    const row = this.db.prepare<[string], { key: Buffer | null }>('SELECT key FROM keys WHERE subject = ?').get(subject);
+    const row = this.keyStmt.get(subject);
     if (row) return row.key;
     // INSERT OR IGNORE: two processes creating the same subject's key agree on the first one stored.
     this.db.prepare('INSERT OR IGNORE INTO keys (subject, key) VALUES (?, ?)').run(subject, randomBytes(32));
@@ -52,7 +54,7 @@ export class PersonalDataVault {
 
   /** The data, or null once erased (or if the seal does not verify). */
   open(sealed: SealedData): PersonalData | null {
-    const row = this.db.prepare<[string], { key: Buffer | null }>('SELECT key FROM keys WHERE subject = ?').get(sealed.keyId);
+    const row = this.keyStmt.get(sealed.keyId);
     if (!row?.key) return null;
     try {
       const decipher = createDecipheriv('aes-256-gcm', row.key, Buffer.from(sealed.iv, 'base64'));
