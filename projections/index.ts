@@ -8,3 +8,5 @@ export * from './outbox/outbox.projection';
 export * from './deadlines/deadlines.queries';
 export * from './dashboard/dashboard.queries';
 export * from './audit/audit-chain';
+export * from './holdings/holdings.model';
+export * from './reports/reports.queries';

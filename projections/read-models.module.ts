@@ -9,17 +9,13 @@ import { DashboardQueries } from './dashboard/dashboard.queries';
 import { DeadlineQueries } from './deadlines/deadlines.queries';
 import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
-import { HoldingsProjection } from './holdings/holdings.projection';
+import { HoldingsModel } from './holdings/holdings.model';
 import { OutboxProjection } from './outbox/outbox.projection';
 import { ReportsController } from './reports/reports.controller';
 import { ReportsQueries } from './reports/reports.queries';
 import { ReadConsistency } from './runtime/consistency';
 import { ProjectionRunner } from './runtime/projection-runner';
 import { openReadDb, READ_DB } from './runtime/read-db';
-
-export function createProjections(): [HoldingsProjection, OutboxProjection] {
-  return [new HoldingsProjection(), new OutboxProjection()];
-}
 
 /** The read side: projections fed from the log through checkpointed subscriptions, and the queries on them. */
 @Module({
@@ -32,24 +28,29 @@ export function createProjections(): [HoldingsProjection, OutboxProjection] {
       inject: [EVENT_STORE, READ_DB],
       useFactory: (store: EventStore, db: Database.Database) => {
         const logger = new Logger('Projections');
-        return new ProjectionRunner(store, db, createProjections(), { log: (message) => logger.warn(message) });
+        // The holdings generation is added by HoldingsModel, which knows the policy book.
+        return new ProjectionRunner(store, db, [new OutboxProjection()], { log: (message) => logger.warn(message) });
       },
     },
     ReadConsistency,
+    HoldingsModel,
     DashboardQueries,
     HistoryQueries,
     ReportsQueries,
     DeadlineQueries,
   ],
-  exports: [READ_DB, ProjectionRunner, ReadConsistency, DeadlineQueries, DashboardQueries],
+  exports: [READ_DB, ProjectionRunner, ReadConsistency, DeadlineQueries, DashboardQueries, HoldingsModel],
 })
 export class ReadModelsModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly runner: ProjectionRunner,
+    private readonly holdings: HoldingsModel,
     @Inject(READ_DB) private readonly db: Database.Database,
   ) {}
 
+  /** After RenewalsModule's init, so adopted policies are in the book the holdings generation is built with. */
   onModuleInit(): void {
+    this.holdings.initialise();
     this.runner.start();
   }
 

@@ -14,9 +14,11 @@ import {
   PolicyRegistry,
   renewalBlockers,
   SealedData,
+  withPolicyWindow,
 } from '@recert/renewals';
 import type { HoldingRow, ProfileRow } from '../holdings/holdings.projection';
 import { READ_DB } from '../runtime/read-db';
+import { HoldingsModel } from '../holdings/holdings.model';
 
 export interface DashboardCertification {
   code: string;
@@ -87,16 +89,27 @@ export class DashboardQueries {
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     private readonly policies: PolicyRegistry,
+    private readonly model: HoldingsModel,
   ) {}
 
-  private statements?: { profile: Database.Statement<[string], ProfileRow>; holdings: Database.Statement<[string], HoldingRow> };
+  private statements?: {
+    generation: string;
+    profile: Database.Statement<[string], ProfileRow>;
+    holdings: Database.Statement<[string], HoldingRow>;
+  };
 
-  /** Prepared once, on first use: the tables exist only once the projections have started. */
+  /** Prepared once per generation of the holdings model (a blue/green swap changes the tables). */
   private prepared(): NonNullable<DashboardQueries['statements']> {
-    this.statements ??= {
-      profile: this.db.prepare<[string], ProfileRow>('SELECT * FROM rm_profiles WHERE profile_id = ?'),
-      holdings: this.db.prepare<[string], HoldingRow>('SELECT * FROM rm_holdings WHERE profile_id = ? AND merged_out = 0 ORDER BY code'),
-    };
+    const tables = this.model.tables();
+    if (this.statements?.generation !== tables.generation) {
+      this.statements = {
+        generation: tables.generation,
+        profile: this.db.prepare<[string], ProfileRow>(`SELECT * FROM ${tables.profiles} WHERE profile_id = ?`),
+        holdings: this.db.prepare<[string], HoldingRow>(
+          `SELECT * FROM ${tables.holdings} WHERE profile_id = ? AND merged_out = 0 ORDER BY code`,
+        ),
+      };
+    }
     return this.statements;
   }
 
@@ -112,7 +125,7 @@ export class DashboardQueries {
     const certifications = rows.flatMap((row): DashboardCertification[] => {
       const certification = this.catalog.get(row.code);
       if (!certification) return [];
-      const state = heldStateOf(row);
+      const state = withPolicyWindow(heldStateOf(row), book);
       const status = holdingStatusAt(state, now);
       const blockers = renewalBlockers(state, { now, policies: book, certification }, { profileLinked: linked }).map((b) => b.code);
       const next = nextAttemptAllowedAt(state, policy);
@@ -124,7 +137,7 @@ export class DashboardQueries {
           status,
           earnedAt: row.earned_at,
           expiresAt: row.expires_at,
-          renewalWindowOpensAt: row.window_opens_at,
+          renewalWindowOpensAt: state.window?.opensAt ?? null,
           daysUntilExpiry: row.expires_at === null ? null : Math.max(0, Math.ceil((Date.parse(row.expires_at) - now.getTime()) / DAY_MS)),
           cycle: row.cycle,
           attempts: status === 'renewal-open' ? row.attempts : 0,

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { CLOCK, Clock } from '@recert/kernel';
 import { Catalog, CATALOG } from '@recert/renewals';
 import { READ_DB } from '../runtime/read-db';
+import { HoldingsModel } from '../holdings/holdings.model';
 
 const STATUS_SQL = `CASE WHEN expires_at IS NULL THEN 'never-expires'
   WHEN expired = 1 OR expires_at <= @now THEN 'expired'
@@ -32,6 +33,7 @@ export class ReportsQueries {
     @Inject(READ_DB) private readonly db: Database.Database,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CATALOG) private readonly catalog: Catalog,
+    private readonly model: HoldingsModel,
   ) {}
 
   summary(): SummaryReport {
@@ -40,7 +42,7 @@ export class ReportsQueries {
       .prepare<
         { now: string },
         { code: string; status: string; n: number }
-      >(`SELECT code, ${STATUS_SQL} AS status, count(*) AS n FROM rm_holdings WHERE merged_out = 0 GROUP BY code, status`)
+      >(`SELECT code, ${STATUS_SQL} AS status, count(*) AS n FROM ${this.model.tables().holdings} WHERE merged_out = 0 GROUP BY code, status`)
       .all({ now });
     const statuses = ['active', 'renewal-open', 'expired', 'never-expires'];
     const empty = (): Record<string, number> => Object.fromEntries(statuses.map((s) => [s, 0]));
@@ -65,13 +67,15 @@ export class ReportsQueries {
     const until = new Date(now.getTime() + withinDays * 24 * 3600 * 1000).toISOString();
     const params = { now: now.toISOString(), until };
     const where = 'merged_out = 0 AND expired = 0 AND expires_at > @now AND expires_at <= @until';
-    const total = this.db.prepare<typeof params, { n: number }>(`SELECT count(*) AS n FROM rm_holdings WHERE ${where}`).get(params)?.n ?? 0;
+    const total =
+      this.db.prepare<typeof params, { n: number }>(`SELECT count(*) AS n FROM ${this.model.tables().holdings} WHERE ${where}`).get(params)
+        ?.n ?? 0;
     const rows = this.db
       .prepare<
         typeof params & { limit: number; offset: number },
         { profile_id: string; holding_id: string; code: string; expires_at: string; status: string }
       >(
-        `SELECT profile_id, holding_id, code, expires_at, ${STATUS_SQL} AS status FROM rm_holdings WHERE ${where}
+        `SELECT profile_id, holding_id, code, expires_at, ${STATUS_SQL} AS status FROM ${this.model.tables().holdings} WHERE ${where}
          ORDER BY expires_at, holding_id LIMIT @limit OFFSET @offset`,
       )
       .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize });

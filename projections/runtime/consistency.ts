@@ -2,6 +2,7 @@ import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
+import { HoldingsModel } from '../holdings/holdings.model';
 import { ProjectionRunner } from './projection-runner';
 
 export class ConsistencyQuery {
@@ -18,10 +19,13 @@ export class ReadConsistency {
   constructor(
     private readonly runner: ProjectionRunner,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly holdings: HoldingsModel,
   ) {}
 
+  /** `holdings` stands for whichever generation of the holdings model serves reads now. */
   async await(query: ConsistencyQuery, names: string[]): Promise<void> {
     const timeoutMs = this.config.consistencyTimeoutMs;
+    names = names.map((name) => (name === 'holdings' ? this.holdings.tables().projection : name));
     if (query.consistentWith === undefined) return;
     const reached = await this.runner.waitFor(Number(query.consistentWith), timeoutMs, names);
     if (!reached) {

@@ -42,15 +42,18 @@ export class ProjectionRunner {
   private readonly running = new Map<string, Running>();
   private readonly advanced = new EventEmitter();
   private stopped = false;
+  private started = false;
+  private readonly projections: Projection[];
   private readonly getCheckpoint: Database.Statement<[string], { position: number; version: number }>;
   private readonly setCheckpoint: Database.Statement<[string, number, number]>;
 
   constructor(
     private readonly store: EventStore,
     private readonly db: Database.Database,
-    private readonly projections: readonly Projection[],
+    projections: readonly Projection[],
     private readonly options: ProjectionRunnerOptions = {},
   ) {
+    this.projections = [...projections];
     this.advanced.setMaxListeners(0);
     db.exec(
       'CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, version INTEGER NOT NULL)',
@@ -63,25 +66,52 @@ export class ProjectionRunner {
 
   start(): void {
     this.stopped = false;
-    for (const projection of this.projections) {
-      this.db
-        .transaction(() => {
+    this.started = true;
+    for (const projection of this.projections) this.launch(projection);
+  }
+
+  /** Adds a projection while running (a blue/green rebuild): it starts from its own checkpoint, zero when new. */
+  add(projection: Projection): void {
+    if (this.projections.some((p) => p.name === projection.name)) return;
+    this.projections.push(projection);
+    if (this.started && !this.stopped) this.launch(projection);
+  }
+
+  /** Stops a projection and drops its data and checkpoint (the old side of a swap). */
+  async remove(name: string): Promise<void> {
+    const index = this.projections.findIndex((p) => p.name === name);
+    if (index < 0) return;
+    const [projection] = this.projections.splice(index, 1);
+    const entry = this.running.get(name);
+    if (entry?.retryTimer) clearTimeout(entry.retryTimer);
+    await entry?.subscription?.stop();
+    this.running.delete(name);
+    this.db
+      .transaction(() => {
+        projection?.reset(this.db);
+        this.db.prepare('DELETE FROM projection_checkpoints WHERE name = ?').run(name);
+      })
+      .immediate();
+  }
+
+  private launch(projection: Projection): void {
+    this.db
+      .transaction(() => {
+        projection.setup(this.db);
+        const stored = this.getCheckpoint.get(projection.name);
+        if (stored && stored.version !== projection.version) {
+          this.options.log?.(`${projection.name}: version ${stored.version} -> ${projection.version}, rebuilding from zero`);
+          projection.reset(this.db);
           projection.setup(this.db);
-          const stored = this.getCheckpoint.get(projection.name);
-          if (stored && stored.version !== projection.version) {
-            this.options.log?.(`${projection.name}: version ${stored.version} -> ${projection.version}, rebuilding from zero`);
-            projection.reset(this.db);
-            projection.setup(this.db);
-            this.setCheckpoint.run(projection.name, 0, projection.version);
-          } else if (!stored) {
-            this.setCheckpoint.run(projection.name, 0, projection.version);
-          }
-        })
-        .immediate();
-      const entry: Running = { projection, caughtUp: false, lastError: null };
-      this.running.set(projection.name, entry);
-      this.subscribe(entry);
-    }
+          this.setCheckpoint.run(projection.name, 0, projection.version);
+        } else if (!stored) {
+          this.setCheckpoint.run(projection.name, 0, projection.version);
+        }
+      })
+      .immediate();
+    const entry: Running = { projection, caughtUp: false, lastError: null };
+    this.running.set(projection.name, entry);
+    this.subscribe(entry);
   }
 
   private subscribe(entry: Running): void {
@@ -168,6 +198,7 @@ export class ProjectionRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.started = false;
     for (const entry of this.running.values()) {
       if (entry.retryTimer) clearTimeout(entry.retryTimer);
       await entry.subscription?.stop();

@@ -18,8 +18,8 @@ export function configureReadDb(db: Database.Database): Database.Database {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
-  // 32 MB of page cache: a rebuild touches every holding row; dashboard reads touch a few pages.
-  db.pragma('cache_size = -32768');
+  // 16 MB of page cache: a rebuild touches every holding row, dashboard reads a few pages; RSS stays in budget.
+  db.pragma('cache_size = -16384');
   // Fewer, larger WAL checkpoints while projections write in big batches.
   db.pragma('wal_autocheckpoint = 10000');
   return db;

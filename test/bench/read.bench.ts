@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { SqliteEventStore } from '@recert/eventstore';
 import { projectRoot } from '@recert/kernel';
-import { configureReadDb, HoldingsProjection, ProjectionRunner } from '@recert/projections';
+import { configureReadDb, HoldingsProjection, holdingsGeneration, ProjectionRunner, recordServingGeneration } from '@recert/projections';
 import { Catalog, PolicyBook } from '@recert/renewals';
 import { seedPopulation } from './seed';
 
@@ -137,7 +137,10 @@ async function main(): Promise<void> {
     // Rebuild from zero: the dashboard's projection alone, on a fresh read database.
     const store = new SqliteEventStore({ file: join(dataDir, 'events.db') });
     const db = configureReadDb(new Database(join(dataDir, 'read.db')));
-    const runner = new ProjectionRunner(store, db, [new HoldingsProjection()]);
+    // The generation the api will serve for this policy book, so it starts on this model instead of rebuilding.
+    const generation = holdingsGeneration(policies);
+    recordServingGeneration(db, generation);
+    const runner = new ProjectionRunner(store, db, [new HoldingsProjection(policies, generation)]);
     const head = await store.headPosition();
     t = Date.now();
     runner.start();

@@ -16,3 +16,8 @@ export * from './idempotency/idempotency.store';
 export * from './renewals.module';
 export * from './profile/profile.params';
 export * from './profile/profile.reader';
+export * from './policy-replay/what-if';
+export * from './policy-replay/what-if.runner';
+export * from './adopt-policy/policy-adoption';
+export * from './adopt-policy/policy-adoptions.service';
+export * from './policy-replay/policy-replays.controller';

@@ -18,6 +18,9 @@ import { MergeProfilesController } from './merge-profiles/merge-profiles.control
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from './personal-data/personal-data.vault';
 import { PolicyBook } from './policy';
 import { ProfileReader } from './profile/profile.reader';
+import { AdoptPolicyController } from './adopt-policy/adopt-policy.controller';
+import { PolicyAdoptions } from './adopt-policy/policy-adoptions.service';
+import { PolicyReplayJobs, PolicyReplaysController } from './policy-replay/policy-replays.controller';
 import { CATALOG, PolicyRegistry } from './renewals.tokens';
 
 const commandHandlers = [
@@ -33,6 +36,8 @@ const controllers = [
   MergeProfilesController,
   EarnCertificationController,
   AttemptRenewalController,
+  PolicyReplaysController,
+  AdoptPolicyController,
 ];
 
 /** The renewal domain's commands: deciders behind thin handlers, controllers at the HTTP edge. */
@@ -52,8 +57,10 @@ const controllers = [
     { provide: PERSONAL_DATA_VAULT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new PersonalDataVault(config.dataDir) },
     { provide: IDEMPOTENCY_STORE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new IdempotencyStore(config.dataDir) },
     IdempotencyInterceptor,
+    PolicyReplayJobs,
+    PolicyAdoptions,
   ],
-  exports: [CATALOG, PolicyRegistry, PERSONAL_DATA_VAULT, StreamCommands, ProfileReader],
+  exports: [CATALOG, PolicyRegistry, PERSONAL_DATA_VAULT, StreamCommands, ProfileReader, PolicyReplayJobs, PolicyAdoptions],
 })
 export class RenewalsModule implements OnApplicationShutdown {
   constructor(

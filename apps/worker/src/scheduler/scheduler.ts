@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock } from '@recert/kernel';
-import { Deadline, DeadlineQueries, ProjectionRunner } from '@recert/projections';
+import { Deadline, DeadlineQueries, HoldingsModel, ProjectionRunner } from '@recert/projections';
 import {
   Catalog,
   CATALOG,
@@ -39,6 +39,7 @@ export class Scheduler {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly deadlines: DeadlineQueries,
     private readonly runner: ProjectionRunner,
+    private readonly holdings: HoldingsModel,
     private readonly commands: StreamCommands,
     private readonly policies: PolicyRegistry,
     private readonly dispatcher: NotificationDispatcher,
@@ -46,7 +47,7 @@ export class Scheduler {
 
   async runOnce(): Promise<SchedulerRun> {
     // Decide from a read model that has seen everything written so far.
-    await this.runner.waitFor(await this.store.headPosition(), 5000, ['holdings']);
+    await this.runner.waitFor(await this.store.headPosition(), 5000, [this.holdings.tables().projection]);
     const now = this.clock.now();
     let windowsOpened = 0;
     let expired = 0;

@@ -72,6 +72,17 @@ function policyAt(policies: PolicyBook, at: Date): Policy {
   return policy;
 }
 
+/**
+ * The window's opening is a decision taken when it happens (R3, R14): under the policy in force then, which an
+ * adoption may have changed since the holding was earned. Recomputed from the book, so the stored value
+ * (computed at earning) is informational.
+ */
+export function withPolicyWindow<S extends HoldingState>(state: S, policies: PolicyBook): S {
+  if (state.status !== 'held' || !state.window || state.expiresAt === null) return state;
+  const opensAt = policies.windowOpensAt(new Date(state.expiresAt)).opensAt.toISOString();
+  return opensAt === state.window.opensAt ? state : { ...state, window: { ...state.window, opensAt } };
+}
+
 /** When the next attempt is allowed in the current window (R8): at once for the first immediateAttempts. */
 export function nextAttemptAllowedAt(state: HeldState, policy: Policy): Date | null {
   const window = state.window;
@@ -84,10 +95,11 @@ export function nextAttemptAllowedAt(state: HeldState, policy: Policy): Date | n
  * the dashboard shows them all as `blockedBy`. `language` is left out when not known (the dashboard).
  */
 export function renewalBlockers(
-  state: HoldingState,
+  given: HoldingState,
   context: HoldingContext,
   attempt: { profileLinked: boolean; language?: string },
 ): Blocker[] {
+  const state = withPolicyWindow(given, context.policies);
   if (state.status === 'none') return [{ code: 'HOLDING_NOT_FOUND', detail: `The profile does not hold ${context.certification.code}` }];
   if (state.status === 'merged-out') return [{ code: 'PROFILE_MERGED', detail: `This holding moved to profile ${state.toProfileId}` }];
   const blockers: Blocker[] = [];
@@ -276,7 +288,8 @@ function survives(candidate: HoldingSnapshot, incumbent: HoldingSnapshot, now: D
   return validUntil(candidate) > validUntil(incumbent);
 }
 
-export function decideHolding(command: HoldingCommand, state: HoldingState, context: HoldingContext): HoldingEvent[] {
+export function decideHolding(command: HoldingCommand, given: HoldingState, context: HoldingContext): HoldingEvent[] {
+  const state = withPolicyWindow(given, context.policies);
   switch (command.type) {
     case 'EarnCertification':
       return decideEarn(command, state, context);

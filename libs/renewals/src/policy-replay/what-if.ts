@@ -1,0 +1,312 @@
+import type { RecordedEvent } from '@recert/eventstore';
+import type { Catalog } from '../catalog';
+import { DomainError, ErrorCode } from '../errors';
+import {
+  AssessmentAttempted,
+  CertificationEarned,
+  evolveHolding,
+  HOLDING_EVENT_TYPES,
+  HoldingEvent,
+  HoldingMergedIn,
+  HoldingMergedOut,
+  HoldingSnapshot,
+  HoldingState,
+  holdingStatusAt,
+  initialHoldingState,
+  isActiveAt,
+  snapshotOf,
+} from '../holding/holding';
+import { decideHolding, HoldingCommand, withPolicyWindow } from '../holding/holding.decide';
+import type { PolicyBook } from '../policy';
+
+/**
+ * What-if replay (R14): the recorded facts (earnings, attempts, links, merges, and the passage of time) replayed
+ * in global order through the same deciders under a candidate policy, into a shadow model held in memory. It
+ * reads the log and writes nothing. Facts derived by the service (windows opened, expiries, renewals,
+ * notifications) are not inputs: the shadow derives its own. A command the live service refused left no fact,
+ * so a candidate can only be shown refusing what was accepted, never accepting what was refused.
+ */
+export const CHANGE_KINDS = ['status', 'expiry', 'window', 'attempt-refused', 'renewal-lost', 'renewal-gained', 'earning-refused'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+export interface HoldingSide {
+  status: 'active' | 'renewal-open' | 'expired' | 'never-expires' | 'none' | 'merged-out';
+  expiresAt: string | null;
+  renewalWindowOpensAt: string | null;
+  renewals: number;
+  attempts: number;
+}
+
+export interface HoldingDifference {
+  holdingId: string;
+  profileId: string;
+  certificationCode: string;
+  changes: ChangeKind[];
+  live: HoldingSide;
+  candidate: HoldingSide;
+  refused: { kind: 'attempt' | 'earning'; at: string; code: ErrorCode; attemptId?: string }[];
+}
+
+export interface WhatIfReport {
+  asOf: string;
+  candidatePolicyVersions: string[];
+  eventsReplayed: number;
+  holdingsCompared: number;
+  holdingsDiffering: number;
+  totals: {
+    byKind: Record<ChangeKind, number>;
+    byCertification: Record<string, { holdings: number; differing: number; byKind: Record<ChangeKind, number> }>;
+  };
+  holdings: HoldingDifference[];
+}
+
+interface Track {
+  profileId: string;
+  code: string;
+  live: HoldingState;
+  shadow: HoldingState;
+  liveRenewals: number;
+  shadowRenewals: number;
+  liveAttempts: number;
+  shadowAttempts: number;
+  refused: HoldingDifference['refused'];
+}
+
+// Links and closures from profiles; every holding event, so the live side folds exactly what was recorded.
+const INPUT_TYPES = new Set<string>(['ProfilesLinked', 'CertificationProfileClosed', ...HOLDING_EVENT_TYPES]);
+
+export class WhatIfReplay {
+  private readonly holdings = new Map<string, Track>();
+  private readonly linked = new Set<string>();
+  /** Shadow snapshots of holdings moved out, waiting for their HoldingMergedIn. */
+  private readonly movedOut = new Map<string, HoldingSnapshot | null>();
+  private replayed = 0;
+
+  constructor(
+    private readonly live: PolicyBook,
+    private readonly candidate: PolicyBook,
+    private readonly catalog: Catalog,
+  ) {}
+
+  /** Event types the replay reads; a caller may filter the log with them. */
+  static readonly inputTypes: readonly string[] = [...INPUT_TYPES];
+
+  private track(holdingId: string, profileId: string, code: string): Track {
+    let track = this.holdings.get(holdingId);
+    if (!track) {
+      track = {
+        profileId,
+        code,
+        live: initialHoldingState,
+        shadow: initialHoldingState,
+        liveRenewals: 0,
+        shadowRenewals: 0,
+        liveAttempts: 0,
+        shadowAttempts: 0,
+        refused: [],
+      };
+      this.holdings.set(holdingId, track);
+    }
+    return track;
+  }
+
+  private shadowDecide(track: Track, command: HoldingCommand, at: Date): HoldingEvent[] | DomainError {
+    const certification = this.catalog.get(track.code);
+    if (!certification) return [];
+    try {
+      const events = decideHolding(command, track.shadow, { now: at, policies: this.candidate, certification });
+      for (const event of events) {
+        track.shadow = evolveHolding(track.shadow, event);
+        if (event.type === 'CertificationRenewed') track.shadowRenewals += 1;
+        if (event.type === 'AssessmentAttempted') track.shadowAttempts += 1;
+      }
+      return events;
+    } catch (error) {
+      if (error instanceof DomainError) return error;
+      throw error;
+    }
+  }
+
+  apply(event: RecordedEvent): void {
+    if (!INPUT_TYPES.has(event.type)) return;
+    this.replayed += 1;
+    switch (event.type) {
+      case 'ProfilesLinked':
+        this.linked.add(event.data['profileId'] as string);
+        return;
+      case 'CertificationProfileClosed':
+        this.linked.delete(event.data['profileId'] as string);
+        return;
+      default:
+        break;
+    }
+    if (!event.stream.startsWith('holding-')) return;
+    const holding = event as unknown as HoldingEvent;
+    const data = holding.data as { holdingId: string; profileId: string; certificationCode: string };
+    const track = this.track(data.holdingId, data.profileId, data.certificationCode);
+    track.live = evolveHolding(track.live, holding);
+    switch (holding.type) {
+      case 'CertificationEarned':
+        return this.replayEarning(track, holding);
+      case 'AssessmentAttempted':
+        return this.replayAttempt(track, holding);
+      case 'CertificationRenewed':
+        track.liveRenewals += 1;
+        return;
+      case 'HoldingMergedOut':
+        return this.replayMergeOut(track, holding);
+      case 'HoldingMergedIn':
+        return this.replayMergeIn(track, holding);
+      default:
+        // Windows, notifications, expiries: derived by the shadow from time itself.
+        return;
+    }
+  }
+
+  private replayEarning(track: Track, event: CertificationEarned): void {
+    const earnedAt = new Date(event.data.earnedAt);
+    const certification = this.catalog.get(track.code);
+    const prerequisiteActive =
+      !certification ||
+      certification.prerequisites.length === 0 ||
+      certification.prerequisites.some((code) =>
+        isActiveAt(this.holdings.get(`${track.profileId}.${code}`)?.shadow ?? initialHoldingState, earnedAt),
+      );
+    const outcome = this.shadowDecide(
+      track,
+      {
+        type: 'EarnCertification',
+        data: { holdingId: event.data.holdingId, profileId: event.data.profileId, earnedAt, prerequisiteActive },
+      },
+      earnedAt,
+    );
+    if (outcome instanceof DomainError) track.refused.push({ kind: 'earning', at: event.data.earnedAt, code: outcome.code });
+  }
+
+  private replayAttempt(track: Track, event: AssessmentAttempted): void {
+    track.liveAttempts += 1;
+    const at = new Date(event.data.attemptedAt);
+    const outcome = this.shadowDecide(
+      track,
+      {
+        type: 'AttemptRenewal',
+        data: {
+          attemptId: event.data.attemptId,
+          passed: event.data.passed,
+          score: event.data.score,
+          language: event.data.language,
+          profileLinked: this.linked.has(track.profileId),
+        },
+      },
+      at,
+    );
+    if (outcome instanceof DomainError)
+      track.refused.push({ kind: 'attempt', at: event.data.attemptedAt, code: outcome.code, attemptId: event.data.attemptId });
+  }
+
+  private replayMergeOut(track: Track, event: HoldingMergedOut): void {
+    const shadow = track.shadow;
+    this.movedOut.set(`${event.data.mergeId}:${track.code}`, shadow.status === 'held' ? snapshotOf(shadow) : null);
+    this.shadowDecide(
+      track,
+      {
+        type: 'MergeHoldingOut',
+        data: { mergeId: event.data.mergeId, toProfileId: event.data.toProfileId, toHoldingId: event.data.toHoldingId },
+      },
+      new Date(event.data.mergedAt),
+    );
+  }
+
+  private replayMergeIn(track: Track, event: HoldingMergedIn): void {
+    const snapshot = this.movedOut.get(`${event.data.mergeId}:${track.code}`);
+    if (!snapshot) return;
+    this.shadowDecide(
+      track,
+      {
+        type: 'MergeHoldingIn',
+        data: {
+          mergeId: event.data.mergeId,
+          holdingId: event.data.holdingId,
+          profileId: event.data.profileId,
+          fromProfileId: event.data.fromProfileId,
+          fromHoldingId: event.data.fromHoldingId,
+          snapshot,
+        },
+      },
+      new Date(event.data.mergedAt),
+    );
+  }
+
+  private side(state: HoldingState, book: PolicyBook, asOf: Date, renewals: number, attempts: number): HoldingSide {
+    if (state.status !== 'held') return { status: state.status, expiresAt: null, renewalWindowOpensAt: null, renewals, attempts };
+    const current = withPolicyWindow(state, book);
+    return {
+      status: holdingStatusAt(current, asOf),
+      expiresAt: current.expiresAt,
+      renewalWindowOpensAt: current.window?.opensAt ?? null,
+      renewals,
+      attempts,
+    };
+  }
+
+  report(asOf: Date): WhatIfReport {
+    const zero = (): Record<ChangeKind, number> => Object.fromEntries(CHANGE_KINDS.map((kind) => [kind, 0])) as Record<ChangeKind, number>;
+    const byKind = zero();
+    const byCertification: WhatIfReport['totals']['byCertification'] = {};
+    const differences: HoldingDifference[] = [];
+    for (const [holdingId, track] of this.holdings) {
+      const live = this.side(track.live, this.live, asOf, track.liveRenewals, track.liveAttempts);
+      const candidate = this.side(track.shadow, this.candidate, asOf, track.shadowRenewals, track.shadowAttempts);
+      const changes: ChangeKind[] = [];
+      if (live.status !== candidate.status) changes.push('status');
+      if (live.expiresAt !== candidate.expiresAt) changes.push('expiry');
+      if (live.renewalWindowOpensAt !== candidate.renewalWindowOpensAt) changes.push('window');
+      if (track.refused.some((r) => r.kind === 'attempt')) changes.push('attempt-refused');
+      if (candidate.renewals < live.renewals) changes.push('renewal-lost');
+      if (candidate.renewals > live.renewals) changes.push('renewal-gained');
+      if (track.refused.some((r) => r.kind === 'earning')) changes.push('earning-refused');
+      const cert = (byCertification[track.code] ??= { holdings: 0, differing: 0, byKind: zero() });
+      cert.holdings += 1;
+      if (changes.length === 0) continue;
+      cert.differing += 1;
+      for (const kind of changes) {
+        byKind[kind] += 1;
+        cert.byKind[kind] += 1;
+      }
+      differences.push({
+        holdingId,
+        profileId: track.profileId,
+        certificationCode: track.code,
+        changes,
+        live,
+        candidate,
+        refused: track.refused,
+      });
+    }
+    differences.sort((a, b) => a.holdingId.localeCompare(b.holdingId));
+    return {
+      asOf: asOf.toISOString(),
+      candidatePolicyVersions: this.candidate.versions.map((policy) => policy.version),
+      eventsReplayed: this.replayed,
+      holdingsCompared: this.holdings.size,
+      holdingsDiffering: differences.length,
+      totals: { byKind, byCertification },
+      holdings: differences,
+    };
+  }
+}
+
+/** A human summary of a report, for terminals and logs. */
+export function summarizeWhatIf(report: WhatIfReport): string {
+  const lines = [
+    `What-if under policy ${report.candidatePolicyVersions.join(', ')} as of ${report.asOf}`,
+    `${report.eventsReplayed.toLocaleString('en-US')} facts replayed, ${report.holdingsCompared.toLocaleString('en-US')} holdings compared, ${report.holdingsDiffering.toLocaleString('en-US')} would differ`,
+  ];
+  for (const kind of CHANGE_KINDS)
+    if (report.totals.byKind[kind] > 0) lines.push(`  ${kind.padEnd(16)} ${report.totals.byKind[kind].toLocaleString('en-US')}`);
+  for (const [code, cert] of Object.entries(report.totals.byCertification)) {
+    if (cert.differing > 0)
+      lines.push(`  ${code}: ${cert.differing.toLocaleString('en-US')} of ${cert.holdings.toLocaleString('en-US')} holdings differ`);
+  }
+  return lines.join('\n');
+}

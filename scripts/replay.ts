@@ -1,0 +1,69 @@
+/**
+ * `npm run replay -- --policy FILE [--as-of ISO] [--out report.json]`: what-if replay of the recorded facts under
+ * a candidate policy. Reads the store of DATA_DIR (or EVENTSTORE_CONNECTION_STRING) and never writes to it.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createEventStore } from '@recert/eventstore';
+import { ConfigError, loadConfig } from '@recert/kernel';
+import { Catalog, candidateBook, PolicyBook, runWhatIf, summarizeWhatIf } from '@recert/renewals';
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+export function progressBar(read: number, head: number, startedMs: number): string {
+  const fraction = head === 0 ? 1 : Math.min(1, read / head);
+  const width = 30;
+  const filled = Math.round(fraction * width);
+  const seconds = (Date.now() - startedMs) / 1000;
+  const rate = seconds > 0 ? Math.round(read / seconds) : 0;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${read.toLocaleString('en-US')} events ${rate.toLocaleString('en-US')} ev/s`;
+}
+
+async function main(): Promise<void> {
+  const policyFile = argument('policy');
+  if (!policyFile) {
+    process.stderr.write('usage: npm run replay -- --policy FILE [--as-of ISO] [--out report.json]\n');
+    process.exit(2);
+  }
+  const asOf = new Date(argument('as-of') ?? new Date().toISOString());
+  if (Number.isNaN(asOf.getTime())) throw new ConfigError('--as-of is not an ISO 8601 instant');
+  const config = loadConfig();
+  const live = PolicyBook.fromFile(config.policyFile);
+  const candidate = candidateBook(JSON.parse(readFileSync(policyFile, 'utf8')) as unknown, live);
+  const store = createEventStore(config);
+  const started = Date.now();
+  const tty = process.stderr.isTTY;
+  let lastDecile = -1;
+  const report = await runWhatIf({
+    store,
+    live,
+    candidate,
+    catalog: Catalog.fromFile(config.catalogFile),
+    asOf,
+    onProgress: (read, head, position) => {
+      const bar = progressBar(position >= head ? head : read, head, started);
+      if (tty) process.stderr.write(`\r${bar}`);
+      else if (Math.floor((position / Math.max(1, head)) * 10) > lastDecile) {
+        lastDecile = Math.floor((position / Math.max(1, head)) * 10);
+        process.stderr.write(`${bar}\n`);
+      }
+    },
+  });
+  if (tty) process.stderr.write('\n');
+  await store.close();
+  process.stdout.write(`${summarizeWhatIf(report)}\n`);
+  const out = argument('out');
+  if (out) {
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`report written to ${out}\n`);
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`replay: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,222 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Catalog, PolicyBook, runWhatIf, WhatIfReport } from '@recert/renewals';
+import { seedPopulation } from '../bench/seed';
+import { expectProblem, Harness, startApp } from '../support/harness';
+
+const root = join(__dirname, '..', '..');
+const shipped = JSON.parse(readFileSync(join(root, 'config', 'policy.json'), 'utf8')) as unknown[];
+const p2y = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'policies', 'validity-p2y.json'), 'utf8')) as unknown[];
+const p180d = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'policies', 'window-p180d.json'), 'utf8')) as unknown[];
+const AS_OF = '2026-06-01T00:00:00Z';
+
+/**
+ * What-if replay (R14) over a hand-computed fixture:
+ *  fx-1: azure-administrator-associate earned 2025-03-01 (expires 2026-03-01, window 2025-09-01), fundamentals
+ *        earned 2025-01-01, specialty earned 2020-12-20 under the two-year policy (expires 2022-12-20, window 2022-06-20);
+ *  fx-3: linked, associate earned 2025-09-01 (expires 2026-09-01, window 2026-03-01), renewed by a pass on 2026-04-01.
+ */
+describe('what-if policy replay', () => {
+  let h: Harness;
+  const bearer = (roles: Parameters<Harness['token']>[0]): string => `Bearer ${h.token(roles)}`;
+
+  beforeAll(async () => {
+    h = await startApp({ clockStart: '2026-01-01T00:00:00Z' });
+    const exam = bearer(['exam-system']);
+    for (const profileId of ['fx-1', 'fx-3']) {
+      await h.http
+        .post('/certification-profiles')
+        .set('Authorization', exam)
+        .send({
+          profileId,
+          accountId: `acc-${profileId}`,
+          accountType: 'personal',
+          displayName: profileId,
+          email: `${profileId}@example.com`,
+        })
+        .expect(201);
+    }
+    await h.http
+      .post('/certification-profiles/fx-3/learn-profile-link')
+      .set('Authorization', bearer(['support']))
+      .send({ learnProfileId: 'learn-fx-3', accountId: 'acc-fx-3', accountType: 'personal' })
+      .expect(200);
+    const earn = (profileId: string, certificationCode: string, earnedAt: string) =>
+      h.http
+        .post(`/certification-profiles/${profileId}/certifications`)
+        .set('Authorization', exam)
+        .send({ certificationCode, earnedAt })
+        .expect(201);
+    await earn('fx-1', 'azure-administrator-associate', '2025-03-01T00:00:00Z');
+    await earn('fx-1', 'azure-fundamentals', '2025-01-01T00:00:00Z');
+    await earn('fx-1', 'azure-virtual-desktop-specialty', '2020-12-20T00:00:00Z');
+    await earn('fx-3', 'azure-administrator-associate', '2025-09-01T00:00:00Z');
+    h.clock.set(new Date('2026-04-01T00:00:00Z'));
+    await h.http
+      .post('/certification-profiles/fx-3/certifications/azure-administrator-associate/renewal-attempts')
+      .set('Authorization', bearer(['assessment-system']))
+      .send({ passed: true, language: 'en' })
+      .expect(201);
+    h.clock.set(new Date(AS_OF));
+    await h.http
+      .post('/admin/scheduler/run')
+      .set('Authorization', bearer(['scheduler']))
+      .expect(200);
+  });
+  afterAll(async () => h.close());
+
+  const replay = async (policy: unknown): Promise<WhatIfReport> => {
+    const started = await h.http
+      .post('/admin/policy-replays')
+      .set('Authorization', bearer(['admin']))
+      .send({ policy, asOf: AS_OF });
+    expect(started.status).toBe(202);
+    const id = (started.body as { id: string }).id;
+    for (let i = 0; i < 500; i += 1) {
+      const job = await h.http.get(`/admin/policy-replays/${id}`).set('Authorization', bearer(['admin']));
+      const body = job.body as { state: string; report: WhatIfReport | null; progress: { position: number; head: number } };
+      if (body.state === 'done' && body.report) {
+        expect(body.progress.position).toBe(body.progress.head);
+        return body.report;
+      }
+      expect(body.state).toBe('running');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    throw new Error('the replay did not finish');
+  };
+
+  it('R14: under the shipped policy nothing differs', async () => {
+    const report = await replay(shipped);
+    expect(report).toMatchObject({ holdingsCompared: 4, holdingsDiffering: 0, holdings: [] });
+  });
+
+  it('R2/R3/R5/R14: with two-year validity, exactly the hand-computed holdings differ', async () => {
+    const report = await replay(p2y);
+    expect(report.holdings.map((d) => [d.holdingId, d.changes])).toEqual([
+      ['fx-1.azure-administrator-associate', ['status', 'expiry', 'window']],
+      ['fx-3.azure-administrator-associate', ['attempt-refused', 'renewal-lost']],
+    ]);
+    const [h1, h3] = report.holdings;
+    expect(h1).toMatchObject({
+      live: { status: 'expired', expiresAt: '2026-03-01T00:00:00.000Z', renewalWindowOpensAt: '2025-09-01T00:00:00.000Z' },
+      candidate: { status: 'active', expiresAt: '2027-03-01T00:00:00.000Z', renewalWindowOpensAt: '2026-09-01T00:00:00.000Z' },
+    });
+    expect(h3).toMatchObject({
+      live: { status: 'active', expiresAt: '2027-09-01T00:00:00.000Z', renewals: 1 },
+      candidate: { status: 'active', expiresAt: '2027-09-01T00:00:00.000Z', renewals: 0 },
+      refused: [{ kind: 'attempt', at: '2026-04-01T00:00:00.000Z', code: 'WINDOW_NOT_OPEN' }],
+    });
+    expect(report.totals.byKind).toEqual({
+      status: 1,
+      expiry: 1,
+      window: 1,
+      'attempt-refused': 1,
+      'renewal-lost': 1,
+      'renewal-gained': 0,
+      'earning-refused': 0,
+    });
+    expect(report.totals.byCertification['azure-administrator-associate']).toMatchObject({ holdings: 2, differing: 2 });
+  });
+
+  it('R3/R14: with a 180-day window, exactly the hand-computed windows move', async () => {
+    const report = await replay(p180d);
+    expect(report.holdings.map((d) => [d.holdingId, d.changes, d.live.renewalWindowOpensAt, d.candidate.renewalWindowOpensAt])).toEqual([
+      ['fx-1.azure-administrator-associate', ['window'], '2025-09-01T00:00:00.000Z', '2025-09-02T00:00:00.000Z'],
+      ['fx-1.azure-virtual-desktop-specialty', ['window'], '2022-06-20T00:00:00.000Z', '2022-06-23T00:00:00.000Z'],
+      ['fx-3.azure-administrator-associate', ['window'], '2027-03-01T00:00:00.000Z', '2027-03-05T00:00:00.000Z'],
+    ]);
+    expect(report.totals.byKind.window).toBe(3);
+  });
+
+  it('R14: a replay never writes: the live log is byte-for-byte unchanged', async () => {
+    const fingerprint = (): string => {
+      const hash = createHash('sha256');
+      for (const file of ['events.db', 'events.db-wal'])
+        if (existsSync(join(h.dataDir, file))) hash.update(readFileSync(join(h.dataDir, file)));
+      return hash.digest('hex');
+    };
+    const before = fingerprint();
+    const head = await h.store.headPosition();
+    await replay(p2y);
+    await replay(p180d);
+    expect(fingerprint()).toBe(before);
+    expect(await h.store.headPosition()).toBe(head);
+  });
+
+  it('refuses an invalid candidate policy with a 400 problem, and only admins may replay', async () => {
+    expectProblem(
+      await h.http
+        .post('/admin/policy-replays')
+        .set('Authorization', bearer(['admin']))
+        .send({ policy: { version: 'x' } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(
+      await h.http
+        .post('/admin/policy-replays')
+        .set('Authorization', bearer(['support']))
+        .send({ policy: shipped }),
+      403,
+      'FORBIDDEN',
+    );
+    expectProblem(
+      await h.http.get('/admin/policy-replays/00000000-0000-4000-8000-000000000000').set('Authorization', bearer(['admin'])),
+      404,
+      'NOT_FOUND',
+    );
+  });
+
+  it('R14: `npm run replay` prints the summary, a progress bar, and writes the JSON report', () => {
+    const out = join(h.dataDir, 'report.json');
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'scripts', 'replay.ts'),
+        '--policy',
+        join(root, 'test', 'fixtures', 'policies', 'validity-p2y.json'),
+        '--as-of',
+        AS_OF,
+        '--out',
+        out,
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, DATA_DIR: h.dataDir, AUTH_JWT_SECRET: 'x'.repeat(40) },
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('2 would differ');
+    expect(result.stderr).toMatch(/\[#+\] 100%/);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as WhatIfReport;
+    expect(report.holdingsDiffering).toBe(2);
+  });
+});
+
+describe('what-if over a synthetic population', () => {
+  it('R14: replaying a generated population under its own policy reports zero differences', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'recert-whatif-'));
+    try {
+      const catalog = Catalog.fromFile(join(root, 'config', 'catalog.json'));
+      const live = PolicyBook.fromFile(join(root, 'config', 'policy.json'));
+      const now = new Date('2026-06-01T00:00:00Z');
+      await seedPopulation({ dataDir, targetEvents: 20_000, catalog, policies: live, now });
+      const { SqliteEventStore } = await import('@recert/eventstore');
+      const store = new SqliteEventStore({ file: join(dataDir, 'events.db') });
+      const same = await runWhatIf({ store, live, candidate: live, catalog, asOf: now });
+      const shorter = await runWhatIf({ store, live, candidate: new PolicyBook(p2y.map((p) => p as never)), catalog, asOf: now });
+      await store.close();
+      expect(same.holdingsCompared).toBeGreaterThan(3000);
+      expect(same.holdingsDiffering).toBe(0);
+      expect(shorter.holdingsDiffering).toBeGreaterThan(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
