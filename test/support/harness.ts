@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, LoggerService } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,9 @@ export interface Harness {
 }
 
 /** The real api app on a fresh embedded store in a temp folder, with a manual clock. */
-export async function startApp(options: { clockStart?: string; env?: Record<string, string>; dataDir?: string } = {}): Promise<Harness> {
+export async function startApp(
+  options: { clockStart?: string; env?: Record<string, string>; dataDir?: string; logger?: LoggerService } = {},
+): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'recert-e2e-'));
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -30,10 +32,11 @@ export async function startApp(options: { clockStart?: string; env?: Record<stri
     SCHEDULER_INTERVAL_MS: '0',
     DISPATCH_INTERVAL_MS: '0',
     AUTH_JWT_SECRET: TEST_SECRET,
+    RATE_LIMIT_PER_MINUTE: '0',
     ...options.env,
   });
   const clock = new ManualClock(config.clockStart ?? new Date());
-  const app = await createApp({ config, clock, logger: false });
+  const app = await createApp({ config, clock, logger: options.logger ?? false });
   await app.init();
   return {
     app,

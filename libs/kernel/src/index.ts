@@ -7,3 +7,4 @@ export * from './http/auth';
 export * from './http/problem';
 export * from './http/command-meta.decorator';
 export * from './http/ids';
+export * from './http/rate-limit';

@@ -1,0 +1,246 @@
+import fc from 'fast-check';
+import jwt from 'jsonwebtoken';
+import type { Response } from 'supertest';
+import { Harness, startApp, TEST_SECRET } from '../support/harness';
+
+/**
+ * Hostile input at every endpoint (property-based): malformed and oversized bodies, wrong types, unknown fields,
+ * huge strings, bad dates, path injection and invalid tokens. Whatever comes in: never a 5xx, errors are always
+ * problem+json with a code, and a refused request leaves the log as it was.
+ */
+type Method = 'get' | 'post';
+interface Endpoint {
+  method: Method;
+  path: (id: string, code: string) => string;
+  roles: Parameters<Harness['token']>[0];
+  query?: string[];
+}
+
+const ENDPOINTS: Endpoint[] = [
+  { method: 'post', path: () => '/certification-profiles', roles: ['exam-system'] },
+  { method: 'post', path: (id) => `/certification-profiles/${id}/learn-profile-link`, roles: ['support'] },
+  { method: 'post', path: (id) => `/certification-profiles/${id}/merges`, roles: ['support'] },
+  { method: 'post', path: (id) => `/certification-profiles/${id}/certifications`, roles: ['exam-system'] },
+  {
+    method: 'post',
+    path: (id, code) => `/certification-profiles/${id}/certifications/${code}/renewal-attempts`,
+    roles: ['assessment-system'],
+  },
+  { method: 'post', path: () => '/admin/policies', roles: ['admin'] },
+  { method: 'post', path: () => '/admin/policy-replays', roles: ['admin'] },
+  { method: 'post', path: () => '/admin/clock', roles: ['admin'] },
+  { method: 'get', path: (id) => `/certification-profiles/${id}/dashboard`, roles: ['support'], query: ['consistentWith'] },
+  { method: 'get', path: (id) => `/certification-profiles/${id}/history`, roles: ['support'], query: ['consistentWith'] },
+  { method: 'get', path: () => '/reports/summary', roles: ['admin'], query: ['consistentWith'] },
+  { method: 'get', path: () => '/reports/expiring', roles: ['admin'], query: ['withinDays', 'page', 'pageSize'] },
+  { method: 'get', path: () => '/audit/export', roles: ['admin'], query: ['from', 'to'] },
+  { method: 'get', path: (id) => `/admin/policy-replays/${id}`, roles: ['admin'] },
+];
+
+const hostileString = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.constantFrom(
+    '',
+    ' ',
+    '..',
+    '../../etc/passwd',
+    '%00',
+    '\u0000',
+    'a/b',
+    '%2F',
+    '${jndi:ldap://x}',
+    "' OR 1=1 --",
+    '<script>',
+    '2026-02-30T00:00:00Z',
+    '9999-99-99',
+    'NaN',
+    '-1',
+    '1e400',
+  ),
+  fc.string({ minLength: 300, maxLength: 5000 }),
+);
+
+const wrongTyped = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.anything(), { maxLength: 5 }),
+  fc.object({ maxDepth: 2 }),
+  hostileString,
+);
+
+/** Bodies shaped like the real ones but with wrong values, plus anything at all. */
+const hostileBody = fc.oneof(
+  fc.anything({ maxDepth: 3 }),
+  fc.record(
+    {
+      profileId: wrongTyped,
+      accountId: wrongTyped,
+      accountType: wrongTyped,
+      displayName: wrongTyped,
+      email: wrongTyped,
+      learnProfileId: wrongTyped,
+      sourceProfileId: wrongTyped,
+      certificationCode: wrongTyped,
+      earnedAt: wrongTyped,
+      passed: wrongTyped,
+      score: wrongTyped,
+      language: wrongTyped,
+      policy: wrongTyped,
+      effectiveFrom: wrongTyped,
+      now: wrongTyped,
+      asOf: wrongTyped,
+      extra: wrongTyped,
+    },
+    { requiredKeys: [] },
+  ),
+);
+
+const pathSegment = fc.oneof(
+  fc.constantFrom('fz-1', 'azure-fundamentals', 'nobody'),
+  hostileString.map((s) => encodeURIComponent(s)),
+  hostileString.filter((s) => /^[\x21-\x7e]*$/.test(s) && !s.includes('/') && !s.includes('?') && !s.includes('#')),
+);
+
+describe('hostile input at every endpoint', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startApp({ clockStart: '2026-01-01T00:00:00Z' });
+    await h.http
+      .post('/certification-profiles')
+      .set('Authorization', `Bearer ${h.token(['exam-system'])}`)
+      .send({ profileId: 'fz-1', accountId: 'acc-fz', accountType: 'personal', displayName: 'F', email: 'f@example.com' })
+      .expect(201);
+    await h.http
+      .post('/certification-profiles/fz-1/certifications')
+      .set('Authorization', `Bearer ${h.token(['exam-system'])}`)
+      .send({ certificationCode: 'azure-fundamentals' })
+      .expect(201);
+  });
+  afterAll(async () => h.close());
+
+  const checkAnswer = async (res: Response, before: number): Promise<void> => {
+    expect(res.status).toBeLessThan(500);
+    if (res.status >= 400) {
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(typeof (res.body as { code?: unknown }).code).toBe('string');
+      expect(await h.store.headPosition()).toBe(before);
+    }
+  };
+
+  it('R1-R14 edges: malformed bodies and query strings never cause a 5xx, and refusals store nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...ENDPOINTS),
+        pathSegment,
+        pathSegment,
+        hostileBody,
+        fc.dictionary(fc.constantFrom('consistentWith', 'withinDays', 'page', 'pageSize', 'from', 'to', 'x'), hostileString, {
+          maxKeys: 3,
+        }),
+        async (endpoint, id, code, body, query) => {
+          const before = await h.store.headPosition();
+          const path = endpoint.path(id, code);
+          const qs = new URLSearchParams(query).toString();
+          const url = qs ? `${path}?${qs}` : path;
+          const request = endpoint.method === 'get' ? h.http.get(url) : h.http.post(url);
+          request.set('Authorization', `Bearer ${h.token(endpoint.roles)}`);
+          // Serialized here: any JSON value, including bare numbers and strings, goes over the wire as JSON text.
+          const json = JSON.stringify(body);
+          const res = endpoint.method === 'post' ? await request.set('Content-Type', 'application/json').send(json ?? '') : await request;
+          await checkAnswer(res, before);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  }, 120_000);
+
+  it('invalid tokens of every kind are a 401 problem at every endpoint', async () => {
+    const badTokens = fc.oneof(
+      // Only what an HTTP header can carry: Node's client refuses the rest before it leaves.
+      hostileString.filter((s) => /^[\x20-\x7e]*$/.test(s)),
+      fc.constant(jwt.sign({ sub: 'x', roles: ['admin'] }, 'wrong-secret-wrong-secret-wrong-secret')),
+      fc.constant(jwt.sign({ sub: 'x', roles: ['admin'], exp: 1 }, TEST_SECRET)),
+      fc.constant(jwt.sign({ sub: 'x', roles: ['overlord'] }, TEST_SECRET)),
+      fc.constant(jwt.sign({ roles: ['admin'] }, TEST_SECRET)),
+      fc.constant(
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x","roles":["admin"]}').toString('base64url')}.`,
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...ENDPOINTS), badTokens, async (endpoint, token) => {
+        const before = await h.store.headPosition();
+        const request =
+          endpoint.method === 'get'
+            ? h.http.get(endpoint.path('fz-1', 'azure-fundamentals'))
+            : h.http.post(endpoint.path('fz-1', 'azure-fundamentals'));
+        const res = await request.set('Authorization', `Bearer ${token}`).send({});
+        await checkAnswer(res, before);
+        expect([400, 401]).toContain(res.status);
+      }),
+      { numRuns: 150 },
+    );
+  }, 60_000);
+
+  it('bodies over BODY_LIMIT are a 413 problem; broken JSON and the wrong content type are 400s', async () => {
+    const before = await h.store.headPosition();
+    const token = `Bearer ${h.token(['exam-system'])}`;
+    const huge = await h.http
+      .post('/certification-profiles')
+      .set('Authorization', token)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ displayName: 'x'.repeat(200_000) }));
+    expect(huge.status).toBe(413);
+    await checkAnswer(huge, before);
+    for (const raw of ['{', '[1,2', '{"a":}', 'null', '"string"', '\u0000']) {
+      const res = await h.http
+        .post('/certification-profiles')
+        .set('Authorization', token)
+        .set('Content-Type', 'application/json')
+        .send(raw);
+      expect(res.status).toBe(400);
+      await checkAnswer(res, before);
+    }
+    const text = await h.http
+      .post('/certification-profiles')
+      .set('Authorization', token)
+      .set('Content-Type', 'text/plain')
+      .send('profileId=x');
+    expect(text.status).toBe(400);
+    await checkAnswer(text, before);
+  });
+
+  it('unknown routes and methods are problem+json too', async () => {
+    const before = await h.store.headPosition();
+    for (const res of [
+      await h.http.get('/nowhere').set('Authorization', `Bearer ${h.token(['admin'])}`),
+      await h.http.delete('/certification-profiles/fz-1').set('Authorization', `Bearer ${h.token(['admin'])}`),
+      await h.http.get('/certification-profiles/%E0%A4%A/dashboard').set('Authorization', `Bearer ${h.token(['admin'])}`),
+    ]) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      await checkAnswer(res, before);
+    }
+  });
+});
+
+describe('rate limit per token', () => {
+  it('answers 429 problem+json with Retry-After past RATE_LIMIT_PER_MINUTE, per subject', async () => {
+    const h = await startApp({ env: { RATE_LIMIT_PER_MINUTE: '5' } });
+    try {
+      const a = `Bearer ${h.token(['admin'], { sub: 'caller-a' })}`;
+      const b = `Bearer ${h.token(['admin'], { sub: 'caller-b' })}`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i += 1) statuses.push((await h.http.get('/reports/summary').set('Authorization', a)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+      const limited = await h.http.get('/reports/summary').set('Authorization', a);
+      expect(limited.headers['content-type']).toMatch(/problem\+json/);
+      expect(limited.body).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await h.http.get('/reports/summary').set('Authorization', b)).status).toBe(200);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,189 @@
+import { LoggerService } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { expectNothingStored, expectProblem, Harness, startApp, TEST_SECRET } from '../support/harness';
+
+const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  private capture(...parts: unknown[]): void {
+    this.lines.push(
+      parts
+        .map((part) =>
+          part instanceof Error ? `${part.message} ${part.stack ?? ''}` : typeof part === 'string' ? part : JSON.stringify(part),
+        )
+        .join(' '),
+    );
+  }
+  log(...parts: unknown[]): void {
+    this.capture(...parts);
+  }
+  error(...parts: unknown[]): void {
+    this.capture(...parts);
+  }
+  warn(...parts: unknown[]): void {
+    this.capture(...parts);
+  }
+  debug(...parts: unknown[]): void {
+    this.capture(...parts);
+  }
+  verbose(...parts: unknown[]): void {
+    this.capture(...parts);
+  }
+}
+
+describe('security', () => {
+  let h: Harness;
+  const logger = new CapturingLogger();
+  const usedTokens: string[] = [];
+  const token = (roles: Parameters<Harness['token']>[0], claims?: { sub?: string; profileId?: string }): string => {
+    const t = h.token(roles, claims);
+    usedTokens.push(t);
+    return t;
+  };
+
+  beforeAll(async () => {
+    h = await startApp({ clockStart: '2026-06-01T00:00:00Z', logger });
+    for (const profileId of ['sec-a', 'sec-b']) {
+      await h.http
+        .post('/certification-profiles')
+        .set('Authorization', `Bearer ${token(['exam-system'])}`)
+        .send({
+          profileId,
+          accountId: `acc-${profileId}`,
+          accountType: 'personal',
+          displayName: profileId,
+          email: `${profileId}@example.com`,
+        })
+        .expect(201);
+      await h.http
+        .post(`/certification-profiles/${profileId}/certifications`)
+        .set('Authorization', `Bearer ${token(['exam-system'])}`)
+        .send({ certificationCode: 'azure-fundamentals' })
+        .expect(201);
+    }
+  });
+  afterAll(async () => h.close());
+
+  describe('tokens', () => {
+    const claims = { sub: 'mallory', roles: ['admin'] };
+    const attempts: [string, () => string][] = [
+      ['an expired exp', () => jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 1 }, TEST_SECRET)],
+      ['a not-yet-valid nbf', () => jwt.sign({ ...claims, nbf: Math.floor(Date.now() / 1000) + 3600 }, TEST_SECRET)],
+      ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`],
+      [
+        'RS256 in the header, signed with the HS secret',
+        () => {
+          const head = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}`;
+          return `${head}.${createHmac('sha256', TEST_SECRET).update(head).digest('base64url')}`;
+        },
+      ],
+      [
+        'claims tampered after signing',
+        () => {
+          const [header, , signature] = jwt.sign({ sub: 'mallory', roles: ['candidate'], profileId: 'sec-a' }, TEST_SECRET).split('.');
+          return `${header}.${b64(claims)}.${signature}`;
+        },
+      ],
+      ['HS512 with the right secret', () => jwt.sign(claims, TEST_SECRET, { algorithm: 'HS512' })],
+      ['an unknown role', () => jwt.sign({ sub: 'mallory', roles: ['root'] }, TEST_SECRET)],
+      ['no sub', () => jwt.sign({ roles: ['admin'] }, TEST_SECRET)],
+    ];
+
+    it.each(attempts)('refuses a token with %s: 401 problem, nothing stored', async (_label, make) => {
+      const forged = make();
+      usedTokens.push(forged);
+      await expectNothingStored(h, async () => {
+        expectProblem(await h.http.get('/reports/summary').set('Authorization', `Bearer ${forged}`), 401, 'UNAUTHORIZED');
+        expectProblem(
+          await h.http
+            .post('/certification-profiles')
+            .set('Authorization', `Bearer ${forged}`)
+            .send({ profileId: 'evil', accountId: 'e', accountType: 'personal', displayName: 'E', email: 'e@example.com' }),
+          401,
+          'UNAUTHORIZED',
+        );
+      });
+    });
+  });
+
+  describe('R11: a candidate reaches its own profile only', () => {
+    /** Every endpoint, called by candidate A on profile B (or on program-wide data). */
+    const matrix: { name: string; call: (h: Harness, auth: string) => Promise<import('supertest').Response> }[] = [
+      { name: 'dashboard', call: (h, auth) => h.http.get('/certification-profiles/sec-b/dashboard').set('Authorization', auth) },
+      { name: 'history', call: (h, auth) => h.http.get('/certification-profiles/sec-b/history').set('Authorization', auth) },
+      {
+        name: 'link',
+        call: (h, auth) =>
+          h.http
+            .post('/certification-profiles/sec-b/learn-profile-link')
+            .set('Authorization', auth)
+            .send({ learnProfileId: 'l', accountId: 'acc-sec-b', accountType: 'personal' }),
+      },
+      {
+        name: 'create',
+        call: (h, auth) =>
+          h.http
+            .post('/certification-profiles')
+            .set('Authorization', auth)
+            .send({ profileId: 'c', accountId: 'c', accountType: 'personal', displayName: 'C', email: 'c@example.com' }),
+      },
+      {
+        name: 'merge',
+        call: (h, auth) =>
+          h.http.post('/certification-profiles/sec-a/merges').set('Authorization', auth).send({ sourceProfileId: 'sec-b' }),
+      },
+      {
+        name: 'earn',
+        call: (h, auth) =>
+          h.http
+            .post('/certification-profiles/sec-a/certifications')
+            .set('Authorization', auth)
+            .send({ certificationCode: 'azure-developer-associate' }),
+      },
+      {
+        name: 'attempt',
+        call: (h, auth) =>
+          h.http
+            .post('/certification-profiles/sec-a/certifications/azure-fundamentals/renewal-attempts')
+            .set('Authorization', auth)
+            .send({ passed: true, language: 'en' }),
+      },
+      { name: 'reports summary', call: (h, auth) => h.http.get('/reports/summary').set('Authorization', auth) },
+      { name: 'reports expiring', call: (h, auth) => h.http.get('/reports/expiring').set('Authorization', auth) },
+      { name: 'audit export', call: (h, auth) => h.http.get('/audit/export').set('Authorization', auth) },
+      { name: 'scheduler', call: (h, auth) => h.http.post('/admin/scheduler/run').set('Authorization', auth) },
+      { name: 'clock', call: (h, auth) => h.http.post('/admin/clock').set('Authorization', auth).send({ now: '2030-01-01T00:00:00Z' }) },
+      {
+        name: 'policy adoption',
+        call: (h, auth) =>
+          h.http.post('/admin/policies').set('Authorization', auth).send({ policy: {}, effectiveFrom: '2030-01-01T00:00:00Z' }),
+      },
+      { name: 'policy replay', call: (h, auth) => h.http.post('/admin/policy-replays').set('Authorization', auth).send({ policy: [] }) },
+    ];
+
+    it.each(matrix.map((entry) => [entry.name, entry] as const))('%s: 403 for candidate A, nothing stored', async (_name, entry) => {
+      const auth = `Bearer ${token(['candidate'], { sub: 'cand-a', profileId: 'sec-a' })}`;
+      await expectNothingStored(h, async () => expectProblem(await entry.call(h, auth), 403, 'FORBIDDEN'));
+    });
+
+    it('and its own dashboard and history answer 200', async () => {
+      const auth = `Bearer ${token(['candidate'], { sub: 'cand-a', profileId: 'sec-a' })}`;
+      expect((await h.http.get('/certification-profiles/sec-a/dashboard').set('Authorization', auth)).status).toBe(200);
+      expect((await h.http.get('/certification-profiles/sec-a/history').set('Authorization', auth)).status).toBe(200);
+    });
+
+    it('a candidate token without a profileId reaches no profile', async () => {
+      const auth = `Bearer ${token(['candidate'], { sub: 'cand-x' })}`;
+      expectProblem(await h.http.get('/certification-profiles/sec-a/dashboard').set('Authorization', auth), 403, 'FORBIDDEN');
+    });
+  });
+
+  it('secrets never appear in logs: neither the signing secret nor any token', () => {
+    expect(logger.lines.length).toBeGreaterThan(0);
+    const all = logger.lines.join('\n');
+    expect(all).not.toContain(TEST_SECRET);
+    for (const used of usedTokens) expect(all).not.toContain(used);
+  });
+});
