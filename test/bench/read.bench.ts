@@ -71,6 +71,9 @@ export function token(roles: string[], extra: Record<string, string> = {}): stri
 
 export interface LoadResult {
   requests: number;
+  /** 2xx answers. */
+  ok: number;
+  byStatus: Map<number, number>;
   errors: number;
   seconds: number;
   latenciesMs: number[];
@@ -87,6 +90,8 @@ export async function load(
   const latencies: number[] = [];
   let requests = 0;
   let errors = 0;
+  let ok = 0;
+  const byStatus = new Map<number, number>();
   const started = Date.now();
   const client = async (): Promise<void> => {
     while (Date.now() - started < durationMs) {
@@ -106,12 +111,14 @@ export async function load(
       });
       latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
       requests += 1;
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+      if (status >= 200 && status < 300) ok += 1;
       if (status === 0 || status >= 500) errors += 1;
     }
   };
   await Promise.all(Array.from({ length: connections }, client));
   agent.destroy();
-  return { requests, errors, seconds: (Date.now() - started) / 1000, latenciesMs: latencies.sort((a, b) => a - b) };
+  return { requests, ok, byStatus, errors, seconds: (Date.now() - started) / 1000, latenciesMs: latencies.sort((a, b) => a - b) };
 }
 
 async function main(): Promise<void> {

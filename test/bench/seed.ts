@@ -28,6 +28,11 @@ export interface SeedOptions {
   /** The population is laid out so that, at this instant, windows are open and holdings expire. */
   now: Date;
   onProgress?: (events: number) => void;
+  /**
+   * `spread` (default): earned over the last two years, with windows, notifications and attempts as time allows.
+   * `window-open`: every associate earned 9 months before now, its window open and no attempt yet (load tests).
+   */
+  layout?: 'spread' | 'window-open';
 }
 
 function meta(actor: string, occurredAt: Date, policyVersion?: string): NewEvent['metadata'] {
@@ -69,7 +74,10 @@ export async function seedPopulation(options: SeedOptions): Promise<{ profiles: 
     const accountId = `acc-${i}`;
     const learnProfileId = `learn-${i}`;
     // Earned between 0 and 730 days before now: some active, some in their window, some expired.
-    const earnedAt = new Date(options.now.getTime() - ((i * 7919) % 730) * day);
+    const earnedAt =
+      options.layout === 'window-open'
+        ? new Date(options.now.getTime() - 270 * day)
+        : new Date(options.now.getTime() - ((i * 7919) % 730) * day);
     const created = new Date(earnedAt.getTime() - day);
     await store.append(
       accountStream(accountId),
@@ -124,7 +132,7 @@ export async function seedPopulation(options: SeedOptions): Promise<{ profiles: 
       earnedAt,
       'exam-system',
     );
-    if (state.status === 'held' && state.window) {
+    if (options.layout !== 'window-open' && state.status === 'held' && state.window) {
       const opens = new Date(state.window.opensAt);
       step({ type: 'OpenRenewalWindow' }, opens, 'scheduler');
       if (state.status === 'held' && state.window?.opened) {

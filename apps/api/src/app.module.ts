@@ -7,6 +7,7 @@ import { ReadModelsModule } from '@recert/projections';
 import { RenewalsModule } from '@recert/renewals';
 import { WorkerModule } from '../../worker/src/worker.module';
 import { ClockController } from './admin/clock.controller';
+import { NoopController } from './bench/noop.controller';
 import { HealthController } from './health/health.controller';
 import { ProblemFilter } from './http/problem.filter';
 
@@ -17,7 +18,7 @@ export class AppModule {
       module: AppModule,
       // The worker runs in the api process by default; its timers follow SCHEDULER_INTERVAL_MS and DISPATCH_INTERVAL_MS.
       imports: [KernelModule.forRoot(config, clock), EventStoreModule, RenewalsModule, ReadModelsModule, WorkerModule, TerminusModule],
-      controllers: [ClockController, HealthController],
+      controllers: [ClockController, HealthController, ...(config.benchNoopRoute ? [NoopController] : [])],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },

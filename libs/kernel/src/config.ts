@@ -24,6 +24,8 @@ export interface AppConfig {
   dispatchIntervalMs: number;
   /** How long a query with ?consistentWith waits for its read model before answering 503. */
   consistencyTimeoutMs: number;
+  /** Benchmarks only: mounts POST /bench/noop, the ceiling the api benchmark compares commands with. */
+  benchNoopRoute: boolean;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -103,5 +105,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     dispatchIntervalMs: integer(env, 'DISPATCH_INTERVAL_MS', 5000, 0, 86_400_000),
     consistencyTimeoutMs: integer(env, 'CONSISTENCY_TIMEOUT_MS', 5000, 1, 60_000),
+    benchNoopRoute: env['BENCH_NOOP_ROUTE'] === '1',
   };
 }

@@ -34,6 +34,13 @@ export interface SqliteEventStoreOptions {
   batchSize?: number;
   /** Store time for `recordedAt`; domain time lives in metadata. */
   now?: () => Date;
+  /**
+   * After a live wake-up, how long a subscription lets appends gather before it reads them: under load one
+   * transaction then carries many events instead of one each. Read-your-writes waits this much longer.
+   */
+  liveBatchDelayMs?: number;
+  /** Bytes of the file read through a memory map (0 turns it off). */
+  mmapBytes?: number;
 }
 
 interface EventRow {
@@ -82,6 +89,9 @@ export class SqliteEventStore implements EventStore {
   private readonly insertStmt: Database.Statement<[number | null, string, number, string, string, string, string, string]>;
   private readonly readAfterStmt: Database.Statement<[number, number], EventRow>;
   private readonly headStmt: Database.Statement<[], { head: number | null }>;
+  private readonly readForwardStmt: Database.Statement<[string, number, number], EventRow>;
+  private readonly readBackwardStmt: Database.Statement<[string, number, number], EventRow>;
+  private readonly liveBatchDelayMs: number;
   private readonly appendTx: (stream: string, events: readonly NewEvent[], expected: ExpectedRevision) => AppendResult;
 
   constructor(options: SqliteEventStoreOptions) {
@@ -91,6 +101,9 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     // Another process may hold the write lock for a moment; wait rather than fail.
     this.db.pragma('busy_timeout = 10000');
+    // Stream reads hit random pages of a large file: a bigger cache than the 2 MB default (mmap on request).
+    this.db.pragma(`mmap_size = ${options.mmapBytes ?? 0}`);
+    this.db.pragma('cache_size = -16384');
     this.db.exec(SCHEMA);
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.batchSize = options.batchSize ?? 1000;
@@ -104,6 +117,9 @@ export class SqliteEventStore implements EventStore {
     );
     this.readAfterStmt = this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
     this.headStmt = this.db.prepare('SELECT max(position) AS head FROM events');
+    this.readForwardStmt = this.db.prepare('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?');
+    this.readBackwardStmt = this.db.prepare('SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?');
+    this.liveBatchDelayMs = options.liveBatchDelayMs ?? 2;
 
     const tx = this.db.transaction((stream: string, events: readonly NewEvent[], expected: ExpectedRevision) =>
       this.appendInTransaction(stream, events, expected),
@@ -165,10 +181,7 @@ export class SqliteEventStore implements EventStore {
       const backwards = options.direction === 'backwards';
       const from = options.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
       const limit = options.maxCount ?? -1;
-      const sql = backwards
-        ? 'SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'
-        : 'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?';
-      const rows = this.db.prepare<[string, number, number], EventRow>(sql).all(stream, from, limit);
+      const rows = (backwards ? this.readBackwardStmt : this.readForwardStmt).all(stream, from, limit);
       return Promise.resolve(rows.map(toRecorded));
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
@@ -251,6 +264,7 @@ export class SqliteEventStore implements EventStore {
           if (page.rowCount < limit) {
             handlers.onCaughtUp?.(after);
             if (!appendedSinceRead) await waitForMore();
+            if (this.liveBatchDelayMs > 0 && !stopped) await new Promise((resolve) => setTimeout(resolve, this.liveBatchDelayMs));
           }
         }
       } catch (error) {
