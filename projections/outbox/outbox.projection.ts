@@ -11,9 +11,17 @@ import { Statements } from '../runtime/statements';
  */
 export class OutboxProjection implements Projection {
   readonly name = 'outbox';
-  readonly version = 1;
+  readonly version = 2;
   private readonly sql = new Statements();
-  readonly eventTypes: readonly string[] = ['RenewalWindowOpened', 'RenewalEligibilityNotified'];
+  readonly eventTypes: readonly string[] = [
+    'RenewalWindowOpened',
+    'RenewalEligibilityNotified',
+    // Any of these ends a window before its notification went out: telling then would be wrong, so it is obsolete.
+    'CertificationRenewed',
+    'CertificationExpired',
+    'CertificationEarned',
+    'HoldingMergedOut',
+  ];
 
   setup(db: Database.Database): void {
     db.exec(`CREATE TABLE IF NOT EXISTS rm_notifications (
@@ -41,6 +49,9 @@ export class OutboxProjection implements Projection {
     } else if (event.type === 'RenewalEligibilityNotified') {
       const d = (event as unknown as RenewalEligibilityNotified).data;
       this.sql.get(db, "UPDATE rm_notifications SET state = 'sent', sent_at = ? WHERE window_id = ?").run(d.notifiedAt, d.windowId);
+    } else {
+      const holdingId = event.data['holdingId'] as string;
+      this.sql.get(db, "UPDATE rm_notifications SET state = 'obsolete' WHERE holding_id = ? AND state = 'pending'").run(holdingId);
     }
   }
 }
@@ -57,6 +68,6 @@ export interface NotificationRow {
   code: string;
   opens_at: string;
   expires_at: string;
-  state: 'pending' | 'sent';
+  state: 'pending' | 'sent' | 'obsolete';
   deliveries: number;
 }

@@ -20,7 +20,8 @@ import {
 } from '@recert/renewals';
 import { NOTIFICATION_SENDER, NotificationSender } from './notification-sender';
 
-const LEASE_MS = 60_000;
+// Short: a process killed while holding a lease delays its notifications by this much, never loses them.
+const LEASE_MS = 10_000;
 
 /**
  * Delivers the outbox (R4): claims pending rows with a lease (so two processes never hold the same one),
@@ -88,10 +89,8 @@ export class NotificationDispatcher {
       initialHoldingState,
     );
     const window = holding.state.status === 'held' ? holding.state.window : null;
-    if (!window || window.id !== row.window_id || window.notified) {
-      this.db.prepare("UPDATE rm_notifications SET state = 'sent' WHERE id = ?").run(row.id);
-      return 0;
-    }
+    // Notified by another process, or the window ended first (the projection marks those obsolete from the log).
+    if (!window || window.id !== row.window_id || window.notified) return 0;
     const created = (await this.store.readStream(profileStream(row.profile_id), { maxCount: 1 }))[0];
     const sealed = created?.type === 'CertificationProfileCreated' ? (created.data['personalData'] as unknown) : undefined;
     const personal = sealed ? this.vault.open(sealed as Parameters<PersonalDataVault['open']>[0]) : null;
@@ -117,8 +116,8 @@ export class NotificationDispatcher {
           certification,
         }),
     });
-    // The projection marks it sent from the event; mark it here too so this process does not offer it again.
-    this.db.prepare("UPDATE rm_notifications SET state = 'sent', deliveries = deliveries + 1 WHERE id = ?").run(row.id);
+    // The projection marks the row sent from the event; count the delivery meanwhile.
+    this.db.prepare('UPDATE rm_notifications SET deliveries = deliveries + 1 WHERE id = ?').run(row.id);
     return outcome.events.length > 0 ? 1 : 0;
   }
 }
