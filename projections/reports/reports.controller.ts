@@ -25,6 +25,14 @@ export class ExpiringQuery extends ConsistencyQuery {
   pageSize?: string;
 }
 
+export class WeeksQuery extends ConsistencyQuery {
+  @ApiPropertyOptional({ example: '26', description: 'How many weeks ahead (1-104), default 26' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^(?:[1-9]|[1-9]\d|10[0-4])$/, { message: 'weeks: a whole number from 1 to 104' })
+  weeks?: string;
+}
+
 @ApiTags('queries')
 @ApiBearerAuth()
 @Controller('reports')
@@ -39,6 +47,13 @@ export class ReportsController {
   async summary(@Query() query: ConsistencyQuery): Promise<SummaryReport> {
     await this.consistency.await(query, ['holdings']);
     return this.queries.summary();
+  }
+
+  @Get('expiring-by-week')
+  @Roles('admin')
+  async expiringByWeek(@Query() query: WeeksQuery): Promise<ReturnType<ReportsQueries['expiringByWeek']>> {
+    await this.consistency.await(query, ['holdings']);
+    return this.queries.expiringByWeek(Number(query.weeks ?? 26));
   }
 
   @Get('expiring')

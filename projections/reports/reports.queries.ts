@@ -58,6 +58,26 @@ export class ReportsQueries {
     return { asOf: now, total: rows.reduce((sum, row) => sum + row.n, 0), byCertification, byStatus };
   }
 
+  /** Holdings expiring per week for the next `weeks` weeks, week 0 starting now (the program page's chart). */
+  expiringByWeek(weeks: number): { asOf: string; weeks: { weekStart: string; count: number }[] } {
+    const now = this.clock.now();
+    const until = new Date(now.getTime() + weeks * 7 * 24 * 3600 * 1000).toISOString();
+    const rows = this.db
+      .prepare<{ now: string; until: string }, { week: number; n: number }>(
+        `SELECT CAST((julianday(expires_at) - julianday(@now)) / 7 AS INTEGER) AS week, count(*) AS n FROM ${this.model.tables().holdings}
+         WHERE merged_out = 0 AND expired = 0 AND expires_at > @now AND expires_at <= @until GROUP BY week`,
+      )
+      .all({ now: now.toISOString(), until });
+    const counts = new Map(rows.map((row) => [row.week, row.n]));
+    return {
+      asOf: now.toISOString(),
+      weeks: Array.from({ length: weeks }, (_, week) => ({
+        weekStart: new Date(now.getTime() + week * 7 * 24 * 3600 * 1000).toISOString(),
+        count: counts.get(week) ?? 0,
+      })),
+    };
+  }
+
   expiring(
     withinDays: number,
     page: number,

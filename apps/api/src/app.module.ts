@@ -8,6 +8,7 @@ import { RenewalsModule } from '@recert/renewals';
 import { WorkerModule } from '../../worker/src/worker.module';
 import { ClockController } from './admin/clock.controller';
 import { NoopController } from './bench/noop.controller';
+import { WebController } from './web/web.controller';
 import { HealthController } from './health/health.controller';
 import { ProblemFilter } from './http/problem.filter';
 
@@ -18,7 +19,7 @@ export class AppModule {
       module: AppModule,
       // The worker runs in the api process by default; its timers follow SCHEDULER_INTERVAL_MS and DISPATCH_INTERVAL_MS.
       imports: [KernelModule.forRoot(config, clock), EventStoreModule, RenewalsModule, ReadModelsModule, WorkerModule, TerminusModule],
-      controllers: [ClockController, HealthController, ...(config.benchNoopRoute ? [NoopController] : [])],
+      controllers: [ClockController, HealthController, WebController, ...(config.benchNoopRoute ? [NoopController] : [])],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },

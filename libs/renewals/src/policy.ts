@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isDuration, subtractDuration } from '@recert/kernel';
+import { Duration, isDuration, parseDuration, subtractDuration } from '@recert/kernel';
 import type { Level } from './catalog';
 
 /** One version of the renewal policy: data, never code (R14). */
@@ -15,10 +15,15 @@ export interface Policy {
 /** The policy versions in force over time; a decision takes the one in force at its domain time. */
 export class PolicyBook {
   readonly versions: readonly Policy[];
+  /** Newest first, with instants and window durations parsed once: projections ask for windows per event. */
+  private readonly newestFirst: { policy: Policy; from: number; beforeExpiry: Duration }[];
 
   constructor(versions: readonly Policy[]) {
     if (versions.length === 0) throw new Error('At least one policy version is needed');
     this.versions = [...versions].sort((a, b) => Date.parse(a.effectiveFrom) - Date.parse(b.effectiveFrom));
+    this.newestFirst = [...this.versions]
+      .reverse()
+      .map((policy) => ({ policy, from: Date.parse(policy.effectiveFrom), beforeExpiry: parseDuration(policy.window.beforeExpiry) }));
   }
 
   /** The version in force at `instant`, or undefined before the first one took effect. */
@@ -56,9 +61,14 @@ export class PolicyBook {
    * own rule gives wins.
    */
   windowOpensAt(expiresAt: Date): { opensAt: Date; policy: Policy } {
-    for (const policy of [...this.versions].reverse()) {
-      const opensAt = subtractDuration(expiresAt, policy.window.beforeExpiry);
-      if (this.atOrFirst(opensAt) === policy) return { opensAt, policy };
+    const last = this.newestFirst.length - 1;
+    for (let i = 0; i <= last; i += 1) {
+      const entry = this.newestFirst[i] as (typeof this.newestFirst)[number];
+      const opensAt = subtractDuration(expiresAt, entry.beforeExpiry);
+      // In force at opensAt: took effect by then and no newer version did (the oldest also covers earlier instants).
+      const newer = this.newestFirst[i - 1];
+      const inForce = (opensAt.getTime() >= entry.from || i === last) && (!newer || opensAt.getTime() < newer.from);
+      if (inForce) return { opensAt, policy: entry.policy };
     }
     const policy = this.atOrFirst(expiresAt);
     return { opensAt: subtractDuration(expiresAt, policy.window.beforeExpiry), policy };

@@ -1,0 +1,131 @@
+/** The dashboard page's window on the API: the visitor's bearer token, kept for the tab only. */
+const TOKEN_KEY = 'recert.token';
+
+export interface Claims {
+  sub: string;
+  roles: string[];
+  profileId?: string;
+}
+
+export function takeTokenFromLocation(): void {
+  const match = /(?:^|&)token=([^&]+)/.exec(window.location.hash.slice(1));
+  if (match?.[1]) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
+    // Keep the token out of the address bar and history.
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
+}
+
+export function token(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function signIn(value: string): void {
+  sessionStorage.setItem(TOKEN_KEY, value.trim());
+}
+
+export function signOut(): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** The token's claims, read (not verified: the API verifies) to know whose page this is. */
+export function claims(): Claims | null {
+  const value = token();
+  const payload = value?.split('.')[1];
+  if (!payload) return null;
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const parsed = JSON.parse(json) as Partial<Claims>;
+    return typeof parsed.sub === 'string' && Array.isArray(parsed.roles) ? (parsed as Claims) : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface Problem {
+  status: number;
+  code: string;
+  title: string;
+  detail: string;
+}
+
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail);
+  }
+}
+
+export async function get<T>(path: string): Promise<T> {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token() ?? ''}`, Accept: 'application/json' } });
+  const body = (await response.json()) as unknown;
+  if (!response.ok) throw new ApiError(body as Problem);
+  return body as T;
+}
+
+export interface DashboardCertification {
+  code: string;
+  name: string;
+  level: string;
+  status: 'active' | 'renewal-open' | 'expired' | 'never-expires';
+  earnedAt: string;
+  expiresAt: string | null;
+  renewalWindowOpensAt: string | null;
+  daysUntilExpiry: number | null;
+  cycle: number;
+  attempts: number;
+  lastAttemptAt: string | null;
+  nextAttemptAllowedAt: string | null;
+  canAttemptNow: boolean;
+  blockedBy: string[];
+}
+
+export interface Dashboard {
+  profile: {
+    profileId: string;
+    displayName: string | null;
+    linkedLearnProfileId: string | null;
+    status: string;
+    mergedInto: string | null;
+  };
+  certifications: DashboardCertification[];
+  asOf: string;
+}
+
+export interface HistoryEvent {
+  id: string;
+  type: string;
+  stream: string;
+  position: number;
+  data: Record<string, unknown>;
+  metadata: { actor: string; occurredAt: string; policyVersion?: string };
+  recordedAt: string;
+}
+
+export interface Summary {
+  asOf: string;
+  total: number;
+  byStatus: Record<string, number>;
+  byCertification: { code: string; name: string; total: number; byStatus: Record<string, number> }[];
+}
+
+export interface Expiring {
+  total: number;
+  items: { profileId: string; code: string; name: string; expiresAt: string; daysUntilExpiry: number; status: string }[];
+}
+
+export interface ExpiringByWeek {
+  asOf: string;
+  weeks: { weekStart: string; count: number }[];
+}
+
+export interface ReplayJob {
+  id: string;
+  finishedAt: string | null;
+  report: {
+    asOf: string;
+    candidatePolicyVersions: string[];
+    holdingsCompared: number;
+    holdingsDiffering: number;
+    totals: { byKind: Record<string, number> };
+  } | null;
+}
