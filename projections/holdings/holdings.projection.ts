@@ -84,6 +84,8 @@ export class HoldingsProjection implements Projection {
           .run(event.data.mergedInto, at, event.data.profileId);
         return;
       case 'CertificationProfilesMerged':
+      case 'PersonalDataErased':
+        // The sealed data stays in the row; the vault no longer opens it, so the dashboard shows no name.
         return;
       case 'CertificationEarned': {
         const d = event.data;

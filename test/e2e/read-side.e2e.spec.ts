@@ -274,7 +274,7 @@ describe('read side over HTTP', () => {
     expect(res.body).toMatchObject({ status: 'ok', info: { store: { status: 'up', kind: 'sqlite' }, projections: { status: 'up' } } });
   });
 
-  it('OpenAPI at /docs describes the endpoints', async () => {
+  it('OpenAPI at /docs describes the endpoints and their errors', async () => {
     const res = await h.http.get('/docs/openapi.json');
     expect(res.status).toBe(200);
     const paths = Object.keys((res.body as { paths: Record<string, unknown> }).paths);
@@ -285,6 +285,18 @@ describe('read side over HTTP', () => {
         '/reports/expiring',
         '/audit/export',
       ]),
+    );
+    // Errors are described too: problem+json with the contract's codes on every operation.
+    type Doc = {
+      paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>>;
+      components: { schemas: Record<string, { properties: { code: { enum: string[] } } }> };
+    };
+    const doc = res.body as Doc;
+    const attempt = doc.paths['/certification-profiles/{profileId}/certifications/{code}/renewal-attempts']?.['post'];
+    expect(attempt?.responses['429']?.description).toContain('RETAKE_COOLDOWN');
+    expect(attempt?.responses['409']?.description).toContain('WINDOW_NOT_OPEN');
+    expect(doc.components.schemas['Problem']?.properties.code.enum).toEqual(
+      expect.arrayContaining(['VALIDATION_FAILED', 'PROFILE_MERGED', 'CONCURRENCY_CONFLICT']),
     );
   });
 

@@ -187,3 +187,88 @@ describe('security', () => {
     for (const used of usedTokens) expect(all).not.toContain(used);
   });
 });
+
+describe('erasing personal data (crypto-shredding)', () => {
+  it('R14: erases name and e-mail from every copy of the log without rewriting history; support only; once', async () => {
+    const h = await startApp({ clockStart: '2026-06-01T00:00:00Z' });
+    try {
+      const t = (roles: Parameters<Harness['token']>[0], profileId?: string) => `Bearer ${h.token(roles, profileId ? { profileId } : {})}`;
+      await h.http
+        .post('/certification-profiles')
+        .set('Authorization', t(['exam-system']))
+        .send({ profileId: 'gdpr-1', accountId: 'acc-g', accountType: 'personal', displayName: 'Erin Erased', email: 'erin@example.com' })
+        .expect(201);
+      await h.http
+        .post('/certification-profiles/gdpr-1/certifications')
+        .set('Authorization', t(['exam-system']))
+        .send({ certificationCode: 'azure-fundamentals' })
+        .expect(201);
+      const before = await h.store.readAll({ maxCount: 1000 });
+      expect((await h.http.get('/certification-profiles/gdpr-1/dashboard').set('Authorization', t(['support']))).body).toMatchObject({
+        profile: { displayName: 'Erin Erased' },
+      });
+
+      await expectNothingStored(h, async () => {
+        expectProblem(
+          await h.http
+            .post('/certification-profiles/gdpr-1/personal-data-erasure')
+            .set('Authorization', t(['candidate'], 'gdpr-1'))
+            .send({ reason: 'please forget me' }),
+          403,
+          'FORBIDDEN',
+        );
+        expectProblem(
+          await h.http
+            .post('/certification-profiles/nobody/personal-data-erasure')
+            .set('Authorization', t(['support']))
+            .send({ reason: 'request 1' }),
+          404,
+          'PROFILE_NOT_FOUND',
+        );
+        expectProblem(
+          await h.http
+            .post('/certification-profiles/gdpr-1/personal-data-erasure')
+            .set('Authorization', t(['support']))
+            .send({}),
+          400,
+          'VALIDATION_FAILED',
+        );
+      });
+      const erased = await h.http
+        .post('/certification-profiles/gdpr-1/personal-data-erasure')
+        .set('Authorization', t(['support']))
+        .send({ reason: 'GDPR request 42' });
+      expect(erased.status).toBe(200);
+      expect((erased.body as { events: { type: string; data: Record<string, unknown> }[] }).events).toMatchObject([
+        { type: 'PersonalDataErased', data: { profileId: 'gdpr-1', reason: 'GDPR request 42' } },
+      ]);
+      await expectNothingStored(h, async () => {
+        expect(
+          (
+            await h.http
+              .post('/certification-profiles/gdpr-1/personal-data-erasure')
+              .set('Authorization', t(['admin']))
+              .send({ reason: 'again' })
+          ).status,
+        ).toBe(200);
+      });
+
+      // History is untouched, byte for byte; only the key is gone, so the name reads as null.
+      const after = await h.store.readAll({ maxCount: 1000 });
+      expect(after.slice(0, before.length)).toEqual(before);
+      const dashboard = await h.http
+        .get(`/certification-profiles/gdpr-1/dashboard?consistentWith=${(erased.body as { position: number }).position}`)
+        .set('Authorization', t(['support']));
+      expect(dashboard.body).toMatchObject({ profile: { displayName: null }, certifications: [{ code: 'azure-fundamentals' }] });
+      const history = await h.http.get('/certification-profiles/gdpr-1/history').set('Authorization', t(['support']));
+      expect(JSON.stringify(history.body)).not.toContain('Erin');
+      expect((history.body as { events: { type: string }[] }).events.map((e) => e.type)).toEqual([
+        'CertificationProfileCreated',
+        'CertificationEarned',
+        'PersonalDataErased',
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,7 +1,8 @@
 import { INestApplication, Logger, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ERROR_CODES, ERROR_STATUS } from '@recert/renewals';
 import { AppConfig, Clock, createValidationPipe } from '@recert/kernel';
 import { AppModule } from './app.module';
 import { webRoot } from './web/web.controller';
@@ -33,9 +34,47 @@ export async function createApp({ config, clock, logger }: CreateAppOptions): Pr
       .addBearerAuth()
       .build(),
   );
+  describeProblems(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   new Logger('recert').log(
     `Event store: ${config.eventStoreConnectionString ? 'EventStoreDB' : `embedded SQLite in ${config.dataDir}`}; clock: ${config.clock}`,
   );
   return app;
+}
+
+/** Every operation answers errors as application/problem+json with the contract's codes: say so in OpenAPI. */
+function describeProblems(document: OpenAPIObject): void {
+  document.components ??= {};
+  document.components.schemas ??= {};
+  document.components.schemas['Problem'] = {
+    type: 'object',
+    required: ['type', 'title', 'status', 'code', 'detail'],
+    properties: {
+      type: { type: 'string', format: 'uri' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      code: { type: 'string', enum: [...ERROR_CODES, 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'] },
+      detail: { type: 'string' },
+      errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+      nextAttemptAllowedAt: { type: 'string', format: 'date-time', description: 'RETAKE_COOLDOWN only' },
+    },
+  };
+  const byStatus = new Map<number, string[]>();
+  for (const code of ERROR_CODES) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  byStatus.set(401, ['UNAUTHORIZED']);
+  byStatus.set(403, ['FORBIDDEN']);
+  byStatus.set(413, ['PAYLOAD_TOO_LARGE']);
+  byStatus.set(429, [...(byStatus.get(429) ?? []), 'RATE_LIMITED']);
+  byStatus.set(503, ['SERVICE_UNAVAILABLE']);
+  for (const path of Object.values(document.paths)) {
+    for (const operation of [path.get, path.post, path.put, path.delete, path.patch]) {
+      if (!operation) continue;
+      for (const [status, codes] of byStatus) {
+        operation.responses[String(status)] ??= {
+          description: `Problem: ${codes.join(', ')}`,
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        };
+      }
+    }
+  }
 }

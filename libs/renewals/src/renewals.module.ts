@@ -19,6 +19,7 @@ import { PERSONAL_DATA_VAULT, PersonalDataVault } from './personal-data/personal
 import { PolicyBook } from './policy';
 import { ProfileReader } from './profile/profile.reader';
 import { AdoptPolicyController } from './adopt-policy/adopt-policy.controller';
+import { ErasePersonalDataController } from './erase-personal-data/erase-personal-data.controller';
 import { PolicyAdoptions } from './adopt-policy/policy-adoptions.service';
 import { PolicyReplayJobs, PolicyReplaysController } from './policy-replay/policy-replays.controller';
 import { CATALOG, PolicyRegistry } from './renewals.tokens';
@@ -38,6 +39,7 @@ const controllers = [
   AttemptRenewalController,
   PolicyReplaysController,
   AdoptPolicyController,
+  ErasePersonalDataController,
 ];
 
 /** The renewal domain's commands: deciders behind thin handlers, controllers at the HTTP edge. */

@@ -33,12 +33,21 @@ export type CertificationProfileClosed = {
   };
 };
 
-export type ProfileEvent = CertificationProfileCreated | ProfilesLinked | CertificationProfilesMerged | CertificationProfileClosed;
+/** The person's name and e-mail were erased (their key destroyed): a fact without personal data. */
+export type PersonalDataErased = { type: 'PersonalDataErased'; data: { profileId: string; erasedAt: string; reason: string } };
+
+export type ProfileEvent =
+  | CertificationProfileCreated
+  | ProfilesLinked
+  | CertificationProfilesMerged
+  | CertificationProfileClosed
+  | PersonalDataErased;
 export const PROFILE_EVENT_TYPES: readonly ProfileEvent['type'][] = [
   'CertificationProfileCreated',
   'ProfilesLinked',
   'CertificationProfilesMerged',
   'CertificationProfileClosed',
+  'PersonalDataErased',
 ];
 
 export type ActiveProfile = {
@@ -76,6 +85,8 @@ export function evolveProfile(state: ProfileState, event: ProfileEvent): Profile
       return state.status === 'active'
         ? { status: 'closed', mergedInto: event.data.mergedInto, mergeId: event.data.mergeId, last: state }
         : state;
+    case 'PersonalDataErased':
+      return state;
     default: {
       const unknown: never = event;
       return unknown;

@@ -1,0 +1,60 @@
+import { Body, Controller, HttpCode, Inject, Param, Post, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { CLOCK, Clock, CommandMetaFromRequest, RequestMeta, Roles } from '@recert/kernel';
+import { IsString, Length } from 'class-validator';
+import { StreamCommands } from '../command-handling/stream-commands';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
+import { evolveProfile, initialProfileState, ProfileEvent, ProfileState } from '../profile/profile';
+import { ProfileParams } from '../profile/profile.params';
+import { DomainError } from '../errors';
+import { CommandResult } from '../renewals.tokens';
+import { profileStream } from '../streams';
+
+export class ErasePersonalDataDto {
+  @ApiProperty({ example: 'GDPR art. 17 request #1234' })
+  @IsString()
+  @Length(3, 200)
+  reason!: string;
+}
+
+/**
+ * Crypto-shredding: destroys the profile's key so its name and e-mail can no longer be read from any copy of the log,
+ * and records that it happened. The certification history itself stays: it is the program's record.
+ */
+@ApiTags('commands')
+@ApiBearerAuth()
+@Controller('certification-profiles')
+@UseInterceptors(IdempotencyInterceptor)
+export class ErasePersonalDataController {
+  constructor(
+    private readonly commands: StreamCommands,
+    @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Post(':profileId/personal-data-erasure')
+  @HttpCode(200)
+  @Roles('support', 'admin')
+  async erase(
+    @Param() params: ProfileParams,
+    @Body() body: ErasePersonalDataDto,
+    @CommandMetaFromRequest() meta: RequestMeta,
+  ): Promise<CommandResult> {
+    const outcome = await this.commands.run<ProfileState, ProfileEvent>({
+      stream: profileStream(params.profileId),
+      evolve: evolveProfile,
+      initialState: initialProfileState,
+      meta,
+      // A merged-away profile's person has the same right: only an unknown profile is refused.
+      decide: (state, now) => {
+        if (state.status === 'none') throw new DomainError('PROFILE_NOT_FOUND', `No certification profile ${params.profileId}`);
+        if (this.vault.isErased(params.profileId)) return [];
+        return [{ type: 'PersonalDataErased', data: { profileId: params.profileId, erasedAt: now.toISOString(), reason: body.reason } }];
+      },
+    });
+    // The fact is stored first: a crash between the two leaves a recorded erasure that a repeat completes.
+    this.vault.erase(params.profileId, this.clock.now());
+    return { events: outcome.events, position: outcome.position };
+  }
+}
