@@ -53,7 +53,10 @@ function describeProblems(document: OpenAPIObject): void {
       type: { type: 'string', format: 'uri' },
       title: { type: 'string' },
       status: { type: 'integer' },
-      code: { type: 'string', enum: [...ERROR_CODES, 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'] },
+      code: {
+        type: 'string',
+        enum: [...ERROR_CODES, 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+      },
       detail: { type: 'string' },
       errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
       nextAttemptAllowedAt: { type: 'string', format: 'date-time', description: 'RETAKE_COOLDOWN only' },

@@ -3,23 +3,14 @@ import { Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, NestFactory } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { EventStoreModule } from '@recert/eventstore';
-import { AuthGuard, ConfigError, createValidationPipe, KernelModule, loadConfig } from '@recert/kernel';
+import { AuthGuard, createValidationPipe, KernelModule, loadConfigOrExit } from '@recert/kernel';
 import { HealthController } from '../../api/src/health/health.controller';
 import { ProblemFilter } from '../../api/src/http/problem.filter';
 import { WorkerModule } from './worker.module';
 
 /** The worker alone (scheduler, dispatcher, projections), for deployments that run it apart from the api. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`recert worker: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit('recert worker');
   @Module({
     imports: [KernelModule.forRoot(config), EventStoreModule, WorkerModule, TerminusModule],
     controllers: [HealthController],

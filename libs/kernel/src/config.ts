@@ -108,3 +108,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     benchNoopRoute: env['BENCH_NOOP_ROUTE'] === '1',
   };
 }
+
+/** For entry points: the config, or a one-line reason on stderr and exit code 2 (no stack trace for a typo). */
+export function loadConfigOrExit(processName: string, env: NodeJS.ProcessEnv = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${processName}: ${error.message}\n`);
+    process.exit(2);
+  }
+}

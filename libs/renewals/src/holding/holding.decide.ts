@@ -4,6 +4,7 @@ import { DomainError, ErrorCode } from '../errors';
 import type { Policy, PolicyBook } from '../policy';
 import {
   AssessmentAttempted,
+  CertificationExpired,
   HeldState,
   HoldingEvent,
   HoldingSnapshot,
@@ -147,6 +148,20 @@ function refuse(blocker: Blocker): never {
   throw new DomainError(blocker.code, blocker.detail, blocker.extensions);
 }
 
+/** R9: a holding expires at its expiry instant, under the policy in force then. */
+function expiredEvent(state: HeldState, expiresAt: string, context: HoldingContext): CertificationExpired {
+  return {
+    type: 'CertificationExpired',
+    data: {
+      holdingId: state.holdingId,
+      profileId: state.profileId,
+      certificationCode: state.certificationCode,
+      expiredAt: expiresAt,
+      policyVersion: context.policies.atOrFirst(new Date(expiresAt)).version,
+    },
+  };
+}
+
 function windowOpenedEvent(state: HeldState, context: HoldingContext): RenewalWindowOpened[] {
   const window = state.window;
   if (!window || window.opened) return [];
@@ -195,16 +210,7 @@ function decideEarn(
     }
     if (!state.expired) {
       // The previous cycle ended at its expiry instant even if the scheduler had not recorded it yet (R9).
-      events.push({
-        type: 'CertificationExpired',
-        data: {
-          holdingId: state.holdingId,
-          profileId: state.profileId,
-          certificationCode: state.certificationCode,
-          expiredAt: state.expiresAt,
-          policyVersion: context.policies.atOrFirst(new Date(state.expiresAt)).version,
-        },
-      });
+      events.push(expiredEvent(state, state.expiresAt, context));
     }
     cycle = state.cycle + 1;
   }
@@ -305,18 +311,7 @@ export function decideHolding(command: HoldingCommand, given: HoldingState, cont
     case 'ExpireHolding': {
       if (state.status !== 'held' || state.expiresAt === null || state.expired) return [];
       if (context.now.getTime() < Date.parse(state.expiresAt)) return [];
-      return [
-        {
-          type: 'CertificationExpired',
-          data: {
-            holdingId: state.holdingId,
-            profileId: state.profileId,
-            certificationCode: state.certificationCode,
-            expiredAt: state.expiresAt,
-            policyVersion: context.policies.atOrFirst(new Date(state.expiresAt)).version,
-          },
-        },
-      ];
+      return [expiredEvent(state, state.expiresAt, context)];
     }
     case 'RecordEligibilityNotified': {
       if (state.status !== 'held' || !state.window || state.window.id !== command.data.windowId || state.window.notified) return [];

@@ -2,12 +2,12 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { deterministicId } from '@recert/kernel';
 import { AccountEvent, AccountState, evolveAccount, initialAccountState } from '../account/account';
-import { Catalog } from '../catalog';
+import { Catalog, Certification } from '../catalog';
 import { CommandMeta } from '../command-handling/command-meta';
 import { StreamCommands, StreamOutcome } from '../command-handling/stream-commands';
 import { DomainError } from '../errors';
 import { evolveHolding, HoldingEvent, HoldingState, holdingIdOf, initialHoldingState, snapshotOf } from '../holding/holding';
-import { decideHolding } from '../holding/holding.decide';
+import { decideHolding, HoldingCommand } from '../holding/holding.decide';
 import {
   decideLearnProfile,
   evolveLearnProfile,
@@ -15,7 +15,15 @@ import {
   LearnProfileEvent,
   LearnProfileState,
 } from '../learn-profile/learn-profile';
-import { assertActive, decideProfile, evolveProfile, initialProfileState, ProfileEvent, ProfileState } from '../profile/profile';
+import {
+  assertActive,
+  decideProfile,
+  evolveProfile,
+  initialProfileState,
+  ProfileCommand,
+  ProfileEvent,
+  ProfileState,
+} from '../profile/profile';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, combine, CommandResult, PolicyRegistry } from '../renewals.tokens';
 import { accountStream, holdingStream, learnProfileStream, profileStream } from '../streams';
@@ -41,6 +49,34 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
     @Inject(CATALOG) private readonly catalog: Catalog,
   ) {}
 
+  /** One profile command on its stream, decided by the profile decider. */
+  private onProfile(profileId: string, command: ProfileCommand, meta: CommandMeta, step?: string): Promise<StreamOutcome<unknown>> {
+    return this.commands.run<ProfileState, ProfileEvent>({
+      stream: profileStream(profileId),
+      evolve: evolveProfile,
+      initialState: initialProfileState,
+      meta,
+      step,
+      decide: (state, now) => decideProfile(command, state, { now }),
+    });
+  }
+
+  /** One holding command on its stream, decided by the holding decider. */
+  private onHolding(
+    profileId: string,
+    certification: Certification,
+    command: HoldingCommand,
+    meta: CommandMeta,
+  ): Promise<StreamOutcome<unknown>> {
+    return this.commands.run<HoldingState, HoldingEvent>({
+      stream: holdingStream(profileId, certification.code),
+      evolve: evolveHolding,
+      initialState: initialHoldingState,
+      meta,
+      decide: (state, now) => decideHolding(command, state, { now, policies: this.policies.book(), certification }),
+    });
+  }
+
   async execute({ data, meta }: MergeProfilesCommand): Promise<CommandResult> {
     const { targetProfileId: targetId, sourceProfileId: sourceId } = data;
     if (targetId === sourceId) throw new DomainError('VALIDATION_FAILED', 'A profile cannot be merged into itself');
@@ -53,15 +89,7 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
     const source = resuming ? sourceState.last : assertActive(sourceState, sourceId);
 
     const outcomes: StreamOutcome<unknown>[] = [];
-    outcomes.push(
-      await this.commands.run<ProfileState, ProfileEvent>({
-        stream: profileStream(sourceId),
-        evolve: evolveProfile,
-        initialState: initialProfileState,
-        meta: stepMeta,
-        decide: (state, now) => decideProfile({ type: 'CloseForMerge', data: { mergeId, targetProfileId: targetId } }, state, { now }),
-      }),
-    );
+    outcomes.push(await this.onProfile(sourceId, { type: 'CloseForMerge', data: { mergeId, targetProfileId: targetId } }, stepMeta));
     outcomes.push(
       await this.commands.run<AccountState, AccountEvent>({
         stream: accountStream(source.accountId),
@@ -87,45 +115,32 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
             : null;
       if (!held) continue;
       moved.push(certification.code);
-      const context = (now: Date) => ({ now, policies: this.policies.book(), certification });
       // Out first: once the source is closed for this holding, resuming re-reads the snapshot from its state.
       outcomes.push(
-        await this.commands.run<HoldingState, HoldingEvent>({
-          stream: fromStream,
-          evolve: evolveHolding,
-          initialState: initialHoldingState,
-          meta: stepMeta,
-          decide: (state, now) =>
-            decideHolding(
-              { type: 'MergeHoldingOut', data: { mergeId, toProfileId: targetId, toHoldingId: holdingIdOf(targetId, certification.code) } },
-              state,
-              context(now),
-            ),
-        }),
+        await this.onHolding(
+          sourceId,
+          certification,
+          { type: 'MergeHoldingOut', data: { mergeId, toProfileId: targetId, toHoldingId: holdingIdOf(targetId, certification.code) } },
+          stepMeta,
+        ),
       );
       outcomes.push(
-        await this.commands.run<HoldingState, HoldingEvent>({
-          stream: holdingStream(targetId, certification.code),
-          evolve: evolveHolding,
-          initialState: initialHoldingState,
-          meta: stepMeta,
-          decide: (state, now) =>
-            decideHolding(
-              {
-                type: 'MergeHoldingIn',
-                data: {
-                  mergeId,
-                  holdingId: holdingIdOf(targetId, certification.code),
-                  profileId: targetId,
-                  fromProfileId: sourceId,
-                  fromHoldingId: held.holdingId,
-                  snapshot: snapshotOf(held),
-                },
-              },
-              state,
-              context(now),
-            ),
-        }),
+        await this.onHolding(
+          targetId,
+          certification,
+          {
+            type: 'MergeHoldingIn',
+            data: {
+              mergeId,
+              holdingId: holdingIdOf(targetId, certification.code),
+              profileId: targetId,
+              fromProfileId: sourceId,
+              fromHoldingId: held.holdingId,
+              snapshot: snapshotOf(held),
+            },
+          },
+          stepMeta,
+        ),
       );
     }
 
@@ -154,43 +169,33 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
       );
       if (transfer) {
         outcomes.push(
-          await this.commands.run<ProfileState, ProfileEvent>({
-            stream: profileStream(targetId),
-            evolve: evolveProfile,
-            initialState: initialProfileState,
-            meta: stepMeta,
-            step: 'link',
-            decide: (state, now) =>
-              decideProfile(
-                {
-                  type: 'LinkLearnProfile',
-                  data: {
-                    learnProfileId,
-                    accountId: target.accountId,
-                    accountType: target.accountType,
-                    learnProfileLinkedTo: targetId,
-                    activeProfilesOfAccount: 1,
-                    reason: 'merge',
-                  },
-                },
-                state,
-                { now },
-              ),
-          }),
+          await this.onProfile(
+            targetId,
+            {
+              type: 'LinkLearnProfile',
+              data: {
+                learnProfileId,
+                accountId: target.accountId,
+                accountType: target.accountType,
+                learnProfileLinkedTo: targetId,
+                activeProfilesOfAccount: 1,
+                reason: 'merge',
+              },
+            },
+            stepMeta,
+            'link',
+          ),
         );
       }
     }
 
     outcomes.push(
-      await this.commands.run<ProfileState, ProfileEvent>({
-        stream: profileStream(targetId),
-        evolve: evolveProfile,
-        initialState: initialProfileState,
-        meta: stepMeta,
-        step: 'merged',
-        decide: (state, now) =>
-          decideProfile({ type: 'RecordMerge', data: { mergeId, sourceProfileId: sourceId, holdings: moved } }, state, { now }),
-      }),
+      await this.onProfile(
+        targetId,
+        { type: 'RecordMerge', data: { mergeId, sourceProfileId: sourceId, holdings: moved } },
+        stepMeta,
+        'merged',
+      ),
     );
     return combine(...outcomes);
   }
