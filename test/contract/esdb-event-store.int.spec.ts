@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { EsdbEventStore } from '@recert/eventstore';
 import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
-import { describeEventStoreContract } from './event-store.contract';
+import { randomUUID } from 'node:crypto';
+import { describeEventStoreContract, newEvent, waitFor } from './event-store.contract';
 
 /**
  * The EventStoreDB half of the contract suite: against EVENTSTORE_CONNECTION_STRING when set, else against a
@@ -51,4 +52,43 @@ if (!runs) {
   });
 
   describeEventStoreContract('eventstoredb', () => ({ store }));
+
+  // The client never resubscribes by itself: the adapter must, from its last delivered position, after the
+  // server drops the subscription. Restarting the server is only possible with a container we started.
+  (useDocker ? it : it.skip)(
+    'resubscribes from its last checkpoint after the server restarts, with no gap and no duplicate',
+    async () => {
+      const category = `r${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+      const stream = `${category}-1`;
+      const received: number[] = [];
+      const errors: string[] = [];
+      const subscription = store.subscribe(
+        { after: await store.headPosition(), filter: { streamPrefixes: [`${category}-`] } },
+        {
+          onEvents: (events) => void received.push(...events.map((e) => Number(e.data['n']))),
+          onError: (e) => void errors.push(e.message),
+        },
+      );
+      const appendWithRetry = async (n: number): Promise<void> => {
+        for (let attempt = 0; attempt < 60; attempt += 1) {
+          try {
+            await store.append(stream, [newEvent('N', { n })], { expectedRevision: n === 0 ? 'no_stream' : n - 1 });
+            return;
+          } catch {
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+          }
+        }
+        throw new Error(`could not append ${n}`);
+      };
+      for (let n = 0; n < 5; n += 1) await appendWithRetry(n);
+      await waitFor(() => received.length === 5, 30_000);
+      await container?.restart();
+      for (let n = 5; n < 10; n += 1) await appendWithRetry(n);
+      await waitFor(() => received.length >= 10, 60_000);
+      await subscription.stop();
+      expect(received).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(errors).toEqual([]);
+    },
+    180_000,
+  );
 });
