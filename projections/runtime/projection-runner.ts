@@ -145,9 +145,9 @@ export class ProjectionRunner {
       .transaction(() => {
         const checkpoint = this.getCheckpoint.get(projection.name)?.position ?? 0;
         if (scannedTo <= checkpoint) return;
-        for (const event of events) {
-          if (event.position > checkpoint) projection.apply(this.db, upcast(event));
-        }
+        const fresh = events.filter((event) => event.position > checkpoint).map(upcast);
+        if (projection.applyBatch) projection.applyBatch(this.db, fresh);
+        else for (const event of fresh) projection.apply(this.db, event);
         this.options.beforeCheckpoint?.(projection.name, events[events.length - 1]);
         this.setCheckpoint.run(projection.name, scannedTo, projection.version);
       })
