@@ -1,4 +1,4 @@
-import { Module, OnApplicationShutdown, Inject } from '@nestjs/common';
+import { Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { AttemptRenewalHandler } from './attempt-renewal/attempt-renewal.command';
@@ -64,13 +64,23 @@ const controllers = [
   ],
   exports: [CATALOG, PolicyRegistry, PERSONAL_DATA_VAULT, StreamCommands, ProfileReader, PolicyReplayJobs, PolicyAdoptions],
 })
-export class RenewalsModule implements OnApplicationShutdown {
+export class RenewalsModule implements OnModuleInit, OnApplicationShutdown {
+  private purgeTimer?: NodeJS.Timeout;
+
   constructor(
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
   ) {}
 
+  /** Idempotency answers are kept a week (IdempotencyStore's retention), purged at start and hourly. */
+  onModuleInit(): void {
+    this.idempotency.purge(Date.now());
+    this.purgeTimer = setInterval(() => this.idempotency.purge(Date.now()), 3600_000);
+    this.purgeTimer.unref();
+  }
+
   onApplicationShutdown(): void {
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
     this.vault.close();
     this.idempotency.close();
   }
