@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEventStore } from '@recert/eventstore';
-import { describeEventStoreContract } from './event-store.contract';
+import { ConcurrencyError, SqliteEventStore } from '@recert/eventstore';
+import { describeEventStoreContract, newEvent } from './event-store.contract';
 
 const appender = join(__dirname, 'fixtures', 'appender.ts');
 
@@ -56,6 +56,29 @@ describe('embedded SQLite event store', () => {
   });
 
   describeEventStoreContract('sqlite', () => ({ store }));
+
+  describe('group commit', () => {
+    it('appends made in one turn commit together, each judged on its own: a clash fails alone, the rest are stored', async () => {
+      const clash = 'group-clash';
+      await store.append(clash, [newEvent('A')], { expectedRevision: 'no_stream' });
+      const duplicate = newEvent('D');
+      await store.append('group-dup', [duplicate], { expectedRevision: 'no_stream' });
+      const results = await Promise.allSettled([
+        store.append('group-a', [newEvent('A')], { expectedRevision: 'no_stream' }),
+        store.append(clash, [newEvent('B')], { expectedRevision: 0 }),
+        store.append(clash, [newEvent('C')], { expectedRevision: 0 }),
+        store.append('group-b', [newEvent('A'), newEvent('B')], { expectedRevision: 'no_stream' }),
+        store.append('group-dup', [duplicate], { expectedRevision: 'no_stream' }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+      expect((results[4] as PromiseFulfilledResult<{ duplicate: boolean }>).value.duplicate).toBe(true);
+      expect((await store.readStream(clash)).map((e) => e.type)).toEqual(['A', 'B']);
+      expect(await store.readStream('group-b')).toHaveLength(2);
+      const positions = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.positions : []));
+      expect(new Set(positions).size).toBe(positions.length);
+    });
+  });
 
   describe('two processes sharing one file', () => {
     it('concurrent appenders with expected revisions interleave without a lost or duplicated event, and a subscriber in a third sees all', async () => {

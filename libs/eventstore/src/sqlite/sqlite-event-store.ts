@@ -43,6 +43,14 @@ export interface SqliteEventStoreOptions {
   mmapBytes?: number;
 }
 
+interface PendingAppend {
+  stream: string;
+  events: readonly NewEvent[];
+  expected: ExpectedRevision;
+  resolve: (result: AppendResult) => void;
+  reject: (error: Error) => void;
+}
+
 interface EventRow {
   position: number;
   stream: string;
@@ -92,7 +100,9 @@ export class SqliteEventStore implements EventStore {
   private readonly readForwardStmt: Database.Statement<[string, number, number], EventRow>;
   private readonly readBackwardStmt: Database.Statement<[string, number, number], EventRow>;
   private readonly liveBatchDelayMs: number;
-  private readonly appendTx: (stream: string, events: readonly NewEvent[], expected: ExpectedRevision) => AppendResult;
+  private readonly commitGroup: (appends: readonly PendingAppend[]) => (AppendResult | Error)[];
+  private pending: PendingAppend[] = [];
+  private flushScheduled = false;
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -121,23 +131,63 @@ export class SqliteEventStore implements EventStore {
     this.readBackwardStmt = this.db.prepare('SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?');
     this.liveBatchDelayMs = options.liveBatchDelayMs ?? 2;
 
-    const tx = this.db.transaction((stream: string, events: readonly NewEvent[], expected: ExpectedRevision) =>
-      this.appendInTransaction(stream, events, expected),
+    // Each append runs in its own savepoint (a nested transaction): a refused one rolls back alone.
+    const one = this.db.transaction((append: PendingAppend) => this.appendInTransaction(append.stream, append.events, append.expected));
+    const group = this.db.transaction((appends: readonly PendingAppend[]) =>
+      appends.map((append) => {
+        try {
+          return one(append);
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error));
+        }
+      }),
     );
     // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
-    this.appendTx = (stream, events, expected) => tx.immediate(stream, events, expected);
+    this.commitGroup = (appends) => group.immediate(appends);
   }
 
+  /**
+   * Group commit: appends arriving in the same turn of the event loop share one transaction, so one fsync
+   * acknowledges them all. Each is acknowledged only once that transaction has committed.
+   */
   append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
     try {
       this.assertOpen();
       if (events.length === 0) throw new Error('append needs at least one event');
-      const result = this.appendTx(stream, events, options.expectedRevision);
-      if (!result.duplicate) this.appended.emit('appended', result.position);
-      return Promise.resolve(result);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    return new Promise((resolve, reject) => {
+      this.pending.push({ stream, events, expected: options.expectedRevision, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const appends = this.pending;
+    this.pending = [];
+    if (appends.length === 0) return;
+    let outcomes: (AppendResult | Error)[];
+    try {
+      outcomes = this.commitGroup(appends);
+    } catch (error) {
+      // The commit itself failed (disk full, lock timeout): nothing of the group was stored.
+      const failure = error instanceof Error ? error : new Error(String(error));
+      for (const append of appends) append.reject(failure);
+      return;
+    }
+    let newest = 0;
+    appends.forEach((append, index) => {
+      const outcome = outcomes[index] as AppendResult | Error;
+      if (outcome instanceof Error) return append.reject(outcome);
+      if (!outcome.duplicate) newest = Math.max(newest, outcome.position);
+      append.resolve(outcome);
+    });
+    if (newest > 0) this.appended.emit('appended', newest);
   }
 
   private appendInTransaction(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult {
@@ -303,6 +353,7 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.flush();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     this.closed = true;
     this.db.close();
