@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
 import { HOLDING_EVENT_TYPES, HoldingEvent, PolicyBook, PROFILE_EVENT_TYPES, ProfileEvent, windowIdOf } from '@recert/renewals';
-import type { Projection } from '../runtime/projection';
+import { Row, RowProjection, RowTable, upsertSql, writeRows } from '../runtime/rows';
 import { Statements } from '../runtime/statements';
 
 export interface HoldingRow {
@@ -194,7 +194,7 @@ export function evolveProfileRow(row: ProfileRow | undefined, event: ProfileEven
  * evolvers above and each touched row written once; every row is a function of the events alone, so applying an
  * event twice leaves the same rows (replay-safe).
  */
-export class HoldingsProjection implements Projection {
+export class HoldingsProjection implements RowProjection {
   readonly name: string;
   readonly version = 3;
   readonly eventTypes: readonly string[] = [...PROFILE_EVENT_TYPES, ...HOLDING_EVENT_TYPES];
@@ -246,42 +246,48 @@ export class HoldingsProjection implements Projection {
     this.applyBatch(db, [event]);
   }
 
-  applyBatch(db: Database.Database, events: readonly RecordedEvent[]): void {
+  get tables(): readonly RowTable[] {
+    return [
+      { name: this.holdings, key: 'holding_id', columns: HOLDING_COLUMNS },
+      { name: this.profiles, key: 'profile_id', columns: PROFILE_COLUMNS },
+    ];
+  }
+
+  /** Folds a page with the pure evolvers; `current` gives a row's value before the page. */
+  fold(events: readonly RecordedEvent[], current: (table: string, key: string) => Row | undefined): Map<string, Map<string, Row>> {
     const holdings = new Map<string, HoldingRow | undefined>();
     const profiles = new Map<string, ProfileRow | undefined>();
-    const loadHolding = this.sql.get(db, `SELECT * FROM ${this.holdings} WHERE holding_id = ?`);
-    const loadProfile = this.sql.get(db, `SELECT * FROM ${this.profiles} WHERE profile_id = ?`);
     for (const event of events) {
       if (event.stream.startsWith('holding-')) {
         const holdingEvent = event as unknown as HoldingEvent;
         const id = holdingEvent.data.holdingId;
         // An earning rewrites every column: no need to read the row first.
-        const current =
+        const before =
           holdings.has(id) || holdingEvent.type === 'CertificationEarned'
             ? holdings.get(id)
-            : (loadHolding.get(id) as HoldingRow | undefined);
-        holdings.set(id, evolveHoldingRow(current, holdingEvent, event.position, this.windowOf));
+            : (current(this.holdings, id) as HoldingRow | undefined);
+        holdings.set(id, evolveHoldingRow(before, holdingEvent, event.position, this.windowOf));
       } else {
         const profileEvent = event as unknown as ProfileEvent;
         const id = profileEvent.data.profileId;
-        const current = profiles.has(id) ? profiles.get(id) : (loadProfile.get(id) as ProfileRow | undefined);
-        profiles.set(id, evolveProfileRow(current, profileEvent, event.position));
+        const before = profiles.has(id) ? profiles.get(id) : (current(this.profiles, id) as ProfileRow | undefined);
+        profiles.set(id, evolveProfileRow(before, profileEvent, event.position));
       }
     }
-    const saveHolding = this.upsert(db, this.holdings, HOLDING_COLUMNS, 'holding_id');
-    for (const row of holdings.values()) if (row) saveHolding.run(row);
-    const saveProfile = this.upsert(db, this.profiles, PROFILE_COLUMNS, 'profile_id');
-    for (const row of profiles.values()) if (row) saveProfile.run(row);
+    const defined = <R>(rows: Map<string, R | undefined>): Map<string, Row> =>
+      new Map([...rows].filter((entry): entry is [string, R] => entry[1] !== undefined) as unknown as [string, Row][]);
+    return new Map([
+      [this.holdings, defined(holdings)],
+      [this.profiles, defined(profiles)],
+    ]);
   }
 
-  private upsert(db: Database.Database, table: string, columns: readonly string[], key: string): Database.Statement {
-    return this.sql.get(
-      db,
-      `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})
-       ON CONFLICT(${key}) DO UPDATE SET ${columns
-         .filter((c) => c !== key)
-         .map((c) => `${c} = excluded.${c}`)
-         .join(', ')}`,
-    );
+  applyBatch(db: Database.Database, events: readonly RecordedEvent[]): void {
+    const touched = this.fold(events, (table, key) => {
+      const keyColumn = table === this.holdings ? 'holding_id' : 'profile_id';
+      return this.sql.get(db, `SELECT * FROM ${table} WHERE ${keyColumn} = ?`).get(key) as Row | undefined;
+    });
+    const tables = this.tables;
+    writeRows(touched, (table) => this.sql.get(db, upsertSql(tables.find((t) => t.name === table) as RowTable)));
   }
 }

@@ -6,7 +6,7 @@ import { HoldingsModel } from '../holdings/holdings.model';
 import { HoldingsProjection } from '../holdings/holdings.projection';
 import { PolicyBook, PolicyRegistry } from '@recert/renewals';
 import { OutboxProjection } from '../outbox/outbox.projection';
-import { READ_DB } from './read-db';
+import { configureReadDb, READ_DB } from './read-db';
 import { Projection } from './projection';
 import { ProjectionRunner } from './projection-runner';
 
@@ -115,6 +115,25 @@ describe('projection runner', () => {
     expect(rows(db, HOLDINGS)).toEqual(rows(live, HOLDINGS));
     expect(rows(db, PROFILES)).toEqual(rows(live, PROFILES));
     expect(rows(db, OUTBOX)).toEqual(rows(live, OUTBOX));
+  });
+
+  it('R9/R12: a rebuild from zero on two threads (into a file) gives the same rows as the plain one', async () => {
+    const file = join(h.dataDir, 'pipelined.db');
+    const piped = configureReadDb(new Database(file));
+    const plain = new Database(':memory:');
+    const a = new ProjectionRunner(h.store, piped, [new HoldingsProjection(book)], { batchSize: 11 });
+    const b = new ProjectionRunner(h.store, plain, [new HoldingsProjection(book)], { batchSize: 11 });
+    a.start();
+    b.start();
+    await untilCaughtUp(a, h.store);
+    await untilCaughtUp(b, h.store);
+    await a.stop();
+    await b.stop();
+    expect(rows(piped, HOLDINGS).length).toBeGreaterThan(10);
+    expect(rows(piped, HOLDINGS)).toEqual(rows(plain, HOLDINGS));
+    expect(rows(piped, PROFILES)).toEqual(rows(plain, PROFILES));
+    expect(a.checkpoint('holdings')).toBe(await h.store.headPosition());
+    piped.close();
   });
 
   it('R4/R9: a crash between the read-model writes and the checkpoint loses nothing and applies nothing twice', async () => {

@@ -2,7 +2,9 @@ import type Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { EventStore, RecordedEvent, Subscription } from '@recert/eventstore';
 import { upcast } from '@recert/renewals';
+import { Worker } from 'node:worker_threads';
 import type { Projection } from './projection';
+import { isRowProjection, Row, ROW_WRITER_SOURCE, RowProjection, upsertSql } from './rows';
 
 export interface ProjectionStatus {
   name: string;
@@ -15,6 +17,8 @@ export interface ProjectionStatus {
 }
 
 export interface ProjectionRunnerOptions {
+  /** Rebuilds from zero of row projections write on a worker thread (default on; off with false). */
+  pipelinedRebuild?: boolean;
   /** Events per transaction; large pages matter: one commit per page is most of a rebuild's cost. */
   batchSize?: number;
   /** Delay before a failed projection resubscribes from its stored checkpoint. */
@@ -111,7 +115,92 @@ export class ProjectionRunner {
       .immediate();
     const entry: Running = { projection, caughtUp: false, lastError: null };
     this.running.set(projection.name, entry);
-    this.subscribe(entry);
+    if (
+      this.checkpoint(projection.name) === 0 &&
+      isRowProjection(projection) &&
+      this.db.name !== ':memory:' &&
+      this.options.pipelinedRebuild !== false
+    ) {
+      // From zero: fold on this thread, write on another; then follow the log as usual from where it got.
+      void this.pipelinedRebuild(entry, projection)
+        .catch((error: unknown) => {
+          entry.lastError = error instanceof Error ? error.message : String(error);
+          this.options.log?.(`${projection.name}: pipelined rebuild stopped (${entry.lastError}); going on from its checkpoint`);
+        })
+        .finally(() => {
+          if (this.running.get(projection.name) === entry) this.subscribe(entry);
+        });
+    } else {
+      this.subscribe(entry);
+    }
+  }
+
+  /**
+   * A rebuild from zero on two threads: this one reads the log and folds each page into rows kept in memory (every
+   * row comes from this rebuild, so none is read back), a worker writes each page's rows and checkpoint in one
+   * transaction. A crash leaves the last committed page's checkpoint, from which the ordinary path goes on.
+   */
+  private async pipelinedRebuild(entry: Running, projection: RowProjection): Promise<void> {
+    const target = await this.store.headPosition();
+    if (target === 0) return;
+    const worker = new Worker(ROW_WRITER_SOURCE, {
+      eval: true,
+      workerData: {
+        sqlite: require.resolve('better-sqlite3'),
+        file: this.db.name,
+        name: projection.name,
+        version: projection.version,
+        upserts: Object.fromEntries(projection.tables.map((table) => [table.name, upsertSql(table)])),
+      },
+    });
+    const waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
+    worker.on('message', (message: { position?: number; error?: string }) => {
+      const next = waiting.shift();
+      if (message.error) next?.reject(new Error(message.error));
+      else {
+        next?.resolve();
+        this.advanced.emit('advanced', projection.name, message.position);
+      }
+    });
+    worker.on('error', (error) => waiting.splice(0).forEach((w) => w.reject(error)));
+    const write = (rows: [string, Row[]][], position: number): Promise<void> =>
+      new Promise((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        worker.postMessage({ rows, position });
+      });
+
+    const cache = new Map<string, Map<string, Row>>(projection.tables.map((table) => [table.name, new Map<string, Row>()]));
+    const inFlight: Promise<void>[] = [];
+    try {
+      let after = 0;
+      for (;;) {
+        if (this.stopped || this.running.get(projection.name) !== entry) break;
+        const page = await this.store.readAll({
+          after,
+          maxCount: this.options.batchSize ?? 5000,
+          filter: { eventTypes: projection.eventTypes },
+        });
+        const events = page.filter((event) => event.position <= target).map(upcast);
+        const last = events.length < page.length || page.length < (this.options.batchSize ?? 5000);
+        const touched = projection.fold(events, (table, key) => cache.get(table)?.get(key));
+        for (const [table, rows] of touched) for (const [key, row] of rows) cache.get(table)?.set(key, row);
+        after = events[events.length - 1]?.position ?? after;
+        inFlight.push(
+          write(
+            [...touched].map(([table, rows]) => [table, [...rows.values()]]),
+            last ? target : after,
+          ),
+        );
+        // Backpressure: a few pages ahead of the writer at most.
+        if (inFlight.length > 3) await inFlight.shift();
+        if (last) break;
+      }
+      await Promise.all(inFlight);
+    } finally {
+      await Promise.allSettled(inFlight);
+      worker.postMessage('close');
+      await worker.terminate();
+    }
   }
 
   private subscribe(entry: Running): void {
