@@ -121,7 +121,11 @@ describe('projection runner', () => {
     const file = join(h.dataDir, 'pipelined.db');
     const piped = configureReadDb(new Database(file));
     const plain = new Database(':memory:');
-    const a = new ProjectionRunner(h.store, piped, [new HoldingsProjection(book)], { batchSize: 11 });
+    const logged: string[] = [];
+    const a = new ProjectionRunner(h.store, piped, [new HoldingsProjection(book)], {
+      batchSize: 11,
+      log: (message) => logged.push(message),
+    });
     const b = new ProjectionRunner(h.store, plain, [new HoldingsProjection(book)], { batchSize: 11 });
     a.start();
     b.start();
@@ -133,6 +137,8 @@ describe('projection runner', () => {
     expect(rows(piped, HOLDINGS)).toEqual(rows(plain, HOLDINGS));
     expect(rows(piped, PROFILES)).toEqual(rows(plain, PROFILES));
     expect(a.checkpoint('holdings')).toBe(await h.store.headPosition());
+    // The worker did the writing: no fallback to the one-thread path was needed.
+    expect(logged).toEqual([]);
     piped.close();
   });
 

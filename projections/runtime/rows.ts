@@ -25,9 +25,10 @@ export function isRowProjection(projection: Projection): projection is RowProjec
   return 'fold' in projection && 'tables' in projection;
 }
 
-export function upsertSql(table: RowTable): string {
+/** Named parameters (`@column`) for rows as objects; positional (`?`, column order) for rows as value arrays. */
+export function upsertSql(table: RowTable, parameters: 'named' | 'positional' = 'named'): string {
   const names = table.columns.join(', ');
-  const values = table.columns.map((column) => `@${column}`).join(', ');
+  const values = table.columns.map((column) => (parameters === 'named' ? `@${column}` : '?')).join(', ');
   const updates = table.columns
     .filter((column) => column !== table.key)
     .map((column) => `${column} = excluded.${column}`)
@@ -59,7 +60,7 @@ db.pragma('cache_size = -16384');
 const upserts = Object.fromEntries(Object.entries(workerData.upserts).map(([table, sql]) => [table, db.prepare(sql)]));
 const checkpoint = db.prepare('INSERT INTO projection_checkpoints (name, position, version) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version');
 const write = db.transaction((message) => {
-  for (const [table, rows] of message.rows) for (const row of rows) upserts[table].run(row);
+  for (const [table, rows] of message.rows) for (const row of rows) upserts[table].run(...row);
   checkpoint.run(workerData.name, message.position, workerData.version);
 });
 parentPort.on('message', (message) => {

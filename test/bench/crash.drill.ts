@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@recert/eventstore';
 import { projectRoot } from '@recert/kernel';
-import { HoldingsProjection, OutboxProjection, ProjectionRunner } from '@recert/projections';
+import { HoldingsProjection, notificationIdOf, OutboxProjection, ProjectionRunner } from '@recert/projections';
 import { Catalog, PolicyBook } from '@recert/renewals';
 import { startApiProcess, token } from './read.bench';
 import { seedPopulation } from './seed';
@@ -186,26 +186,32 @@ async function main(): Promise<void> {
     );
     served.close();
 
-    // 3. Notifications: one per opened window, recorded once, written once.
+    // 3. Notifications: one per opened window at most, none lost. Files are named by notification id, one per window.
     const opened = log.filter((e) => e.type === 'RenewalWindowOpened');
     const notified = log.filter((e) => e.type === 'RenewalEligibilityNotified');
-    const notifiedWindows = new Set(notified.map((e) => e.data['windowId'] as string));
-    const files = readdirSync(join(dataDir, 'notifications')).filter((f) => f.endsWith('.eml'));
+    const notifiedIds = new Set(notified.map((e) => notificationIdOf(e.data['windowId'] as string)));
+    const files = new Set(
+      readdirSync(join(dataDir, 'notifications'))
+        .filter((f) => f.endsWith('.eml'))
+        .map((f) => f.replace(/\.eml$/, '')),
+    );
     const outbox = new Database(join(dataDir, 'read.db'), { readonly: true });
-    const states = Object.fromEntries(
-      (outbox.prepare('SELECT state, count(*) AS n FROM rm_notifications GROUP BY state').all() as { state: string; n: number }[]).map(
-        (r) => [r.state, r.n],
-      ),
-    ) as Record<string, number>;
+    const rowsByState = outbox.prepare('SELECT id, state FROM rm_notifications').all() as { id: string; state: string }[];
     outbox.close();
-    const obsolete = states['obsolete'] ?? 0;
+    const obsoleteIds = new Set(rowsByState.filter((r) => r.state === 'obsolete').map((r) => r.id));
+    const pending = rowsByState.filter((r) => r.state === 'pending').length;
+    const notifiedWithoutFile = [...notifiedIds].filter((id) => !files.has(id)).length;
+    const strayFiles = [...files].filter((id) => !notifiedIds.has(id) && !obsoleteIds.has(id)).length;
+    // A file whose window ended (renewed) between the sending and its record: sent once, recorded never.
+    const sentButEnded = [...files].filter((id) => obsoleteIds.has(id)).length;
     check(
       'no notification lost or sent twice',
-      notifiedWindows.size === notified.length &&
-        notified.length + obsolete === opened.length &&
-        files.length === notified.length &&
-        (states['pending'] ?? 0) === 0,
-      `${opened.length} windows opened = ${notified.length} notified once each + ${obsolete} ended (renewed) before their turn; ${files.length} files written; ${states['pending'] ?? 0} pending`,
+      notifiedIds.size === notified.length &&
+        notified.length + obsoleteIds.size === opened.length &&
+        notifiedWithoutFile === 0 &&
+        strayFiles === 0 &&
+        pending === 0,
+      `${opened.length} windows opened = ${notified.length} notified once each + ${obsoleteIds.size} ended (renewed) before their record; ${files.size} files (${sentButEnded} for windows that ended between sending and recording), ${notifiedWithoutFile} notified without a file, ${strayFiles} stray, ${pending} pending`,
     );
     await store.close();
   } finally {
