@@ -1,4 +1,6 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CLOCK, Clock } from '@recert/kernel';
 import { AccountEvent, AccountState, evolveAccount, initialAccountState } from '../account/account';
 import { CommandMeta } from '../command-handling/command-meta';
 import { StreamCommands } from '../command-handling/stream-commands';
@@ -35,6 +37,7 @@ export class LinkLearnProfileHandler implements ICommandHandler<LinkLearnProfile
   constructor(
     private readonly commands: StreamCommands,
     private readonly profiles: ProfileReader,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Active profiles of an account, each checked against its own stream: the index may list a failed creation. */
@@ -73,7 +76,7 @@ export class LinkLearnProfileHandler implements ICommandHandler<LinkLearnProfile
     // Check every rule before reserving anything, so a refused link stores nothing.
     const command = await facts();
     const profileState = await this.profiles.state(data.profileId);
-    if (decideProfile(command, profileState, { now: new Date(0) }).length === 0) return { events: [], position: 0 };
+    if (decideProfile(command, profileState, { now: this.clock.now() }).length === 0) return { events: [], position: 0 };
 
     const reservation = await this.commands.run<LearnProfileState, LearnProfileEvent>({
       stream: learnStream,
