@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { HoldingsModel, READ_DB } from '@recert/projections';
 import { Catalog, PolicyBook, PolicyRegistry } from '@recert/renewals';
 import { seedPopulation } from '../bench/seed';
-import { expectProblem, Harness, startApp } from '../support/harness';
+import { expectProblem, Harness, startApp, seedProfile } from '../support/harness';
 
 const root = join(__dirname, '..', '..');
 const shipped = JSON.parse(readFileSync(join(root, 'config', 'policy.json'), 'utf8')) as Record<string, unknown>[];
@@ -29,28 +29,8 @@ describe('policy adoption', () => {
     });
     h = await startApp({ clockStart: '2026-06-01T00:00:00Z', dataDir });
     for (const profileId of ['ad-1', 'ad-2']) {
-      await h.http
-        .post('/certification-profiles')
-        .set('Authorization', bearer(['exam-system']))
-        .send({
-          profileId,
-          accountId: `acc-${profileId}`,
-          accountType: 'personal',
-          displayName: profileId,
-          email: `${profileId}@example.com`,
-        })
-        .expect(201);
-      await h.http
-        .post(`/certification-profiles/${profileId}/learn-profile-link`)
-        .set('Authorization', bearer(['support']))
-        .send({ learnProfileId: `l-${profileId}`, accountId: `acc-${profileId}`, accountType: 'personal' })
-        .expect(200);
       // Expires 2026-09-01, window open since 2026-03-01.
-      await h.http
-        .post(`/certification-profiles/${profileId}/certifications`)
-        .set('Authorization', bearer(['exam-system']))
-        .send({ certificationCode: 'azure-developer-associate', earnedAt: '2025-09-01T00:00:00Z' })
-        .expect(201);
+      await seedProfile(h, profileId, { linked: true, earn: [{ code: 'azure-developer-associate', earnedAt: '2025-09-01T00:00:00Z' }] });
     }
     // Expires 2027-01-01: its window opens 2026-07-01 under the shipped policy, 2026-10-01 under the adopted one.
     await h.http

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalog, PolicyBook, runWhatIf, WhatIfReport } from '@recert/renewals';
 import { seedPopulation } from '../bench/seed';
-import { expectProblem, Harness, startApp } from '../support/harness';
+import { expectProblem, Harness, startApp, seedProfile } from '../support/harness';
 
 const root = join(__dirname, '..', '..');
 const shipped = JSON.parse(readFileSync(join(root, 'config', 'policy.json'), 'utf8')) as unknown[];
@@ -26,24 +26,8 @@ describe('what-if policy replay', () => {
   beforeAll(async () => {
     h = await startApp({ clockStart: '2026-01-01T00:00:00Z' });
     const exam = bearer(['exam-system']);
-    for (const profileId of ['fx-1', 'fx-3']) {
-      await h.http
-        .post('/certification-profiles')
-        .set('Authorization', exam)
-        .send({
-          profileId,
-          accountId: `acc-${profileId}`,
-          accountType: 'personal',
-          displayName: profileId,
-          email: `${profileId}@example.com`,
-        })
-        .expect(201);
-    }
-    await h.http
-      .post('/certification-profiles/fx-3/learn-profile-link')
-      .set('Authorization', bearer(['support']))
-      .send({ learnProfileId: 'learn-fx-3', accountId: 'acc-fx-3', accountType: 'personal' })
-      .expect(200);
+    await seedProfile(h, 'fx-1');
+    await seedProfile(h, 'fx-3', { linked: true });
     const earn = (profileId: string, certificationCode: string, earnedAt: string) =>
       h.http
         .post(`/certification-profiles/${profileId}/certifications`)

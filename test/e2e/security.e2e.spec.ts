@@ -1,7 +1,7 @@
 import { LoggerService } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { expectNothingStored, expectProblem, Harness, startApp, TEST_SECRET } from '../support/harness';
+import { expectNothingStored, expectProblem, Harness, startApp, TEST_SECRET, seedProfile } from '../support/harness';
 
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -45,24 +45,7 @@ describe('security', () => {
 
   beforeAll(async () => {
     h = await startApp({ clockStart: '2026-06-01T00:00:00Z', logger });
-    for (const profileId of ['sec-a', 'sec-b']) {
-      await h.http
-        .post('/certification-profiles')
-        .set('Authorization', `Bearer ${token(['exam-system'])}`)
-        .send({
-          profileId,
-          accountId: `acc-${profileId}`,
-          accountType: 'personal',
-          displayName: profileId,
-          email: `${profileId}@example.com`,
-        })
-        .expect(201);
-      await h.http
-        .post(`/certification-profiles/${profileId}/certifications`)
-        .set('Authorization', `Bearer ${token(['exam-system'])}`)
-        .send({ certificationCode: 'azure-fundamentals' })
-        .expect(201);
-    }
+    for (const profileId of ['sec-a', 'sec-b']) await seedProfile(h, profileId, { earn: [{ code: 'azure-fundamentals' }] });
   });
   afterAll(async () => h.close());
 

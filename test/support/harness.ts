@@ -72,3 +72,40 @@ export function expectProblem(response: request.Response, status: number, code: 
     expect.objectContaining({ type: expect.any(String), title: expect.any(String), detail: expect.any(String) }),
   );
 }
+
+/**
+ * Seeds through the API: a profile on its own personal account `acc-<id>`, optionally linked to `learn-<id>`,
+ * holding the certifications given (earned now, or at earnedAt).
+ */
+export async function seedProfile(
+  h: Harness,
+  profileId: string,
+  options: { linked?: boolean; displayName?: string; earn?: { code: string; earnedAt?: string }[] } = {},
+): Promise<void> {
+  const exam = `Bearer ${h.token(['exam-system'])}`;
+  await h.http
+    .post('/certification-profiles')
+    .set('Authorization', exam)
+    .send({
+      profileId,
+      accountId: `acc-${profileId}`,
+      accountType: 'personal',
+      displayName: options.displayName ?? profileId,
+      email: `${profileId}@example.com`,
+    })
+    .expect(201);
+  if (options.linked) {
+    await h.http
+      .post(`/certification-profiles/${profileId}/learn-profile-link`)
+      .set('Authorization', `Bearer ${h.token(['support'])}`)
+      .send({ learnProfileId: `learn-${profileId}`, accountId: `acc-${profileId}`, accountType: 'personal' })
+      .expect(200);
+  }
+  for (const cert of options.earn ?? []) {
+    await h.http
+      .post(`/certification-profiles/${profileId}/certifications`)
+      .set('Authorization', exam)
+      .send({ certificationCode: cert.code, ...(cert.earnedAt ? { earnedAt: cert.earnedAt } : {}) })
+      .expect(201);
+  }
+}
