@@ -20,15 +20,33 @@ export class PolicyAdoptions implements OnModuleInit, OnApplicationShutdown {
     private readonly registry: PolicyRegistry,
   ) {}
 
+  /** True once the adopted versions are in the book: until then no decision may be taken. */
+  loaded = false;
+  private retry?: NodeJS.Timeout;
+  private closed = false;
+
+  /** Never fails start-up: an unreachable store is retried in the background while commands answer 503. */
   async onModuleInit(): Promise<void> {
-    for (const event of await this.store.readStream(policyStream())) this.adopt(event.data['policy']);
-    this.subscription = this.store.subscribe(
-      { after: await this.store.headPosition(), filter: { eventTypes: ['PolicyAdopted'] } },
-      {
-        onEvents: (events) => events.forEach((event) => this.adopt(event.data['policy'])),
-        onError: (error) => this.logger.error(`policy adoptions subscription stopped: ${error.message}`),
-      },
-    );
+    await this.load();
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const head = await this.store.headPosition();
+      for (const event of await this.store.readStream(policyStream())) this.adopt(event.data['policy']);
+      this.loaded = true;
+      this.subscription = this.store.subscribe(
+        { after: head, filter: { eventTypes: ['PolicyAdopted'] } },
+        {
+          onEvents: (events) => events.forEach((event) => this.adopt(event.data['policy'])),
+          onError: (error) => this.logger.error(`policy adoptions subscription stopped: ${error.message}`),
+        },
+      );
+    } catch (error) {
+      if (this.closed) return;
+      this.logger.error(`cannot read policy adoptions yet (${error instanceof Error ? error.message : String(error)}); retrying in 5 s`);
+      this.retry = setTimeout(() => void this.load(), 5000);
+    }
   }
 
   /** Idempotent: a version already in the book changes nothing. */
@@ -41,6 +59,8 @@ export class PolicyAdoptions implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
     await this.subscription?.stop();
     this.adopted$.complete();
   }

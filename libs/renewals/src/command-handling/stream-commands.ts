@@ -1,8 +1,17 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { ConcurrencyError, EVENT_STORE, EventStore, JsonObject, NewEvent, RecordedEvent } from '@recert/eventstore';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import {
+  ConcurrencyError,
+  EVENT_STORE,
+  EventStore,
+  EventStoreUnavailableError,
+  JsonObject,
+  NewEvent,
+  RecordedEvent,
+} from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId } from '@recert/kernel';
 import { DomainError } from '../errors';
 import { upcast } from '../upcasting';
+import { PolicyAdoptions } from '../adopt-policy/policy-adoptions.service';
 import { CommandMeta } from './command-meta';
 
 export type DomainEvent = { type: string; data: Record<string, unknown> };
@@ -38,6 +47,8 @@ export class StreamCommands {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    /** Optional so the loop can run outside Nest (tests, benches) where no adoption exists. */
+    @Optional() @Inject(PolicyAdoptions) private readonly adoptions?: { loaded: boolean },
   ) {}
 
   async load<State, Event extends DomainEvent>(
@@ -53,6 +64,9 @@ export class StreamCommands {
   }
 
   async run<State, Event extends DomainEvent>(decision: StreamDecision<State, Event>): Promise<StreamOutcome<State>> {
+    // A decision under an incomplete policy book would be wrong (R14): wait for the adopted versions.
+    if (this.adoptions && !this.adoptions.loaded)
+      throw new EventStoreUnavailableError('Adopted policies are not loaded yet: the event store was unreachable');
     for (let attempt = 0; ; attempt += 1) {
       const { state, revision } = await this.load(decision.stream, decision.evolve, decision.initialState);
       const now = this.clock.now();
