@@ -4,6 +4,7 @@ import { ReadModelsModule } from '@recert/projections';
 import { RenewalsModule } from '@recert/renewals';
 import { NotificationDispatcher } from './notifications/notification-dispatcher';
 import { FileNotificationSender, NOTIFICATION_SENDER } from './notifications/notification-sender';
+import { SmtpNotificationSender } from './notifications/smtp-notification-sender';
 import { Scheduler } from './scheduler/scheduler';
 import { SchedulerController } from './scheduler/scheduler.controller';
 
@@ -50,7 +51,14 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     Scheduler,
     NotificationDispatcher,
     WorkerTimers,
-    { provide: NOTIFICATION_SENDER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new FileNotificationSender(config.dataDir) },
+    {
+      provide: NOTIFICATION_SENDER,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) =>
+        config.notificationSender === 'smtp' && config.smtpUrl
+          ? new SmtpNotificationSender(config.smtpUrl, config.smtpFrom)
+          : new FileNotificationSender(config.dataDir),
+    },
   ],
   exports: [Scheduler, NotificationDispatcher],
 })

@@ -26,6 +26,10 @@ export interface AppConfig {
   consistencyTimeoutMs: number;
   /** Benchmarks only: mounts POST /bench/noop, the ceiling the api benchmark compares commands with. */
   benchNoopRoute: boolean;
+  /** How renewal notifications leave: `file` (DATA_DIR/notifications) or `smtp` (SMTP_URL, SMTP_FROM). */
+  notificationSender: 'file' | 'smtp';
+  smtpUrl: string | undefined;
+  smtpFrom: string;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -85,6 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const secret = env['AUTH_JWT_SECRET'];
   if (secret !== undefined && secret.length < 32) throw new ConfigError('AUTH_JWT_SECRET must be at least 32 characters');
+  const sender = env['NOTIFICATION_SENDER'] ?? 'file';
+  if (sender !== 'file' && sender !== 'smtp') throw new ConfigError(`NOTIFICATION_SENDER must be "file" or "smtp", got "${sender}"`);
+  if (sender === 'smtp' && !/^smtps?:\/\//.test(env['SMTP_URL'] ?? ''))
+    throw new ConfigError('NOTIFICATION_SENDER=smtp needs SMTP_URL (smtp:// or smtps://)');
   const connection = env['EVENTSTORE_CONNECTION_STRING'];
   if (connection && !/^esdb(\+discover)?:\/\//.test(connection)) {
     throw new ConfigError('EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover://');
@@ -106,6 +114,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dispatchIntervalMs: integer(env, 'DISPATCH_INTERVAL_MS', 5000, 0, 86_400_000),
     consistencyTimeoutMs: integer(env, 'CONSISTENCY_TIMEOUT_MS', 5000, 1, 60_000),
     benchNoopRoute: env['BENCH_NOOP_ROUTE'] === '1',
+    notificationSender: sender,
+    smtpUrl: env['SMTP_URL'] || undefined,
+    smtpFrom: env['SMTP_FROM'] ?? 'recert <no-reply@recert.example>',
   };
 }
 

@@ -19,6 +19,21 @@ export interface NotificationSender {
   send(notification: RenewalNotification): Promise<'sent' | 'already-sent'>;
 }
 
+/** The one rendering of a renewal notification, for every sender. */
+export function renderNotification(n: RenewalNotification): { messageId: string; subject: string; text: string } {
+  return {
+    messageId: `<${n.notificationId}@recert>`,
+    subject: `Your ${n.certificationName} can be renewed now`,
+    text: [
+      `Hello ${n.displayName ?? ''},`.trim(),
+      '',
+      `The renewal window of ${n.certificationName} (${n.certificationCode}) opened on ${n.windowOpensAt}.`,
+      `Pass the free online renewal assessment before ${n.expiresAt} to extend it by a year.`,
+      '',
+    ].join('\r\n'),
+  };
+}
+
 /**
  * The default sender: one e-mail-style file per notification under DATA_DIR/notifications, published with an
  * exclusive hard link, so two dispatchers (or a retry after a crash) can never write it twice.
@@ -34,17 +49,14 @@ export class FileNotificationSender implements NotificationSender {
   send(n: RenewalNotification): Promise<'sent' | 'already-sent'> {
     const final = join(this.dir, `${n.notificationId}.eml`);
     const temp = join(this.dir, `.${n.notificationId}.${process.pid}.${Date.now()}.tmp`);
+    const message = renderNotification(n);
     const body = [
-      `Message-ID: <${n.notificationId}@recert>`,
+      `Message-ID: ${message.messageId}`,
       `To: ${n.to ?? '(erased)'}`,
-      `Subject: Your ${n.certificationName} can be renewed now`,
+      `Subject: ${message.subject}`,
       'Content-Type: text/plain; charset=utf-8',
       '',
-      `Hello ${n.displayName ?? ''},`.trim(),
-      '',
-      `The renewal window of ${n.certificationName} (${n.certificationCode}) opened on ${n.windowOpensAt}.`,
-      `Pass the free online renewal assessment before ${n.expiresAt} to extend it by a year.`,
-      '',
+      message.text,
     ].join('\r\n');
     writeFileSync(temp, body, { flag: 'wx' });
     try {
