@@ -130,7 +130,7 @@ describe('hostile input at every endpoint', () => {
     }
   };
 
-  it('R1-R14 edges: malformed bodies and query strings never cause a 5xx, and refusals store nothing', async () => {
+  it('API.md errors: malformed bodies and query strings never cause a 5xx, and refusals store nothing', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...ENDPOINTS),
