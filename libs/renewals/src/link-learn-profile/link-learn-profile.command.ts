@@ -53,29 +53,20 @@ export class LinkLearnProfileHandler implements ICommandHandler<LinkLearnProfile
 
   async execute({ data, meta }: LinkLearnProfileCommand): Promise<CommandResult> {
     const learnStream = learnProfileStream(data.learnProfileId);
-    const facts = async (): Promise<Extract<ProfileCommand, { type: 'LinkLearnProfile' }>> => {
-      const learn = await this.commands.load<LearnProfileState, LearnProfileEvent>(
-        learnStream,
-        evolveLearnProfile,
-        initialLearnProfileState,
-      );
-      const profile = await this.profiles.state(data.profileId);
-      return {
-        type: 'LinkLearnProfile',
-        data: {
-          learnProfileId: data.learnProfileId,
-          accountId: data.accountId,
-          accountType: data.accountType,
-          learnProfileLinkedTo: learn.state.linkedTo,
-          activeProfilesOfAccount: profile.status === 'active' ? await this.activeProfilesOf(profile.accountId) : 0,
-          reason: 'request',
-        },
-      };
-    };
-
     // Check every rule before reserving anything, so a refused link stores nothing.
-    const command = await facts();
+    const learn = await this.commands.load<LearnProfileState, LearnProfileEvent>(learnStream, evolveLearnProfile, initialLearnProfileState);
     const profileState = await this.profiles.state(data.profileId);
+    const command: Extract<ProfileCommand, { type: 'LinkLearnProfile' }> = {
+      type: 'LinkLearnProfile',
+      data: {
+        learnProfileId: data.learnProfileId,
+        accountId: data.accountId,
+        accountType: data.accountType,
+        learnProfileLinkedTo: learn.state.linkedTo,
+        activeProfilesOfAccount: profileState.status === 'active' ? await this.activeProfilesOf(profileState.accountId) : 0,
+        reason: 'request',
+      },
+    };
     if (decideProfile(command, profileState, { now: this.clock.now() }).length === 0) return { events: [], position: 0 };
 
     const reservation = await this.commands.run<LearnProfileState, LearnProfileEvent>({
