@@ -151,19 +151,18 @@ export class SqliteEventStore implements EventStore {
    * acknowledges them all. Each is acknowledged only once that transaction has committed.
    */
   append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
-    try {
-      this.assertOpen();
+    return this.settled(() => {
       if (events.length === 0) throw new Error('append needs at least one event');
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-    return new Promise((resolve, reject) => {
-      this.pending.push({ stream, events, expected: options.expectedRevision, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    }).then(
+      () =>
+        new Promise<AppendResult>((resolve, reject) => {
+          this.pending.push({ stream, events, expected: options.expectedRevision, resolve, reject });
+          if (!this.flushScheduled) {
+            this.flushScheduled = true;
+            setImmediate(() => this.flush());
+          }
+        }),
+    );
   }
 
   private flush(): void {
@@ -226,21 +225,17 @@ export class SqliteEventStore implements EventStore {
   }
 
   readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    try {
-      this.assertOpen();
+    return this.settled(() => {
       const backwards = options.direction === 'backwards';
       const from = options.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
       const limit = options.maxCount ?? -1;
       const rows = (backwards ? this.readBackwardStmt : this.readForwardStmt).all(stream, from, limit);
-      return Promise.resolve(rows.map(toRecorded));
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+      return rows.map(toRecorded);
+    });
   }
 
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    try {
-      this.assertOpen();
+    return this.settled(() => {
       const maxCount = options.maxCount ?? this.batchSize;
       const result: RecordedEvent[] = [];
       let after = options.after ?? 0;
@@ -251,14 +246,12 @@ export class SqliteEventStore implements EventStore {
           after = row.position;
           if (matchesFilter(options.filter, row.type, row.stream)) {
             result.push(toRecorded(row));
-            if (result.length >= maxCount) return Promise.resolve(result);
+            if (result.length >= maxCount) return result;
           }
         }
-        if (rows.length < this.batchSize) return Promise.resolve(result);
+        if (rows.length < this.batchSize) return result;
       }
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+    });
   }
 
   /** Raw page of the log for subscriptions: filters on type and stream before paying for JSON.parse. */
@@ -339,12 +332,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   headPosition(): Promise<number> {
-    try {
-      this.assertOpen();
-      return Promise.resolve(this.headStmt.get()?.head ?? 0);
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+    return this.settled(() => this.headStmt.get()?.head ?? 0);
   }
 
   async ping(): Promise<void> {
@@ -357,6 +345,16 @@ export class SqliteEventStore implements EventStore {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     this.closed = true;
     this.db.close();
+  }
+
+  /** Runs synchronous SQLite work on an open store as a promise: thrown errors become rejections. */
+  private settled<T>(work: () => T): Promise<T> {
+    try {
+      this.assertOpen();
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   private assertOpen(): void {
