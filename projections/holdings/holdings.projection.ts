@@ -231,10 +231,8 @@ export class HoldingsProjection implements RowProjection {
         window_opened INTEGER NOT NULL DEFAULT 0, notified INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
         last_attempt_at TEXT, expired INTEGER NOT NULL DEFAULT 0, merged_out INTEGER NOT NULL DEFAULT 0, last_position INTEGER NOT NULL
       ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS ${this.holdings}_by_profile ON ${this.holdings} (profile_id);
-      CREATE INDEX IF NOT EXISTS ${this.holdings}_by_expiry ON ${this.holdings} (expires_at) WHERE merged_out = 0;
-      CREATE INDEX IF NOT EXISTS ${this.holdings}_by_window ON ${this.holdings} (window_opens_at) WHERE merged_out = 0 AND window_opened = 0 AND expired = 0;
     `);
+    for (const table of this.tables) for (const index of table.indexes ?? []) db.exec(index.create);
   }
 
   reset(db: Database.Database): void {
@@ -248,9 +246,21 @@ export class HoldingsProjection implements RowProjection {
 
   get tables(): readonly RowTable[] {
     return [
-      { name: this.holdings, key: 'holding_id', columns: HOLDING_COLUMNS },
+      { name: this.holdings, key: 'holding_id', columns: HOLDING_COLUMNS, indexes: this.holdingIndexes() },
       { name: this.profiles, key: 'profile_id', columns: PROFILE_COLUMNS },
     ];
+  }
+
+  private holdingIndexes(): { name: string; create: string }[] {
+    const t = this.holdings;
+    return [
+      ['by_profile', '(profile_id)'],
+      ['by_expiry', '(expires_at) WHERE merged_out = 0'],
+      ['by_window', '(window_opens_at) WHERE merged_out = 0 AND window_opened = 0 AND expired = 0'],
+    ].map(([suffix, definition]) => ({
+      name: `${t}_${suffix}`,
+      create: `CREATE INDEX IF NOT EXISTS ${t}_${suffix} ON ${t} ${definition}`,
+    }));
   }
 
   /** Folds a page with the pure evolvers; `current` gives a row's value before the page. */
@@ -261,16 +271,17 @@ export class HoldingsProjection implements RowProjection {
       if (event.stream.startsWith('holding-')) {
         const holdingEvent = event as unknown as HoldingEvent;
         const id = holdingEvent.data.holdingId;
-        // An earning rewrites every column: no need to read the row first.
+        // A row is keyed by its stream, so a stream's first event has none before it; an earning rewrites every
+        // column. Either way there is no row to read first.
         const before =
-          holdings.has(id) || holdingEvent.type === 'CertificationEarned'
+          holdings.has(id) || event.revision === 0 || holdingEvent.type === 'CertificationEarned'
             ? holdings.get(id)
             : (current(this.holdings, id) as HoldingRow | undefined);
         holdings.set(id, evolveHoldingRow(before, holdingEvent, event.position, this.windowOf));
       } else {
         const profileEvent = event as unknown as ProfileEvent;
         const id = profileEvent.data.profileId;
-        const before = profiles.has(id) ? profiles.get(id) : (current(this.profiles, id) as ProfileRow | undefined);
+        const before = profiles.has(id) || event.revision === 0 ? profiles.get(id) : (current(this.profiles, id) as ProfileRow | undefined);
         profiles.set(id, evolveProfileRow(before, profileEvent, event.position));
       }
     }
