@@ -25,11 +25,14 @@ import { openReadDb, READ_DB } from './runtime/read-db';
     { provide: READ_DB, inject: [APP_CONFIG], useFactory: (config: AppConfig) => openReadDb(config.dataDir) },
     {
       provide: ProjectionRunner,
-      inject: [EVENT_STORE, READ_DB],
-      useFactory: (store: EventStore, db: Database.Database) => {
+      inject: [EVENT_STORE, READ_DB, APP_CONFIG],
+      useFactory: (store: EventStore, db: Database.Database, config: AppConfig) => {
         const logger = new Logger('Projections');
         // The holdings generation is added by HoldingsModel, which knows the policy book.
-        return new ProjectionRunner(store, db, [new OutboxProjection()], { log: (message) => logger.warn(message) });
+        return new ProjectionRunner(store, db, [new OutboxProjection()], {
+          rebuildCacheRows: config.rebuildCacheRows,
+          log: (message) => logger.warn(message),
+        });
       },
     },
     ReadConsistency,

@@ -12,13 +12,14 @@ function argument(name: string): string | undefined {
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
 
-export function progressBar(read: number, head: number, startedMs: number): string {
-  const fraction = head === 0 ? 1 : Math.min(1, read / head);
+/** The share of the log scanned (position of head), the facts replayed so far, and the log's rate. */
+export function progressBar(read: number, position: number, head: number, startedMs: number): string {
+  const fraction = head === 0 ? 1 : Math.min(1, position / head);
   const width = 30;
   const filled = Math.round(fraction * width);
   const seconds = (Date.now() - startedMs) / 1000;
-  const rate = seconds > 0 ? Math.round(read / seconds) : 0;
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${read.toLocaleString('en-US')} events ${rate.toLocaleString('en-US')} ev/s`;
+  const rate = seconds > 0 ? Math.round(position / seconds) : 0;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${read.toLocaleString('en-US')} facts, ${rate.toLocaleString('en-US')} log events/s`;
 }
 
 async function main(): Promise<void> {
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     catalog: Catalog.fromFile(config.catalogFile),
     asOf,
     onProgress: (read, head, position) => {
-      const bar = progressBar(position >= head ? head : read, head, started);
+      const bar = progressBar(read, position, head, started);
       if (tty) process.stderr.write(`\r${bar}`);
       else if (Math.floor((position / Math.max(1, head)) * 10) > lastDecile) {
         lastDecile = Math.floor((position / Math.max(1, head)) * 10);

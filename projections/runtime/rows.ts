@@ -65,8 +65,9 @@ export function countRows(rows: RowsByTable): number {
 
 /**
  * The writer thread of a pipelined rebuild, as source (a worker compiled nowhere else, so it runs from dist and
- * from tests alike). It opens the read database itself and, per message, upserts the rows and moves the
- * checkpoint in one transaction, then acknowledges.
+ * from tests alike). It opens the read database itself, gathers the rows of a flush as they arrive in chunks, and
+ * on the flush's last message sorts them by key (each B-tree page is then visited once), upserts them, builds the
+ * indexes it is given and moves the checkpoint, in one transaction; then acknowledges.
  */
 const ROW_WRITER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -78,17 +79,32 @@ db.pragma('busy_timeout = 10000');
 db.pragma('cache_size = -16384');
 const upserts = Object.fromEntries(Object.entries(workerData.upserts).map(([table, sql]) => [table, db.prepare(sql)]));
 const checkpoint = db.prepare('INSERT INTO projection_checkpoints (name, position, version) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version');
+let gathered = new Map();
 const write = db.transaction((message) => {
-  for (const [table, rows] of message.rows) for (const row of rows) upserts[table].run(...row);
-  for (const sql of message.indexes || []) db.exec(sql);
+  for (const [table, rows] of gathered) {
+    const k = workerData.keyIndex[table];
+    rows.sort((a, b) => (a[k] < b[k] ? -1 : a[k] > b[k] ? 1 : 0));
+    for (const row of rows) upserts[table].run(...row);
+  }
+  for (const sql of message.indexes) db.exec(sql);
   checkpoint.run(workerData.name, message.position, workerData.version);
 });
 parentPort.on('message', (message) => {
   if (message === 'close') { db.close(); parentPort.close(); return; }
+  if (message.chunk) {
+    const [table, rows] = message.chunk;
+    const into = gathered.get(table);
+    if (into) for (const row of rows) into.push(row); else gathered.set(table, rows);
+    return;
+  }
   try { write.immediate(message); parentPort.postMessage({ position: message.position }); }
   catch (error) { parentPort.postMessage({ error: String((error && error.message) || error) }); }
+  finally { gathered = new Map(); }
 });
 `;
+
+/** Rows per message to the writer: the main thread yields between chunks, so a flush never stalls requests. */
+const CHUNK_ROWS = 2000;
 
 /** The thread that writes a pipelined rebuild's rows: one transaction per `write`, answered in order. */
 export class RowWriter {
@@ -108,6 +124,7 @@ export class RowWriter {
         name: projection.name,
         version: projection.version,
         upserts: Object.fromEntries(projection.tables.map((table) => [table.name, upsertSql(table, 'positional')])),
+        keyIndex: Object.fromEntries(projection.tables.map((table) => [table.name, table.columns.indexOf(table.key)])),
       },
     });
     this.worker.on('message', (message: { position?: number; error?: string }) => {
@@ -119,20 +136,26 @@ export class RowWriter {
     this.worker.on('error', (error) => this.waiting.splice(0).forEach((w) => w.reject(error)));
   }
 
-  /**
-   * Writes the rows, sorted by key so each B-tree page is visited once, creates `indexes` when given, and moves the
-   * checkpoint to `position`.
-   */
-  write(rows: RowsByTable, position: number, indexes: readonly string[] = []): Promise<void> {
-    // Rows travel as value arrays in column order: cheaper to copy across threads than objects.
-    const message = [...rows].map(([table, byKey]): [string, Row[keyof Row][][]] => {
-      const columns = this.projection.tables.find((t) => t.name === table)?.columns ?? [];
-      const keys = [...byKey.keys()].sort();
-      return [table, keys.map((key) => columns.map((column) => byKey.get(key)?.[column] ?? null))];
-    });
+  /** Writes the rows, creates `indexes`, and moves the checkpoint to `position`, in one transaction. */
+  async write(rows: RowsByTable, position: number, indexes: readonly string[] = []): Promise<void> {
+    for (const table of this.projection.tables) {
+      const byKey = rows.get(table.name);
+      if (!byKey) continue;
+      // Rows travel as value arrays in column order: cheaper to copy across threads than objects.
+      let chunk: Row[keyof Row][][] = [];
+      for (const row of byKey.values()) {
+        chunk.push(table.columns.map((column) => row[column] ?? null));
+        if (chunk.length === CHUNK_ROWS) {
+          this.worker.postMessage({ chunk: [table.name, chunk] });
+          chunk = [];
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+      if (chunk.length > 0) this.worker.postMessage({ chunk: [table.name, chunk] });
+    }
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      this.worker.postMessage({ rows: message, position, indexes });
+      this.worker.postMessage({ position, indexes });
     });
   }
 

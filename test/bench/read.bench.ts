@@ -1,7 +1,8 @@
 /**
- * `npm run bench:read`: seeds >= 1,000,000 events (~90k profiles) into a fresh embedded store, rebuilds the
- * dashboard read model from zero (events/s), then starts the api as its own process on that data and drives the
- * dashboard over HTTP (p50/p99, req/s), and reads the api's RSS. Targets: rebuild >= 150k events/s,
+ * `npm run bench:read`: seeds >= 1,000,000 events (~100k profiles, in order of occurrence) into a fresh embedded
+ * store, rebuilds the dashboard read model from zero in a fresh process as the api or worker would on start
+ * (events/s, that process's RSS, its event loop's delay), then starts the api as its own process on that data and
+ * drives the dashboard over HTTP (p50/p99, req/s), and reads the api's RSS. Targets: rebuild >= 150k events/s,
  * dashboard p99 <= 5 ms, RSS <= 300 MB.
  */
 import Database from 'better-sqlite3';
@@ -9,6 +10,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { SqliteEventStore } from '@recert/eventstore';
@@ -121,6 +123,54 @@ export async function load(
   return { requests, ok, byStatus, errors, seconds: (Date.now() - started) / 1000, latenciesMs: latencies.sort((a, b) => a - b) };
 }
 
+interface RebuildResult {
+  events: number;
+  seconds: number;
+  rssPeakMb: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
+/** In its own process: the dashboard's projection alone, from zero, on a fresh read database of `dataDir`. */
+async function rebuildDashboard(dataDir: string): Promise<RebuildResult> {
+  const policies = PolicyBook.fromFile(join(projectRoot(), 'config', 'policy.json'));
+  const store = new SqliteEventStore({ file: join(dataDir, 'events.db') });
+  const db = configureReadDb(new Database(join(dataDir, 'read.db')));
+  // The generation the api will serve for this policy book, so it starts on this model instead of rebuilding.
+  const generation = holdingsGeneration(policies);
+  recordServingGeneration(db, generation);
+  const runner = new ProjectionRunner(store, db, [new HoldingsProjection(policies, generation)]);
+  const head = await store.headPosition();
+  // How long a request arriving meanwhile would wait for the event loop.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const started = Date.now();
+  runner.start();
+  await runner.waitFor(head, 600_000);
+  const seconds = (Date.now() - started) / 1000;
+  loop.disable();
+  await runner.stop();
+  db.close();
+  await store.close();
+  return {
+    events: head,
+    seconds,
+    rssPeakMb: rssMb(process.pid).peak,
+    loopDelayP99Ms: loop.percentile(99) / 1e6,
+    loopDelayMaxMs: loop.max / 1e6,
+  };
+}
+
+function rebuildInChild(dataDir: string): Promise<RebuildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [__filename, 'rebuild', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as RebuildResult) : reject(new Error(`rebuild exited ${code}`))));
+  });
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'recert-bench-read-'));
   const root = projectRoot();
@@ -128,7 +178,7 @@ async function main(): Promise<void> {
   const policies = PolicyBook.fromFile(join(root, 'config', 'policy.json'));
   let api: ChildProcess | undefined;
   try {
-    let t = Date.now();
+    const t = Date.now();
     const seeded = await seedPopulation({
       dataDir,
       targetEvents: TARGET_EVENTS,
@@ -141,21 +191,7 @@ async function main(): Promise<void> {
       `\rseeded ${seeded.events.toLocaleString('en-US')} events, ${seeded.profiles.toLocaleString('en-US')} profiles in ${((Date.now() - t) / 1000).toFixed(1)} s\n`,
     );
 
-    // Rebuild from zero: the dashboard's projection alone, on a fresh read database.
-    const store = new SqliteEventStore({ file: join(dataDir, 'events.db') });
-    const db = configureReadDb(new Database(join(dataDir, 'read.db')));
-    // The generation the api will serve for this policy book, so it starts on this model instead of rebuilding.
-    const generation = holdingsGeneration(policies);
-    recordServingGeneration(db, generation);
-    const runner = new ProjectionRunner(store, db, [new HoldingsProjection(policies, generation)]);
-    const head = await store.headPosition();
-    t = Date.now();
-    runner.start();
-    await runner.waitFor(head, 600_000);
-    const rebuildSeconds = (Date.now() - t) / 1000;
-    await runner.stop();
-    db.close();
-    await store.close();
+    const rebuild = await rebuildInChild(dataDir);
 
     const port = 3900 + Math.floor(Math.random() * 90);
     api = await startApiProcess(dataDir, port);
@@ -169,14 +205,19 @@ async function main(): Promise<void> {
     }));
     const memory = rssMb(api.pid as number);
 
-    const rebuildRate = head / rebuildSeconds;
+    const rebuildRate = rebuild.events / rebuild.seconds;
     const p50 = percentile(result.latenciesMs, 50);
     const p99 = percentile(result.latenciesMs, 99);
     const verdict = (ok: boolean): string => (ok ? 'MET' : 'MISSED');
     console.log(`recert bench:read  ${new Date().toISOString()}  node ${process.version}  ${cpus().length} cpu  ${cpus()[0]?.model ?? ''}`);
-    console.log(`population: ${head.toLocaleString('en-US')} events, ${seeded.profiles.toLocaleString('en-US')} profiles`);
     console.log(
-      `dashboard rebuild from zero: ${Math.round(rebuildRate).toLocaleString('en-US')} events/s (${rebuildSeconds.toFixed(1)} s)  target >= 150,000  ${verdict(rebuildRate >= 150_000)}`,
+      `population: ${rebuild.events.toLocaleString('en-US')} events in order of occurrence, ${seeded.profiles.toLocaleString('en-US')} profiles`,
+    );
+    console.log(
+      `dashboard rebuild from zero: ${Math.round(rebuildRate).toLocaleString('en-US')} events/s (${rebuild.seconds.toFixed(1)} s)  target >= 150,000  ${verdict(rebuildRate >= 150_000)}`,
+    );
+    console.log(
+      `  in a fresh process: RSS peak ${rebuild.rssPeakMb.toFixed(0)} MB, event loop delay p99 ${rebuild.loopDelayP99Ms.toFixed(1)} ms, max ${rebuild.loopDelayMaxMs.toFixed(1)} ms`,
     );
     console.log(
       `dashboard over HTTP, ${CONNECTIONS} connections, ${result.seconds.toFixed(1)} s: ${Math.round(result.requests / result.seconds).toLocaleString('en-US')} req/s, p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, errors ${result.errors}  target p99 <= 5 ms  ${verdict(p99 <= 5)}`,
@@ -190,7 +231,14 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
+if (require.main === module && process.argv[2] === 'rebuild') {
+  rebuildDashboard(process.argv[3] as string)
+    .then((result) => process.stdout.write(JSON.stringify(result)))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+} else if (require.main === module) {
   main().catch((error: unknown) => {
     console.error(error);
     process.exit(1);

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
         asOf: now,
         onProgress: (read, head, position) => {
           updates += 1;
-          process.stderr.write(`\r${label}: ${progressBar(position >= head ? read : read, head, started)}`);
+          process.stderr.write(`\r${label}: ${progressBar(read, position, head, started)}`);
         },
       });
       const seconds = (Date.now() - started) / 1000;

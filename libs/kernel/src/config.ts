@@ -30,6 +30,8 @@ export interface AppConfig {
   notificationSender: 'file' | 'smtp';
   smtpUrl: string | undefined;
   smtpFrom: string;
+  /** Changed rows a read model's rebuild from zero holds before writing them: its memory against its speed. */
+  rebuildCacheRows: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     notificationSender: sender,
     smtpUrl: env['SMTP_URL'] || undefined,
     smtpFrom: env['SMTP_FROM'] ?? 'recert <no-reply@recert.example>',
+    rebuildCacheRows: integer(env, 'REBUILD_CACHE_ROWS', 50_000, 1, 10_000_000),
   };
 }
 

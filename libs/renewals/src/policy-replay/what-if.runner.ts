@@ -16,6 +16,8 @@ export interface WhatIfRun {
   yieldBetweenPages?: boolean;
 }
 
+const PAGE = 5000;
+
 /** Reads the log page by page (never writing) into a WhatIfReplay; stops at the head it saw when it started. */
 export async function runWhatIf(run: WhatIfRun): Promise<WhatIfReport> {
   const replay = new WhatIfReplay(run.live, run.candidate, run.catalog);
@@ -23,8 +25,7 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIfReport> {
   let after = 0;
   let read = 0;
   while (after < head) {
-    const page = await run.store.readAll({ after, maxCount: 5000, filter: { eventTypes: WhatIfReplay.inputTypes } });
-    if (page.length === 0) break;
+    const page = await run.store.readAll({ after, maxCount: PAGE, filter: { eventTypes: WhatIfReplay.inputTypes } });
     for (const event of page) {
       if (event.position > head) {
         after = head;
@@ -34,6 +35,8 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIfReport> {
       after = event.position;
       read += 1;
     }
+    // A short page means the log was scanned to its end, past events of other types too.
+    if (page.length < PAGE) after = head;
     run.onProgress?.(read, head, after);
     if (run.yieldBetweenPages) await new Promise((resolve) => setImmediate(resolve));
   }
