@@ -14,7 +14,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { SqliteEventStore } from '@recert/eventstore';
-import { projectRoot } from '@recert/kernel';
+import { loadConfig, projectRoot } from '@recert/kernel';
 import { configureReadDb, HoldingsProjection, holdingsGeneration, ProjectionRunner, recordServingGeneration } from '@recert/projections';
 import { Catalog, PolicyBook } from '@recert/renewals';
 import { seedPopulation } from './seed';
@@ -139,7 +139,9 @@ async function rebuildDashboard(dataDir: string): Promise<RebuildResult> {
   // The generation the api will serve for this policy book, so it starts on this model instead of rebuilding.
   const generation = holdingsGeneration(policies);
   recordServingGeneration(db, generation);
-  const runner = new ProjectionRunner(store, db, [new HoldingsProjection(policies, generation)]);
+  // REBUILD_CACHE_ROWS applies here as it would in the api.
+  const { rebuildCacheRows } = loadConfig();
+  const runner = new ProjectionRunner(store, db, [new HoldingsProjection(policies, generation)], { rebuildCacheRows });
   const head = await store.headPosition();
   // How long a request arriving meanwhile would wait for the event loop.
   const loop = monitorEventLoopDelay({ resolution: 10 });
