@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
+import { ExternalIdField } from '../profile/id-fields';
 import { CommandBus } from '@nestjs/cqrs';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { CommandMetaFromRequest, EXTERNAL_ID, LANGUAGE_TAG, RequestMeta, Roles } from '@recert/kernel';
+import { CommandMetaFromRequest, LANGUAGE_TAG, RequestMeta, Roles } from '@recert/kernel';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { HoldingParams } from '../profile/profile.params';
 import { AttemptRenewalCommand, AttemptRenewalResult } from './attempt-renewal.command';
@@ -24,10 +25,10 @@ export class AttemptRenewalDto {
   @Matches(LANGUAGE_TAG, { message: 'language: a BCP 47 language tag such as en, ja or pt-BR' })
   language!: string;
 
-  @ApiPropertyOptional({ description: "The assessment site's id of this attempt; a repeat with the same id is not counted twice" })
-  @IsOptional()
-  @IsString()
-  @Matches(EXTERNAL_ID, { message: 'attemptId: 1-128 letters, digits, _ . : @ or -' })
+  @ExternalIdField('attemptId', {
+    optional: true,
+    description: "The assessment site's id of this attempt; a repeat with the same id is not counted twice",
+  })
   attemptId?: string;
 }
 

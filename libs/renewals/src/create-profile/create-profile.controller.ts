@@ -1,21 +1,18 @@
 import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
+import { ExternalIdField, ProfileIdField } from '../profile/id-fields';
 import { CommandBus } from '@nestjs/cqrs';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { CommandMetaFromRequest, EXTERNAL_ID, PROFILE_ID, RequestMeta, Roles } from '@recert/kernel';
-import { IsEmail, IsIn, IsString, Length, Matches } from 'class-validator';
+import { CommandMetaFromRequest, RequestMeta, Roles } from '@recert/kernel';
+import { IsEmail, IsIn, IsString, Length } from 'class-validator';
 import { CommandResult } from '../renewals.tokens';
 import { CreateProfileCommand } from './create-profile.command';
 
 export class CreateProfileDto {
-  @ApiProperty({ example: 'p-1001', pattern: PROFILE_ID.source })
-  @IsString()
-  @Matches(PROFILE_ID, { message: 'profileId: 1-64 letters, digits, _ or -, starting with a letter or digit' })
+  @ProfileIdField('profileId', { example: 'p-1001' })
   profileId!: string;
 
-  @ApiProperty({ example: 'msa-42' })
-  @IsString()
-  @Matches(EXTERNAL_ID, { message: 'accountId: 1-128 letters, digits, _ . : @ or -' })
+  @ExternalIdField('accountId', { example: 'msa-42' })
   accountId!: string;
 
   @ApiProperty({ enum: ['personal', 'work'] })

@@ -1,30 +1,19 @@
 import { Body, Controller, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
+import { ExternalIdField } from '../profile/id-fields';
 import { CommandBus } from '@nestjs/cqrs';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
-import {
-  assertMayAccessProfile,
-  CommandMetaFromRequest,
-  CurrentPrincipal,
-  EXTERNAL_ID,
-  Principal,
-  RequestMeta,
-  Roles,
-} from '@recert/kernel';
-import { IsIn, IsString, Matches } from 'class-validator';
+import { assertMayAccessProfile, CommandMetaFromRequest, CurrentPrincipal, Principal, RequestMeta, Roles } from '@recert/kernel';
+import { IsIn } from 'class-validator';
 import { ProfileParams } from '../profile/profile.params';
 import { CommandResult } from '../renewals.tokens';
 import { LinkLearnProfileCommand } from './link-learn-profile.command';
 
 export class LinkLearnProfileDto {
-  @ApiProperty({ example: 'learn-77' })
-  @IsString()
-  @Matches(EXTERNAL_ID, { message: 'learnProfileId: 1-128 letters, digits, _ . : @ or -' })
+  @ExternalIdField('learnProfileId', { example: 'learn-77' })
   learnProfileId!: string;
 
-  @ApiProperty({ example: 'msa-42', description: 'The account the learn profile uses' })
-  @IsString()
-  @Matches(EXTERNAL_ID, { message: 'accountId: 1-128 letters, digits, _ . : @ or -' })
+  @ExternalIdField('accountId', { example: 'msa-42', description: 'The account the learn profile uses' })
   accountId!: string;
 
   @ApiProperty({ enum: ['personal', 'work'] })

@@ -1,17 +1,15 @@
 import { Body, Controller, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
-import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { CommandMetaFromRequest, PROFILE_ID, RequestMeta, Roles } from '@recert/kernel';
-import { IsString, Matches } from 'class-validator';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CommandMetaFromRequest, RequestMeta, Roles } from '@recert/kernel';
+import { ProfileIdField } from '../profile/id-fields';
 import { TargetProfileParams } from '../profile/profile.params';
 import { CommandResult } from '../renewals.tokens';
 import { MergeProfilesCommand } from './merge-profiles.command';
 
 export class MergeProfilesDto {
-  @ApiProperty({ example: 'p-1002', description: 'The duplicate profile, closed by the merge' })
-  @IsString()
-  @Matches(PROFILE_ID, { message: 'sourceProfileId: 1-64 letters, digits, _ or -' })
+  @ProfileIdField('sourceProfileId', { example: 'p-1002', description: 'The duplicate profile, closed by the merge' })
   sourceProfileId!: string;
 }
 

@@ -1,11 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { CERTIFICATION_CODE, PROFILE_ID } from '@recert/kernel';
+import { CERTIFICATION_CODE } from '@recert/kernel';
 import { IsString, Matches } from 'class-validator';
+import { ProfileIdField } from './id-fields';
 
 export class ProfileParams {
-  @ApiProperty({ pattern: PROFILE_ID.source })
-  @IsString()
-  @Matches(PROFILE_ID, { message: 'profileId: 1-64 letters, digits, _ or -' })
+  @ProfileIdField('profileId')
   profileId!: string;
 }
 
@@ -17,8 +16,6 @@ export class HoldingParams extends ProfileParams {
 }
 
 export class TargetProfileParams {
-  @ApiProperty({ pattern: PROFILE_ID.source })
-  @IsString()
-  @Matches(PROFILE_ID, { message: 'targetId: 1-64 letters, digits, _ or -' })
+  @ProfileIdField('targetId')
   targetId!: string;
 }
