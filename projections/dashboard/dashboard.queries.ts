@@ -4,10 +4,8 @@ import { CLOCK, Clock } from '@recert/kernel';
 import {
   Catalog,
   CATALOG,
-  ErrorCode,
   HeldState,
   holdingStatusAt,
-  HoldingStatus,
   nextAttemptAllowedAt,
   PERSONAL_DATA_VAULT,
   PersonalDataVault,
@@ -17,38 +15,11 @@ import {
   withPolicyWindow,
 } from '@recert/renewals';
 import type { HoldingRow, ProfileRow } from '../holdings/holdings.projection';
+import type { Dashboard, DashboardCertification } from './dashboard.view';
 import { READ_DB } from '../runtime/read-db';
 import { HoldingsModel } from '../holdings/holdings.model';
 
-export interface DashboardCertification {
-  code: string;
-  name: string;
-  level: string;
-  status: HoldingStatus;
-  earnedAt: string;
-  expiresAt: string | null;
-  renewalWindowOpensAt: string | null;
-  daysUntilExpiry: number | null;
-  cycle: number;
-  attempts: number;
-  lastAttemptAt: string | null;
-  nextAttemptAllowedAt: string | null;
-  canAttemptNow: boolean;
-  blockedBy: ErrorCode[];
-}
-
-export interface Dashboard {
-  profile: {
-    profileId: string;
-    displayName: string | null;
-    linkedLearnProfileId: string | null;
-    status: 'active' | 'merged';
-    mergedInto: string | null;
-  };
-  certifications: DashboardCertification[];
-  asOf: string;
-  position: number;
-}
+export type { Dashboard, DashboardCertification } from './dashboard.view';
 
 const DAY_MS = 24 * 3600 * 1000;
 

@@ -1,4 +1,6 @@
 /** The dashboard page's window on the API: the visitor's bearer token, kept for the tab only. */
+export type { Dashboard, DashboardCertification, Expiring, ExpiringByWeek, HistoryEvent, ReplayJob, Summary } from './api-types';
+
 const TOKEN_KEY = 'recert.token';
 
 export interface Claims {
@@ -60,72 +62,4 @@ export async function get<T>(path: string): Promise<T> {
   const body = (await response.json()) as unknown;
   if (!response.ok) throw new ApiError(body as Problem);
   return body as T;
-}
-
-export interface DashboardCertification {
-  code: string;
-  name: string;
-  level: string;
-  status: 'active' | 'renewal-open' | 'expired' | 'never-expires';
-  earnedAt: string;
-  expiresAt: string | null;
-  renewalWindowOpensAt: string | null;
-  daysUntilExpiry: number | null;
-  cycle: number;
-  attempts: number;
-  lastAttemptAt: string | null;
-  nextAttemptAllowedAt: string | null;
-  canAttemptNow: boolean;
-  blockedBy: string[];
-}
-
-export interface Dashboard {
-  profile: {
-    profileId: string;
-    displayName: string | null;
-    linkedLearnProfileId: string | null;
-    status: string;
-    mergedInto: string | null;
-  };
-  certifications: DashboardCertification[];
-  asOf: string;
-}
-
-export interface HistoryEvent {
-  id: string;
-  type: string;
-  stream: string;
-  position: number;
-  data: Record<string, unknown>;
-  metadata: { actor: string; occurredAt: string; policyVersion?: string };
-  recordedAt: string;
-}
-
-export interface Summary {
-  asOf: string;
-  total: number;
-  byStatus: Record<string, number>;
-  byCertification: { code: string; name: string; total: number; byStatus: Record<string, number> }[];
-}
-
-export interface Expiring {
-  total: number;
-  items: { profileId: string; code: string; name: string; expiresAt: string; daysUntilExpiry: number; status: string }[];
-}
-
-export interface ExpiringByWeek {
-  asOf: string;
-  weeks: { weekStart: string; count: number }[];
-}
-
-export interface ReplayJob {
-  id: string;
-  finishedAt: string | null;
-  report: {
-    asOf: string;
-    candidatePolicyVersions: string[];
-    holdingsCompared: number;
-    holdingsDiffering: number;
-    totals: { byKind: Record<string, number> };
-  } | null;
 }

@@ -1,0 +1,44 @@
+/**
+ * What the pages read from the API. The dashboard's types are the server's own (a types-only file); the others are
+ * the pages' view, held to the server's types at compile time by `test/contract/web-types.check.ts`. No DOM here.
+ */
+export type { Dashboard, DashboardCertification } from '../../../projections/dashboard/dashboard.view';
+
+export interface HistoryEvent {
+  id: string;
+  type: string;
+  stream: string;
+  position: number;
+  data: Record<string, unknown>;
+  metadata: { actor: string; occurredAt: string; policyVersion?: string };
+  recordedAt: string;
+}
+
+export interface Summary {
+  asOf: string;
+  total: number;
+  byStatus: Record<string, number>;
+  byCertification: { code: string; name: string; total: number; byStatus: Record<string, number> }[];
+}
+
+export interface Expiring {
+  total: number;
+  items: { profileId: string; code: string; name: string; expiresAt: string; daysUntilExpiry: number; status: string }[];
+}
+
+export interface ExpiringByWeek {
+  asOf: string;
+  weeks: { weekStart: string; count: number }[];
+}
+
+export interface ReplayJob {
+  id: string;
+  finishedAt: string | null;
+  report: {
+    asOf: string;
+    candidatePolicyVersions: string[];
+    holdingsCompared: number;
+    holdingsDiffering: number;
+    totals: { byKind: Record<string, number> };
+  } | null;
+}

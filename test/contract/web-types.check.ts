@@ -1,0 +1,23 @@
+/**
+ * Compile-time contract between the server and the dashboard pages: each type the server answers with must fit the
+ * type its page reads (`apps/api/web/api-types.ts`). A renamed or retyped field fails `npm run lint` (tsc) here,
+ * instead of a blank cell in a browser.
+ */
+import type { RecordedEvent } from '@recert/eventstore';
+import type { Dashboard, ReportsQueries, SummaryReport } from '@recert/projections';
+import type { HoldingStatus, PolicyReplayJob } from '@recert/renewals';
+import type * as Page from '../../apps/api/web/api-types';
+
+type Fits<Server, Read> = [Server] extends [Read] ? true : never;
+
+export const serverFitsPages: [
+  Fits<Dashboard, Page.Dashboard>,
+  Fits<RecordedEvent, Page.HistoryEvent>,
+  Fits<SummaryReport, Page.Summary>,
+  Fits<ReturnType<ReportsQueries['expiring']>, Page.Expiring>,
+  Fits<ReturnType<ReportsQueries['expiringByWeek']>, Page.ExpiringByWeek>,
+  Fits<PolicyReplayJob, Page.ReplayJob>,
+  // The view spells the statuses out (it imports no domain module): both ways equal to the domain's.
+  Fits<HoldingStatus, Dashboard['certifications'][number]['status']>,
+  Fits<Dashboard['certifications'][number]['status'], HoldingStatus>,
+] = [true, true, true, true, true, true, true, true];
