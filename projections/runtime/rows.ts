@@ -110,6 +110,8 @@ const CHUNK_ROWS = 2000;
 export class RowWriter {
   private readonly worker: Worker;
   private readonly waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** Set when the thread failed or ended: later writes are refused instead of waiting for an answer forever. */
+  private failure: Error | undefined;
 
   constructor(
     file: string,
@@ -133,11 +135,18 @@ export class RowWriter {
       next?.resolve();
       if (message.position !== undefined) onCommitted(message.position);
     });
-    this.worker.on('error', (error) => this.waiting.splice(0).forEach((w) => w.reject(error)));
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => this.fail(new Error(`the row writer thread ended (exit code ${code})`)));
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.waiting.splice(0).forEach((w) => w.reject(this.failure ?? error));
   }
 
   /** Writes the rows, creates `indexes`, and moves the checkpoint to `position`, in one transaction. */
   async write(rows: RowsByTable, position: number, indexes: readonly string[] = []): Promise<void> {
+    if (this.failure) throw this.failure;
     for (const table of this.projection.tables) {
       const byKey = rows.get(table.name);
       if (!byKey) continue;
@@ -154,6 +163,7 @@ export class RowWriter {
       if (chunk.length > 0) this.worker.postMessage({ chunk: [table.name, chunk] });
     }
     return new Promise((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
       this.waiting.push({ resolve, reject });
       this.worker.postMessage({ position, indexes });
     });
