@@ -264,24 +264,29 @@ export class HoldingsProjection implements RowProjection {
   }
 
   /** Folds a page with the pure evolvers; `current` gives a row's value before the page. */
-  fold(events: readonly RecordedEvent[], current: (table: string, key: string) => Row | undefined): Map<string, Map<string, Row>> {
+  fold(
+    events: readonly RecordedEvent[],
+    current: (table: string, key: string) => Row | undefined,
+    options: { fromZero?: boolean } = {},
+  ): Map<string, Map<string, Row>> {
+    // Rows are keyed by their stream: from zero, a stream's first event has no row before it (no read needed).
+    const isNew = (event: RecordedEvent): boolean => options.fromZero === true && event.revision === 0;
     const holdings = new Map<string, HoldingRow | undefined>();
     const profiles = new Map<string, ProfileRow | undefined>();
     for (const event of events) {
       if (event.stream.startsWith('holding-')) {
         const holdingEvent = event as unknown as HoldingEvent;
         const id = holdingEvent.data.holdingId;
-        // A row is keyed by its stream, so a stream's first event has none before it; an earning rewrites every
-        // column. Either way there is no row to read first.
+        // An earning rewrites every column: no row to read first either.
         const before =
-          holdings.has(id) || event.revision === 0 || holdingEvent.type === 'CertificationEarned'
+          holdings.has(id) || isNew(event) || holdingEvent.type === 'CertificationEarned'
             ? holdings.get(id)
             : (current(this.holdings, id) as HoldingRow | undefined);
         holdings.set(id, evolveHoldingRow(before, holdingEvent, event.position, this.windowOf));
       } else {
         const profileEvent = event as unknown as ProfileEvent;
         const id = profileEvent.data.profileId;
-        const before = profiles.has(id) || event.revision === 0 ? profiles.get(id) : (current(this.profiles, id) as ProfileRow | undefined);
+        const before = profiles.has(id) || isNew(event) ? profiles.get(id) : (current(this.profiles, id) as ProfileRow | undefined);
         profiles.set(id, evolveProfileRow(before, profileEvent, event.position));
       }
     }

@@ -250,6 +250,12 @@ describe('projection runner', () => {
     // And a whole second pass over the log changes nothing either.
     for (const event of events) if (b.eventTypes.includes(event.type)) b.apply(twice, event);
     expect(rows(twice, HOLDINGS)).toEqual(rows(once, HOLDINGS));
+    expect(rows(twice, PROFILES)).toEqual(rows(once, PROFILES));
+    // Nor does a stream's first event again, out of turn: a profile created anew would lose its link.
+    const firsts = events.filter((event) => event.revision === 0 && b.eventTypes.includes(event.type));
+    expect(firsts.some((event) => event.type === 'CertificationProfileCreated')).toBe(true);
+    for (const event of firsts) b.apply(twice, event);
+    expect(rows(twice, PROFILES)).toEqual(rows(once, PROFILES));
   });
 
   it('a new projection version rebuilds from zero on start', async () => {

@@ -178,7 +178,7 @@ export class ProjectionRunner {
         const page = await this.store.readAll({ after, maxCount: batchSize, filter: { eventTypes: projection.eventTypes } });
         const events = page.filter((event) => event.position <= target).map(upcast);
         const last = events.length < page.length || page.length < batchSize;
-        for (const [table, rows] of projection.fold(events, current)) {
+        for (const [table, rows] of projection.fold(events, current, { fromZero: true })) {
           const changed = dirty.get(table);
           for (const [key, row] of rows) changed?.set(key, row);
         }

@@ -24,7 +24,15 @@ export interface RowTable {
  */
 export interface RowProjection extends Projection {
   readonly tables: readonly RowTable[];
-  fold(events: readonly RecordedEvent[], current: (table: string, key: string) => Row | undefined): Map<string, Map<string, Row>>;
+  /**
+   * `fromZero`: the pages come once each, in order, from the start of the log (a rebuild), so a row cannot exist
+   * before the first event that makes it, and the fold may skip asking for it.
+   */
+  fold(
+    events: readonly RecordedEvent[],
+    current: (table: string, key: string) => Row | undefined,
+    options?: { fromZero?: boolean },
+  ): Map<string, Map<string, Row>>;
 }
 
 export function isRowProjection(projection: Projection): projection is RowProjection {
