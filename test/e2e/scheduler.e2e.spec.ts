@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { EVENT_STORE, EventStore } from '@recert/eventstore';
+import { ProjectionRunner, READ_DB } from '@recert/projections';
+import { CATALOG, PERSONAL_DATA_VAULT, PolicyRegistry, StreamCommands } from '@recert/renewals';
+import { NotificationDispatcher } from '../../apps/worker/src/notifications/notification-dispatcher';
+import { NotificationSender } from '../../apps/worker/src/notifications/notification-sender';
 import { Scheduler } from '../../apps/worker/src/scheduler/scheduler';
-import { expectProblem, Harness, startApp } from '../support/harness';
+import { expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 
 type Cert = { code: string; status: string; blockedBy: string[]; canAttemptNow: boolean; attempts: number; expiresAt: string | null };
 
@@ -81,6 +87,66 @@ describe('scheduler over HTTP', () => {
 });
 
 describe('two schedulers at once over one store', () => {
+  it('R4: a notification sent while a renewal ends its window is still recorded, once, and its outbox row is sent', async () => {
+    const r = await startApp({ clockStart: '2026-01-01T00:00:00Z' });
+    try {
+      await seedProfile(r, 'race-1', { linked: true, earn: [{ code: 'azure-developer-associate' }] });
+      r.clock.set(new Date('2026-07-01T00:00:00Z'));
+      const attempt = (passed: boolean) =>
+        r.http
+          .post('/certification-profiles/race-1/certifications/azure-developer-associate/renewal-attempts')
+          .set('Authorization', `Bearer ${r.token(['assessment-system'])}`)
+          .send({ passed, language: 'en' });
+      // A failed attempt opens the window: its notification is now due.
+      const failed = await attempt(false).expect(201);
+      const runner = r.app.get(ProjectionRunner);
+      expect(await runner.waitFor((failed.body as { position: number }).position, 5000)).toBe(true);
+
+      // The holder renews while the notification is on its way.
+      const sent: string[] = [];
+      const racing: NotificationSender = {
+        send: async (notification) => {
+          sent.push(notification.notificationId);
+          await attempt(true).expect(201);
+          return 'sent';
+        },
+      };
+      const dispatcher = new NotificationDispatcher(
+        r.app.get<Database.Database>(READ_DB),
+        racing,
+        r.app.get(PERSONAL_DATA_VAULT),
+        r.app.get(CATALOG),
+        r.app.get<EventStore>(EVENT_STORE),
+        r.app.get(StreamCommands),
+        r.app.get(PolicyRegistry),
+      );
+      expect(await dispatcher.dispatchOnce()).toBe(1);
+      expect(await dispatcher.dispatchOnce()).toBe(0);
+      expect(sent).toHaveLength(1);
+
+      const log = await r.store.readStream('holding-race-1.azure-developer-associate');
+      expect(log.map((event) => event.type)).toEqual([
+        'CertificationEarned',
+        'RenewalWindowOpened',
+        'AssessmentAttempted',
+        'AssessmentAttempted',
+        'CertificationRenewed',
+        'RenewalEligibilityNotified',
+      ]);
+      const opened = log.find((event) => event.type === 'RenewalWindowOpened');
+      const notified = log.find((event) => event.type === 'RenewalEligibilityNotified');
+      expect(notified?.data['windowId']).toBe(opened?.data['windowId']);
+      expect(await runner.waitFor(await r.store.headPosition(), 5000)).toBe(true);
+      const row = r.app
+        .get<Database.Database>(READ_DB)
+        .prepare('SELECT state FROM rm_notifications WHERE window_id = ?')
+        .get(opened?.data['windowId'] as string);
+      expect(row).toEqual({ state: 'sent' });
+    } finally {
+      await r.close();
+    }
+  });
+
   it('R3/R4/R9: each window opens once, each holding expires once, each notification is written once', async () => {
     const a = await startApp({ clockStart: '2026-01-01T00:00:00Z' });
     const b = await startApp({ clockStart: '2026-01-01T00:00:00Z', dataDir: a.dataDir });

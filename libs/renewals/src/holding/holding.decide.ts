@@ -314,7 +314,12 @@ export function decideHolding(command: HoldingCommand, given: HoldingState, cont
       return [expiredEvent(state, state.expiresAt, context)];
     }
     case 'RecordEligibilityNotified': {
-      if (state.status !== 'held' || !state.window || state.window.id !== command.data.windowId || state.window.notified) return [];
+      if (state.status !== 'held') return [];
+      const windowId = command.data.windowId;
+      const current = state.window?.id === windowId && !state.window.notified;
+      // Sent as the window ended (a renewal landed between the sending and this record): still a fact to keep.
+      const ended = state.unnotifiedWindowIds?.includes(windowId) ?? false;
+      if (!current && !ended) return [];
       return [
         {
           type: 'RenewalEligibilityNotified',

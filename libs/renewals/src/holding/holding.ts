@@ -156,6 +156,11 @@ export type HeldState = {
   certificationCode: string;
   /** Merges already applied to this holding, so a resumed merge applies none twice. */
   mergeIds: string[];
+  /**
+   * Earlier windows that opened and ended (renewed, earned again) before their notification was recorded: a
+   * notification already on its way when the window ended can still be recorded, once (R4).
+   */
+  unnotifiedWindowIds?: string[];
 } & HoldingSnapshot;
 
 export type HoldingState =
@@ -187,6 +192,14 @@ function newWindow(holdingId: string, expiresAt: string | null, opensAt: string 
   };
 }
 
+/** Ids of ended windows still waiting for a record, after `state`'s window is replaced. */
+function unnotifiedAfterReplacing(state: HoldingState): string[] {
+  if (state.status !== 'held') return [];
+  const earlier = state.unnotifiedWindowIds ?? [];
+  const ending = state.window;
+  return ending && ending.opened && !ending.notified ? [...earlier, ending.id] : earlier;
+}
+
 function withWindow(state: HoldingState, change: (window: WindowState) => WindowState): HoldingState {
   if (state.status !== 'held' || state.window === null) return state;
   return { ...state, window: change(state.window) };
@@ -208,12 +221,18 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         expired: false,
         window: newWindow(d.holdingId, d.expiresAt, d.renewalWindowOpensAt),
         mergeIds: state.status === 'held' ? state.mergeIds : [],
+        unnotifiedWindowIds: unnotifiedAfterReplacing(state),
       };
     }
     case 'RenewalWindowOpened':
       return withWindow(state, (window) => (window.id === event.data.windowId ? { ...window, opened: true } : window));
-    case 'RenewalEligibilityNotified':
-      return withWindow(state, (window) => (window.id === event.data.windowId ? { ...window, notified: true } : window));
+    case 'RenewalEligibilityNotified': {
+      const windowId = event.data.windowId;
+      if (state.status === 'held' && state.window?.id !== windowId && state.unnotifiedWindowIds?.includes(windowId)) {
+        return { ...state, unnotifiedWindowIds: state.unnotifiedWindowIds.filter((id) => id !== windowId) };
+      }
+      return withWindow(state, (window) => (window.id === windowId ? { ...window, notified: true } : window));
+    }
     case 'AssessmentAttempted':
       return withWindow(state, (window) =>
         window.id === event.data.windowId
@@ -232,6 +251,7 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         ...state,
         expiresAt: event.data.expiresAt,
         window: newWindow(state.holdingId, event.data.expiresAt, event.data.renewalWindowOpensAt),
+        unnotifiedWindowIds: unnotifiedAfterReplacing(state),
       };
     case 'CertificationExpired':
       return state.status === 'held' ? { ...state, expired: true } : state;
