@@ -11,6 +11,7 @@ export * from './account/account';
 export * from './learn-profile/learn-profile';
 export * from './command-handling/command-meta';
 export * from './command-handling/stream-commands';
+export * from './command-handling/decisions';
 export * from './personal-data/personal-data.vault';
 export * from './idempotency/idempotency.store';
 export * from './renewals.module';

@@ -6,10 +6,10 @@ import { NotificationRow, READ_DB } from '@recert/projections';
 import {
   Catalog,
   CATALOG,
-  decideHolding,
   evolveHolding,
   HoldingEvent,
   HoldingState,
+  holdingDecision,
   holdingStream,
   initialHoldingState,
   PERSONAL_DATA_VAULT,
@@ -104,18 +104,15 @@ export class NotificationDispatcher {
       windowOpensAt: row.opens_at,
       expiresAt: row.expires_at,
     });
-    const outcome = await this.commands.run<HoldingState, HoldingEvent>({
-      stream: holdingStream(row.profile_id, row.code),
-      evolve: evolveHolding,
-      initialState: initialHoldingState,
-      meta: { commandId: row.id, correlationId: row.window_id, causationId: row.id, actor: 'notification-dispatcher' },
-      decide: (state, now) =>
-        decideHolding({ type: 'RecordEligibilityNotified', data: { windowId: row.window_id, notificationId: row.id } }, state, {
-          now,
-          policies: this.policies.book(),
-          certification,
-        }),
-    });
+    const outcome = await this.commands.run(
+      holdingDecision(
+        row.profile_id,
+        certification,
+        { type: 'RecordEligibilityNotified', data: { windowId: row.window_id, notificationId: row.id } },
+        this.policies,
+        { commandId: row.id, correlationId: row.window_id, causationId: row.id, actor: 'notification-dispatcher' },
+      ),
+    );
     // The projection marks the row sent from the event; count the delivery meanwhile.
     this.db.prepare('UPDATE rm_notifications SET deliveries = deliveries + 1 WHERE id = ?').run(row.id);
     return outcome.events.length > 0 ? 1 : 0;

@@ -2,19 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock } from '@recert/kernel';
 import { Deadline, DeadlineQueries, HoldingsModel, ProjectionRunner } from '@recert/projections';
-import {
-  Catalog,
-  CATALOG,
-  decideHolding,
-  evolveHolding,
-  HoldingCommand,
-  HoldingEvent,
-  HoldingState,
-  holdingStream,
-  initialHoldingState,
-  PolicyRegistry,
-  StreamCommands,
-} from '@recert/renewals';
+import { Catalog, CATALOG, HoldingCommand, holdingDecision, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { NotificationDispatcher } from '../notifications/notification-dispatcher';
 
 export interface SchedulerRun {
@@ -69,13 +57,13 @@ export class Scheduler {
     const certification = this.catalog.get(due.code);
     if (!certification) return 0;
     try {
-      const outcome = await this.commands.run<HoldingState, HoldingEvent>({
-        stream: holdingStream(due.profileId, due.code),
-        evolve: evolveHolding,
-        initialState: initialHoldingState,
-        meta: { commandId: `${kind}:${due.holdingId}`, correlationId: `scheduler:${kind}`, causationId: due.holdingId, actor: 'scheduler' },
-        decide: (state, now) => decideHolding(command, state, { now, policies: this.policies.book(), certification }),
-      });
+      const meta = {
+        commandId: `${kind}:${due.holdingId}`,
+        correlationId: `scheduler:${kind}`,
+        causationId: due.holdingId,
+        actor: 'scheduler',
+      };
+      const outcome = await this.commands.run(holdingDecision(due.profileId, certification, command, this.policies, meta));
       return outcome.events.length > 0 ? 1 : 0;
     } catch (error) {
       // One holding's failure must not stop the others; it is due again on the next run.

@@ -2,13 +2,11 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { Catalog } from '../catalog';
 import { CommandMeta } from '../command-handling/command-meta';
+import { holdingDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { DomainError } from '../errors';
-import { evolveHolding, HoldingEvent, HoldingState, initialHoldingState } from '../holding/holding';
-import { decideHolding } from '../holding/holding.decide';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
-import { holdingStream } from '../streams';
 
 export class AttemptRenewalCommand {
   constructor(
@@ -43,27 +41,24 @@ export class AttemptRenewalHandler implements ICommandHandler<AttemptRenewalComm
     const profile = await this.profiles.active(data.profileId);
     const certification = this.catalog.get(data.certificationCode);
     if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${data.certificationCode} in the catalog`);
-    const outcome = await this.commands.run<HoldingState, HoldingEvent>({
-      stream: holdingStream(data.profileId, certification.code),
-      evolve: evolveHolding,
-      initialState: initialHoldingState,
-      meta,
-      decide: (state, now) =>
-        decideHolding(
-          {
-            type: 'AttemptRenewal',
-            data: {
-              attemptId: data.attemptId,
-              passed: data.passed,
-              score: data.score,
-              language: data.language,
-              profileLinked: profile.linkedLearnProfileId !== null,
-            },
+    const outcome = await this.commands.run(
+      holdingDecision(
+        data.profileId,
+        certification,
+        {
+          type: 'AttemptRenewal',
+          data: {
+            attemptId: data.attemptId,
+            passed: data.passed,
+            score: data.score,
+            language: data.language,
+            profileLinked: profile.linkedLearnProfileId !== null,
           },
-          state,
-          { now, policies: this.policies.book(), certification },
-        ),
-    });
+        },
+        this.policies,
+        meta,
+      ),
+    );
     const attempted = outcome.events.find((event) => event.type === 'AssessmentAttempted');
     const state = outcome.state;
     return {

@@ -2,10 +2,11 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { AccountEvent, AccountState, evolveAccount, initialAccountState } from '../account/account';
 import { CommandMeta } from '../command-handling/command-meta';
+import { profileDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { DomainError } from '../errors';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
-import { AccountType, decideProfile, evolveProfile, initialProfileState, ProfileEvent, ProfileState } from '../profile/profile';
+import { AccountType, evolveProfile, initialProfileState, ProfileEvent, ProfileState } from '../profile/profile';
 import { combine, CommandResult } from '../renewals.tokens';
 import { accountStream, profileStream } from '../streams';
 
@@ -40,21 +41,16 @@ export class CreateProfileHandler implements ICommandHandler<CreateProfileComman
           : [{ type: 'AccountProfileRegistered', data: { accountId: data.accountId, profileId: data.profileId } }],
     });
     const personalData = this.vault.seal(data.profileId, { displayName: data.displayName, email: data.email });
-    const profile = await this.commands.run<ProfileState, ProfileEvent>({
-      stream,
-      evolve: evolveProfile,
-      initialState: initialProfileState,
-      meta,
-      decide: (state, now) =>
-        decideProfile(
-          {
-            type: 'CreateProfile',
-            data: { profileId: data.profileId, accountId: data.accountId, accountType: data.accountType, personalData },
-          },
-          state,
-          { now },
-        ),
-    });
+    const profile = await this.commands.run(
+      profileDecision(
+        data.profileId,
+        {
+          type: 'CreateProfile',
+          data: { profileId: data.profileId, accountId: data.accountId, accountType: data.accountType, personalData },
+        },
+        meta,
+      ),
+    );
     return combine(account, profile);
   }
 }

@@ -3,10 +3,10 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@recert/kernel';
 import { Catalog } from '../catalog';
 import { CommandMeta } from '../command-handling/command-meta';
+import { holdingDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { DomainError } from '../errors';
 import { evolveHolding, HoldingEvent, HoldingState, holdingIdOf, initialHoldingState, isActiveAt } from '../holding/holding';
-import { decideHolding } from '../holding/holding.decide';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
 import { holdingStream } from '../streams';
@@ -54,18 +54,15 @@ export class EarnCertificationHandler implements ICommandHandler<EarnCertificati
     }
 
     const holdingId = holdingIdOf(data.profileId, certification.code);
-    const outcome = await this.commands.run<HoldingState, HoldingEvent>({
-      stream: holdingStream(data.profileId, certification.code),
-      evolve: evolveHolding,
-      initialState: initialHoldingState,
-      meta,
-      decide: (state, decidedAt) =>
-        decideHolding({ type: 'EarnCertification', data: { holdingId, profileId: data.profileId, earnedAt, prerequisiteActive } }, state, {
-          now: decidedAt,
-          policies: this.policies.book(),
-          certification,
-        }),
-    });
+    const outcome = await this.commands.run(
+      holdingDecision(
+        data.profileId,
+        certification,
+        { type: 'EarnCertification', data: { holdingId, profileId: data.profileId, earnedAt, prerequisiteActive } },
+        this.policies,
+        meta,
+      ),
+    );
     const state = outcome.state;
     return { holdingId, expiresAt: state.status === 'held' ? state.expiresAt : null, events: outcome.events, position: outcome.position };
   }

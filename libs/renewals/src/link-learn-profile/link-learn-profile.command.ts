@@ -3,27 +3,14 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@recert/kernel';
 import { AccountEvent, AccountState, evolveAccount, initialAccountState } from '../account/account';
 import { CommandMeta } from '../command-handling/command-meta';
+import { learnProfileDecision, profileDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { DomainError } from '../errors';
-import {
-  decideLearnProfile,
-  evolveLearnProfile,
-  initialLearnProfileState,
-  LearnProfileEvent,
-  LearnProfileState,
-} from '../learn-profile/learn-profile';
-import {
-  AccountType,
-  decideProfile,
-  evolveProfile,
-  initialProfileState,
-  ProfileCommand,
-  ProfileEvent,
-  ProfileState,
-} from '../profile/profile';
+import { evolveLearnProfile, initialLearnProfileState, LearnProfileEvent, LearnProfileState } from '../learn-profile/learn-profile';
+import { AccountType, decideProfile, ProfileCommand } from '../profile/profile';
 import { ProfileReader } from '../profile/profile.reader';
 import { combine, CommandResult } from '../renewals.tokens';
-import { accountStream, learnProfileStream, profileStream } from '../streams';
+import { accountStream, learnProfileStream } from '../streams';
 
 export class LinkLearnProfileCommand {
   constructor(
@@ -69,46 +56,29 @@ export class LinkLearnProfileHandler implements ICommandHandler<LinkLearnProfile
     };
     if (decideProfile(command, profileState, { now: this.clock.now() }).length === 0) return { events: [], position: 0 };
 
-    const reservation = await this.commands.run<LearnProfileState, LearnProfileEvent>({
-      stream: learnStream,
-      evolve: evolveLearnProfile,
-      initialState: initialLearnProfileState,
-      meta,
-      decide: (state, now) =>
-        decideLearnProfile(
-          { type: 'ReserveLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, accountId: data.accountId } },
-          state,
-          {
-            now,
-          },
-        ),
-    });
-    try {
-      const linked = await this.commands.run<ProfileState, ProfileEvent>({
-        stream: profileStream(data.profileId),
-        evolve: evolveProfile,
-        initialState: initialProfileState,
+    const reservation = await this.commands.run(
+      learnProfileDecision(
+        data.learnProfileId,
+        { type: 'ReserveLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, accountId: data.accountId } },
         meta,
-        decide: (state, now) =>
-          decideProfile({ ...command, data: { ...command.data, learnProfileLinkedTo: data.profileId } }, state, { now }),
-      });
+      ),
+    );
+    try {
+      const linked = await this.commands.run(
+        profileDecision(data.profileId, { ...command, data: { ...command.data, learnProfileLinkedTo: data.profileId } }, meta),
+      );
       return combine(reservation, linked);
     } catch (error) {
       // The profile changed under us (linked elsewhere, merged): give the learn profile back.
       if (reservation.events.length > 0 && error instanceof DomainError) {
-        await this.commands.run<LearnProfileState, LearnProfileEvent>({
-          stream: learnStream,
-          evolve: evolveLearnProfile,
-          initialState: initialLearnProfileState,
-          meta,
-          step: 'release',
-          decide: (state, now) =>
-            decideLearnProfile(
-              { type: 'ReleaseLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, reason: error.code } },
-              state,
-              { now },
-            ),
-        });
+        await this.commands.run(
+          learnProfileDecision(
+            data.learnProfileId,
+            { type: 'ReleaseLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, reason: error.code } },
+            meta,
+            'release',
+          ),
+        );
       }
       throw error;
     }

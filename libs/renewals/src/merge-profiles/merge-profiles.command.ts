@@ -4,29 +4,15 @@ import { deterministicId } from '@recert/kernel';
 import { AccountEvent, AccountState, evolveAccount, initialAccountState } from '../account/account';
 import { Catalog, Certification } from '../catalog';
 import { CommandMeta } from '../command-handling/command-meta';
+import { holdingDecision, learnProfileDecision, profileDecision } from '../command-handling/decisions';
 import { StreamCommands, StreamOutcome } from '../command-handling/stream-commands';
 import { DomainError } from '../errors';
 import { evolveHolding, HoldingEvent, HoldingState, holdingIdOf, initialHoldingState, snapshotOf } from '../holding/holding';
-import { decideHolding, HoldingCommand } from '../holding/holding.decide';
-import {
-  decideLearnProfile,
-  evolveLearnProfile,
-  initialLearnProfileState,
-  LearnProfileEvent,
-  LearnProfileState,
-} from '../learn-profile/learn-profile';
-import {
-  assertActive,
-  decideProfile,
-  evolveProfile,
-  initialProfileState,
-  ProfileCommand,
-  ProfileEvent,
-  ProfileState,
-} from '../profile/profile';
+import { HoldingCommand } from '../holding/holding.decide';
+import { assertActive, ProfileCommand } from '../profile/profile';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, combine, CommandResult, PolicyRegistry } from '../renewals.tokens';
-import { accountStream, holdingStream, learnProfileStream, profileStream } from '../streams';
+import { accountStream, holdingStream } from '../streams';
 
 export class MergeProfilesCommand {
   constructor(
@@ -49,32 +35,17 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
     @Inject(CATALOG) private readonly catalog: Catalog,
   ) {}
 
-  /** One profile command on its stream, decided by the profile decider. */
   private onProfile(profileId: string, command: ProfileCommand, meta: CommandMeta, step?: string): Promise<StreamOutcome<unknown>> {
-    return this.commands.run<ProfileState, ProfileEvent>({
-      stream: profileStream(profileId),
-      evolve: evolveProfile,
-      initialState: initialProfileState,
-      meta,
-      step,
-      decide: (state, now) => decideProfile(command, state, { now }),
-    });
+    return this.commands.run(profileDecision(profileId, command, meta, step));
   }
 
-  /** One holding command on its stream, decided by the holding decider. */
   private onHolding(
     profileId: string,
     certification: Certification,
     command: HoldingCommand,
     meta: CommandMeta,
   ): Promise<StreamOutcome<unknown>> {
-    return this.commands.run<HoldingState, HoldingEvent>({
-      stream: holdingStream(profileId, certification.code),
-      evolve: evolveHolding,
-      initialState: initialHoldingState,
-      meta,
-      decide: (state, now) => decideHolding(command, state, { now, policies: this.policies.book(), certification }),
-    });
+    return this.commands.run(holdingDecision(profileId, certification, command, this.policies, meta));
   }
 
   async execute({ data, meta }: MergeProfilesCommand): Promise<CommandResult> {
@@ -149,23 +120,18 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
       const learnProfileId = source.linkedLearnProfileId;
       const transfer = target.linkedLearnProfileId === null || target.linkedLearnProfileId === learnProfileId;
       outcomes.push(
-        await this.commands.run<LearnProfileState, LearnProfileEvent>({
-          stream: learnProfileStream(learnProfileId),
-          evolve: evolveLearnProfile,
-          initialState: initialLearnProfileState,
-          meta: stepMeta,
-          decide: (state, now) =>
-            decideLearnProfile(
-              transfer
-                ? { type: 'TransferLink', data: { learnProfileId, fromProfileId: sourceId, profileId: targetId, mergeId } }
-                : {
-                    type: 'ReleaseLink',
-                    data: { learnProfileId, profileId: sourceId, reason: `merged into ${targetId}, which has its own link` },
-                  },
-              state,
-              { now },
-            ),
-        }),
+        await this.commands.run(
+          learnProfileDecision(
+            learnProfileId,
+            transfer
+              ? { type: 'TransferLink', data: { learnProfileId, fromProfileId: sourceId, profileId: targetId, mergeId } }
+              : {
+                  type: 'ReleaseLink',
+                  data: { learnProfileId, profileId: sourceId, reason: `merged into ${targetId}, which has its own link` },
+                },
+            stepMeta,
+          ),
+        ),
       );
       if (transfer) {
         outcomes.push(

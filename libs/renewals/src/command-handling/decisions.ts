@@ -1,0 +1,67 @@
+import type { Certification } from '../catalog';
+import { evolveHolding, HoldingEvent, HoldingState, initialHoldingState } from '../holding/holding';
+import { decideHolding, HoldingCommand } from '../holding/holding.decide';
+import {
+  decideLearnProfile,
+  evolveLearnProfile,
+  initialLearnProfileState,
+  LearnProfileCommand,
+  LearnProfileEvent,
+  LearnProfileState,
+} from '../learn-profile/learn-profile';
+import type { PolicyBook } from '../policy';
+import { decideProfile, evolveProfile, initialProfileState, ProfileCommand, ProfileEvent, ProfileState } from '../profile/profile';
+import { holdingStream, learnProfileStream, profileStream } from '../streams';
+import type { CommandMeta } from './command-meta';
+import type { StreamDecision } from './stream-commands';
+
+// One command of an aggregate on its own stream, decided by that aggregate's decider: what `StreamCommands.run` takes.
+
+/** A holding command, decided under the policy book in force when it is decided (read again on each retry). */
+export function holdingDecision(
+  profileId: string,
+  certification: Certification,
+  command: HoldingCommand,
+  policies: { book(): PolicyBook },
+  meta: CommandMeta,
+): StreamDecision<HoldingState, HoldingEvent> {
+  return {
+    stream: holdingStream(profileId, certification.code),
+    evolve: evolveHolding,
+    initialState: initialHoldingState,
+    meta,
+    decide: (state, now) => decideHolding(command, state, { now, policies: policies.book(), certification }),
+  };
+}
+
+export function profileDecision(
+  profileId: string,
+  command: ProfileCommand,
+  meta: CommandMeta,
+  step?: string,
+): StreamDecision<ProfileState, ProfileEvent> {
+  return {
+    stream: profileStream(profileId),
+    evolve: evolveProfile,
+    initialState: initialProfileState,
+    meta,
+    step,
+    decide: (state, now) => decideProfile(command, state, { now }),
+  };
+}
+
+export function learnProfileDecision(
+  learnProfileId: string,
+  command: LearnProfileCommand,
+  meta: CommandMeta,
+  step?: string,
+): StreamDecision<LearnProfileState, LearnProfileEvent> {
+  return {
+    stream: learnProfileStream(learnProfileId),
+    evolve: evolveLearnProfile,
+    initialState: initialLearnProfileState,
+    meta,
+    step,
+    decide: (state, now) => decideLearnProfile(command, state, { now }),
+  };
+}
