@@ -4,7 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { Harness, startApp } from '../support/harness';
+import { Harness, seedProfile, startApp } from '../support/harness';
 
 /**
  * The dashboard pages in a real browser (Debian's Chromium through playwright-core), against the api seeded
@@ -40,48 +40,25 @@ type Cert = {
     await h.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(h.app.getHttpServer() as { address(): AddressInfo }).address().port}`;
 
-    const exam = bearer(['exam-system']);
-    await h.http
-      .post('/certification-profiles')
-      .set('Authorization', exam)
-      .send({ profileId: 'web-1', accountId: 'acc-web-1', accountType: 'personal', displayName: 'Ada Lovelace', email: 'ada@example.com' })
-      .expect(201);
-    await h.http
-      .post('/certification-profiles/web-1/learn-profile-link')
-      .set('Authorization', bearer(['support']))
-      .send({ learnProfileId: 'learn-ada', accountId: 'acc-web-1', accountType: 'personal' })
-      .expect(200);
     // Expires 2026-08-01: its window opens 2026-02-01.
-    await h.http
-      .post('/certification-profiles/web-1/certifications')
-      .set('Authorization', exam)
-      .send({ certificationCode: 'azure-administrator-associate', earnedAt: '2025-08-01T00:00:00Z' })
-      .expect(201);
-    await h.http
-      .post('/certification-profiles/web-1/certifications')
-      .set('Authorization', exam)
-      .send({ certificationCode: 'azure-fundamentals', earnedAt: '2025-03-01T00:00:00Z' })
-      .expect(201);
+    await seedProfile(h, 'web-1', {
+      linked: true,
+      displayName: 'Ada Lovelace',
+      earn: [
+        { code: 'azure-administrator-associate', earnedAt: '2025-08-01T00:00:00Z' },
+        { code: 'azure-fundamentals', earnedAt: '2025-03-01T00:00:00Z' },
+      ],
+    });
     for (let i = 0; i < 12; i += 1) {
-      await h.http
-        .post('/certification-profiles')
-        .set('Authorization', exam)
-        .send({
-          profileId: `pop-${i}`,
-          accountId: `acc-pop-${i}`,
-          accountType: 'personal',
-          displayName: `P${i}`,
-          email: `p${i}@example.com`,
-        })
-        .expect(201);
-      await h.http
-        .post(`/certification-profiles/pop-${i}/certifications`)
-        .set('Authorization', exam)
-        .send({
-          certificationCode: i % 2 ? 'azure-developer-associate' : 'azure-virtual-desktop-specialty',
-          earnedAt: `2025-${String(2 + (i % 10)).padStart(2, '0')}-15T00:00:00Z`,
-        })
-        .expect(201);
+      await seedProfile(h, `pop-${i}`, {
+        displayName: `P${i}`,
+        earn: [
+          {
+            code: i % 2 ? 'azure-developer-associate' : 'azure-virtual-desktop-specialty',
+            earnedAt: `2025-${String(2 + (i % 10)).padStart(2, '0')}-15T00:00:00Z`,
+          },
+        ],
+      });
     }
     browser = await (
       await import('playwright-core')
@@ -126,7 +103,7 @@ type Cert = {
     expect(await associate.getByTestId('days-left').textContent()).toBe(String(api.daysUntilExpiry));
     expect(await associate.getByTestId('expires').textContent()).toBe('1 Aug 2026');
     expect(await associate.locator('.reasons li').allTextContents()).toEqual(['The renewal window opens on 1 Feb 2026.']);
-    expect(await page.getByTestId('linked-learn-profile').textContent()).toBe('learn-ada');
+    expect(await page.getByTestId('linked-learn-profile').textContent()).toBe('learn-web-1');
     expect(await page.locator('li.cert[data-code="azure-fundamentals"] .badge').textContent()).toBe('Never expires');
     expect(await page.getByTestId('history').locator('li').count()).toBe(4);
     expect(await associate.locator('.timeline').getAttribute('aria-label')).toContain('renewal window opens 1 Feb 2026');

@@ -155,16 +155,7 @@ describe('event versioning', () => {
     const h = await startApp({ clockStart: '2026-06-01T00:00:00Z' });
     try {
       const t = (roles: Parameters<Harness['token']>[0]) => `Bearer ${h.token(roles)}`;
-      await h.http
-        .post('/certification-profiles')
-        .set('Authorization', t(['exam-system']))
-        .send({ profileId: 'v1-1', accountId: 'acc-v1', accountType: 'personal', displayName: 'V', email: 'v@example.com' })
-        .expect(201);
-      await h.http
-        .post('/certification-profiles/v1-1/certifications')
-        .set('Authorization', t(['exam-system']))
-        .send({ certificationCode: 'azure-developer-associate', earnedAt: '2025-09-01T00:00:00Z' })
-        .expect(201);
+      await seedProfile(h, 'v1-1', { earn: [{ code: 'azure-developer-associate', earnedAt: '2025-09-01T00:00:00Z' }] });
       const stream = 'holding-v1-1.azure-developer-associate';
       const windowId = 'v1-1.azure-developer-associate@2026-09-01T00:00:00.000Z';
       // Written as an older release of recert wrote it: schemaVersion 1, no language.
@@ -210,7 +201,7 @@ describe('event versioning', () => {
       await h.http
         .post('/certification-profiles/v1-1/learn-profile-link')
         .set('Authorization', t(['support']))
-        .send({ learnProfileId: 'l-v1', accountId: 'acc-v1', accountType: 'personal' })
+        .send({ learnProfileId: 'l-v1', accountId: 'acc-v1-1', accountType: 'personal' })
         .expect(200);
       const next = await h.http
         .post('/certification-profiles/v1-1/certifications/azure-developer-associate/renewal-attempts')

@@ -151,31 +151,16 @@ describe('two schedulers at once over one store', () => {
     const a = await startApp({ clockStart: '2026-01-01T00:00:00Z' });
     const b = await startApp({ clockStart: '2026-01-01T00:00:00Z', dataDir: a.dataDir });
     try {
-      const exam = `Bearer ${a.token(['exam-system'])}`;
       const profiles = 12;
       for (let i = 0; i < profiles; i += 1) {
-        await a.http
-          .post('/certification-profiles')
-          .set('Authorization', exam)
-          .send({
-            profileId: `twin-${i}`,
-            accountId: `acc-twin-${i}`,
-            accountType: 'personal',
-            displayName: `Twin ${i}`,
-            email: `t${i}@example.com`,
-          })
-          .expect(201);
         // One holding whose window is open at 2026-01-01 and one that expired before it.
-        await a.http
-          .post(`/certification-profiles/twin-${i}/certifications`)
-          .set('Authorization', exam)
-          .send({ certificationCode: 'azure-administrator-associate', earnedAt: '2025-06-15T00:00:00Z' })
-          .expect(201);
-        await a.http
-          .post(`/certification-profiles/twin-${i}/certifications`)
-          .set('Authorization', exam)
-          .send({ certificationCode: 'azure-developer-associate', earnedAt: '2024-11-01T00:00:00Z' })
-          .expect(201);
+        await seedProfile(a, `twin-${i}`, {
+          displayName: `Twin ${i}`,
+          earn: [
+            { code: 'azure-administrator-associate', earnedAt: '2025-06-15T00:00:00Z' },
+            { code: 'azure-developer-associate', earnedAt: '2024-11-01T00:00:00Z' },
+          ],
+        });
       }
       const schedulers = [a.app.get(Scheduler), b.app.get(Scheduler)];
       const runs = await Promise.all([...schedulers, ...schedulers].map((scheduler) => scheduler.runOnce()));

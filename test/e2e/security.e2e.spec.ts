@@ -176,16 +176,7 @@ describe('erasing personal data (crypto-shredding)', () => {
     const h = await startApp({ clockStart: '2026-06-01T00:00:00Z' });
     try {
       const t = (roles: Parameters<Harness['token']>[0], profileId?: string) => `Bearer ${h.token(roles, profileId ? { profileId } : {})}`;
-      await h.http
-        .post('/certification-profiles')
-        .set('Authorization', t(['exam-system']))
-        .send({ profileId: 'gdpr-1', accountId: 'acc-g', accountType: 'personal', displayName: 'Erin Erased', email: 'erin@example.com' })
-        .expect(201);
-      await h.http
-        .post('/certification-profiles/gdpr-1/certifications')
-        .set('Authorization', t(['exam-system']))
-        .send({ certificationCode: 'azure-fundamentals' })
-        .expect(201);
+      await seedProfile(h, 'gdpr-1', { displayName: 'Erin Erased', earn: [{ code: 'azure-fundamentals' }] });
       const before = await h.store.readAll({ maxCount: 1000 });
       expect((await h.http.get('/certification-profiles/gdpr-1/dashboard').set('Authorization', t(['support']))).body).toMatchObject({
         profile: { displayName: 'Erin Erased' },
