@@ -65,6 +65,18 @@ const PROFILE_COLUMNS: readonly (keyof ProfileRow)[] = [
   'last_position',
 ];
 
+/** The holdings table's secondary indexes: by profile (dashboard), by expiry and by window (scheduler, reports). */
+function holdingIndexes(table: string): { name: string; create: string }[] {
+  return [
+    ['by_profile', '(profile_id)'],
+    ['by_expiry', '(expires_at) WHERE merged_out = 0'],
+    ['by_window', '(window_opens_at) WHERE merged_out = 0 AND window_opened = 0 AND expired = 0'],
+  ].map(([suffix, definition]) => ({
+    name: `${table}_${suffix}`,
+    create: `CREATE INDEX IF NOT EXISTS ${table}_${suffix} ON ${table} ${definition}`,
+  }));
+}
+
 type WindowOf = (expiresAt: string | null, stored: string | null) => string | null;
 
 /** A holding row after one event (evolve-style): pure, so a page of events folds in memory. */
@@ -201,6 +213,9 @@ export class HoldingsProjection implements RowProjection {
   /** Table names of this generation: a blue/green rebuild writes a new generation beside the live one. */
   readonly profiles: string;
   readonly holdings: string;
+  readonly tables: readonly RowTable[];
+  /** Per table: its upsert and its read of one row by key, as SQL. */
+  private readonly rowSql: Map<string, { upsert: string; read: string }>;
   private readonly sql = new Statements();
   private readonly windowOf: WindowOf;
 
@@ -215,6 +230,13 @@ export class HoldingsProjection implements RowProjection {
     this.name = generation ? `holdings@${generation}` : 'holdings';
     this.profiles = generation ? `rm_profiles_${generation}` : 'rm_profiles';
     this.holdings = generation ? `rm_holdings_${generation}` : 'rm_holdings';
+    this.tables = [
+      { name: this.holdings, key: 'holding_id', columns: HOLDING_COLUMNS, indexes: holdingIndexes(this.holdings) },
+      { name: this.profiles, key: 'profile_id', columns: PROFILE_COLUMNS },
+    ];
+    this.rowSql = new Map(
+      this.tables.map((table) => [table.name, { upsert: upsertSql(table), read: `SELECT * FROM ${table.name} WHERE ${table.key} = ?` }]),
+    );
     this.windowOf = (expiresAt, stored) =>
       expiresAt === null ? null : book ? book.windowOpensAt(new Date(expiresAt)).opensAt.toISOString() : stored;
   }
@@ -242,25 +264,6 @@ export class HoldingsProjection implements RowProjection {
 
   apply(db: Database.Database, event: RecordedEvent): void {
     this.applyBatch(db, [event]);
-  }
-
-  get tables(): readonly RowTable[] {
-    return [
-      { name: this.holdings, key: 'holding_id', columns: HOLDING_COLUMNS, indexes: this.holdingIndexes() },
-      { name: this.profiles, key: 'profile_id', columns: PROFILE_COLUMNS },
-    ];
-  }
-
-  private holdingIndexes(): { name: string; create: string }[] {
-    const t = this.holdings;
-    return [
-      ['by_profile', '(profile_id)'],
-      ['by_expiry', '(expires_at) WHERE merged_out = 0'],
-      ['by_window', '(window_opens_at) WHERE merged_out = 0 AND window_opened = 0 AND expired = 0'],
-    ].map(([suffix, definition]) => ({
-      name: `${t}_${suffix}`,
-      create: `CREATE INDEX IF NOT EXISTS ${t}_${suffix} ON ${t} ${definition}`,
-    }));
   }
 
   /** Folds a page with the pure evolvers; `current` gives a row's value before the page. */
@@ -299,11 +302,8 @@ export class HoldingsProjection implements RowProjection {
   }
 
   applyBatch(db: Database.Database, events: readonly RecordedEvent[]): void {
-    const touched = this.fold(events, (table, key) => {
-      const keyColumn = table === this.holdings ? 'holding_id' : 'profile_id';
-      return this.sql.get(db, `SELECT * FROM ${table} WHERE ${keyColumn} = ?`).get(key) as Row | undefined;
-    });
-    const tables = this.tables;
-    writeRows(touched, (table) => this.sql.get(db, upsertSql(tables.find((t) => t.name === table) as RowTable)));
+    const sqlOf = (table: string): { upsert: string; read: string } => this.rowSql.get(table) as { upsert: string; read: string };
+    const touched = this.fold(events, (table, key) => this.sql.get(db, sqlOf(table).read).get(key) as Row | undefined);
+    writeRows(touched, (table) => this.sql.get(db, sqlOf(table).upsert));
   }
 }
