@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
 import { HOLDING_EVENT_TYPES, HoldingEvent, PolicyBook, PROFILE_EVENT_TYPES, ProfileEvent, windowIdOf } from '@recert/renewals';
-import { Row, RowProjection, RowTable, upsertSql, writeRows } from '../runtime/rows';
+import { Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from '../runtime/rows';
 import { Statements } from '../runtime/statements';
 
 export interface HoldingRow {
@@ -234,9 +234,7 @@ export class HoldingsProjection implements RowProjection {
       { name: this.holdings, key: 'holding_id', columns: HOLDING_COLUMNS, indexes: holdingIndexes(this.holdings) },
       { name: this.profiles, key: 'profile_id', columns: PROFILE_COLUMNS },
     ];
-    this.rowSql = new Map(
-      this.tables.map((table) => [table.name, { upsert: upsertSql(table), read: `SELECT * FROM ${table.name} WHERE ${table.key} = ?` }]),
-    );
+    this.rowSql = new Map(this.tables.map((table) => [table.name, { upsert: upsertSql(table), read: selectRowSql(table) }]));
     this.windowOf = (expiresAt, stored) =>
       expiresAt === null ? null : book ? book.windowOpensAt(new Date(expiresAt)).opensAt.toISOString() : stored;
   }

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { EventStore, RecordedEvent, Subscription } from '@recert/eventstore';
 import { upcast } from '@recert/renewals';
 import type { Projection } from './projection';
-import { countRows, emptyRows, isRowProjection, Row, RowProjection, RowWriter } from './rows';
+import { countRows, emptyRows, isRowProjection, Row, RowProjection, RowWriter, selectRowSql } from './rows';
 
 export interface ProjectionStatus {
   name: string;
@@ -155,12 +155,7 @@ export class ProjectionRunner {
     const indexes = projection.tables.flatMap((table) => table.indexes ?? []);
     for (const index of indexes) this.db.exec(`DROP INDEX IF EXISTS ${index.name}`);
     const writer = new RowWriter(this.db.name, projection, (position) => this.advanced.emit('advanced', projection.name, position));
-    const readBack = new Map(
-      projection.tables.map((table) => [
-        table.name,
-        this.db.prepare<[string], Row>(`SELECT ${table.columns.join(', ')} FROM ${table.name} WHERE ${table.key} = ?`),
-      ]),
-    );
+    const readBack = new Map(projection.tables.map((table) => [table.name, this.db.prepare<[string], Row>(selectRowSql(table))]));
     const capacity = Math.max(1, this.options.rebuildCacheRows ?? 50_000);
     // Small reads: a page's events die young instead of surviving into the old generation (measured: 2,000 beat 5,000).
     const batchSize = this.options.batchSize ?? 2000;

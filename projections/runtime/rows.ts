@@ -50,6 +50,11 @@ export function upsertSql(table: RowTable, parameters: 'named' | 'positional' = 
   return `INSERT INTO ${table.name} (${names}) VALUES (${values}) ON CONFLICT(${table.key}) DO UPDATE SET ${updates}`;
 }
 
+/** One row by its key, columns in the table's order. */
+export function selectRowSql(table: RowTable): string {
+  return `SELECT ${table.columns.join(', ')} FROM ${table.name} WHERE ${table.key} = ?`;
+}
+
 /** Writes touched rows with the statements of `prepare` (cached by the caller). */
 export function writeRows(touched: Map<string, Map<string, Row>>, statementFor: (table: string) => Database.Statement): void {
   for (const [table, rows] of touched) {
