@@ -43,11 +43,11 @@ describe('policy adoption', () => {
       .get(`/certification-profiles/ad-1/dashboard?consistentWith=${head}`)
       .set('Authorization', bearer(['support']))
       .expect(200);
-  });
+  }, 180_000); // seeds 30,000 events and rebuilds them at start: minutes on a loaded 2-core machine
   afterAll(async () => {
     await h.close();
     rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('R14: refuses a retroactive adoption, a known version, a malformed policy, and non-admins', async () => {
     const post = (body: object, roles: Parameters<Harness['token']>[0] = ['admin']) =>
@@ -79,9 +79,11 @@ describe('policy adoption', () => {
         adoptionDone = true;
         return res;
       });
-    // Dashboard queries keep coming while the new generation is built.
+    // Dashboard queries keep coming while the new generation is built, until it is swapped in (a condition, not a
+    // count of queries: on a loaded machine the rebuild may outlast any fixed number of them).
     const statuses: number[] = [];
-    while (!adoptionDone || (model.swaps === 0 && statuses.length < 5000)) {
+    const deadline = Date.now() + 150_000;
+    while ((!adoptionDone || model.swaps === 0) && Date.now() < deadline) {
       const res = await h.http.get('/certification-profiles/bench-7/dashboard').set('Authorization', bearer(['support']));
       statuses.push(res.status);
     }
@@ -90,9 +92,6 @@ describe('policy adoption', () => {
     expect((res.body as { events: { type: string; stream: string }[] }).events).toMatchObject([
       { type: 'PolicyAdopted', stream: 'policy-adoptions' },
     ]);
-    for (let i = 0; i < 5000 && model.swaps === 0; i += 1) {
-      statuses.push((await h.http.get('/certification-profiles/bench-7/dashboard').set('Authorization', bearer(['support']))).status);
-    }
     expect(model.swaps).toBe(1);
     expect(model.tables().generation).not.toBe(servingBefore);
     expect(statuses.length).toBeGreaterThan(0);
@@ -138,7 +137,7 @@ describe('policy adoption', () => {
       (e) => e.type === 'CertificationRenewed',
     );
     expect(first?.metadata.policyVersion).toBe('2021-06-30');
-  });
+  }, 180_000);
 
   it('R14: a restarted process reads the adopted policy from the log and serves the same generation without a rebuild', async () => {
     const generation = h.app.get(HoldingsModel).tables().generation;
@@ -147,7 +146,7 @@ describe('policy adoption', () => {
     expect(h.app.get(PolicyRegistry).book().byVersion('2026-07-01')).toMatchObject({ extension: 'P2Y' });
     expect(h.app.get(HoldingsModel).tables().generation).toBe(generation);
     expect(h.app.get(HoldingsModel).swaps).toBe(0);
-  });
+  }, 120_000);
 });
 
 describe('event versioning', () => {
