@@ -10,13 +10,22 @@ import { loadConfig, ManualClock, Role } from '@recert/kernel';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-use';
 
+/** Claims beyond roles; a candidate's learning-account claims prove ownership of a learn profile when linking. */
+export interface TokenClaims {
+  sub?: string;
+  profileId?: string;
+  learnProfileId?: string;
+  accountId?: string;
+  accountType?: 'personal' | 'work';
+}
+
 export interface Harness {
   app: INestApplication;
   http: ReturnType<typeof request>;
   clock: ManualClock;
   store: EventStore;
   dataDir: string;
-  token(roles: Role[], claims?: { sub?: string; profileId?: string }): string;
+  token(roles: Role[], claims?: TokenClaims): string;
   close(): Promise<void>;
 }
 
@@ -45,11 +54,7 @@ export async function startApp(
     store: app.get<EventStore>(EVENT_STORE),
     dataDir,
     token: (roles, claims = {}) =>
-      jwt.sign(
-        { sub: claims.sub ?? `${roles.join('+')}-user`, roles, ...(claims.profileId ? { profileId: claims.profileId } : {}) },
-        TEST_SECRET,
-        { algorithm: 'HS256', expiresIn: '1h' },
-      ),
+      jwt.sign({ ...claims, sub: claims.sub ?? `${roles.join('+')}-user`, roles }, TEST_SECRET, { algorithm: 'HS256', expiresIn: '1h' }),
     close: async () => {
       await app.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
