@@ -187,6 +187,10 @@ export function evolveProfileRow(row: ProfileRow | undefined, event: ProfileEven
     }
     case 'ProfilesLinked':
       return row ? { ...row, linked_learn_profile_id: event.data.learnProfileId, last_position: position } : row;
+    case 'LearnProfileUnlinked':
+      return row && row.linked_learn_profile_id === event.data.learnProfileId
+        ? { ...row, linked_learn_profile_id: null, last_position: position }
+        : row;
     case 'CertificationProfileClosed':
       return row ? { ...row, status: 'merged', merged_into: event.data.mergedInto, last_position: position } : row;
     case 'CertificationProfilesMerged':

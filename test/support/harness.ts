@@ -99,13 +99,7 @@ export async function seedProfile(
       email: `${profileId}@example.com`,
     })
     .expect(201);
-  if (options.linked) {
-    await h.http
-      .post(`/certification-profiles/${profileId}/learn-profile-link`)
-      .set('Authorization', `Bearer ${h.token(['support'])}`)
-      .send({ learnProfileId: `learn-${profileId}`, accountId: `acc-${profileId}`, accountType: 'personal' })
-      .expect(200);
-  }
+  if (options.linked) await linkAsHolder(h, profileId, `learn-${profileId}`).expect(200);
   for (const cert of options.earn ?? []) {
     await h.http
       .post(`/certification-profiles/${profileId}/certifications`)
@@ -113,4 +107,26 @@ export async function seedProfile(
       .send({ certificationCode: cert.code, ...(cert.earnedAt ? { earnedAt: cert.earnedAt } : {}) })
       .expect(201);
   }
+}
+
+/**
+ * The holder links its own learn profile: a candidate token carrying the signed-in learning account's claims
+ * (learnProfileId, accountId, accountType; by default the seeded `acc-<profileId>`, personal), as API.md requires.
+ */
+export function linkAsHolder(
+  h: Harness,
+  profileId: string,
+  learnProfileId: string,
+  account: { accountId?: string; accountType?: 'personal' | 'work' } = {},
+): request.Test {
+  const claims = {
+    profileId,
+    learnProfileId,
+    accountId: account.accountId ?? `acc-${profileId}`,
+    accountType: account.accountType ?? 'personal',
+  };
+  return h.http
+    .post(`/certification-profiles/${profileId}/learn-profile-link`)
+    .set('Authorization', `Bearer ${h.token(['candidate'], claims)}`)
+    .send({ learnProfileId });
 }

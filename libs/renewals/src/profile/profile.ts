@@ -13,7 +13,20 @@ export type CertificationProfileCreated = {
 };
 export type ProfilesLinked = {
   type: 'ProfilesLinked';
-  data: { profileId: string; learnProfileId: string; accountId: string; linkedAt: string; reason: 'request' | 'merge' };
+  data: {
+    profileId: string;
+    learnProfileId: string;
+    accountId: string;
+    linkedAt: string;
+    reason: 'request' | 'merge';
+    /** Support linked on the holder's behalf, and why (API.md, Authentication). */
+    supportReason?: string;
+  };
+};
+/** Support released a wrongly linked learn profile (#16.2), or a merge could not keep it (R11a): the profile is unlinked. */
+export type LearnProfileUnlinked = {
+  type: 'LearnProfileUnlinked';
+  data: { profileId: string; learnProfileId: string; reason: string; unlinkedAt: string };
 };
 /** On the target: the source's holdings moved here (R12). */
 export type CertificationProfilesMerged = {
@@ -39,12 +52,14 @@ export type PersonalDataErased = { type: 'PersonalDataErased'; data: { profileId
 export type ProfileEvent =
   | CertificationProfileCreated
   | ProfilesLinked
+  | LearnProfileUnlinked
   | CertificationProfilesMerged
   | CertificationProfileClosed
   | PersonalDataErased;
 export const PROFILE_EVENT_TYPES: readonly ProfileEvent['type'][] = [
   'CertificationProfileCreated',
   'ProfilesLinked',
+  'LearnProfileUnlinked',
   'CertificationProfilesMerged',
   'CertificationProfileClosed',
   'PersonalDataErased',
@@ -79,6 +94,10 @@ export function evolveProfile(state: ProfileState, event: ProfileEvent): Profile
       };
     case 'ProfilesLinked':
       return state.status === 'active' ? { ...state, linkedLearnProfileId: event.data.learnProfileId } : state;
+    case 'LearnProfileUnlinked':
+      return state.status === 'active' && state.linkedLearnProfileId === event.data.learnProfileId
+        ? { ...state, linkedLearnProfileId: null }
+        : state;
     case 'CertificationProfilesMerged':
       return state.status === 'active' ? { ...state, mergeIds: [...state.mergeIds, event.data.mergeId] } : state;
     case 'CertificationProfileClosed':
@@ -107,8 +126,10 @@ export type ProfileCommand =
         /** Active profiles of the account, checked against their own streams (R12). */
         activeProfilesOfAccount: number;
         reason: 'request' | 'merge';
+        supportReason?: string;
       };
     }
+  | { type: 'UnlinkLearnProfile'; data: { reason: string } }
   | { type: 'CloseForMerge'; data: { mergeId: string; targetProfileId: string } }
   | { type: 'RecordMerge'; data: { mergeId: string; sourceProfileId: string; holdings: string[] } };
 
@@ -171,6 +192,24 @@ export function decideProfile(command: ProfileCommand, state: ProfileState, cont
             accountId: profile.accountId,
             linkedAt: now,
             reason: d.reason,
+            ...(d.supportReason !== undefined ? { supportReason: d.supportReason } : {}),
+          },
+        },
+      ];
+    }
+    case 'UnlinkLearnProfile': {
+      const profile = assertActive(state);
+      if (profile.linkedLearnProfileId === null) {
+        throw new DomainError('PROFILE_NOT_LINKED', `Profile ${profile.profileId} is not linked to a learn profile`);
+      }
+      return [
+        {
+          type: 'LearnProfileUnlinked',
+          data: {
+            profileId: profile.profileId,
+            learnProfileId: profile.linkedLearnProfileId,
+            reason: command.data.reason,
+            unlinkedAt: now,
           },
         },
       ];
