@@ -193,6 +193,7 @@ export function evolveProfileRow(row: ProfileRow | undefined, event: ProfileEven
         : row;
     case 'CertificationProfileClosed':
       return row ? { ...row, status: 'merged', merged_into: event.data.mergedInto, last_position: position } : row;
+    case 'ProfileMergeStarted':
     case 'CertificationProfilesMerged':
     case 'PersonalDataErased':
       // The sealed data stays in the row; once erased the vault no longer opens it, so no name is shown.

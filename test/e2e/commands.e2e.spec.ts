@@ -186,6 +186,7 @@ describe('commands over HTTP', () => {
       expect(merged.status).toBe(200);
       const types = (merged.body as { events: { type: string }[] }).events.map((e) => e.type);
       expect(types).toEqual([
+        'ProfileMergeStarted',
         'CertificationProfileClosed',
         'AccountProfileClosed',
         'HoldingMergedOut',
