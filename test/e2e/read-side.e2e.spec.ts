@@ -169,6 +169,7 @@ describe('read side over HTTP', () => {
         'CertificationRenewed',
         'CertificationExpired',
         'HoldingMergedIn',
+        'ProfileMergeStarted',
         'CertificationProfilesMerged',
       ]),
     );

@@ -42,6 +42,19 @@ export async function createApp({ config, clock, logger }: CreateAppOptions): Pr
   return app;
 }
 
+/** Codes the HTTP edge answers beyond the contract's table: docs/ERRORS.md lists each. */
+export const EDGE_ERROR_CODES = [
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
 /** Every operation answers errors as application/problem+json with the contract's codes: say so in OpenAPI. */
 function describeProblems(document: OpenAPIObject): void {
   document.components ??= {};
@@ -55,7 +68,8 @@ function describeProblems(document: OpenAPIObject): void {
       status: { type: 'integer' },
       code: {
         type: 'string',
-        enum: [...ERROR_CODES, 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+        // The edge's own codes, documented in docs/ERRORS.md (#16.13).
+        enum: [...ERROR_CODES, ...EDGE_ERROR_CODES],
       },
       detail: { type: 'string' },
       errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },

@@ -233,12 +233,17 @@ function decideEarn(
   return events;
 }
 
+/** R8: an attempt id seen before, in this window or an earlier one, is the same attempt: idempotent, never refused. */
+export function attemptSeen(state: HeldState, attemptId: string): boolean {
+  return (state.window?.attemptIds.includes(attemptId) ?? false) || (state.earlierAttemptIds ?? []).includes(attemptId);
+}
+
 function decideAttempt(
   command: Extract<HoldingCommand, { type: 'AttemptRenewal' }>,
   state: HoldingState,
   context: HoldingContext,
 ): HoldingEvent[] {
-  if (state.status === 'held' && state.window?.attemptIds.includes(command.data.attemptId)) return [];
+  if (state.status === 'held' && attemptSeen(state, command.data.attemptId)) return [];
   const blockers = renewalBlockers(state, context, { profileLinked: command.data.profileLinked, language: command.data.language });
   const first = blockers[0];
   if (first) refuse(first);
