@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ERROR_CODES, ERROR_STATUS } from '@recert/renewals';
-import { AppConfig, Clock, createValidationPipe } from '@recert/kernel';
+import { AppConfig, assertJsonDepth, Clock, createValidationPipe, wellFormedStrings } from '@recert/kernel';
 import { AppModule } from './app.module';
 import { webRoot } from './web/web.controller';
 
@@ -20,7 +20,13 @@ export async function createApp({ config, clock, logger }: CreateAppOptions): Pr
     logger: logger ?? ['log', 'warn', 'error'],
   });
   app.disable('x-powered-by');
-  app.useBodyParser('json', { limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
+  // Depth and well-formed strings are checked while parsing (#16.6, #16.8): 400, never a stack overflow or a 500.
+  app.useBodyParser('json', {
+    limit: config.bodyLimit,
+    type: ['application/json', 'application/*+json'],
+    verify: (_req: unknown, _res: unknown, buffer: Buffer) => assertJsonDepth(buffer),
+    reviver: wellFormedStrings,
+  });
   app.useGlobalPipes(createValidationPipe());
   // The dashboard page's bundle (built by npm run build:web); the HTML itself comes from WebController.
   app.useStaticAssets(webRoot(), { prefix: '/dashboard/assets/', index: false, maxAge: '1h' });
