@@ -15,7 +15,7 @@ describe('#16 robustness', () => {
 
   beforeAll(async () => {
     h = await startApp({ clockStart: '2026-06-01T00:00:00Z' });
-    for (const id of ['rb-1', 'rb-2', 'rb-3']) {
+    for (const id of ['rb-1', 'rb-2', 'rb-3', 'rb-4', 'rb-5']) {
       await seedProfile(h, id, { linked: true, earn: [{ code: 'azure-administrator-associate', earnedAt: '2025-07-01T00:00:00Z' }] });
     }
   }, 60_000);
@@ -41,6 +41,11 @@ describe('#16 robustness', () => {
       const stored = (await h.store.readStream(event.stream)).find((e) => e.id === event.id);
       expect(event.recordedAt).toBe(stored?.recordedAt);
     }
+  });
+
+  it('#16.14 R13: language tags compare as BCP 47 does, case-insensitively (EN, zh-hans)', async () => {
+    expect((await attempt('rb-4', { passed: true, language: 'EN' })).status).toBe(201);
+    expect((await attempt('rb-5', { passed: true, language: 'zh-hans' })).status).toBe(201);
   });
 
   it('#16.18 R8: a failed attempt repeated likewise answers the stored one; a new attemptId is a new attempt', async () => {
