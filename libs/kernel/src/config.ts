@@ -95,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (sender !== 'file' && sender !== 'smtp') throw new ConfigError(`NOTIFICATION_SENDER must be "file" or "smtp", got "${sender}"`);
   if (sender === 'smtp' && !/^smtps?:\/\//.test(env['SMTP_URL'] ?? ''))
     throw new ConfigError('NOTIFICATION_SENDER=smtp needs SMTP_URL (smtp:// or smtps://)');
+  if (env['SMTP_URL']) assertUrl('SMTP_URL', env['SMTP_URL']);
   const connection = env['EVENTSTORE_CONNECTION_STRING'];
   if (connection && !/^esdb(\+discover)?:\/\//.test(connection)) {
     throw new ConfigError('EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover://');
@@ -131,5 +132,20 @@ export function loadConfigOrExit(processName: string, env: NodeJS.ProcessEnv = p
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${processName}: ${error.message}\n`);
     process.exit(2);
+  }
+}
+
+/** A URL's user and password replaced, even in a malformed one: for every error and log line that names it (#16.9). */
+export function redactUrl(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s]*@/gi, '$1***:***@');
+}
+
+/** Refuses a malformed URL setting with a message naming it, never its credentials (URL's own error carries them). */
+function assertUrl(name: string, value: string): void {
+  try {
+    const url = new URL(value);
+    if (!url.hostname) throw new Error('no host');
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL: ${redactUrl(value)}`);
   }
 }
