@@ -76,7 +76,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   let clockStart: Date | undefined;
   if (env['CLOCK_START']) {
     clockStart = new Date(env['CLOCK_START']);
-    if (Number.isNaN(clockStart.getTime())) throw new ConfigError(`CLOCK_START is not an ISO 8601 instant: "${env['CLOCK_START']}"`);
+    // Date rolls 2025-02-30 over to 2 March: the calendar date written must exist (#16.15).
+    const written = /^(\d{4})-(\d{2})-(\d{2})/.exec(env['CLOCK_START']);
+    const dateExists =
+      written !== null &&
+      new Date(Date.UTC(Number(written[1]), Number(written[2]) - 1, Number(written[3]))).getUTCDate() === Number(written[3]);
+    if (Number.isNaN(clockStart.getTime()) || !dateExists)
+      throw new ConfigError(`CLOCK_START is not an ISO 8601 instant: "${env['CLOCK_START']}"`);
   }
   const synchronous = (env['STORE_SYNCHRONOUS'] ?? 'FULL').toUpperCase();
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new ConfigError('STORE_SYNCHRONOUS must be FULL or NORMAL');

@@ -76,3 +76,16 @@ describe('#16.9 a malformed SMTP_URL', () => {
     expect(redactUrl('Invalid URL smtp://u:p@ss@ho st:1')).toBe('Invalid URL smtp://***:***@ho st:1');
   });
 });
+
+describe('#16.15 CLOCK_START', () => {
+  it.each(['2025-02-30T00:00:00Z', '2026-04-31T12:00:00Z', '2025-13-01T00:00:00Z'])(
+    '#16.15: %s, a date that does not exist, is refused at start-up with a message naming CLOCK_START',
+    (value) => {
+      expect(() => loadConfig({ CLOCK: 'manual', CLOCK_START: value })).toThrow(/CLOCK_START/);
+    },
+  );
+
+  it('#16.15: a real date is taken as written', () => {
+    expect(loadConfig({ CLOCK: 'manual', CLOCK_START: '2024-02-29T00:00:00Z' }).clockStart?.toISOString()).toBe('2024-02-29T00:00:00.000Z');
+  });
+});
