@@ -187,8 +187,13 @@ export function evolveProfileRow(row: ProfileRow | undefined, event: ProfileEven
     }
     case 'ProfilesLinked':
       return row ? { ...row, linked_learn_profile_id: event.data.learnProfileId, last_position: position } : row;
+    case 'LearnProfileUnlinked':
+      return row && row.linked_learn_profile_id === event.data.learnProfileId
+        ? { ...row, linked_learn_profile_id: null, last_position: position }
+        : row;
     case 'CertificationProfileClosed':
       return row ? { ...row, status: 'merged', merged_into: event.data.mergedInto, last_position: position } : row;
+    case 'ProfileMergeStarted':
     case 'CertificationProfilesMerged':
     case 'PersonalDataErased':
       // The sealed data stays in the row; once erased the vault no longer opens it, so no name is shown.

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { RecordedEvent, SqliteEventStore } from '@recert/eventstore';
-import { Harness, startApp } from '../../test/support/harness';
+import { Harness, linkAsHolder, startApp } from '../../test/support/harness';
 import { HoldingsModel } from '../holdings/holdings.model';
 import { HoldingsProjection } from '../holdings/holdings.projection';
 import { PolicyBook, PolicyRegistry } from '@recert/renewals';
@@ -56,11 +56,7 @@ describe('projection runner', () => {
         .set('Authorization', t(['exam-system']))
         .send({ profileId: `pr-${i}`, accountId: `acc-pr-${i}`, accountType: 'personal', displayName: `P${i}`, email: `p${i}@example.com` })
         .expect(201);
-      await h.http
-        .post(`/certification-profiles/pr-${i}/learn-profile-link`)
-        .set('Authorization', t(['support']))
-        .send({ learnProfileId: `l-${i}`, accountId: `acc-pr-${i}`, accountType: 'personal' })
-        .expect(200);
+      await linkAsHolder(h, `pr-${i}`, `l-${i}`, { accountId: `acc-pr-${i}` }).expect(200);
       await h.http
         .post(`/certification-profiles/pr-${i}/certifications`)
         .set('Authorization', t(['exam-system']))
@@ -102,7 +98,7 @@ describe('projection runner', () => {
     );
     book = h.app.get(PolicyRegistry).book();
     await untilCaughtUp(h.app.get(ProjectionRunner), h.store);
-  });
+  }, 120_000);
   afterAll(async () => h.close());
 
   it('R9/R12: a rebuild from zero gives the same read models as the live ones', async () => {

@@ -172,7 +172,8 @@ export class ProjectionRunner {
         if (this.stopped || this.running.get(projection.name) !== entry) break;
         const page = await this.store.readAll({ after, maxCount: batchSize, filter: { eventTypes: projection.eventTypes } });
         const events = page.filter((event) => event.position <= target).map(upcast);
-        const last = events.length < page.length || page.length < batchSize;
+        // The page that reaches the target is the last, even when full: the checkpoint it writes says caught up.
+        const last = events.length < page.length || page.length < batchSize || (events[events.length - 1]?.position ?? 0) >= target;
         for (const [table, rows] of projection.fold(events, current, { fromZero: true })) {
           const changed = dirty.get(table);
           for (const [key, row] of rows) changed?.set(key, row);

@@ -2,7 +2,8 @@
  * `npm run drill:crash`: under load, SIGKILL the api at random moments (several times), restart it, and check:
  *  - every command that got a 2xx has its events in the log exactly once;
  *  - the projections caught up with no double count (the served read model equals a rebuild from zero);
- *  - no notification was lost or sent twice (windows opened = notifications recorded = files written).
+ *  - no notification was lost or sent twice (windows opened = notifications recorded = files written);
+ *  - every merge started (support merges pairs of profiles under fire) ends complete (#16.3).
  * Prints the counts it compared; exits 1 when one does not hold.
  */
 import Database from 'better-sqlite3';
@@ -98,6 +99,26 @@ async function main(): Promise<void> {
       agent.destroy();
     };
     const clients = Array.from({ length: CONNECTIONS }, (_, c) => client(c));
+    // Support merges pairs of profiles meanwhile: a kill can tear a merge between its streams.
+    const support = `Bearer ${token(['support'])}`;
+    const merger = async (): Promise<void> => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      for (let pair = 0; running && 2 * pair + 1 < seeded.profiles; pair += 1) {
+        const target = `bench-${seeded.profiles - 1 - 2 * pair}`;
+        const source = `bench-${seeded.profiles - 2 - 2 * pair}`;
+        const res = await post(
+          port,
+          agent,
+          `/certification-profiles/${target}/merges`,
+          JSON.stringify({ sourceProfileId: source }),
+          support,
+        );
+        if (res.status >= 200 && res.status < 300) acks.push(JSON.parse(res.body) as Ack);
+        else if (res.status === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      agent.destroy();
+    };
+    clients.push(merger());
 
     for (let kill = 1; kill <= KILLS; kill += 1) {
       await new Promise((resolve) => setTimeout(resolve, 800 + Math.random() * 1700));
@@ -125,8 +146,9 @@ async function main(): Promise<void> {
     const deadline = Date.now() + 30_000;
     for (;;) {
       const run = await post(port, new http.Agent(), '/admin/scheduler/run', '', scheduler);
-      const body = JSON.parse(run.body) as { windowsOpened: number; expired: number; notified: number };
-      if ((body.windowsOpened + body.expired + body.notified === 0 && pendingNow() === 0) || Date.now() > deadline) break;
+      const body = JSON.parse(run.body) as { windowsOpened: number; expired: number; notified: number; mergesCompleted: number };
+      if ((body.windowsOpened + body.expired + body.notified + body.mergesCompleted === 0 && pendingNow() === 0) || Date.now() > deadline)
+        break;
       if (body.notified === 0) await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const stopped = api;
@@ -212,6 +234,16 @@ async function main(): Promise<void> {
         strayFiles === 0 &&
         pending === 0,
       `${opened.length} windows opened = ${notified.length} notified once each + ${obsoleteIds.size} ended (renewed) before their record; ${files.size} files (${sentButEnded} for windows that ended between sending and recording), ${notifiedWithoutFile} notified without a file, ${strayFiles} stray, ${pending} pending`,
+    );
+
+    // 4. Merges: every one started ended complete, whichever step a kill cut it at.
+    const mergesStarted = new Set(log.filter((e) => e.type === 'ProfileMergeStarted').map((e) => e.data['mergeId'] as string));
+    const mergesCompleted = new Set(log.filter((e) => e.type === 'CertificationProfilesMerged').map((e) => e.data['mergeId'] as string));
+    const torn = [...mergesStarted].filter((id) => !mergesCompleted.has(id)).length;
+    check(
+      'every started merge ended complete',
+      mergesStarted.size > 0 && torn === 0,
+      `${mergesStarted.size} merges started, ${mergesCompleted.size} completed, ${torn} left torn`,
     );
     await store.close();
   } finally {

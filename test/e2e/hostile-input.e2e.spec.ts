@@ -104,6 +104,10 @@ const pathSegment = fc.oneof(
   hostileString.filter((s) => /^[\x21-\x7e]*$/.test(s) && !s.includes('/') && !s.includes('?') && !s.includes('#')),
 );
 
+const expectProblemCode = (res: Response, status: number, code: string): void => {
+  expect({ status: res.status, code: (res.body as { code?: string }).code }).toEqual({ status, code });
+};
+
 describe('hostile input at every endpoint', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -211,6 +215,83 @@ describe('hostile input at every endpoint', () => {
     expect(text.status).toBe(400);
     await checkAnswer(text, before);
   });
+
+  const POSTS = ENDPOINTS.filter((endpoint) => endpoint.method === 'post');
+  const postRaw = (endpoint: Endpoint, raw: string) =>
+    h.http
+      .post(endpoint.path('fz-1', 'azure-fundamentals'))
+      .set('Authorization', `Bearer ${h.token(endpoint.roles)}`)
+      .set('Content-Type', 'application/json')
+      .send(raw);
+
+  it('#16.6: deeply nested JSON at every validated POST is a 400 VALIDATION_FAILED at parse time, storing nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...POSTS),
+        fc.integer({ min: 33, max: 5000 }),
+        fc.constantFrom('[', '{"a":'),
+        fc.constantFrom('profileId', 'policy', 'learnProfileId', 'x'),
+        async (endpoint, depth, opener, field) => {
+          const before = await h.store.headPosition();
+          const closer = opener === '[' ? ']' : '}';
+          const raw = `{"${field}":${opener.repeat(depth)}1${closer.repeat(depth)}}`;
+          const res = await postRaw(endpoint, raw);
+          await checkAnswer(res, before);
+          expect({ status: res.status, code: (res.body as { code?: string }).code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  }, 120_000);
+
+  it('#16.8: a lone surrogate in any string (an e-mail, a name, a key) is a 400 at every POST, storing nothing', async () => {
+    const lone = fc.constantFrom('\\ud800', '\\udfff', '\\udbff\\u0041', 'a\\udc00');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...POSTS),
+        lone,
+        fc.constantFrom('email', 'displayName', 'profileId', 'reason'),
+        fc.boolean(),
+        async (endpoint, surrogate, field, inKey) => {
+          const before = await h.store.headPosition();
+          const text = `a${surrogate}b@example.com`;
+          const raw = inKey ? `{"${text}":"x"}` : `{"${field}":"${text}"}`;
+          const res = await postRaw(endpoint, raw);
+          await checkAnswer(res, before);
+          expect(res.status).toBe(400);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // The finding itself: a profile created with a lone surrogate in its e-mail.
+    const before = await h.store.headPosition();
+    const res = await postRaw(
+      ENDPOINTS[0] as Endpoint,
+      '{"profileId":"sur-1","accountId":"acc-sur","accountType":"personal","displayName":"S","email":"a\\ud800b@example.com"}',
+    );
+    expectProblemCode(res, 400, 'VALIDATION_FAILED');
+    expect(await h.store.headPosition()).toBe(before);
+  }, 120_000);
+
+  it('#16.6/#16.8: control characters anywhere in a body never cause a 5xx and refusals store nothing', async () => {
+    const control = fc.string({
+      unit: fc.constantFrom(...Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)), '\u007f', '\u202e', '\u2066', 'a'),
+      maxLength: 20,
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...POSTS),
+        control,
+        fc.constantFrom('email', 'displayName', 'profileId', 'reason', 'language'),
+        async (endpoint, text, field) => {
+          const before = await h.store.headPosition();
+          const res = await postRaw(endpoint, JSON.stringify({ [field]: text }));
+          await checkAnswer(res, before);
+        },
+      ),
+      { numRuns: 80 },
+    );
+  }, 120_000);
 
   it('unknown routes and methods are problem+json too', async () => {
     const before = await h.store.headPosition();

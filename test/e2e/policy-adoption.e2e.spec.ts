@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { HoldingsModel, READ_DB } from '@recert/projections';
 import { Catalog, PolicyBook, PolicyRegistry } from '@recert/renewals';
 import { seedPopulation } from '../bench/seed';
-import { expectProblem, Harness, startApp, seedProfile } from '../support/harness';
+import { expectProblem, Harness, linkAsHolder, startApp, seedProfile } from '../support/harness';
 
 const root = join(__dirname, '..', '..');
 const shipped = JSON.parse(readFileSync(join(root, 'config', 'policy.json'), 'utf8')) as Record<string, unknown>[];
@@ -197,11 +197,7 @@ describe('event versioning', () => {
       const raw = await h.store.readStream(stream);
       expect(raw[1]?.data['language']).toBeUndefined();
       // Deciders fold it like any v2 attempt: the next one is attempt 2.
-      await h.http
-        .post('/certification-profiles/v1-1/learn-profile-link')
-        .set('Authorization', t(['support']))
-        .send({ learnProfileId: 'l-v1', accountId: 'acc-v1-1', accountType: 'personal' })
-        .expect(200);
+      await linkAsHolder(h, 'v1-1', 'l-v1', { accountId: 'acc-v1-1' }).expect(200);
       const next = await h.http
         .post('/certification-profiles/v1-1/certifications/azure-developer-associate/renewal-attempts')
         .set('Authorization', t(['assessment-system']))

@@ -1,5 +1,5 @@
 import { ProjectionRunner, verifyAuditLines } from '@recert/projections';
-import { expectProblem, Harness, startApp } from '../support/harness';
+import { expectProblem, Harness, linkAsHolder, startApp } from '../support/harness';
 
 type Cert = Record<string, unknown> & { code: string; status: string; blockedBy: string[] };
 type DashboardBody = { profile: Record<string, unknown>; certifications: Cert[] };
@@ -72,12 +72,7 @@ describe('read side over HTTP', () => {
       blockedBy: ['NOT_RENEWABLE', 'PROFILE_NOT_LINKED'],
     });
 
-    w = await post(
-      '/certification-profiles/dash-1/learn-profile-link',
-      ['support'],
-      { learnProfileId: 'learn-d1', accountId: 'acc-d1', accountType: 'personal' },
-      200,
-    );
+    w = (await linkAsHolder(h, 'dash-1', 'learn-d1', { accountId: 'acc-d1' }).expect(200)).body as Written;
     d = await dashboard('dash-1', w);
     expect(d.profile['linkedLearnProfileId']).toBe('learn-d1');
     expect(cert(d, AA)?.blockedBy).toEqual(['WINDOW_NOT_OPEN']);
@@ -174,6 +169,7 @@ describe('read side over HTTP', () => {
         'CertificationRenewed',
         'CertificationExpired',
         'HoldingMergedIn',
+        'ProfileMergeStarted',
         'CertificationProfilesMerged',
       ]),
     );

@@ -72,6 +72,7 @@ describe('security', () => {
       ['HS512 with the right secret', () => jwt.sign(claims, TEST_SECRET, { algorithm: 'HS512' })],
       ['an unknown role', () => jwt.sign({ sub: 'mallory', roles: ['root'] }, TEST_SECRET)],
       ['no sub', () => jwt.sign({ roles: ['admin'] }, TEST_SECRET)],
+      ['#16.1 no exp (valid forever)', () => jwt.sign(claims, TEST_SECRET)],
     ];
 
     it.each(attempts)('refuses a token with %s: 401 problem, nothing stored', async (_label, make) => {
@@ -155,6 +156,19 @@ describe('security', () => {
       const auth = `Bearer ${token(['candidate'], { sub: 'cand-a', profileId: 'sec-a' })}`;
       expect((await h.http.get('/certification-profiles/sec-a/dashboard').set('Authorization', auth)).status).toBe(200);
       expect((await h.http.get('/certification-profiles/sec-a/history').set('Authorization', auth)).status).toBe(200);
+    });
+
+    it("#16.1 R11: a token with candidate and scheduler (unlisted) reads no other holder's dashboard or history and links nothing for another", async () => {
+      const auth = `Bearer ${token(['candidate', 'scheduler'], { sub: 'cand-a', profileId: 'sec-a' })}`;
+      await expectNothingStored(h, async () => {
+        for (const entry of matrix.filter((e) => ['dashboard', 'history', 'link'].includes(e.name))) {
+          expectProblem(await entry.call(h, auth), 403, 'FORBIDDEN');
+        }
+      });
+      expect((await h.http.get('/certification-profiles/sec-a/dashboard').set('Authorization', auth)).status).toBe(200);
+      // A role the endpoint lists, other than candidate, still reaches any profile.
+      const support = `Bearer ${token(['candidate', 'support'], { sub: 'sup', profileId: 'sec-a' })}`;
+      expect((await h.http.get('/certification-profiles/sec-b/dashboard').set('Authorization', support)).status).toBe(200);
     });
 
     it('a candidate token without a profileId reaches no profile', async () => {

@@ -10,13 +10,22 @@ import { loadConfig, ManualClock, Role } from '@recert/kernel';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-use';
 
+/** Claims beyond roles; a candidate's learning-account claims prove ownership of a learn profile when linking. */
+export interface TokenClaims {
+  sub?: string;
+  profileId?: string;
+  learnProfileId?: string;
+  accountId?: string;
+  accountType?: 'personal' | 'work';
+}
+
 export interface Harness {
   app: INestApplication;
   http: ReturnType<typeof request>;
   clock: ManualClock;
   store: EventStore;
   dataDir: string;
-  token(roles: Role[], claims?: { sub?: string; profileId?: string }): string;
+  token(roles: Role[], claims?: TokenClaims): string;
   close(): Promise<void>;
 }
 
@@ -45,11 +54,7 @@ export async function startApp(
     store: app.get<EventStore>(EVENT_STORE),
     dataDir,
     token: (roles, claims = {}) =>
-      jwt.sign(
-        { sub: claims.sub ?? `${roles.join('+')}-user`, roles, ...(claims.profileId ? { profileId: claims.profileId } : {}) },
-        TEST_SECRET,
-        { algorithm: 'HS256', expiresIn: '1h' },
-      ),
+      jwt.sign({ ...claims, sub: claims.sub ?? `${roles.join('+')}-user`, roles }, TEST_SECRET, { algorithm: 'HS256', expiresIn: '1h' }),
     close: async () => {
       await app.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -94,13 +99,7 @@ export async function seedProfile(
       email: `${profileId}@example.com`,
     })
     .expect(201);
-  if (options.linked) {
-    await h.http
-      .post(`/certification-profiles/${profileId}/learn-profile-link`)
-      .set('Authorization', `Bearer ${h.token(['support'])}`)
-      .send({ learnProfileId: `learn-${profileId}`, accountId: `acc-${profileId}`, accountType: 'personal' })
-      .expect(200);
-  }
+  if (options.linked) await linkAsHolder(h, profileId, `learn-${profileId}`).expect(200);
   for (const cert of options.earn ?? []) {
     await h.http
       .post(`/certification-profiles/${profileId}/certifications`)
@@ -108,4 +107,26 @@ export async function seedProfile(
       .send({ certificationCode: cert.code, ...(cert.earnedAt ? { earnedAt: cert.earnedAt } : {}) })
       .expect(201);
   }
+}
+
+/**
+ * The holder links its own learn profile: a candidate token carrying the signed-in learning account's claims
+ * (learnProfileId, accountId, accountType; by default the seeded `acc-<profileId>`, personal), as API.md requires.
+ */
+export function linkAsHolder(
+  h: Harness,
+  profileId: string,
+  learnProfileId: string,
+  account: { accountId?: string; accountType?: 'personal' | 'work' } = {},
+): request.Test {
+  const claims = {
+    profileId,
+    learnProfileId,
+    accountId: account.accountId ?? `acc-${profileId}`,
+    accountType: account.accountType ?? 'personal',
+  };
+  return h.http
+    .post(`/certification-profiles/${profileId}/learn-profile-link`)
+    .set('Authorization', `Bearer ${h.token(['candidate'], claims)}`)
+    .send({ learnProfileId });
 }

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ERROR_CODES, ERROR_STATUS } from '@recert/renewals';
-import { AppConfig, Clock, createValidationPipe } from '@recert/kernel';
+import { AppConfig, assertJsonDepth, Clock, createValidationPipe, wellFormedStrings } from '@recert/kernel';
 import { AppModule } from './app.module';
 import { webRoot } from './web/web.controller';
 
@@ -20,7 +20,13 @@ export async function createApp({ config, clock, logger }: CreateAppOptions): Pr
     logger: logger ?? ['log', 'warn', 'error'],
   });
   app.disable('x-powered-by');
-  app.useBodyParser('json', { limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
+  // Depth and well-formed strings are checked while parsing (#16.6, #16.8): 400, never a stack overflow or a 500.
+  app.useBodyParser('json', {
+    limit: config.bodyLimit,
+    type: ['application/json', 'application/*+json'],
+    verify: (_req: unknown, _res: unknown, buffer: Buffer) => assertJsonDepth(buffer),
+    reviver: wellFormedStrings,
+  });
   app.useGlobalPipes(createValidationPipe());
   // The dashboard page's bundle (built by npm run build:web); the HTML itself comes from WebController.
   app.useStaticAssets(webRoot(), { prefix: '/dashboard/assets/', index: false, maxAge: '1h' });
@@ -42,6 +48,19 @@ export async function createApp({ config, clock, logger }: CreateAppOptions): Pr
   return app;
 }
 
+/** Codes the HTTP edge answers beyond the contract's table: docs/ERRORS.md lists each. */
+export const EDGE_ERROR_CODES = [
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
 /** Every operation answers errors as application/problem+json with the contract's codes: say so in OpenAPI. */
 function describeProblems(document: OpenAPIObject): void {
   document.components ??= {};
@@ -55,7 +74,8 @@ function describeProblems(document: OpenAPIObject): void {
       status: { type: 'integer' },
       code: {
         type: 'string',
-        enum: [...ERROR_CODES, 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+        // The edge's own codes, documented in docs/ERRORS.md (#16.13).
+        enum: [...ERROR_CODES, ...EDGE_ERROR_CODES],
       },
       detail: { type: 'string' },
       errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },

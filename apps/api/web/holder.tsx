@@ -5,6 +5,7 @@ import { Badge, date, reason, Section, Timeline } from './ui';
 const EVENT_WORDS: Record<string, (e: HistoryEvent) => string> = {
   CertificationProfileCreated: () => 'Certification profile created',
   ProfilesLinked: (e) => `Linked to learning profile ${String(e.data['learnProfileId'])}`,
+  LearnProfileUnlinked: (e) => `Unlinked from learning profile ${String(e.data['learnProfileId'])}`,
   CertificationProfilesMerged: (e) => `Profile ${String(e.data['sourceProfileId'])} merged into this one`,
   CertificationProfileClosed: (e) => `Merged into profile ${String(e.data['mergedInto'])}`,
   CertificationEarned: (e) => `Earned ${String(e.data['certificationCode'])}${Number(e.data['cycle']) > 1 ? ' again' : ''}`,

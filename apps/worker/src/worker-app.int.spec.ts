@@ -36,11 +36,11 @@ describe('the worker as its own process', () => {
     const health = await http.get('/health');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', info: { store: { status: 'up' }, projections: { status: 'up' } } });
-    const scheduler = jwt.sign({ sub: 'cron', roles: ['scheduler'] }, secret);
+    const scheduler = jwt.sign({ sub: 'cron', roles: ['scheduler'] }, secret, { expiresIn: '1h' });
     const run = await http.post('/admin/scheduler/run').set('Authorization', `Bearer ${scheduler}`);
     expect(run.status).toBe(200);
     expect(run.body).toMatchObject({ windowsOpened: 0, expired: 0, notified: 0 });
-    const candidate = jwt.sign({ sub: 'c', roles: ['candidate'], profileId: 'p' }, secret);
+    const candidate = jwt.sign({ sub: 'c', roles: ['candidate'], profileId: 'p' }, secret, { expiresIn: '1h' });
     expect((await http.post('/admin/scheduler/run').set('Authorization', `Bearer ${candidate}`)).status).toBe(403);
   });
 });

@@ -50,6 +50,8 @@ export interface AppendResult {
   positions: number[];
   /** True when every event id was already stored: nothing was written. */
   duplicate: boolean;
+  /** The store's `recordedAt` of the appended events, when the adapter knows it without reading them back. */
+  recordedAt?: string;
 }
 
 export interface ReadStreamOptions {

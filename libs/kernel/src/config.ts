@@ -76,7 +76,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   let clockStart: Date | undefined;
   if (env['CLOCK_START']) {
     clockStart = new Date(env['CLOCK_START']);
-    if (Number.isNaN(clockStart.getTime())) throw new ConfigError(`CLOCK_START is not an ISO 8601 instant: "${env['CLOCK_START']}"`);
+    // Date rolls 2025-02-30 over to 2 March: the calendar date written must exist (#16.15).
+    const written = /^(\d{4})-(\d{2})-(\d{2})/.exec(env['CLOCK_START']);
+    const dateExists =
+      written !== null &&
+      new Date(Date.UTC(Number(written[1]), Number(written[2]) - 1, Number(written[3]))).getUTCDate() === Number(written[3]);
+    if (Number.isNaN(clockStart.getTime()) || !dateExists)
+      throw new ConfigError(`CLOCK_START is not an ISO 8601 instant: "${env['CLOCK_START']}"`);
   }
   const synchronous = (env['STORE_SYNCHRONOUS'] ?? 'FULL').toUpperCase();
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new ConfigError('STORE_SYNCHRONOUS must be FULL or NORMAL');
@@ -95,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (sender !== 'file' && sender !== 'smtp') throw new ConfigError(`NOTIFICATION_SENDER must be "file" or "smtp", got "${sender}"`);
   if (sender === 'smtp' && !/^smtps?:\/\//.test(env['SMTP_URL'] ?? ''))
     throw new ConfigError('NOTIFICATION_SENDER=smtp needs SMTP_URL (smtp:// or smtps://)');
+  if (env['SMTP_URL']) assertUrl('SMTP_URL', env['SMTP_URL']);
   const connection = env['EVENTSTORE_CONNECTION_STRING'];
   if (connection && !/^esdb(\+discover)?:\/\//.test(connection)) {
     throw new ConfigError('EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover://');
@@ -131,5 +138,20 @@ export function loadConfigOrExit(processName: string, env: NodeJS.ProcessEnv = p
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${processName}: ${error.message}\n`);
     process.exit(2);
+  }
+}
+
+/** A URL's user and password replaced, even in a malformed one: for every error and log line that names it (#16.9). */
+export function redactUrl(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s]*@/gi, '$1***:***@');
+}
+
+/** Refuses a malformed URL setting with a message naming it, never its credentials (URL's own error carries them). */
+function assertUrl(name: string, value: string): void {
+  try {
+    const url = new URL(value);
+    if (!url.hostname) throw new Error('no host');
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL: ${redactUrl(value)}`);
   }
 }

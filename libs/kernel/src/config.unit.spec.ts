@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, redactUrl } from './config';
 
 /** Start-up settings: sound defaults, and a bad value stops the start with a message naming the setting. */
 describe('loadConfig', () => {
@@ -53,5 +53,39 @@ describe('loadConfig', () => {
   ])('refuses %j with a message naming the setting', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('#16.9 a malformed SMTP_URL', () => {
+  it('#16.9: is refused at start-up with a message naming the setting and never the password', () => {
+    for (const url of ['smtp://mailer:s3cr3t-pw@ho st:587', 'smtp://mailer:s3cr3t-pw@:587x', 'smtps://mailer:s3cr3t@pw@bad host']) {
+      let caught: unknown;
+      try {
+        loadConfig({ NOTIFICATION_SENDER: 'smtp', SMTP_URL: url });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ConfigError);
+      const error = caught as Error;
+      expect(error.message).toContain('SMTP_URL');
+      expect(`${error.message} ${error.stack ?? ''} ${JSON.stringify(error)}`).not.toContain('s3cr3t');
+    }
+  });
+
+  it('#16.9: redactUrl hides user and password even in a URL that does not parse', () => {
+    expect(redactUrl('Invalid URL smtp://u:p@ss@ho st:1')).toBe('Invalid URL smtp://***:***@ho st:1');
+  });
+});
+
+describe('#16.15 CLOCK_START', () => {
+  it.each(['2025-02-30T00:00:00Z', '2026-04-31T12:00:00Z', '2025-13-01T00:00:00Z'])(
+    '#16.15: %s, a date that does not exist, is refused at start-up with a message naming CLOCK_START',
+    (value) => {
+      expect(() => loadConfig({ CLOCK: 'manual', CLOCK_START: value })).toThrow(/CLOCK_START/);
+    },
+  );
+
+  it('#16.15: a real date is taken as written', () => {
+    expect(loadConfig({ CLOCK: 'manual', CLOCK_START: '2024-02-29T00:00:00Z' }).clockStart?.toISOString()).toBe('2024-02-29T00:00:00.000Z');
   });
 });

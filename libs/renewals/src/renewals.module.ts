@@ -1,4 +1,4 @@
-import { Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { AttemptRenewalHandler } from './attempt-renewal/attempt-renewal.command';
@@ -13,7 +13,7 @@ import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IDEMPOTENCY_STORE, IdempotencyStore } from './idempotency/idempotency.store';
 import { LinkLearnProfileHandler } from './link-learn-profile/link-learn-profile.command';
 import { LinkLearnProfileController } from './link-learn-profile/link-learn-profile.controller';
-import { MergeProfilesHandler } from './merge-profiles/merge-profiles.command';
+import { MergeCompleter, MergeProfilesHandler } from './merge-profiles/merge-profiles.command';
 import { MergeProfilesController } from './merge-profiles/merge-profiles.controller';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from './personal-data/personal-data.vault';
 import { PolicyBook } from './policy';
@@ -61,16 +61,23 @@ const controllers = [
     IdempotencyInterceptor,
     PolicyReplayJobs,
     PolicyAdoptions,
+    MergeCompleter,
   ],
-  exports: [CATALOG, PolicyRegistry, PERSONAL_DATA_VAULT, StreamCommands, ProfileReader, PolicyReplayJobs, PolicyAdoptions],
+  exports: [CATALOG, PolicyRegistry, PERSONAL_DATA_VAULT, StreamCommands, ProfileReader, PolicyReplayJobs, PolicyAdoptions, MergeCompleter],
 })
-export class RenewalsModule implements OnModuleInit, OnApplicationShutdown {
+export class RenewalsModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private purgeTimer?: NodeJS.Timeout;
 
   constructor(
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
+    private readonly merges: MergeCompleter,
   ) {}
+
+  /** Merges a crash left half-done are finished at start (#16.3), without holding start-up back. */
+  onApplicationBootstrap(): void {
+    this.merges.completeStarted().catch((error: unknown) => new Logger('RenewalsModule').error(`completing merges: ${String(error)}`));
+  }
 
   /** Idempotency answers are kept a week (IdempotencyStore's retention), purged at start and hourly. */
   onModuleInit(): void {

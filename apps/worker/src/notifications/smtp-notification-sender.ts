@@ -1,4 +1,5 @@
 import nodemailer, { Transporter } from 'nodemailer';
+import { redactUrl } from '@recert/kernel';
 import { NotificationSender, renderNotification, RenewalNotification } from './notification-sender';
 
 /**
@@ -14,7 +15,12 @@ export class SmtpNotificationSender implements NotificationSender {
     private readonly from: string,
   ) {
     // The URL may hold credentials: it is given to the transport and never logged.
-    this.transport = nodemailer.createTransport(url);
+    try {
+      this.transport = nodemailer.createTransport(url);
+    } catch (error) {
+      // The URL holds the password: no error leaves with it (#16.9).
+      throw new Error(`SMTP_URL was refused: ${redactUrl(error instanceof Error ? error.message : String(error))}`);
+    }
   }
 
   async send(n: RenewalNotification): Promise<'sent' | 'already-sent'> {

@@ -2,13 +2,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock } from '@recert/kernel';
 import { Deadline, DeadlineQueries, HoldingsModel, ProjectionRunner } from '@recert/projections';
-import { Catalog, CATALOG, HoldingCommand, holdingDecision, PolicyRegistry, StreamCommands } from '@recert/renewals';
+import { Catalog, CATALOG, HoldingCommand, holdingDecision, MergeCompleter, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { NotificationDispatcher } from '../notifications/notification-dispatcher';
 
 export interface SchedulerRun {
   windowsOpened: number;
   expired: number;
   notified: number;
+  /** Merges a crash had left half-done, finished by this run (#16.3). */
+  mergesCompleted: number;
   asOf: string;
 }
 
@@ -31,11 +33,14 @@ export class Scheduler {
     private readonly commands: StreamCommands,
     private readonly policies: PolicyRegistry,
     private readonly dispatcher: NotificationDispatcher,
+    private readonly merges: MergeCompleter,
   ) {}
 
   async runOnce(): Promise<SchedulerRun> {
     // Decide from a read model that has seen everything written so far.
     await this.runner.waitFor(await this.store.headPosition(), 5000, [this.holdings.tables().projection]);
+    // First: a holding still half-way through a torn merge is renewable nowhere until it completes.
+    const mergesCompleted = await this.merges.completeStarted();
     const now = this.clock.now();
     let windowsOpened = 0;
     let expired = 0;
@@ -50,7 +55,7 @@ export class Scheduler {
     const notified = await this.dispatcher.dispatchOnce();
     if (windowsOpened + expired + notified > 0)
       this.logger.log(`windows opened ${windowsOpened}, expired ${expired}, notified ${notified}`);
-    return { windowsOpened, expired, notified, asOf: now.toISOString() };
+    return { windowsOpened, expired, notified, mergesCompleted, asOf: now.toISOString() };
   }
 
   private async send(due: Deadline, command: HoldingCommand, kind: string): Promise<number> {

@@ -233,7 +233,7 @@ export class SqliteEventStore implements EventStore {
       );
       positions.push(Number(info.lastInsertRowid));
     }
-    return { nextExpectedRevision: revision, position: positions[positions.length - 1] as number, positions, duplicate: false };
+    return { nextExpectedRevision: revision, position: positions[positions.length - 1] as number, positions, duplicate: false, recordedAt };
   }
 
   readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

@@ -22,6 +22,12 @@ export interface Principal {
   roles: Role[];
   /** For candidates: the only profile they may read and act on. */
   profileId?: string;
+  /** For candidates linking: the signed-in learning account, from the identity provider (API.md, Authentication). */
+  learnProfileId?: string;
+  accountId?: string;
+  accountType?: 'personal' | 'work';
+  /** The token's roles that the endpoint lists: what granted this request (set per request by AuthGuard). */
+  grantedBy?: Role[];
 }
 
 const ROLES_KEY = 'recert:roles';
@@ -42,18 +48,37 @@ export const CurrentPrincipal = createParamDecorator((_data: unknown, context: E
   return principal;
 });
 
-/** Verifies an HS256 token: only HS256, signature, exp and nbf; claims must have the contract's shape. */
+const optionalIdClaim = (claims: Record<string, unknown>, name: string): Record<string, string> => {
+  const value = claims[name];
+  if (value === undefined) return {};
+  if (typeof value !== 'string' || value.length === 0 || value.length > 64) throw new Error(`The ${name} claim must be a string`);
+  return { [name]: value };
+};
+
+/** Verifies an HS256 token: only HS256, signature, exp (required) and nbf; claims must have the contract's shape. */
 export function verifyToken(token: string, secret: string): Principal {
   const payload = jwt.verify(token, secret, { algorithms: ['HS256'] });
   if (typeof payload !== 'object' || payload === null) throw new Error('The token has no claims');
-  const { sub, roles, profileId } = payload as Record<string, unknown>;
+  const claims = payload as Record<string, unknown>;
+  const { sub, roles, profileId, accountType } = claims;
+  // A token without exp would be valid forever (API.md: refused).
+  if (typeof claims['exp'] !== 'number') throw new Error('The token has no exp claim');
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw new Error('The token has no valid sub claim');
   if (!Array.isArray(roles) || roles.some((role) => !(ROLES as readonly unknown[]).includes(role))) {
     throw new Error(`The roles claim must be an array of ${ROLES.join(', ')}`);
   }
   if (profileId !== undefined && (typeof profileId !== 'string' || profileId.length > 64))
     throw new Error('The profileId claim must be a string');
-  return { sub, roles: roles as Role[], ...(typeof profileId === 'string' ? { profileId } : {}) };
+  if (accountType !== undefined && accountType !== 'personal' && accountType !== 'work')
+    throw new Error('The accountType claim must be personal or work');
+  return {
+    sub,
+    roles: roles as Role[],
+    ...(typeof profileId === 'string' ? { profileId } : {}),
+    ...optionalIdClaim(claims, 'learnProfileId'),
+    ...optionalIdClaim(claims, 'accountId'),
+    ...(accountType ? { accountType } : {}),
+  };
 }
 
 /**
@@ -108,21 +133,28 @@ export class AuthGuard implements CanActivate {
       const exp = (jwt.decode(token) as { exp?: number } | null)?.exp;
       this.verified.set(token, principal, Math.min(nowMs + 60_000, exp ? exp * 1000 : nowMs + 60_000));
     }
-    request.principal = principal;
     const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
-    if (allowed && !principal.roles.some((role) => allowed.includes(role))) {
-      throw new ForbiddenException(`This needs one of the roles ${allowed.join(', ')}`);
-    }
+    const grantedBy = allowed ? principal.roles.filter((role) => allowed.includes(role)) : principal.roles;
+    // A fresh object per request: the cached principal is shared by every request with this token.
+    request.principal = { ...principal, grantedBy };
+    if (allowed && grantedBy.length === 0) throw new ForbiddenException(`This needs one of the roles ${allowed.join(', ')}`);
     return true;
   }
 }
 
 /**
- * A candidate may read and act on its own profile only; other roles allowed on the endpoint pass.
+ * A candidate may read and act on its own profile only. Only roles the endpoint lists count: when `candidate` is
+ * the only one of them the token carries, the profile must be its own whatever else it carries (API.md).
  * Called by every endpoint that names a profile.
  */
 export function assertMayAccessProfile(principal: Principal, profileId: string): void {
-  const privileged = principal.roles.some((role) => role !== 'candidate');
-  if (privileged) return;
-  if (principal.profileId !== profileId) throw new ForbiddenException('A candidate may reach its own profile only');
+  if (onlyAsCandidate(principal)) {
+    if (principal.profileId !== profileId) throw new ForbiddenException('A candidate may reach its own profile only');
+  }
+}
+
+/** True when the request is granted by the candidate role alone (other roles of the token are not listed). */
+export function onlyAsCandidate(principal: Principal): boolean {
+  const granted = principal.grantedBy ?? principal.roles;
+  return !granted.some((role) => role !== 'candidate');
 }

@@ -4,7 +4,10 @@ import { Catalog } from '../catalog';
 import { CommandMeta } from '../command-handling/command-meta';
 import { holdingDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
+import type { RecordedEvent } from '@recert/eventstore';
 import { DomainError } from '../errors';
+import { evolveHolding, HoldingEvent, HoldingState, initialHoldingState } from '../holding/holding';
+import { holdingStream } from '../streams';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
 
@@ -59,6 +62,10 @@ export class AttemptRenewalHandler implements ICommandHandler<AttemptRenewalComm
         meta,
       ),
     );
+    if (outcome.events.length === 0) {
+      const stored = await this.storedAttempt(data.profileId, data.certificationCode, data.attemptId);
+      if (stored) return stored;
+    }
     const attempted = outcome.events.find((event) => event.type === 'AssessmentAttempted');
     const state = outcome.state;
     return {
@@ -67,6 +74,44 @@ export class AttemptRenewalHandler implements ICommandHandler<AttemptRenewalComm
       expiresAt: state.status === 'held' ? state.expiresAt : null,
       events: outcome.events,
       position: outcome.position,
+    };
+  }
+
+  /**
+   * R8 (#16.18): a repeated attempt id answers the attempt stored first, passed or not, with or without an
+   * Idempotency-Key: its events and what it decided.
+   */
+  private async storedAttempt(profileId: string, code: string, attemptId: string): Promise<AttemptRenewalResult | undefined> {
+    const { recorded } = await this.commands.load<HoldingState, HoldingEvent>(
+      holdingStream(profileId, code),
+      evolveHolding,
+      initialHoldingState,
+    );
+    const index = recorded.findIndex((event) => event.type === 'AssessmentAttempted' && event.data['attemptId'] === attemptId);
+    const attempted = recorded[index];
+    if (!attempted) return undefined;
+    // The events of the same append: same command (correlation), same instant, consecutive positions.
+    const sameAppend = (a: RecordedEvent | undefined, b: RecordedEvent | undefined): boolean =>
+      a !== undefined &&
+      b !== undefined &&
+      a.metadata.correlationId === b.metadata.correlationId &&
+      a.metadata.occurredAt === b.metadata.occurredAt &&
+      Math.abs(a.position - b.position) === 1;
+    let from = index;
+    while (sameAppend(recorded[from - 1], recorded[from])) from -= 1;
+    let to = index;
+    while (sameAppend(recorded[to], recorded[to + 1])) to += 1;
+    const events = recorded.slice(from, to + 1);
+    const renewal = events.find((event) => event.type === 'CertificationRenewed');
+    const before = recorded
+      .slice(0, index)
+      .reduce((state, event) => evolveHolding(state, event as unknown as HoldingEvent), initialHoldingState);
+    return {
+      attempt: Number(attempted.data['attempt']),
+      renewed: renewal !== undefined,
+      expiresAt: renewal ? (renewal.data['expiresAt'] as string) : before.status === 'held' ? before.expiresAt : null,
+      events,
+      position: events[events.length - 1]?.position ?? attempted.position,
     };
   }
 }

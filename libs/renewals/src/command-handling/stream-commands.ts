@@ -79,13 +79,19 @@ export class StreamCommands {
         });
         // A twin of this command (same ids) got there first: it did the work, this one appended nothing.
         if (result.duplicate) return { events: [], state: events.reduce(decision.evolve, state), position: result.position };
+        const firstRevision = result.nextExpectedRevision - toAppend.length + 1;
+        // The answer carries the stored recordedAt (#16.13): from the append, or read back when the adapter has none.
+        const recordedAt =
+          result.recordedAt ??
+          (await this.store.readStream(decision.stream, { fromRevision: firstRevision, maxCount: 1 }))[0]?.recordedAt ??
+          now.toISOString();
         const recorded = toAppend.map(
           (event, index): RecordedEvent => ({
             ...event,
             stream: decision.stream,
-            revision: result.nextExpectedRevision - toAppend.length + 1 + index,
+            revision: firstRevision + index,
             position: result.positions[index] ?? result.position,
-            recordedAt: now.toISOString(),
+            recordedAt,
           }),
         );
         return { events: recorded, state: events.reduce(decision.evolve, state), position: result.position };

@@ -1,20 +1,18 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CLOCK, Clock, CommandMetaFromRequest, RequestMeta, Roles } from '@recert/kernel';
-import { IsString, Length } from 'class-validator';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
 import { evolveProfile, initialProfileState, ProfileEvent, ProfileState } from '../profile/profile';
+import { ReasonField } from '../profile/id-fields';
 import { ProfileParams } from '../profile/profile.params';
 import { DomainError } from '../errors';
 import { CommandResult } from '../renewals.tokens';
 import { profileStream } from '../streams';
 
 export class ErasePersonalDataDto {
-  @ApiProperty({ example: 'GDPR art. 17 request #1234' })
-  @IsString()
-  @Length(3, 200)
+  @ReasonField({ example: 'GDPR art. 17 request #1234' })
   reason!: string;
 }
 

@@ -125,7 +125,7 @@ export function renewalBlockers(
   if (!attempt.profileLinked) {
     blockers.push({ code: 'PROFILE_NOT_LINKED', detail: 'Link the certification profile to a learn profile first (R7)' });
   }
-  if (attempt.language !== undefined && !context.certification.languages.includes(attempt.language)) {
+  if (attempt.language !== undefined && !offersLanguage(context.certification.languages, attempt.language)) {
     blockers.push({
       code: 'LANGUAGE_NOT_OFFERED',
       detail: `The assessment is offered in ${context.certification.languages.join(', ')}, not ${attempt.language} (R13)`,
@@ -233,12 +233,23 @@ function decideEarn(
   return events;
 }
 
+/** R13: BCP 47 tags compare case-insensitively (RFC 5646 2.1.1): EN is en, zh-hans is zh-Hans (#16.14). */
+export function offersLanguage(offered: readonly string[], tag: string): boolean {
+  const wanted = tag.toLowerCase();
+  return offered.some((language) => language.toLowerCase() === wanted);
+}
+
+/** R8: an attempt id seen before, in this window or an earlier one, is the same attempt: idempotent, never refused. */
+export function attemptSeen(state: HeldState, attemptId: string): boolean {
+  return (state.window?.attemptIds.includes(attemptId) ?? false) || (state.earlierAttemptIds ?? []).includes(attemptId);
+}
+
 function decideAttempt(
   command: Extract<HoldingCommand, { type: 'AttemptRenewal' }>,
   state: HoldingState,
   context: HoldingContext,
 ): HoldingEvent[] {
-  if (state.status === 'held' && state.window?.attemptIds.includes(command.data.attemptId)) return [];
+  if (state.status === 'held' && attemptSeen(state, command.data.attemptId)) return [];
   const blockers = renewalBlockers(state, context, { profileLinked: command.data.profileLinked, language: command.data.language });
   const first = blockers[0];
   if (first) refuse(first);

@@ -161,6 +161,8 @@ export type HeldState = {
    * notification already on its way when the window ended can still be recorded, once (R4).
    */
   unnotifiedWindowIds?: string[];
+  /** Ids of attempts of earlier windows (a pass ends its window): a repeat of any is recognised (R8, #16.18). */
+  earlierAttemptIds?: string[];
 } & HoldingSnapshot;
 
 export type HoldingState =
@@ -222,6 +224,7 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         window: newWindow(d.holdingId, d.expiresAt, d.renewalWindowOpensAt),
         mergeIds: state.status === 'held' ? state.mergeIds : [],
         unnotifiedWindowIds: unnotifiedAfterReplacing(state),
+        earlierAttemptIds: state.status === 'held' ? [...(state.earlierAttemptIds ?? []), ...(state.window?.attemptIds ?? [])] : [],
       };
     }
     case 'RenewalWindowOpened':
@@ -252,6 +255,7 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         expiresAt: event.data.expiresAt,
         window: newWindow(state.holdingId, event.data.expiresAt, event.data.renewalWindowOpensAt),
         unnotifiedWindowIds: unnotifiedAfterReplacing(state),
+        earlierAttemptIds: [...(state.earlierAttemptIds ?? []), ...(state.window?.attemptIds ?? [])],
       };
     case 'CertificationExpired':
       return state.status === 'held' ? { ...state, expired: true } : state;

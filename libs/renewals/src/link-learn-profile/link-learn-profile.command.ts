@@ -14,7 +14,7 @@ import { accountStream, learnProfileStream } from '../streams';
 
 export class LinkLearnProfileCommand {
   constructor(
-    readonly data: { profileId: string; learnProfileId: string; accountId: string; accountType: AccountType },
+    readonly data: { profileId: string; learnProfileId: string; accountId: string; accountType: AccountType; supportReason?: string },
     readonly meta: CommandMeta,
   ) {}
 }
@@ -52,6 +52,7 @@ export class LinkLearnProfileHandler implements ICommandHandler<LinkLearnProfile
         learnProfileLinkedTo: learn.state.linkedTo,
         activeProfilesOfAccount: profileState.status === 'active' ? await this.activeProfilesOf(profileState.accountId) : 0,
         reason: 'request',
+        ...(data.supportReason !== undefined ? { supportReason: data.supportReason } : {}),
       },
     };
     if (decideProfile(command, profileState, { now: this.clock.now() }).length === 0) return { events: [], position: 0 };

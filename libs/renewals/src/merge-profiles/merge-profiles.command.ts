@@ -1,4 +1,5 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { deterministicId } from '@recert/kernel';
 import { AccountEvent, AccountState, evolveAccount, initialAccountState } from '../account/account';
@@ -9,7 +10,7 @@ import { StreamCommands, StreamOutcome } from '../command-handling/stream-comman
 import { DomainError } from '../errors';
 import { evolveHolding, HoldingEvent, HoldingState, holdingIdOf, initialHoldingState, snapshotOf } from '../holding/holding';
 import { HoldingCommand } from '../holding/holding.decide';
-import { assertActive, ProfileCommand } from '../profile/profile';
+import { ActiveProfile, assertActive, MergeLinkPlan, ProfileCommand, ProfileState } from '../profile/profile';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, combine, CommandResult, PolicyRegistry } from '../renewals.tokens';
 import { accountStream, holdingStream } from '../streams';
@@ -22,9 +23,11 @@ export class MergeProfilesCommand {
 }
 
 /**
- * R12: moves every holding of the source to the target and closes the source. Several streams change, so each
- * step is idempotent under one merge id derived from the pair: a merge interrupted by a crash completes when
- * asked again, and a completed one answers with nothing new.
+ * R12: moves every holding of the source to the target and closes the source. Several streams change, so the merge
+ * is a process (#16.3): ProfileMergeStarted on the target records it (and its steps, and R11a's plan for the link)
+ * before the first step; CertificationProfilesMerged completes it. Each step is idempotent under one merge id
+ * derived from the pair (deterministic event ids), so a merge torn by a crash is finished by the MergeCompleter
+ * (on start, on each scheduler run) or by asking again; a completed one answers with nothing new.
  */
 @CommandHandler(MergeProfilesCommand)
 export class MergeProfilesHandler implements ICommandHandler<MergeProfilesCommand, CommandResult> {
@@ -35,7 +38,7 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
     @Inject(CATALOG) private readonly catalog: Catalog,
   ) {}
 
-  private onProfile(profileId: string, command: ProfileCommand, meta: CommandMeta, step?: string): Promise<StreamOutcome<unknown>> {
+  private onProfile(profileId: string, command: ProfileCommand, meta: CommandMeta, step?: string): Promise<StreamOutcome<ProfileState>> {
     return this.commands.run(profileDecision(profileId, command, meta, step));
   }
 
@@ -55,10 +58,27 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
     const stepMeta: CommandMeta = { ...meta, commandId: mergeId };
 
     const target = await this.profiles.active(targetId);
+    if (target.mergeIds.includes(mergeId)) return { events: [], position: 0 };
     const sourceState = await this.profiles.state(sourceId);
     const resuming = sourceState.status === 'closed' && sourceState.mergeId === mergeId;
     const source = resuming ? sourceState.last : assertActive(sourceState, sourceId);
 
+    // Recorded before any step, with the plan for the link as decided now: a completer follows the same plan.
+    const started = await this.onProfile(targetId, { type: 'StartMerge', data: { mergeId, source } }, stepMeta, 'started');
+    const state = started.state;
+    const plan = state.status === 'active' ? (state.pendingMerges ?? []).find((pending) => pending.mergeId === mergeId) : undefined;
+    return combine(started, ...(await this.steps(mergeId, source, target, plan?.link ?? null, stepMeta)));
+  }
+
+  private async steps(
+    mergeId: string,
+    source: ActiveProfile,
+    target: ActiveProfile,
+    link: MergeLinkPlan | null,
+    stepMeta: CommandMeta,
+  ): Promise<StreamOutcome<unknown>[]> {
+    const sourceId = source.profileId;
+    const targetId = target.profileId;
     const outcomes: StreamOutcome<unknown>[] = [];
     outcomes.push(await this.onProfile(sourceId, { type: 'CloseForMerge', data: { mergeId, targetProfileId: targetId } }, stepMeta));
     outcomes.push(
@@ -115,25 +135,21 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
       );
     }
 
-    // The source's learn profile link follows it when the target has none; otherwise it is released.
-    if (source.linkedLearnProfileId) {
-      const learnProfileId = source.linkedLearnProfileId;
-      const transfer = target.linkedLearnProfileId === null || target.linkedLearnProfileId === learnProfileId;
+    // R11a: the source's learn profile link follows it, or is released, as the started merge planned.
+    if (link) {
+      const { learnProfileId } = link;
       outcomes.push(
         await this.commands.run(
           learnProfileDecision(
             learnProfileId,
-            transfer
+            link.action === 'transfer'
               ? { type: 'TransferLink', data: { learnProfileId, fromProfileId: sourceId, profileId: targetId, mergeId } }
-              : {
-                  type: 'ReleaseLink',
-                  data: { learnProfileId, profileId: sourceId, reason: `merged into ${targetId}, which has its own link` },
-                },
+              : { type: 'ReleaseLink', data: { learnProfileId, profileId: sourceId, reason: link.reason } },
             stepMeta,
           ),
         ),
       );
-      if (transfer) {
+      if (link.action === 'transfer') {
         outcomes.push(
           await this.onProfile(
             targetId,
@@ -163,6 +179,70 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
         'merged',
       ),
     );
-    return combine(...outcomes);
+    return outcomes;
+  }
+}
+
+/**
+ * Finishes every merge started and not completed (#16.3): a crash between ProfileMergeStarted and
+ * CertificationProfilesMerged leaves one. Runs on start and on each scheduler run; reads the log from where it
+ * last looked, so a run costs the merges started since. Steps are idempotent, so two completers at once are safe.
+ */
+@Injectable()
+export class MergeCompleter {
+  private readonly logger = new Logger('MergeCompleter');
+  private scannedTo = 0;
+  private readonly started = new Map<string, { targetProfileId: string; sourceProfileId: string; mergeId: string }>();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly merges: MergeProfilesHandler,
+    private readonly profiles: ProfileReader,
+  ) {}
+
+  /** Completes what is pending; answers how many merges it completed. */
+  async completeStarted(): Promise<number> {
+    for (;;) {
+      const page = await this.store.readAll({ after: this.scannedTo, maxCount: 1000, filter: { eventTypes: ['ProfileMergeStarted'] } });
+      for (const event of page) {
+        const { profileId, sourceProfileId, mergeId } = event.data as { profileId: string; sourceProfileId: string; mergeId: string };
+        this.started.set(mergeId, { targetProfileId: profileId, sourceProfileId, mergeId });
+        this.scannedTo = event.position;
+      }
+      if (page.length < 1000) break;
+    }
+    let completed = 0;
+    for (const merge of [...this.started.values()]) {
+      try {
+        const target = await this.profiles.state(merge.targetProfileId);
+        const last = target.status === 'closed' ? target.last : target.status === 'active' ? target : null;
+        if (last?.mergeIds.includes(merge.mergeId)) {
+          this.started.delete(merge.mergeId);
+          continue;
+        }
+        if (target.status !== 'active') {
+          // The target was itself merged away before this merge completed: nothing can finish it now.
+          this.started.delete(merge.mergeId);
+          this.logger.error(`merge ${merge.mergeId} cannot complete: its target ${merge.targetProfileId} is no longer active`);
+          continue;
+        }
+        const meta: CommandMeta = {
+          commandId: merge.mergeId,
+          correlationId: merge.mergeId,
+          causationId: merge.mergeId,
+          actor: 'merge-completer',
+        };
+        await this.merges.execute(
+          new MergeProfilesCommand({ targetProfileId: merge.targetProfileId, sourceProfileId: merge.sourceProfileId }, meta),
+        );
+        this.started.delete(merge.mergeId);
+        completed += 1;
+        this.logger.log(`completed merge ${merge.mergeId} of ${merge.sourceProfileId} into ${merge.targetProfileId}`);
+      } catch (error) {
+        // Left for the next run; one merge's failure must not stop the others.
+        this.logger.error(`merge ${merge.mergeId}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return completed;
   }
 }

@@ -73,7 +73,7 @@ interface Track {
 }
 
 // Links and closures from profiles; every holding event, so the live side folds exactly what was recorded.
-const INPUT_TYPES = new Set<string>(['ProfilesLinked', 'CertificationProfileClosed', ...HOLDING_EVENT_TYPES]);
+const INPUT_TYPES = new Set<string>(['ProfilesLinked', 'LearnProfileUnlinked', 'CertificationProfileClosed', ...HOLDING_EVENT_TYPES]);
 
 export class WhatIfReplay {
   private readonly holdings = new Map<string, Track>();
@@ -134,6 +134,7 @@ export class WhatIfReplay {
       case 'ProfilesLinked':
         this.linked.add(event.data['profileId'] as string);
         return;
+      case 'LearnProfileUnlinked':
       case 'CertificationProfileClosed':
         this.linked.delete(event.data['profileId'] as string);
         return;

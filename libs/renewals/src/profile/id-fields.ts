@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
 import { EXTERNAL_ID, PROFILE_ID } from '@recert/kernel';
-import { IsOptional, IsString, Matches } from 'class-validator';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
 
 type FieldDocs = Pick<ApiPropertyOptions, 'example' | 'description'>;
 
@@ -23,4 +23,10 @@ export function ExternalIdField(field: string, docs: FieldDocs & { optional?: bo
     IsString(),
     Matches(EXTERNAL_ID, { message: `${field}: 1-128 letters, digits, _ . : @ or -` }),
   );
+}
+
+/** Why a person acted (support, admin): 3-200 characters, stored with the event for the audit trail. */
+export function ReasonField(docs: FieldDocs & { optional?: boolean } = {}): PropertyDecorator {
+  const { optional, ...api } = docs;
+  return applyDecorators(ApiProperty({ ...api, required: !optional }), ...(optional ? [IsOptional()] : []), IsString(), Length(3, 200));
 }

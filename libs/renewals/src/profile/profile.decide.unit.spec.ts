@@ -7,7 +7,16 @@ import {
   LearnProfileEvent,
   LearnProfileState,
 } from '../learn-profile/learn-profile';
-import { decideProfile, evolveProfile, initialProfileState, ProfileCommand, ProfileContext, ProfileEvent, ProfileState } from './profile';
+import {
+  ActiveProfile,
+  decideProfile,
+  evolveProfile,
+  initialProfileState,
+  ProfileCommand,
+  ProfileContext,
+  ProfileEvent,
+  ProfileState,
+} from './profile';
 
 const spec = specification<ProfileCommand, ProfileEvent, ProfileState, ProfileContext>({
   decide: decideProfile,
@@ -217,5 +226,77 @@ describe('learn profile link reservation', () => {
       .given([reserved, ...released])
       .when(reserve('p2'), now)
       .thenMatches([{ data: { profileId: 'p2' } }]);
+  });
+});
+
+describe('R11a: a merge keeps the learn profile link only where R11 holds (#16.4)', () => {
+  const sourceOf = (accountId: string, linkedLearnProfileId: string | null = 'l-src'): ActiveProfile => ({
+    status: 'active',
+    profileId: 'src',
+    accountId,
+    accountType: 'personal',
+    linkedLearnProfileId,
+    mergeIds: [],
+  });
+  const start = (source: ActiveProfile): ProfileCommand => ({ type: 'StartMerge', data: { mergeId: 'm1', source } });
+  const targetLinked: ProfileEvent = {
+    type: 'ProfilesLinked',
+    data: { profileId: 'p1', learnProfileId: 'l-own', accountId: 'acc-1', linkedAt: '2025-02-01T00:00:00.000Z', reason: 'request' },
+  };
+
+  it('R11a: given a target of account B, when a source linked to a learn profile of account A merges in, then the link is released', () => {
+    spec
+      .given([created('p1', 'acc-B')])
+      .when(start(sourceOf('acc-A')), now)
+      .thenMatches([
+        {
+          type: 'ProfileMergeStarted',
+          data: { profileId: 'p1', sourceProfileId: 'src', mergeId: 'm1', link: { learnProfileId: 'l-src', action: 'release' } },
+        },
+      ]);
+  });
+
+  it('R11a: given a work-account target of the same account id, then the link is released', () => {
+    spec
+      .given([created('p1', 'acc-A', 'work')])
+      .when(start(sourceOf('acc-A')), now)
+      .thenMatches([{ type: 'ProfileMergeStarted', data: { link: { action: 'release' } } }]);
+  });
+
+  it('R11a: given an unlinked personal target of the same account, then the link is transferred', () => {
+    spec
+      .given([created('p1', 'acc-A')])
+      .when(start(sourceOf('acc-A')), now)
+      .thenMatches([{ type: 'ProfileMergeStarted', data: { link: { learnProfileId: 'l-src', action: 'transfer' } } }]);
+  });
+
+  it('R11a: given a target with its own link, then the source link is released and the target keeps its own', () => {
+    spec
+      .given([created('p1', 'acc-1'), targetLinked])
+      .when(start(sourceOf('acc-1')), now)
+      .thenMatches([{ type: 'ProfileMergeStarted', data: { link: { action: 'release' } } }]);
+  });
+
+  it('#16.3 R12: an unlinked source plans no link step; a merge started or completed is not started again', () => {
+    const started = spec
+      .given([created('p1', 'acc-1')])
+      .when(start(sourceOf('acc-1', null)), now)
+      .thenMatches([
+        {
+          type: 'ProfileMergeStarted',
+          data: { link: null, steps: ['close-source', 'account', 'holdings', 'learn-profile-link', 'record'] },
+        },
+      ]);
+    spec
+      .given([created('p1', 'acc-1'), ...started])
+      .when(start(sourceOf('acc-1', null)), now)
+      .thenNothing();
+    const completed: ProfileEvent = {
+      type: 'CertificationProfilesMerged',
+      data: { profileId: 'p1', sourceProfileId: 'src', mergeId: 'm1', holdings: [], mergedAt: '2026-01-01T00:00:00.000Z' },
+    };
+    const state = spec.given([created('p1', 'acc-1'), ...started, completed]);
+    expect(state.state).toMatchObject({ pendingMerges: [], mergeIds: ['m1'] });
+    state.when(start(sourceOf('acc-1', null)), now).thenNothing();
   });
 });

@@ -13,9 +13,41 @@ export type CertificationProfileCreated = {
 };
 export type ProfilesLinked = {
   type: 'ProfilesLinked';
-  data: { profileId: string; learnProfileId: string; accountId: string; linkedAt: string; reason: 'request' | 'merge' };
+  data: {
+    profileId: string;
+    learnProfileId: string;
+    accountId: string;
+    linkedAt: string;
+    reason: 'request' | 'merge';
+    /** Support linked on the holder's behalf, and why (API.md, Authentication). */
+    supportReason?: string;
+  };
 };
-/** On the target: the source's holdings moved here (R12). */
+/** Support released a wrongly linked learn profile (#16.2), or a merge could not keep it (R11a): the profile is unlinked. */
+export type LearnProfileUnlinked = {
+  type: 'LearnProfileUnlinked';
+  data: { profileId: string; learnProfileId: string; reason: string; unlinkedAt: string };
+};
+/**
+ * What becomes of the source's learn profile link in a merge (R11a): it follows the source into the target only
+ * when the target is a personal profile of the same account (the learn profile's, R11) with no other link.
+ */
+export type MergeLinkPlan = { learnProfileId: string; action: 'transfer' | 'release'; reason: string };
+/** The steps of a merge, in order, recorded before the first: a crash leaves them for the completer. */
+export const MERGE_STEPS = ['close-source', 'account', 'holdings', 'learn-profile-link', 'record'] as const;
+/** On the target, before any step: a merge is under way; CertificationProfilesMerged completes it (#16.3). */
+export type ProfileMergeStarted = {
+  type: 'ProfileMergeStarted';
+  data: {
+    profileId: string;
+    sourceProfileId: string;
+    mergeId: string;
+    steps: string[];
+    link: MergeLinkPlan | null;
+    startedAt: string;
+  };
+};
+/** On the target: the source's holdings moved here (R12); the merge is complete. */
 export type CertificationProfilesMerged = {
   type: 'CertificationProfilesMerged';
   data: { profileId: string; sourceProfileId: string; mergeId: string; holdings: string[]; mergedAt: string };
@@ -39,12 +71,16 @@ export type PersonalDataErased = { type: 'PersonalDataErased'; data: { profileId
 export type ProfileEvent =
   | CertificationProfileCreated
   | ProfilesLinked
+  | LearnProfileUnlinked
+  | ProfileMergeStarted
   | CertificationProfilesMerged
   | CertificationProfileClosed
   | PersonalDataErased;
 export const PROFILE_EVENT_TYPES: readonly ProfileEvent['type'][] = [
   'CertificationProfileCreated',
   'ProfilesLinked',
+  'LearnProfileUnlinked',
+  'ProfileMergeStarted',
   'CertificationProfilesMerged',
   'CertificationProfileClosed',
   'PersonalDataErased',
@@ -58,6 +94,8 @@ export type ActiveProfile = {
   linkedLearnProfileId: string | null;
   /** Merges recorded on this profile as target, so a resumed merge records none twice. */
   mergeIds: string[];
+  /** Merges started into this profile and not yet complete: what the completer finishes after a crash. */
+  pendingMerges?: { mergeId: string; sourceProfileId: string; link: MergeLinkPlan | null }[];
 };
 export type ProfileState =
   | { status: 'none' }
@@ -79,8 +117,23 @@ export function evolveProfile(state: ProfileState, event: ProfileEvent): Profile
       };
     case 'ProfilesLinked':
       return state.status === 'active' ? { ...state, linkedLearnProfileId: event.data.learnProfileId } : state;
+    case 'LearnProfileUnlinked':
+      return state.status === 'active' && state.linkedLearnProfileId === event.data.learnProfileId
+        ? { ...state, linkedLearnProfileId: null }
+        : state;
+    case 'ProfileMergeStarted': {
+      if (state.status !== 'active') return state;
+      const { mergeId, sourceProfileId, link } = event.data;
+      return { ...state, pendingMerges: [...(state.pendingMerges ?? []), { mergeId, sourceProfileId, link }] };
+    }
     case 'CertificationProfilesMerged':
-      return state.status === 'active' ? { ...state, mergeIds: [...state.mergeIds, event.data.mergeId] } : state;
+      return state.status === 'active'
+        ? {
+            ...state,
+            mergeIds: [...state.mergeIds, event.data.mergeId],
+            pendingMerges: (state.pendingMerges ?? []).filter((pending) => pending.mergeId !== event.data.mergeId),
+          }
+        : state;
     case 'CertificationProfileClosed':
       return state.status === 'active'
         ? { status: 'closed', mergedInto: event.data.mergedInto, mergeId: event.data.mergeId, last: state }
@@ -107,8 +160,11 @@ export type ProfileCommand =
         /** Active profiles of the account, checked against their own streams (R12). */
         activeProfilesOfAccount: number;
         reason: 'request' | 'merge';
+        supportReason?: string;
       };
     }
+  | { type: 'UnlinkLearnProfile'; data: { reason: string } }
+  | { type: 'StartMerge'; data: { mergeId: string; source: ActiveProfile } }
   | { type: 'CloseForMerge'; data: { mergeId: string; targetProfileId: string } }
   | { type: 'RecordMerge'; data: { mergeId: string; sourceProfileId: string; holdings: string[] } };
 
@@ -171,6 +227,42 @@ export function decideProfile(command: ProfileCommand, state: ProfileState, cont
             accountId: profile.accountId,
             linkedAt: now,
             reason: d.reason,
+            ...(d.supportReason !== undefined ? { supportReason: d.supportReason } : {}),
+          },
+        },
+      ];
+    }
+    case 'UnlinkLearnProfile': {
+      const profile = assertActive(state);
+      if (profile.linkedLearnProfileId === null) {
+        throw new DomainError('PROFILE_NOT_LINKED', `Profile ${profile.profileId} is not linked to a learn profile`);
+      }
+      return [
+        {
+          type: 'LearnProfileUnlinked',
+          data: {
+            profileId: profile.profileId,
+            learnProfileId: profile.linkedLearnProfileId,
+            reason: command.data.reason,
+            unlinkedAt: now,
+          },
+        },
+      ];
+    }
+    case 'StartMerge': {
+      const target = assertActive(state);
+      const { mergeId, source } = command.data;
+      if (target.mergeIds.includes(mergeId) || target.pendingMerges?.some((pending) => pending.mergeId === mergeId)) return [];
+      return [
+        {
+          type: 'ProfileMergeStarted',
+          data: {
+            profileId: target.profileId,
+            sourceProfileId: source.profileId,
+            mergeId,
+            steps: [...MERGE_STEPS],
+            link: mergeLinkPlan(source, target),
+            startedAt: now,
           },
         },
       ];
@@ -202,4 +294,25 @@ export function decideProfile(command: ProfileCommand, state: ProfileState, cont
       return unknown;
     }
   }
+}
+
+/**
+ * R11a: the source's learn profile link follows it into the target only when R11 still holds there (a personal
+ * target of the learn profile's own account) and the target has no other link; otherwise it is released, so the
+ * learn profile's owner can link it again, and the target keeps what it had.
+ */
+export function mergeLinkPlan(source: ActiveProfile, target: ActiveProfile): MergeLinkPlan | null {
+  const learnProfileId = source.linkedLearnProfileId;
+  if (learnProfileId === null) return null;
+  if (target.accountType !== 'personal' || target.accountId !== source.accountId) {
+    return {
+      learnProfileId,
+      action: 'release',
+      reason: `R11a: merged into ${target.profileId} of another or a non-personal account, which may not use this learn profile`,
+    };
+  }
+  if (target.linkedLearnProfileId !== null && target.linkedLearnProfileId !== learnProfileId) {
+    return { learnProfileId, action: 'release', reason: `R11a: merged into ${target.profileId}, which has its own link` };
+  }
+  return { learnProfileId, action: 'transfer', reason: 'R11a: same personal account' };
 }
