@@ -43,7 +43,7 @@ if (!runs) {
         .start();
       url = `esdb://${container.getHost()}:${container.getMappedPort(2113)}?tls=false`;
     }
-    store = new EsdbEventStore({ connectionString: url, resubscribeDelayMs: 100 });
+    store = new EsdbEventStore({ connectionString: url, resubscribe: { initialDelayMs: 100, maxDelayMs: 2000, maxAttempts: 1000 } });
   }, 180_000);
 
   afterAll(async () => {
