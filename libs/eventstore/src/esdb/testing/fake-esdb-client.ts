@@ -25,6 +25,8 @@ export class FakeEsdbClient implements EsdbClient {
   readonly calls: { method: string; stream?: string; options: object }[] = [];
   /** Errors thrown by the next calls of a method, in order (an append throws; a read or subscription fails on its first record). */
   readonly failures = new Map<string, Error[]>();
+  /** While set, every live subscription fails with it (reads still answer). */
+  subscriptionsFail: Error | undefined;
   /** Reads that never answer until cancelled (a stalled node). */
   stallReads = false;
   /** Live subscriptions that are never confirmed. */
@@ -99,8 +101,8 @@ export class FakeEsdbClient implements EsdbClient {
 
   readAll(options: ReadAllOptions): EsdbRead<AllStreamResolvedEvent> {
     this.calls.push({ method: 'readAll', options });
-    const failure = this.takeFailure('readAll');
     const backwards = options.direction === 'backwards';
+    const failure = this.takeFailure('readAll');
     let records = backwards ? [...this.records].reverse() : [...this.records];
     const from = options.fromPosition;
     if (from && typeof from === 'object') {
@@ -116,7 +118,7 @@ export class FakeEsdbClient implements EsdbClient {
     const from = options.fromPosition;
     // Subscriptions start after their position (exclusive).
     const after = from && typeof from === 'object' ? from.commit : -1n;
-    const subscription = new FakeLive(this, this.takeFailure('subscribeToAll'));
+    const subscription = new FakeLive(this, this.takeFailure('subscribeToAll') ?? this.subscriptionsFail);
     this.live.add(subscription);
     for (const record of this.records) if (record.commitPosition! > after) subscription.offer(record);
     setImmediate(() => {
