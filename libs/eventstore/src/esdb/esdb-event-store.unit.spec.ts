@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   AccessDeniedError,
   MaxAppendSizeExceededError,
-  NotLeaderError,
   StreamDeletedError as ClientStreamDeletedError,
   UnavailableError,
   UnknownError,
@@ -16,7 +15,7 @@ import {
 } from '../errors';
 import type { NewEvent, RecordedEvent, Subscription } from '../event-store.port';
 import { backoff, EsdbEventStore, EsdbEventStoreOptions, hostsOf } from './esdb-event-store';
-import { FakeEsdbClient } from './testing/fake-esdb-client';
+import { FakeEsdbClient, notLeaderError } from './testing/fake-esdb-client';
 
 /**
  * The adapter's own logic against an in-memory stand-in for the client (never a fake server): paging, stop races,
@@ -29,11 +28,6 @@ function event(type: string, data: Record<string, number | string> = {}): NewEve
     data,
     metadata: { correlationId: 'c', causationId: 'c', actor: 'unit', occurredAt: '2026-01-01T00:00:00.000Z' },
   };
-}
-
-function notLeader(): NotLeaderError {
-  const metadata = { getMap: () => ({ 'leader-endpoint-host': 'esdb2', 'leader-endpoint-port': '2113' }) };
-  return new NotLeaderError({ metadata } as unknown as ConstructorParameters<typeof NotLeaderError>[0]);
 }
 
 async function waitFor(condition: () => boolean, what: string): Promise<void> {
@@ -192,9 +186,9 @@ describe('EsdbEventStore against a stand-in client', () => {
     it('#12.8 a NotLeader answer (a demoted leader) is retried once, against the leader the client was told of', async () => {
       const store = open();
       await store.append('profile-1', [event('A')], { expectedRevision: 'no_stream' });
-      client.failNext('readStream', notLeader());
+      client.failNext('readStream', notLeaderError());
       expect((await store.readStream('profile-1')).map((e) => e.type)).toEqual(['A']);
-      client.failNext('readStream', notLeader(), notLeader());
+      client.failNext('readStream', notLeaderError(), notLeaderError());
       await expect(store.readStream('profile-1')).rejects.toBeInstanceOf(EventStoreUnavailableError);
     });
   });

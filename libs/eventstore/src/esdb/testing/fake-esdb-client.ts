@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   NO_STREAM,
+  NotLeaderError,
   STREAM_EXISTS,
   StreamNotFoundError,
   WrongExpectedVersionError,
@@ -214,4 +215,10 @@ export class FakeLive extends EventEmitter implements EsdbLive<AllStreamResolved
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
+}
+
+/** What a follower (or a demoted leader) answers a requires-leader call with, naming the leader it knows. */
+export function notLeaderError(host = 'esdb2', port = 2113): NotLeaderError {
+  const metadata = { getMap: () => ({ 'leader-endpoint-host': host, 'leader-endpoint-port': String(port) }) };
+  return new NotLeaderError({ metadata } as unknown as ConstructorParameters<typeof NotLeaderError>[0]);
 }
