@@ -141,7 +141,7 @@ export class EsdbEventStore implements EventStore {
     this.readDeadlineMs = options.readDeadlineMs ?? 10_000;
     this.appendDeadlineMs = options.appendDeadlineMs ?? 10_000;
     this.retry = { initialDelayMs: 250, maxDelayMs: 30_000, maxAttempts: 10, ...options.resubscribe };
-    this.headPageSize = options.headPageSize ?? 500;
+    this.headPageSize = Math.max(2, options.headPageSize ?? 500);
   }
 
   async append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
@@ -381,6 +381,7 @@ export class EsdbEventStore implements EventStore {
    */
   async headPosition(): Promise<number> {
     let from: Position | typeof END = END;
+    let below: bigint | undefined;
     try {
       for (;;) {
         let found: number | undefined;
@@ -389,7 +390,11 @@ export class EsdbEventStore implements EventStore {
         const handle = this.client.readAll({ direction: BACKWARDS, fromPosition: from, maxCount: this.headPageSize });
         await drain(handle, this.readDeadlineMs, (resolved) => {
           count += 1;
-          last = positionOf(resolved) ?? last;
+          const position = positionOf(resolved);
+          // A page starts at the last record of the one before (a record's own position is a valid start; any
+          // other offset may not be): skip it if the server includes it again.
+          if (below !== undefined && position && position.commit >= below) return true;
+          last = position ?? last;
           const event = this.toRecorded(resolved);
           if (!event) return true;
           found = event.position;
@@ -397,9 +402,8 @@ export class EsdbEventStore implements EventStore {
         });
         if (found !== undefined) return found;
         if (count < this.headPageSize || !last) return 0;
-        // Backwards reads include their start: the next page starts at the record before the last one seen.
-        if (last.commit === 0n) return 0;
-        from = { commit: last.commit - 1n, prepare: last.commit - 1n };
+        from = last;
+        below = last.commit;
       }
     } catch (error) {
       throw mapError(error, {});

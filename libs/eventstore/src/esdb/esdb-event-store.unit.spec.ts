@@ -63,7 +63,14 @@ describe('EsdbEventStore against a stand-in client', () => {
       for (let n = 0; n < 40; n += 1) client.write('other-app-1', 'Foreign', {}, false);
       expect(await store.headPosition()).toBe(appended.position);
       // Four pages of 50 were needed: the old single window of 50 would have answered 0.
-      expect(client.calls.filter((call) => call.method === 'readAll').length).toBeGreaterThanOrEqual(5);
+      const pages = client.calls.filter((call) => call.method === 'readAll');
+      expect(pages.length).toBeGreaterThanOrEqual(5);
+      // Each page starts at the end or at a record's own position, never at an offset inside a record.
+      const starts = new Set(client.records.map((record) => record.commitPosition));
+      for (const page of pages) {
+        const from = (page.options as { fromPosition?: unknown }).fromPosition;
+        expect(from === 'end' || starts.has((from as { commit: bigint }).commit)).toBe(true);
+      }
     });
 
     it('#12.5 answers 0 when no recert event is in the log at all', async () => {
