@@ -15,6 +15,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/config ./config
 COPY --from=build /app/apps/api/public ./apps/api/public
+# A named volume starts as a copy of the image's folder, owner included: create /data for the node user before
+# VOLUME, or the volume is root's and the app cannot write its read models (#12.4).
+RUN mkdir -p /data && chown node:node /data
 VOLUME /data
 EXPOSE 3000
 USER node

@@ -12,14 +12,17 @@ function argument(name: string): string | undefined {
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
 
-/** The share of the log scanned (position of head), the facts replayed so far, and the log's rate. */
-export function progressBar(read: number, position: number, head: number, startedMs: number): string {
+/**
+ * The share of the log scanned (a fraction of positions, unit-free), the facts replayed so far and their rate. Counts
+ * and rates are in events: positions are byte offsets on EventStoreDB, so a rate of positions would be bytes (#12.12).
+ */
+export function progressBar(read: number, position: number, head: number, startedMs: number, nowMs: number = Date.now()): string {
   const fraction = head === 0 ? 1 : Math.min(1, position / head);
   const width = 30;
   const filled = Math.round(fraction * width);
-  const seconds = (Date.now() - startedMs) / 1000;
-  const rate = seconds > 0 ? Math.round(position / seconds) : 0;
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${read.toLocaleString('en-US')} facts, ${rate.toLocaleString('en-US')} log events/s`;
+  const seconds = (nowMs - startedMs) / 1000;
+  const rate = seconds > 0 ? Math.round(read / seconds) : 0;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${read.toLocaleString('en-US')} facts, ${rate.toLocaleString('en-US')} facts/s`;
 }
 
 async function main(): Promise<void> {

@@ -10,7 +10,10 @@ export interface ProjectionStatus {
   version: number;
   checkpoint: number;
   head: number;
+  /** Events between the checkpoint and the head (positions are bytes on EventStoreDB), at most LAG_COUNT_CAP. */
   lag: number;
+  /** True when the lag reached LAG_COUNT_CAP and was not counted further. */
+  lagCapped: boolean;
   caughtUp: boolean;
   lastError: string | null;
 }
@@ -38,7 +41,14 @@ interface Running {
   caughtUp: boolean;
   lastError: string | null;
   retryTimer?: NodeJS.Timeout;
+  /** Failures in a row, for the back-off before resubscribing. */
+  failures: number;
 }
+
+/** Lag is counted by reading the log from the checkpoint: bounded, so a far-behind projection costs one page. */
+export const LAG_COUNT_CAP = 1000;
+/** Longest pause before a failed projection resubscribes. */
+const MAX_RETRY_DELAY_MS = 60_000;
 
 /**
  * Runs projections: each subscribes to the global log from its own checkpoint, kept in the read database in
@@ -52,8 +62,10 @@ export class ProjectionRunner {
   private stopped = false;
   private started = false;
   private readonly projections: Projection[];
-  private readonly getCheckpoint: Database.Statement<[string], { position: number; version: number }>;
-  private readonly setCheckpoint: Database.Statement<[string, number, number]>;
+  private readonly getCheckpoint: Database.Statement<[string], { position: number; version: number; store: string | null }>;
+  private readonly setCheckpoint: Database.Statement<[string, number, number, string]>;
+  /** Which log checkpoints are positions of: a read model built on another store is rebuilt, not resumed (#12.11). */
+  private readonly storeId: string;
 
   constructor(
     private readonly store: EventStore,
@@ -64,11 +76,15 @@ export class ProjectionRunner {
     this.projections = [...projections];
     this.advanced.setMaxListeners(0);
     db.exec(
-      'CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, version INTEGER NOT NULL)',
+      'CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, version INTEGER NOT NULL, store TEXT)',
     );
-    this.getCheckpoint = db.prepare('SELECT position, version FROM projection_checkpoints WHERE name = ?');
+    // Read databases from before #12.11 lack the column: their checkpoints name no store, so they are rebuilt once.
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(projection_checkpoints)').all();
+    if (!columns.some((column) => column.name === 'store')) db.exec('ALTER TABLE projection_checkpoints ADD COLUMN store TEXT');
+    this.storeId = `${store.kind}:${store.identity ?? ''}`;
+    this.getCheckpoint = db.prepare('SELECT position, version, store FROM projection_checkpoints WHERE name = ?');
     this.setCheckpoint = db.prepare(
-      'INSERT INTO projection_checkpoints (name, position, version) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version',
+      'INSERT INTO projection_checkpoints (name, position, version, store) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version, store = excluded.store',
     );
   }
 
@@ -107,17 +123,21 @@ export class ProjectionRunner {
       .transaction(() => {
         projection.setup(this.db);
         const stored = this.getCheckpoint.get(projection.name);
-        if (stored && stored.version !== projection.version) {
-          this.options.log?.(`${projection.name}: version ${stored.version} -> ${projection.version}, rebuilding from zero`);
+        const otherStore = stored !== undefined && stored.store !== this.storeId;
+        if (stored && (stored.version !== projection.version || otherStore)) {
+          const why = otherStore
+            ? `checkpoint of ${stored.store ?? 'an unnamed store'}, not of ${this.storeId}`
+            : `version ${stored.version} -> ${projection.version}`;
+          this.options.log?.(`${projection.name}: ${why}, rebuilding from zero`);
           projection.reset(this.db);
           projection.setup(this.db);
-          this.setCheckpoint.run(projection.name, 0, projection.version);
+          this.setCheckpoint.run(projection.name, 0, projection.version, this.storeId);
         } else if (!stored) {
-          this.setCheckpoint.run(projection.name, 0, projection.version);
+          this.setCheckpoint.run(projection.name, 0, projection.version, this.storeId);
         }
       })
       .immediate();
-    const entry: Running = { projection, caughtUp: false, lastError: null };
+    const entry: Running = { projection, caughtUp: false, lastError: null, failures: 0 };
     this.running.set(projection.name, entry);
     if (
       this.checkpoint(projection.name) === 0 &&
@@ -211,16 +231,26 @@ export class ProjectionRunner {
         onEvents: (events, scannedTo) => {
           this.applyBatch(projection, events, scannedTo);
           entry.lastError = null;
+          entry.failures = 0;
           this.advanced.emit('advanced', projection.name, scannedTo);
         },
         onCaughtUp: () => {
           entry.caughtUp = true;
+          entry.lastError = null;
+        },
+        // The store is retrying after a transient failure: the projection stalls, and health says so (#12.7).
+        onRetrying: (error, attempt, delayMs) => {
+          entry.caughtUp = false;
+          entry.lastError = `store unreachable, try ${attempt} in ${delayMs} ms: ${error.message}`;
+          this.options.log?.(`${projection.name}: ${entry.lastError}`);
         },
         onError: (error) => {
           entry.caughtUp = false;
           entry.lastError = error.message;
-          this.options.log?.(`${projection.name}: ${error.message}; resubscribing from its checkpoint`);
-          entry.retryTimer = setTimeout(() => this.subscribe(entry), this.options.retryDelayMs ?? 1000);
+          entry.failures += 1;
+          const delay = Math.min(MAX_RETRY_DELAY_MS, (this.options.retryDelayMs ?? 1000) * 2 ** (entry.failures - 1));
+          this.options.log?.(`${projection.name}: ${error.message}; resubscribing from its checkpoint in ${delay} ms`);
+          entry.retryTimer = setTimeout(() => this.subscribe(entry), delay);
         },
       },
     );
@@ -236,7 +266,7 @@ export class ProjectionRunner {
         if (projection.applyBatch) projection.applyBatch(this.db, fresh);
         else for (const event of fresh) projection.apply(this.db, event);
         this.options.beforeCheckpoint?.(projection.name, events[events.length - 1]);
-        this.setCheckpoint.run(projection.name, scannedTo, projection.version);
+        this.setCheckpoint.run(projection.name, scannedTo, projection.version, this.storeId);
       })
       .immediate();
   }
@@ -268,19 +298,29 @@ export class ProjectionRunner {
 
   async status(): Promise<ProjectionStatus[]> {
     const head = await this.store.headPosition();
-    return this.projections.map((projection) => {
-      const entry = this.running.get(projection.name);
-      const checkpoint = this.checkpoint(projection.name);
-      return {
-        name: projection.name,
-        version: projection.version,
-        checkpoint,
-        head,
-        lag: Math.max(0, head - checkpoint),
-        caughtUp: checkpoint >= head,
-        lastError: entry?.lastError ?? null,
-      };
-    });
+    return Promise.all(
+      this.projections.map(async (projection) => {
+        const entry = this.running.get(projection.name);
+        const checkpoint = this.checkpoint(projection.name);
+        const lag = checkpoint >= head ? 0 : await this.eventsBetween(checkpoint, head);
+        return {
+          name: projection.name,
+          version: projection.version,
+          checkpoint,
+          head,
+          lag,
+          lagCapped: lag >= LAG_COUNT_CAP,
+          caughtUp: checkpoint >= head,
+          lastError: entry?.lastError ?? null,
+        };
+      }),
+    );
+  }
+
+  /** Events after `after` up to `head`, counted (positions are byte offsets on EventStoreDB), at most LAG_COUNT_CAP. */
+  private async eventsBetween(after: number, head: number): Promise<number> {
+    const page = await this.store.readAll({ after, maxCount: LAG_COUNT_CAP });
+    return page.filter((event) => event.position <= head).length;
   }
 
   async stop(): Promise<void> {

@@ -87,6 +87,11 @@ export interface SubscriptionHandlers {
   onCaughtUp?(position: number): void;
   /** Called once when the subscription stops because of an error it could not recover from. */
   onError?(error: Error): void;
+  /**
+   * Optional: called when a transient failure (the store unreachable, a node restarting) makes the subscription
+   * pause `delayMs` before its `attempt`-th try from its checkpoint, so a stall shows in health before it ends.
+   */
+  onRetrying?(error: Error, attempt: number, delayMs: number): void;
 }
 
 export interface SubscribeOptions {
@@ -106,6 +111,11 @@ export interface Subscription {
 
 export interface EventStore {
   readonly kind: 'sqlite' | 'eventstoredb';
+  /**
+   * Optional: which log of that kind (a file, a cluster and namespace). A checkpoint stores kind and identity, and a
+   * read model whose checkpoint came from another log is rebuilt, not resumed: positions mean nothing elsewhere.
+   */
+  readonly identity?: string;
   append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

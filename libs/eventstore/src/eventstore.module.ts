@@ -7,7 +7,8 @@ import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
 /** EventStoreDB when EVENTSTORE_CONNECTION_STRING is set, else the embedded store under DATA_DIR. */
 export function createEventStore(config: AppConfig): EventStore {
-  if (config.eventStoreConnectionString) return new EsdbEventStore({ connectionString: config.eventStoreConnectionString });
+  if (config.eventStoreConnectionString)
+    return new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix });
   return new SqliteEventStore({ file: join(config.dataDir, 'events.db'), synchronous: config.storeSynchronous });
 }
 

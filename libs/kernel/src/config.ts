@@ -6,6 +6,8 @@ export interface AppConfig {
   port: number;
   dataDir: string;
   eventStoreConnectionString: string | undefined;
+  /** EventStoreDB only: prefix of recert's streams on a shared cluster (STREAM_PREFIX, e.g. `recert.`); '' for none. */
+  streamPrefix: string;
   jwtSecret: string;
   /** True when no AUTH_JWT_SECRET was given and the development secret is in use. */
   jwtSecretIsDevelopment: boolean;
@@ -106,10 +108,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (connection && !/^esdb(\+discover)?:\/\//.test(connection)) {
     throw new ConfigError('EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover://');
   }
+  const streamPrefix = env['STREAM_PREFIX'] ?? '';
+  if (!/^(?:[A-Za-z0-9][A-Za-z0-9_.:]*)?$/.test(streamPrefix))
+    throw new ConfigError(`STREAM_PREFIX must be letters, digits, '_', '.' or ':' (not starting with '$'), got "${streamPrefix}"`);
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     dataDir: resolve(env['DATA_DIR'] ?? './data'),
     eventStoreConnectionString: connection || undefined,
+    streamPrefix,
     jwtSecret: secret ?? DEVELOPMENT_JWT_SECRET,
     jwtSecretIsDevelopment: secret === undefined,
     clock,

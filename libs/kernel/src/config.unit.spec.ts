@@ -39,6 +39,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it('#12.10 reads the stream prefix of a shared cluster, none by default', () => {
+    expect(loadConfig({}).streamPrefix).toBe('');
+    expect(loadConfig({ STREAM_PREFIX: 'recert.' }).streamPrefix).toBe('recert.');
+  });
+
   it.each([
     [{ PORT: '70000' }, /PORT must be a whole number from 0 to 65535, got "70000"/],
     [{ REBUILD_CACHE_ROWS: '0' }, /REBUILD_CACHE_ROWS must be a whole number from 1 to/],
@@ -50,6 +55,7 @@ describe('loadConfig', () => {
     [{ NOTIFICATION_SENDER: 'smtp' }, /NOTIFICATION_SENDER=smtp needs SMTP_URL/],
     [{ EVENTSTORE_CONNECTION_STRING: 'http://localhost:2113' }, /EVENTSTORE_CONNECTION_STRING must start with esdb:\/\//],
     [{ POLICY_FILE: '/nowhere/policy.json' }, /POLICY_FILE does not exist/],
+    [{ STREAM_PREFIX: '$recert.' }, /STREAM_PREFIX must be letters/],
   ])('refuses %j with a message naming the setting', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

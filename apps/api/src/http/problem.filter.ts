@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { EventStoreUnavailableError } from '@recert/eventstore';
+import { AppendTooLargeError, EventStoreUnavailableError, InvalidPositionError, StreamDeletedError } from '@recert/eventstore';
 import { Problem, problemType, ValidationProblem } from '@recert/kernel';
 import { DomainError, ERROR_STATUS, ERROR_TITLES } from '@recert/renewals';
 
@@ -68,6 +68,32 @@ export class ProblemFilter implements ExceptionFilter {
         code: 'SERVICE_UNAVAILABLE',
         detail: 'Try again shortly',
       };
+    }
+    // Store faults other than an outage (#12.9): each its own answer; access denied falls to 500 below, logged.
+    if (exception instanceof AppendTooLargeError) {
+      const detail = 'The events of this command are larger than the event store accepts in one append';
+      return {
+        type: problemType('PAYLOAD_TOO_LARGE'),
+        title: 'The request body is too large',
+        status: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+        detail,
+      };
+    }
+    if (exception instanceof InvalidPositionError) {
+      const detail = `${exception.position} is not a position of this event store's log`;
+      return {
+        type: problemType('VALIDATION_FAILED'),
+        title: ERROR_TITLES.VALIDATION_FAILED,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        detail,
+        errors: [{ field: 'from/to', message: detail }],
+      };
+    }
+    if (exception instanceof StreamDeletedError) {
+      const detail = 'What this request needs was deleted from the event store outside recert';
+      return { type: problemType('STREAM_DELETED'), title: 'Deleted from the event store', status: 410, code: 'STREAM_DELETED', detail };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
