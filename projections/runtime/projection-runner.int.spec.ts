@@ -38,7 +38,7 @@ const PROFILES = 'SELECT * FROM rm_profiles ORDER BY profile_id';
 const OUTBOX = 'SELECT id, window_id, holding_id, state FROM rm_notifications ORDER BY id';
 
 async function untilCaughtUp(runner: ProjectionRunner, store: SqliteEventStore | Harness['store']): Promise<void> {
-  expect(await runner.waitFor(await store.headPosition(), 10_000)).toBe(true);
+  expect(await runner.waitFor(await store.headPosition(), 60_000)).toBe(true);
 }
 
 describe('projection runner', () => {
@@ -102,8 +102,8 @@ describe('projection runner', () => {
     );
     book = h.app.get(PolicyRegistry).book();
     await untilCaughtUp(h.app.get(ProjectionRunner), h.store);
-  });
-  afterAll(async () => h.close());
+  }, 120_000); // some forty requests and two scheduler runs: long on a loaded machine
+  afterAll(async () => h.close(), 60_000);
 
   it('R9/R12: a rebuild from zero gives the same read models as the live ones', async () => {
     const db = new Database(':memory:');
@@ -161,7 +161,7 @@ describe('projection runner', () => {
       rebuildCacheRows: 1,
     });
     first.start();
-    expect(await first.waitFor(1, 10_000)).toBe(true);
+    expect(await first.waitFor(1, 60_000)).toBe(true);
     await first.stop();
     const stoppedAt = first.checkpoint('holdings');
     firstDb.close();
@@ -224,7 +224,7 @@ describe('projection runner', () => {
     };
     const runner = new ProjectionRunner(h.store, db, [broken, new HoldingsProjection()], { retryDelayMs: 5 });
     runner.start();
-    expect(await runner.waitFor(await h.store.headPosition(), 10_000, ['holdings'])).toBe(true);
+    expect(await runner.waitFor(await h.store.headPosition(), 60_000, ['holdings'])).toBe(true);
     const status = await runner.status();
     await runner.stop();
     expect(status.find((s) => s.name === 'broken')).toMatchObject({ checkpoint: 0, lastError: 'poison' });

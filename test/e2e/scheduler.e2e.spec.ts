@@ -16,8 +16,8 @@ describe('scheduler over HTTP', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startApp({ clockStart: '2026-01-01T00:00:00Z' });
-  });
-  afterAll(async () => h.close());
+  }, 60_000);
+  afterAll(async () => h.close(), 60_000);
 
   const as = (roles: Parameters<Harness['token']>[0], profileId?: string) => `Bearer ${h.token(roles, profileId ? { profileId } : {})}`;
   const run = () => h.http.post('/admin/scheduler/run').set('Authorization', as(['scheduler']));
@@ -100,7 +100,7 @@ describe('two schedulers at once over one store', () => {
       // A failed attempt opens the window: its notification is now due.
       const failed = await attempt(false).expect(201);
       const runner = r.app.get(ProjectionRunner);
-      expect(await runner.waitFor((failed.body as { position: number }).position, 5000)).toBe(true);
+      expect(await runner.waitFor((failed.body as { position: number }).position, 60_000)).toBe(true);
 
       // The holder renews while the notification is on its way.
       const sent: string[] = [];
@@ -136,7 +136,7 @@ describe('two schedulers at once over one store', () => {
       const opened = log.find((event) => event.type === 'RenewalWindowOpened');
       const notified = log.find((event) => event.type === 'RenewalEligibilityNotified');
       expect(notified?.data['windowId']).toBe(opened?.data['windowId']);
-      expect(await runner.waitFor(await r.store.headPosition(), 5000)).toBe(true);
+      expect(await runner.waitFor(await r.store.headPosition(), 60_000)).toBe(true);
       const row = r.app
         .get<Database.Database>(READ_DB)
         .prepare('SELECT state FROM rm_notifications WHERE window_id = ?')
