@@ -7,7 +7,10 @@ const shared = {
   moduleNameMapper: {
     '^@recert/kernel$': '<rootDir>/libs/kernel/src',
     '^@recert/eventstore$': '<rootDir>/libs/eventstore/src',
+    '^@recert/domain$': '<rootDir>/libs/domain/src',
     '^@recert/renewals$': '<rootDir>/libs/renewals/src',
+    '^@recert/http$': '<rootDir>/libs/http/src',
+    '^@recert/jobs$': '<rootDir>/libs/jobs/src',
     '^@recert/projections$': '<rootDir>/projections',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -5,7 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createEventStore } from '@recert/eventstore';
 import { ConfigError, loadConfig } from '@recert/kernel';
-import { Catalog, candidateBook, PolicyBook, runWhatIf, summarizeWhatIf } from '@recert/renewals';
+import { candidateBook, runWhatIf } from '@recert/renewals';
+import { Catalog, PolicyBook, summarizeWhatIf } from '@recert/domain';
 
 function argument(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '@recert/kernel';
-import { Catalog, PolicyBook } from '@recert/renewals';
+import { Catalog, PolicyBook } from '@recert/domain';
 import { load, LoadResult, percentile, rssMb, startApiProcess, token } from './read.bench';
 import { seedPopulation } from './seed';
 

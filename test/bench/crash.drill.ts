@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '@recert/eventstore';
 import { projectRoot } from '@recert/kernel';
 import { HoldingsProjection, notificationIdOf, OutboxProjection, ProjectionRunner } from '@recert/projections';
-import { Catalog, PolicyBook } from '@recert/renewals';
+import { Catalog, PolicyBook } from '@recert/domain';
 import { startApiProcess, token } from './read.bench';
 import { seedPopulation } from './seed';
 

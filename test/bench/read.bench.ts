@@ -16,7 +16,7 @@ import jwt from 'jsonwebtoken';
 import { SqliteEventStore } from '@recert/eventstore';
 import { loadConfig, projectRoot } from '@recert/kernel';
 import { configureReadDb, HoldingsProjection, holdingsGeneration, ProjectionRunner, recordServingGeneration } from '@recert/projections';
-import { Catalog, PolicyBook } from '@recert/renewals';
+import { Catalog, PolicyBook } from '@recert/domain';
 import { seedPopulation } from './seed';
 
 const TARGET_EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);

@@ -7,7 +7,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@recert/eventstore';
 import { projectRoot } from '@recert/kernel';
-import { Catalog, candidateBook, PolicyBook, runWhatIf, summarizeWhatIf } from '@recert/renewals';
+import { candidateBook, runWhatIf } from '@recert/renewals';
+import { Catalog, PolicyBook, summarizeWhatIf } from '@recert/domain';
 import { progressBar } from '../../scripts/replay';
 import { seedPopulation } from './seed';
 

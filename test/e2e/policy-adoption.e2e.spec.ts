@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HoldingsModel, READ_DB } from '@recert/projections';
-import { Catalog, PolicyBook, PolicyRegistry } from '@recert/renewals';
+import { PolicyRegistry } from '@recert/renewals';
+import { Catalog, PolicyBook } from '@recert/domain';
 import { seedPopulation } from '../bench/seed';
 import { expectProblem, Harness, startApp, seedProfile } from '../support/harness';
 

@@ -4,9 +4,7 @@ import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { ProjectionRunner, READ_DB } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PolicyRegistry, StreamCommands } from '@recert/renewals';
-import { NotificationDispatcher } from '../../apps/worker/src/notifications/notification-dispatcher';
-import { NotificationSender } from '../../apps/worker/src/notifications/notification-sender';
-import { Scheduler } from '../../apps/worker/src/scheduler/scheduler';
+import { NotificationDispatcher, NotificationSender, Scheduler } from '@recert/jobs';
 import { expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 
 type Cert = { code: string; status: string; blockedBy: string[]; canAttemptNow: boolean; attempts: number; expiresAt: string | null };

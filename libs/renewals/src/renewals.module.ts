@@ -3,7 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { AttemptRenewalHandler } from './attempt-renewal/attempt-renewal.command';
 import { AttemptRenewalController } from './attempt-renewal/attempt-renewal.controller';
-import { Catalog } from './catalog';
+import { Catalog, PolicyBook } from '@recert/domain';
 import { StreamCommands } from './command-handling/stream-commands';
 import { CreateProfileHandler } from './create-profile/create-profile.command';
 import { CreateProfileController } from './create-profile/create-profile.controller';
@@ -16,7 +16,6 @@ import { LinkLearnProfileController } from './link-learn-profile/link-learn-prof
 import { MergeProfilesHandler } from './merge-profiles/merge-profiles.command';
 import { MergeProfilesController } from './merge-profiles/merge-profiles.controller';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from './personal-data/personal-data.vault';
-import { PolicyBook } from './policy';
 import { ProfileReader } from './profile/profile.reader';
 import { AdoptPolicyController } from './adopt-policy/adopt-policy.controller';
 import { ErasePersonalDataController } from './erase-personal-data/erase-personal-data.controller';

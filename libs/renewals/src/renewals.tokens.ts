@@ -1,6 +1,5 @@
 import type { RecordedEvent } from '@recert/eventstore';
-import { Catalog } from './catalog';
-import { Policy, PolicyBook } from './policy';
+import { Catalog, Policy, PolicyBook } from '@recert/domain';
 
 export const CATALOG = Symbol('CATALOG');
 

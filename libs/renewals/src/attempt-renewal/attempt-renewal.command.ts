@@ -1,10 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Catalog } from '../catalog';
+import { Catalog, DomainError } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
 import { holdingDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
-import { DomainError } from '../errors';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
 

@@ -9,8 +9,7 @@ import {
   RecordedEvent,
 } from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId } from '@recert/kernel';
-import { DomainError } from '../errors';
-import { upcast } from '../upcasting';
+import { DomainError, upcast } from '@recert/domain';
 import { PolicyAdoptions } from '../adopt-policy/policy-adoptions.service';
 import { CommandMeta } from './command-meta';
 

@@ -1,15 +1,22 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@recert/kernel';
-import { Catalog } from '../catalog';
+import {
+  Catalog,
+  DomainError,
+  evolveHolding,
+  HoldingEvent,
+  holdingIdOf,
+  HoldingState,
+  holdingStream,
+  initialHoldingState,
+  isActiveAt,
+} from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
 import { holdingDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
-import { DomainError } from '../errors';
-import { evolveHolding, HoldingEvent, HoldingState, holdingIdOf, initialHoldingState, isActiveAt } from '../holding/holding';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
-import { holdingStream } from '../streams';
 
 export class EarnCertificationCommand {
   constructor(

@@ -5,11 +5,9 @@ import { IsString, Length } from 'class-validator';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
-import { evolveProfile, initialProfileState, ProfileEvent, ProfileState } from '../profile/profile';
+import { DomainError, evolveProfile, initialProfileState, ProfileEvent, ProfileState, profileStream } from '@recert/domain';
 import { ProfileParams } from '../profile/profile.params';
-import { DomainError } from '../errors';
 import { CommandResult } from '../renewals.tokens';
-import { profileStream } from '../streams';
 
 export class ErasePersonalDataDto {
   @ApiProperty({ example: 'GDPR art. 17 request #1234' })

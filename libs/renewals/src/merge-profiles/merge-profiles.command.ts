@@ -1,18 +1,31 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { deterministicId } from '@recert/kernel';
-import { AccountEvent, AccountState, evolveAccount, initialAccountState } from '../account/account';
-import { Catalog, Certification } from '../catalog';
+import {
+  AccountEvent,
+  AccountState,
+  accountStream,
+  assertActive,
+  Catalog,
+  Certification,
+  DomainError,
+  evolveAccount,
+  evolveHolding,
+  HoldingCommand,
+  HoldingEvent,
+  holdingIdOf,
+  HoldingState,
+  holdingStream,
+  initialAccountState,
+  initialHoldingState,
+  ProfileCommand,
+  snapshotOf,
+} from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
 import { holdingDecision, learnProfileDecision, profileDecision } from '../command-handling/decisions';
 import { StreamCommands, StreamOutcome } from '../command-handling/stream-commands';
-import { DomainError } from '../errors';
-import { evolveHolding, HoldingEvent, HoldingState, holdingIdOf, initialHoldingState, snapshotOf } from '../holding/holding';
-import { HoldingCommand } from '../holding/holding.decide';
-import { assertActive, ProfileCommand } from '../profile/profile';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, combine, CommandResult, PolicyRegistry } from '../renewals.tokens';
-import { accountStream, holdingStream } from '../streams';
 
 export class MergeProfilesCommand {
   constructor(

@@ -1,0 +1,2 @@
+export * from './problem.filter';
+export * from './health.controller';
