@@ -6,6 +6,7 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@recert/kernel$': '<rootDir>/libs/kernel/src',
+    '^@recert/kernel/pure$': '<rootDir>/libs/kernel/src/pure',
     '^@recert/eventstore$': '<rootDir>/libs/eventstore/src',
     '^@recert/domain$': '<rootDir>/libs/domain/src',
     '^@recert/renewals$': '<rootDir>/libs/renewals/src',

@@ -5,8 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createEventStore } from '@recert/eventstore';
 import { ConfigError, loadConfig } from '@recert/kernel';
-import { candidateBook, runWhatIf } from '@recert/renewals';
-import { Catalog, PolicyBook, summarizeWhatIf } from '@recert/domain';
+import { candidateBook, loadCatalog, loadPolicyBook, runWhatIf } from '@recert/renewals';
+import { summarizeWhatIf } from '@recert/domain';
 
 function argument(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const asOf = new Date(argument('as-of') ?? new Date().toISOString());
   if (Number.isNaN(asOf.getTime())) throw new ConfigError('--as-of is not an ISO 8601 instant');
   const config = loadConfig();
-  const live = PolicyBook.fromFile(config.policyFile);
+  const live = loadPolicyBook(config.policyFile);
   const candidate = candidateBook(JSON.parse(readFileSync(policyFile, 'utf8')) as unknown, live);
   const store = createEventStore(config);
   const started = Date.now();
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     store,
     live,
     candidate,
-    catalog: Catalog.fromFile(config.catalogFile),
+    catalog: loadCatalog(config.catalogFile),
     asOf,
     onProgress: (read, head, position) => {
       const bar = progressBar(read, position, head, started);

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runWhatIf } from '@recert/renewals';
-import { Catalog, PolicyBook, WhatIfReport } from '@recert/domain';
+import { loadCatalog, loadPolicyBook, runWhatIf } from '@recert/renewals';
+import { PolicyBook, WhatIfReport } from '@recert/domain';
 import { seedPopulation } from '../bench/seed';
 import { expectProblem, Harness, startApp, seedProfile } from '../support/harness';
 import { eventually } from '../support/wait';
@@ -188,8 +188,8 @@ describe('what-if over a synthetic population', () => {
   it('R14: replaying a generated population under its own policy reports zero differences', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'recert-whatif-'));
     try {
-      const catalog = Catalog.fromFile(join(root, 'config', 'catalog.json'));
-      const live = PolicyBook.fromFile(join(root, 'config', 'policy.json'));
+      const catalog = loadCatalog(join(root, 'config', 'catalog.json'));
+      const live = loadPolicyBook(join(root, 'config', 'policy.json'));
       const now = new Date('2026-06-01T00:00:00Z');
       await seedPopulation({ dataDir, targetEvents: 20_000, catalog, policies: live, now });
       const { SqliteEventStore } = await import('@recert/eventstore');

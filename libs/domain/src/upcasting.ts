@@ -1,4 +1,4 @@
-import type { JsonObject, RecordedEvent } from '@recert/eventstore';
+import type { JsonObject, RecordedEvent } from '@recert/kernel/pure';
 
 /**
  * Upcasters: an event stored with an older payload version is read as the newest, so history is never

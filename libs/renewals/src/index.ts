@@ -1,4 +1,5 @@
 export * from './renewals.tokens';
+export * from './config-files';
 export * from './command-handling/command-meta';
 export * from './command-handling/stream-commands';
 export * from './command-handling/decisions';

@@ -1,4 +1,4 @@
-import { addDuration } from '@recert/kernel';
+import { addDuration } from '@recert/kernel/pure';
 import type { Certification } from '../catalog';
 import { DomainError, ErrorCode } from '../errors';
 import type { Policy, PolicyBook } from '../policy';

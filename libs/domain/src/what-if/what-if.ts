@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@recert/eventstore';
+import type { RecordedEvent } from '@recert/kernel/pure';
 import type { Catalog } from '../catalog';
 import { DomainError, ErrorCode } from '../errors';
 import {
