@@ -20,7 +20,7 @@ import { AdoptPolicyController } from './adopt-policy/adopt-policy.controller';
 import { ErasePersonalDataController } from './erase-personal-data/erase-personal-data.controller';
 import { PolicyAdoptions } from './adopt-policy/policy-adoptions.service';
 import { PolicyReplayJobs, PolicyReplaysController } from './policy-replay/policy-replays.controller';
-import { CATALOG, PolicyRegistry } from './renewals.tokens';
+import { CATALOG, POLICIES_READY, PolicyRegistry } from './renewals.tokens';
 import { loadCatalog, loadPolicyBook } from './config-files';
 
 const commandHandlers = [
@@ -60,6 +60,7 @@ const controllers = [
     IdempotencyInterceptor,
     PolicyReplayJobs,
     PolicyAdoptions,
+    { provide: POLICIES_READY, useExisting: PolicyAdoptions },
   ],
   exports: [CATALOG, PolicyRegistry, PERSONAL_DATA_VAULT, StreamCommands, ProfileReader, PolicyReplayJobs, PolicyAdoptions],
 })

@@ -34,3 +34,9 @@ export function combine(...outcomes: { events: RecordedEvent[]; position: number
 }
 
 export { Catalog };
+
+/** Whether the adopted policy versions are loaded: the command loop refuses decisions until they are (R14). */
+export interface PoliciesReady {
+  readonly loaded: boolean;
+}
+export const POLICIES_READY = Symbol('POLICIES_READY');

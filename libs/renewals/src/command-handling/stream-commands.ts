@@ -10,7 +10,7 @@ import {
 } from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId } from '@recert/kernel';
 import { DomainError, upcast } from '@recert/domain';
-import { PolicyAdoptions } from '../adopt-policy/policy-adoptions.service';
+import { POLICIES_READY, PoliciesReady } from '../renewals.tokens';
 import { CommandMeta } from './command-meta';
 
 export type DomainEvent = { type: string; data: Record<string, unknown> };
@@ -47,7 +47,7 @@ export class StreamCommands {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     /** Optional so the loop can run outside Nest (tests, benches) where no adoption exists. */
-    @Optional() @Inject(PolicyAdoptions) private readonly adoptions?: { loaded: boolean },
+    @Optional() @Inject(POLICIES_READY) private readonly adoptions?: PoliciesReady,
   ) {}
 
   async load<State, Event extends DomainEvent>(
