@@ -11,6 +11,12 @@ const UPCASTERS: Record<string, Record<number, Upcaster>> = {
   AssessmentAttempted: { 1: (data) => ({ ...data, language: data['language'] ?? 'en' }) },
 };
 
+/** The payload version recert writes today for an event type: one past its last upcaster, derived from the table. */
+export function currentSchemaVersion(type: string): number {
+  const steps = UPCASTERS[type];
+  return steps ? Math.max(...Object.keys(steps).map(Number)) + 1 : 1;
+}
+
 export function upcast(event: RecordedEvent): RecordedEvent {
   const steps = UPCASTERS[event.type];
   if (!steps) return event;

@@ -9,7 +9,7 @@ import {
   RecordedEvent,
 } from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId } from '@recert/kernel';
-import { DomainError, upcast } from '@recert/domain';
+import { currentSchemaVersion, DomainError, upcast } from '@recert/domain';
 import { POLICIES_READY, PoliciesReady } from '../renewals.tokens';
 import { CommandMeta } from './command-meta';
 
@@ -119,9 +119,4 @@ export class StreamCommands {
       },
     };
   }
-}
-
-/** Payload schema versions of the events recert writes today; older ones are upcast on read. */
-export function currentSchemaVersion(type: string): number {
-  return type === 'AssessmentAttempted' ? 2 : 1;
 }
