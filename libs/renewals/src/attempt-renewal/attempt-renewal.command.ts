@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { Catalog, DomainError } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
 import { holdingDecision } from '../command-handling/decisions';
@@ -7,7 +7,8 @@ import { StreamCommands } from '../command-handling/stream-commands';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
 
-export class AttemptRenewalCommand {
+/** Its result type rides on the command, so the bus's answer is typed. */
+export class AttemptRenewalCommand extends Command<AttemptRenewalResult> {
   constructor(
     readonly data: {
       profileId: string;
@@ -18,7 +19,9 @@ export class AttemptRenewalCommand {
       language: string;
     },
     readonly meta: CommandMeta,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 export interface AttemptRenewalResult extends CommandResult {

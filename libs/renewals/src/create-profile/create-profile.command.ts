@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import {
   AccountEvent,
   AccountState,
@@ -20,11 +20,14 @@ import { StreamCommands } from '../command-handling/stream-commands';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
 import { combine, CommandResult } from '../renewals.tokens';
 
-export class CreateProfileCommand {
+/** Its result type rides on the command, so the bus's answer is typed. */
+export class CreateProfileCommand extends Command<CommandResult> {
   constructor(
     readonly data: { profileId: string; accountId: string; accountType: AccountType; displayName: string; email: string },
     readonly meta: CommandMeta,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 @CommandHandler(CreateProfileCommand)

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@recert/kernel';
 import {
   Catalog,
@@ -18,11 +18,14 @@ import { StreamCommands } from '../command-handling/stream-commands';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
 
-export class EarnCertificationCommand {
+/** Its result type rides on the command, so the bus's answer is typed. */
+export class EarnCertificationCommand extends Command<EarnCertificationResult> {
   constructor(
     readonly data: { profileId: string; certificationCode: string; earnedAt?: Date },
     readonly meta: CommandMeta,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 export interface EarnCertificationResult extends CommandResult {

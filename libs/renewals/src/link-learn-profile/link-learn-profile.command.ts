@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@recert/kernel';
 import {
   AccountEvent,
@@ -23,11 +23,14 @@ import { StreamCommands } from '../command-handling/stream-commands';
 import { ProfileReader } from '../profile/profile.reader';
 import { combine, CommandResult } from '../renewals.tokens';
 
-export class LinkLearnProfileCommand {
+/** Its result type rides on the command, so the bus's answer is typed. */
+export class LinkLearnProfileCommand extends Command<CommandResult> {
   constructor(
     readonly data: { profileId: string; learnProfileId: string; accountId: string; accountType: AccountType },
     readonly meta: CommandMeta,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 @CommandHandler(LinkLearnProfileCommand)

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { deterministicId } from '@recert/kernel';
 import {
   AccountEvent,
@@ -27,11 +27,14 @@ import { StreamCommands, StreamOutcome } from '../command-handling/stream-comman
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, combine, CommandResult, PolicyRegistry } from '../renewals.tokens';
 
-export class MergeProfilesCommand {
+/** Its result type rides on the command, so the bus's answer is typed. */
+export class MergeProfilesCommand extends Command<CommandResult> {
   constructor(
     readonly data: { targetProfileId: string; sourceProfileId: string },
     readonly meta: CommandMeta,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 /**
