@@ -44,9 +44,10 @@ describe('decidePolicyAdoption', () => {
     expect(
       refusal(() => decidePolicyAdoption({ policy: p, knownVersions: ['2026-07-01'] }, initialPolicyAdoptionState, { now: NOW })),
     ).toMatch(/^VALIDATION_FAILED: Policy version 2026-07-01/);
-    const adopted = (
-      decidePolicyAdoption({ policy: p, knownVersions: [] }, initialPolicyAdoptionState, { now: NOW })
-    ).reduce(evolvePolicyAdoption, initialPolicyAdoptionState);
+    const adopted = decidePolicyAdoption({ policy: p, knownVersions: [] }, initialPolicyAdoptionState, { now: NOW }).reduce(
+      evolvePolicyAdoption,
+      initialPolicyAdoptionState,
+    );
     expect(adopted).toEqual({ versions: ['2026-07-01'] });
     expect(refusal(() => decidePolicyAdoption({ policy: p, knownVersions: [] }, adopted, { now: NOW }))).toMatch(
       /already in force or adopted/,

@@ -10,7 +10,7 @@ import {
   HoldingState,
   holdingStream,
   initialHoldingState,
-  isActiveAt,
+  prerequisiteMet,
 } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
 import { holdingDecision } from '../command-handling/decisions';
@@ -53,15 +53,16 @@ export class EarnCertificationHandler implements ICommandHandler<EarnCertificati
       throw new DomainError('VALIDATION_FAILED', `earnedAt ${earnedAt.toISOString()} is in the future`);
 
     // R10: one prerequisite held and active at the moment the expert was earned.
-    let prerequisiteActive = certification.prerequisites.length === 0;
+    const prerequisites = new Map<string, HoldingState>();
     for (const code of certification.prerequisites) {
       const prerequisite = await this.commands.load<HoldingState, HoldingEvent>(
         holdingStream(data.profileId, code),
         evolveHolding,
         initialHoldingState,
       );
-      if (isActiveAt(prerequisite.state, earnedAt)) prerequisiteActive = true;
+      prerequisites.set(code, prerequisite.state);
     }
+    const prerequisiteActive = prerequisiteMet(certification, earnedAt, (code) => prerequisites.get(code) ?? initialHoldingState);
 
     const holdingId = holdingIdOf(data.profileId, certification.code);
     const outcome = await this.commands.run(
