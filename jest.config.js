@@ -6,8 +6,12 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@recert/kernel$': '<rootDir>/libs/kernel/src',
+    '^@recert/kernel/pure$': '<rootDir>/libs/kernel/src/pure',
     '^@recert/eventstore$': '<rootDir>/libs/eventstore/src',
+    '^@recert/domain$': '<rootDir>/libs/domain/src',
     '^@recert/renewals$': '<rootDir>/libs/renewals/src',
+    '^@recert/http$': '<rootDir>/libs/http/src',
+    '^@recert/jobs$': '<rootDir>/libs/jobs/src',
     '^@recert/projections$': '<rootDir>/projections',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
@@ -15,7 +19,8 @@ const shared = {
 
 module.exports = {
   // A floor for a loaded 2-core machine; heavy hooks and tests set their own, longer timeouts. No assertion waits on a
-  // moment: tests wait for conditions, so this only bounds how long a real hang takes to report.
+  // moment: tests wait for conditions, so this only bounds how long a real hang takes to report. (A global option:
+  // jest ignores it inside a project, with an "Unknown option" warning.)
   testTimeout: 30_000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [

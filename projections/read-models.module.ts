@@ -13,7 +13,7 @@ import { HoldingsModel } from './holdings/holdings.model';
 import { OutboxProjection } from './outbox/outbox.projection';
 import { ReportsController } from './reports/reports.controller';
 import { ReportsQueries } from './reports/reports.queries';
-import { ReadConsistency } from './runtime/consistency';
+import { ReadConsistency, SERVING_PROJECTION, ServingProjection } from './runtime/consistency';
 import { ProjectionRunner } from './runtime/projection-runner';
 import { openReadDb, READ_DB } from './runtime/read-db';
 
@@ -37,6 +37,15 @@ import { openReadDb, READ_DB } from './runtime/read-db';
     },
     ReadConsistency,
     HoldingsModel,
+    {
+      // `holdings` stands for whichever generation of the holdings model serves reads now.
+      provide: SERVING_PROJECTION,
+      inject: [HoldingsModel],
+      useFactory:
+        (holdings: HoldingsModel): ServingProjection =>
+        (name) =>
+          name === 'holdings' ? holdings.tables().projection : name,
+    },
     DashboardQueries,
     HistoryQueries,
     ReportsQueries,

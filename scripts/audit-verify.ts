@@ -1,6 +1,6 @@
 /** `npm run audit:verify -- FILE`: checks an audit export's hash chain; exit 0 when intact, 1 when not. */
 import { readFileSync } from 'node:fs';
-import { verifyAuditLines } from '../projections/audit/audit-chain';
+import { verifyAuditLines } from '@recert/projections';
 
 const file = process.argv[2];
 if (!file) {

@@ -5,7 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createEventStore } from '@recert/eventstore';
 import { ConfigError, loadConfig } from '@recert/kernel';
-import { Catalog, candidateBook, PolicyBook, runWhatIf, summarizeWhatIf } from '@recert/renewals';
+import { candidateBook, loadCatalog, loadPolicyBook, runWhatIf } from '@recert/renewals';
+import { summarizeWhatIf } from '@recert/domain';
 
 function argument(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   const asOf = new Date(argument('as-of') ?? new Date().toISOString());
   if (Number.isNaN(asOf.getTime())) throw new ConfigError('--as-of is not an ISO 8601 instant');
   const config = loadConfig();
-  const live = PolicyBook.fromFile(config.policyFile);
+  const live = loadPolicyBook(config.policyFile);
   const candidate = candidateBook(JSON.parse(readFileSync(policyFile, 'utf8')) as unknown, live);
   const store = createEventStore(config);
   const started = Date.now();
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     store,
     live,
     candidate,
-    catalog: Catalog.fromFile(config.catalogFile),
+    catalog: loadCatalog(config.catalogFile),
     asOf,
     onProgress: (read, head, position) => {
       const bar = progressBar(read, position, head, started);

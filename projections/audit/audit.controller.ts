@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock, ISO_INSTANT, Roles, ValidationProblem } from '@recert/kernel';
-import { upcast } from '@recert/renewals';
+import { upcast } from '@recert/domain';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { AuditChainWriter } from './audit-chain';
 

@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { assertMayAccessProfile, CurrentPrincipal, Principal, Roles } from '@recert/kernel';
-import { DomainError, ProfileParams } from '@recert/renewals';
+import { ProfileParams } from '@recert/renewals';
+import { DomainError } from '@recert/domain';
 import { ConsistencyQuery, ReadConsistency } from '../runtime/consistency';
 import { Dashboard, DashboardQueries } from './dashboard.queries';
 

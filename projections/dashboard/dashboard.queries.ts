@@ -1,19 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { CLOCK, Clock } from '@recert/kernel';
-import {
-  Catalog,
-  CATALOG,
-  HeldState,
-  holdingStatusAt,
-  nextAttemptAllowedAt,
-  PERSONAL_DATA_VAULT,
-  PersonalDataVault,
-  PolicyRegistry,
-  renewalBlockers,
-  SealedData,
-  withPolicyWindow,
-} from '@recert/renewals';
+import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry } from '@recert/renewals';
+import { Catalog, HeldState, holdingStatusAt, nextAttemptAllowedAt, renewalBlockers, SealedData, withPolicyWindow } from '@recert/domain';
 import type { HoldingRow, ProfileRow } from '../holdings/holdings.projection';
 import type { Dashboard, DashboardCertification } from './dashboard.view';
 import { READ_DB } from '../runtime/read-db';

@@ -1,5 +1,5 @@
 // Types only, importing nothing but the error codes: the dashboard page compiles against this very file.
-import type { ErrorCode } from '../../libs/renewals/src/errors';
+import type { ErrorCode } from '../../libs/domain/src/errors';
 
 /** The holder's dashboard as `GET /certification-profiles/{id}/dashboard` answers it (API.md). */
 export interface DashboardCertification {

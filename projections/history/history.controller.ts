@@ -2,7 +2,8 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { RecordedEvent } from '@recert/eventstore';
 import { assertMayAccessProfile, CurrentPrincipal, Principal, Roles } from '@recert/kernel';
-import { DomainError, ProfileParams } from '@recert/renewals';
+import { ProfileParams } from '@recert/renewals';
+import { DomainError } from '@recert/domain';
 import { ConsistencyQuery } from '../runtime/consistency';
 import { HistoryQueries } from './history.queries';
 

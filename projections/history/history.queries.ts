@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
-import { Catalog, CATALOG, holdingStream, profileStream, upcast } from '@recert/renewals';
+import { CATALOG } from '@recert/renewals';
+import { Catalog, holdingStream, profileStream, upcast } from '@recert/domain';
 
 /**
  * The audit history of a profile: every event of its stream and of its holdings' streams, in global order,

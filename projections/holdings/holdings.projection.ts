@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
-import { HOLDING_EVENT_TYPES, HoldingEvent, PolicyBook, PROFILE_EVENT_TYPES, ProfileEvent, windowIdOf } from '@recert/renewals';
+import { HOLDING_EVENT_TYPES, HoldingEvent, PolicyBook, PROFILE_EVENT_TYPES, ProfileEvent, windowIdOf } from '@recert/domain';
 import { Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from '../runtime/rows';
 import { Statements } from '../runtime/statements';
 

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
 import { deterministicId } from '@recert/kernel';
-import type { RenewalEligibilityNotified, RenewalWindowOpened } from '@recert/renewals';
+import type { RenewalEligibilityNotified, RenewalWindowOpened } from '@recert/domain';
 import type { Projection } from '../runtime/projection';
 import { Statements } from '../runtime/statements';
 

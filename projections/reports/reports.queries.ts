@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { CLOCK, Clock } from '@recert/kernel';
-import { Catalog, CATALOG } from '@recert/renewals';
+import { CATALOG } from '@recert/renewals';
+import { Catalog } from '@recert/domain';
 import { READ_DB } from '../runtime/read-db';
 import { HoldingsModel } from '../holdings/holdings.model';
 

@@ -2,7 +2,6 @@ import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
-import { HoldingsModel } from '../holdings/holdings.model';
 import { ProjectionRunner } from './projection-runner';
 
 export class ConsistencyQuery {
@@ -13,19 +12,25 @@ export class ConsistencyQuery {
   consistentWith?: string;
 }
 
+/**
+ * The projection serving a read model's name now: a model rebuilt per policy serves from a generation of its own.
+ * Given by the read-models module, so the runtime knows no read model.
+ */
+export type ServingProjection = (name: string) => string;
+export const SERVING_PROJECTION = Symbol('SERVING_PROJECTION');
+
 /** Read-your-writes: a query waits for the read model to reach the position its client wrote at. */
 @Injectable()
 export class ReadConsistency {
   constructor(
     private readonly runner: ProjectionRunner,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly holdings: HoldingsModel,
+    @Inject(SERVING_PROJECTION) private readonly serving: ServingProjection,
   ) {}
 
-  /** `holdings` stands for whichever generation of the holdings model serves reads now. */
   async await(query: ConsistencyQuery, names: string[]): Promise<void> {
     const timeoutMs = this.config.consistencyTimeoutMs;
-    names = names.map((name) => (name === 'holdings' ? this.holdings.tables().projection : name));
+    names = names.map(this.serving);
     if (query.consistentWith === undefined) return;
     const reached = await this.runner.waitFor(Number(query.consistentWith), timeoutMs, names);
     if (!reached) {

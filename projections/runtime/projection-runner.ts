@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { EventStore, RecordedEvent, Subscription } from '@recert/eventstore';
-import { upcast } from '@recert/renewals';
+import { upcast } from '@recert/domain';
 import type { Projection } from './projection';
 import { countRows, emptyRows, isRowProjection, Row, RowProjection, RowWriter, selectRowSql } from './rows';
 

@@ -11,9 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '@recert/kernel';
-import { Catalog, PolicyBook } from '@recert/renewals';
 import { load, LoadResult, percentile, rssMb, startApiProcess, token } from './read.bench';
 import { seedPopulation } from './seed';
+import { loadCatalog, loadPolicyBook } from '@recert/renewals';
 
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
 const DURATION_MS = Number(process.env['BENCH_DURATION_MS'] ?? 10_000);
@@ -37,8 +37,8 @@ async function main(): Promise<void> {
     const seeded = await seedPopulation({
       dataDir,
       targetEvents: PROFILES_EVENTS,
-      catalog: Catalog.fromFile(join(root, 'config', 'catalog.json')),
-      policies: PolicyBook.fromFile(join(root, 'config', 'policy.json')),
+      catalog: loadCatalog(join(root, 'config', 'catalog.json')),
+      policies: loadPolicyBook(join(root, 'config', 'policy.json')),
       now: NOW,
       layout: 'window-open',
     });

@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '@recert/eventstore';
 import { projectRoot } from '@recert/kernel';
 import { HoldingsProjection, notificationIdOf, OutboxProjection, ProjectionRunner } from '@recert/projections';
-import { Catalog, PolicyBook } from '@recert/renewals';
 import { startApiProcess, token } from './read.bench';
 import { seedPopulation } from './seed';
+import { loadCatalog, loadPolicyBook } from '@recert/renewals';
 
 const KILLS = Number(process.env['DRILL_KILLS'] ?? 4);
 const CONNECTIONS = Number(process.env['DRILL_CONNECTIONS'] ?? 16);
@@ -47,8 +47,8 @@ function post(port: number, agent: http.Agent, path: string, body: string, auth:
 async function main(): Promise<void> {
   const root = projectRoot();
   const dataDir = mkdtempSync(join(tmpdir(), 'recert-drill-'));
-  const catalog = Catalog.fromFile(join(root, 'config', 'catalog.json'));
-  const policies = PolicyBook.fromFile(join(root, 'config', 'policy.json'));
+  const catalog = loadCatalog(join(root, 'config', 'catalog.json'));
+  const policies = loadPolicyBook(join(root, 'config', 'policy.json'));
   let api: ChildProcess | undefined;
   let failures = 0;
   const check = (label: string, ok: boolean, detail: string): void => {

@@ -16,8 +16,8 @@ import jwt from 'jsonwebtoken';
 import { SqliteEventStore } from '@recert/eventstore';
 import { loadConfig, projectRoot } from '@recert/kernel';
 import { configureReadDb, HoldingsProjection, holdingsGeneration, ProjectionRunner, recordServingGeneration } from '@recert/projections';
-import { Catalog, PolicyBook } from '@recert/renewals';
 import { seedPopulation } from './seed';
+import { loadCatalog, loadPolicyBook } from '@recert/renewals';
 
 const TARGET_EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const DURATION_MS = Number(process.env['BENCH_DURATION_MS'] ?? 10_000);
@@ -133,7 +133,7 @@ interface RebuildResult {
 
 /** In its own process: the dashboard's projection alone, from zero, on a fresh read database of `dataDir`. */
 async function rebuildDashboard(dataDir: string): Promise<RebuildResult> {
-  const policies = PolicyBook.fromFile(join(projectRoot(), 'config', 'policy.json'));
+  const policies = loadPolicyBook(join(projectRoot(), 'config', 'policy.json'));
   const store = new SqliteEventStore({ file: join(dataDir, 'events.db') });
   const db = configureReadDb(new Database(join(dataDir, 'read.db')));
   // The generation the api will serve for this policy book, so it starts on this model instead of rebuilding.
@@ -176,8 +176,8 @@ function rebuildInChild(dataDir: string): Promise<RebuildResult> {
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'recert-bench-read-'));
   const root = projectRoot();
-  const catalog = Catalog.fromFile(join(root, 'config', 'catalog.json'));
-  const policies = PolicyBook.fromFile(join(root, 'config', 'policy.json'));
+  const catalog = loadCatalog(join(root, 'config', 'catalog.json'));
+  const policies = loadPolicyBook(join(root, 'config', 'policy.json'));
   let api: ChildProcess | undefined;
   try {
     const t = Date.now();

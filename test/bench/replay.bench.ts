@@ -7,7 +7,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@recert/eventstore';
 import { projectRoot } from '@recert/kernel';
-import { Catalog, candidateBook, PolicyBook, runWhatIf, summarizeWhatIf } from '@recert/renewals';
+import { candidateBook, loadCatalog, loadPolicyBook, runWhatIf } from '@recert/renewals';
+import { summarizeWhatIf } from '@recert/domain';
 import { progressBar } from '../../scripts/replay';
 import { seedPopulation } from './seed';
 
@@ -16,8 +17,8 @@ const TARGET_EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 async function main(): Promise<void> {
   const root = projectRoot();
   const dataDir = mkdtempSync(join(tmpdir(), 'recert-bench-replay-'));
-  const catalog = Catalog.fromFile(join(root, 'config', 'catalog.json'));
-  const live = PolicyBook.fromFile(join(root, 'config', 'policy.json'));
+  const catalog = loadCatalog(join(root, 'config', 'catalog.json'));
+  const live = loadPolicyBook(join(root, 'config', 'policy.json'));
   const now = new Date('2026-06-01T00:00:00Z');
   try {
     const seeded = await seedPopulation({

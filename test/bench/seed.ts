@@ -19,7 +19,7 @@ import {
   profileStream,
   accountStream,
   learnProfileStream,
-} from '@recert/renewals';
+} from '@recert/domain';
 
 export interface SeedOptions {
   dataDir: string;

@@ -5,7 +5,8 @@
  */
 import type { RecordedEvent } from '@recert/eventstore';
 import type { Dashboard, ReportsQueries, SummaryReport } from '@recert/projections';
-import type { HoldingStatus, PolicyReplayJob } from '@recert/renewals';
+import type { PolicyReplayJob } from '@recert/renewals';
+import type { HoldingStatus } from '@recert/domain';
 import type * as Page from '../../apps/api/web/api-types';
 
 type Fits<Server, Read> = [Server] extends [Read] ? true : never;

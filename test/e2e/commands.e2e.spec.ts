@@ -18,8 +18,8 @@ describe('commands over HTTP', () => {
     support = h.token(['support']);
     assessment = h.token(['assessment-system']);
     admin = h.token(['admin']);
-  });
-  afterAll(async () => h.close());
+  }, 60_000);
+  afterAll(async () => h.close(), 60_000);
 
   let seq = 0;
   const newId = (prefix = 'p'): string => `${prefix}-${++seq}-${Date.now().toString(36)}`;

@@ -5,6 +5,7 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Harness, seedProfile, startApp } from '../support/harness';
+import { eventually } from '../support/wait';
 
 /**
  * The dashboard pages in a real browser (Debian's Chromium through playwright-core), against the api seeded
@@ -79,7 +80,7 @@ type Cert = {
   afterAll(async () => {
     await browser?.close();
     await h?.close();
-  });
+  }, 60_000);
 
   const openHolder = async (page: Page): Promise<void> => {
     // A new document each time: a navigation that changes only the fragment would not reload the page.
@@ -174,11 +175,10 @@ type Cert = {
         },
       });
     expect(started.status).toBe(202);
-    for (let i = 0; i < 200; i += 1) {
+    await eventually('the replay finishes', async () => {
       const job = await h.http.get(`/admin/policy-replays/${(started.body as { id: string }).id}`).set('Authorization', bearer(['admin']));
-      if ((job.body as { state: string }).state === 'done') break;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+      return (job.body as { state: string }).state === 'done' ? true : undefined;
+    });
     const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
     await page.goto(`${base}/dashboard/program#token=${h.token(['admin'], { sub: 'program-admin' })}`);
     await page.waitForSelector('[data-testid="summary"]');

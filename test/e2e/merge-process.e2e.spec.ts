@@ -1,7 +1,6 @@
 import { EventStore } from '@recert/eventstore';
 import {
   Catalog,
-  CATALOG,
   evolveHolding,
   evolveLearnProfile,
   evolveProfile,
@@ -9,11 +8,14 @@ import {
   initialLearnProfileState,
   initialProfileState,
   LearnProfileEvent,
+  ProfileEvent,
+} from '@recert/domain';
+import {
+  CATALOG,
   MergeCompleter,
   MergeProfilesCommand,
   MergeProfilesHandler,
   PolicyRegistry,
-  ProfileEvent,
   ProfileReader,
   StreamCommands,
 } from '@recert/renewals';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HoldingsModel, READ_DB } from '@recert/projections';
-import { Catalog, PolicyBook, PolicyRegistry } from '@recert/renewals';
+import { loadCatalog, loadPolicyBook, PolicyRegistry } from '@recert/renewals';
 import { seedPopulation } from '../bench/seed';
 import { expectProblem, Harness, linkAsHolder, startApp, seedProfile } from '../support/harness';
 
@@ -23,8 +23,8 @@ describe('policy adoption', () => {
     await seedPopulation({
       dataDir,
       targetEvents: 30_000,
-      catalog: Catalog.fromFile(join(root, 'config', 'catalog.json')),
-      policies: PolicyBook.fromFile(join(root, 'config', 'policy.json')),
+      catalog: loadCatalog(join(root, 'config', 'catalog.json')),
+      policies: loadPolicyBook(join(root, 'config', 'policy.json')),
       now: new Date('2026-06-01T00:00:00Z'),
     });
     h = await startApp({ clockStart: '2026-06-01T00:00:00Z', dataDir });

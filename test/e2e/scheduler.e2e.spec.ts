@@ -4,9 +4,7 @@ import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { ProjectionRunner, READ_DB } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PolicyRegistry, StreamCommands } from '@recert/renewals';
-import { NotificationDispatcher } from '../../apps/worker/src/notifications/notification-dispatcher';
-import { NotificationSender } from '../../apps/worker/src/notifications/notification-sender';
-import { Scheduler } from '../../apps/worker/src/scheduler/scheduler';
+import { NotificationDispatcher, NotificationSender, Scheduler } from '@recert/jobs';
 import { expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 
 type Cert = { code: string; status: string; blockedBy: string[]; canAttemptNow: boolean; attempts: number; expiresAt: string | null };
@@ -16,8 +14,8 @@ describe('scheduler over HTTP', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startApp({ clockStart: '2026-01-01T00:00:00Z' });
-  });
-  afterAll(async () => h.close());
+  }, 60_000);
+  afterAll(async () => h.close(), 60_000);
 
   const as = (roles: Parameters<Harness['token']>[0], profileId?: string) => `Bearer ${h.token(roles, profileId ? { profileId } : {})}`;
   const run = () => h.http.post('/admin/scheduler/run').set('Authorization', as(['scheduler']));
@@ -100,7 +98,7 @@ describe('two schedulers at once over one store', () => {
       // A failed attempt opens the window: its notification is now due.
       const failed = await attempt(false).expect(201);
       const runner = r.app.get(ProjectionRunner);
-      expect(await runner.waitFor((failed.body as { position: number }).position, 5000)).toBe(true);
+      expect(await runner.waitFor((failed.body as { position: number }).position, 60_000)).toBe(true);
 
       // The holder renews while the notification is on its way.
       const sent: string[] = [];
@@ -136,7 +134,7 @@ describe('two schedulers at once over one store', () => {
       const opened = log.find((event) => event.type === 'RenewalWindowOpened');
       const notified = log.find((event) => event.type === 'RenewalEligibilityNotified');
       expect(notified?.data['windowId']).toBe(opened?.data['windowId']);
-      expect(await runner.waitFor(await r.store.headPosition(), 5000)).toBe(true);
+      expect(await runner.waitFor(await r.store.headPosition(), 60_000)).toBe(true);
       const row = r.app
         .get<Database.Database>(READ_DB)
         .prepare('SELECT state FROM rm_notifications WHERE window_id = ?')

@@ -46,8 +46,8 @@ describe('security', () => {
   beforeAll(async () => {
     h = await startApp({ clockStart: '2026-06-01T00:00:00Z', logger });
     for (const profileId of ['sec-a', 'sec-b']) await seedProfile(h, profileId, { earn: [{ code: 'azure-fundamentals' }] });
-  });
-  afterAll(async () => h.close());
+  }, 60_000);
+  afterAll(async () => h.close(), 60_000);
 
   describe('tokens', () => {
     const claims = { sub: 'mallory', roles: ['admin'] };

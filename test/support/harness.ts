@@ -42,6 +42,8 @@ export async function startApp(
     DISPATCH_INTERVAL_MS: '0',
     AUTH_JWT_SECRET: TEST_SECRET,
     RATE_LIMIT_PER_MINUTE: '0',
+    // A read with ?consistentWith waits for its projection: generous, so a loaded machine never turns it into a 503.
+    CONSISTENCY_TIMEOUT_MS: '60000',
     ...options.env,
   });
   const clock = new ManualClock(config.clockStart ?? new Date());

@@ -2,7 +2,8 @@ import { INestApplication, Logger, LoggerService, LogLevel } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { ERROR_CODES, ERROR_STATUS } from '@recert/renewals';
+import { ERROR_CODES } from '@recert/domain';
+import { ERROR_STATUS } from '@recert/http';
 import { AppConfig, assertJsonDepth, Clock, createValidationPipe, wellFormedStrings } from '@recert/kernel';
 import { AppModule } from './app.module';
 import { webRoot } from './web/web.controller';

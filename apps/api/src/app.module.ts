@@ -5,12 +5,11 @@ import { EventStoreModule } from '@recert/eventstore';
 import { AppConfig, AuthGuard, Clock, KernelModule, RateLimitGuard } from '@recert/kernel';
 import { ReadModelsModule } from '@recert/projections';
 import { RenewalsModule } from '@recert/renewals';
-import { WorkerModule } from '../../worker/src/worker.module';
+import { WorkerModule } from '@recert/jobs';
 import { ClockController } from './admin/clock.controller';
 import { NoopController } from './bench/noop.controller';
 import { WebController } from './web/web.controller';
-import { HealthController } from './health/health.controller';
-import { ProblemFilter } from './http/problem.filter';
+import { HealthController, ProblemFilter } from '@recert/http';
 
 @Module({})
 export class AppModule {

@@ -25,11 +25,11 @@ describe('the worker as its own process', () => {
     app = await NestFactory.create(WorkerAppModule.forRoot(config, new ManualClock(new Date('2026-01-01T00:00:00Z'))), { logger: false });
     app.useGlobalPipes(createValidationPipe());
     await app.init();
-  });
+  }, 60_000);
   afterAll(async () => {
     await app.close();
     rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('R3/R9: boots with its projections, answers /health, and runs the scheduler on demand for the scheduler role only', async () => {
     const http = request(app.getHttpServer() as Parameters<typeof request>[0]);

@@ -4,9 +4,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { EventStoreModule } from '@recert/eventstore';
 import { AppConfig, AuthGuard, Clock, KernelModule, RateLimitGuard } from '@recert/kernel';
 import { ReadModelsModule } from '@recert/projections';
-import { HealthController } from '../../api/src/health/health.controller';
-import { ProblemFilter } from '../../api/src/http/problem.filter';
-import { WorkerModule } from './worker.module';
+import { HealthController, ProblemFilter } from '@recert/http';
+import { WorkerModule } from '@recert/jobs';
 
 /** The worker as its own process: scheduler, dispatcher and projections, with /health and the admin endpoints. */
 @Module({})

@@ -3,40 +3,9 @@
  * the embedded SQLite store (default) and EventStoreDB. Both pass the same contract suite.
  */
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
-
-/** Who, when and why of every stored event. */
-export interface EventMetadata {
-  correlationId: string;
-  causationId: string;
-  /** Who or what asked: a token subject, `scheduler`, `system`. */
-  actor: string;
-  /** Domain time, ISO 8601 UTC. */
-  occurredAt: string;
-  /** Version of the policy a decision was taken under (R14). */
-  policyVersion?: string;
-  /** Payload schema version of the event's data. */
-  schemaVersion?: number;
-  [extra: string]: JsonValue | undefined;
-}
-
-export interface NewEvent<Type extends string = string, Data extends JsonObject = JsonObject> {
-  id: string;
-  type: Type;
-  data: Data;
-  metadata: EventMetadata;
-}
-
-export interface RecordedEvent<Type extends string = string, Data extends JsonObject = JsonObject> extends NewEvent<Type, Data> {
-  stream: string;
-  /** 0-based position of the event inside its stream. */
-  revision: number;
-  /** Global, strictly increasing position in the whole log (EventStoreDB: the commit position). */
-  position: number;
-  /** Store time, ISO 8601 UTC. */
-  recordedAt: string;
-}
+// The shape of an event lives in the pure kernel, so the domain can name it without importing a store.
+import type { EventMetadata, JsonObject, JsonValue, NewEvent, RecordedEvent } from '@recert/kernel/pure';
+export type { EventMetadata, JsonObject, JsonValue, NewEvent, RecordedEvent };
 
 /** `any`, `no_stream`, `stream_exists`, or the exact revision of the stream's last event. */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;

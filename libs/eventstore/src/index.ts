@@ -2,5 +2,5 @@ export * from './event-store.port';
 export * from './errors';
 export * from './sqlite/sqlite-event-store';
 export * from './esdb/esdb-event-store';
-export * from './streams';
+export { parseStreamName, streamName } from '@recert/kernel/pure';
 export * from './eventstore.module';

@@ -3,7 +3,6 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { AttemptRenewalHandler } from './attempt-renewal/attempt-renewal.command';
 import { AttemptRenewalController } from './attempt-renewal/attempt-renewal.controller';
-import { Catalog } from './catalog';
 import { StreamCommands } from './command-handling/stream-commands';
 import { CreateProfileHandler } from './create-profile/create-profile.command';
 import { CreateProfileController } from './create-profile/create-profile.controller';
@@ -16,13 +15,13 @@ import { LinkLearnProfileController } from './link-learn-profile/link-learn-prof
 import { MergeCompleter, MergeProfilesHandler } from './merge-profiles/merge-profiles.command';
 import { MergeProfilesController } from './merge-profiles/merge-profiles.controller';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from './personal-data/personal-data.vault';
-import { PolicyBook } from './policy';
 import { ProfileReader } from './profile/profile.reader';
 import { AdoptPolicyController } from './adopt-policy/adopt-policy.controller';
 import { ErasePersonalDataController } from './erase-personal-data/erase-personal-data.controller';
 import { PolicyAdoptions } from './adopt-policy/policy-adoptions.service';
 import { PolicyReplayJobs, PolicyReplaysController } from './policy-replay/policy-replays.controller';
-import { CATALOG, PolicyRegistry } from './renewals.tokens';
+import { CATALOG, POLICIES_READY, PolicyRegistry } from './renewals.tokens';
+import { loadCatalog, loadPolicyBook } from './config-files';
 
 const commandHandlers = [
   CreateProfileHandler,
@@ -50,11 +49,11 @@ const controllers = [
     ...commandHandlers,
     StreamCommands,
     ProfileReader,
-    { provide: CATALOG, inject: [APP_CONFIG], useFactory: (config: AppConfig) => Catalog.fromFile(config.catalogFile) },
+    { provide: CATALOG, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadCatalog(config.catalogFile) },
     {
       provide: PolicyRegistry,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new PolicyRegistry(PolicyBook.fromFile(config.policyFile)),
+      useFactory: (config: AppConfig) => new PolicyRegistry(loadPolicyBook(config.policyFile)),
     },
     { provide: PERSONAL_DATA_VAULT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new PersonalDataVault(config.dataDir) },
     { provide: IDEMPOTENCY_STORE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new IdempotencyStore(config.dataDir) },
@@ -62,6 +61,7 @@ const controllers = [
     PolicyReplayJobs,
     PolicyAdoptions,
     MergeCompleter,
+    { provide: POLICIES_READY, useExisting: PolicyAdoptions },
   ],
   exports: [CATALOG, PolicyRegistry, PERSONAL_DATA_VAULT, StreamCommands, ProfileReader, PolicyReplayJobs, PolicyAdoptions, MergeCompleter],
 })

@@ -1,6 +1,5 @@
 import type { RecordedEvent } from '@recert/eventstore';
-import { Catalog } from './catalog';
-import { Policy, PolicyBook } from './policy';
+import { Catalog, Policy, PolicyBook } from '@recert/domain';
 
 export const CATALOG = Symbol('CATALOG');
 
@@ -35,3 +34,9 @@ export function combine(...outcomes: { events: RecordedEvent[]; position: number
 }
 
 export { Catalog };
+
+/** Whether the adopted policy versions are loaded: the command loop refuses decisions until they are (R14). */
+export interface PoliciesReady {
+  readonly loaded: boolean;
+}
+export const POLICIES_READY = Symbol('POLICIES_READY');

@@ -4,16 +4,17 @@ import { CommandMetaFromRequest, ISO_INSTANT, RequestMeta, Roles, ValidationProb
 import { IsObject, IsString, Matches } from 'class-validator';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
-import { parsePolicy, Policy } from '../policy';
-import { CommandResult, PolicyRegistry } from '../renewals.tokens';
-import { policyStream } from '../streams';
 import {
   decidePolicyAdoption,
   evolvePolicyAdoption,
   initialPolicyAdoptionState,
+  parsePolicy,
+  Policy,
   PolicyAdopted,
   PolicyAdoptionState,
-} from './policy-adoption';
+  policyStream,
+} from '@recert/domain';
+import { CommandResult, PolicyRegistry } from '../renewals.tokens';
 import { PolicyAdoptions } from './policy-adoptions.service';
 
 export class AdoptPolicyDto {

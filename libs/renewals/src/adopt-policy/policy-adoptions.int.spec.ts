@@ -1,9 +1,8 @@
 import { EventStore, EventStoreUnavailableError, SqliteEventStore } from '@recert/eventstore';
 import { ManualClock } from '@recert/kernel';
 import { StreamCommands } from '../command-handling/stream-commands';
-import { PolicyBook } from '../policy';
+import { PolicyBook, policyStream } from '@recert/domain';
 import { PolicyRegistry } from '../renewals.tokens';
-import { policyStream } from '../streams';
 import { PolicyAdoptions } from './policy-adoptions.service';
 
 describe('policy adoptions while the store is unreachable', () => {

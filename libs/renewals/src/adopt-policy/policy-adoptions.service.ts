@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { EVENT_STORE, EventStore, Subscription } from '@recert/eventstore';
-import { parsePolicy, Policy } from '../policy';
+import { parsePolicy, Policy, policyStream } from '@recert/domain';
 import { PolicyRegistry } from '../renewals.tokens';
-import { policyStream } from '../streams';
 
 /**
  * Keeps this process's policy book in step with the log: adopted versions are loaded at start-up, and new

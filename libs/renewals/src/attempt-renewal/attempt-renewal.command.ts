@@ -1,17 +1,16 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Catalog } from '../catalog';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Catalog, DomainError } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
 import { holdingDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
 import type { RecordedEvent } from '@recert/eventstore';
-import { DomainError } from '../errors';
-import { evolveHolding, HoldingEvent, HoldingState, initialHoldingState } from '../holding/holding';
-import { holdingStream } from '../streams';
+import { evolveHolding, HoldingEvent, HoldingState, holdingStream, initialHoldingState } from '@recert/domain';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
 
-export class AttemptRenewalCommand {
+/** Its result type rides on the command, so the bus's answer is typed. */
+export class AttemptRenewalCommand extends Command<AttemptRenewalResult> {
   constructor(
     readonly data: {
       profileId: string;
@@ -22,7 +21,9 @@ export class AttemptRenewalCommand {
       language: string;
     },
     readonly meta: CommandMeta,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 export interface AttemptRenewalResult extends CommandResult {

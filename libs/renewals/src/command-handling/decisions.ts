@@ -1,17 +1,27 @@
-import type { Certification } from '../catalog';
-import { evolveHolding, HoldingEvent, HoldingState, initialHoldingState } from '../holding/holding';
-import { decideHolding, HoldingCommand } from '../holding/holding.decide';
+import type { Certification, PolicyBook } from '@recert/domain';
 import {
+  decideHolding,
   decideLearnProfile,
+  decideProfile,
+  evolveHolding,
   evolveLearnProfile,
+  evolveProfile,
+  HoldingCommand,
+  HoldingEvent,
+  HoldingState,
+  holdingStream,
+  initialHoldingState,
   initialLearnProfileState,
+  initialProfileState,
   LearnProfileCommand,
   LearnProfileEvent,
   LearnProfileState,
-} from '../learn-profile/learn-profile';
-import type { PolicyBook } from '../policy';
-import { decideProfile, evolveProfile, initialProfileState, ProfileCommand, ProfileEvent, ProfileState } from '../profile/profile';
-import { holdingStream, learnProfileStream, profileStream } from '../streams';
+  learnProfileStream,
+  ProfileCommand,
+  ProfileEvent,
+  ProfileState,
+  profileStream,
+} from '@recert/domain';
 import type { CommandMeta } from './command-meta';
 import type { StreamDecision } from './stream-commands';
 

@@ -1,6 +1,6 @@
 import { AppendResult, ExpectedRevision, NewEvent, SqliteEventStore } from '@recert/eventstore';
 import { ManualClock } from '@recert/kernel';
-import { DomainError } from '../errors';
+import { DomainError } from '@recert/domain';
 import { MAX_CONFLICT_RETRIES, StreamCommands } from './stream-commands';
 
 type Counter = { count: number };

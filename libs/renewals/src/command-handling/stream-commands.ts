@@ -9,9 +9,8 @@ import {
   RecordedEvent,
 } from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId } from '@recert/kernel';
-import { DomainError } from '../errors';
-import { upcast } from '../upcasting';
-import { PolicyAdoptions } from '../adopt-policy/policy-adoptions.service';
+import { currentSchemaVersion, DomainError, upcast } from '@recert/domain';
+import { POLICIES_READY, PoliciesReady } from '../renewals.tokens';
 import { CommandMeta } from './command-meta';
 
 export type DomainEvent = { type: string; data: Record<string, unknown> };
@@ -48,7 +47,7 @@ export class StreamCommands {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     /** Optional so the loop can run outside Nest (tests, benches) where no adoption exists. */
-    @Optional() @Inject(PolicyAdoptions) private readonly adoptions?: { loaded: boolean },
+    @Optional() @Inject(POLICIES_READY) private readonly adoptions?: PoliciesReady,
   ) {}
 
   async load<State, Event extends DomainEvent>(
@@ -126,9 +125,4 @@ export class StreamCommands {
       },
     };
   }
-}
-
-/** Payload schema versions of the events recert writes today; older ones are upcast on read. */
-export function currentSchemaVersion(type: string): number {
-  return type === 'AssessmentAttempted' ? 2 : 1;
 }

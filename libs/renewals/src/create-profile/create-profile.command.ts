@@ -1,20 +1,33 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { AccountEvent, AccountState, evolveAccount, initialAccountState } from '../account/account';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import {
+  AccountEvent,
+  AccountState,
+  accountStream,
+  AccountType,
+  DomainError,
+  evolveAccount,
+  evolveProfile,
+  initialAccountState,
+  initialProfileState,
+  ProfileEvent,
+  ProfileState,
+  profileStream,
+} from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
 import { profileDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
-import { DomainError } from '../errors';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
-import { AccountType, evolveProfile, initialProfileState, ProfileEvent, ProfileState } from '../profile/profile';
 import { combine, CommandResult } from '../renewals.tokens';
-import { accountStream, profileStream } from '../streams';
 
-export class CreateProfileCommand {
+/** Its result type rides on the command, so the bus's answer is typed. */
+export class CreateProfileCommand extends Command<CommandResult> {
   constructor(
     readonly data: { profileId: string; accountId: string; accountType: AccountType; displayName: string; email: string },
     readonly meta: CommandMeta,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 @CommandHandler(CreateProfileCommand)

@@ -1,21 +1,31 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@recert/kernel';
-import { Catalog } from '../catalog';
+import {
+  Catalog,
+  DomainError,
+  evolveHolding,
+  HoldingEvent,
+  holdingIdOf,
+  HoldingState,
+  holdingStream,
+  initialHoldingState,
+  prerequisiteMet,
+} from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
 import { holdingDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
-import { DomainError } from '../errors';
-import { evolveHolding, HoldingEvent, HoldingState, holdingIdOf, initialHoldingState, isActiveAt } from '../holding/holding';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
-import { holdingStream } from '../streams';
 
-export class EarnCertificationCommand {
+/** Its result type rides on the command, so the bus's answer is typed. */
+export class EarnCertificationCommand extends Command<EarnCertificationResult> {
   constructor(
     readonly data: { profileId: string; certificationCode: string; earnedAt?: Date },
     readonly meta: CommandMeta,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 export interface EarnCertificationResult extends CommandResult {
@@ -43,15 +53,16 @@ export class EarnCertificationHandler implements ICommandHandler<EarnCertificati
       throw new DomainError('VALIDATION_FAILED', `earnedAt ${earnedAt.toISOString()} is in the future`);
 
     // R10: one prerequisite held and active at the moment the expert was earned.
-    let prerequisiteActive = certification.prerequisites.length === 0;
+    const prerequisites = new Map<string, HoldingState>();
     for (const code of certification.prerequisites) {
       const prerequisite = await this.commands.load<HoldingState, HoldingEvent>(
         holdingStream(data.profileId, code),
         evolveHolding,
         initialHoldingState,
       );
-      if (isActiveAt(prerequisite.state, earnedAt)) prerequisiteActive = true;
+      prerequisites.set(code, prerequisite.state);
     }
+    const prerequisiteActive = prerequisiteMet(certification, earnedAt, (code) => prerequisites.get(code) ?? initialHoldingState);
 
     const holdingId = holdingIdOf(data.profileId, certification.code);
     const outcome = await this.commands.run(

@@ -4,12 +4,10 @@ import { CLOCK, Clock, CommandMetaFromRequest, RequestMeta, Roles } from '@recer
 import { StreamCommands } from '../command-handling/stream-commands';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
-import { evolveProfile, initialProfileState, ProfileEvent, ProfileState } from '../profile/profile';
+import { DomainError, evolveProfile, initialProfileState, ProfileEvent, ProfileState, profileStream } from '@recert/domain';
 import { ReasonField } from '../profile/id-fields';
 import { ProfileParams } from '../profile/profile.params';
-import { DomainError } from '../errors';
 import { CommandResult } from '../renewals.tokens';
-import { profileStream } from '../streams';
 
 export class ErasePersonalDataDto {
   @ReasonField({ example: 'GDPR art. 17 request #1234' })

@@ -4,7 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { deterministicId, MetaRequest, ValidationProblem } from '@recert/kernel';
 import { from, Observable, of } from 'rxjs';
-import { DomainError } from '../errors';
+import { DomainError } from '@recert/domain';
 import { IDEMPOTENCY_STORE, IdempotencyStore } from './idempotency.store';
 
 const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;

@@ -1,22 +1,36 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@recert/kernel';
-import { AccountEvent, AccountState, evolveAccount, initialAccountState } from '../account/account';
+import {
+  AccountEvent,
+  AccountState,
+  accountStream,
+  AccountType,
+  decideProfile,
+  DomainError,
+  evolveAccount,
+  evolveLearnProfile,
+  initialAccountState,
+  initialLearnProfileState,
+  LearnProfileEvent,
+  LearnProfileState,
+  learnProfileStream,
+  ProfileCommand,
+} from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
 import { learnProfileDecision, profileDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
-import { DomainError } from '../errors';
-import { evolveLearnProfile, initialLearnProfileState, LearnProfileEvent, LearnProfileState } from '../learn-profile/learn-profile';
-import { AccountType, decideProfile, ProfileCommand } from '../profile/profile';
 import { ProfileReader } from '../profile/profile.reader';
 import { combine, CommandResult } from '../renewals.tokens';
-import { accountStream, learnProfileStream } from '../streams';
 
-export class LinkLearnProfileCommand {
+/** Its result type rides on the command, so the bus's answer is typed. */
+export class LinkLearnProfileCommand extends Command<CommandResult> {
   constructor(
     readonly data: { profileId: string; learnProfileId: string; accountId: string; accountType: AccountType; supportReason?: string },
     readonly meta: CommandMeta,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 @CommandHandler(LinkLearnProfileCommand)

@@ -14,7 +14,7 @@ import {
   ValidationProblem,
 } from '@recert/kernel';
 import { IsIn, IsOptional } from 'class-validator';
-import { AccountType } from '../profile/profile';
+import { AccountType } from '@recert/domain';
 import { ProfileParams } from '../profile/profile.params';
 import { combine, CommandResult } from '../renewals.tokens';
 import { learnProfileDecision, profileDecision } from '../command-handling/decisions';

@@ -1,25 +1,42 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { deterministicId } from '@recert/kernel';
-import { AccountEvent, AccountState, evolveAccount, initialAccountState } from '../account/account';
-import { Catalog, Certification } from '../catalog';
+import {
+  AccountEvent,
+  AccountState,
+  accountStream,
+  assertActive,
+  Catalog,
+  Certification,
+  DomainError,
+  evolveAccount,
+  evolveHolding,
+  HoldingCommand,
+  HoldingEvent,
+  holdingIdOf,
+  HoldingState,
+  holdingStream,
+  initialAccountState,
+  initialHoldingState,
+  ProfileCommand,
+  snapshotOf,
+} from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
 import { holdingDecision, learnProfileDecision, profileDecision } from '../command-handling/decisions';
 import { StreamCommands, StreamOutcome } from '../command-handling/stream-commands';
-import { DomainError } from '../errors';
-import { evolveHolding, HoldingEvent, HoldingState, holdingIdOf, initialHoldingState, snapshotOf } from '../holding/holding';
-import { HoldingCommand } from '../holding/holding.decide';
-import { ActiveProfile, assertActive, MergeLinkPlan, ProfileCommand, ProfileState } from '../profile/profile';
+import { ActiveProfile, MergeLinkPlan, ProfileState } from '@recert/domain';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, combine, CommandResult, PolicyRegistry } from '../renewals.tokens';
-import { accountStream, holdingStream } from '../streams';
 
-export class MergeProfilesCommand {
+/** Its result type rides on the command, so the bus's answer is typed. */
+export class MergeProfilesCommand extends Command<CommandResult> {
   constructor(
     readonly data: { targetProfileId: string; sourceProfileId: string },
     readonly meta: CommandMeta,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SealedData } from '../profile/profile';
+import type { SealedData } from '@recert/domain';
 
 export interface PersonalData {
   displayName: string;

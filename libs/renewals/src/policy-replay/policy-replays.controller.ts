@@ -4,9 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock, ISO_INSTANT, Roles, ValidationProblem } from '@recert/kernel';
 import { IsDefined, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
-import { Catalog } from '../catalog';
+import { Catalog, WhatIfReport } from '@recert/domain';
 import { CATALOG, PolicyRegistry } from '../renewals.tokens';
-import { WhatIfReport } from './what-if';
 import { candidateBook, runWhatIf } from './what-if.runner';
 
 export class StartPolicyReplayDto {

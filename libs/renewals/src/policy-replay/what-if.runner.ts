@@ -1,8 +1,6 @@
 import type { EventStore } from '@recert/eventstore';
-import type { Catalog } from '../catalog';
-import { parsePolicy, PolicyBook } from '../policy';
-import { upcast } from '../upcasting';
-import { WhatIfReplay, WhatIfReport } from './what-if';
+import type { Catalog } from '@recert/domain';
+import { parsePolicy, PolicyBook, upcast, WhatIfReplay, WhatIfReport } from '@recert/domain';
 
 export interface WhatIfRun {
   store: EventStore;

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { StreamCommands } from '../command-handling/stream-commands';
-import { ActiveProfile, assertActive, evolveProfile, initialProfileState, ProfileEvent, ProfileState } from './profile';
-import { profileStream } from '../streams';
+import { ActiveProfile, assertActive, evolveProfile, initialProfileState, ProfileEvent, ProfileState, profileStream } from '@recert/domain';
 
 /** Loads a profile's state for the checks other aggregates' commands need (R7, R12). */
 @Injectable()

@@ -2,7 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Response } from 'express';
 import { AppendTooLargeError, EventStoreUnavailableError, InvalidPositionError, StreamDeletedError } from '@recert/eventstore';
 import { Problem, problemType, ValidationProblem } from '@recert/kernel';
-import { DomainError, ERROR_STATUS, ERROR_TITLES } from '@recert/renewals';
+import { DomainError, ERROR_TITLES } from '@recert/domain';
+import { ERROR_STATUS } from './error-status';
 
 const HTTP_CODES: Record<number, { code: string; title: string }> = {
   400: { code: 'VALIDATION_FAILED', title: 'The request is malformed' },

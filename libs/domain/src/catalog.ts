@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-
 export const LEVELS = ['fundamentals', 'associate', 'expert', 'specialty'] as const;
 export type Level = (typeof LEVELS)[number];
 
@@ -28,10 +26,6 @@ export class Catalog {
 
   codes(): string[] {
     return [...this.byCode.keys()];
-  }
-
-  static fromFile(file: string): Catalog {
-    return Catalog.parse(JSON.parse(readFileSync(file, 'utf8')) as unknown, file);
   }
 
   static parse(raw: unknown, source = 'catalog'): Catalog {

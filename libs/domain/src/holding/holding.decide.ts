@@ -1,4 +1,4 @@
-import { addDuration } from '@recert/kernel';
+import { addDuration } from '@recert/kernel/pure';
 import type { Certification } from '../catalog';
 import { DomainError, ErrorCode } from '../errors';
 import type { Policy, PolicyBook } from '../policy';
@@ -12,6 +12,7 @@ import {
   holdingStatusAt,
   RenewalWindowOpened,
   snapshotOf,
+  isActiveAt,
 } from './holding';
 
 export type HoldingCommand =
@@ -388,4 +389,12 @@ export function decideHolding(command: HoldingCommand, given: HoldingState, cont
       return unknown;
     }
   }
+}
+
+/**
+ * R10: a certification with prerequisites is earned only while one of them is held and active at `earnedAt`. The one
+ * statement of the rule: the earn handler (states read from the log) and the what-if (shadow states) both ask it.
+ */
+export function prerequisiteMet(certification: Certification, earnedAt: Date, prerequisite: (code: string) => HoldingState): boolean {
+  return certification.prerequisites.length === 0 || certification.prerequisites.some((code) => isActiveAt(prerequisite(code), earnedAt));
 }

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { Duration, isDuration, parseDuration, subtractDuration } from '@recert/kernel';
+import { Duration, isDuration, parseDuration, subtractDuration } from '@recert/kernel/pure';
 import type { Level } from './catalog';
 
 /** One version of the renewal policy: data, never code (R14). */
@@ -74,10 +73,10 @@ export class PolicyBook {
     return { opensAt: subtractDuration(expiresAt, policy.window.beforeExpiry), policy };
   }
 
-  static fromFile(file: string): PolicyBook {
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    if (!Array.isArray(raw)) throw new Error(`${file}: the policy file must be a JSON array of versions`);
-    return new PolicyBook(raw.map((item: unknown, index) => parsePolicy(item, `${file}[${index}]`)));
+  /** A policy book from its JSON (the policy file's content); `source` names it in messages. */
+  static parse(raw: unknown, source = 'policy'): PolicyBook {
+    if (!Array.isArray(raw)) throw new Error(`${source}: the policy file must be a JSON array of versions`);
+    return new PolicyBook(raw.map((item: unknown, index) => parsePolicy(item, `${source}[${index}]`)));
   }
 }
 

@@ -1,4 +1,4 @@
-import { streamName } from '@recert/eventstore';
+import { streamName } from '@recert/kernel/pure';
 import { holdingIdOf } from './holding/holding';
 
 /** Stream names of recert's categories, each from one helper. */

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@recert/eventstore';
+import type { RecordedEvent } from '@recert/kernel/pure';
 import type { Catalog } from '../catalog';
 import { DomainError, ErrorCode } from '../errors';
 import {
@@ -13,10 +13,9 @@ import {
   HoldingState,
   holdingStatusAt,
   initialHoldingState,
-  isActiveAt,
   snapshotOf,
 } from '../holding/holding';
-import { decideHolding, HoldingCommand, withPolicyWindow } from '../holding/holding.decide';
+import { decideHolding, HoldingCommand, prerequisiteMet, withPolicyWindow } from '../holding/holding.decide';
 import type { PolicyBook } from '../policy';
 
 /**
@@ -169,10 +168,7 @@ export class WhatIfReplay {
     const certification = this.catalog.get(track.code);
     const prerequisiteActive =
       !certification ||
-      certification.prerequisites.length === 0 ||
-      certification.prerequisites.some((code) =>
-        isActiveAt(this.holdings.get(`${track.profileId}.${code}`)?.shadow ?? initialHoldingState, earnedAt),
-      );
+      prerequisiteMet(certification, earnedAt, (code) => this.holdings.get(`${track.profileId}.${code}`)?.shadow ?? initialHoldingState);
     const outcome = this.shadowDecide(
       track,
       {

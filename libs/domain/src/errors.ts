@@ -1,4 +1,7 @@
-/** Error codes of the HTTP contract, in its order: when several rules refuse a command the first one answers. */
+/**
+ * Error codes of the contract, in its order: when several rules refuse a command the first one answers. The domain
+ * knows no HTTP: each code's status is the HTTP edge's business (libs/http error-status.ts).
+ */
 export const ERROR_CODES = [
   'VALIDATION_FAILED',
   'PROFILE_NOT_FOUND',
@@ -22,28 +25,6 @@ export const ERROR_CODES = [
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
-
-export const ERROR_STATUS: Record<ErrorCode, number> = {
-  VALIDATION_FAILED: 400,
-  PROFILE_NOT_FOUND: 404,
-  HOLDING_NOT_FOUND: 404,
-  UNKNOWN_CERTIFICATION: 404,
-  PROFILE_EXISTS: 409,
-  PROFILE_MERGED: 409,
-  ACCOUNT_MISMATCH: 409,
-  LEARN_PROFILE_ALREADY_LINKED: 409,
-  PROFILE_ALREADY_LINKED: 409,
-  MULTIPLE_PROFILES_MUST_BE_MERGED: 409,
-  PREREQUISITE_NOT_MET: 409,
-  EXAM_DOES_NOT_RENEW: 409,
-  NOT_RENEWABLE: 409,
-  CERTIFICATION_EXPIRED: 409,
-  WINDOW_NOT_OPEN: 409,
-  PROFILE_NOT_LINKED: 409,
-  LANGUAGE_NOT_OFFERED: 409,
-  RETAKE_COOLDOWN: 429,
-  CONCURRENCY_CONFLICT: 409,
-};
 
 export const ERROR_TITLES: Record<ErrorCode, string> = {
   VALIDATION_FAILED: 'The request is malformed',

@@ -3,21 +3,8 @@ import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { NotificationRow, READ_DB } from '@recert/projections';
-import {
-  Catalog,
-  CATALOG,
-  evolveHolding,
-  HoldingEvent,
-  HoldingState,
-  holdingDecision,
-  holdingStream,
-  initialHoldingState,
-  PERSONAL_DATA_VAULT,
-  PersonalDataVault,
-  PolicyRegistry,
-  profileStream,
-  StreamCommands,
-} from '@recert/renewals';
+import { CATALOG, holdingDecision, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
+import { Catalog, evolveHolding, HoldingEvent, HoldingState, holdingStream, initialHoldingState, profileStream } from '@recert/domain';
 import { NOTIFICATION_SENDER, NotificationSender } from './notification-sender';
 
 // Short: a process killed while holding a lease delays its notifications by this much, never loses them.

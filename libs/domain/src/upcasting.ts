@@ -1,4 +1,4 @@
-import type { JsonObject, RecordedEvent } from '@recert/eventstore';
+import type { JsonObject, RecordedEvent } from '@recert/kernel/pure';
 
 /**
  * Upcasters: an event stored with an older payload version is read as the newest, so history is never
@@ -10,6 +10,12 @@ const UPCASTERS: Record<string, Record<number, Upcaster>> = {
   // v1 attempts predate R13's language check; the assessment was English-only then.
   AssessmentAttempted: { 1: (data) => ({ ...data, language: data['language'] ?? 'en' }) },
 };
+
+/** The payload version recert writes today for an event type: one past its last upcaster, derived from the table. */
+export function currentSchemaVersion(type: string): number {
+  const steps = UPCASTERS[type];
+  return steps ? Math.max(...Object.keys(steps).map(Number)) + 1 : 1;
+}
 
 export function upcast(event: RecordedEvent): RecordedEvent {
   const steps = UPCASTERS[event.type];

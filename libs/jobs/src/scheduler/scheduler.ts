@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock } from '@recert/kernel';
 import { Deadline, DeadlineQueries, HoldingsModel, ProjectionRunner } from '@recert/projections';
-import { Catalog, CATALOG, HoldingCommand, holdingDecision, MergeCompleter, PolicyRegistry, StreamCommands } from '@recert/renewals';
+import { CATALOG, holdingDecision, MergeCompleter, PolicyRegistry, StreamCommands } from '@recert/renewals';
+import { Catalog, HoldingCommand } from '@recert/domain';
 import { NotificationDispatcher } from '../notifications/notification-dispatcher';
 
 export interface SchedulerRun {

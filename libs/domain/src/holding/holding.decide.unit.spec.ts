@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Catalog, Certification } from '../catalog';
 import { PolicyBook } from '../policy';
@@ -6,8 +7,8 @@ import { CertificationEarned, evolveHolding, HoldingEvent, HoldingState, initial
 import { decideHolding, HoldingCommand, HoldingContext, renewalBlockers } from './holding.decide';
 
 const root = join(__dirname, '..', '..', '..', '..', 'config');
-const catalog = Catalog.fromFile(join(root, 'catalog.json'));
-const policies = PolicyBook.fromFile(join(root, 'policy.json'));
+const catalog = Catalog.parse(JSON.parse(readFileSync(join(root, 'catalog.json'), 'utf8')));
+const policies = PolicyBook.parse(JSON.parse(readFileSync(join(root, 'policy.json'), 'utf8')));
 const cert = (code: string): Certification => catalog.get(code) as Certification;
 
 const spec = specification<HoldingCommand, HoldingEvent, HoldingState, HoldingContext>({

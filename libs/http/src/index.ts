@@ -1,0 +1,3 @@
+export * from './error-status';
+export * from './problem.filter';
+export * from './health.controller';
