@@ -65,7 +65,7 @@ describe('#16.13 error codes outside the contract table', () => {
     const h = await startApp();
     try {
       const docs = readFileSync(join(__dirname, '..', '..', 'docs', 'ERRORS.md'), 'utf8');
-      const filter = readFileSync(join(__dirname, '..', '..', 'apps', 'api', 'src', 'http', 'problem.filter.ts'), 'utf8');
+      const filter = readFileSync(join(__dirname, '..', '..', 'libs', 'http', 'src', 'problem.filter.ts'), 'utf8');
       const answered = [...filter.matchAll(/code: '([A-Z_]+)'/g)].map((m) => m[1] as string).filter((code) => code !== 'VALIDATION_FAILED');
       expect(answered).toEqual(expect.arrayContaining(['UNSUPPORTED_MEDIA_TYPE', 'INTERNAL']));
       const openapi = (await h.http.get('/docs/openapi.json')).body as {
