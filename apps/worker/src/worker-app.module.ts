@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { EventStoreModule } from '@recert/eventstore';
-import { AppConfig, AuthGuard, Clock, KernelModule, RateLimitGuard } from '@recert/kernel';
+import { AppConfig, AuthGuard, Clock, KernelModule } from '@recert/kernel';
 import { ReadModelsModule } from '@recert/projections';
 import { HealthController } from '../../api/src/health/health.controller';
 import { ProblemFilter } from '../../api/src/http/problem.filter';
@@ -18,7 +18,6 @@ export class WorkerAppModule {
       controllers: [HealthController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
     };
