@@ -75,6 +75,7 @@ export class NotificationDispatcher {
 
   /** Delivers what is pending; returns how many notifications this call recorded as sent. */
   async dispatchOnce(limit = 500): Promise<number> {
+    await this.forgetErased();
     let notified = 0;
     for (const row of await this.claim(limit)) {
       try {
@@ -89,6 +90,20 @@ export class NotificationDispatcher {
       }
     }
     return notified;
+  }
+
+  /** #16.5: deletes the sender's artefacts of notifications whose holder's personal data was erased since. */
+  async forgetErased(): Promise<number> {
+    const { sender } = this;
+    if (!sender.forget) return 0;
+    const rows = this.db
+      .prepare<[], { id: string }>('SELECT id FROM rm_notifications WHERE personal_data_erased = 1 AND forgotten = 0')
+      .all();
+    for (const row of rows) {
+      await sender.forget(row.id);
+      this.db.prepare('UPDATE rm_notifications SET forgotten = 1 WHERE id = ?').run(row.id);
+    }
+    return rows.length;
   }
 
   private async deliver(row: NotificationRow): Promise<number> {
@@ -116,6 +131,8 @@ export class NotificationDispatcher {
       windowOpensAt: row.opens_at,
       expiresAt: row.expires_at,
     });
+    // Erased while this was being sent (after the key was opened): the artefact must not outlive the key.
+    if (personal && this.sender.forget && (await this.vault.isErased(row.profile_id))) await this.sender.forget(row.id);
     const outcome = await this.commands.run(
       holdingDecision(
         row.profile_id,
