@@ -33,6 +33,37 @@ function urlFor(schema: string): string {
 
   describeEventStoreContract('postgres', () => ({ store }));
 
+  describe('group commit (#11.4)', () => {
+    it('appends made at once share a commit yet are judged one by one: of two clashing, exactly one is stored; a retry is a duplicate', async () => {
+      const [clash, fresh, retried] = [uniqueStream(), uniqueStream(), uniqueStream()];
+      await store.append(clash, [newEvent('A')], { expectedRevision: 'no_stream' });
+      const stored = newEvent('D');
+      await store.append(retried, [stored], { expectedRevision: 'no_stream' });
+      const [b, c, many, again] = await Promise.allSettled([
+        store.append(clash, [newEvent('B')], { expectedRevision: 0 }),
+        store.append(clash, [newEvent('C')], { expectedRevision: 0 }),
+        store.append(fresh, [newEvent('A'), newEvent('B'), newEvent('C')], { expectedRevision: 'no_stream' }),
+        store.append(retried, [stored], { expectedRevision: 'no_stream' }),
+      ]);
+      const clashing = [b, c].map((r) => r?.status);
+      expect(clashing.sort()).toEqual(['fulfilled', 'rejected']);
+      expect(([b, c].find((r) => r?.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+      expect((await store.readStream(clash)).map((e) => e.revision)).toEqual([0, 1]);
+      expect(many?.status === 'fulfilled' && many.value.positions).toHaveLength(3);
+      expect(again?.status === 'fulfilled' && again.value.duplicate).toBe(true);
+      expect(await store.readStream(retried)).toHaveLength(1);
+      // The rows written by the group carry one transaction id: one commit, one WAL flush.
+      const client = new Client({ connectionString: PG_TEST_URL });
+      await client.connect();
+      const transactions = await client
+        .query<{
+          n: string;
+        }>(`SELECT count(DISTINCT xmin::text) AS n FROM ${schema}.events WHERE stream = $1 OR (stream = $2 AND revision = 1)`, [fresh, clash])
+        .finally(() => client.end());
+      expect(Number(transactions.rows[0]?.n)).toBe(1);
+    });
+  });
+
   describe('schema migrations (#11.1)', () => {
     it('two processes starting at once on an empty schema both come up, and each migration is applied once', async () => {
       const fresh = uniqueName('migrate');
@@ -40,7 +71,7 @@ function urlFor(schema: string): string {
       try {
         await Promise.all(stores.map((s) => s.ready()));
         const applied = await (stores[0] as PostgresEventStore).migrations();
-        expect(applied).toEqual([1]);
+        expect(applied).toEqual([1, 2]);
         // Each can append at once: the schema is complete for all of them.
         const results = await Promise.all(stores.map((s, i) => s.append(`m-${i}`, [newEvent('A')], { expectedRevision: 'no_stream' })));
         expect(results.map((r) => r.positions[0]).sort()).toEqual([1, 2, 3]);

@@ -81,4 +81,31 @@ END
 $fn$;
 `,
   },
+  {
+    version: 2,
+    name: 'append_batch: several appends in one transaction',
+    sql: (s) => `
+-- Group commit: the appends a process gathered while its previous commit was in flight, judged one after the other
+-- (each sees the ones before it) in one transaction, so one WAL flush acknowledges them all. A refused append
+-- writes nothing and does not stop the others. Events arrive flattened; p_counts says how many each append has.
+CREATE FUNCTION ${s}.append_batch(
+  p_streams text[], p_expected text[], p_counts integer[],
+  p_ids text[], p_types text[], p_data text[], p_metadata text[], p_recorded_at timestamptz
+) RETURNS TABLE (item integer, outcome text, revision integer, positions bigint[])
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_from integer := 1;
+  v_to integer;
+BEGIN
+  FOR i IN 1 .. cardinality(p_streams) LOOP
+    v_to := v_from + p_counts[i] - 1;
+    RETURN QUERY SELECT i, a.outcome, a.revision, a.positions
+      FROM ${s}.append_events(p_streams[i], p_expected[i], p_ids[v_from:v_to], p_types[v_from:v_to],
+                              p_data[v_from:v_to], p_metadata[v_from:v_to], p_recorded_at) AS a;
+    v_from := v_to + 1;
+  END LOOP;
+END
+$fn$;
+`,
+  },
 ];

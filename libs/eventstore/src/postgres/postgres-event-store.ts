@@ -47,7 +47,23 @@ type EventRow = [
   metadata: string | null,
   recordedAt: string,
 ];
-type AppendRow = [outcome: 'appended' | 'duplicate' | 'partial_duplicate' | 'conflict', revision: number, positions: string[] | null];
+type AppendRow = [
+  item: number,
+  outcome: 'appended' | 'duplicate' | 'partial_duplicate' | 'conflict',
+  revision: number,
+  positions: string[] | null,
+];
+
+interface PendingAppend {
+  stream: string;
+  events: readonly NewEvent[];
+  expected: ExpectedRevision;
+  resolve: (result: AppendResult) => void;
+  reject: (error: Error) => void;
+}
+
+/** Largest group of appends one commit carries. */
+const MAX_APPENDS_PER_COMMIT = 500;
 
 const RECORDED_AT = `to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const EVENT_COLUMNS = `position, stream, revision, id, type, data::text, metadata::text, ${RECORDED_AT}`;
@@ -84,6 +100,9 @@ export class PostgresEventStore implements EventStore {
   private migrated: Promise<void> | undefined;
   private listener: Promise<Client> | undefined;
   private closed = false;
+  private pending: PendingAppend[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> | undefined;
   private readonly sql: ReturnType<typeof statements>;
 
   constructor(options: PostgresEventStoreOptions) {
@@ -148,34 +167,72 @@ export class PostgresEventStore implements EventStore {
     return rows.map((row) => row[0]);
   }
 
-  /** One statement in autocommit: the append function's transaction is the statement's, one round trip. */
-  async append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
-    if (events.length === 0) throw new Error('append needs at least one event');
-    const [row] = await this.query<AppendRow>({
-      name: this.sql.append.name,
-      text: this.sql.append.text,
-      values: [
-        stream,
-        String(options.expectedRevision),
-        events.map((event) => event.id),
-        events.map((event) => event.type),
-        events.map((event) => JSON.stringify(event.data)),
-        events.map((event) => JSON.stringify(event.metadata)),
-        this.now().toISOString(),
-      ],
+  /**
+   * Group commit: appends wait while this process's previous commit is in flight, then go together as one statement
+   * in autocommit (one round trip, one transaction, one WAL flush). Each is acknowledged once that has committed.
+   */
+  append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    if (this.closed) return Promise.reject(new Error('The event store is closed'));
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.pending.push({ stream, events, expected: options.expectedRevision, resolve, reject });
+      this.scheduleFlush();
     });
-    if (!row) throw new EventStoreUnavailableError('PostgreSQL: the append function returned nothing');
-    const [outcome, revision, rawPositions] = row;
-    if (outcome === 'conflict') throw new ConcurrencyError(stream, options.expectedRevision, revision);
-    if (outcome === 'partial_duplicate') throw new PartialDuplicateError(stream);
-    const positions = (rawPositions ?? []).map(Number);
-    if (outcome === 'appended') this.appended.emit('appended');
-    return {
-      nextExpectedRevision: revision,
-      position: positions[positions.length - 1] ?? 0,
-      positions,
-      duplicate: outcome === 'duplicate',
-    };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing || this.flushScheduled || this.pending.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = undefined;
+        this.scheduleFlush();
+      });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending.splice(0, MAX_APPENDS_PER_COMMIT);
+    const events = batch.flatMap((append) => append.events);
+    let rows: AppendRow[];
+    try {
+      rows = await this.query<AppendRow>({
+        name: this.sql.appendBatch.name,
+        text: this.sql.appendBatch.text,
+        values: [
+          batch.map((append) => append.stream),
+          batch.map((append) => String(append.expected)),
+          batch.map((append) => append.events.length),
+          events.map((event) => event.id),
+          events.map((event) => event.type),
+          events.map((event) => JSON.stringify(event.data)),
+          events.map((event) => JSON.stringify(event.metadata)),
+          this.now().toISOString(),
+        ],
+      });
+    } catch (error) {
+      // The statement failed as a whole: nothing of the batch was stored.
+      for (const append of batch) append.reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    let appended = false;
+    batch.forEach((append, index) => {
+      const row = rows[index];
+      if (!row) return append.reject(new EventStoreUnavailableError('PostgreSQL: the append function returned too few rows'));
+      const [, outcome, revision, rawPositions] = row;
+      if (outcome === 'conflict') return append.reject(new ConcurrencyError(append.stream, append.expected, revision));
+      if (outcome === 'partial_duplicate') return append.reject(new PartialDuplicateError(append.stream));
+      const positions = (rawPositions ?? []).map(Number);
+      appended ||= outcome === 'appended';
+      append.resolve({
+        nextExpectedRevision: revision,
+        position: positions[positions.length - 1] ?? 0,
+        positions,
+        duplicate: outcome === 'duplicate',
+      });
+    });
+    if (appended) this.appended.emit('appended');
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -325,6 +382,10 @@ export class PostgresEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Appends already accepted are committed (or refused) before the pool goes.
+    while (this.flushing || this.flushScheduled || this.pending.length > 0) {
+      await (this.flushing ?? new Promise((resolve) => setImmediate(resolve)));
+    }
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     this.closed = true;
     const listener = this.listener;
@@ -351,7 +412,10 @@ export class PostgresEventStore implements EventStore {
 function statements(schema: string) {
   const named = (name: string, text: string) => ({ name: `recert_${schema}_${name}`, text });
   return {
-    append: named('append', `SELECT outcome, revision, positions FROM ${schema}.append_events($1, $2, $3, $4, $5, $6, $7)`),
+    appendBatch: named(
+      'append_batch',
+      `SELECT item, outcome, revision, positions FROM ${schema}.append_batch($1, $2, $3, $4, $5, $6, $7, $8) ORDER BY item`,
+    ),
     readForward: named(
       'read_forward',
       `SELECT ${EVENT_COLUMNS} FROM ${schema}.events WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
