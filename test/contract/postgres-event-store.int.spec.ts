@@ -58,7 +58,10 @@ function urlFor(schema: string): string {
       const transactions = await client
         .query<{
           n: string;
-        }>(`SELECT count(DISTINCT xmin::text) AS n FROM ${schema}.events WHERE stream = $1 OR (stream = $2 AND revision = 1)`, [fresh, clash])
+        }>(`SELECT count(DISTINCT xmin::text) AS n FROM ${schema}.events WHERE stream = $1 OR (stream = $2 AND revision = 1)`, [
+          fresh,
+          clash,
+        ])
         .finally(() => client.end());
       expect(Number(transactions.rows[0]?.n)).toBe(1);
     });
