@@ -2,6 +2,7 @@ import { INestApplication, Logger, LoggerService, LogLevel } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { isPostgresUrl } from '@recert/eventstore';
 import { ERROR_CODES, ERROR_STATUS } from '@recert/renewals';
 import { AppConfig, Clock, createValidationPipe, installRateLimit } from '@recert/kernel';
 import { AppModule } from './app.module';
@@ -39,7 +40,7 @@ export async function createApp({ config, clock, logger }: CreateAppOptions): Pr
   describeProblems(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   new Logger('recert').log(
-    `Event store: ${config.eventStoreConnectionString ? 'EventStoreDB' : `embedded SQLite in ${config.dataDir}`}; clock: ${config.clock}`,
+    `Event store: ${config.eventStoreConnectionString ? (isPostgresUrl(config.eventStoreConnectionString) ? 'PostgreSQL' : 'EventStoreDB') : `embedded SQLite in ${config.dataDir}`}; clock: ${config.clock}`,
   );
   return app;
 }

@@ -1,6 +1,6 @@
 /**
- * The one event-store port every other part of recert uses. Two adapters implement it:
- * the embedded SQLite store (default) and EventStoreDB. Both pass the same contract suite.
+ * The one event-store port every other part of recert uses. Three adapters implement it: the embedded SQLite
+ * store (default), PostgreSQL and EventStoreDB. All pass the same contract suite.
  */
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -103,7 +103,7 @@ export interface Subscription {
 }
 
 export interface EventStore {
-  readonly kind: 'sqlite' | 'eventstoredb';
+  readonly kind: 'sqlite' | 'postgres' | 'eventstoredb';
   append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

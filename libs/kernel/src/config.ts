@@ -102,8 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (sender === 'smtp' && !/^smtps?:\/\//.test(env['SMTP_URL'] ?? ''))
     throw new ConfigError('NOTIFICATION_SENDER=smtp needs SMTP_URL (smtp:// or smtps://)');
   const connection = env['EVENTSTORE_CONNECTION_STRING'];
-  if (connection && !/^esdb(\+discover)?:\/\//.test(connection)) {
-    throw new ConfigError('EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover://');
+  if (connection && !/^(esdb(\+discover)?|postgres(ql)?):\/\//.test(connection)) {
+    throw new ConfigError('EVENTSTORE_CONNECTION_STRING must start with esdb://, esdb+discover://, postgres:// or postgresql://');
   }
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
