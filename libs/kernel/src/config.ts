@@ -140,7 +140,7 @@ function sharedStateUrl(env: NodeJS.ProcessEnv, dataDir: string, eventStore: str
   if (raw) {
     if (POSTGRES_URL.test(raw)) return raw;
     if (raw.startsWith('file:') && raw.length > 'file:'.length) return `file:${resolve(raw.slice('file:'.length))}`;
-    throw new ConfigError('SHARED_STATE_URL must be file:<path> or postgres://user@host/database');
+    throw new ConfigError('SHARED_STATE_URL must be file:<path> or postgres://user@host/database[?sharedStateSchema=name]');
   }
   if (eventStore && POSTGRES_URL.test(eventStore)) return eventStore;
   return `file:${join(dataDir, 'shared-state.db')}`;

@@ -22,6 +22,9 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (key, window_start));`,
 ];
 
+/** The tables' schema, unless the URL's `sharedStateSchema` parameter names another (tests use one each). */
+const DEFAULT_SCHEMA = 'recert_shared_state';
+
 /** pg_advisory_lock key for the shared-state migrations ("recert-ss" as a number), distinct from the event store's. */
 const MIGRATION_LOCK = 0x7265_6365_7274_5353n;
 
@@ -50,13 +53,24 @@ export class PostgresSharedState implements SharedState {
 
   /** Connects and migrates the schema (under an advisory lock, so processes starting together migrate once). */
   static async open(connectionString: string, poolSize = 5): Promise<PostgresSharedState> {
-    const pool = new Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 10_000 });
+    // The URL may be the event store's, with its `schema` parameter: the shared state takes a schema of its own.
+    const url = new URL(connectionString);
+    const schema = url.searchParams.get('sharedStateSchema') ?? DEFAULT_SCHEMA;
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`Bad shared-state schema name: ${schema}`);
+    for (const parameter of ['schema', 'sharedStateSchema']) url.searchParams.delete(parameter);
+    const pool = new Pool({
+      connectionString: url.toString(),
+      max: poolSize,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'recert-shared-state',
+      options: `-c search_path=${schema}`,
+    });
     // An idle client's network error must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     try {
       const client = await pool.connect();
       try {
-        await migrate(client);
+        await migrate(client, schema);
       } finally {
         client.release();
       }
@@ -181,10 +195,11 @@ export class PostgresSharedState implements SharedState {
   }
 }
 
-async function migrate(client: PoolClient): Promise<void> {
+async function migrate(client: PoolClient, schema: string): Promise<void> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
   try {
     await client.query('BEGIN');
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query('CREATE TABLE IF NOT EXISTS recert_shared_state_schema (version INTEGER NOT NULL)');
     const row = (await client.query<{ version: number }>('SELECT version FROM recert_shared_state_schema')).rows[0];
     const from = row?.version ?? 0;
