@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { EventStoreModule } from '@recert/eventstore';
 import { AppConfig, AuthGuard, Clock, KernelModule } from '@recert/kernel';
 import { ReadModelsModule } from '@recert/projections';
+import { ClockController } from '../../api/src/admin/clock.controller';
 import { HealthController } from '../../api/src/health/health.controller';
 import { ProblemFilter } from '../../api/src/http/problem.filter';
 import { WorkerModule } from './worker.module';
@@ -15,7 +16,8 @@ export class WorkerAppModule {
     return {
       module: WorkerAppModule,
       imports: [KernelModule.forRoot(config, clock), EventStoreModule, ReadModelsModule, WorkerModule, TerminusModule],
-      controllers: [HealthController],
+      // The manual clock is per process: a simulation moves it on every api and worker (POST /admin/clock).
+      controllers: [HealthController, ClockController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
