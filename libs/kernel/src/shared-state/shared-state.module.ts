@@ -40,6 +40,9 @@ export function sharedStateProviders(): Provider[] {
         const logger = new Logger('SharedState');
         if (moved > 0) logger.log(`moved ${moved} personal-data keys from ${config.dataDir}/personal-data.db`);
         logger.log(`shared state: ${state.description}`);
+        if (config.eventStoreConnectionString?.startsWith('esdb') && config.sharedStateUrl.startsWith('file:')) {
+          logger.warn('EventStoreDB with a file shared state: processes on other machines need SHARED_STATE_URL=postgres://… (ADR 8)');
+        }
         return state;
       },
     },
