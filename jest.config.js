@@ -11,12 +11,13 @@ const shared = {
     '^@recert/projections$': '<rootDir>/projections',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  // A floor for a loaded 2-core machine; heavy hooks and tests set their own, longer timeouts. No assertion waits on a
-  // moment: tests wait for conditions, so this only bounds how long a real hang takes to report.
-  testTimeout: 30_000,
 };
 
 module.exports = {
+  // A floor for a loaded 2-core machine; heavy hooks and tests set their own, longer timeouts. No assertion waits on a
+  // moment: tests wait for conditions, so this only bounds how long a real hang takes to report. A global option:
+  // inside a project's config Jest ignores it ("Unknown option") and hooks fall back to 5 s.
+  testTimeout: 30_000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/**/*.unit.spec.ts'] },
