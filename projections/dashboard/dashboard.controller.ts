@@ -24,7 +24,7 @@ export class DashboardController {
   ): Promise<Dashboard> {
     assertMayAccessProfile(principal, params.profileId);
     await this.consistency.await(query, ['holdings']);
-    const dashboard = this.queries.dashboard(params.profileId);
+    const dashboard = await this.queries.dashboard(params.profileId);
     if (!dashboard) throw new DomainError('PROFILE_NOT_FOUND', `No certification profile ${params.profileId}`);
     return dashboard;
   }

@@ -73,7 +73,7 @@ export class DashboardQueries {
     return this.statements;
   }
 
-  dashboard(profileId: string): Dashboard | undefined {
+  async dashboard(profileId: string): Promise<Dashboard | undefined> {
     const statements = this.prepared();
     const profile = statements.profile.get(profileId);
     if (!profile) return undefined;
@@ -112,7 +112,7 @@ export class DashboardQueries {
     return {
       profile: {
         profileId: profile.profile_id,
-        displayName: this.vault.open(sealed)?.displayName ?? null,
+        displayName: (await this.vault.open(sealed))?.displayName ?? null,
         linkedLearnProfileId: profile.linked_learn_profile_id,
         status: profile.status,
         mergedInto: profile.merged_into,

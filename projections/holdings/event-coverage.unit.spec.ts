@@ -42,9 +42,10 @@ describe('#17.3 every event type reaches its projection', () => {
     expect([...projection.eventTypes].sort()).toEqual([...Object.keys(HOLDING), ...Object.keys(PROFILE)].sort());
   });
 
-  it('#17.3/R4: the outbox reads only holding events, and every one that opens, sends or ends a window', () => {
+  it('#17.3/R4/#16.5: the outbox reads holding events (every one that opens, sends or ends a window) and erasures only', () => {
     const outbox = new OutboxProjection();
-    for (const type of outbox.eventTypes) expect(Object.keys(HOLDING)).toContain(type);
+    // PersonalDataErased: the dispatcher forgets what the sender kept of an erased profile's notifications (#16.5).
+    for (const type of outbox.eventTypes) expect([...Object.keys(HOLDING), 'PersonalDataErased']).toContain(type);
     expect(outbox.eventTypes).toEqual(
       expect.arrayContaining([
         'RenewalWindowOpened',
@@ -53,6 +54,7 @@ describe('#17.3 every event type reaches its projection', () => {
         'CertificationExpired',
         'CertificationEarned',
         'HoldingMergedOut',
+        'PersonalDataErased',
       ]),
     );
   });

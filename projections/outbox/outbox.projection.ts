@@ -7,11 +7,12 @@ import { Statements } from '../runtime/statements';
 
 /**
  * The notification outbox (R4): one row per opened window, keyed by the window, so a window can never queue
- * two notifications. The dispatcher delivers pending rows; RenewalEligibilityNotified marks them sent.
+ * two notifications. The dispatcher delivers pending rows; RenewalEligibilityNotified marks them sent;
+ * PersonalDataErased flags the profile's rows so the dispatcher deletes what the sender kept of them.
  */
 export class OutboxProjection implements Projection {
   readonly name = 'outbox';
-  readonly version = 2;
+  readonly version = 3;
   private readonly sql = new Statements();
   readonly eventTypes: readonly string[] = [
     'RenewalWindowOpened',
@@ -21,13 +22,17 @@ export class OutboxProjection implements Projection {
     'CertificationExpired',
     'CertificationEarned',
     'HoldingMergedOut',
+    // An erasure must reach the notification artefacts too (#16.5): the dispatcher forgets the flagged ones.
+    'PersonalDataErased',
   ];
 
   setup(db: Database.Database): void {
     db.exec(`CREATE TABLE IF NOT EXISTS rm_notifications (
       id TEXT PRIMARY KEY, window_id TEXT NOT NULL UNIQUE, holding_id TEXT NOT NULL, profile_id TEXT NOT NULL, code TEXT NOT NULL,
       opens_at TEXT NOT NULL, expires_at TEXT NOT NULL, state TEXT NOT NULL, claimed_by TEXT, claimed_until INTEGER,
-      deliveries INTEGER NOT NULL DEFAULT 0, last_error TEXT, sent_at TEXT);
+      deliveries INTEGER NOT NULL DEFAULT 0, last_error TEXT, sent_at TEXT,
+      personal_data_erased INTEGER NOT NULL DEFAULT 0, forgotten INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX IF NOT EXISTS rm_notifications_profile ON rm_notifications (profile_id);
       CREATE INDEX IF NOT EXISTS rm_notifications_pending ON rm_notifications (state, claimed_until);`);
   }
 
@@ -49,6 +54,8 @@ export class OutboxProjection implements Projection {
     } else if (event.type === 'RenewalEligibilityNotified') {
       const d = (event as unknown as RenewalEligibilityNotified).data;
       this.sql.get(db, "UPDATE rm_notifications SET state = 'sent', sent_at = ? WHERE window_id = ?").run(d.notifiedAt, d.windowId);
+    } else if (event.type === 'PersonalDataErased') {
+      this.sql.get(db, 'UPDATE rm_notifications SET personal_data_erased = 1 WHERE profile_id = ?').run(event.data['profileId'] as string);
     } else {
       const holdingId = event.data['holdingId'] as string;
       this.sql.get(db, "UPDATE rm_notifications SET state = 'obsolete' WHERE holding_id = ? AND state = 'pending'").run(holdingId);

@@ -1,45 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConcurrencyError, SqliteEventStore } from '@recert/eventstore';
 import { describeEventStoreContract, newEvent } from './event-store.contract';
-
-const appender = join(__dirname, 'fixtures', 'appender.ts');
-
-/** Runs the appender child; resolves with the positions it acknowledged. */
-function runAppender(
-  args: string[],
-  onAck?: (position: number, kill: () => void) => void,
-): Promise<{ acks: number[]; code: number | null; signal: string | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', appender, ...args], {
-      cwd: join(__dirname, '..', '..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const acks: number[] = [];
-    let buffer = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let newline = buffer.indexOf('\n');
-      while (newline >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        const position = Number(line.replace('ack ', ''));
-        acks.push(position);
-        onAck?.(position, () => child.kill('SIGKILL'));
-        newline = buffer.indexOf('\n');
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (code !== 0 && signal === null) reject(new Error(`appender failed: ${stderr}`));
-      else resolve({ acks, code, signal });
-    });
-  });
-}
+import { runAppender } from './fixtures/run-appender';
 
 describe('embedded SQLite event store', () => {
   let dir: string;

@@ -446,7 +446,7 @@ describe('commands over HTTP', () => {
       });
     });
 
-    it('a refused command leaves its key free; the same key with another body is refused', async () => {
+    it('#16.12: a refused command leaves its key free; the same key with another body answers the first answer, never 400', async () => {
       const p = await createProfile();
       const key = `k-${p.profileId}`;
       const refused = await h.http
@@ -467,8 +467,28 @@ describe('commands over HTTP', () => {
           .set('Authorization', `Bearer ${exam}`)
           .set('Idempotency-Key', key)
           .send({ certificationCode: 'azure-developer-associate' });
-        expectProblem(other, 400, 'VALIDATION_FAILED');
+        expect(other.status).toBe(201);
+        expect(other.body).toEqual(ok.body);
+        expect(other.headers['idempotent-replayed']).toBe('true');
+        expect(other.headers['idempotency-key-mismatch']).toBe('true');
       });
+    });
+
+    it('#16.12/#11.2: twins sent at once with one key: exactly one runs, the other waits for its answer (no 409)', async () => {
+      const p = await createProfile();
+      const send = () =>
+        h.http
+          .post(`/certification-profiles/${p.profileId}/certifications`)
+          .set('Authorization', `Bearer ${exam}`)
+          .set('Idempotency-Key', `twin-${p.profileId}`)
+          .send({ certificationCode: 'azure-fundamentals' });
+      const before = await h.store.headPosition();
+      const answers = await Promise.all([send(), send(), send()]);
+      expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201]);
+      expect(new Set(answers.map((answer) => JSON.stringify(answer.body))).size).toBe(1);
+      expect(answers.filter((answer) => answer.headers['idempotent-replayed'] === 'true')).toHaveLength(2);
+      const events = (answers[0]?.body as { events: unknown[] }).events;
+      expect(await h.store.headPosition()).toBe(before + events.length);
     });
   });
 

@@ -98,9 +98,12 @@ describe('policy adoption', () => {
     expect(statuses.every((status) => status === 200)).toBe(true);
     // The old generation's tables are gone; the new one derived windows under the adopted policy.
     const db = h.app.get<Database.Database>(READ_DB);
-    expect(
-      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?").get(`rm_holdings_${servingBefore}`),
-    ).toBeUndefined();
+    const oldTable = (): unknown =>
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?").get(`rm_holdings_${servingBefore}`);
+    // The old generation is dropped just after the swap, not with it: wait for that (a condition, bounded).
+    const dropDeadline = Date.now() + 30_000;
+    while (oldTable() !== undefined && Date.now() < dropDeadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(oldTable()).toBeUndefined();
     const windowOf = (holdingId: string): unknown =>
       db.prepare(`SELECT window_opens_at FROM ${model.tables().holdings} WHERE holding_id = ?`).get(holdingId);
     // Opened in March under the shipped policy: an adoption never moves a window that already opened.

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
+import { LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { ProjectionRunner, READ_DB } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { NotificationDispatcher, NotificationSender, Scheduler } from '@recert/jobs';
@@ -117,6 +118,7 @@ describe('two schedulers at once over one store', () => {
         r.app.get<EventStore>(EVENT_STORE),
         r.app.get(StreamCommands),
         r.app.get(PolicyRegistry),
+        r.app.get<LeaseStore>(LEASE_STORE),
       );
       expect(await dispatcher.dispatchOnce()).toBe(1);
       expect(await dispatcher.dispatchOnce()).toBe(0);

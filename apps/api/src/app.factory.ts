@@ -3,8 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ERROR_CODES } from '@recert/domain';
+import { isPostgresUrl } from '@recert/eventstore';
 import { ERROR_STATUS } from '@recert/http';
-import { AppConfig, assertJsonDepth, Clock, createValidationPipe, wellFormedStrings } from '@recert/kernel';
+import { AppConfig, assertJsonDepth, Clock, createValidationPipe, installRateLimit, wellFormedStrings } from '@recert/kernel';
 import { AppModule } from './app.module';
 import { webRoot } from './web/web.controller';
 
@@ -21,6 +22,8 @@ export async function createApp({ config, clock, logger }: CreateAppOptions): Pr
     logger: logger ?? ['log', 'warn', 'error'],
   });
   app.disable('x-powered-by');
+  // First of all: the rate limit counts every request, malformed and unauthenticated ones included.
+  installRateLimit(app);
   // Depth and well-formed strings are checked while parsing (#16.6, #16.8): 400, never a stack overflow or a 500.
   app.useBodyParser('json', {
     limit: config.bodyLimit,
@@ -44,7 +47,7 @@ export async function createApp({ config, clock, logger }: CreateAppOptions): Pr
   describeProblems(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   new Logger('recert').log(
-    `Event store: ${config.eventStoreConnectionString ? 'EventStoreDB' : `embedded SQLite in ${config.dataDir}`}; clock: ${config.clock}`,
+    `Event store: ${config.eventStoreConnectionString ? (isPostgresUrl(config.eventStoreConnectionString) ? 'PostgreSQL' : 'EventStoreDB') : `embedded SQLite in ${config.dataDir}`}; clock: ${config.clock}`,
   );
   return app;
 }

@@ -2,14 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { EventStoreModule } from '@recert/eventstore';
-import { AppConfig, AuthGuard, Clock, KernelModule, RateLimitGuard } from '@recert/kernel';
+import { AppConfig, AuthGuard, Clock, KernelModule } from '@recert/kernel';
 import { ReadModelsModule } from '@recert/projections';
 import { RenewalsModule } from '@recert/renewals';
 import { WorkerModule } from '@recert/jobs';
-import { ClockController } from './admin/clock.controller';
 import { NoopController } from './bench/noop.controller';
 import { WebController } from './web/web.controller';
-import { HealthController, ProblemFilter } from '@recert/http';
+import { ClockController, HealthController, ProblemFilter } from '@recert/http';
 
 @Module({})
 export class AppModule {
@@ -21,7 +20,6 @@ export class AppModule {
       controllers: [ClockController, HealthController, WebController, ...(config.benchNoopRoute ? [NoopController] : [])],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
     };

@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createValidationPipe, loadConfigOrExit } from '@recert/kernel';
+import { createValidationPipe, installRateLimit, loadConfigOrExit } from '@recert/kernel';
 import { WorkerAppModule } from './worker-app.module';
 
 /** The worker alone (scheduler, dispatcher, projections), for deployments that run it apart from the api. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit('recert worker');
   const app = await NestFactory.create(WorkerAppModule.forRoot(config));
+  installRateLimit(app);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   await app.listen(config.port);

@@ -2,9 +2,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { EventStoreModule } from '@recert/eventstore';
-import { AppConfig, AuthGuard, Clock, KernelModule, RateLimitGuard } from '@recert/kernel';
+import { AppConfig, AuthGuard, Clock, KernelModule } from '@recert/kernel';
 import { ReadModelsModule } from '@recert/projections';
-import { HealthController, ProblemFilter } from '@recert/http';
+import { ClockController, HealthController, ProblemFilter } from '@recert/http';
 import { WorkerModule } from '@recert/jobs';
 
 /** The worker as its own process: scheduler, dispatcher and projections, with /health and the admin endpoints. */
@@ -14,10 +14,10 @@ export class WorkerAppModule {
     return {
       module: WorkerAppModule,
       imports: [KernelModule.forRoot(config, clock), EventStoreModule, ReadModelsModule, WorkerModule, TerminusModule],
-      controllers: [HealthController],
+      // The manual clock is per process: a simulation moves it on every api and worker (POST /admin/clock).
+      controllers: [HealthController, ClockController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
     };

@@ -1,6 +1,6 @@
 /**
- * The one event-store port every other part of recert uses. Two adapters implement it:
- * the embedded SQLite store (default) and EventStoreDB. Both pass the same contract suite.
+ * The one event-store port every other part of recert uses. Three adapters implement it: the embedded SQLite
+ * store (default), PostgreSQL and EventStoreDB. All pass the same contract suite.
  */
 
 // The shape of an event lives in the pure kernel, so the domain can name it without importing a store.
@@ -79,7 +79,7 @@ export interface Subscription {
 }
 
 export interface EventStore {
-  readonly kind: 'sqlite' | 'eventstoredb';
+  readonly kind: 'sqlite' | 'postgres' | 'eventstoredb';
   /**
    * Optional: which log of that kind (a file, a cluster and namespace). A checkpoint stores kind and identity, and a
    * read model whose checkpoint came from another log is rebuilt, not resumed: positions mean nothing elsewhere.

@@ -3,10 +3,13 @@ import { join } from 'node:path';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { EsdbEventStore } from './esdb/esdb-event-store';
 import { EVENT_STORE, EventStore } from './event-store.port';
+import { isPostgresUrl, PostgresEventStore } from './postgres/postgres-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
-/** EventStoreDB when EVENTSTORE_CONNECTION_STRING is set, else the embedded store under DATA_DIR. */
+/** By EVENTSTORE_CONNECTION_STRING: PostgreSQL (postgres://), EventStoreDB (esdb://), else the embedded store under DATA_DIR. */
 export function createEventStore(config: AppConfig): EventStore {
+  if (isPostgresUrl(config.eventStoreConnectionString))
+    return new PostgresEventStore({ connectionString: config.eventStoreConnectionString as string });
   if (config.eventStoreConnectionString)
     return new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix });
   return new SqliteEventStore({ file: join(config.dataDir, 'events.db'), synchronous: config.storeSynchronous });

@@ -34,6 +34,12 @@ export interface AppConfig {
   smtpFrom: string;
   /** Changed rows a read model's rebuild from zero holds before writing them: its memory against its speed. */
   rebuildCacheRows: number;
+  /** Where the state every process shares lives (keys, idempotency, leases, rate counters): `file:<path>` or `postgres://...`. */
+  sharedStateUrl: string;
+  /** Express `trust proxy`: which proxies' X-Forwarded-For names the client (rate limit by address); false trusts none. */
+  trustProxy: boolean | number | string;
+  /** How long a request repeating an Idempotency-Key that is still in progress waits for its answer before a 409. */
+  idempotencyWaitMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -105,8 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError('NOTIFICATION_SENDER=smtp needs SMTP_URL (smtp:// or smtps://)');
   if (env['SMTP_URL']) assertUrl('SMTP_URL', env['SMTP_URL']);
   const connection = env['EVENTSTORE_CONNECTION_STRING'];
-  if (connection && !/^esdb(\+discover)?:\/\//.test(connection)) {
-    throw new ConfigError('EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover://');
+  if (connection && !/^(esdb(\+discover)?|postgres(ql)?):\/\//.test(connection)) {
+    throw new ConfigError('EVENTSTORE_CONNECTION_STRING must start with esdb://, esdb+discover://, postgres:// or postgresql://');
   }
   const streamPrefix = env['STREAM_PREFIX'] ?? '';
   if (!/^(?:[A-Za-z0-9][A-Za-z0-9_.:]*)?$/.test(streamPrefix))
@@ -133,7 +139,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     smtpUrl: env['SMTP_URL'] || undefined,
     smtpFrom: env['SMTP_FROM'] ?? 'recert <no-reply@recert.example>',
     rebuildCacheRows: integer(env, 'REBUILD_CACHE_ROWS', 50_000, 1, 10_000_000),
+    sharedStateUrl: sharedStateUrl(env, resolve(env['DATA_DIR'] ?? './data'), connection),
+    trustProxy: trustProxy(env['TRUST_PROXY']),
+    idempotencyWaitMs: integer(env, 'IDEMPOTENCY_WAIT_MS', 10_000, 0, 600_000),
   };
+}
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+/** SHARED_STATE_URL, else the event store's PostgreSQL, else DATA_DIR/shared-state.db (one machine only). */
+function sharedStateUrl(env: NodeJS.ProcessEnv, dataDir: string, eventStore: string | undefined): string {
+  const raw = env['SHARED_STATE_URL'];
+  if (raw) {
+    if (POSTGRES_URL.test(raw)) return raw;
+    if (raw.startsWith('file:') && raw.length > 'file:'.length) return `file:${resolve(raw.slice('file:'.length))}`;
+    throw new ConfigError('SHARED_STATE_URL must be file:<path> or postgres://user@host/database[?sharedStateSchema=name]');
+  }
+  if (eventStore && POSTGRES_URL.test(eventStore)) return eventStore;
+  return `file:${join(dataDir, 'shared-state.db')}`;
+}
+
+function trustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (!/^[\w.:/, -]+$/.test(raw)) throw new ConfigError(`TRUST_PROXY must be true, false, a hop count or addresses/subnets, got "${raw}"`);
+  return raw;
 }
 
 /** For entry points: the config, or a one-line reason on stderr and exit code 2 (no stack trace for a typo). */

@@ -9,3 +9,8 @@ export * from './http/command-meta.decorator';
 export * from './http/ids';
 export * from './http/rate-limit';
 export * from './http/json-body';
+export * from './shared-state/shared-state.ports';
+export * from './shared-state/shared-state.module';
+export * from './shared-state/open-shared-state';
+export { SqliteSharedState } from './shared-state/sqlite-shared-state';
+export { PostgresSharedState, withoutPassword } from './shared-state/postgres-shared-state';

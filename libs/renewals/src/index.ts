@@ -4,7 +4,6 @@ export * from './command-handling/command-meta';
 export * from './command-handling/stream-commands';
 export * from './command-handling/decisions';
 export * from './personal-data/personal-data.vault';
-export * from './idempotency/idempotency.store';
 export * from './renewals.module';
 export * from './profile/profile.params';
 export * from './profile/profile.reader';

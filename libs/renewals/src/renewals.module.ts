@@ -1,4 +1,4 @@
-import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { AttemptRenewalHandler } from './attempt-renewal/attempt-renewal.command';
@@ -9,7 +9,6 @@ import { CreateProfileController } from './create-profile/create-profile.control
 import { EarnCertificationHandler } from './earn-certification/earn-certification.command';
 import { EarnCertificationController } from './earn-certification/earn-certification.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
-import { IDEMPOTENCY_STORE, IdempotencyStore } from './idempotency/idempotency.store';
 import { LinkLearnProfileHandler } from './link-learn-profile/link-learn-profile.command';
 import { LinkLearnProfileController } from './link-learn-profile/link-learn-profile.controller';
 import { MergeCompleter, MergeProfilesHandler } from './merge-profiles/merge-profiles.command';
@@ -55,8 +54,8 @@ const controllers = [
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => new PolicyRegistry(loadPolicyBook(config.policyFile)),
     },
-    { provide: PERSONAL_DATA_VAULT, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new PersonalDataVault(config.dataDir) },
-    { provide: IDEMPOTENCY_STORE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new IdempotencyStore(config.dataDir) },
+    // The keys and the idempotency answers live in the shared state (KernelModule, ADR 0008).
+    { provide: PERSONAL_DATA_VAULT, useClass: PersonalDataVault },
     IdempotencyInterceptor,
     PolicyReplayJobs,
     PolicyAdoptions,
@@ -65,30 +64,11 @@ const controllers = [
   ],
   exports: [CATALOG, PolicyRegistry, PERSONAL_DATA_VAULT, StreamCommands, ProfileReader, PolicyReplayJobs, PolicyAdoptions, MergeCompleter],
 })
-export class RenewalsModule implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
-  private purgeTimer?: NodeJS.Timeout;
-
-  constructor(
-    @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
-    @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
-    private readonly merges: MergeCompleter,
-  ) {}
+export class RenewalsModule implements OnApplicationBootstrap {
+  constructor(private readonly merges: MergeCompleter) {}
 
   /** Merges a crash left half-done are finished at start (#16.3), without holding start-up back. */
   onApplicationBootstrap(): void {
     this.merges.completeStarted().catch((error: unknown) => new Logger('RenewalsModule').error(`completing merges: ${String(error)}`));
-  }
-
-  /** Idempotency answers are kept a week (IdempotencyStore's retention), purged at start and hourly. */
-  onModuleInit(): void {
-    this.idempotency.purge(Date.now());
-    this.purgeTimer = setInterval(() => this.idempotency.purge(Date.now()), 3600_000);
-    this.purgeTimer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.purgeTimer) clearInterval(this.purgeTimer);
-    this.vault.close();
-    this.idempotency.close();
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
+import { LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { NotificationRow, READ_DB } from '@recert/projections';
 import { CATALOG, holdingDecision, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { Catalog, evolveHolding, HoldingEvent, HoldingState, holdingStream, initialHoldingState, profileStream } from '@recert/domain';
@@ -9,9 +10,14 @@ import { NOTIFICATION_SENDER, NotificationSender } from './notification-sender';
 
 // Short: a process killed while holding a lease delays its notifications by this much, never loses them.
 const LEASE_MS = 10_000;
+const FAILURE_BACKOFF_MS = 30_000;
+
+function leaseName(notificationId: string): string {
+  return `outbox:${notificationId}`;
+}
 
 /**
- * Delivers the outbox (R4): claims pending rows with a lease (so two processes never hold the same one),
+ * Delivers the outbox (R4): claims pending rows with a lease in the shared state (so two processes never hold the same one),
  * sends through the pluggable sender (idempotent by notification id), then records RenewalEligibilityNotified,
  * which marks the row sent. A crash anywhere leaves the row pending and it is retried; nothing is lost.
  */
@@ -28,42 +34,63 @@ export class NotificationDispatcher {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly commands: StreamCommands,
     private readonly policies: PolicyRegistry,
+    @Inject(LEASE_STORE) private readonly leases: LeaseStore,
   ) {}
 
-  private claim(limit: number): NotificationRow[] {
+  /**
+   * The pending rows of this process's outbox whose shared lease it took: every worker (each with its own read
+   * model) sees the same rows, and the lease in the shared state lets exactly one of them deliver each.
+   */
+  private async claim(limit: number): Promise<NotificationRow[]> {
     const nowMs = Date.now();
-    return this.db
-      .transaction(() => {
-        this.db
-          .prepare(
-            `UPDATE rm_notifications SET claimed_by = ?, claimed_until = ? WHERE id IN (
-               SELECT id FROM rm_notifications WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) LIMIT ?)`,
-          )
-          .run(this.owner, nowMs + LEASE_MS, nowMs, limit);
-        return this.db
-          .prepare<
-            [string, number],
-            NotificationRow
-          >("SELECT * FROM rm_notifications WHERE state = 'pending' AND claimed_by = ? AND claimed_until >= ?")
-          .all(this.owner, nowMs);
-      })
-      .immediate();
+    const pending = this.db
+      .prepare<
+        [number, number],
+        NotificationRow
+      >("SELECT * FROM rm_notifications WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) LIMIT ?")
+      .all(nowMs, limit);
+    const leased = new Set(
+      await this.leases.acquire(
+        pending.map((row) => leaseName(row.id)),
+        this.owner,
+        nowMs + LEASE_MS,
+        nowMs,
+      ),
+    );
+    return pending.filter((row) => leased.has(leaseName(row.id)));
   }
 
   /** Delivers what is pending; returns how many notifications this call recorded as sent. */
   async dispatchOnce(limit = 500): Promise<number> {
+    await this.forgetErased();
     let notified = 0;
-    for (const row of this.claim(limit)) {
+    for (const row of await this.claim(limit)) {
       try {
         notified += await this.deliver(row);
       } catch (error) {
         this.logger.error(`notification ${row.id} failed: ${error instanceof Error ? error.message : String(error)}`);
         this.db
           .prepare('UPDATE rm_notifications SET deliveries = deliveries + 1, last_error = ?, claimed_until = ? WHERE id = ?')
-          .run(String(error), Date.now() + 30_000, row.id);
+          .run(String(error), Date.now() + FAILURE_BACKOFF_MS, row.id);
+        // Every worker backs off, not only this one: the lease is held (not renewed by others) as long.
+        await this.leases.acquire([leaseName(row.id)], this.owner, Date.now() + FAILURE_BACKOFF_MS, Date.now());
       }
     }
     return notified;
+  }
+
+  /** #16.5: deletes the sender's artefacts of notifications whose holder's personal data was erased since. */
+  async forgetErased(): Promise<number> {
+    const { sender } = this;
+    if (!sender.forget) return 0;
+    const rows = this.db
+      .prepare<[], { id: string }>('SELECT id FROM rm_notifications WHERE personal_data_erased = 1 AND forgotten = 0')
+      .all();
+    for (const row of rows) {
+      await sender.forget(row.id);
+      this.db.prepare('UPDATE rm_notifications SET forgotten = 1 WHERE id = ?').run(row.id);
+    }
+    return rows.length;
   }
 
   private async deliver(row: NotificationRow): Promise<number> {
@@ -80,7 +107,7 @@ export class NotificationDispatcher {
     if (!window || window.id !== row.window_id || window.notified) return 0;
     const created = (await this.store.readStream(profileStream(row.profile_id), { maxCount: 1 }))[0];
     const sealed = created?.type === 'CertificationProfileCreated' ? (created.data['personalData'] as unknown) : undefined;
-    const personal = sealed ? this.vault.open(sealed as Parameters<PersonalDataVault['open']>[0]) : null;
+    const personal = sealed ? await this.vault.open(sealed as Parameters<PersonalDataVault['open']>[0]) : null;
     await this.sender.send({
       notificationId: row.id,
       profileId: row.profile_id,
@@ -91,6 +118,8 @@ export class NotificationDispatcher {
       windowOpensAt: row.opens_at,
       expiresAt: row.expires_at,
     });
+    // Erased while this was being sent (after the key was opened): the artefact must not outlive the key.
+    if (personal && this.sender.forget && (await this.vault.isErased(row.profile_id))) await this.sender.forget(row.id);
     const outcome = await this.commands.run(
       holdingDecision(
         row.profile_id,

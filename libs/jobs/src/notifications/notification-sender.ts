@@ -1,4 +1,4 @@
-import { linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface RenewalNotification {
@@ -17,6 +17,8 @@ export const NOTIFICATION_SENDER = Symbol('NOTIFICATION_SENDER');
 /** Delivers one notification. Must be idempotent by notificationId: a crash may make the dispatcher ask twice. */
 export interface NotificationSender {
   send(notification: RenewalNotification): Promise<'sent' | 'already-sent'>;
+  /** Deletes what this sender kept of a notification (its holder's data was erased, #16.5); absent when it keeps nothing. */
+  forget?(notificationId: string): Promise<void>;
 }
 
 /** The one rendering of a renewal notification, for every sender. */
@@ -68,5 +70,11 @@ export class FileNotificationSender implements NotificationSender {
     } finally {
       unlinkSync(temp);
     }
+  }
+
+  /** The file held the name and address in clear: an erasure deletes it (a redacted copy would still say who). */
+  forget(notificationId: string): Promise<void> {
+    rmSync(join(this.dir, `${notificationId}.eml`), { force: true });
+    return Promise.resolve();
   }
 }

@@ -85,7 +85,7 @@ export function verifyToken(token: string, secret: string): Principal {
  * Verified tokens by their text, until they expire: verifying an HMAC and parsing claims on every request of a
  * busy dashboard is measurable, and a token's text cannot change without its signature failing.
  */
-class VerifiedTokens {
+export class VerifiedTokens {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
   constructor(private readonly max = 10_000) {}
 

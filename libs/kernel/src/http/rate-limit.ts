@@ -1,43 +1,92 @@
-import { CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
-import type { Response } from 'express';
+import { INestApplication, Logger } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import jwt from 'jsonwebtoken';
+import { CLOCK, Clock } from '../clock';
 import { APP_CONFIG, AppConfig } from '../config';
-import type { AuthenticatedRequest } from './auth';
+import { RATE_COUNTER_STORE, RateCounterStore } from '../shared-state/shared-state.ports';
+import { Principal, VerifiedTokens, verifyToken } from './auth';
+import { problemType } from './problem';
 
 /**
- * Requests per minute per caller (the token's subject, else the client address), in fixed one-minute windows.
- * Runs after authentication, so a stolen-token flood is limited per subject. In memory: per process.
+ * Probes never count and are never limited: an orchestrator's health checks (and /metrics scrapes, which carry
+ * their own token) must not be starved by, or starve, callers sharing an address. One list for every module.
  */
-@Injectable()
-export class RateLimitGuard implements CanActivate {
-  private readonly windows = new Map<string, { start: number; count: number }>();
+export const RATE_LIMIT_EXEMPT_PATHS: readonly string[] = ['/health', '/health/live', '/health/ready', '/metrics'];
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+const WINDOW_MS = 60_000;
 
-  canActivate(context: ExecutionContext): boolean {
-    const limit = this.config.rateLimitPerMinute;
-    if (limit <= 0) return true;
-    const http = context.switchToHttp();
-    const request = http.getRequest<AuthenticatedRequest>();
-    const key = request.principal ? `sub:${request.principal.sub}` : `ip:${request.ip ?? 'unknown'}`;
-    const now = Date.now();
-    const windowStart = now - (now % 60_000);
-    let window = this.windows.get(key);
-    if (!window || window.start !== windowStart) {
-      window = { start: windowStart, count: 0 };
-      this.windows.set(key, window);
-      if (this.windows.size > 100_000) this.sweep(windowStart);
+/**
+ * Requests per minute per caller, in fixed one-minute windows of the service's clock (a manual clock's windows move
+ * only when it is moved, which keeps simulations and tests free of wall-time boundaries), counted in the shared state (so N instances hold
+ * one limit, not N). It runs before body parsing and authentication, so malformed, unauthenticated (401),
+ * forbidden (403) and unknown-route (404) requests count too. The caller is the subject of a token whose signature
+ * verifies, else the client address: `req.ip`, which honours TRUST_PROXY (Express `trust proxy`) so that behind a
+ * trusted proxy each client has its own bucket rather than all sharing the proxy's.
+ */
+export function rateLimitMiddleware(
+  config: Pick<AppConfig, 'rateLimitPerMinute' | 'jwtSecret'>,
+  counters: RateCounterStore,
+  clock: Clock,
+): (request: Request, response: Response, next: NextFunction) => void {
+  const verified = new VerifiedTokens();
+  const logger = new Logger('RateLimit');
+  const subjectOf = (header: string | undefined, nowMs: number): Principal | undefined => {
+    if (!header?.startsWith('Bearer ')) return undefined;
+    const token = header.slice('Bearer '.length);
+    const cached = verified.get(token, nowMs);
+    if (cached) return cached;
+    try {
+      const principal = verifyToken(token, config.jwtSecret);
+      const exp = (jwt.decode(token) as { exp?: number } | null)?.exp;
+      verified.set(token, principal, Math.min(nowMs + WINDOW_MS, exp ? exp * 1000 : nowMs + WINDOW_MS));
+      return principal;
+    } catch {
+      // A forged or expired token is keyed by address: inventing tokens must not mint fresh buckets.
+      return undefined;
     }
-    window.count += 1;
-    if (window.count <= limit) return true;
-    const retryAfter = Math.ceil((windowStart + 60_000 - now) / 1000);
-    http.getResponse<Response>().setHeader('Retry-After', String(Math.max(1, retryAfter)));
-    throw new HttpException(
-      `More than ${limit} requests in a minute from this caller; retry in ${retryAfter} s`,
-      HttpStatus.TOO_MANY_REQUESTS,
+  };
+  return (request, response, next) => {
+    const limit = config.rateLimitPerMinute;
+    const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
+    if (limit <= 0 || RATE_LIMIT_EXEMPT_PATHS.includes(path)) return next();
+    const nowMs = clock.now().getTime();
+    // Tokens expire in wall time, whatever the service's clock says.
+    const principal = subjectOf(request.headers.authorization, Date.now());
+    const key = principal ? `sub:${principal.sub}` : `ip:${request.ip ?? request.socket.remoteAddress ?? 'unknown'}`;
+    const windowStart = nowMs - (nowMs % WINDOW_MS);
+    counters.hit(key, windowStart).then(
+      (count) => {
+        if (count <= limit) return next();
+        const retryAfter = Math.max(1, Math.ceil((windowStart + WINDOW_MS - nowMs) / 1000));
+        response.setHeader('Retry-After', String(retryAfter));
+        response
+          .status(429)
+          .type('application/problem+json')
+          .send(
+            JSON.stringify({
+              type: problemType('RATE_LIMITED'),
+              title: 'Too many requests',
+              status: 429,
+              code: 'RATE_LIMITED',
+              detail: `More than ${limit} requests in a minute from this caller; retry in ${retryAfter} s`,
+            }),
+          );
+      },
+      (error: unknown) => {
+        // The shared state is unreachable: serve (the request will fail on its own if it needs that state).
+        logger.warn(`rate counters unavailable, request let through: ${error instanceof Error ? error.message : String(error)}`);
+        next();
+      },
     );
-  }
+  };
+}
 
-  private sweep(current: number): void {
-    for (const [key, window] of this.windows) if (window.start !== current) this.windows.delete(key);
-  }
+/**
+ * Sets Express `trust proxy` from TRUST_PROXY and mounts the rate limit ahead of everything else (body parsing,
+ * guards, routes). Call right after NestFactory.create, before useBodyParser or init.
+ */
+export function installRateLimit(app: INestApplication): void {
+  const config = app.get<AppConfig>(APP_CONFIG);
+  (app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void }).set('trust proxy', config.trustProxy);
+  app.use(rateLimitMiddleware(config, app.get<RateCounterStore>(RATE_COUNTER_STORE), app.get<Clock>(CLOCK)));
 }

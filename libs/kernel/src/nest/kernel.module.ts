@@ -1,8 +1,9 @@
 import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { CLOCK, Clock, ManualClock, SystemClock } from '../clock';
 import { APP_CONFIG, AppConfig, loadConfig } from '../config';
+import { SHARED_STATE_TOKENS, sharedStateProviders } from '../shared-state/shared-state.module';
 
-/** Configuration and the one clock, for every module of every app. */
+/** Configuration, the one clock and the shared state, for every module of every app. */
 @Global()
 @Module({})
 export class KernelModule {
@@ -15,11 +16,8 @@ export class KernelModule {
     const theClock = clock ?? (config.clock === 'manual' ? new ManualClock(config.clockStart ?? new Date()) : new SystemClock());
     return {
       module: KernelModule,
-      providers: [
-        { provide: APP_CONFIG, useValue: config },
-        { provide: CLOCK, useValue: theClock },
-      ],
-      exports: [APP_CONFIG, CLOCK],
+      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: CLOCK, useValue: theClock }, ...sharedStateProviders()],
+      exports: [APP_CONFIG, CLOCK, ...SHARED_STATE_TOKENS],
     };
   }
 }

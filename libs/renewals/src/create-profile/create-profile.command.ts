@@ -53,7 +53,7 @@ export class CreateProfileHandler implements ICommandHandler<CreateProfileComman
           ? []
           : [{ type: 'AccountProfileRegistered', data: { accountId: data.accountId, profileId: data.profileId } }],
     });
-    const personalData = this.vault.seal(data.profileId, { displayName: data.displayName, email: data.email });
+    const personalData = await this.vault.seal(data.profileId, { displayName: data.displayName, email: data.email });
     const profile = await this.commands.run(
       profileDecision(
         data.profileId,

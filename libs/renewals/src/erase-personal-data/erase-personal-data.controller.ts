@@ -37,6 +37,7 @@ export class ErasePersonalDataController {
     @Body() body: ErasePersonalDataDto,
     @CommandMetaFromRequest() meta: RequestMeta,
   ): Promise<CommandResult> {
+    const erased = await this.vault.isErased(params.profileId);
     const outcome = await this.commands.run<ProfileState, ProfileEvent>({
       stream: profileStream(params.profileId),
       evolve: evolveProfile,
@@ -45,12 +46,12 @@ export class ErasePersonalDataController {
       // A merged-away profile's person has the same right: only an unknown profile is refused.
       decide: (state, now) => {
         if (state.status === 'none') throw new DomainError('PROFILE_NOT_FOUND', `No certification profile ${params.profileId}`);
-        if (this.vault.isErased(params.profileId)) return [];
+        if (erased) return [];
         return [{ type: 'PersonalDataErased', data: { profileId: params.profileId, erasedAt: now.toISOString(), reason: body.reason } }];
       },
     });
     // The fact is stored first: a crash between the two leaves a recorded erasure that a repeat completes.
-    this.vault.erase(params.profileId, this.clock.now());
+    await this.vault.erase(params.profileId, this.clock.now());
     return { events: outcome.events, position: outcome.position };
   }
 }

@@ -2,21 +2,46 @@ import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, NestInte
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
-import { deterministicId, MetaRequest, ValidationProblem } from '@recert/kernel';
-import { from, Observable, of } from 'rxjs';
+import {
+  APP_CONFIG,
+  AppConfig,
+  deterministicId,
+  IDEMPOTENCY_STORE,
+  IdempotencyLookup,
+  IdempotencyStore,
+  MetaRequest,
+  ValidationProblem,
+} from '@recert/kernel';
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { from, Observable } from 'rxjs';
 import { DomainError } from '@recert/domain';
-import { IDEMPOTENCY_STORE, IdempotencyStore } from './idempotency.store';
 
 const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 
+/** The stored key: one caller's Idempotency-Key never answers another caller. */
+export function idempotencyKeyOf(subject: string, idempotencyKey: string): string {
+  return createHash('sha256').update(`${subject}\u0000${idempotencyKey}`).digest('hex');
+}
+
+export function requestHashOf(method: string, path: string, body: unknown): string {
+  return createHash('sha256')
+    .update(`${method} ${path} ${JSON.stringify(body ?? null)}`)
+    .digest('hex');
+}
+
 /**
- * Idempotency-Key on commands: the first answer to a key is stored and given again to every repeat, which
- * stores nothing. The command id is derived from the key, so a repeat after a crash derives the same event ids.
+ * Idempotency-Key on commands (API.md, ADR 0002): the first answer to a key is stored in the shared state and given
+ * again to every repeat, on any instance, storing nothing; a repeat with another body gets the first answer too
+ * (with Idempotency-Key-Mismatch: true). A repeat arriving while the first is still running waits for its answer
+ * (up to IDEMPOTENCY_WAIT_MS, then 409 CONCURRENCY_CONFLICT with Retry-After). The command id derives from the key,
+ * so a repeat after a crash derives the same event ids.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reflector: Reflector,
   ) {}
 
@@ -29,40 +54,47 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (header === undefined || !KEY_SHAPE.test(header)) {
       throw new ValidationProblem([{ field: 'Idempotency-Key', message: '1-255 visible ASCII characters' }]);
     }
-    const subject = request.principal?.sub ?? 'anonymous';
-    const key = IdempotencyStore.keyOf(subject, header);
-    const requestHash = IdempotencyStore.hashOf(request.method, request.originalUrl.split('?')[0] ?? '', request.body);
-    const lookup = this.store.claim(key, requestHash, Date.now());
+    const key = idempotencyKeyOf(request.principal?.sub ?? 'anonymous', header);
+    const requestHash = requestHashOf(request.method, request.originalUrl.split('?')[0] ?? '', request.body);
     const response = http.getResponse<Response>();
-    if (lookup.kind === 'done') {
-      if (!lookup.sameRequest) {
-        throw new ValidationProblem(
-          [{ field: 'Idempotency-Key', message: 'this key was used for a different request' }],
-          'Idempotency-Key reused for a different request',
-        );
-      }
-      response.setHeader('Idempotent-Replayed', 'true');
-      response.status(lookup.status);
-      return of(lookup.body);
-    }
-    if (lookup.kind === 'in-progress') {
-      response.setHeader('Retry-After', '1');
-      throw new DomainError('CONCURRENCY_CONFLICT', 'A request with this Idempotency-Key is still being processed; try again shortly');
-    }
-    request.commandId = deterministicId('idempotency', key);
     const status = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
     return from(
       (async () => {
+        const lookup = await this.claimOrWait(key, requestHash);
+        if (lookup.kind === 'done') {
+          response.setHeader('Idempotent-Replayed', 'true');
+          if (!lookup.sameRequest) response.setHeader('Idempotency-Key-Mismatch', 'true');
+          response.status(lookup.status);
+          return lookup.body;
+        }
+        request.commandId = deterministicId('idempotency', key);
         try {
           const body: unknown = await new Promise((resolve, reject) => next.handle().subscribe({ next: resolve, error: reject }));
           // Records age in store time (wall clock), not domain time: retention is an operational matter.
-          this.store.complete(key, status, body, Date.now());
+          await this.store.complete(key, status, body, Date.now());
           return body;
         } catch (error) {
-          this.store.release(key);
+          await this.store.release(key);
           throw error;
         }
       })(),
     );
+  }
+
+  /** Claims the key or, while another request (on any instance) holds it, waits for its answer; then 409. */
+  private async claimOrWait(key: string, requestHash: string): Promise<Exclude<IdempotencyLookup, { kind: 'in-progress' }>> {
+    const deadline = Date.now() + this.config.idempotencyWaitMs;
+    let pause = 20;
+    for (;;) {
+      const lookup = await this.store.claim(key, requestHash, Date.now());
+      if (lookup.kind !== 'in-progress') return lookup;
+      if (Date.now() + pause > deadline) {
+        throw new DomainError('CONCURRENCY_CONFLICT', 'A request with this Idempotency-Key is still being processed; try again shortly', {
+          retryAfterSeconds: 1,
+        });
+      }
+      await sleep(pause);
+      pause = Math.min(pause * 2, 250);
+    }
   }
 }

@@ -1,7 +1,6 @@
-import Database from 'better-sqlite3';
+import { Inject, Injectable } from '@nestjs/common';
+import { KEY_VAULT_STORE, KeyVaultStore } from '@recert/kernel';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { SealedData } from '@recert/domain';
 
 export interface PersonalData {
@@ -12,34 +11,17 @@ export interface PersonalData {
 export const PERSONAL_DATA_VAULT = Symbol('PERSONAL_DATA_VAULT');
 
 /**
- * Crypto-shredding: each profile's personal data is sealed in its events with a key of its own, kept here
- * outside the log. Erasing the key makes every copy of those events unreadable for that person, without
- * deleting or rewriting an event. (With EventStoreDB, run one vault per deployment on shared storage.)
+ * Crypto-shredding: each profile's personal data is sealed in its events with a key of its own, kept outside the
+ * log in the shared state's key vault (ADR 0004, 0008), which every process of the deployment reads. Erasing the
+ * key makes every copy of those events unreadable for that person, without deleting or rewriting an event. Keys
+ * are not cached: an erasure on one instance must hold on all of them at once.
  */
+@Injectable()
 export class PersonalDataVault {
-  private readonly db: Database.Database;
-  private readonly keyStmt: Database.Statement<[string], { key: Buffer | null }>;
+  constructor(@Inject(KEY_VAULT_STORE) private readonly keys: KeyVaultStore) {}
 
-  constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, 'personal-data.db'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 10000');
-    this.db.exec('CREATE TABLE IF NOT EXISTS keys (subject TEXT PRIMARY KEY, key BLOB, erased_at TEXT)');
-    this.keyStmt = this.db.prepare('SELECT key FROM keys WHERE subject = ?');
-  }
-
-  private keyFor(subject: string): Buffer | null {
-    const row = this.keyStmt.get(subject);
-    if (row) return row.key;
-    // INSERT OR IGNORE: two processes creating the same subject's key agree on the first one stored.
-    this.db.prepare('INSERT OR IGNORE INTO keys (subject, key) VALUES (?, ?)').run(subject, randomBytes(32));
-    return this.keyFor(subject);
-  }
-
-  seal(subject: string, data: PersonalData): SealedData {
-    const key = this.keyFor(subject);
+  async seal(subject: string, data: PersonalData): Promise<SealedData> {
+    const key = await this.keys.keyOrCreate(subject, randomBytes(32));
     if (!key) throw new Error(`The personal data of ${subject} was erased`);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -53,11 +35,11 @@ export class PersonalDataVault {
   }
 
   /** The data, or null once erased (or if the seal does not verify). */
-  open(sealed: SealedData): PersonalData | null {
-    const row = this.keyStmt.get(sealed.keyId);
-    if (!row?.key) return null;
+  async open(sealed: SealedData): Promise<PersonalData | null> {
+    const key = await this.keys.key(sealed.keyId);
+    if (!key) return null;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', row.key, Buffer.from(sealed.iv, 'base64'));
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
       decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
       const plain = Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]);
       return JSON.parse(plain.toString('utf8')) as PersonalData;
@@ -66,20 +48,11 @@ export class PersonalDataVault {
     }
   }
 
-  isErased(subject: string): boolean {
-    const row = this.db.prepare<[string], { erased_at: string | null }>('SELECT erased_at FROM keys WHERE subject = ?').get(subject);
-    return Boolean(row?.erased_at);
+  isErased(subject: string): Promise<boolean> {
+    return this.keys.isErased(subject);
   }
 
-  erase(subject: string, at: Date): void {
-    this.db
-      .prepare(
-        'INSERT INTO keys (subject, key, erased_at) VALUES (?, NULL, ?) ON CONFLICT(subject) DO UPDATE SET key = NULL, erased_at = excluded.erased_at',
-      )
-      .run(subject, at.toISOString());
-  }
-
-  close(): void {
-    this.db.close();
+  erase(subject: string, at: Date): Promise<void> {
+    return this.keys.erase(subject, at);
   }
 }

@@ -1,0 +1,111 @@
+/**
+ * The PostgreSQL event store's schema, as numbered migrations. The store applies the missing ones at start, in one
+ * transaction under an advisory lock, so two processes starting at once neither race nor apply one twice. A
+ * migration, once released, never changes: a change is a new number.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  /** The statements, for the schema named (an identifier already checked and quoted). */
+  sql(schema: string): string;
+}
+
+/** Key of the transaction-scoped advisory lock that serialises appends (see ADR 0007); the schema is the second key. */
+export const APPEND_LOCK_KEY = 0x72656301;
+/** Key of the lock taken while migrating. */
+export const MIGRATION_LOCK_KEY = 0x72656302;
+/** NOTIFY channel an append signals on, with its schema as payload. */
+export const APPENDED_CHANNEL = 'recert_events_appended';
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events table and append function',
+    sql: (s) => `
+CREATE TABLE ${s}.events (
+  position    bigint      PRIMARY KEY,
+  stream      text        NOT NULL,
+  revision    integer     NOT NULL,
+  id          text        NOT NULL,
+  type        text        NOT NULL,
+  data        json        NOT NULL,
+  metadata    json        NOT NULL,
+  recorded_at timestamptz NOT NULL,
+  CONSTRAINT events_stream_revision UNIQUE (stream, revision),
+  CONSTRAINT events_stream_id UNIQUE (stream, id)
+);
+CREATE INDEX events_type_position ON ${s}.events (type, position);
+
+-- One append, judged and written in the caller's transaction. Every writer goes through here: the advisory lock,
+-- held until commit, makes commit order equal position order, so no reader ever sees position n+1 before n.
+-- Outcomes: appended, duplicate (every id already stored: nothing written), partial_duplicate, conflict.
+CREATE FUNCTION ${s}.append_events(
+  p_stream text, p_expected text, p_ids text[], p_types text[], p_data text[], p_metadata text[], p_recorded_at timestamptz
+) RETURNS TABLE (outcome text, revision integer, positions bigint[])
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_current integer;
+  v_stored integer;
+  v_head bigint;
+  v_count integer := cardinality(p_ids);
+BEGIN
+  PERFORM pg_advisory_xact_lock(${APPEND_LOCK_KEY}, hashtext('${s}'));
+  SELECT coalesce(max(e.revision), -1) INTO v_current FROM ${s}.events e WHERE e.stream = p_stream;
+
+  SELECT count(*)::integer, array_agg(e.position ORDER BY i.ord) INTO v_stored, positions
+    FROM unnest(p_ids) WITH ORDINALITY AS i(id, ord) JOIN ${s}.events e ON e.stream = p_stream AND e.id = i.id;
+  IF v_stored = v_count THEN
+    RETURN QUERY SELECT 'duplicate'::text, v_current, positions;
+    RETURN;
+  ELSIF v_stored > 0 THEN
+    RETURN QUERY SELECT 'partial_duplicate'::text, v_current, NULL::bigint[];
+    RETURN;
+  END IF;
+
+  IF NOT (p_expected = 'any'
+      OR (p_expected = 'no_stream' AND v_current = -1)
+      OR (p_expected = 'stream_exists' AND v_current >= 0)
+      OR (p_expected ~ '^[0-9]+$' AND p_expected::bigint = v_current)) THEN
+    RETURN QUERY SELECT 'conflict'::text, v_current, NULL::bigint[];
+    RETURN;
+  END IF;
+
+  -- Under the lock no one else writes: positions continue the log without a gap.
+  SELECT coalesce(max(e.position), 0) INTO v_head FROM ${s}.events e;
+  INSERT INTO ${s}.events (position, stream, revision, id, type, data, metadata, recorded_at)
+    SELECT v_head + i.ord, p_stream, v_current + i.ord::integer, i.id, i.type, i.data::json, i.metadata::json, p_recorded_at
+      FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS i(id, type, data, metadata, ord);
+  PERFORM pg_notify('${APPENDED_CHANNEL}', '${s}');
+  RETURN QUERY SELECT 'appended'::text, v_current + v_count, ARRAY(SELECT v_head + g FROM generate_series(1, v_count) AS g);
+END
+$fn$;
+`,
+  },
+  {
+    version: 2,
+    name: 'append_batch: several appends in one transaction',
+    sql: (s) => `
+-- Group commit: the appends a process gathered while its previous commit was in flight, judged one after the other
+-- (each sees the ones before it) in one transaction, so one WAL flush acknowledges them all. A refused append
+-- writes nothing and does not stop the others. Events arrive flattened; p_counts says how many each append has.
+CREATE FUNCTION ${s}.append_batch(
+  p_streams text[], p_expected text[], p_counts integer[],
+  p_ids text[], p_types text[], p_data text[], p_metadata text[], p_recorded_at timestamptz
+) RETURNS TABLE (item integer, outcome text, revision integer, positions bigint[])
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_from integer := 1;
+  v_to integer;
+BEGIN
+  FOR i IN 1 .. cardinality(p_streams) LOOP
+    v_to := v_from + p_counts[i] - 1;
+    RETURN QUERY SELECT i, a.outcome, a.revision, a.positions
+      FROM ${s}.append_events(p_streams[i], p_expected[i], p_ids[v_from:v_to], p_types[v_from:v_to],
+                              p_data[v_from:v_to], p_metadata[v_from:v_to], p_recorded_at) AS a;
+    v_from := v_to + 1;
+  END LOOP;
+END
+$fn$;
+`,
+  },
+];

@@ -1,0 +1,479 @@
+import { EventEmitter } from 'node:events';
+import { Client, Pool, type QueryConfig } from 'pg';
+import { ConcurrencyError, EventStoreUnavailableError, PartialDuplicateError } from '../errors';
+import {
+  AppendResult,
+  EventFilter,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  JsonObject,
+  matchesFilter,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionHandlers,
+} from '../event-store.port';
+import { APPENDED_CHANNEL, MIGRATION_LOCK_KEY, MIGRATIONS } from './migrations';
+
+export { APPEND_LOCK_KEY } from './migrations';
+
+export interface PostgresEventStoreOptions {
+  /** `postgres://` or `postgresql://` URL. A `schema` query parameter names the schema (default `eventstore`). */
+  connectionString: string;
+  /** Overrides the URL's `schema` parameter. Lower-case letters, digits and underscores. */
+  schema?: string;
+  /** Connections in the pool (a live subscription's LISTEN connection is one more). */
+  poolSize?: number;
+  /** How often a live subscription reads the log when no notification arrived (a lost NOTIFY costs this much). */
+  pollIntervalMs?: number;
+  /** Events read per page by readAll and subscriptions. */
+  batchSize?: number;
+  /** Store time for `recordedAt`; domain time lives in metadata. */
+  now?: () => Date;
+}
+
+/** A stored event as the read statements return it (rowMode array): the columns of EVENT_COLUMNS in order. */
+type EventRow = [
+  position: string,
+  stream: string,
+  revision: number,
+  id: string,
+  type: string,
+  data: string | null,
+  metadata: string | null,
+  recordedAt: string,
+];
+type AppendRow = [
+  item: number,
+  outcome: 'appended' | 'duplicate' | 'partial_duplicate' | 'conflict',
+  revision: number,
+  positions: string[] | null,
+];
+
+interface PendingAppend {
+  stream: string;
+  events: readonly NewEvent[];
+  expected: ExpectedRevision;
+  resolve: (result: AppendResult) => void;
+  reject: (error: Error) => void;
+}
+
+/** Largest group of appends one commit carries. */
+const MAX_APPENDS_PER_COMMIT = 500;
+
+const RECORDED_AT = `to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const EVENT_COLUMNS = `position, stream, revision, id, type, data::text, metadata::text, ${RECORDED_AT}`;
+const DEFAULT_SCHEMA = 'eventstore';
+
+/** Splits our own `schema` parameter off the URL: the driver would pass unknown parameters on to the server. */
+export function parsePostgresUrl(url: string): { connectionString: string; schema: string | undefined } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  return { connectionString: parsed.toString(), schema };
+}
+
+/** `postgres://host:port/database/schema`: enough to tell two logs apart, no user nor password. */
+export function identityOf(connectionString: string, schema: string): string {
+  const url = new URL(connectionString);
+  return `postgres://${url.host}${url.pathname}/${schema}`;
+}
+
+export function isPostgresUrl(url: string | undefined): boolean {
+  return /^postgres(ql)?:\/\//.test(url ?? '');
+}
+
+/**
+ * The event store on PostgreSQL, for several processes sharing one log. Appends are serialised by a
+ * transaction-scoped advisory lock held until commit (ADR 0007): positions are assigned in commit order, so a
+ * reader that has seen position n has seen everything before it, and a subscription can never skip an event whose
+ * transaction commits late. The schema is created and migrated on start.
+ */
+export class PostgresEventStore implements EventStore {
+  readonly kind = 'postgres' as const;
+  /** Which log this is, for checkpoints: host, database and schema, never credentials. */
+  readonly identity: string;
+  readonly schema: string;
+  private readonly pool: Pool;
+  private readonly connectionString: string;
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly now: () => Date;
+  private readonly appended = new EventEmitter();
+  private readonly subscriptions = new Set<Subscription>();
+  private migrated: Promise<void> | undefined;
+  private listener: Promise<Client> | undefined;
+  private closed = false;
+  private pending: PendingAppend[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> | undefined;
+  private readonly sql: ReturnType<typeof statements>;
+
+  constructor(options: PostgresEventStoreOptions) {
+    const parsed = parsePostgresUrl(options.connectionString);
+    this.schema = options.schema ?? parsed.schema ?? DEFAULT_SCHEMA;
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) throw new Error(`Bad event-store schema name: ${this.schema}`);
+    this.connectionString = parsed.connectionString;
+    this.identity = identityOf(this.connectionString, this.schema);
+    this.pool = new Pool({ connectionString: this.connectionString, max: options.poolSize ?? 8, application_name: 'recert' });
+    // An idle connection the server dropped: the pool discards it and opens another on demand.
+    this.pool.on('error', () => undefined);
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.batchSize = options.batchSize ?? 1000;
+    this.now = options.now ?? (() => new Date());
+    this.appended.setMaxListeners(0);
+    this.sql = statements(this.schema);
+    // Migrate at start; a server that is down now is retried by the first call that needs it.
+    this.ready().catch(() => undefined);
+  }
+
+  /** Resolves once the schema is at the newest migration; a failed attempt is retried by the next caller. */
+  ready(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('The event store is closed'));
+    this.migrated ??= this.migrate().catch((error: unknown) => {
+      this.migrated = undefined;
+      throw wrap(error);
+    });
+    return this.migrated;
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_KEY, this.schema]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${this.schema}.schema_migrations (
+           version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      const applied = await client.query<{ version: number }>(`SELECT version FROM ${this.schema}.schema_migrations`);
+      const done = new Set(applied.rows.map((row) => row.version));
+      for (const migration of MIGRATIONS) {
+        if (done.has(migration.version)) continue;
+        await client.query(migration.sql(this.schema));
+        await client.query(`INSERT INTO ${this.schema}.schema_migrations (version, name) VALUES ($1, $2)`, [
+          migration.version,
+          migration.name,
+        ]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Versions of the applied migrations, oldest first. */
+  async migrations(): Promise<number[]> {
+    const rows = await this.query<[number]>({ text: `SELECT version FROM ${this.schema}.schema_migrations ORDER BY version` });
+    return rows.map((row) => row[0]);
+  }
+
+  /**
+   * Group commit: appends wait while this process's previous commit is in flight, then go together as one statement
+   * in autocommit (one round trip, one transaction, one WAL flush). Each is acknowledged once that has committed.
+   */
+  append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    if (this.closed) return Promise.reject(new Error('The event store is closed'));
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.pending.push({ stream, events, expected: options.expectedRevision, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing || this.flushScheduled || this.pending.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = undefined;
+        this.scheduleFlush();
+      });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending.splice(0, MAX_APPENDS_PER_COMMIT);
+    const events = batch.flatMap((append) => append.events);
+    const recordedAt = this.now().toISOString();
+    let rows: AppendRow[];
+    try {
+      rows = await this.query<AppendRow>({
+        name: this.sql.appendBatch.name,
+        text: this.sql.appendBatch.text,
+        values: [
+          batch.map((append) => append.stream),
+          batch.map((append) => String(append.expected)),
+          batch.map((append) => append.events.length),
+          events.map((event) => event.id),
+          events.map((event) => event.type),
+          events.map((event) => JSON.stringify(event.data)),
+          events.map((event) => JSON.stringify(event.metadata)),
+          recordedAt,
+        ],
+      });
+    } catch (error) {
+      // The statement failed as a whole: nothing of the batch was stored.
+      for (const append of batch) append.reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    let appended = false;
+    batch.forEach((append, index) => {
+      const row = rows[index];
+      if (!row) return append.reject(new EventStoreUnavailableError('PostgreSQL: the append function returned too few rows'));
+      const [, outcome, revision, rawPositions] = row;
+      if (outcome === 'conflict') return append.reject(new ConcurrencyError(append.stream, append.expected, revision));
+      if (outcome === 'partial_duplicate') return append.reject(new PartialDuplicateError(append.stream));
+      const positions = (rawPositions ?? []).map(Number);
+      appended ||= outcome === 'appended';
+      append.resolve({
+        nextExpectedRevision: revision,
+        position: positions[positions.length - 1] ?? 0,
+        positions,
+        duplicate: outcome === 'duplicate',
+        // A duplicate's events were stored by an earlier append, at another time.
+        ...(outcome === 'appended' ? { recordedAt } : {}),
+      });
+    });
+    if (appended) this.appended.emit('appended');
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const statement = backwards ? this.sql.readBackward : this.sql.readForward;
+    const from = options.fromRevision ?? (backwards ? 2_147_483_647 : 0);
+    const rows = await this.query<EventRow>({ ...statement, values: [stream, from, options.maxCount ?? null] });
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const maxCount = options.maxCount ?? this.batchSize;
+    const types = options.filter?.eventTypes;
+    const result: RecordedEvent[] = [];
+    if (types?.length === 0) return result;
+    let after = options.after ?? 0;
+    // With a filter, keep reading pages until maxCount matching events or the end of the log.
+    for (;;) {
+      const rows = await this.query<EventRow>(
+        types
+          ? { ...this.sql.readTypesAfter, values: [after, [...types], this.batchSize] }
+          : { ...this.sql.readAfter, values: [after, this.batchSize] },
+      );
+      for (const row of rows) {
+        after = Number(row[0]);
+        if (matchesFilter(options.filter, row[4], row[1])) {
+          result.push(toRecorded(row));
+          if (result.length >= maxCount) return result;
+        }
+      }
+      if (rows.length < this.batchSize) return result;
+    }
+  }
+
+  /**
+   * A page of the log for subscriptions: every row's position, stream and type (so the scan can move past
+   * filtered-out events), the payloads only of the rows of wanted types.
+   */
+  private async readPage(after: number, filter: EventFilter | undefined, limit: number) {
+    const rows = await this.query<EventRow>({
+      ...this.sql.readPage,
+      values: [after, filter?.eventTypes ? [...filter.eventTypes] : null, limit],
+    });
+    const events: RecordedEvent[] = [];
+    let scannedTo = after;
+    for (const row of rows) {
+      scannedTo = Number(row[0]);
+      if (matchesFilter(filter, row[4], row[1])) events.push(toRecorded(row));
+    }
+    return { events, scannedTo, rowCount: rows.length };
+  }
+
+  /**
+   * Catch-up by pages, then live: woken by appends of this process at once, by other processes through
+   * LISTEN/NOTIFY, and by a poll in case a notification was lost (the LISTEN connection dropped).
+   */
+  subscribe(options: SubscribeOptions, handlers: SubscriptionHandlers): Subscription {
+    let stopped = false;
+    let appendedSinceRead = false;
+    let wake: (() => void) | undefined;
+    const onAppended = (): void => {
+      appendedSinceRead = true;
+      wake?.();
+    };
+    this.appended.on('appended', onAppended);
+    this.listen();
+
+    const waitForMore = (): Promise<void> =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          wake = undefined;
+          resolve();
+        }, this.pollIntervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        };
+      });
+
+    const limit = options.batchSize ?? this.batchSize;
+    const run = async (): Promise<void> => {
+      let after = options.after;
+      try {
+        while (!stopped) {
+          appendedSinceRead = false;
+          const page = await this.readPage(after, options.filter, limit);
+          if (stopped) break;
+          if (page.scannedTo > after) {
+            await handlers.onEvents(page.events, page.scannedTo);
+            after = page.scannedTo;
+          }
+          if (stopped) break;
+          if (page.rowCount < limit) {
+            handlers.onCaughtUp?.(after);
+            if (!appendedSinceRead) await waitForMore();
+          }
+        }
+      } catch (error) {
+        if (!stopped) handlers.onError?.(error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        this.appended.off('appended', onAppended);
+      }
+    };
+
+    const done = run();
+    const subscription: Subscription = {
+      done,
+      stop: async () => {
+        stopped = true;
+        wake?.();
+        await done;
+        this.subscriptions.delete(subscription);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** One LISTEN connection per store, opened with the first subscription; if it drops, polling carries on alone. */
+  private listen(): void {
+    if (this.listener || this.closed) return;
+    const client = new Client({ connectionString: this.connectionString, application_name: 'recert-listen' });
+    const forget = (): void => {
+      this.listener = undefined;
+      client.end().catch(() => undefined);
+    };
+    client.on('error', forget);
+    client.on('notification', (message) => {
+      if (message.channel === APPENDED_CHANNEL && message.payload === this.schema) this.appended.emit('appended');
+    });
+    this.listener = client
+      .connect()
+      .then(() => client.query(`LISTEN ${APPENDED_CHANNEL}`))
+      .then(() => client);
+    this.listener.catch(forget);
+  }
+
+  async headPosition(): Promise<number> {
+    const [row] = await this.query<[string]>(this.sql.head);
+    return Number(row?.[0] ?? 0);
+  }
+
+  async ping(): Promise<void> {
+    await this.query<[number]>({ text: 'SELECT 1' });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Appends already accepted are committed (or refused) before the pool goes.
+    while (this.flushing || this.flushScheduled || this.pending.length > 0) {
+      await (this.flushing ?? new Promise((resolve) => setImmediate(resolve)));
+    }
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    this.closed = true;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.then((client) => client.end()).catch(() => undefined);
+    await this.migrated?.catch(() => undefined);
+    await this.pool.end();
+  }
+
+  /** Runs a statement once the schema is ready, rows as arrays; driver errors become EventStoreUnavailableError. */
+  private async query<Row extends unknown[]>(config: QueryConfig): Promise<Row[]> {
+    if (this.closed) throw new Error('The event store is closed');
+    await this.ready();
+    try {
+      const result = await this.pool.query<Row>({ ...config, rowMode: 'array' });
+      return result.rows;
+    } catch (error) {
+      throw wrap(error);
+    }
+  }
+}
+
+/** The store's statements for one schema, named so each connection prepares them once. */
+function statements(schema: string) {
+  const named = (name: string, text: string) => ({ name: `recert_${schema}_${name}`, text });
+  return {
+    appendBatch: named(
+      'append_batch',
+      `SELECT item, outcome, revision, positions FROM ${schema}.append_batch($1, $2, $3, $4, $5, $6, $7, $8) ORDER BY item`,
+    ),
+    readForward: named(
+      'read_forward',
+      `SELECT ${EVENT_COLUMNS} FROM ${schema}.events WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
+    ),
+    readBackward: named(
+      'read_backward',
+      `SELECT ${EVENT_COLUMNS} FROM ${schema}.events WHERE stream = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
+    ),
+    readAfter: named('read_after', `SELECT ${EVENT_COLUMNS} FROM ${schema}.events WHERE position > $1 ORDER BY position LIMIT $2`),
+    readTypesAfter: named(
+      'read_types_after',
+      `SELECT ${EVENT_COLUMNS} FROM ${schema}.events WHERE position > $1 AND type = ANY($2::text[]) ORDER BY position LIMIT $3`,
+    ),
+    readPage: named(
+      'read_page',
+      `SELECT position, stream, revision, id, type,
+              CASE WHEN $2::text[] IS NULL OR type = ANY($2::text[]) THEN data::text END,
+              CASE WHEN $2::text[] IS NULL OR type = ANY($2::text[]) THEN metadata::text END,
+              ${RECORDED_AT}
+         FROM ${schema}.events WHERE position > $1 ORDER BY position LIMIT $3`,
+    ),
+    head: named('head', `SELECT coalesce(max(position), 0) FROM ${schema}.events`),
+  };
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  const [position, stream, revision, id, type, data, rawMetadata, recordedAt] = row;
+  let metadata: EventMetadata | undefined;
+  return {
+    id,
+    type,
+    data: JSON.parse(data ?? '{}') as JsonObject,
+    // Parsed on first use: projections replaying millions of events rarely read it.
+    get metadata(): EventMetadata {
+      metadata ??= JSON.parse(rawMetadata ?? '{}') as EventMetadata;
+      return metadata;
+    },
+    stream,
+    revision,
+    position: Number(position),
+    recordedAt,
+  };
+}
+
+function wrap(error: unknown): Error {
+  if (error instanceof EventStoreUnavailableError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new EventStoreUnavailableError(`PostgreSQL: ${message}`, { cause: error });
+}

@@ -1,0 +1,37 @@
+import Database from 'better-sqlite3';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { PostgresSharedState } from './postgres-shared-state';
+import type { SharedState } from './shared-state.ports';
+import { SqliteSharedState } from './sqlite-shared-state';
+
+/** Opens (and migrates) the shared state a SHARED_STATE_URL names: `file:<path>` or `postgres://...`. */
+export async function openSharedState(url: string): Promise<SharedState> {
+  if (url.startsWith('file:')) return new SqliteSharedState(url.slice('file:'.length));
+  return PostgresSharedState.open(url);
+}
+
+/**
+ * Round one kept each process's personal-data keys in DATA_DIR/personal-data.db. Moves them into the shared
+ * state (an erasure recorded there wins over a key, either way), then deletes the old file with its WAL: left
+ * behind, it would be a copy of keys that erasure no longer reaches. Returns how many keys were moved.
+ */
+export async function importLegacyPersonalDataKeys(dataDir: string, state: SharedState): Promise<number> {
+  const file = join(dataDir, 'personal-data.db');
+  if (!existsSync(file)) return 0;
+  const legacy = new Database(file);
+  let moved = 0;
+  try {
+    const rows = legacy
+      .prepare<[], { subject: string; key: Buffer | null; erased_at: string | null }>('SELECT subject, key, erased_at FROM keys')
+      .all();
+    for (const row of rows) {
+      if (row.erased_at || !row.key) await state.keys.erase(row.subject, new Date(row.erased_at ?? Date.now()));
+      else if ((await state.keys.keyOrCreate(row.subject, row.key)) !== null) moved += 1;
+    }
+  } finally {
+    legacy.close();
+  }
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  return moved;
+}

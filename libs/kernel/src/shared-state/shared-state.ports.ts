@@ -1,0 +1,71 @@
+/**
+ * State every process of one deployment must agree on, kept out of DATA_DIR (which is per process): the
+ * personal-data keys, Idempotency-Key claims and answers, outbox leases and the rate limiter's counters.
+ * Two adapters implement these ports: embedded SQLite (one file shared by the processes of one machine) and
+ * PostgreSQL (any number of machines). See docs/adr/0008-shared-state-behind-ports.md.
+ */
+
+/** Per-subject encryption keys for crypto-shredding (ADR 0004). No cache: an erased key must be gone everywhere at once. */
+export interface KeyVaultStore {
+  /** The subject's key, or null when it has none or it was erased. */
+  key(subject: string): Promise<Buffer | null>;
+  /** The subject's key, storing `fresh` when it has none yet (the first stored wins); null once erased. */
+  keyOrCreate(subject: string, fresh: Buffer): Promise<Buffer | null>;
+  isErased(subject: string): Promise<boolean>;
+  /** Destroys the key (its bytes overwritten where the medium allows) and remembers the erasure. */
+  erase(subject: string, at: Date): Promise<void>;
+}
+
+export type IdempotencyLookup =
+  | { kind: 'new' }
+  | { kind: 'done'; status: number; body: unknown; sameRequest: boolean }
+  | { kind: 'in-progress' };
+
+/** Answers given to requests with an Idempotency-Key (ADR 0002), claimed before the command runs. */
+export interface IdempotencyStore {
+  /** Looks the key up and, when it is new (or its claim went stale after a crash), claims it atomically. */
+  claim(key: string, requestHash: string, nowMs: number): Promise<IdempotencyLookup>;
+  complete(key: string, status: number, body: unknown, nowMs: number): Promise<void>;
+  /** A refused or failed request leaves no answer behind: the same key may be tried again. */
+  release(key: string): Promise<void>;
+  /** Deletes answers older than the retention; returns how many. */
+  purge(nowMs: number): Promise<number>;
+}
+
+/** Named, expiring leases (the outbox's: one dispatcher at a time per notification). */
+export interface LeaseStore {
+  /** Takes every named lease that is free, expired or already this owner's, until `untilMs`; returns those taken. */
+  acquire(names: readonly string[], owner: string, untilMs: number, nowMs: number): Promise<string[]>;
+  /** Ends this owner's lease early (its work is done). */
+  release(name: string, owner: string): Promise<void>;
+}
+
+/** Fixed-window request counters, shared so N instances enforce one limit, not N. */
+export interface RateCounterStore {
+  /** Counts one request for `key` in the window starting at `windowStartMs`; returns the window's count so far. */
+  hit(key: string, windowStartMs: number): Promise<number>;
+}
+
+export interface SharedState {
+  /** `sqlite:<file>` or `postgres://host/db` (never with a password), for logs and health. */
+  readonly description: string;
+  readonly keys: KeyVaultStore;
+  readonly idempotency: IdempotencyStore;
+  readonly leases: LeaseStore;
+  readonly rateCounters: RateCounterStore;
+  /** Drops rate windows and leases that ended long ago, and idempotency answers past their retention. */
+  sweep(nowMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const SHARED_STATE = Symbol('SHARED_STATE');
+export const KEY_VAULT_STORE = Symbol('KEY_VAULT_STORE');
+export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
+export const LEASE_STORE = Symbol('LEASE_STORE');
+export const RATE_COUNTER_STORE = Symbol('RATE_COUNTER_STORE');
+
+/** How long idempotency answers are kept, and how long a claim blocks its key before it counts as abandoned. */
+export const IDEMPOTENCY_RETENTION_MS = 7 * 24 * 3600_000;
+export const IDEMPOTENCY_CLAIM_TTL_MS = 60_000;
+/** Schema version both adapters migrate to at start. */
+export const SHARED_STATE_SCHEMA_VERSION = 1;
