@@ -1,6 +1,6 @@
 import { createTestDatabase, describeWithPostgres } from '../../../../test/support/postgres';
 import { PostgresSharedState } from './postgres-shared-state';
-import { sharedStateContract } from './shared-state.contract';
+import { sharedStateContract } from './testing/shared-state.contract';
 
 describeWithPostgres('shared state on PostgreSQL', () => {
   let database: { url: string; drop: () => Promise<void> } | undefined;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedStateContract } from './shared-state.contract';
+import { sharedStateContract } from './testing/shared-state.contract';
 import { SqliteSharedState } from './sqlite-shared-state';
 
 describe('shared state on one SQLite file (embedded adapter)', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SharedState } from './shared-state.ports';
+import type { SharedState } from '../shared-state.ports';
 
 /**
  * One contract for every shared-state adapter, run on two instances opened on the same store (as two processes
