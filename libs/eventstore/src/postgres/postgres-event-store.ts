@@ -17,6 +17,7 @@ import {
   Subscription,
   SubscriptionHandlers,
 } from '../event-store.port';
+import { pollingSubscription } from '../polling-subscription';
 import { APPENDED_CHANNEL, MIGRATION_LOCK_KEY, MIGRATIONS } from './migrations';
 
 export { APPEND_LOCK_KEY } from './migrations';
@@ -302,66 +303,17 @@ export class PostgresEventStore implements EventStore {
    * LISTEN/NOTIFY, and by a poll in case a notification was lost (the LISTEN connection dropped).
    */
   subscribe(options: SubscribeOptions, handlers: SubscriptionHandlers): Subscription {
-    let stopped = false;
-    let appendedSinceRead = false;
-    let wake: (() => void) | undefined;
-    const onAppended = (): void => {
-      appendedSinceRead = true;
-      wake?.();
-    };
-    this.appended.on('appended', onAppended);
     this.listen();
-
-    const waitForMore = (): Promise<void> =>
-      new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          wake = undefined;
-          resolve();
-        }, this.pollIntervalMs);
-        wake = () => {
-          clearTimeout(timer);
-          wake = undefined;
-          resolve();
-        };
-      });
-
-    const limit = options.batchSize ?? this.batchSize;
-    const run = async (): Promise<void> => {
-      let after = options.after;
-      try {
-        while (!stopped) {
-          appendedSinceRead = false;
-          const page = await this.readPage(after, options.filter, limit);
-          if (stopped) break;
-          if (page.scannedTo > after) {
-            await handlers.onEvents(page.events, page.scannedTo);
-            after = page.scannedTo;
-          }
-          if (stopped) break;
-          if (page.rowCount < limit) {
-            handlers.onCaughtUp?.(after);
-            if (!appendedSinceRead) await waitForMore();
-          }
-        }
-      } catch (error) {
-        if (!stopped) handlers.onError?.(error instanceof Error ? error : new Error(String(error)));
-      } finally {
-        this.appended.off('appended', onAppended);
-      }
-    };
-
-    const done = run();
-    const subscription: Subscription = {
-      done,
-      stop: async () => {
-        stopped = true;
-        wake?.();
-        await done;
-        this.subscriptions.delete(subscription);
+    return pollingSubscription(
+      {
+        readPage: (after, filter, limit) => this.readPage(after, filter, limit),
+        appended: this.appended,
+        pollIntervalMs: this.pollIntervalMs,
+        subscriptions: this.subscriptions,
       },
-    };
-    this.subscriptions.add(subscription);
-    return subscription;
+      { ...options, limit: options.batchSize ?? this.batchSize },
+      handlers,
+    );
   }
 
   /** One LISTEN connection per store, opened with the first subscription; if it drops, polling carries on alone. */

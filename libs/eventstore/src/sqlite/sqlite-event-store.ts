@@ -19,6 +19,7 @@ import {
   Subscription,
   SubscriptionHandlers,
 } from '../event-store.port';
+import { pollingSubscription } from '../polling-subscription';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file, or `:memory:` for throwaway stores. */
@@ -300,64 +301,18 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribe(options: SubscribeOptions, handlers: SubscriptionHandlers): Subscription {
-    let stopped = false;
-    // Set by appends in this process; other processes sharing the file are seen by polling.
-    let appendedSinceRead = false;
-    let wake: (() => void) | undefined;
-    const onAppended = (): void => {
-      appendedSinceRead = true;
-      wake?.();
-    };
-    this.appended.on('appended', onAppended);
-
-    const waitForMore = (): Promise<void> =>
-      new Promise((resolve) => {
-        const finish = (): void => {
-          clearTimeout(timer);
-          wake = undefined;
-          resolve();
-        };
-        const timer = setTimeout(finish, this.pollIntervalMs);
-        wake = finish;
-      });
-
-    const limit = options.batchSize ?? this.batchSize;
-    const run = async (): Promise<void> => {
-      let after = options.after;
-      try {
-        while (!stopped) {
-          appendedSinceRead = false;
-          const page = this.readPage(after, options.filter, limit);
-          if (page.scannedTo > after) {
-            await handlers.onEvents(page.events, page.scannedTo);
-            after = page.scannedTo;
-          }
-          if (stopped) break;
-          if (page.rowCount < limit) {
-            handlers.onCaughtUp?.(after);
-            if (!appendedSinceRead) await waitForMore();
-            if (this.liveBatchDelayMs > 0 && !stopped) await new Promise((resolve) => setTimeout(resolve, this.liveBatchDelayMs));
-          }
-        }
-      } catch (error) {
-        if (!stopped) handlers.onError?.(error instanceof Error ? error : new Error(String(error)));
-      } finally {
-        this.appended.off('appended', onAppended);
-      }
-    };
-
-    const done = run();
-    const subscription: Subscription = {
-      done,
-      stop: async () => {
-        stopped = true;
-        wake?.();
-        await done;
-        this.subscriptions.delete(subscription);
+    // Appends in this process wake it at once; other processes sharing the file are seen by polling.
+    return pollingSubscription(
+      {
+        readPage: (after, filter, limit) => this.readPage(after, filter, limit),
+        appended: this.appended,
+        pollIntervalMs: this.pollIntervalMs,
+        liveBatchDelayMs: this.liveBatchDelayMs,
+        subscriptions: this.subscriptions,
       },
-    };
-    this.subscriptions.add(subscription);
-    return subscription;
+      { ...options, limit: options.batchSize ?? this.batchSize },
+      handlers,
+    );
   }
 
   headPosition(): Promise<number> {
