@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ERROR_CODES, ERROR_STATUS } from '@recert/renewals';
-import { AppConfig, Clock, createValidationPipe } from '@recert/kernel';
+import { AppConfig, applyServerTimeouts, Clock, createValidationPipe } from '@recert/kernel';
 import { AppModule } from './app.module';
 import { webRoot } from './web/web.controller';
 
@@ -20,6 +20,7 @@ export async function createApp({ config, clock, logger }: CreateAppOptions): Pr
     logger: logger ?? ['log', 'warn', 'error'],
   });
   app.disable('x-powered-by');
+  applyServerTimeouts(app.getHttpServer(), config);
   app.useBodyParser('json', { limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
   app.useGlobalPipes(createValidationPipe());
   // The dashboard page's bundle (built by npm run build:web); the HTML itself comes from WebController.

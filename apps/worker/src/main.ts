@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createValidationPipe, loadConfigOrExit } from '@recert/kernel';
+import type { Server } from 'node:http';
+import { applyServerTimeouts, createValidationPipe, loadConfigOrExit } from '@recert/kernel';
 import { WorkerAppModule } from './worker-app.module';
 
 /** The worker alone (scheduler, dispatcher, projections), for deployments that run it apart from the api. */
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.create(WorkerAppModule.forRoot(config));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
+  applyServerTimeouts(app.getHttpServer() as Server, config);
   await app.listen(config.port);
   new Logger('recert').log(`worker running; health on http://localhost:${config.port}/health`);
 }

@@ -8,3 +8,4 @@ export * from './http/problem';
 export * from './http/command-meta.decorator';
 export * from './http/ids';
 export * from './http/rate-limit';
+export * from './http/server-timeouts';
