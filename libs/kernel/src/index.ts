@@ -9,3 +9,5 @@ export * from './http/command-meta.decorator';
 export * from './http/ids';
 export * from './http/rate-limit';
 export * from './http/server-timeouts';
+export * from './redact';
+export * from './nest/graceful-shutdown';
