@@ -10,6 +10,7 @@ import { ClockController } from './admin/clock.controller';
 import { NoopController } from './bench/noop.controller';
 import { WebController } from './web/web.controller';
 import { HealthController } from './health/health.controller';
+import { MetricsModule } from './metrics/metrics.module';
 import { ProblemFilter } from './http/problem.filter';
 
 @Module({})
@@ -18,7 +19,15 @@ export class AppModule {
     return {
       module: AppModule,
       // The worker runs in the api process by default; its timers follow SCHEDULER_INTERVAL_MS and DISPATCH_INTERVAL_MS.
-      imports: [KernelModule.forRoot(config, clock), EventStoreModule, RenewalsModule, ReadModelsModule, WorkerModule, TerminusModule],
+      imports: [
+        KernelModule.forRoot(config, clock),
+        EventStoreModule,
+        RenewalsModule,
+        ReadModelsModule,
+        WorkerModule,
+        TerminusModule,
+        MetricsModule,
+      ],
       controllers: [ClockController, HealthController, WebController, ...(config.benchNoopRoute ? [NoopController] : [])],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

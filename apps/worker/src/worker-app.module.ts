@@ -5,6 +5,7 @@ import { EventStoreModule } from '@recert/eventstore';
 import { AppConfig, AuthGuard, Clock, KernelModule, RateLimitGuard } from '@recert/kernel';
 import { ReadModelsModule } from '@recert/projections';
 import { HealthController } from '../../api/src/health/health.controller';
+import { MetricsModule } from '../../api/src/metrics/metrics.module';
 import { ProblemFilter } from '../../api/src/http/problem.filter';
 import { WorkerModule } from './worker.module';
 
@@ -14,7 +15,7 @@ export class WorkerAppModule {
   static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
     return {
       module: WorkerAppModule,
-      imports: [KernelModule.forRoot(config, clock), EventStoreModule, ReadModelsModule, WorkerModule, TerminusModule],
+      imports: [KernelModule.forRoot(config, clock), EventStoreModule, ReadModelsModule, WorkerModule, TerminusModule, MetricsModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -11,3 +11,5 @@ export * from './http/rate-limit';
 export * from './http/server-timeouts';
 export * from './redact';
 export * from './nest/graceful-shutdown';
+export * from './metrics/metrics';
+export * from './metrics/metrics-access.guard';
