@@ -2,7 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { EventStoreModule } from '@recert/eventstore';
-import { AppConfig, AuthGuard, Clock, KernelModule, RateLimitGuard } from '@recert/kernel';
+import { AppConfig, AuthGuard, Clock, KernelModule, loggingModule, RateLimitGuard } from '@recert/kernel';
+import type { DestinationStream } from 'pino';
 import { ReadModelsModule } from '@recert/projections';
 import { RenewalsModule } from '@recert/renewals';
 import { WorkerModule } from '../../worker/src/worker.module';
@@ -15,7 +16,7 @@ import { ProblemFilter } from './http/problem.filter';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
+  static forRoot(config: AppConfig, clock?: Clock, logging: { destination?: DestinationStream; silent?: boolean } = {}): DynamicModule {
     return {
       module: AppModule,
       // The worker runs in the api process by default; its timers follow SCHEDULER_INTERVAL_MS and DISPATCH_INTERVAL_MS.
@@ -27,6 +28,7 @@ export class AppModule {
         WorkerModule,
         TerminusModule,
         MetricsModule,
+        loggingModule(config, logging),
       ],
       controllers: [ClockController, HealthController, WebController, ...(config.benchNoopRoute ? [NoopController] : [])],
       providers: [

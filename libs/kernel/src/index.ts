@@ -13,3 +13,4 @@ export * from './redact';
 export * from './nest/graceful-shutdown';
 export * from './metrics/metrics';
 export * from './metrics/metrics-access.guard';
+export * from './logging/logging';

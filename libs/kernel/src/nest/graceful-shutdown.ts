@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, INestApplication, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server, ServerResponse } from 'node:http';
 import { APP_CONFIG, AppConfig } from '../config';
@@ -54,5 +54,21 @@ export class GracefulShutdown implements OnApplicationBootstrap, BeforeApplicati
       this.logger.warn(`requests still running after SHUTDOWN_TIMEOUT_MS (${timeoutMs} ms): closing their connections`);
       server.closeAllConnections();
     }
+  }
+}
+
+/**
+ * For entry points: SIGTERM and SIGINT close the app (GracefulShutdown drains HTTP first, then every module's
+ * shutdown hook runs) and the process exits 0. A watchdog exits 1 should the hooks themselves hang.
+ */
+export function enableGracefulShutdown(app: INestApplication, config: Pick<AppConfig, 'shutdownTimeoutMs'>): void {
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        new Logger('Shutdown').error(`still stopping ${config.shutdownTimeoutMs + 5000} ms after ${signal}: exiting anyway`);
+        process.exit(1);
+      }, config.shutdownTimeoutMs + 5000).unref();
+    });
   }
 }
