@@ -1,3 +1,4 @@
 export * from './error-status';
 export * from './problem.filter';
 export * from './health.controller';
+export * from './metrics/metrics.module';

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
+import { redactEmailAddresses } from '@recert/kernel';
 import { NotificationRow, READ_DB } from '@recert/projections';
 import { CATALOG, holdingDecision, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { Catalog, evolveHolding, HoldingEvent, HoldingState, holdingStream, initialHoldingState, profileStream } from '@recert/domain';
@@ -9,6 +10,11 @@ import { NOTIFICATION_SENDER, NotificationSender } from './notification-sender';
 
 // Short: a process killed while holding a lease delays its notifications by this much, never loses them.
 const LEASE_MS = 10_000;
+
+/** Back-off after a notification's n-th failed delivery (#16.11): 30 s, doubling, at most an hour. */
+export function retryDelayMs(failures: number): number {
+  return Math.min(3_600_000, 30_000 * 2 ** Math.max(0, Math.min(failures, 20) - 1));
+}
 
 /**
  * Delivers the outbox (R4): claims pending rows with a lease (so two processes never hold the same one),
@@ -19,6 +25,7 @@ const LEASE_MS = 10_000;
 export class NotificationDispatcher {
   private readonly logger = new Logger('Notifications');
   private readonly owner = randomUUID();
+  private stopping = false;
 
   constructor(
     @Inject(READ_DB) private readonly db: Database.Database,
@@ -52,18 +59,40 @@ export class NotificationDispatcher {
 
   /** Delivers what is pending; returns how many notifications this call recorded as sent. */
   async dispatchOnce(limit = 500): Promise<number> {
+    if (this.stopping) return 0;
     let notified = 0;
     for (const row of this.claim(limit)) {
+      // Shutting down: leave the rest of the batch to releaseLeases, for another process or the next start.
+      if (this.stopping) break;
       try {
         notified += await this.deliver(row);
       } catch (error) {
-        this.logger.error(`notification ${row.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+        // A refusal may quote the address: keep and log it without (it outlives an erasure otherwise).
+        const message = redactEmailAddresses(error instanceof Error ? error.message : String(error));
+        // Pending rows count failures in `deliveries` (a success makes the row sent); the lease is dropped and
+        // claimed_until becomes the back-off's end, so a failing notification is not retried every interval.
+        const delay = retryDelayMs(row.deliveries + 1);
+        this.logger.error(`notification ${row.id} failed (attempt ${row.deliveries + 1}, next in ${delay / 1000} s): ${message}`);
         this.db
-          .prepare('UPDATE rm_notifications SET deliveries = deliveries + 1, last_error = ?, claimed_until = ? WHERE id = ?')
-          .run(String(error), Date.now() + 30_000, row.id);
+          .prepare(
+            'UPDATE rm_notifications SET deliveries = deliveries + 1, last_error = ?, claimed_by = NULL, claimed_until = ? WHERE id = ?',
+          )
+          .run(message, Date.now() + delay, row.id);
       }
     }
     return notified;
+  }
+
+  /** On shutdown: claim nothing more; a batch under way stops after the notification it is delivering. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** On shutdown, once no delivery runs: hand back the leases still held so no notification waits for them. */
+  releaseLeases(): number {
+    return this.db
+      .prepare("UPDATE rm_notifications SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'pending'")
+      .run(this.owner).changes;
   }
 
   private async deliver(row: NotificationRow): Promise<number> {
@@ -101,7 +130,7 @@ export class NotificationDispatcher {
       ),
     );
     // The projection marks the row sent from the event; count the delivery meanwhile.
-    this.db.prepare('UPDATE rm_notifications SET deliveries = deliveries + 1 WHERE id = ?').run(row.id);
+    this.db.prepare('UPDATE rm_notifications SET deliveries = deliveries + 1, last_error = NULL WHERE id = ?').run(row.id);
     return outcome.events.length > 0 ? 1 : 0;
   }
 }

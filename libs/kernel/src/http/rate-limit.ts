@@ -3,6 +3,9 @@ import type { Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../config';
 import type { AuthenticatedRequest } from './auth';
 
+/** Probes and scrapes: never rate-limited, so one noisy client cannot make an orchestrator think the service is down. */
+export const PROBE_PATHS: readonly string[] = ['/health', '/health/live', '/health/ready', '/metrics'];
+
 /**
  * Requests per minute per caller (the token's subject, else the client address), in fixed one-minute windows.
  * Runs after authentication, so a stolen-token flood is limited per subject. In memory: per process.
@@ -18,6 +21,7 @@ export class RateLimitGuard implements CanActivate {
     if (limit <= 0) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
+    if (PROBE_PATHS.includes(request.path)) return true;
     const key = request.principal ? `sub:${request.principal.sub}` : `ip:${request.ip ?? 'unknown'}`;
     const now = Date.now();
     const windowStart = now - (now % 60_000);

@@ -1,6 +1,8 @@
 import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { CLOCK, Clock, ManualClock, SystemClock } from '../clock';
 import { APP_CONFIG, AppConfig, loadConfig } from '../config';
+import { Metrics } from '../metrics/metrics';
+import { GracefulShutdown } from './graceful-shutdown';
 
 /** Configuration and the one clock, for every module of every app. */
 @Global()
@@ -15,11 +17,8 @@ export class KernelModule {
     const theClock = clock ?? (config.clock === 'manual' ? new ManualClock(config.clockStart ?? new Date()) : new SystemClock());
     return {
       module: KernelModule,
-      providers: [
-        { provide: APP_CONFIG, useValue: config },
-        { provide: CLOCK, useValue: theClock },
-      ],
-      exports: [APP_CONFIG, CLOCK],
+      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: CLOCK, useValue: theClock }, GracefulShutdown, Metrics],
+      exports: [APP_CONFIG, CLOCK, GracefulShutdown, Metrics],
     };
   }
 }
