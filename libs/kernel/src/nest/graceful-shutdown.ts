@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, INestApplication, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { APP_CONFIG, AppConfig } from '../config';
 
 /**
@@ -13,6 +14,8 @@ import { APP_CONFIG, AppConfig } from '../config';
 export class GracefulShutdown implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Shutdown');
   private readonly inFlight = new Set<ServerResponse>();
+  /** Open connections: how many answers each has given, and how many requests it has in progress. */
+  private readonly connections = new Map<Socket, { served: number; active: number }>();
   /** True once a stop has begun: /health/ready answers 503 so traffic goes elsewhere. */
   draining = false;
 
@@ -26,10 +29,23 @@ export class GracefulShutdown implements OnApplicationBootstrap, BeforeApplicati
   }
 
   onApplicationBootstrap(): void {
-    this.server()?.prependListener('request', (_request, response: ServerResponse) => {
+    const server = this.server();
+    server?.prependListener('connection', (socket: Socket) => {
+      this.connections.set(socket, { served: 0, active: 0 });
+      socket.once('close', () => this.connections.delete(socket));
+    });
+    server?.prependListener('request', (_request, response: ServerResponse) => {
       if (this.draining) response.setHeader('Connection', 'close');
       this.inFlight.add(response);
-      response.on('close', () => this.inFlight.delete(response));
+      const connection = this.connections.get(response.socket as Socket);
+      if (connection) connection.active += 1;
+      response.on('close', () => {
+        this.inFlight.delete(response);
+        if (connection) {
+          connection.active -= 1;
+          connection.served += 1;
+        }
+      });
     });
   }
 
@@ -41,8 +57,14 @@ export class GracefulShutdown implements OnApplicationBootstrap, BeforeApplicati
     const timeoutMs = this.config.shutdownTimeoutMs;
     this.logger.log(`${signal ?? 'stop'}: accepting no new connections; ${this.inFlight.size} request(s) in flight`);
     const closed = new Promise<'drained'>((resolve) => server.close(() => resolve('drained')));
-    // Keep-alive sockets become idle once their answer is out: close them as they do, so close() can complete.
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    // Keep-alive sockets become idle once their answer is out: close them as they do, so close() can complete. Not
+    // server.closeIdleConnections(): it also resets connections accepted a moment ago whose request is still being
+    // read, and their clients would get a reset for a request the server had taken in. Those get their answer.
+    const closeIdle = (): void => {
+      for (const [socket, connection] of this.connections) if (connection.served > 0 && connection.active === 0) socket.destroy();
+    };
+    closeIdle();
+    const sweep = setInterval(closeIdle, 50);
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       closed,
