@@ -1,3 +1,6 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { Harness, seedProfile, startApp } from '../support/harness';
 
 const METRICS_TOKEN = 'metrics-scraper-token-0123456789';
@@ -86,6 +89,49 @@ describe('metrics', () => {
       .set('Authorization', `Bearer ${h.token(['scheduler'])}`)
       .expect(200);
     expect(sample(await scrape(), 'recert_scheduler_runs_total', { outcome: 'ok' })).toBe(before + 1);
+  });
+
+  it('#12: an append conflict and a pending notification move their series; the oldest pending age grows with the clock', async () => {
+    const before = await scrape();
+    // A stale expected revision on a stream that exists: the store refuses it as a conflict (commands retry these).
+    await expect(
+      h.store.append(
+        'profile-metrics-1',
+        [
+          {
+            id: randomUUID(),
+            type: 'MetricsProbe',
+            data: {},
+            metadata: { correlationId: 'c', causationId: 'c', actor: 'test', occurredAt: '2026-01-01T00:00:00Z' },
+          },
+        ],
+        { expectedRevision: 'no_stream' },
+      ),
+    ).rejects.toThrow();
+    let after = await scrape();
+    expect(sample(after, 'recert_append_conflicts_total') - sample(before, 'recert_append_conflicts_total')).toBe(1);
+    expect(
+      sample(after, 'recert_appends_total', { outcome: 'conflict' }) - sample(before, 'recert_appends_total', { outcome: 'conflict' }),
+    ).toBe(1);
+
+    // metrics-1's holding (earned 2026-01-01) is in its window by July: the scheduler records a notification, whose
+    // delivery fails (the notifications "folder" is a file), so it stays pending.
+    expect(sample(before, 'recert_outbox_pending')).toBe(0);
+    rmSync(join(h.dataDir, 'notifications'), { recursive: true, force: true });
+    writeFileSync(join(h.dataDir, 'notifications'), 'not a folder');
+    h.clock.set(new Date('2026-07-01T00:00:00Z'));
+    await h.http
+      .post('/admin/scheduler/run')
+      .set('Authorization', `Bearer ${h.token(['scheduler'])}`)
+      .expect(200);
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; after = await scrape()) {
+      if (sample(after, 'recert_outbox_pending') >= 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(sample(after, 'recert_outbox_pending')).toBeGreaterThanOrEqual(1);
+    const age = sample(after, 'recert_outbox_oldest_pending_age_seconds');
+    h.clock.set(new Date('2026-07-01T01:00:00Z'));
+    expect(sample(await scrape(), 'recert_outbox_oldest_pending_age_seconds') - age).toBeGreaterThanOrEqual(3600);
   });
 
   it('#12/#16.10: probes and scrapes are never rate-limited (RATE_LIMIT_PER_MINUTE=5 here)', async () => {
