@@ -199,4 +199,42 @@ describe('#12 graceful shutdown: SIGTERM under load', () => {
       await store.close();
     }
   }, 400_000);
+
+  it('#12: the worker alone, its timers running, stops on SIGTERM with exit code 0', async () => {
+    const workerDir = mkdtempSync(join(tmpdir(), 'recert-sigterm-worker-'));
+    const port = 4100 + Math.floor(Math.random() * 800);
+    let output = '';
+    const worker = spawn(
+      process.execPath,
+      ['-r', join(root, 'test', 'support', 'ts-register.cjs'), join(root, 'apps', 'worker', 'src', 'main.ts')],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          PORT: String(port),
+          DATA_DIR: workerDir,
+          AUTH_JWT_SECRET: TEST_SECRET,
+          SCHEDULER_INTERVAL_MS: '50',
+          DISPATCH_INTERVAL_MS: '50',
+          LOG_FORMAT: 'json',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      worker.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    try {
+      await until(async () => (await get(port, '/health/ready')) === 200, 120_000, `the worker to be ready (output: ${output})`);
+      worker.kill('SIGTERM');
+      const exit = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 90_000).unref())]);
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(output).toContain('SIGTERM: accepting no new connections');
+    } finally {
+      if (worker.exitCode === null) worker.kill('SIGKILL');
+      rmSync(workerDir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
