@@ -95,10 +95,47 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number, what:
   }
 }
 
+interface Started {
+  child: ChildProcess;
+  port: number;
+  /** Standard output and error so far. */
+  output: () => string;
+  /** The exit, or 'hung' if none within `ms` of the call (a bound generous for a busy machine, not a timing check). */
+  exitWithin: (ms: number) => Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'hung'>;
+}
+
+/** An app (`apps/<app>/src/main.ts`) from its sources in a child process on a random port, once it is ready. */
+async function startFromSources(app: 'api' | 'worker', env: Record<string, string>): Promise<Started> {
+  const port = 4100 + Math.floor(Math.random() * 800);
+  const child = spawn(
+    process.execPath,
+    ['-r', join(root, 'test', 'support', 'ts-register.cjs'), join(root, 'apps', app, 'src', 'main.ts')],
+    {
+      cwd: root,
+      env: { ...process.env, PORT: String(port), AUTH_JWT_SECRET: TEST_SECRET, LOG_FORMAT: 'json', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const started: Started = {
+    child,
+    port,
+    output: () => output,
+    exitWithin: (ms) => Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), ms).unref())]),
+  };
+  await until(async () => child.exitCode !== null || (await get(port, '/health/ready')) === 200, 120_000, `the ${app} to be ready`);
+  if (child.exitCode !== null) throw new Error(`the ${app} exited at start-up: ${output}`);
+  return started;
+}
+
 describe('#12 graceful shutdown: SIGTERM under load', () => {
   let dataDir: string;
   let api: ChildProcess | undefined;
-  let stderr = '';
 
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'recert-sigterm-'));
@@ -111,33 +148,16 @@ describe('#12 graceful shutdown: SIGTERM under load', () => {
   });
 
   it('#12: requests in flight finish (2xx), every acknowledged command is in the store, unanswered ones stored nothing, exit code 0', async () => {
-    const port = 4100 + Math.floor(Math.random() * 800);
-    const child = spawn(
-      process.execPath,
-      ['-r', join(root, 'test', 'support', 'ts-register.cjs'), join(root, 'apps', 'api', 'src', 'main.ts')],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          PORT: String(port),
-          DATA_DIR: dataDir,
-          AUTH_JWT_SECRET: TEST_SECRET,
-          RATE_LIMIT_PER_MINUTE: '0',
-          SCHEDULER_INTERVAL_MS: '0',
-          DISPATCH_INTERVAL_MS: '200',
-          LOG_FORMAT: 'json',
-          // Far above what a request needs, so the drain never cuts one off on a busy machine.
-          SHUTDOWN_TIMEOUT_MS: '60000',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    const started = await startFromSources('api', {
+      DATA_DIR: dataDir,
+      RATE_LIMIT_PER_MINUTE: '0',
+      SCHEDULER_INTERVAL_MS: '0',
+      DISPATCH_INTERVAL_MS: '200',
+      // Far above what a request needs, so the drain never cuts one off on a busy machine.
+      SHUTDOWN_TIMEOUT_MS: '60000',
+    });
+    const { child, port } = started;
     api = child;
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    await until(async () => (await get(port, '/health/ready')) === 200, 120_000, `the api to be ready (stderr: ${stderr})`);
 
     const auth = `Bearer ${jwt.sign({ sub: 'exam', roles: ['exam-system'] }, TEST_SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
     const outcomes: Outcome[] = [];
@@ -174,8 +194,7 @@ describe('#12 graceful shutdown: SIGTERM under load', () => {
     running = false;
     await Promise.all(clients);
 
-    const exit = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 90_000).unref())]);
-    expect(exit).toEqual({ code: 0, signal: null });
+    expect(await started.exitWithin(90_000)).toEqual({ code: 0, signal: null });
 
     // Every request the server took in was answered, and with a success: nothing cut off, no 5xx.
     expect(slow.map((o) => o.status)).toEqual([201, 201, 201]);
@@ -202,38 +221,13 @@ describe('#12 graceful shutdown: SIGTERM under load', () => {
 
   it('#12: the worker alone, its timers running, stops on SIGTERM with exit code 0', async () => {
     const workerDir = mkdtempSync(join(tmpdir(), 'recert-sigterm-worker-'));
-    const port = 4100 + Math.floor(Math.random() * 800);
-    let output = '';
-    const worker = spawn(
-      process.execPath,
-      ['-r', join(root, 'test', 'support', 'ts-register.cjs'), join(root, 'apps', 'worker', 'src', 'main.ts')],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          PORT: String(port),
-          DATA_DIR: workerDir,
-          AUTH_JWT_SECRET: TEST_SECRET,
-          SCHEDULER_INTERVAL_MS: '50',
-          DISPATCH_INTERVAL_MS: '50',
-          LOG_FORMAT: 'json',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    worker.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    worker.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      worker.once('exit', (code, signal) => resolve({ code, signal })),
-    );
+    const worker = await startFromSources('worker', { DATA_DIR: workerDir, SCHEDULER_INTERVAL_MS: '50', DISPATCH_INTERVAL_MS: '50' });
     try {
-      await until(async () => (await get(port, '/health/ready')) === 200, 120_000, `the worker to be ready (output: ${output})`);
-      worker.kill('SIGTERM');
-      const exit = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 90_000).unref())]);
-      expect(exit).toEqual({ code: 0, signal: null });
-      expect(output).toContain('SIGTERM: accepting no new connections');
+      worker.child.kill('SIGTERM');
+      expect(await worker.exitWithin(90_000)).toEqual({ code: 0, signal: null });
+      expect(worker.output()).toContain('SIGTERM: accepting no new connections');
     } finally {
-      if (worker.exitCode === null) worker.kill('SIGKILL');
+      if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
       rmSync(workerDir, { recursive: true, force: true });
     }
   }, 300_000);
