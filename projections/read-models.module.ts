@@ -11,6 +11,7 @@ import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
 import { HoldingsModel } from './holdings/holdings.model';
 import { OutboxProjection } from './outbox/outbox.projection';
+import { OutboxQueries } from './outbox/outbox.queries';
 import { ReportsController } from './reports/reports.controller';
 import { ReportsQueries } from './reports/reports.queries';
 import { ReadConsistency, SERVING_PROJECTION, ServingProjection } from './runtime/consistency';
@@ -50,8 +51,9 @@ import { openReadDb, READ_DB } from './runtime/read-db';
     HistoryQueries,
     ReportsQueries,
     DeadlineQueries,
+    OutboxQueries,
   ],
-  exports: [READ_DB, ProjectionRunner, ReadConsistency, DeadlineQueries, DashboardQueries, HoldingsModel],
+  exports: [READ_DB, ProjectionRunner, ReadConsistency, DeadlineQueries, DashboardQueries, HoldingsModel, OutboxQueries],
 })
 export class ReadModelsModule implements OnModuleInit, OnApplicationShutdown {
   constructor(

@@ -14,11 +14,11 @@ function argument(name: string): string | undefined {
 }
 
 /**
- * The share of the log scanned (a fraction of positions, unit-free), the facts replayed so far and their rate. Counts
- * and rates are in events: positions are byte offsets on EventStoreDB, so a rate of positions would be bytes (#12.12).
+ * Facts replayed of the facts to replay, as a share, a count and a rate: all in events, since positions are byte
+ * offsets on EventStoreDB and a share or rate of positions would be one of bytes (#12.12).
  */
-export function progressBar(read: number, position: number, head: number, startedMs: number, nowMs: number = Date.now()): string {
-  const fraction = head === 0 ? 1 : Math.min(1, position / head);
+export function progressBar(read: number, total: number, startedMs: number, nowMs: number = Date.now()): string {
+  const fraction = total === 0 ? 1 : Math.min(1, read / total);
   const width = 30;
   const filled = Math.round(fraction * width);
   const seconds = (nowMs - startedMs) / 1000;
@@ -47,11 +47,11 @@ async function main(): Promise<void> {
     candidate,
     catalog: loadCatalog(config.catalogFile),
     asOf,
-    onProgress: (read, head, position) => {
-      const bar = progressBar(read, position, head, started);
+    onProgress: ({ eventsRead, eventsTotal, percent }) => {
+      const bar = progressBar(eventsRead, eventsTotal, started);
       if (tty) process.stderr.write(`\r${bar}`);
-      else if (Math.floor((position / Math.max(1, head)) * 10) > lastDecile) {
-        lastDecile = Math.floor((position / Math.max(1, head)) * 10);
+      else if (Math.floor(percent / 10) > lastDecile) {
+        lastDecile = Math.floor(percent / 10);
         process.stderr.write(`${bar}\n`);
       }
     },

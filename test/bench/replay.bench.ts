@@ -47,9 +47,9 @@ async function main(): Promise<void> {
         candidate,
         catalog,
         asOf: now,
-        onProgress: (read, head, position) => {
+        onProgress: ({ eventsRead, eventsTotal }) => {
           updates += 1;
-          process.stderr.write(`\r${label}: ${progressBar(read, position, head, started)}`);
+          process.stderr.write(`\r${label}: ${progressBar(eventsRead, eventsTotal, started)}`);
         },
       });
       const seconds = (Date.now() - started) / 1000;

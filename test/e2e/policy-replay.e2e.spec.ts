@@ -63,9 +63,19 @@ describe('what-if policy replay', () => {
     const id = (started.body as { id: string }).id;
     return eventually('the replay finishes', async () => {
       const job = await h.http.get(`/admin/policy-replays/${id}`).set('Authorization', bearer(['admin']));
-      const body = job.body as { state: string; report: WhatIfReport | null; progress: { position: number; head: number } };
+      const body = job.body as {
+        state: string;
+        report: WhatIfReport | null;
+        progress: { eventsRead: number; eventsTotal: number; percent: number; position: number; head: number };
+      };
       if (body.state === 'done' && body.report) {
         expect(body.progress.position).toBe(body.progress.head);
+        // #12.12: progress counts events (the facts replayed), not store positions.
+        expect(body.progress).toMatchObject({
+          eventsRead: body.report.eventsReplayed,
+          eventsTotal: body.report.eventsReplayed,
+          percent: 100,
+        });
         return body.report;
       }
       expect(body.state).toBe('running');

@@ -1,29 +1,49 @@
 import { INestApplication, Logger, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ERROR_CODES } from '@recert/domain';
 import { isPostgresUrl } from '@recert/eventstore';
 import { ERROR_STATUS } from '@recert/http';
-import { AppConfig, assertJsonDepth, Clock, createValidationPipe, installRateLimit, wellFormedStrings } from '@recert/kernel';
+import {
+  AppConfig,
+  applyServerTimeouts,
+  assertJsonDepth,
+  Clock,
+  createValidationPipe,
+  installRateLimit,
+  wellFormedStrings,
+} from '@recert/kernel';
 import { AppModule } from './app.module';
 import { webRoot } from './web/web.controller';
 
 export interface CreateAppOptions {
   config: AppConfig;
   clock?: Clock;
+  /** Nest's own logger instead of the structured one (tests that do not look at logs pass false). */
   logger?: false | LogLevel[] | LoggerService;
+  /** Where the structured log lines go (default standard output): a test reads them here. */
+  logDestination?: DestinationStream;
 }
 
 /** The api process as an object: main() listens on it, the tests drive it through HTTP. */
-export async function createApp({ config, clock, logger }: CreateAppOptions): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, clock), {
-    bodyParser: false,
-    logger: logger ?? ['log', 'warn', 'error'],
-  });
+export async function createApp({ config, clock, logger, logDestination }: CreateAppOptions): Promise<INestApplication> {
+  const structured = logger === undefined;
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, clock, { destination: logDestination, silent: !structured }),
+    // Start-up lines wait for the structured logger, so every line has one format.
+    structured ? { bodyParser: false, bufferLogs: true } : { bodyParser: false, logger },
+  );
+  if (structured) {
+    app.useLogger(app.get(PinoLogger));
+    app.flushLogs();
+  }
   app.disable('x-powered-by');
   // First of all: the rate limit counts every request, malformed and unauthenticated ones included.
   installRateLimit(app);
+  applyServerTimeouts(app.getHttpServer(), config);
   // Depth and well-formed strings are checked while parsing (#16.6, #16.8): 400, never a stack overflow or a 500.
   app.useBodyParser('json', {
     limit: config.bodyLimit,
@@ -34,7 +54,6 @@ export async function createApp({ config, clock, logger }: CreateAppOptions): Pr
   app.useGlobalPipes(createValidationPipe());
   // The dashboard page's bundle (built by npm run build:web); the HTML itself comes from WebController.
   app.useStaticAssets(webRoot(), { prefix: '/dashboard/assets/', index: false, maxAge: '1h' });
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

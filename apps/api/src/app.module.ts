@@ -2,21 +2,31 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { EventStoreModule } from '@recert/eventstore';
-import { AppConfig, AuthGuard, Clock, KernelModule } from '@recert/kernel';
+import { AppConfig, AuthGuard, Clock, KernelModule, loggingModule } from '@recert/kernel';
+import type { DestinationStream } from 'pino';
 import { ReadModelsModule } from '@recert/projections';
 import { RenewalsModule } from '@recert/renewals';
 import { WorkerModule } from '@recert/jobs';
 import { NoopController } from './bench/noop.controller';
 import { WebController } from './web/web.controller';
-import { ClockController, HealthController, ProblemFilter } from '@recert/http';
+import { ClockController, HealthController, MetricsModule, ProblemFilter } from '@recert/http';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
+  static forRoot(config: AppConfig, clock?: Clock, logging: { destination?: DestinationStream; silent?: boolean } = {}): DynamicModule {
     return {
       module: AppModule,
       // The worker runs in the api process by default; its timers follow SCHEDULER_INTERVAL_MS and DISPATCH_INTERVAL_MS.
-      imports: [KernelModule.forRoot(config, clock), EventStoreModule, RenewalsModule, ReadModelsModule, WorkerModule, TerminusModule],
+      imports: [
+        KernelModule.forRoot(config, clock),
+        EventStoreModule,
+        RenewalsModule,
+        ReadModelsModule,
+        WorkerModule,
+        TerminusModule,
+        MetricsModule,
+        loggingModule(config, logging),
+      ],
       controllers: [ClockController, HealthController, WebController, ...(config.benchNoopRoute ? [NoopController] : [])],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

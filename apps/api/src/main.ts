@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { loadConfigOrExit } from '@recert/kernel';
+import { enableGracefulShutdown, loadConfigOrExit } from '@recert/kernel';
 import { createApp } from './app.factory';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('recert');
   const app = await createApp({ config });
+  enableGracefulShutdown(app, config);
   await app.listen(config.port);
   new Logger('recert').log(`api listening on http://localhost:${config.port} (OpenAPI at /docs)`);
 }

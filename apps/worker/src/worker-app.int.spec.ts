@@ -22,7 +22,9 @@ describe('the worker as its own process', () => {
       SCHEDULER_INTERVAL_MS: '0',
       DISPATCH_INTERVAL_MS: '0',
     });
-    app = await NestFactory.create(WorkerAppModule.forRoot(config, new ManualClock(new Date('2026-01-01T00:00:00Z'))), { logger: false });
+    app = await NestFactory.create(WorkerAppModule.forRoot(config, new ManualClock(new Date('2026-01-01T00:00:00Z')), { silent: true }), {
+      logger: false,
+    });
     app.useGlobalPipes(createValidationPipe());
     await app.init();
   }, 60_000);

@@ -2,18 +2,26 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { EventStoreModule } from '@recert/eventstore';
-import { AppConfig, AuthGuard, Clock, KernelModule } from '@recert/kernel';
+import { AppConfig, AuthGuard, Clock, KernelModule, loggingModule } from '@recert/kernel';
 import { ReadModelsModule } from '@recert/projections';
-import { ClockController, HealthController, ProblemFilter } from '@recert/http';
+import { ClockController, HealthController, MetricsModule, ProblemFilter } from '@recert/http';
 import { WorkerModule } from '@recert/jobs';
 
 /** The worker as its own process: scheduler, dispatcher and projections, with /health and the admin endpoints. */
 @Module({})
 export class WorkerAppModule {
-  static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
+  static forRoot(config: AppConfig, clock?: Clock, logging: { silent?: boolean } = {}): DynamicModule {
     return {
       module: WorkerAppModule,
-      imports: [KernelModule.forRoot(config, clock), EventStoreModule, ReadModelsModule, WorkerModule, TerminusModule],
+      imports: [
+        KernelModule.forRoot(config, clock),
+        EventStoreModule,
+        ReadModelsModule,
+        WorkerModule,
+        TerminusModule,
+        MetricsModule,
+        loggingModule(config, logging),
+      ],
       // The manual clock is per process: a simulation moves it on every api and worker (POST /admin/clock).
       controllers: [HealthController, ClockController],
       providers: [

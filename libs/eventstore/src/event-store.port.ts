@@ -90,6 +90,11 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch-up subscription to the global log that switches to live events without gaps or duplicates. */
   subscribe(options: SubscribeOptions, handlers: SubscriptionHandlers): Subscription;
+  /**
+   * Optional: how many events (matching `filter`) lie after `after` up to `upTo`, counted by the store itself. Progress
+   * and lag are reported in events (#12.12); without this, callers count with `readAll` (countEventsBetween).
+   */
+  countEvents?(options: { after?: number; upTo: number; filter?: EventFilter }): Promise<number>;
   /** Position of the newest event in the log (0 when empty). */
   headPosition(): Promise<number>;
   /** Cheap check for health endpoints. */
@@ -104,4 +109,28 @@ export function matchesFilter(filter: EventFilter | undefined, type: string, str
   if (filter.eventTypes && !filter.eventTypes.includes(type)) return false;
   if (filter.streamPrefixes && !filter.streamPrefixes.some((prefix) => stream.startsWith(prefix))) return false;
   return true;
+}
+
+/**
+ * Events (matching `filter`) after `after` up to `upTo`: the store's own count when it has one, else counted page by
+ * page with `readAll` (on EventStoreDB positions are byte offsets, so their difference is no count of events).
+ */
+export async function countEventsBetween(
+  store: EventStore,
+  options: { after?: number; upTo: number; filter?: EventFilter; pageSize?: number },
+): Promise<number> {
+  if (store.countEvents) return store.countEvents(options);
+  const pageSize = options.pageSize ?? 5000;
+  let after = options.after ?? 0;
+  let count = 0;
+  while (after < options.upTo) {
+    const page = await store.readAll({ after, maxCount: pageSize, filter: options.filter });
+    for (const event of page) {
+      if (event.position > options.upTo) return count;
+      count += 1;
+      after = event.position;
+    }
+    if (page.length < pageSize) break;
+  }
+  return count;
 }

@@ -14,6 +14,8 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger('Worker');
   private timers: NodeJS.Timeout[] = [];
   private busy = false;
+  /** The run under way, so shutdown can let it finish. */
+  private current: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -28,7 +30,7 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
         setInterval(() => {
           if (this.busy) return;
           this.busy = true;
-          work()
+          this.current = work()
             .catch((error: unknown) => this.logger.error(`${name}: ${error instanceof Error ? error.message : String(error)}`))
             .finally(() => (this.busy = false));
         }, ms),
@@ -38,9 +40,14 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     every(this.config.dispatchIntervalMs, 'dispatcher', () => this.dispatcher.dispatchOnce());
   }
 
-  onApplicationShutdown(): void {
+  /** Graceful: no new runs, the one under way finishes (its batch cut short), then the outbox leases go back. */
+  async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    this.dispatcher.stop();
+    await this.current;
+    const released = await this.dispatcher.releaseLeases();
+    if (released > 0) this.logger.log(`released ${released} notification lease(s)`);
   }
 }
 

@@ -40,6 +40,18 @@ export interface AppConfig {
   trustProxy: boolean | number | string;
   /** How long a request repeating an Idempotency-Key that is still in progress waits for its answer before a 409. */
   idempotencyWaitMs: number;
+  /** Log lines as JSON (one object a line) or human-readable; JSON unless standard output is a terminal. */
+  logFormat: 'json' | 'pretty';
+  /** A token that may read GET /metrics besides admins (compared in constant time); unset: admins only. */
+  metricsToken: string | undefined;
+  /** Node HTTP server: time to receive a request's headers, its whole request, and an idle keep-alive socket. */
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
+  /** After SIGTERM, how long in-flight work may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
+  /** /health/ready answers 503 while a read model is more than this many events behind the log. */
+  readyMaxLagEvents: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -142,6 +154,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sharedStateUrl: sharedStateUrl(env, resolve(env['DATA_DIR'] ?? './data'), connection),
     trustProxy: trustProxy(env['TRUST_PROXY']),
     idempotencyWaitMs: integer(env, 'IDEMPOTENCY_WAIT_MS', 10_000, 0, 600_000),
+    ...operationsSettings(env),
+  };
+}
+
+function operationsSettings(
+  env: NodeJS.ProcessEnv,
+): Pick<
+  AppConfig,
+  | 'logFormat'
+  | 'metricsToken'
+  | 'httpHeadersTimeoutMs'
+  | 'httpRequestTimeoutMs'
+  | 'httpKeepAliveTimeoutMs'
+  | 'shutdownTimeoutMs'
+  | 'readyMaxLagEvents'
+> {
+  const logFormat = env['LOG_FORMAT'] ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  if (logFormat !== 'json' && logFormat !== 'pretty') throw new ConfigError(`LOG_FORMAT must be "json" or "pretty", got "${logFormat}"`);
+  const metricsToken = env['METRICS_TOKEN'] || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+  const httpRequestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  const httpHeadersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', Math.min(20_000, httpRequestTimeoutMs), 100, 3_600_000);
+  // Node checks the headers deadline against the request one: a longer headers deadline would never apply.
+  if (httpHeadersTimeoutMs > httpRequestTimeoutMs) throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  return {
+    logFormat,
+    metricsToken,
+    httpHeadersTimeoutMs,
+    httpRequestTimeoutMs,
+    httpKeepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600_000),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    readyMaxLagEvents: integer(env, 'READY_MAX_LAG_EVENTS', 1000, 0, 100_000_000),
   };
 }
 

@@ -95,3 +95,26 @@ describe('#16.15 CLOCK_START', () => {
     expect(loadConfig({ CLOCK: 'manual', CLOCK_START: '2024-02-29T00:00:00Z' }).clockStart?.toISOString()).toBe('2024-02-29T00:00:00.000Z');
   });
 });
+
+describe('loadConfig: operations settings (#12, #16.16)', () => {
+  it('#12: sound defaults for logs, metrics, server deadlines, shutdown and readiness', () => {
+    expect(loadConfig({ LOG_FORMAT: 'json' })).toMatchObject({
+      logFormat: 'json',
+      metricsToken: undefined,
+      httpHeadersTimeoutMs: 20_000,
+      httpRequestTimeoutMs: 30_000,
+      httpKeepAliveTimeoutMs: 5000,
+      shutdownTimeoutMs: 10_000,
+      readyMaxLagEvents: 1000,
+    });
+  });
+
+  it.each([
+    [{ LOG_FORMAT: 'xml' }, /LOG_FORMAT must be "json" or "pretty"/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '1000' }, /HTTP_HEADERS_TIMEOUT_MS must not exceed/],
+    [{ SHUTDOWN_TIMEOUT_MS: '0' }, /SHUTDOWN_TIMEOUT_MS must be a whole number/],
+  ])('#12: refuses %j with a message naming the setting', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

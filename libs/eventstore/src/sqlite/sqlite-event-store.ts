@@ -271,6 +271,28 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  countEvents(options: { after?: number; upTo: number; filter?: EventFilter }): Promise<number> {
+    return this.settled(() => {
+      const after = options.after ?? 0;
+      const types = options.filter?.eventTypes;
+      if (types?.length === 0) return 0;
+      const typeClause = types ? ` AND type IN (${types.map(() => '?').join(', ')})` : '';
+      const parameters = [after, options.upTo, ...(types ?? [])];
+      if (!options.filter?.streamPrefixes) {
+        const row = this.db
+          .prepare(`SELECT count(*) AS n FROM events WHERE position > ? AND position <= ?${typeClause}`)
+          .get(...parameters);
+        return (row as { n: number }).n;
+      }
+      // Stream prefixes are matched as readAll matches them; only the two columns needed leave SQLite.
+      let count = 0;
+      const rows = this.db.prepare(`SELECT type, stream FROM events WHERE position > ? AND position <= ?${typeClause}`).raw(true);
+      for (const [type, stream] of rows.iterate(...parameters) as Iterable<[string, string]>)
+        if (matchesFilter(options.filter, type, stream)) count += 1;
+      return count;
+    });
+  }
+
   /** `readAll`'s statement for a type filter of `count` types (bound as parameters), prepared once per count. */
   private readTypesAfter(count: number): Database.Statement<(string | number)[], EventRow> {
     let statement = this.readTypesAfterStmts.get(count);

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { LEASE_STORE, LeaseStore } from '@recert/kernel';
+import { LEASE_STORE, LeaseStore, redactEmailAddresses } from '@recert/kernel';
 import { NotificationRow, READ_DB } from '@recert/projections';
 import { CATALOG, holdingDecision, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { Catalog, evolveHolding, HoldingEvent, HoldingState, holdingStream, initialHoldingState, profileStream } from '@recert/domain';
@@ -10,10 +10,14 @@ import { NOTIFICATION_SENDER, NotificationSender } from './notification-sender';
 
 // Short: a process killed while holding a lease delays its notifications by this much, never loses them.
 const LEASE_MS = 10_000;
-const FAILURE_BACKOFF_MS = 30_000;
 
 function leaseName(notificationId: string): string {
   return `outbox:${notificationId}`;
+}
+
+/** Back-off after a notification's n-th failed delivery (#16.11): 30 s, doubling, at most an hour. */
+export function retryDelayMs(failures: number): number {
+  return Math.min(3_600_000, 30_000 * 2 ** Math.max(0, Math.min(failures, 20) - 1));
 }
 
 /**
@@ -25,6 +29,9 @@ function leaseName(notificationId: string): string {
 export class NotificationDispatcher {
   private readonly logger = new Logger('Notifications');
   private readonly owner = randomUUID();
+  private stopping = false;
+  /** Notifications whose shared lease this process holds and has not finished: handed back on shutdown. */
+  private readonly held = new Set<string>();
 
   constructor(
     @Inject(READ_DB) private readonly db: Database.Database,
@@ -57,23 +64,35 @@ export class NotificationDispatcher {
         nowMs,
       ),
     );
-    return pending.filter((row) => leased.has(leaseName(row.id)));
+    const mine = pending.filter((row) => leased.has(leaseName(row.id)));
+    for (const row of mine) this.held.add(row.id);
+    return mine;
   }
 
   /** Delivers what is pending; returns how many notifications this call recorded as sent. */
   async dispatchOnce(limit = 500): Promise<number> {
+    if (this.stopping) return 0;
     await this.forgetErased();
     let notified = 0;
     for (const row of await this.claim(limit)) {
+      // Shutting down: leave the rest of the batch to releaseLeases, for another process or the next start.
+      if (this.stopping) break;
       try {
         notified += await this.deliver(row);
+        this.held.delete(row.id);
       } catch (error) {
-        this.logger.error(`notification ${row.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+        // A refusal may quote the address: keep and log it without (it outlives an erasure otherwise).
+        const message = redactEmailAddresses(error instanceof Error ? error.message : String(error));
+        // Pending rows count failures in `deliveries` (a success makes the row sent); the lease is dropped and
+        // claimed_until becomes the back-off's end, so a failing notification is not retried every interval.
+        const delay = retryDelayMs(row.deliveries + 1);
+        this.logger.error(`notification ${row.id} failed (attempt ${row.deliveries + 1}, next in ${delay / 1000} s): ${message}`);
         this.db
           .prepare('UPDATE rm_notifications SET deliveries = deliveries + 1, last_error = ?, claimed_until = ? WHERE id = ?')
-          .run(String(error), Date.now() + FAILURE_BACKOFF_MS, row.id);
+          .run(message, Date.now() + delay, row.id);
         // Every worker backs off, not only this one: the lease is held (not renewed by others) as long.
-        await this.leases.acquire([leaseName(row.id)], this.owner, Date.now() + FAILURE_BACKOFF_MS, Date.now());
+        await this.leases.acquire([leaseName(row.id)], this.owner, Date.now() + delay, Date.now());
+        this.held.delete(row.id);
       }
     }
     return notified;
@@ -91,6 +110,19 @@ export class NotificationDispatcher {
       this.db.prepare('UPDATE rm_notifications SET forgotten = 1 WHERE id = ?').run(row.id);
     }
     return rows.length;
+  }
+
+  /** On shutdown: claim nothing more; a batch under way stops after the notification it is delivering. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** On shutdown, once no delivery runs: hand back the leases still held so no notification waits for them. */
+  async releaseLeases(): Promise<number> {
+    const held = [...this.held];
+    this.held.clear();
+    for (const id of held) await this.leases.release(leaseName(id), this.owner);
+    return held.length;
   }
 
   private async deliver(row: NotificationRow): Promise<number> {
@@ -130,7 +162,7 @@ export class NotificationDispatcher {
       ),
     );
     // The projection marks the row sent from the event; count the delivery meanwhile.
-    this.db.prepare('UPDATE rm_notifications SET deliveries = deliveries + 1 WHERE id = ?').run(row.id);
+    this.db.prepare('UPDATE rm_notifications SET deliveries = deliveries + 1, last_error = NULL WHERE id = ?').run(row.id);
     return outcome.events.length > 0 ? 1 : 0;
   }
 }

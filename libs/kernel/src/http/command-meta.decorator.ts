@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { bindRequestLog } from '../logging/logging';
 import type { AuthenticatedRequest } from './auth';
 
 export interface RequestMeta {
@@ -25,9 +26,13 @@ function header(request: MetaRequest, name: string): string | undefined {
 export const CommandMetaFromRequest = createParamDecorator((_data: unknown, context: ExecutionContext): RequestMeta => {
   const request = context.switchToHttp().getRequest<MetaRequest>();
   const commandId = request.commandId ?? randomUUID();
+  const given = header(request, 'x-correlation-id');
+  const correlationId = given ?? commandId;
+  // Every later log line of this request, and its summary, carry the command's correlation id (a given one is already).
+  if (!given) bindRequestLog({ correlationId });
   return {
     commandId,
-    correlationId: header(request, 'x-correlation-id') ?? commandId,
+    correlationId,
     causationId: header(request, 'x-causation-id') ?? commandId,
     actor: request.principal?.sub ?? 'anonymous',
   };

@@ -2,6 +2,8 @@ import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { CLOCK, Clock, ManualClock, SystemClock } from '../clock';
 import { APP_CONFIG, AppConfig, loadConfig } from '../config';
 import { SHARED_STATE_TOKENS, sharedStateProviders } from '../shared-state/shared-state.module';
+import { Metrics } from '../metrics/metrics';
+import { GracefulShutdown } from './graceful-shutdown';
 
 /** Configuration, the one clock and the shared state, for every module of every app. */
 @Global()
@@ -16,8 +18,14 @@ export class KernelModule {
     const theClock = clock ?? (config.clock === 'manual' ? new ManualClock(config.clockStart ?? new Date()) : new SystemClock());
     return {
       module: KernelModule,
-      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: CLOCK, useValue: theClock }, ...sharedStateProviders()],
-      exports: [APP_CONFIG, CLOCK, ...SHARED_STATE_TOKENS],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: CLOCK, useValue: theClock },
+        ...sharedStateProviders(),
+        GracefulShutdown,
+        Metrics,
+      ],
+      exports: [APP_CONFIG, CLOCK, ...SHARED_STATE_TOKENS, GracefulShutdown, Metrics],
     };
   }
 }

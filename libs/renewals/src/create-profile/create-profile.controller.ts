@@ -3,8 +3,8 @@ import { ExternalIdField, ProfileIdField } from '../profile/id-fields';
 import { CommandBus } from '@nestjs/cqrs';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { CommandMetaFromRequest, RequestMeta, Roles } from '@recert/kernel';
-import { IsEmail, IsIn, IsString, Length } from 'class-validator';
+import { CommandMetaFromRequest, DISPLAY_TEXT, RequestMeta, Roles } from '@recert/kernel';
+import { IsEmail, IsIn, IsString, Length, Matches } from 'class-validator';
 import { CommandResult } from '../renewals.tokens';
 import { CreateProfileCommand } from './create-profile.command';
 
@@ -22,6 +22,7 @@ export class CreateProfileDto {
   @ApiProperty({ example: 'Ada Lovelace' })
   @IsString()
   @Length(1, 200)
+  @Matches(DISPLAY_TEXT, { message: 'displayName must not contain control or bidirectional formatting characters' })
   displayName!: string;
 
   @ApiProperty({ example: 'ada@example.com' })

@@ -6,7 +6,7 @@ import { CLOCK, Clock, ISO_INSTANT, Roles, ValidationProblem } from '@recert/ker
 import { IsDefined, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { Catalog, WhatIfReport } from '@recert/domain';
 import { CATALOG, PolicyRegistry } from '../renewals.tokens';
-import { candidateBook, runWhatIf } from './what-if.runner';
+import { candidateBook, ReplayProgress, replayProgress, runWhatIf } from './what-if.runner';
 
 export class StartPolicyReplayDto {
   @ApiProperty({ description: 'The candidate: one policy version (added to the live book) or an array of versions (the whole book)' })
@@ -31,7 +31,8 @@ export interface PolicyReplayJob {
   state: 'running' | 'done' | 'failed';
   startedAt: string;
   finishedAt: string | null;
-  progress: { eventsRead: number; position: number; head: number };
+  /** In events (#12.12): `percent` is eventsRead of eventsTotal; position and head are the store's, for reference. */
+  progress: ReplayProgress;
   error: string | null;
   report: WhatIfReport | null;
 }
@@ -65,7 +66,7 @@ export class PolicyReplayJobs {
       state: 'running',
       startedAt: this.clock.now().toISOString(),
       finishedAt: null,
-      progress: { eventsRead: 0, position: 0, head: 0 },
+      progress: replayProgress(0, 0, 0, 0),
       error: null,
       report: null,
     };
@@ -78,7 +79,7 @@ export class PolicyReplayJobs {
       catalog: this.catalog,
       asOf: asOf ?? this.clock.now(),
       yieldBetweenPages: true,
-      onProgress: (eventsRead, head, position) => (job.progress = { eventsRead, head, position }),
+      onProgress: (progress) => (job.progress = progress),
     })
       .then((report) => {
         job.report = report;

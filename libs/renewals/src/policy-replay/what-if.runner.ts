@@ -1,4 +1,4 @@
-import type { EventStore } from '@recert/eventstore';
+import { countEventsBetween, EventStore } from '@recert/eventstore';
 import type { Catalog } from '@recert/domain';
 import { parsePolicy, PolicyBook, upcast, WhatIfReplay, WhatIfReport } from '@recert/domain';
 
@@ -8,10 +8,27 @@ export interface WhatIfRun {
   candidate: PolicyBook;
   catalog: Catalog;
   asOf: Date;
-  /** Called after each page with events read so far and the log's head. */
-  onProgress?: (read: number, head: number, position: number) => void;
+  /** Called after each page with the progress so far, in events (#12.12). */
+  onProgress?: (progress: ReplayProgress) => void;
   /** Lets a long replay give the event loop a turn between pages (HTTP jobs). */
   yieldBetweenPages?: boolean;
+}
+
+/** A replay's progress in events: positions are byte offsets on EventStoreDB, so a share of positions is no share of work. */
+export interface ReplayProgress {
+  /** Facts replayed so far. */
+  eventsRead: number;
+  /** Facts to replay: those of the replayed types up to the head the replay started at. */
+  eventsTotal: number;
+  /** eventsRead of eventsTotal, 0..100 (100 for an empty log). */
+  percent: number;
+  position: number;
+  head: number;
+}
+
+export function replayProgress(eventsRead: number, eventsTotal: number, position: number, head: number): ReplayProgress {
+  const percent = eventsTotal === 0 ? 100 : Math.min(100, Math.floor((eventsRead / eventsTotal) * 100));
+  return { eventsRead, eventsTotal, percent, position, head };
 }
 
 const PAGE = 5000;
@@ -20,10 +37,12 @@ const PAGE = 5000;
 export async function runWhatIf(run: WhatIfRun): Promise<WhatIfReport> {
   const replay = new WhatIfReplay(run.live, run.candidate, run.catalog);
   const head = await run.store.headPosition();
+  const filter = { eventTypes: WhatIfReplay.inputTypes };
+  const total = run.onProgress ? await countEventsBetween(run.store, { upTo: head, filter }) : 0;
   let after = 0;
   let read = 0;
   while (after < head) {
-    const page = await run.store.readAll({ after, maxCount: PAGE, filter: { eventTypes: WhatIfReplay.inputTypes } });
+    const page = await run.store.readAll({ after, maxCount: PAGE, filter });
     for (const event of page) {
       if (event.position > head) {
         after = head;
@@ -35,7 +54,7 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIfReport> {
     }
     // A short page means the log was scanned to its end, past events of other types too.
     if (page.length < PAGE) after = head;
-    run.onProgress?.(read, head, after);
+    run.onProgress?.(replayProgress(read, total, after, head));
     if (run.yieldBetweenPages) await new Promise((resolve) => setImmediate(resolve));
   }
   return replay.report(run.asOf);
