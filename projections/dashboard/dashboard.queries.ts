@@ -36,6 +36,8 @@ export function heldStateOf(row: HoldingRow): HeldState {
     earnedAt: row.earned_at,
     expiresAt: row.expires_at,
     expired: row.expired === 1,
+    revoked: row.revoked === 1,
+    suspension: row.suspended_since ? { since: row.suspended_since, until: row.suspended_until } : null,
     window:
       row.window_id && row.window_opens_at && row.expires_at
         ? {
@@ -106,6 +108,7 @@ export class DashboardQueries {
           name: certification.name,
           level: certification.level,
           status,
+          suspendedUntil: status === 'suspended' ? row.suspended_until : null,
           earnedAt: row.earned_at,
           expiresAt: row.expires_at,
           renewalWindowOpensAt: state.window?.opensAt ?? null,

@@ -6,7 +6,9 @@ export interface DashboardCertification {
   code: string;
   name: string;
   level: string;
-  status: 'active' | 'renewal-open' | 'expired' | 'never-expires';
+  status: 'active' | 'renewal-open' | 'expired' | 'never-expires' | 'revoked' | 'suspended';
+  /** R16: when a suspension ends by itself; null when none or open-ended. */
+  suspendedUntil: string | null;
   earnedAt: string;
   expiresAt: string | null;
   renewalWindowOpensAt: string | null;

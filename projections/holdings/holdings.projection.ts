@@ -20,6 +20,11 @@ export interface HoldingRow {
   last_attempt_at: string | null;
   expired: number;
   merged_out: number;
+  /** R15: 1 once this cycle is revoked. */
+  revoked: number;
+  /** R16: the suspension in force (null when none); it ends by itself at suspended_until (R17). */
+  suspended_since: string | null;
+  suspended_until: string | null;
   last_position: number;
 }
 
@@ -51,6 +56,9 @@ const HOLDING_COLUMNS: readonly (keyof HoldingRow)[] = [
   'last_attempt_at',
   'expired',
   'merged_out',
+  'revoked',
+  'suspended_since',
+  'suspended_until',
   'last_position',
 ];
 const PROFILE_COLUMNS: readonly (keyof ProfileRow)[] = [
@@ -105,6 +113,9 @@ export function evolveHoldingRow(
         last_attempt_at: null,
         expired: 0,
         merged_out: 0,
+        revoked: 0,
+        suspended_since: null,
+        suspended_until: null,
         last_position: position,
       };
     }
@@ -136,6 +147,23 @@ export function evolveHoldingRow(
       return row ? { ...row, expired: 1, last_position: position } : row;
     case 'HoldingMergedOut':
       return row ? { ...row, merged_out: 1, last_position: position } : row;
+    case 'CertificationRevoked':
+      // R15: the window ends with the revocation.
+      return row
+        ? {
+            ...row,
+            revoked: 1,
+            window_opens_at: null,
+            window_id: null,
+            suspended_since: null,
+            suspended_until: null,
+            last_position: position,
+          }
+        : row;
+    case 'CertificationSuspended':
+      return row ? { ...row, suspended_since: event.data.suspendedAt, suspended_until: event.data.until, last_position: position } : row;
+    case 'CertificationReinstated':
+      return row ? { ...row, suspended_since: null, suspended_until: null, last_position: position } : row;
     case 'HoldingMergedIn': {
       const d = event.data;
       if (!d.adopted) return row;
@@ -157,6 +185,9 @@ export function evolveHoldingRow(
         last_attempt_at: w?.lastAttemptAt ?? null,
         expired: s.expired ? 1 : 0,
         merged_out: 0,
+        revoked: s.revoked ? 1 : 0,
+        suspended_since: s.suspension?.since ?? null,
+        suspended_until: s.suspension?.until ?? null,
         last_position: position,
       };
     }
@@ -208,7 +239,7 @@ export function evolveProfileRow(row: ProfileRow | undefined, event: ProfileEven
  */
 export class HoldingsProjection implements RowProjection {
   readonly name: string;
-  readonly version = 3;
+  readonly version = 4;
   readonly eventTypes: readonly string[] = [...PROFILE_EVENT_TYPES, ...HOLDING_EVENT_TYPES];
   /** Table names of this generation: a blue/green rebuild writes a new generation beside the live one. */
   readonly profiles: string;
@@ -249,7 +280,8 @@ export class HoldingsProjection implements RowProjection {
         holding_id TEXT PRIMARY KEY, profile_id TEXT NOT NULL, code TEXT NOT NULL, level TEXT NOT NULL, cycle INTEGER NOT NULL,
         earned_at TEXT NOT NULL, expires_at TEXT, window_opens_at TEXT, window_id TEXT,
         window_opened INTEGER NOT NULL DEFAULT 0, notified INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
-        last_attempt_at TEXT, expired INTEGER NOT NULL DEFAULT 0, merged_out INTEGER NOT NULL DEFAULT 0, last_position INTEGER NOT NULL
+        last_attempt_at TEXT, expired INTEGER NOT NULL DEFAULT 0, merged_out INTEGER NOT NULL DEFAULT 0,
+        revoked INTEGER NOT NULL DEFAULT 0, suspended_since TEXT, suspended_until TEXT, last_position INTEGER NOT NULL
       ) WITHOUT ROWID;
     `);
     for (const table of this.tables) for (const index of table.indexes ?? []) db.exec(index.create);

@@ -109,3 +109,20 @@ export async function seedProfile(
       .expect(201);
   }
 }
+
+/** The audit export's lines (NDJSON), read whole with an admin token. */
+export async function auditExportLines(h: Harness): Promise<string[]> {
+  const res = await h.http
+    .get('/audit/export')
+    .set('Authorization', `Bearer ${h.token(['admin'])}`)
+    .buffer(true)
+    .parse((response, done) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => done(null, text));
+    });
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
+  return (res.body as string).trimEnd().split('\n');
+}

@@ -23,6 +23,8 @@ import { ErasePersonalDataController } from './erase-personal-data/erase-persona
 import { PolicyAdoptions } from './adopt-policy/policy-adoptions.service';
 import { PolicyReplayJobs, PolicyReplaysController } from './policy-replay/policy-replays.controller';
 import { CATALOG, PolicyRegistry } from './renewals.tokens';
+import { ChangeStandingHandler } from './holding-standing/holding-standing.command';
+import { HoldingStandingController } from './holding-standing/holding-standing.controller';
 
 const commandHandlers = [
   CreateProfileHandler,
@@ -30,6 +32,7 @@ const commandHandlers = [
   MergeProfilesHandler,
   EarnCertificationHandler,
   AttemptRenewalHandler,
+  ChangeStandingHandler,
 ];
 const controllers = [
   CreateProfileController,
@@ -40,6 +43,7 @@ const controllers = [
   PolicyReplaysController,
   AdoptPolicyController,
   ErasePersonalDataController,
+  HoldingStandingController,
 ];
 
 /** The renewal domain's commands: deciders behind thin handlers, controllers at the HTTP edge. */
