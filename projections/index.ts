@@ -10,3 +10,5 @@ export * from './dashboard/dashboard.queries';
 export * from './audit/audit-chain';
 export * from './holdings/holdings.model';
 export * from './reports/reports.queries';
+export * from './verification/verification.queries';
+export * from './credentials/issuer';

@@ -16,11 +16,13 @@ import { ReportsQueries } from './reports/reports.queries';
 import { ReadConsistency } from './runtime/consistency';
 import { ProjectionRunner } from './runtime/projection-runner';
 import { openReadDb, READ_DB } from './runtime/read-db';
+import { VerificationPublicController } from './verification/verification.controller';
+import { VerificationQueries } from './verification/verification.queries';
 
 /** The read side: projections fed from the log through checkpointed subscriptions, and the queries on them. */
 @Module({
   imports: [RenewalsModule],
-  controllers: [DashboardController, HistoryController, ReportsController, AuditController],
+  controllers: [DashboardController, HistoryController, ReportsController, AuditController, VerificationPublicController],
   providers: [
     { provide: READ_DB, inject: [APP_CONFIG], useFactory: (config: AppConfig) => openReadDb(config.dataDir) },
     {
@@ -41,6 +43,7 @@ import { openReadDb, READ_DB } from './runtime/read-db';
     HistoryQueries,
     ReportsQueries,
     DeadlineQueries,
+    VerificationQueries,
   ],
   exports: [READ_DB, ProjectionRunner, ReadConsistency, DeadlineQueries, DashboardQueries, HoldingsModel],
 })

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
-import { CLOCK, Clock } from '@recert/kernel';
+import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@recert/kernel';
 import {
   Catalog,
   CATALOG,
@@ -63,6 +63,7 @@ export class DashboardQueries {
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     private readonly policies: PolicyRegistry,
     private readonly model: HoldingsModel,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   private statements?: {
@@ -109,6 +110,8 @@ export class DashboardQueries {
           level: certification.level,
           status,
           suspendedUntil: status === 'suspended' ? row.suspended_until : null,
+          verificationUrl: row.verification_id ? `${this.config.credentials.publicBaseUrl}/verify/${row.verification_id}` : null,
+          verificationPrivate: row.verification_private === 1,
           earnedAt: row.earned_at,
           expiresAt: row.expires_at,
           renewalWindowOpensAt: state.window?.opensAt ?? null,

@@ -2,6 +2,9 @@ import { auditExportLines, expectNothingStored, expectProblem, Harness, seedProf
 
 type Cert = { code: string; status: string; suspendedUntil: string | null; blockedBy: string[]; cycle: number };
 type Written = { position: number; events: { type: string; data: Record<string, unknown> }[] };
+// A loaded machine: no test here may fail on time (hooks and tests wait for conditions, not moments).
+jest.setTimeout(60_000);
+
 const AA = 'azure-administrator-associate';
 
 /** #13 item 1 through HTTP: revocation, suspension and reinstatement (R15-R18). */

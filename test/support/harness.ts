@@ -126,3 +126,13 @@ export async function auditExportLines(h: Harness): Promise<string[]> {
   expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
   return (res.body as string).trimEnd().split('\n');
 }
+
+/** Polls `probe` until `done` holds of its answer (read models catch up asynchronously), with a generous deadline. */
+export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, deadlineMs = 20_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

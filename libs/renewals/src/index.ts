@@ -22,3 +22,4 @@ export * from './policy-replay/what-if.runner';
 export * from './adopt-policy/policy-adoption';
 export * from './adopt-policy/policy-adoptions.service';
 export * from './policy-replay/policy-replays.controller';
+export * from './verification/verification-id';

@@ -25,6 +25,9 @@ import { PolicyReplayJobs, PolicyReplaysController } from './policy-replay/polic
 import { CATALOG, PolicyRegistry } from './renewals.tokens';
 import { ChangeStandingHandler } from './holding-standing/holding-standing.command';
 import { HoldingStandingController } from './holding-standing/holding-standing.controller';
+import { HoldingCommands } from './holding-standing/holding-commands';
+import { ChangeVerificationHandler } from './verification/verification.command';
+import { VerificationController } from './verification/verification.controller';
 
 const commandHandlers = [
   CreateProfileHandler,
@@ -33,6 +36,7 @@ const commandHandlers = [
   EarnCertificationHandler,
   AttemptRenewalHandler,
   ChangeStandingHandler,
+  ChangeVerificationHandler,
 ];
 const controllers = [
   CreateProfileController,
@@ -44,6 +48,7 @@ const controllers = [
   AdoptPolicyController,
   ErasePersonalDataController,
   HoldingStandingController,
+  VerificationController,
 ];
 
 /** The renewal domain's commands: deciders behind thin handlers, controllers at the HTTP edge. */
@@ -54,6 +59,7 @@ const controllers = [
     ...commandHandlers,
     StreamCommands,
     ProfileReader,
+    HoldingCommands,
     { provide: CATALOG, inject: [APP_CONFIG], useFactory: (config: AppConfig) => Catalog.fromFile(config.catalogFile) },
     {
       provide: PolicyRegistry,

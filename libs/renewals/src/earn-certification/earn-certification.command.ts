@@ -10,6 +10,7 @@ import { evolveHolding, HoldingEvent, HoldingState, holdingIdOf, initialHoldingS
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
 import { holdingStream } from '../streams';
+import { newVerificationId } from '../verification/verification-id';
 
 export class EarnCertificationCommand {
   constructor(
@@ -58,7 +59,11 @@ export class EarnCertificationHandler implements ICommandHandler<EarnCertificati
       holdingDecision(
         data.profileId,
         certification,
-        { type: 'EarnCertification', data: { holdingId, profileId: data.profileId, earnedAt, prerequisiteActive } },
+        {
+          type: 'EarnCertification',
+          // R19: a fresh verification id for the new cycle, drawn here: the decider stays free of randomness.
+          data: { holdingId, profileId: data.profileId, earnedAt, prerequisiteActive, verificationId: newVerificationId() },
+        },
         this.policies,
         meta,
       ),

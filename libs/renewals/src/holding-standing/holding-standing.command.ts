@@ -1,13 +1,8 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Catalog } from '../catalog';
 import { CommandMeta } from '../command-handling/command-meta';
-import { holdingDecision } from '../command-handling/decisions';
-import { StreamCommands } from '../command-handling/stream-commands';
-import { DomainError } from '../errors';
 import { HoldingCommand } from '../holding/holding.decide';
-import { ProfileReader } from '../profile/profile.reader';
-import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
+import { CommandResult } from '../renewals.tokens';
+import { HoldingCommands } from './holding-commands';
 
 export type StandingCommand = Extract<HoldingCommand, { type: 'RevokeCertification' | 'SuspendCertification' | 'ReinstateCertification' }>;
 
@@ -21,18 +16,10 @@ export class ChangeStandingCommand {
 
 @CommandHandler(ChangeStandingCommand)
 export class ChangeStandingHandler implements ICommandHandler<ChangeStandingCommand, CommandResult> {
-  constructor(
-    private readonly commands: StreamCommands,
-    private readonly profiles: ProfileReader,
-    private readonly policies: PolicyRegistry,
-    @Inject(CATALOG) private readonly catalog: Catalog,
-  ) {}
+  constructor(private readonly holdings: HoldingCommands) {}
 
   async execute({ data, meta }: ChangeStandingCommand): Promise<CommandResult> {
-    await this.profiles.active(data.profileId);
-    const certification = this.catalog.get(data.certificationCode);
-    if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${data.certificationCode} in the catalog`);
-    const outcome = await this.commands.run(holdingDecision(data.profileId, certification, data.command, this.policies, meta));
+    const outcome = await this.holdings.run(data.profileId, data.certificationCode, data.command, meta);
     return { events: outcome.events, position: outcome.position };
   }
 }

@@ -29,6 +29,8 @@ export type HoldingCommand =
   | { type: 'RevokeCertification'; data: { reason: string } }
   | { type: 'SuspendCertification'; data: { reason: string; until: Date | null } }
   | { type: 'ReinstateCertification'; data: { reason: string } }
+  | { type: 'RotateVerificationId'; data: { verificationId: string } }
+  | { type: 'SetVerificationVisibility'; data: { visibility: 'public' | 'private' } }
   | { type: 'OpenRenewalWindow' }
   | { type: 'ExpireHolding' }
   | {
@@ -345,6 +347,40 @@ function decideAttempt(
   return events;
 }
 
+type VerificationCommand = Extract<HoldingCommand, { type: 'RotateVerificationId' | 'SetVerificationVisibility' }>;
+
+/** R19: the holder's (or support's) choices about the public verification of a holding, in any status. */
+function decideVerification(command: VerificationCommand, state: HoldingState, context: HoldingContext): HoldingEvent[] {
+  if (state.status === 'none') throw new DomainError('HOLDING_NOT_FOUND', `The profile does not hold ${context.certification.code}`);
+  if (state.status === 'merged-out') throw new DomainError('PROFILE_MERGED', `This holding moved to profile ${state.toProfileId}`);
+  const subject = { holdingId: state.holdingId, profileId: state.profileId, certificationCode: state.certificationCode };
+  const at = context.now.toISOString();
+  switch (command.type) {
+    case 'RotateVerificationId':
+      if (state.verificationId === command.data.verificationId) return [];
+      return [
+        {
+          type: 'VerificationIdRotated',
+          data: {
+            ...subject,
+            verificationId: command.data.verificationId,
+            previousVerificationId: state.verificationId ?? null,
+            rotatedAt: at,
+          },
+        },
+      ];
+    case 'SetVerificationVisibility': {
+      const visibility = command.data.visibility;
+      if ((state.verificationPrivate ?? false) === (visibility === 'private')) return [];
+      return [{ type: 'VerificationVisibilityChanged', data: { ...subject, visibility, changedAt: at } }];
+    }
+    default: {
+      const unknown: never = command;
+      return unknown;
+    }
+  }
+}
+
 /** Which of two holdings of one certification survives a merge: the one valid longest at `now`. */
 function survives(candidate: HoldingSnapshot, incumbent: HoldingSnapshot, now: Date): boolean {
   const validUntil = (s: HoldingSnapshot): number => {
@@ -366,6 +402,9 @@ export function decideHolding(command: HoldingCommand, given: HoldingState, cont
     case 'SuspendCertification':
     case 'ReinstateCertification':
       return decideStanding(command, state, context);
+    case 'RotateVerificationId':
+    case 'SetVerificationVisibility':
+      return decideVerification(command, state, context);
     case 'OpenRenewalWindow': {
       // The scheduler may ask twice or from two processes: a no-op once done, or once too late.
       if (state.status !== 'held' || !state.window || state.window.opened) return [];

@@ -104,6 +104,25 @@ export type CertificationReinstated = {
   data: { holdingId: string; profileId: string; certificationCode: string; cycle: number; reason: string; reinstatedAt: string };
 };
 
+/** R19: the holder (or support) drew a new public verification id; the previous one answers 404 from now on. */
+export type VerificationIdRotated = {
+  type: 'VerificationIdRotated';
+  data: {
+    holdingId: string;
+    profileId: string;
+    certificationCode: string;
+    verificationId: string;
+    previousVerificationId: string | null;
+    rotatedAt: string;
+  };
+};
+
+/** R19: the holder (or support) made this holding's verification private (404 like an unknown id) or public again. */
+export type VerificationVisibilityChanged = {
+  type: 'VerificationVisibilityChanged';
+  data: { holdingId: string; profileId: string; certificationCode: string; visibility: 'public' | 'private'; changedAt: string };
+};
+
 /** What a suspension holds: it ends by reinstatement or by itself at `until` (R17). */
 export type Suspension = { since: string; until: string | null };
 
@@ -119,6 +138,9 @@ export type HoldingSnapshot = {
   revoked?: boolean;
   /** R16; null or absent: not suspended. */
   suspension?: Suspension | null;
+  /** R19: the public verification id; absent for cycles earned before verification existed. */
+  verificationId?: string | null;
+  verificationPrivate?: boolean;
 };
 
 export type HoldingMergedOut = {
@@ -161,7 +183,9 @@ export type HoldingEvent =
   | HoldingMergedIn
   | CertificationRevoked
   | CertificationSuspended
-  | CertificationReinstated;
+  | CertificationReinstated
+  | VerificationIdRotated
+  | VerificationVisibilityChanged;
 
 export const HOLDING_EVENT_TYPES: readonly HoldingEvent['type'][] = [
   'CertificationEarned',
@@ -175,6 +199,8 @@ export const HOLDING_EVENT_TYPES: readonly HoldingEvent['type'][] = [
   'CertificationRevoked',
   'CertificationSuspended',
   'CertificationReinstated',
+  'VerificationIdRotated',
+  'VerificationVisibilityChanged',
 ];
 
 /** The renewal window of one expiry: attempts count per window and restart with the next (R8). */
@@ -263,6 +289,9 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         window: newWindow(d.holdingId, d.expiresAt, d.renewalWindowOpensAt),
         revoked: false,
         suspension: null,
+        verificationId: d.verificationId ?? null,
+        // Privacy is the holder's choice for the holding, kept across cycles.
+        verificationPrivate: state.status === 'held' ? (state.verificationPrivate ?? false) : false,
         mergeIds: state.status === 'held' ? state.mergeIds : [],
         unnotifiedWindowIds: unnotifiedAfterReplacing(state),
       };
@@ -305,6 +334,10 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
       return state.status === 'held' ? { ...state, suspension: { since: event.data.suspendedAt, until: event.data.until } } : state;
     case 'CertificationReinstated':
       return state.status === 'held' ? { ...state, suspension: null } : state;
+    case 'VerificationIdRotated':
+      return state.status === 'held' ? { ...state, verificationId: event.data.verificationId } : state;
+    case 'VerificationVisibilityChanged':
+      return state.status === 'held' ? { ...state, verificationPrivate: event.data.visibility === 'private' } : state;
     case 'HoldingMergedOut':
       return state.status === 'held'
         ? { status: 'merged-out', toProfileId: event.data.toProfileId, toHoldingId: event.data.toHoldingId, last: state }
@@ -328,6 +361,8 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         window,
         revoked: s.revoked ?? false,
         suspension: s.suspension ?? null,
+        verificationId: s.verificationId ?? null,
+        verificationPrivate: s.verificationPrivate ?? false,
         mergeIds: [...(state.status === 'held' ? state.mergeIds : []), d.mergeId],
       };
     }
@@ -383,5 +418,7 @@ export function snapshotOf(state: HeldState): HoldingSnapshot {
     window: state.window,
     revoked: state.revoked ?? false,
     suspension: state.suspension ?? null,
+    verificationId: state.verificationId ?? null,
+    verificationPrivate: state.verificationPrivate ?? false,
   };
 }
