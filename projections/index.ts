@@ -12,3 +12,5 @@ export * from './holdings/holdings.model';
 export * from './reports/reports.queries';
 export * from './verification/verification.queries';
 export * from './credentials/issuer';
+export * from './credentials/issuer-keys';
+export * from './credentials/status-list';

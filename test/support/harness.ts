@@ -110,18 +110,23 @@ export async function seedProfile(
   }
 }
 
+/** A supertest parser that keeps any body as text (NDJSON, JWTs), for `.buffer(true).parse(asText)`. */
+export function asText(response: request.Response, done: (error: Error | null, body: string) => void): void {
+  // supertest hands the raw response stream to a parser.
+  const stream = response as unknown as NodeJS.ReadableStream & { setEncoding(encoding: string): void };
+  let text = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => (text += chunk));
+  stream.on('end', () => done(null, text));
+}
+
 /** The audit export's lines (NDJSON), read whole with an admin token. */
 export async function auditExportLines(h: Harness): Promise<string[]> {
   const res = await h.http
     .get('/audit/export')
     .set('Authorization', `Bearer ${h.token(['admin'])}`)
     .buffer(true)
-    .parse((response, done) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => done(null, text));
-    });
+    .parse(asText);
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
   return (res.body as string).trimEnd().split('\n');
