@@ -10,3 +10,7 @@ export * from './dashboard/dashboard.queries';
 export * from './audit/audit-chain';
 export * from './holdings/holdings.model';
 export * from './reports/reports.queries';
+export * from './verification/verification.queries';
+export * from './credentials/issuer';
+export * from './credentials/issuer-keys';
+export * from './credentials/status-list';

@@ -6,7 +6,13 @@ export interface DashboardCertification {
   code: string;
   name: string;
   level: string;
-  status: 'active' | 'renewal-open' | 'expired' | 'never-expires';
+  status: 'active' | 'renewal-open' | 'expired' | 'never-expires' | 'revoked' | 'suspended';
+  /** R16: when a suspension ends by itself; null when none or open-ended. */
+  suspendedUntil: string | null;
+  /** R19: the public verification link (absolute, from PUBLIC_BASE_URL); null for cycles earned before it existed. */
+  verificationUrl: string | null;
+  /** R19: true when the holder made it private (the link then answers 404). */
+  verificationPrivate: boolean;
   earnedAt: string;
   expiresAt: string | null;
   renewalWindowOpensAt: string | null;

@@ -35,6 +35,26 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: () => '/reports/expiring', roles: ['admin'], query: ['withinDays', 'page', 'pageSize'] },
   { method: 'get', path: () => '/audit/export', roles: ['admin'], query: ['from', 'to'] },
   { method: 'get', path: (id) => `/admin/policy-replays/${id}`, roles: ['admin'] },
+  // #13 (the public /verify and status lists need no token: their hostile ids are in verification/credentials specs).
+  { method: 'post', path: (id, code) => `/certification-profiles/${id}/certifications/${code}/revocation`, roles: ['admin'] },
+  { method: 'post', path: (id, code) => `/certification-profiles/${id}/certifications/${code}/suspension`, roles: ['admin'] },
+  { method: 'post', path: (id, code) => `/certification-profiles/${id}/certifications/${code}/reinstatement`, roles: ['admin'] },
+  {
+    method: 'post',
+    path: (id, code) => `/certification-profiles/${id}/certifications/${code}/verification-id-rotation`,
+    roles: ['support'],
+  },
+  {
+    method: 'post',
+    path: (id, code) => `/certification-profiles/${id}/certifications/${code}/verification-visibility`,
+    roles: ['support'],
+  },
+  {
+    method: 'get',
+    path: (id, code) => `/certification-profiles/${id}/certifications/${code}/credential`,
+    roles: ['support'],
+    query: ['consistentWith'],
+  },
 ];
 
 const hostileString = fc.oneof(

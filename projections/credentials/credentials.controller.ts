@@ -1,0 +1,68 @@
+import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { assertMayAccessProfile, CurrentPrincipal, Principal, Public, Roles } from '@recert/kernel';
+import { DomainError } from '@recert/domain';
+import { HoldingParams } from '@recert/renewals';
+import { ConsistencyQuery, ReadConsistency } from '../runtime/consistency';
+import { CredentialsService } from './credentials.service';
+import { STATUS_PURPOSES, StatusPurpose } from './status-list';
+
+const VC_JWT = 'application/vc+jwt';
+
+/** #13.3: the holder's signed Open Badges 3.0 credential (VC-JWT), for the candidate, support and admin. */
+@ApiTags('credentials')
+@ApiBearerAuth()
+@Controller('certification-profiles')
+export class CredentialsController {
+  constructor(
+    private readonly credentials: CredentialsService,
+    private readonly consistency: ReadConsistency,
+  ) {}
+
+  @Get(':profileId/certifications/:code/credential')
+  @Roles('candidate', 'support', 'admin')
+  @Header('Cache-Control', 'no-store')
+  @ApiProduces(VC_JWT)
+  @ApiOkResponse({ description: 'An OpenBadgeCredential for the current cycle, as a compact JWS (EdDSA, Ed25519; typ vc+jwt)' })
+  async credential(
+    @Param() params: HoldingParams,
+    @Query() query: ConsistencyQuery,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    assertMayAccessProfile(principal, params.profileId);
+    await this.consistency.await(query, ['holdings']);
+    const jwt = await this.credentials.credential(params.profileId, params.code);
+    response.status(200).type(VC_JWT).setHeader('Content-Disposition', `attachment; filename="${params.code}.jwt"`).send(jwt);
+  }
+}
+
+/** The issuer's identity and the status lists: public, so that anyone can verify a credential without recert's help. */
+@ApiTags('credentials')
+@Controller()
+export class IssuerController {
+  constructor(private readonly credentials: CredentialsService) {}
+
+  @Get('.well-known/did.json')
+  @Public()
+  @ApiOkResponse({ description: "The issuer's did:web document: verificationMethod[].publicKeyJwk, every key still in use" })
+  did(): object {
+    return this.credentials.didDocument();
+  }
+
+  @Get('credentials/status/:list')
+  @Public()
+  @Header('Cache-Control', 'no-cache')
+  @ApiParam({ name: 'list', example: 'revocation-0', description: '<statusPurpose>-<number>' })
+  @ApiProduces(VC_JWT)
+  async statusList(@Param('list') list: string, @Res() response: Response): Promise<void> {
+    const match = /^(revocation|suspension)-(\d{1,9})$/.exec(list);
+    if (!match || !STATUS_PURPOSES.includes(match[1] as StatusPurpose))
+      throw new DomainError('VERIFICATION_NOT_FOUND', 'No status list of this name');
+    response
+      .status(200)
+      .type(VC_JWT)
+      .send(await this.credentials.statusList(match[1] as StatusPurpose, Number(match[2])));
+  }
+}
