@@ -19,6 +19,7 @@ import { openReadDb, READ_DB } from './runtime/read-db';
 import { VerificationPublicController } from './verification/verification.controller';
 import { CredentialsController, IssuerController } from './credentials/credentials.controller';
 import { CredentialsService } from './credentials/credentials.service';
+import { CertificateService } from './credentials/certificate.service';
 import { ISSUER_KEYS, IssuerKeys } from './credentials/issuer-keys';
 import { VerificationQueries } from './verification/verification.queries';
 
@@ -70,6 +71,7 @@ import { VerificationQueries } from './verification/verification.queries';
       useFactory: (config: AppConfig, clock: Clock) => IssuerKeys.load(config.credentials, clock.now()),
     },
     CredentialsService,
+    CertificateService,
   ],
   exports: [READ_DB, ProjectionRunner, ReadConsistency, DeadlineQueries, DashboardQueries, HoldingsModel],
 })

@@ -2,12 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
 import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@recert/kernel';
-import { Catalog, DomainError, holdingIdOf } from '@recert/domain';
+import { Catalog, Certification, DomainError, holdingIdOf } from '@recert/domain';
 import { CATALOG } from '@recert/renewals';
 import type { HoldingRow, VerificationRow } from '../holdings/holdings.projection';
 import { HoldingsModel } from '../holdings/holdings.model';
 import { READ_DB } from '../runtime/read-db';
-import { statusOfVerification } from '../verification/verification.queries';
+import { PublicStatus, statusOfVerification } from '../verification/verification.queries';
 import { didWebOf, issuerProfile } from './issuer';
 import { ISSUER_KEYS, IssuerKeys } from './issuer-keys';
 import { encodeStatusList, STATUS_LIST_SIZE, statusEntryOf, StatusPurpose } from './status-list';
@@ -67,8 +67,14 @@ export class CredentialsService {
     return `${this.base}/credentials/status/${purpose}-${list}`;
   }
 
-  /** The holder's current cycle as an OpenBadgeCredential, VC-JWT. */
-  async credential(profileId: string, code: string): Promise<string> {
+  /**
+   * The current cycle of a holding that may be vouched for (credential, PDF certificate): refused when the profile,
+   * the holding or its verification row is missing, when revoked (R15) or expired.
+   */
+  currentCycle(
+    profileId: string,
+    code: string,
+  ): { certification: Certification; row: VerificationRow; status: PublicStatus; verificationPrivate: boolean } {
     const certification = this.catalog.get(code);
     if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${code} in the catalog`);
     const tables = this.model.tables();
@@ -86,6 +92,13 @@ export class CredentialsService {
     const status = statusOfVerification(row, certification.level, this.clock.now());
     if (status === 'revoked') throw new DomainError('HOLDING_REVOKED', `${code} was revoked: there is no credential to issue (R15)`);
     if (status === 'expired') throw new DomainError('CERTIFICATION_EXPIRED', `${code} expired at ${row.expires_at}`);
+    // R19: the holding's current choice counts, as on GET /verify.
+    return { certification, row, status, verificationPrivate: row.private === 1 || holding.verification_private === 1 };
+  }
+
+  /** The holder's current cycle as an OpenBadgeCredential, VC-JWT. */
+  async credential(profileId: string, code: string): Promise<string> {
+    const { certification, row } = this.currentCycle(profileId, code);
     const { list, index } = statusEntryOf(row.status_position);
     const verificationUrl = `${this.base}/verify/${row.verification_id}`;
     const credential = {

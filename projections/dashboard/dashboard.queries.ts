@@ -7,6 +7,7 @@ import type { HoldingRow, ProfileRow } from '../holdings/holdings.projection';
 import type { Dashboard, DashboardCertification } from './dashboard.view';
 import { READ_DB } from '../runtime/read-db';
 import { HoldingsModel } from '../holdings/holdings.model';
+import { shareOf } from '../credentials/share';
 
 export type { Dashboard, DashboardCertification } from './dashboard.view';
 
@@ -101,6 +102,18 @@ export class DashboardQueries {
           suspendedUntil: status === 'suspended' ? row.suspended_until : null,
           verificationUrl: row.verification_id ? `${this.config.credentials.publicBaseUrl}/verify/${row.verification_id}` : null,
           verificationPrivate: row.verification_private === 1,
+          share: shareOf({
+            profileId: row.profile_id,
+            code: row.code,
+            certificationName: certification.name,
+            status,
+            verificationId: row.verification_id,
+            verificationPrivate: row.verification_private === 1,
+            earnedAt: row.earned_at,
+            expiresAt: row.expires_at,
+            publicBaseUrl: this.config.credentials.publicBaseUrl,
+            issuerName: this.config.credentials.issuerName,
+          }),
           earnedAt: row.earned_at,
           expiresAt: row.expires_at,
           renewalWindowOpensAt: state.window?.opensAt ?? null,

@@ -143,6 +143,14 @@ export function asText(response: request.Response, done: (error: Error | null, b
   stream.on('end', () => done(null, text));
 }
 
+/** A supertest parser that keeps any body as bytes (PDF), for `.buffer(true).parse(asBytes)`. */
+export function asBytes(response: request.Response, done: (error: Error | null, body: Buffer) => void): void {
+  const stream = response as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
+}
+
 /** The audit export's lines (NDJSON), read whole with an admin token. */
 export async function auditExportLines(h: Harness): Promise<string[]> {
   const res = await h.http
