@@ -39,7 +39,10 @@ export class CredentialsController {
   @Roles('candidate', 'support', 'admin')
   @Header('Cache-Control', 'no-store')
   @ApiProduces(VC_JWT)
-  @ApiOkResponse({ description: 'An OpenBadgeCredential for the current cycle, as a compact JWS (EdDSA, Ed25519; typ vc+jwt)' })
+  @ApiOkResponse({
+    description: 'An OpenBadgeCredential for the current cycle, as a compact JWS (EdDSA, Ed25519; typ vc+jwt)',
+    content: { [VC_JWT]: { schema: { type: 'string' } } },
+  })
   async credential(
     @Param() params: HoldingParams,
     @Query() query: DocumentQuery,
@@ -63,6 +66,7 @@ export class CredentialsController {
   @ApiOkResponse({
     description:
       'A one-page PDF certificate of the current cycle: holder (none after erasure), certification, earned and expiry dates, issuer, the verification URL and its QR code',
+    content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
   })
   async certificate(
     @Param() params: HoldingParams,

@@ -23,6 +23,7 @@ export class VerificationPublicController {
   @ApiProduces('application/json', 'text/html')
   @ApiOkResponse({
     description: 'certification, holder, status (active, expired, revoked, suspended, never-expires), earned, expires, issuer, asOf',
+    content: { 'application/json': { schema: { type: 'object' } }, 'text/html': { schema: { type: 'string' } } },
   })
   verify(@Param('verificationId') verificationId: string, @Req() request: Request, @Res() response: Response): void {
     const verification = this.queries.verify(verificationId);

@@ -221,3 +221,60 @@ describe('#13.4 sharing: share links, PDF certificate, credential download', () 
     expect(after).toContain(BASE);
   });
 });
+
+describe('#13.5 OpenAPI', () => {
+  it('#13.5: /docs/openapi.json documents every #13 endpoint, its media types, the download query and the new error codes', async () => {
+    const h = await startApp();
+    try {
+      type Operation = {
+        parameters?: { name: string; in: string }[];
+        responses: Record<string, { description: string; content?: Record<string, unknown> }>;
+      };
+      type Doc = {
+        paths: Record<string, Record<string, Operation>>;
+        components: { schemas: Record<string, { properties: { code: { enum: string[] } } }> };
+      };
+      const res = await h.http.get('/docs/openapi.json');
+      expect(res.status).toBe(200);
+      const doc = res.body as Doc;
+      const holding = '/certification-profiles/{profileId}/certifications/{code}';
+      const expected: [string, string][] = [
+        [`${holding}/revocation`, 'post'],
+        [`${holding}/suspension`, 'post'],
+        [`${holding}/reinstatement`, 'post'],
+        [`${holding}/verification-id-rotation`, 'post'],
+        [`${holding}/verification-visibility`, 'post'],
+        [`${holding}/credential`, 'get'],
+        [`${holding}/certificate.pdf`, 'get'],
+        ['/verify/{verificationId}', 'get'],
+        ['/.well-known/did.json', 'get'],
+        ['/credentials/status/{list}', 'get'],
+      ];
+      for (const [path, method] of expected)
+        expect({ path, method, documented: doc.paths[path]?.[method] !== undefined }).toEqual({ path, method, documented: true });
+      const pdf = doc.paths[`${holding}/certificate.pdf`]?.['get'] as Operation;
+      expect(Object.keys(pdf.responses['200']?.content ?? {})).toEqual(['application/pdf']);
+      expect(pdf.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(
+        expect.arrayContaining(['path:profileId', 'path:code', 'query:download']),
+      );
+      const credential = doc.paths[`${holding}/credential`]?.['get'] as Operation;
+      expect(Object.keys(credential.responses['200']?.content ?? {})).toEqual(['application/vc+jwt']);
+      expect(credential.parameters?.map((p) => `${p.in}:${p.name}`)).toContain('query:download');
+      expect(Object.keys(doc.paths['/verify/{verificationId}']?.['get']?.responses['200']?.content ?? {})).toEqual(
+        expect.arrayContaining(['application/json', 'text/html']),
+      );
+      expect(doc.components.schemas['Problem']?.properties.code.enum).toEqual(
+        expect.arrayContaining([
+          'VERIFICATION_NOT_FOUND',
+          'HOLDING_REVOKED',
+          'HOLDING_SUSPENDED',
+          'HOLDING_NOT_SUSPENDED',
+          'VERIFICATION_PRIVATE',
+        ]),
+      );
+      expect(pdf.responses['409']?.description).toContain('VERIFICATION_PRIVATE');
+    } finally {
+      await h.close();
+    }
+  });
+});
