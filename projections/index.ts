@@ -11,3 +11,7 @@ export * from './audit/audit-chain';
 export * from './holdings/holdings.model';
 export * from './reports/reports.queries';
 export * from './outbox/outbox.queries';
+export * from './verification/verification.queries';
+export * from './credentials/issuer';
+export * from './credentials/issuer-keys';
+export * from './credentials/status-list';

@@ -1,7 +1,7 @@
 import { Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { APP_CONFIG, AppConfig } from '@recert/kernel';
+import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@recert/kernel';
 import { RenewalsModule } from '@recert/renewals';
 import { AuditController } from './audit/audit.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
@@ -17,11 +17,25 @@ import { ReportsQueries } from './reports/reports.queries';
 import { ReadConsistency, SERVING_PROJECTION, ServingProjection } from './runtime/consistency';
 import { ProjectionRunner } from './runtime/projection-runner';
 import { openReadDb, READ_DB } from './runtime/read-db';
+import { VerificationPublicController } from './verification/verification.controller';
+import { CredentialsController, IssuerController } from './credentials/credentials.controller';
+import { CredentialsService } from './credentials/credentials.service';
+import { CertificateService } from './credentials/certificate.service';
+import { ISSUER_KEYS, IssuerKeys } from './credentials/issuer-keys';
+import { VerificationQueries } from './verification/verification.queries';
 
 /** The read side: projections fed from the log through checkpointed subscriptions, and the queries on them. */
 @Module({
   imports: [RenewalsModule],
-  controllers: [DashboardController, HistoryController, ReportsController, AuditController],
+  controllers: [
+    DashboardController,
+    HistoryController,
+    ReportsController,
+    AuditController,
+    VerificationPublicController,
+    CredentialsController,
+    IssuerController,
+  ],
   providers: [
     { provide: READ_DB, inject: [APP_CONFIG], useFactory: (config: AppConfig) => openReadDb(config.dataDir) },
     {
@@ -52,6 +66,14 @@ import { openReadDb, READ_DB } from './runtime/read-db';
     ReportsQueries,
     DeadlineQueries,
     OutboxQueries,
+    VerificationQueries,
+    {
+      provide: ISSUER_KEYS,
+      inject: [APP_CONFIG, CLOCK],
+      useFactory: (config: AppConfig, clock: Clock) => IssuerKeys.load(config.credentials, clock.now()),
+    },
+    CredentialsService,
+    CertificateService,
   ],
   exports: [READ_DB, ProjectionRunner, ReadConsistency, DeadlineQueries, DashboardQueries, HoldingsModel, OutboxQueries],
 })

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
-import { CLOCK, Clock } from '@recert/kernel';
+import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@recert/kernel';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry } from '@recert/renewals';
 import { Catalog, HeldState, holdingStatusAt, nextAttemptAllowedAt, renewalBlockers, SealedData, withPolicyWindow } from '@recert/domain';
 import type { HoldingRow, ProfileRow } from '../holdings/holdings.projection';
 import type { Dashboard, DashboardCertification } from './dashboard.view';
 import { READ_DB } from '../runtime/read-db';
 import { HoldingsModel } from '../holdings/holdings.model';
+import { shareOf } from '../credentials/share';
 
 export type { Dashboard, DashboardCertification } from './dashboard.view';
 
@@ -25,6 +26,8 @@ export function heldStateOf(row: HoldingRow): HeldState {
     earnedAt: row.earned_at,
     expiresAt: row.expires_at,
     expired: row.expired === 1,
+    revoked: row.revoked === 1,
+    suspension: row.suspended_since ? { since: row.suspended_since, until: row.suspended_until } : null,
     window:
       row.window_id && row.window_opens_at && row.expires_at
         ? {
@@ -50,6 +53,7 @@ export class DashboardQueries {
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     private readonly policies: PolicyRegistry,
     private readonly model: HoldingsModel,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   private statements?: {
@@ -95,6 +99,21 @@ export class DashboardQueries {
           name: certification.name,
           level: certification.level,
           status,
+          suspendedUntil: status === 'suspended' ? row.suspended_until : null,
+          verificationUrl: row.verification_id ? `${this.config.credentials.publicBaseUrl}/verify/${row.verification_id}` : null,
+          verificationPrivate: row.verification_private === 1,
+          share: shareOf({
+            profileId: row.profile_id,
+            code: row.code,
+            certificationName: certification.name,
+            status,
+            verificationId: row.verification_id,
+            verificationPrivate: row.verification_private === 1,
+            earnedAt: row.earned_at,
+            expiresAt: row.expires_at,
+            publicBaseUrl: this.config.credentials.publicBaseUrl,
+            issuerName: this.config.credentials.issuerName,
+          }),
           earnedAt: row.earned_at,
           expiresAt: row.expires_at,
           renewalWindowOpensAt: state.window?.opensAt ?? null,

@@ -6,7 +6,18 @@ export interface DashboardCertification {
   code: string;
   name: string;
   level: string;
-  status: 'active' | 'renewal-open' | 'expired' | 'never-expires';
+  status: 'active' | 'renewal-open' | 'expired' | 'never-expires' | 'revoked' | 'suspended';
+  /** R16: when a suspension ends by itself; null when none or open-ended. */
+  suspendedUntil: string | null;
+  /** R19: the public verification link (absolute, from PUBLIC_BASE_URL); null for cycles earned before it existed. */
+  verificationUrl: string | null;
+  /** R19: true when the holder made it private (the link then answers 404). */
+  verificationPrivate: boolean;
+  /**
+   * #13.4: what the holder may share; null when nothing can be checked publicly (no verification id, private,
+   * revoked or expired).
+   */
+  share: Share | null;
   earnedAt: string;
   expiresAt: string | null;
   renewalWindowOpensAt: string | null;
@@ -17,6 +28,18 @@ export interface DashboardCertification {
   nextAttemptAllowedAt: string | null;
   canAttemptNow: boolean;
   blockedBy: ErrorCode[];
+}
+
+/** #13.4: a holding's share links (built by projections/credentials/share.ts). */
+export interface Share {
+  /** The public verification page, absolute (PUBLIC_BASE_URL). */
+  verificationUrl: string;
+  /** The signed credential as a download: an API path (`…/credential?download=1`), fetched with the holder's token. */
+  credentialUrl: string;
+  /** The PDF certificate: an API path (`…/certificate.pdf`), fetched with the holder's token. */
+  certificateUrl: string;
+  /** LinkedIn's add-to-profile link, prefilled (absolute). */
+  linkedInUrl: string;
 }
 
 export interface Dashboard {

@@ -18,6 +18,11 @@ const HOLDING: Record<HoldingEvent['type'], true> = {
   CertificationExpired: true,
   HoldingMergedOut: true,
   HoldingMergedIn: true,
+  CertificationRevoked: true,
+  CertificationSuspended: true,
+  CertificationReinstated: true,
+  VerificationIdRotated: true,
+  VerificationVisibilityChanged: true,
 };
 const PROFILE: Record<ProfileEvent['type'], true> = {
   CertificationProfileCreated: true,

@@ -58,10 +58,11 @@ export class HoldingsModel implements OnApplicationShutdown {
     if (stored && stored.generation !== wanted) void this.rebuild();
   }
 
-  tables(): { profiles: string; holdings: string; generation: string; projection: string } {
+  tables(): { profiles: string; holdings: string; verifications: string; generation: string; projection: string } {
     return {
       profiles: this.current.profiles,
       holdings: this.current.holdings,
+      verifications: this.current.verifications,
       generation: this.current.generation,
       projection: this.current.name,
     };

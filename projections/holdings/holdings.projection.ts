@@ -20,6 +20,38 @@ export interface HoldingRow {
   last_attempt_at: string | null;
   expired: number;
   merged_out: number;
+  /** R15: 1 once this cycle is revoked. */
+  revoked: number;
+  /** R16: the suspension in force (null when none); it ends by itself at suspended_until (R17). */
+  suspended_since: string | null;
+  suspended_until: string | null;
+  /** R19: the current cycle's public verification id (null for cycles earned before it existed) and its privacy. */
+  verification_id: string | null;
+  verification_private: number;
+  /** Global position of the event that started this cycle: its credentials' status list entry (#13.3). */
+  cycle_position: number;
+  last_position: number;
+}
+
+/**
+ * R19: one public verification id: the cycle it names, as of its last event. A rotated id is retired (404); the id of
+ * an earlier cycle keeps that cycle's final state (expired or revoked).
+ */
+export interface VerificationRow {
+  verification_id: string;
+  holding_id: string;
+  profile_id: string;
+  code: string;
+  cycle: number;
+  earned_at: string;
+  expires_at: string | null;
+  expired: number;
+  revoked: number;
+  suspended_since: string | null;
+  suspended_until: string | null;
+  private: number;
+  retired: number;
+  status_position: number;
   last_position: number;
 }
 
@@ -51,6 +83,29 @@ const HOLDING_COLUMNS: readonly (keyof HoldingRow)[] = [
   'last_attempt_at',
   'expired',
   'merged_out',
+  'revoked',
+  'suspended_since',
+  'suspended_until',
+  'verification_id',
+  'verification_private',
+  'cycle_position',
+  'last_position',
+];
+const VERIFICATION_COLUMNS: readonly (keyof VerificationRow)[] = [
+  'verification_id',
+  'holding_id',
+  'profile_id',
+  'code',
+  'cycle',
+  'earned_at',
+  'expires_at',
+  'expired',
+  'revoked',
+  'suspended_since',
+  'suspended_until',
+  'private',
+  'retired',
+  'status_position',
   'last_position',
 ];
 const PROFILE_COLUMNS: readonly (keyof ProfileRow)[] = [
@@ -105,6 +160,12 @@ export function evolveHoldingRow(
         last_attempt_at: null,
         expired: 0,
         merged_out: 0,
+        revoked: 0,
+        suspended_since: null,
+        suspended_until: null,
+        verification_id: d.verificationId ?? null,
+        verification_private: row?.verification_private ?? 0,
+        cycle_position: position,
         last_position: position,
       };
     }
@@ -136,6 +197,27 @@ export function evolveHoldingRow(
       return row ? { ...row, expired: 1, last_position: position } : row;
     case 'HoldingMergedOut':
       return row ? { ...row, merged_out: 1, last_position: position } : row;
+    case 'CertificationRevoked':
+      // R15: the window ends with the revocation.
+      return row
+        ? {
+            ...row,
+            revoked: 1,
+            window_opens_at: null,
+            window_id: null,
+            suspended_since: null,
+            suspended_until: null,
+            last_position: position,
+          }
+        : row;
+    case 'CertificationSuspended':
+      return row ? { ...row, suspended_since: event.data.suspendedAt, suspended_until: event.data.until, last_position: position } : row;
+    case 'CertificationReinstated':
+      return row ? { ...row, suspended_since: null, suspended_until: null, last_position: position } : row;
+    case 'VerificationIdRotated':
+      return row ? { ...row, verification_id: event.data.verificationId, last_position: position } : row;
+    case 'VerificationVisibilityChanged':
+      return row ? { ...row, verification_private: event.data.visibility === 'private' ? 1 : 0, last_position: position } : row;
     case 'HoldingMergedIn': {
       const d = event.data;
       if (!d.adopted) return row;
@@ -157,6 +239,12 @@ export function evolveHoldingRow(
         last_attempt_at: w?.lastAttemptAt ?? null,
         expired: s.expired ? 1 : 0,
         merged_out: 0,
+        revoked: s.revoked ? 1 : 0,
+        suspended_since: s.suspension?.since ?? null,
+        suspended_until: s.suspension?.until ?? null,
+        verification_id: s.verificationId ?? null,
+        verification_private: s.verificationPrivate ? 1 : 0,
+        cycle_position: position,
         last_position: position,
       };
     }
@@ -165,6 +253,28 @@ export function evolveHoldingRow(
       return unknown;
     }
   }
+}
+
+/** The verification row of a holding row's current id; `retired` once the id is rotated away or the holding merged out. */
+export function verificationRowOf(row: HoldingRow, retired = row.merged_out === 1): VerificationRow | undefined {
+  if (row.verification_id === null) return undefined;
+  return {
+    verification_id: row.verification_id,
+    holding_id: row.holding_id,
+    profile_id: row.profile_id,
+    code: row.code,
+    cycle: row.cycle,
+    earned_at: row.earned_at,
+    expires_at: row.expires_at,
+    expired: row.expired,
+    revoked: row.revoked,
+    suspended_since: row.suspended_since,
+    suspended_until: row.suspended_until,
+    private: row.verification_private,
+    retired: retired ? 1 : 0,
+    status_position: row.cycle_position,
+    last_position: row.last_position,
+  };
 }
 
 /** A profile row after one event (evolve-style). */
@@ -213,11 +323,12 @@ export function evolveProfileRow(row: ProfileRow | undefined, event: ProfileEven
  */
 export class HoldingsProjection implements RowProjection {
   readonly name: string;
-  readonly version = 3;
+  readonly version = 5;
   readonly eventTypes: readonly string[] = [...PROFILE_EVENT_TYPES, ...HOLDING_EVENT_TYPES];
   /** Table names of this generation: a blue/green rebuild writes a new generation beside the live one. */
   readonly profiles: string;
   readonly holdings: string;
+  readonly verifications: string;
   readonly tables: readonly RowTable[];
   /** Per table: its upsert and its read of one row by key, as SQL. */
   private readonly rowSql: Map<string, { upsert: string; read: string }>;
@@ -235,9 +346,22 @@ export class HoldingsProjection implements RowProjection {
     this.name = generation ? `holdings@${generation}` : 'holdings';
     this.profiles = generation ? `rm_profiles_${generation}` : 'rm_profiles';
     this.holdings = generation ? `rm_holdings_${generation}` : 'rm_holdings';
+    this.verifications = generation ? `rm_verifications_${generation}` : 'rm_verifications';
     this.tables = [
       { name: this.holdings, key: 'holding_id', columns: HOLDING_COLUMNS, indexes: holdingIndexes(this.holdings) },
       { name: this.profiles, key: 'profile_id', columns: PROFILE_COLUMNS },
+      {
+        name: this.verifications,
+        key: 'verification_id',
+        columns: VERIFICATION_COLUMNS,
+        // The status lists (#13.3) read the entries of one range of positions.
+        indexes: [
+          {
+            name: `${this.verifications}_by_status`,
+            create: `CREATE INDEX IF NOT EXISTS ${this.verifications}_by_status ON ${this.verifications} (status_position)`,
+          },
+        ],
+      },
     ];
     this.rowSql = new Map(this.tables.map((table) => [table.name, { upsert: upsertSql(table), read: selectRowSql(table) }]));
     this.windowOf = (expiresAt, stored) =>
@@ -254,7 +378,15 @@ export class HoldingsProjection implements RowProjection {
         holding_id TEXT PRIMARY KEY, profile_id TEXT NOT NULL, code TEXT NOT NULL, level TEXT NOT NULL, cycle INTEGER NOT NULL,
         earned_at TEXT NOT NULL, expires_at TEXT, window_opens_at TEXT, window_id TEXT,
         window_opened INTEGER NOT NULL DEFAULT 0, notified INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
-        last_attempt_at TEXT, expired INTEGER NOT NULL DEFAULT 0, merged_out INTEGER NOT NULL DEFAULT 0, last_position INTEGER NOT NULL
+        last_attempt_at TEXT, expired INTEGER NOT NULL DEFAULT 0, merged_out INTEGER NOT NULL DEFAULT 0,
+        revoked INTEGER NOT NULL DEFAULT 0, suspended_since TEXT, suspended_until TEXT, verification_id TEXT,
+        verification_private INTEGER NOT NULL DEFAULT 0, cycle_position INTEGER NOT NULL DEFAULT 0, last_position INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS ${this.verifications} (
+        verification_id TEXT PRIMARY KEY, holding_id TEXT NOT NULL, profile_id TEXT NOT NULL, code TEXT NOT NULL, cycle INTEGER NOT NULL,
+        earned_at TEXT NOT NULL, expires_at TEXT, expired INTEGER NOT NULL, revoked INTEGER NOT NULL, suspended_since TEXT,
+        suspended_until TEXT, private INTEGER NOT NULL, retired INTEGER NOT NULL, status_position INTEGER NOT NULL,
+        last_position INTEGER NOT NULL
       ) WITHOUT ROWID;
     `);
     for (const table of this.tables) for (const index of table.indexes ?? []) db.exec(index.create);
@@ -262,7 +394,7 @@ export class HoldingsProjection implements RowProjection {
 
   reset(db: Database.Database): void {
     this.sql.clear();
-    db.exec(`DROP TABLE IF EXISTS ${this.profiles}; DROP TABLE IF EXISTS ${this.holdings};`);
+    db.exec(`DROP TABLE IF EXISTS ${this.profiles}; DROP TABLE IF EXISTS ${this.holdings}; DROP TABLE IF EXISTS ${this.verifications};`);
   }
 
   apply(db: Database.Database, event: RecordedEvent): void {
@@ -279,6 +411,7 @@ export class HoldingsProjection implements RowProjection {
     const isNew = (event: RecordedEvent): boolean => options.fromZero === true && event.revision === 0;
     const holdings = new Map<string, HoldingRow | undefined>();
     const profiles = new Map<string, ProfileRow | undefined>();
+    const verifications = new Map<string, VerificationRow>();
     for (const event of events) {
       if (event.stream.startsWith('holding-')) {
         const holdingEvent = event as unknown as HoldingEvent;
@@ -288,7 +421,15 @@ export class HoldingsProjection implements RowProjection {
           holdings.has(id) || isNew(event) || holdingEvent.type === 'CertificationEarned'
             ? holdings.get(id)
             : (current(this.holdings, id) as HoldingRow | undefined);
-        holdings.set(id, evolveHoldingRow(before, holdingEvent, event.position, this.windowOf));
+        const next = evolveHoldingRow(before, holdingEvent, event.position, this.windowOf);
+        holdings.set(id, next);
+        // R19: the verification row follows its holding row; a rotated-away id is retired (404 from now on).
+        if (holdingEvent.type === 'VerificationIdRotated' && before) {
+          const old = verificationRowOf({ ...before, last_position: event.position }, true);
+          if (old) verifications.set(old.verification_id, old);
+        }
+        const verification = next && verificationRowOf(next);
+        if (verification) verifications.set(verification.verification_id, verification);
       } else {
         const profileEvent = event as unknown as ProfileEvent;
         const id = profileEvent.data.profileId;
@@ -301,6 +442,7 @@ export class HoldingsProjection implements RowProjection {
     return new Map([
       [this.holdings, defined(holdings)],
       [this.profiles, defined(profiles)],
+      [this.verifications, verifications as unknown as Map<string, Row>],
     ]);
   }
 

@@ -6,8 +6,11 @@ import { Catalog } from '@recert/domain';
 import { READ_DB } from '../runtime/read-db';
 import { HoldingsModel } from '../holdings/holdings.model';
 
-const STATUS_SQL = `CASE WHEN expires_at IS NULL THEN 'never-expires'
-  WHEN expired = 1 OR expires_at <= @now THEN 'expired'
+// The order of holdingStatusAt (R20): revoked, expired, suspended (ending by itself at its until, R17), then time.
+const STATUS_SQL = `CASE WHEN revoked = 1 THEN 'revoked'
+  WHEN expires_at IS NOT NULL AND (expired = 1 OR expires_at <= @now) THEN 'expired'
+  WHEN suspended_since IS NOT NULL AND (suspended_until IS NULL OR suspended_until > @now) THEN 'suspended'
+  WHEN expires_at IS NULL THEN 'never-expires'
   WHEN window_opens_at <= @now THEN 'renewal-open' ELSE 'active' END`;
 
 export interface SummaryReport {
@@ -45,7 +48,7 @@ export class ReportsQueries {
         { code: string; status: string; n: number }
       >(`SELECT code, ${STATUS_SQL} AS status, count(*) AS n FROM ${this.model.tables().holdings} WHERE merged_out = 0 GROUP BY code, status`)
       .all({ now });
-    const statuses = ['active', 'renewal-open', 'expired', 'never-expires'];
+    const statuses = ['active', 'renewal-open', 'expired', 'never-expires', 'revoked', 'suspended'];
     const empty = (): Record<string, number> => Object.fromEntries(statuses.map((s) => [s, 0]));
     const byStatus = empty();
     const byCertification = this.catalog.entries.map((entry) => ({ code: entry.code, name: entry.name, total: 0, byStatus: empty() }));
@@ -66,7 +69,7 @@ export class ReportsQueries {
     const rows = this.db
       .prepare<{ now: string; until: string }, { week: number; n: number }>(
         `SELECT CAST((julianday(expires_at) - julianday(@now)) / 7 AS INTEGER) AS week, count(*) AS n FROM ${this.model.tables().holdings}
-         WHERE merged_out = 0 AND expired = 0 AND expires_at > @now AND expires_at <= @until GROUP BY week`,
+         WHERE merged_out = 0 AND expired = 0 AND revoked = 0 AND expires_at > @now AND expires_at <= @until GROUP BY week`,
       )
       .all({ now: now.toISOString(), until });
     const counts = new Map(rows.map((row) => [row.week, row.n]));
@@ -87,7 +90,7 @@ export class ReportsQueries {
     const now = this.clock.now();
     const until = new Date(now.getTime() + withinDays * 24 * 3600 * 1000).toISOString();
     const params = { now: now.toISOString(), until };
-    const where = 'merged_out = 0 AND expired = 0 AND expires_at > @now AND expires_at <= @until';
+    const where = 'merged_out = 0 AND expired = 0 AND revoked = 0 AND expires_at > @now AND expires_at <= @until';
     const total =
       this.db.prepare<typeof params, { n: number }>(`SELECT count(*) AS n FROM ${this.model.tables().holdings} WHERE ${where}`).get(params)
         ?.n ?? 0;

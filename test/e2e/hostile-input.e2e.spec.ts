@@ -35,6 +35,33 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: () => '/reports/expiring', roles: ['admin'], query: ['withinDays', 'page', 'pageSize'] },
   { method: 'get', path: () => '/audit/export', roles: ['admin'], query: ['from', 'to'] },
   { method: 'get', path: (id) => `/admin/policy-replays/${id}`, roles: ['admin'] },
+  // #13 (the public /verify and status lists need no token: their hostile ids are in verification/credentials specs).
+  { method: 'post', path: (id, code) => `/certification-profiles/${id}/certifications/${code}/revocation`, roles: ['admin'] },
+  { method: 'post', path: (id, code) => `/certification-profiles/${id}/certifications/${code}/suspension`, roles: ['admin'] },
+  { method: 'post', path: (id, code) => `/certification-profiles/${id}/certifications/${code}/reinstatement`, roles: ['admin'] },
+  {
+    method: 'post',
+    path: (id, code) => `/certification-profiles/${id}/certifications/${code}/verification-id-rotation`,
+    roles: ['support'],
+  },
+  {
+    method: 'post',
+    path: (id, code) => `/certification-profiles/${id}/certifications/${code}/verification-visibility`,
+    roles: ['support'],
+  },
+  {
+    method: 'get',
+    path: (id, code) => `/certification-profiles/${id}/certifications/${code}/credential`,
+    roles: ['support'],
+    query: ['consistentWith', 'download'],
+  },
+  // #13.4
+  {
+    method: 'get',
+    path: (id, code) => `/certification-profiles/${id}/certifications/${code}/certificate.pdf`,
+    roles: ['support'],
+    query: ['consistentWith', 'download'],
+  },
 ];
 
 const hostileString = fc.oneof(
@@ -92,6 +119,9 @@ const hostileBody = fc.oneof(
       effectiveFrom: wrongTyped,
       now: wrongTyped,
       asOf: wrongTyped,
+      reason: wrongTyped,
+      until: wrongTyped,
+      visibility: wrongTyped,
       extra: wrongTyped,
     },
     { requiredKeys: [] },
@@ -141,7 +171,7 @@ describe('hostile input at every endpoint', () => {
         pathSegment,
         pathSegment,
         hostileBody,
-        fc.dictionary(fc.constantFrom('consistentWith', 'withinDays', 'page', 'pageSize', 'from', 'to', 'x'), hostileString, {
+        fc.dictionary(fc.constantFrom('consistentWith', 'withinDays', 'page', 'pageSize', 'from', 'to', 'download', 'x'), hostileString, {
           maxKeys: 3,
         }),
         async (endpoint, id, code, body, query) => {
@@ -158,6 +188,33 @@ describe('hostile input at every endpoint', () => {
         },
       ),
       { numRuns: 400 },
+    );
+  }, 120_000);
+
+  it('#13.5: the public endpoints (verification, status lists, did.json) answer hostile ids and Accept headers with 200 or one 404, never a 5xx', async () => {
+    const notFound = await h.http.get('/verify/AAAAAAAAAAAAAAAAAAAAAA').set('Accept', 'application/json');
+    expectProblemCode(notFound, 404, 'VERIFICATION_NOT_FOUND');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/verify/', '/credentials/status/', '/.well-known/did.json?x='),
+        pathSegment,
+        fc.constantFrom('application/json', 'text/html', '*/*', 'application/xml', 'text/html;q=0.1, application/json;q=0.9', ''),
+        async (prefix, segment, accept) => {
+          const before = await h.store.headPosition();
+          const req = h.http.get(`${prefix}${segment}`);
+          const res = await (accept ? req.set('Accept', accept) : req);
+          await checkAnswer(res, before);
+          expect([200, 400, 404, 406]).toContain(res.status);
+          // No enumeration: every miss of a verification id answers the same body; a path that is no id at all (empty, a
+          // backslash the client turns into '/') is the router's generic 404, the same for any unknown route.
+          if (prefix === '/verify/' && res.status === 404 && res.headers['content-type']?.includes('json')) {
+            const code = (res.body as { code?: string }).code;
+            expect(['VERIFICATION_NOT_FOUND', 'NOT_FOUND']).toContain(code);
+            if (code === 'VERIFICATION_NOT_FOUND') expect(res.body).toEqual(notFound.body);
+          }
+        },
+      ),
+      { numRuns: 200 },
     );
   }, 120_000);
 

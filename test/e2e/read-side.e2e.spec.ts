@@ -1,5 +1,5 @@
 import { ProjectionRunner, verifyAuditLines } from '@recert/projections';
-import { expectProblem, Harness, linkAsHolder, startApp } from '../support/harness';
+import { auditExportLines, expectProblem, Harness, linkAsHolder, startApp } from '../support/harness';
 
 type Cert = Record<string, unknown> & { code: string; status: string; blockedBy: string[] };
 type DashboardBody = { profile: Record<string, unknown>; certifications: Cert[] };
@@ -260,7 +260,7 @@ describe('read side over HTTP', () => {
       byStatus: Record<string, number>;
       byCertification: { code: string; total: number; byStatus: Record<string, number> }[];
     };
-    expect(body.byStatus).toEqual({ active: 2, 'renewal-open': 0, expired: 0, 'never-expires': 1 });
+    expect(body.byStatus).toEqual({ active: 2, 'renewal-open': 0, expired: 0, 'never-expires': 1, revoked: 0, suspended: 0 });
     expect(body.byCertification.find((c) => c.code === 'azure-administrator-associate')).toMatchObject({
       total: 1,
       byStatus: { active: 1 },
@@ -313,19 +313,7 @@ describe('read side over HTTP', () => {
   describe('audit export', () => {
     let lines: string[];
     beforeAll(async () => {
-      const res = await h.http
-        .get('/audit/export')
-        .set('Authorization', bearer(['admin']))
-        .buffer(true)
-        .parse((response, done) => {
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (text += chunk));
-          response.on('end', () => done(null, text));
-        });
-      expect(res.status).toBe(200);
-      expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
-      lines = (res.body as string).trimEnd().split('\n');
+      lines = await auditExportLines(h);
     });
 
     it('R14: every event in global order, hash-chained; the verifier accepts it untouched', async () => {

@@ -1,8 +1,21 @@
 import { LoggerService } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { expectNothingStored, expectProblem, Harness, startApp, TEST_SECRET, seedProfile } from '../support/harness';
+import { decodeJwt } from 'jose';
+import request from 'supertest';
+import {
+  asBytes,
+  asText,
+  eventually,
+  expectNothingStored,
+  expectProblem,
+  Harness,
+  startApp,
+  TEST_SECRET,
+  seedProfile,
+} from '../support/harness';
 
+const AF = 'azure-fundamentals';
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 class CapturingLogger implements LoggerService {
@@ -145,6 +158,38 @@ describe('security', () => {
           h.http.post('/admin/policies').set('Authorization', auth).send({ policy: {}, effectiveFrom: '2030-01-01T00:00:00Z' }),
       },
       { name: 'policy replay', call: (h, auth) => h.http.post('/admin/policy-replays').set('Authorization', auth).send({ policy: [] }) },
+      // #13.5: another holder's credential, certificate and verification settings; the program's standing decisions.
+      {
+        name: 'credential',
+        call: (h, auth) => h.http.get(`/certification-profiles/sec-b/certifications/${AF}/credential`).set('Authorization', auth),
+      },
+      {
+        name: 'credential download',
+        call: (h, auth) =>
+          h.http.get(`/certification-profiles/sec-b/certifications/${AF}/credential?download=1`).set('Authorization', auth),
+      },
+      {
+        name: 'certificate',
+        call: (h, auth) => h.http.get(`/certification-profiles/sec-b/certifications/${AF}/certificate.pdf`).set('Authorization', auth),
+      },
+      {
+        name: 'verification rotation',
+        call: (h, auth) =>
+          h.http.post(`/certification-profiles/sec-b/certifications/${AF}/verification-id-rotation`).set('Authorization', auth),
+      },
+      {
+        name: 'verification visibility',
+        call: (h, auth) =>
+          h.http
+            .post(`/certification-profiles/sec-b/certifications/${AF}/verification-visibility`)
+            .set('Authorization', auth)
+            .send({ visibility: 'private' }),
+      },
+      ...(['revocation', 'suspension', 'reinstatement'] as const).map((decision) => ({
+        name: decision,
+        call: (h: Harness, auth: string) =>
+          h.http.post(`/certification-profiles/sec-a/certifications/${AF}/${decision}`).set('Authorization', auth).send({ reason: 'mine' }),
+      })),
     ];
 
     it.each(matrix.map((entry) => [entry.name, entry] as const))('%s: 403 for candidate A, nothing stored', async (_name, entry) => {
@@ -174,6 +219,117 @@ describe('security', () => {
     it('a candidate token without a profileId reaches no profile', async () => {
       const auth = `Bearer ${token(['candidate'], { sub: 'cand-x' })}`;
       expectProblem(await h.http.get('/certification-profiles/sec-a/dashboard').set('Authorization', auth), 403, 'FORBIDDEN');
+    });
+  });
+
+  describe('#13.5 public verification and credentials', () => {
+    type Cert = { code: string; verificationUrl: string | null; share: Record<string, string> | null };
+    const certOf = async (profileId: string): Promise<Cert> => {
+      const res = await eventually(
+        () => h.http.get(`/certification-profiles/${profileId}/dashboard`).set('Authorization', `Bearer ${token(['support'])}`),
+        (r) => ((r.body as { certifications?: Cert[] }).certifications ?? []).some((c) => c.code === AF && c.verificationUrl !== null),
+      );
+      return (res.body as { certifications: Cert[] }).certifications.find((c) => c.code === AF) as Cert;
+    };
+    const idOf = async (profileId: string): Promise<string> =>
+      ((await certOf(profileId)).verificationUrl as string).split('/').pop() as string;
+
+    it("#13.5: what leaves recert (verification JSON and page, credential, PDF, share links, did.json, status list) carries no token, secret nor the holder's ids", async () => {
+      // A name unlike the ids, so that finding an id in an output means leaking it.
+      await seedProfile(h, 'sec-c', { displayName: 'Grace Hopper', earn: [{ code: AF }] });
+      const holder = `Bearer ${token(['candidate'], { sub: 'cand-c', profileId: 'sec-c' })}`;
+      const id = await idOf('sec-c');
+      const cert = await certOf('sec-c');
+      const verifyJson = await h.http.get(`/verify/${id}`).set('Accept', 'application/json').set('Authorization', holder);
+      const verifyHtml = await h.http.get(`/verify/${id}`).set('Accept', 'text/html');
+      const credential = await h.http
+        .get(`/certification-profiles/sec-c/certifications/${AF}/credential?download=1`)
+        .set('Authorization', holder)
+        .buffer(true)
+        .parse(asText);
+      const pdf = await h.http
+        .get(`/certification-profiles/sec-c/certifications/${AF}/certificate.pdf`)
+        .set('Authorization', holder)
+        .buffer(true)
+        .parse(asBytes);
+      const did = await h.http.get('/.well-known/did.json');
+      const statusUrl = (decodeJwt(credential.body as string)['credentialStatus'] as { statusListCredential: string }[])[0]
+        ?.statusListCredential;
+      const statusList = await h.http
+        .get(new URL(statusUrl as string).pathname)
+        .buffer(true)
+        .parse(asText);
+      for (const res of [verifyJson, verifyHtml, credential, pdf, did, statusList]) expect(res.status).toBe(200);
+      const outputs: [string, string][] = [
+        ['verification JSON', verifyJson.text],
+        ['verification page', verifyHtml.text],
+        ['credential', JSON.stringify(decodeJwt(credential.body as string))],
+        ['PDF', (pdf.body as Buffer).toString('latin1')],
+        ['LinkedIn link', decodeURIComponent(cert.share?.['linkedInUrl'] ?? '')],
+        ['did.json', did.text],
+        ['status list', JSON.stringify(decodeJwt(statusList.body as string))],
+      ];
+      for (const [name, text] of outputs) {
+        for (const secret of [TEST_SECRET, ...usedTokens, 'sec-c', 'acc-sec-c', 'sec-c@example.com', '"d":'])
+          expect({ name, leaks: text.includes(secret) ? secret : null }).toEqual({ name, leaks: null });
+      }
+      expect(cert.share?.['linkedInUrl']).toContain(encodeURIComponent(id));
+    });
+
+    it('#13.5/R19: verification ids are not derived from holder ids: the same profile, certification and clock get another id in another run', async () => {
+      const id = await idOf('sec-a');
+      expect(Buffer.from(id, 'base64url')).toHaveLength(16);
+      const twin = await startApp({ clockStart: '2026-06-01T00:00:00Z' });
+      try {
+        await seedProfile(twin, 'sec-a', { earn: [{ code: AF }] });
+        const res = await eventually(
+          () => twin.http.get('/certification-profiles/sec-a/dashboard').set('Authorization', `Bearer ${twin.token(['support'])}`),
+          (r) => ((r.body as { certifications?: Cert[] }).certifications ?? []).some((c) => c.verificationUrl !== null),
+        );
+        const twinId = ((res.body as { certifications: Cert[] }).certifications[0]?.verificationUrl as string).split('/').pop();
+        expect(twinId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+        expect(twinId).not.toBe(id);
+      } finally {
+        await twin.close();
+      }
+      // Nor of each other: the two holders' ids share no prefix longer than chance allows.
+      const other = await idOf('sec-b');
+      let common = 0;
+      while (common < id.length && id[common] === other[common]) common++;
+      expect(common).toBeLessThan(8);
+    }, 60_000);
+
+    it('#13.5/R19: an unknown and a private verification look alike: status, headers, body, in JSON and in HTML', async () => {
+      const id = await idOf('sec-b');
+      const holder = `Bearer ${token(['candidate'], { sub: 'cand-b', profileId: 'sec-b' })}`;
+      const visibility = (value: string): request.Test =>
+        h.http
+          .post(`/certification-profiles/sec-b/certifications/${AF}/verification-visibility`)
+          .set('Authorization', holder)
+          .send({ visibility: value });
+      await visibility('private').expect(200);
+      try {
+        for (const accept of ['application/json', 'text/html']) {
+          const get = (verificationId: string) => h.http.get(`/verify/${verificationId}`).set('Accept', accept);
+          const hidden = await eventually(
+            () => get(id),
+            (r) => r.status === 404,
+          );
+          const unknown = await get('AAAAAAAAAAAAAAAAAAAAAA');
+          const stable = (res: request.Response) => ({
+            status: res.status,
+            type: res.headers['content-type'],
+            headers: Object.keys(res.headers)
+              .filter((name) => !['date', 'etag', 'content-length', 'x-request-id'].includes(name))
+              .sort(),
+            body: res.text,
+          });
+          expect(stable(hidden)).toEqual(stable(unknown));
+          expect(hidden.status).toBe(404);
+        }
+      } finally {
+        await visibility('public').expect(200);
+      }
     });
   });
 

@@ -132,3 +132,43 @@ export function linkAsHolder(
     .set('Authorization', `Bearer ${h.token(['candidate'], claims)}`)
     .send({ learnProfileId });
 }
+
+/** A supertest parser that keeps any body as text (NDJSON, JWTs), for `.buffer(true).parse(asText)`. */
+export function asText(response: request.Response, done: (error: Error | null, body: string) => void): void {
+  // supertest hands the raw response stream to a parser.
+  const stream = response as unknown as NodeJS.ReadableStream & { setEncoding(encoding: string): void };
+  let text = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => (text += chunk));
+  stream.on('end', () => done(null, text));
+}
+
+/** A supertest parser that keeps any body as bytes (PDF), for `.buffer(true).parse(asBytes)`. */
+export function asBytes(response: request.Response, done: (error: Error | null, body: Buffer) => void): void {
+  const stream = response as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
+}
+
+/** The audit export's lines (NDJSON), read whole with an admin token. */
+export async function auditExportLines(h: Harness): Promise<string[]> {
+  const res = await h.http
+    .get('/audit/export')
+    .set('Authorization', `Bearer ${h.token(['admin'])}`)
+    .buffer(true)
+    .parse(asText);
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
+  return (res.body as string).trimEnd().split('\n');
+}
+
+/** Polls `probe` until `done` holds of its answer (read models catch up asynchronously), with a generous deadline. */
+export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, deadlineMs = 20_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -17,6 +17,10 @@ const EVENT_WORDS: Record<string, (e: HistoryEvent) => string> = {
   CertificationExpired: (e) => `${String(e.data['certificationCode'])} expired`,
   HoldingMergedIn: (e) => `${String(e.data['certificationCode'])} moved here from profile ${String(e.data['fromProfileId'])}`,
   HoldingMergedOut: (e) => `${String(e.data['certificationCode'])} moved to profile ${String(e.data['toProfileId'])}`,
+  CertificationRevoked: (e) => `${String(e.data['certificationCode'])} revoked: ${String(e.data['reason'])}`,
+  CertificationSuspended: (e) =>
+    `${String(e.data['certificationCode'])} suspended${typeof e.data['until'] === 'string' ? ` until ${date(e.data['until'])}` : ''}: ${String(e.data['reason'])}`,
+  CertificationReinstated: (e) => `${String(e.data['certificationCode'])} reinstated: ${String(e.data['reason'])}`,
 };
 
 export function HolderPage() {

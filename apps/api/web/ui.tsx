@@ -11,6 +11,8 @@ export const STATUS_LABELS: Record<string, string> = {
   'renewal-open': 'Renewal open',
   expired: 'Expired',
   'never-expires': 'Never expires',
+  revoked: 'Revoked',
+  suspended: 'Suspended',
 };
 
 export function Badge({ status }: { status: string }) {
@@ -32,6 +34,10 @@ export function reason(code: string, cert: { renewalWindowOpensAt: string | null
       return `The next attempt is allowed from ${cert.nextAttemptAllowedAt ? new Date(cert.nextAttemptAllowedAt).toUTCString() : 'after the 24-hour cooldown'}.`;
     case 'PROFILE_MERGED':
       return 'This profile was merged into another one.';
+    case 'HOLDING_REVOKED':
+      return 'This certification was revoked: pass the exam to earn it again.';
+    case 'HOLDING_SUSPENDED':
+      return 'This certification is suspended: it cannot be renewed until the suspension ends.';
     default:
       return code;
   }

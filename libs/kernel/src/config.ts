@@ -52,6 +52,38 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** /health/ready answers 503 while a read model is more than this many events behind the log. */
   readyMaxLagEvents: number;
+  /** Public verification and signed credentials (#13). */
+  credentials: CredentialsConfig;
+}
+
+export interface CredentialsConfig {
+  /** Where third parties reach this service: verification links, the did:web issuer, status lists (PUBLIC_BASE_URL). */
+  publicBaseUrl: string;
+  /** The issuer's name on verifications and credentials (ISSUER_NAME). */
+  issuerName: string;
+  /** The issuer's Ed25519 signing keys, newest last (ISSUER_KEY_FILE); a development key is generated when unset. */
+  issuerKeyFile: string;
+  /** True when no ISSUER_KEY_FILE was given and a development key in DATA_DIR is in use. */
+  issuerKeyIsDevelopment: boolean;
+}
+
+function credentialsConfig(env: NodeJS.ProcessEnv, port: number, dataDir: string): CredentialsConfig {
+  const base = (env['PUBLIC_BASE_URL'] ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new ConfigError(`PUBLIC_BASE_URL is not a URL: "${base}"`);
+  }
+  if (!/^https?:$/.test(url.protocol) || url.search || url.hash)
+    throw new ConfigError('PUBLIC_BASE_URL must be an http(s) URL without query');
+  const keyFile = env['ISSUER_KEY_FILE'];
+  return {
+    publicBaseUrl: base,
+    issuerName: env['ISSUER_NAME'] ?? 'recert certification program',
+    issuerKeyFile: resolve(keyFile || join(dataDir, 'issuer-keys.json')),
+    issuerKeyIsDevelopment: !keyFile,
+  };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -155,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: trustProxy(env['TRUST_PROXY']),
     idempotencyWaitMs: integer(env, 'IDEMPOTENCY_WAIT_MS', 10_000, 0, 600_000),
     ...operationsSettings(env),
+    credentials: credentialsConfig(env, integer(env, 'PORT', 3000, 0, 65535), resolve(env['DATA_DIR'] ?? './data')),
   };
 }
 

@@ -21,6 +21,11 @@ import { PolicyAdoptions } from './adopt-policy/policy-adoptions.service';
 import { PolicyReplayJobs, PolicyReplaysController } from './policy-replay/policy-replays.controller';
 import { CATALOG, POLICIES_READY, PolicyRegistry } from './renewals.tokens';
 import { loadCatalog, loadPolicyBook } from './config-files';
+import { ChangeStandingHandler } from './holding-standing/holding-standing.command';
+import { HoldingStandingController } from './holding-standing/holding-standing.controller';
+import { HoldingCommands } from './holding-standing/holding-commands';
+import { ChangeVerificationHandler } from './verification/verification.command';
+import { VerificationController } from './verification/verification.controller';
 
 const commandHandlers = [
   CreateProfileHandler,
@@ -28,6 +33,8 @@ const commandHandlers = [
   MergeProfilesHandler,
   EarnCertificationHandler,
   AttemptRenewalHandler,
+  ChangeStandingHandler,
+  ChangeVerificationHandler,
 ];
 const controllers = [
   CreateProfileController,
@@ -38,6 +45,8 @@ const controllers = [
   PolicyReplaysController,
   AdoptPolicyController,
   ErasePersonalDataController,
+  HoldingStandingController,
+  VerificationController,
 ];
 
 /** The renewal domain's commands: deciders behind thin handlers, controllers at the HTTP edge. */
@@ -48,6 +57,7 @@ const controllers = [
     ...commandHandlers,
     StreamCommands,
     ProfileReader,
+    HoldingCommands,
     { provide: CATALOG, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadCatalog(config.catalogFile) },
     {
       provide: PolicyRegistry,

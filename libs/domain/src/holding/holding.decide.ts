@@ -9,7 +9,7 @@ import {
   HoldingEvent,
   HoldingSnapshot,
   HoldingState,
-  holdingStatusAt,
+  isSuspendedAt,
   RenewalWindowOpened,
   snapshotOf,
   isActiveAt,
@@ -23,8 +23,15 @@ export type HoldingCommand =
         profileId: string;
         earnedAt: Date;
         /** Computed by the handler from the prerequisite holdings (R10). */ prerequisiteActive: boolean;
+        /** Drawn by the handler (random, so never by the decider): the new cycle's public verification id (R19). */
+        verificationId?: string;
       };
     }
+  | { type: 'RevokeCertification'; data: { reason: string } }
+  | { type: 'SuspendCertification'; data: { reason: string; until: Date | null } }
+  | { type: 'ReinstateCertification'; data: { reason: string } }
+  | { type: 'RotateVerificationId'; data: { verificationId: string } }
+  | { type: 'SetVerificationVisibility'; data: { visibility: 'public' | 'private' } }
   | { type: 'OpenRenewalWindow' }
   | { type: 'ExpireHolding' }
   | {
@@ -106,16 +113,25 @@ export function renewalBlockers(
   if (state.status === 'merged-out') return [{ code: 'PROFILE_MERGED', detail: `This holding moved to profile ${state.toProfileId}` }];
   const blockers: Blocker[] = [];
   const now = context.now;
-  if (state.expiresAt === null || state.window === null) {
-    blockers.push({
-      code: 'NOT_RENEWABLE',
-      detail: `${context.certification.code} is a fundamentals certification: it never expires (R1)`,
-    });
+  if (state.revoked) {
+    blockers.push({ code: 'HOLDING_REVOKED', detail: `${context.certification.code} was revoked; pass the exam to earn it again (R15)` });
   } else {
-    const status = holdingStatusAt(state, now);
-    if (status === 'expired') {
+    const expired = state.expiresAt !== null && (state.expired || now.getTime() >= Date.parse(state.expiresAt));
+    if (!expired && isSuspendedAt(state, now)) {
+      const until = state.suspension?.until;
+      blockers.push({
+        code: 'HOLDING_SUSPENDED',
+        detail: until ? `The holding is suspended until ${until} (R16)` : 'The holding is suspended until reinstated (R16)',
+      });
+    }
+    if (state.expiresAt === null || state.window === null) {
+      blockers.push({
+        code: 'NOT_RENEWABLE',
+        detail: `${context.certification.code} is a fundamentals certification: it never expires (R1)`,
+      });
+    } else if (expired) {
       blockers.push({ code: 'CERTIFICATION_EXPIRED', detail: `It expired at ${state.expiresAt}; pass the exam to earn it again (R9)` });
-    } else if (status === 'active') {
+    } else if (now.getTime() < Date.parse(state.window.opensAt)) {
       blockers.push({
         code: 'WINDOW_NOT_OPEN',
         detail: `The renewal window opens at ${state.window.opensAt} (R3)`,
@@ -200,7 +216,10 @@ function decideEarn(
   const policy = policyAt(context.policies, earnedAt);
   const events: HoldingEvent[] = [];
   let cycle = 1;
-  if (state.status === 'held') {
+  if (state.status === 'held' && state.revoked) {
+    // R15: a revoked holding is earned again at once, whatever its expiry: a new cycle.
+    cycle = state.cycle + 1;
+  } else if (state.status === 'held') {
     if (state.expiresAt === null || Date.parse(state.expiresAt) > earnedAt.getTime()) {
       throw new DomainError(
         'EXAM_DOES_NOT_RENEW',
@@ -229,6 +248,7 @@ function decideEarn(
       renewalWindowOpensAt: expiresAt ? context.policies.windowOpensAt(expiresAt).opensAt.toISOString() : null,
       cycle,
       policyVersion: policy.version,
+      ...(command.data.verificationId ? { verificationId: command.data.verificationId } : {}),
     },
   });
   return events;
@@ -243,6 +263,49 @@ export function offersLanguage(offered: readonly string[], tag: string): boolean
 /** R8: an attempt id seen before, in this window or an earlier one, is the same attempt: idempotent, never refused. */
 export function attemptSeen(state: HeldState, attemptId: string): boolean {
   return (state.window?.attemptIds.includes(attemptId) ?? false) || (state.earlierAttemptIds ?? []).includes(attemptId);
+}
+
+type StandingCommand = Extract<HoldingCommand, { type: 'RevokeCertification' | 'SuspendCertification' | 'ReinstateCertification' }>;
+
+/** R15-R17: revocation, suspension and reinstatement, each an admin's decision with a reason, on a held cycle. */
+function decideStanding(command: StandingCommand, state: HoldingState, context: HoldingContext): HoldingEvent[] {
+  const code = context.certification.code;
+  if (state.status === 'none') throw new DomainError('HOLDING_NOT_FOUND', `The profile does not hold ${code}`);
+  if (state.status === 'merged-out') throw new DomainError('PROFILE_MERGED', `This holding moved to profile ${state.toProfileId}`);
+  if (state.revoked) throw new DomainError('HOLDING_REVOKED', `${code} is revoked: only earning it again changes it (R15)`);
+  const now = context.now;
+  const at = now.toISOString();
+  const subject = {
+    holdingId: state.holdingId,
+    profileId: state.profileId,
+    certificationCode: state.certificationCode,
+    cycle: state.cycle,
+  };
+  switch (command.type) {
+    case 'RevokeCertification':
+      return [{ type: 'CertificationRevoked', data: { ...subject, reason: command.data.reason, revokedAt: at } }];
+    case 'SuspendCertification': {
+      if (state.expiresAt !== null && (state.expired || now.getTime() >= Date.parse(state.expiresAt)))
+        throw new DomainError('CERTIFICATION_EXPIRED', `It expired at ${state.expiresAt}: there is nothing to suspend (R16)`);
+      if (isSuspendedAt(state, now)) throw new DomainError('HOLDING_SUSPENDED', `${code} is already suspended (R16)`);
+      const until = command.data.until;
+      if (until !== null && until.getTime() <= now.getTime())
+        throw new DomainError('VALIDATION_FAILED', `until ${until.toISOString()} is not in the future (R16)`);
+      return [
+        {
+          type: 'CertificationSuspended',
+          data: { ...subject, reason: command.data.reason, suspendedAt: at, until: until ? until.toISOString() : null },
+        },
+      ];
+    }
+    case 'ReinstateCertification':
+      if (!isSuspendedAt(state, now)) throw new DomainError('HOLDING_NOT_SUSPENDED', `${code} is not suspended (R17)`);
+      return [{ type: 'CertificationReinstated', data: { ...subject, reason: command.data.reason, reinstatedAt: at } }];
+    default: {
+      const unknown: never = command;
+      return unknown;
+    }
+  }
 }
 
 function decideAttempt(
@@ -296,6 +359,40 @@ function decideAttempt(
   return events;
 }
 
+type VerificationCommand = Extract<HoldingCommand, { type: 'RotateVerificationId' | 'SetVerificationVisibility' }>;
+
+/** R19: the holder's (or support's) choices about the public verification of a holding, in any status. */
+function decideVerification(command: VerificationCommand, state: HoldingState, context: HoldingContext): HoldingEvent[] {
+  if (state.status === 'none') throw new DomainError('HOLDING_NOT_FOUND', `The profile does not hold ${context.certification.code}`);
+  if (state.status === 'merged-out') throw new DomainError('PROFILE_MERGED', `This holding moved to profile ${state.toProfileId}`);
+  const subject = { holdingId: state.holdingId, profileId: state.profileId, certificationCode: state.certificationCode };
+  const at = context.now.toISOString();
+  switch (command.type) {
+    case 'RotateVerificationId':
+      if (state.verificationId === command.data.verificationId) return [];
+      return [
+        {
+          type: 'VerificationIdRotated',
+          data: {
+            ...subject,
+            verificationId: command.data.verificationId,
+            previousVerificationId: state.verificationId ?? null,
+            rotatedAt: at,
+          },
+        },
+      ];
+    case 'SetVerificationVisibility': {
+      const visibility = command.data.visibility;
+      if ((state.verificationPrivate ?? false) === (visibility === 'private')) return [];
+      return [{ type: 'VerificationVisibilityChanged', data: { ...subject, visibility, changedAt: at } }];
+    }
+    default: {
+      const unknown: never = command;
+      return unknown;
+    }
+  }
+}
+
 /** Which of two holdings of one certification survives a merge: the one valid longest at `now`. */
 function survives(candidate: HoldingSnapshot, incumbent: HoldingSnapshot, now: Date): boolean {
   const validUntil = (s: HoldingSnapshot): number => {
@@ -313,6 +410,13 @@ export function decideHolding(command: HoldingCommand, given: HoldingState, cont
       return decideEarn(command, state, context);
     case 'AttemptRenewal':
       return decideAttempt(command, state, context);
+    case 'RevokeCertification':
+    case 'SuspendCertification':
+    case 'ReinstateCertification':
+      return decideStanding(command, state, context);
+    case 'RotateVerificationId':
+    case 'SetVerificationVisibility':
+      return decideVerification(command, state, context);
     case 'OpenRenewalWindow': {
       // The scheduler may ask twice or from two processes: a no-op once done, or once too late.
       if (state.status !== 'held' || !state.window || state.window.opened) return [];

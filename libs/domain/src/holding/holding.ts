@@ -18,6 +18,8 @@ export type CertificationEarned = {
     renewalWindowOpensAt: string | null;
     cycle: number;
     policyVersion: string;
+    /** The public verification id of this cycle (128 random bits, base64url), drawn outside the decider (R19). */
+    verificationId?: string;
   };
 };
 
@@ -76,6 +78,54 @@ export type CertificationExpired = {
   data: { holdingId: string; profileId: string; certificationCode: string; expiredAt: string; policyVersion: string };
 };
 
+/** R15: an admin revoked this cycle; final, the holder must earn the certification again. */
+export type CertificationRevoked = {
+  type: 'CertificationRevoked';
+  data: { holdingId: string; profileId: string; certificationCode: string; cycle: number; reason: string; revokedAt: string };
+};
+
+/** R16: an admin suspended this cycle, until reinstated or (when given) until `until`. */
+export type CertificationSuspended = {
+  type: 'CertificationSuspended';
+  data: {
+    holdingId: string;
+    profileId: string;
+    certificationCode: string;
+    cycle: number;
+    reason: string;
+    suspendedAt: string;
+    until: string | null;
+  };
+};
+
+/** R17: an admin lifted a suspension. */
+export type CertificationReinstated = {
+  type: 'CertificationReinstated';
+  data: { holdingId: string; profileId: string; certificationCode: string; cycle: number; reason: string; reinstatedAt: string };
+};
+
+/** R19: the holder (or support) drew a new public verification id; the previous one answers 404 from now on. */
+export type VerificationIdRotated = {
+  type: 'VerificationIdRotated';
+  data: {
+    holdingId: string;
+    profileId: string;
+    certificationCode: string;
+    verificationId: string;
+    previousVerificationId: string | null;
+    rotatedAt: string;
+  };
+};
+
+/** R19: the holder (or support) made this holding's verification private (404 like an unknown id) or public again. */
+export type VerificationVisibilityChanged = {
+  type: 'VerificationVisibilityChanged';
+  data: { holdingId: string; profileId: string; certificationCode: string; visibility: 'public' | 'private'; changedAt: string };
+};
+
+/** What a suspension holds: it ends by reinstatement or by itself at `until` (R17). */
+export type Suspension = { since: string; until: string | null };
+
 /** What a holding carries across a merge (R12). */
 export type HoldingSnapshot = {
   level: Level;
@@ -84,6 +134,13 @@ export type HoldingSnapshot = {
   expiresAt: string | null;
   expired: boolean;
   window: WindowState | null;
+  /** R15; absent in snapshots stored before revocation existed. */
+  revoked?: boolean;
+  /** R16; null or absent: not suspended. */
+  suspension?: Suspension | null;
+  /** R19: the public verification id; absent for cycles earned before verification existed. */
+  verificationId?: string | null;
+  verificationPrivate?: boolean;
 };
 
 export type HoldingMergedOut = {
@@ -123,7 +180,12 @@ export type HoldingEvent =
   | CertificationRenewed
   | CertificationExpired
   | HoldingMergedOut
-  | HoldingMergedIn;
+  | HoldingMergedIn
+  | CertificationRevoked
+  | CertificationSuspended
+  | CertificationReinstated
+  | VerificationIdRotated
+  | VerificationVisibilityChanged;
 
 export const HOLDING_EVENT_TYPES: readonly HoldingEvent['type'][] = [
   'CertificationEarned',
@@ -134,6 +196,11 @@ export const HOLDING_EVENT_TYPES: readonly HoldingEvent['type'][] = [
   'CertificationExpired',
   'HoldingMergedOut',
   'HoldingMergedIn',
+  'CertificationRevoked',
+  'CertificationSuspended',
+  'CertificationReinstated',
+  'VerificationIdRotated',
+  'VerificationVisibilityChanged',
 ];
 
 /** The renewal window of one expiry: attempts count per window and restart with the next (R8). */
@@ -222,6 +289,11 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         expiresAt: d.expiresAt,
         expired: false,
         window: newWindow(d.holdingId, d.expiresAt, d.renewalWindowOpensAt),
+        revoked: false,
+        suspension: null,
+        verificationId: d.verificationId ?? null,
+        // Privacy is the holder's choice for the holding, kept across cycles.
+        verificationPrivate: state.status === 'held' ? (state.verificationPrivate ?? false) : false,
         mergeIds: state.status === 'held' ? state.mergeIds : [],
         unnotifiedWindowIds: unnotifiedAfterReplacing(state),
         earlierAttemptIds: state.status === 'held' ? [...(state.earlierAttemptIds ?? []), ...(state.window?.attemptIds ?? [])] : [],
@@ -259,6 +331,17 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
       };
     case 'CertificationExpired':
       return state.status === 'held' ? { ...state, expired: true } : state;
+    case 'CertificationRevoked':
+      // R15: the window ends with the revocation; expiry keeps its instant (history), the status says revoked.
+      return state.status === 'held' ? { ...state, revoked: true, suspension: null, window: null } : state;
+    case 'CertificationSuspended':
+      return state.status === 'held' ? { ...state, suspension: { since: event.data.suspendedAt, until: event.data.until } } : state;
+    case 'CertificationReinstated':
+      return state.status === 'held' ? { ...state, suspension: null } : state;
+    case 'VerificationIdRotated':
+      return state.status === 'held' ? { ...state, verificationId: event.data.verificationId } : state;
+    case 'VerificationVisibilityChanged':
+      return state.status === 'held' ? { ...state, verificationPrivate: event.data.visibility === 'private' } : state;
     case 'HoldingMergedOut':
       return state.status === 'held'
         ? { status: 'merged-out', toProfileId: event.data.toProfileId, toHoldingId: event.data.toHoldingId, last: state }
@@ -280,6 +363,10 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         expiresAt: s.expiresAt,
         expired: s.expired,
         window,
+        revoked: s.revoked ?? false,
+        suspension: s.suspension ?? null,
+        verificationId: s.verificationId ?? null,
+        verificationPrivate: s.verificationPrivate ?? false,
         mergeIds: [...(state.status === 'held' ? state.mergeIds : []), d.mergeId],
       };
     }
@@ -294,22 +381,35 @@ export function foldHolding(events: readonly HoldingEvent[]): HoldingState {
   return events.reduce(evolveHolding, initialHoldingState);
 }
 
-export type HoldingStatus = 'active' | 'renewal-open' | 'expired' | 'never-expires';
+export type HoldingStatus = 'active' | 'renewal-open' | 'expired' | 'never-expires' | 'revoked' | 'suspended';
 
-/** Status at an instant, from time alone: a holding expires at its expiry instant even before it is recorded (R9). */
+/** R16/R17: suspended at `at`: a suspension ends by itself at its `until`, derived from the clock, no event needed. */
+export function isSuspendedAt(state: Pick<HoldingSnapshot, 'suspension'>, at: Date): boolean {
+  const suspension = state.suspension;
+  if (!suspension) return false;
+  return suspension.until === null || at.getTime() < Date.parse(suspension.until);
+}
+
+/**
+ * Status at an instant, from time alone: a holding expires at its expiry instant even before it is recorded (R9).
+ * R20: revoked before expired before suspended (a suspended holding's expiry clock keeps running, R16).
+ */
 export function holdingStatusAt(state: HeldState, at: Date): HoldingStatus {
-  if (state.expiresAt === null) return 'never-expires';
+  if (state.revoked) return 'revoked';
   const t = at.getTime();
-  if (state.expired || t >= Date.parse(state.expiresAt)) return 'expired';
+  if (state.expiresAt !== null && (state.expired || t >= Date.parse(state.expiresAt))) return 'expired';
+  if (isSuspendedAt(state, at)) return 'suspended';
+  if (state.expiresAt === null) return 'never-expires';
   if (state.window && t >= Date.parse(state.window.opensAt)) return 'renewal-open';
   return 'active';
 }
 
-/** Held and not expired at `at`, and earned by then (prerequisites, R10). */
+/** Held, neither expired, revoked nor suspended at `at`, and earned by then (prerequisites, R10, R15, R16). */
 export function isActiveAt(state: HoldingState, at: Date): boolean {
   if (state.status !== 'held') return false;
   if (Date.parse(state.earnedAt) > at.getTime()) return false;
-  return holdingStatusAt(state, at) !== 'expired';
+  const status = holdingStatusAt(state, at);
+  return status !== 'expired' && status !== 'revoked' && status !== 'suspended';
 }
 
 export function snapshotOf(state: HeldState): HoldingSnapshot {
@@ -320,5 +420,9 @@ export function snapshotOf(state: HeldState): HoldingSnapshot {
     expiresAt: state.expiresAt,
     expired: state.expired,
     window: state.window,
+    revoked: state.revoked ?? false,
+    suspension: state.suspension ?? null,
+    verificationId: state.verificationId ?? null,
+    verificationPrivate: state.verificationPrivate ?? false,
   };
 }

@@ -11,6 +11,7 @@ import {
   HoldingMergedOut,
   HoldingSnapshot,
   HoldingState,
+  HoldingStatus,
   holdingStatusAt,
   initialHoldingState,
   snapshotOf,
@@ -29,7 +30,7 @@ export const CHANGE_KINDS = ['status', 'expiry', 'window', 'attempt-refused', 'r
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 export interface HoldingSide {
-  status: 'active' | 'renewal-open' | 'expired' | 'never-expires' | 'none' | 'merged-out';
+  status: HoldingStatus | 'none' | 'merged-out';
   expiresAt: string | null;
   renewalWindowOpensAt: string | null;
   renewals: number;
@@ -157,6 +158,10 @@ export class WhatIfReplay {
         return this.replayMergeOut(track, holding);
       case 'HoldingMergedIn':
         return this.replayMergeIn(track, holding);
+      case 'CertificationRevoked':
+      case 'CertificationSuspended':
+      case 'CertificationReinstated':
+        return this.replayStanding(track, holding);
       default:
         // Windows, notifications, expiries: derived by the shadow from time itself.
         return;
@@ -199,6 +204,32 @@ export class WhatIfReplay {
     );
     if (outcome instanceof DomainError)
       track.refused.push({ kind: 'attempt', at: event.data.attemptedAt, code: outcome.code, attemptId: event.data.attemptId });
+  }
+
+  /**
+   * R15-R17: the program's decisions are facts to replay, through the same decider. Where the shadow holding is
+   * in another state (say, already expired there) the decider refuses and the shadow keeps its own state.
+   */
+  private replayStanding(
+    track: Track,
+    event: Extract<HoldingEvent, { type: 'CertificationRevoked' | 'CertificationSuspended' | 'CertificationReinstated' }>,
+  ): void {
+    const command: HoldingCommand =
+      event.type === 'CertificationRevoked'
+        ? { type: 'RevokeCertification', data: { reason: event.data.reason } }
+        : event.type === 'CertificationSuspended'
+          ? {
+              type: 'SuspendCertification',
+              data: { reason: event.data.reason, until: event.data.until ? new Date(event.data.until) : null },
+            }
+          : { type: 'ReinstateCertification', data: { reason: event.data.reason } };
+    const at =
+      event.type === 'CertificationRevoked'
+        ? event.data.revokedAt
+        : event.type === 'CertificationSuspended'
+          ? event.data.suspendedAt
+          : event.data.reinstatedAt;
+    this.shadowDecide(track, command, new Date(at));
   }
 
   private replayMergeOut(track: Track, event: HoldingMergedOut): void {

@@ -17,6 +17,7 @@ import { holdingDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
+import { newVerificationId } from '../verification/verification-id';
 
 /** Its result type rides on the command, so the bus's answer is typed. */
 export class EarnCertificationCommand extends Command<EarnCertificationResult> {
@@ -69,7 +70,11 @@ export class EarnCertificationHandler implements ICommandHandler<EarnCertificati
       holdingDecision(
         data.profileId,
         certification,
-        { type: 'EarnCertification', data: { holdingId, profileId: data.profileId, earnedAt, prerequisiteActive } },
+        {
+          type: 'EarnCertification',
+          // R19: a fresh verification id for the new cycle, drawn here: the decider stays free of randomness.
+          data: { holdingId, profileId: data.profileId, earnedAt, prerequisiteActive, verificationId: newVerificationId() },
+        },
         this.policies,
         meta,
       ),

@@ -1,0 +1,30 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Catalog, DomainError, HoldingCommand, HoldingEvent, HoldingState } from '@recert/domain';
+import { CommandMeta } from '../command-handling/command-meta';
+import { holdingDecision } from '../command-handling/decisions';
+import { StreamCommands, StreamOutcome } from '../command-handling/stream-commands';
+import { ProfileReader } from '../profile/profile.reader';
+import { CATALOG, PolicyRegistry } from '../renewals.tokens';
+
+/** One holding command on an active profile's holding of a catalog certification: the loop the #13 handlers share. */
+@Injectable()
+export class HoldingCommands {
+  constructor(
+    private readonly commands: StreamCommands,
+    private readonly profiles: ProfileReader,
+    private readonly policies: PolicyRegistry,
+    @Inject(CATALOG) private readonly catalog: Catalog,
+  ) {}
+
+  async run(
+    profileId: string,
+    certificationCode: string,
+    command: HoldingCommand,
+    meta: CommandMeta,
+  ): Promise<StreamOutcome<HoldingState>> {
+    await this.profiles.active(profileId);
+    const certification = this.catalog.get(certificationCode);
+    if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${certificationCode} in the catalog`);
+    return this.commands.run<HoldingState, HoldingEvent>(holdingDecision(profileId, certification, command, this.policies, meta));
+  }
+}

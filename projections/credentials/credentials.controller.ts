@@ -1,0 +1,115 @@
+import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+import type { Response } from 'express';
+import { assertMayAccessProfile, CurrentPrincipal, Principal, Public, Roles } from '@recert/kernel';
+import { DomainError } from '@recert/domain';
+import { HoldingParams } from '@recert/renewals';
+import { ConsistencyQuery, ReadConsistency } from '../runtime/consistency';
+import { CertificateService } from './certificate.service';
+import { CredentialsService } from './credentials.service';
+import { STATUS_PURPOSES, StatusPurpose } from './status-list';
+
+const VC_JWT = 'application/vc+jwt';
+
+export class DocumentQuery extends ConsistencyQuery {
+  @ApiPropertyOptional({ enum: ['0', '1'], description: '1: sent as an attachment (Content-Disposition), for a download button' })
+  @IsOptional()
+  @IsIn(['0', '1'], { message: 'download: 0 or 1' })
+  download?: '0' | '1';
+}
+
+/** attachment for `?download=1`, else inline: both name the file, so a save keeps a meaningful name. */
+function disposition(query: DocumentQuery, filename: string): string {
+  return `${query.download === '1' ? 'attachment' : 'inline'}; filename="${filename}"`;
+}
+
+/** #13.3/#13.4: the holder's signed Open Badges 3.0 credential (VC-JWT) and PDF certificate, for the candidate, support, admin. */
+@ApiTags('credentials')
+@ApiBearerAuth()
+@Controller('certification-profiles')
+export class CredentialsController {
+  constructor(
+    private readonly credentials: CredentialsService,
+    private readonly certificates: CertificateService,
+    private readonly consistency: ReadConsistency,
+  ) {}
+
+  @Get(':profileId/certifications/:code/credential')
+  @Roles('candidate', 'support', 'admin')
+  @Header('Cache-Control', 'no-store')
+  @ApiProduces(VC_JWT)
+  @ApiOkResponse({
+    description: 'An OpenBadgeCredential for the current cycle, as a compact JWS (EdDSA, Ed25519; typ vc+jwt)',
+    content: { [VC_JWT]: { schema: { type: 'string' } } },
+  })
+  async credential(
+    @Param() params: HoldingParams,
+    @Query() query: DocumentQuery,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    assertMayAccessProfile(principal, params.profileId);
+    await this.consistency.await(query, ['holdings']);
+    const jwt = await this.credentials.credential(params.profileId, params.code);
+    response
+      .status(200)
+      .type(VC_JWT)
+      .setHeader('Content-Disposition', disposition(query, `${params.code}.jwt`))
+      .send(jwt);
+  }
+
+  @Get(':profileId/certifications/:code/certificate.pdf')
+  @Roles('candidate', 'support', 'admin')
+  @Header('Cache-Control', 'no-store')
+  @ApiProduces('application/pdf')
+  @ApiOkResponse({
+    description:
+      'A one-page PDF certificate of the current cycle: holder (none after erasure), certification, earned and expiry dates, issuer, the verification URL and its QR code',
+    content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+  })
+  async certificate(
+    @Param() params: HoldingParams,
+    @Query() query: DocumentQuery,
+    @CurrentPrincipal() principal: Principal,
+    @Res() response: Response,
+  ): Promise<void> {
+    assertMayAccessProfile(principal, params.profileId);
+    await this.consistency.await(query, ['holdings']);
+    const pdf = await this.certificates.certificate(params.profileId, params.code);
+    response
+      .status(200)
+      .type('application/pdf')
+      .setHeader('Content-Disposition', disposition(query, `${params.code}-certificate.pdf`))
+      .send(Buffer.from(pdf));
+  }
+}
+
+/** The issuer's identity and the status lists: public, so that anyone can verify a credential without recert's help. */
+@ApiTags('credentials')
+@Controller()
+export class IssuerController {
+  constructor(private readonly credentials: CredentialsService) {}
+
+  @Get('.well-known/did.json')
+  @Public()
+  @ApiOkResponse({ description: "The issuer's did:web document: verificationMethod[].publicKeyJwk, every key still in use" })
+  did(): object {
+    return this.credentials.didDocument();
+  }
+
+  @Get('credentials/status/:list')
+  @Public()
+  @Header('Cache-Control', 'no-cache')
+  @ApiParam({ name: 'list', example: 'revocation-0', description: '<statusPurpose>-<number>' })
+  @ApiProduces(VC_JWT)
+  async statusList(@Param('list') list: string, @Res() response: Response): Promise<void> {
+    const match = /^(revocation|suspension)-(\d{1,9})$/.exec(list);
+    if (!match || !STATUS_PURPOSES.includes(match[1] as StatusPurpose))
+      throw new DomainError('VERIFICATION_NOT_FOUND', 'No status list of this name');
+    response
+      .status(200)
+      .type(VC_JWT)
+      .send(await this.credentials.statusList(match[1] as StatusPurpose, Number(match[2])));
+  }
+}

@@ -1,0 +1,168 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Database from 'better-sqlite3';
+import { SignJWT } from 'jose';
+import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@recert/kernel';
+import { Catalog, Certification, DomainError, holdingIdOf } from '@recert/domain';
+import { CATALOG } from '@recert/renewals';
+import type { HoldingRow, VerificationRow } from '../holdings/holdings.projection';
+import { HoldingsModel } from '../holdings/holdings.model';
+import { READ_DB } from '../runtime/read-db';
+import { PublicStatus, statusOfVerification } from '../verification/verification.queries';
+import { didWebOf, issuerProfile } from './issuer';
+import { ISSUER_KEYS, IssuerKeys } from './issuer-keys';
+import { encodeStatusList, STATUS_LIST_SIZE, statusEntryOf, StatusPurpose } from './status-list';
+
+const VC_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
+const OB_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
+
+/**
+ * #13.3 signed credentials: Open Badges 3.0 OpenBadgeCredentials and Bitstring Status List credentials, secured as
+ * VC-JWT (EdDSA, Ed25519; ADR 0010) with the issuer's newest key, built from the read model at request time.
+ */
+@Injectable()
+export class CredentialsService {
+  constructor(
+    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CATALOG) private readonly catalog: Catalog,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ISSUER_KEYS) private readonly keys: IssuerKeys,
+    private readonly model: HoldingsModel,
+  ) {}
+
+  private get base(): string {
+    return this.config.credentials.publicBaseUrl;
+  }
+
+  get did(): string {
+    return didWebOf(this.base);
+  }
+
+  /** The DID document: every key, the newest last; old keys stay so earlier credentials keep verifying. */
+  didDocument(): object {
+    const methods = this.keys.keys.map((key) => ({
+      id: `${this.did}#${key.kid}`,
+      type: 'JsonWebKey',
+      controller: this.did,
+      publicKeyJwk: { ...key.publicJwk, kid: key.kid },
+    }));
+    return {
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/jwk/v1'],
+      id: this.did,
+      verificationMethod: methods,
+      assertionMethod: methods.map((method) => method.id),
+    };
+  }
+
+  private sign(payload: Record<string, unknown>): Promise<string> {
+    const key = this.keys.signing;
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'vc+jwt', cty: 'vc', kid: `${this.did}#${key.kid}` })
+      .setIssuer(this.did)
+      .setIssuedAt(Math.floor(this.clock.now().getTime() / 1000))
+      .sign(key.privateKey);
+  }
+
+  statusListUrl(purpose: StatusPurpose, list: number): string {
+    return `${this.base}/credentials/status/${purpose}-${list}`;
+  }
+
+  /**
+   * The current cycle of a holding that may be vouched for (credential, PDF certificate): refused when the profile,
+   * the holding or its verification row is missing, when revoked (R15) or expired.
+   */
+  currentCycle(
+    profileId: string,
+    code: string,
+  ): { certification: Certification; row: VerificationRow; status: PublicStatus; verificationPrivate: boolean } {
+    const certification = this.catalog.get(code);
+    if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${code} in the catalog`);
+    const tables = this.model.tables();
+    if (!this.db.prepare(`SELECT 1 FROM ${tables.profiles} WHERE profile_id = ?`).get(profileId))
+      throw new DomainError('PROFILE_NOT_FOUND', `No certification profile ${profileId}`);
+    const holding = this.db
+      .prepare<[string], HoldingRow>(`SELECT * FROM ${tables.holdings} WHERE holding_id = ? AND merged_out = 0`)
+      .get(holdingIdOf(profileId, code));
+    const row =
+      holding?.verification_id &&
+      this.db
+        .prepare<[string], VerificationRow>(`SELECT * FROM ${tables.verifications} WHERE verification_id = ?`)
+        .get(holding.verification_id);
+    if (!holding || !row) throw new DomainError('HOLDING_NOT_FOUND', `The profile holds no credential for ${code}`);
+    const status = statusOfVerification(row, certification.level, this.clock.now());
+    if (status === 'revoked') throw new DomainError('HOLDING_REVOKED', `${code} was revoked: there is no credential to issue (R15)`);
+    if (status === 'expired') throw new DomainError('CERTIFICATION_EXPIRED', `${code} expired at ${row.expires_at}`);
+    // R19: the holding's current choice counts, as on GET /verify.
+    return { certification, row, status, verificationPrivate: row.private === 1 || holding.verification_private === 1 };
+  }
+
+  /** The holder's current cycle as an OpenBadgeCredential, VC-JWT. */
+  async credential(profileId: string, code: string): Promise<string> {
+    const { certification, row } = this.currentCycle(profileId, code);
+    const { list, index } = statusEntryOf(row.status_position);
+    const verificationUrl = `${this.base}/verify/${row.verification_id}`;
+    const credential = {
+      '@context': [VC_CONTEXT, OB_CONTEXT],
+      id: `${verificationUrl}#cycle-${row.cycle}`,
+      type: ['VerifiableCredential', 'OpenBadgeCredential'],
+      issuer: issuerProfile(this.base, this.config.credentials.issuerName),
+      name: certification.name,
+      validFrom: row.earned_at,
+      ...(row.expires_at ? { validUntil: row.expires_at } : {}),
+      credentialSubject: {
+        type: ['AchievementSubject'],
+        // The public verification id, not the profile id: nothing about the holder's account leaves in the credential.
+        identifier: [{ type: 'IdentityObject', identityType: 'identifier', hashed: false, identityHash: row.verification_id }],
+        achievement: {
+          id: `${this.base}/achievements/${certification.code}`,
+          type: ['Achievement'],
+          achievementType: 'Certification',
+          name: certification.name,
+          description: `${certification.name} (${certification.level})`,
+          criteria: {
+            narrative: `Pass the ${certification.code} exam; renew by passing the free renewal assessment in the renewal window.`,
+          },
+        },
+      },
+      evidence: [{ id: verificationUrl, type: ['Evidence'], name: 'Public verification of this certification' }],
+      credentialStatus: (['revocation', 'suspension'] as const).map((purpose) => ({
+        id: `${this.statusListUrl(purpose, list)}#${index}`,
+        type: 'BitstringStatusListEntry',
+        statusPurpose: purpose,
+        statusListIndex: String(index),
+        statusListCredential: this.statusListUrl(purpose, list),
+      })),
+    };
+    return this.sign(credential);
+  }
+
+  /** A BitstringStatusListCredential, VC-JWT: the bits of the entries revoked, or suspended now (R17: until counts). */
+  async statusList(purpose: StatusPurpose, list: number): Promise<string> {
+    const now = this.clock.now();
+    const from = list * STATUS_LIST_SIZE;
+    const rows = this.db
+      .prepare<
+        { from: number; to: number },
+        VerificationRow
+      >(`SELECT * FROM ${this.model.tables().verifications} WHERE status_position >= @from AND status_position < @to AND retired = 0`)
+      .all({ from, to: from + STATUS_LIST_SIZE });
+    const set = rows
+      .filter((row) =>
+        purpose === 'revocation'
+          ? row.revoked === 1
+          : row.revoked === 0 &&
+            row.suspended_since !== null &&
+            (row.suspended_until === null || Date.parse(row.suspended_until) > now.getTime()),
+      )
+      .map((row) => statusEntryOf(row.status_position).index);
+    const url = this.statusListUrl(purpose, list);
+    return this.sign({
+      '@context': [VC_CONTEXT],
+      id: url,
+      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+      issuer: this.did,
+      validFrom: now.toISOString(),
+      credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList: encodeStatusList(set) },
+    });
+  }
+}

@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Database from 'better-sqlite3';
+import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@recert/kernel';
+import { Catalog, HeldState, holdingStatusAt, SealedData } from '@recert/domain';
+import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, VERIFICATION_ID } from '@recert/renewals';
+import { issuerProfile, IssuerProfile } from '../credentials/issuer';
+import type { VerificationRow } from '../holdings/holdings.projection';
+import { HoldingsModel } from '../holdings/holdings.model';
+import { READ_DB } from '../runtime/read-db';
+
+/** R20: what a third party may learn: renewal windows are the holder's business, so no `renewal-open`. */
+export type PublicStatus = 'active' | 'expired' | 'revoked' | 'suspended' | 'never-expires';
+
+export interface Verification {
+  verificationId: string;
+  certification: { code: string; name: string; level: string };
+  /** Null once the holder's personal data was erased. */
+  holder: { displayName: string | null };
+  status: PublicStatus;
+  earnedAt: string;
+  expiresAt: string | null;
+  issuer: IssuerProfile;
+  asOf: string;
+}
+
+/** A verification row back into the decider's state, so the public status follows the very rules that decide. */
+export function statusOfVerification(row: VerificationRow, level: HeldState['level'], at: Date): PublicStatus {
+  const status = holdingStatusAt(
+    {
+      status: 'held',
+      holdingId: row.holding_id,
+      profileId: row.profile_id,
+      certificationCode: row.code,
+      mergeIds: [],
+      level,
+      cycle: row.cycle,
+      earnedAt: row.earned_at,
+      expiresAt: row.expires_at,
+      expired: row.expired === 1,
+      window: null,
+      revoked: row.revoked === 1,
+      suspension: row.suspended_since ? { since: row.suspended_since, until: row.suspended_until } : null,
+    },
+    at,
+  );
+  return status === 'renewal-open' ? 'active' : status;
+}
+
+/** R19/R20: public verification by id, status computed with the clock at read time. */
+@Injectable()
+export class VerificationQueries {
+  constructor(
+    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CATALOG) private readonly catalog: Catalog,
+    @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly model: HoldingsModel,
+  ) {}
+
+  /** The public row of an id: undefined when unknown, rotated away, or private (the holding's current choice counts). */
+  row(verificationId: string): (VerificationRow & { personal_data: string | null }) | undefined {
+    if (!VERIFICATION_ID.test(verificationId)) return undefined;
+    const tables = this.model.tables();
+    return this.db
+      .prepare<[string], VerificationRow & { personal_data: string | null }>(
+        `SELECT v.*, p.personal_data FROM ${tables.verifications} v
+         LEFT JOIN ${tables.holdings} h ON h.holding_id = v.holding_id
+         LEFT JOIN ${tables.profiles} p ON p.profile_id = v.profile_id
+         WHERE v.verification_id = ? AND v.retired = 0 AND v.private = 0 AND COALESCE(h.verification_private, 0) = 0`,
+      )
+      .get(verificationId);
+  }
+
+  async verify(verificationId: string): Promise<Verification | undefined> {
+    const row = this.row(verificationId);
+    if (!row) return undefined;
+    const certification = this.catalog.get(row.code);
+    if (!certification) return undefined;
+    const now = this.clock.now();
+    const sealed = row.personal_data ? (JSON.parse(row.personal_data) as SealedData) : undefined;
+    return {
+      verificationId: row.verification_id,
+      certification: { code: certification.code, name: certification.name, level: certification.level },
+      holder: { displayName: sealed ? ((await this.vault.open(sealed))?.displayName ?? null) : null },
+      status: statusOfVerification(row, certification.level, now),
+      earnedAt: row.earned_at,
+      expiresAt: row.expires_at,
+      issuer: issuerProfile(this.config.credentials.publicBaseUrl, this.config.credentials.issuerName),
+      asOf: now.toISOString(),
+    };
+  }
+
+  /** The absolute link of an id (dashboard, PDF, LinkedIn). */
+  urlOf(verificationId: string): string {
+    return `${this.config.credentials.publicBaseUrl}/verify/${verificationId}`;
+  }
+}
