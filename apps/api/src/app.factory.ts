@@ -5,7 +5,6 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ERROR_CODES, ERROR_STATUS } from '@recert/renewals';
 import { AppConfig, Clock, createValidationPipe } from '@recert/kernel';
 import { AppModule } from './app.module';
-import { webRoot } from './web/web.controller';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -22,8 +21,6 @@ export async function createApp({ config, clock, logger }: CreateAppOptions): Pr
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: config.bodyLimit, type: ['application/json', 'application/*+json'] });
   app.useGlobalPipes(createValidationPipe());
-  // The dashboard page's bundle (built by npm run build:web); the HTML itself comes from WebController.
-  app.useStaticAssets(webRoot(), { prefix: '/dashboard/assets/', index: false, maxAge: '1h' });
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

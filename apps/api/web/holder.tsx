@@ -18,6 +18,18 @@ const EVENT_WORDS: Record<string, (e: HistoryEvent) => string> = {
   HoldingMergedOut: (e) => `${String(e.data['certificationCode'])} moved to profile ${String(e.data['toProfileId'])}`,
 };
 
+/** The profile-wide reason (not linked) is shown once above the cards, not repeated on each. */
+function cardReasons(blockedBy: string[]): string[] {
+  return blockedBy.filter((code) => code !== 'PROFILE_NOT_LINKED');
+}
+
+/** Facts that are simply how a certification works read as information; only what went wrong is an alert colour. */
+function reasonTone(code: string): 'info' | 'wait' | 'bad' {
+  if (code === 'NOT_RENEWABLE' || code === 'WINDOW_NOT_OPEN') return 'info';
+  if (code === 'RETAKE_COOLDOWN') return 'wait';
+  return 'bad';
+}
+
 export function HolderPage() {
   const who = claims();
   const [profileId, setProfileId] = useState(who?.profileId ?? '');
@@ -81,6 +93,12 @@ export function HolderPage() {
               <dd>{date(dashboard.asOf)}</dd>
             </dl>
           </Section>
+          {!dashboard.profile.linkedLearnProfileId && dashboard.certifications.some((c) => c.blockedBy.includes('PROFILE_NOT_LINKED')) && (
+            // Said once for the profile, not on every card: linking is one step that unblocks them all.
+            <p class="notice" data-testid="link-notice">
+              {reason('PROFILE_NOT_LINKED', { renewalWindowOpensAt: null, nextAttemptAllowedAt: null })}
+            </p>
+          )}
           <Section id="certs-heading" title="Certifications">
             {dashboard.certifications.length === 0 && <p class="muted">No certification yet.</p>}
             <ul class="certs">
@@ -93,8 +111,10 @@ export function HolderPage() {
                   <dl class="facts">
                     <dt>Expires</dt>
                     <dd data-testid="expires">{cert.expiresAt ? date(cert.expiresAt) : 'Never'}</dd>
-                    <dt>Days left</dt>
-                    <dd data-testid="days-left">{cert.daysUntilExpiry ?? '—'}</dd>
+                    <dt>{cert.status === 'expired' ? 'Expired' : 'Days left'}</dt>
+                    <dd data-testid="days-left">
+                      {cert.status === 'expired' ? `on ${date(cert.expiresAt)}` : (cert.daysUntilExpiry ?? '—')}
+                    </dd>
                     <dt>Attempts this window</dt>
                     <dd data-testid="attempts">{cert.attempts}</dd>
                     <dt>Next attempt</dt>
@@ -103,10 +123,10 @@ export function HolderPage() {
                     </dd>
                   </dl>
                   <Timeline earnedAt={cert.earnedAt} opensAt={cert.renewalWindowOpensAt} expiresAt={cert.expiresAt} now={dashboard.asOf} />
-                  {cert.blockedBy.length > 0 && (
+                  {cardReasons(cert.blockedBy).length > 0 && (
                     <ul class="reasons" aria-label="Why the renewal assessment cannot be taken now">
-                      {cert.blockedBy.map((code) => (
-                        <li key={code} data-code={code}>
+                      {cardReasons(cert.blockedBy).map((code) => (
+                        <li key={code} data-code={code} class={`reason-${reasonTone(code)}`}>
                           {reason(code, cert)}
                         </li>
                       ))}

@@ -55,17 +55,29 @@ export function Timeline({
   const span = Math.max(1, end - start);
   const at = (t: number): string => `${Math.min(100, Math.max(0, ((t - start) / span) * 100)).toFixed(2)}%`;
   const nowMs = Date.parse(now);
-  const label = `Earned ${date(earnedAt)}, renewal window opens ${date(opensAt)}, expires ${date(expiresAt)}; today is ${date(now)}.`;
+  const expired = nowMs >= end;
+  const label = expired
+    ? `Earned ${date(earnedAt)}, renewal window opened ${date(opensAt)}, expired ${date(expiresAt)}.`
+    : `Earned ${date(earnedAt)}, renewal window opens ${date(opensAt)}, expires ${date(expiresAt)}; today is ${date(now)}.`;
+  // The window's label sits under the band's start; it slides left in proportion (0% at the start, all of its width
+  // at the end), so the start point is always within the label and the label never runs off the bar.
+  const windowAt = Math.min(100, Math.max(0, ((Date.parse(opensAt) - start) / span) * 100)).toFixed(2);
+  const windowStyle = { left: `${windowAt}%`, transform: `translateX(-${windowAt}%)` };
   return (
     <div class="timeline" role="img" aria-label={label}>
       <div class="timeline-track">
         <div class="timeline-window" style={{ left: at(Date.parse(opensAt)), right: '0%' }} />
-        <div class="timeline-now" style={{ left: at(nowMs) }} title={`Today, ${date(now)}`} />
+        {/* Past the expiry there is no "today" on the bar: a marker at its end would read as "expires today". */}
+        {!expired && <div class="timeline-now" style={{ left: at(nowMs) }} title={`Today, ${date(now)}`} />}
       </div>
       <div class="timeline-labels" aria-hidden="true">
-        <span>Earned {date(earnedAt)}</span>
-        <span>Window {date(opensAt)}</span>
-        <span>Expires {date(expiresAt)}</span>
+        <span class="at-start">Earned {date(earnedAt)}</span>
+        <span class="at-end">
+          {expired ? 'Expired' : 'Expires'} {date(expiresAt)}
+        </span>
+        <span class="below" data-testid="window-label" style={windowStyle}>
+          Window {date(opensAt)}
+        </span>
       </div>
     </div>
   );
