@@ -130,11 +130,18 @@ type Cert = {
       .expect(200);
     await openHolder(page);
     expect(await associate.locator('.badge').textContent()).toBe('Renewal open');
-    expect(await associate.locator('.ok').textContent()).toBe('The renewal assessment can be taken now.');
+    // #15.2: renewable now leads the needs-attention band, with its action in the page's language.
+    const first = page.getByTestId('attention').locator('li').first();
+    expect(await first.getAttribute('data-code')).toBe('azure-administrator-associate');
+    expect(await first.getAttribute('data-urgency')).toBe('renewable');
+    expect(await associate.getByRole('link', { name: 'Take the renewal assessment' }).getAttribute('href')).toBe(
+      'https://learn.recert.example/en/credentials/azure-administrator-associate/renew',
+    );
+    expect(await page.locator('li.cert').first().getAttribute('data-code')).toBe('azure-administrator-associate');
     const after = (await apiDashboard()).find((c) => c.code === 'azure-administrator-associate') as Cert;
     expect(await associate.getByTestId('days-left').textContent()).toBe(String(after.daysUntilExpiry));
     expect(await page.getByTestId('history').locator('li').allTextContents()).toEqual(
-      expect.arrayContaining([expect.stringContaining('Renewal window opened for azure-administrator-associate')]),
+      expect.arrayContaining([expect.stringContaining('Renewal window opened for Microsoft Certified: Azure Administrator Associate')]),
     );
     await page.screenshot({ path: join(artifacts, 'holder-window-open.png'), fullPage: true });
     await page.close();

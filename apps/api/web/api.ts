@@ -8,6 +8,8 @@ export interface Claims {
   roles: string[];
   profileId?: string;
   exp?: number;
+  /** From the identity provider: the learning account the holder signed in with (proves a link, API.md). */
+  learnProfileId?: string;
 }
 
 /** Why the visitor was sent back to the sign-in form, shown there. */
@@ -28,11 +30,11 @@ export function token(): string | null {
 }
 
 /** Keeps the token when it reads as one (three parts, claims with sub and roles, not expired); else says why not. */
-export function signIn(value: string): string | null {
+export function signIn(value: string): 'notAToken' | 'expiredToken' | null {
   const candidate = value.trim();
   const read = readClaims(candidate);
-  if (!read) return 'That is not an access token: paste the whole token your organisation gave you (three parts separated by dots).';
-  if (read.exp !== undefined && read.exp * 1000 <= Date.now()) return 'That token has expired: ask for a new one.';
+  if (!read) return 'notAToken';
+  if (read.exp !== undefined && read.exp * 1000 <= Date.now()) return 'expiredToken';
   sessionStorage.setItem(TOKEN_KEY, candidate);
   return null;
 }
@@ -91,4 +93,29 @@ export async function get<T>(path: string): Promise<T> {
   const body = (await response.json()) as unknown;
   if (!response.ok) throw new ApiError(body as Problem);
   return body as T;
+}
+
+export async function post<T>(path: string, body: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token() ?? ''}`, Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (response.status === 401) signOutBecause('expired');
+  const answer = (await response.json()) as unknown;
+  if (!response.ok) throw new ApiError(answer as Problem);
+  return answer as T;
+}
+
+/** Fetches a file with the visitor's token (a plain link could not send it) and hands it to the browser to save. */
+export async function download(path: string, filename: string): Promise<void> {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token() ?? ''}` } });
+  if (response.status === 401) signOutBecause('expired');
+  if (!response.ok) throw new ApiError((await response.json()) as Problem);
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.click();
+  URL.revokeObjectURL(url);
 }

@@ -2,12 +2,8 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { claims, onSignedOut, SignedOutReason, signIn, signOut, takeTokenFromLocation, token } from './api';
 import { HolderPage } from './holder';
+import { chooseLanguage, currentLanguage, Language, LANGUAGE_NAMES, LANGUAGES, rememberLanguage, t, useLanguage } from './i18n';
 import { ProgramPage } from './program';
-
-const SIGNED_OUT_WORDS: Record<SignedOutReason, string> = {
-  expired: 'Your sign-in has expired or is no longer valid. Paste a new access token to continue.',
-  rejected: 'That token was not accepted. Paste a new access token to continue.',
-};
 
 function SignIn({ onDone, why }: { onDone: () => void; why: SignedOutReason | null }) {
   const [value, setValue] = useState('');
@@ -18,14 +14,14 @@ function SignIn({ onDone, why }: { onDone: () => void; why: SignedOutReason | nu
       onSubmit={(event) => {
         event.preventDefault();
         const refused = signIn(value);
-        setProblem(refused);
+        setProblem(refused ? t(`signIn.${refused}`) : null);
         if (!refused) onDone();
       }}
     >
-      <h2>Sign in</h2>
+      <h2>{t('signIn.title')}</h2>
       {why && !problem && (
         <p role="status" class="notice" data-testid="signed-out-reason">
-          {SIGNED_OUT_WORDS[why]}
+          {t(`signIn.signedOut.${why}`)}
         </p>
       )}
       {problem && (
@@ -33,7 +29,7 @@ function SignIn({ onDone, why }: { onDone: () => void; why: SignedOutReason | nu
           {problem}
         </p>
       )}
-      <label for="token">Paste your access token</label>
+      <label for="token">{t('signIn.label')}</label>
       <textarea
         id="token"
         name="token"
@@ -44,8 +40,31 @@ function SignIn({ onDone, why }: { onDone: () => void; why: SignedOutReason | nu
         aria-describedby={problem ? 'token-problem' : undefined}
         required
       />
-      <button type="submit">Sign in</button>
+      <button type="submit">{t('signIn.submit')}</button>
     </form>
+  );
+}
+
+function LanguageSwitcher({ onChange }: { onChange: () => void }) {
+  return (
+    <label class="language">
+      <span class="visually-hidden">{t('app.language')}</span>
+      <select
+        data-testid="language"
+        value={currentLanguage()}
+        onChange={(e) => {
+          const language = (e.target as HTMLSelectElement).value as Language;
+          rememberLanguage(language);
+          void useLanguage(language).then(onChange);
+        }}
+      >
+        {LANGUAGES.map((language) => (
+          <option key={language} value={language} lang={language}>
+            {LANGUAGE_NAMES[language]}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -68,19 +87,22 @@ function App() {
     if (why === null) setWhy('expired');
   }
   const mayReadProgram = who?.roles.includes('admin') ?? false;
+  const title = program ? t('app.programTitle') : who?.profileId ? t('app.holderTitle') : t('app.holdersTitle');
+  document.title = `${title} · recert`;
   return (
     <>
       <header class="top">
-        <h1>{program ? 'Certification program' : 'My certifications'}</h1>
-        <nav aria-label="Pages">
+        <h1>{title}</h1>
+        <nav aria-label={t('app.pages')}>
           <a href="/dashboard" aria-current={program ? undefined : 'page'}>
-            Holder
+            {t('app.holder')}
           </a>
           {mayReadProgram && (
             <a href="/dashboard/program" aria-current={program ? 'page' : undefined}>
-              Program
+              {t('app.program')}
             </a>
           )}
+          <LanguageSwitcher onChange={() => refresh((n) => n + 1)} />
           {token() && (
             <button
               type="button"
@@ -90,7 +112,7 @@ function App() {
                 refresh((n) => n + 1);
               }}
             >
-              Sign out {who?.sub ?? ''}
+              {t('app.signOut', { who: who?.sub ?? '' })}
             </button>
           )}
         </nav>
@@ -117,7 +139,9 @@ function App() {
 takeTokenFromLocation();
 const root = document.getElementById('root');
 if (root) {
-  // Replace the static loading line rather than render beside it.
-  root.textContent = '';
-  render(<App />, root);
+  void useLanguage(chooseLanguage()).then(() => {
+    // Replace the static loading line rather than render beside it.
+    root.textContent = '';
+    render(<App />, root);
+  });
 }
