@@ -49,15 +49,19 @@ function factTime(event: HistoryEvent): string {
 }
 
 function historyWords(event: HistoryEvent, names: Map<string, string>): string {
-  const code = typeof event.data['certificationCode'] === 'string' ? event.data['certificationCode'] : '';
+  const text = (key: string): string => {
+    const value = event.data[key];
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+  };
+  const code = text('certificationCode');
   const values = {
     name: names.get(code) ?? code,
-    learnProfileId: String(event.data['learnProfileId'] ?? ''),
-    sourceProfileId: String(event.data['sourceProfileId'] ?? ''),
-    mergedInto: String(event.data['mergedInto'] ?? ''),
-    fromProfileId: String(event.data['fromProfileId'] ?? ''),
-    toProfileId: String(event.data['toProfileId'] ?? ''),
-    attempt: String(event.data['attempt'] ?? ''),
+    learnProfileId: text('learnProfileId'),
+    sourceProfileId: text('sourceProfileId'),
+    mergedInto: text('mergedInto'),
+    fromProfileId: text('fromProfileId'),
+    toProfileId: text('toProfileId'),
+    attempt: text('attempt'),
     score: typeof event.data['score'] === 'number' ? String(event.data['score']) : '',
     expiresAt: typeof event.data['expiresAt'] === 'string' ? date(event.data['expiresAt']) : '',
   };
