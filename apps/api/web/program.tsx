@@ -121,7 +121,7 @@ function ExpiringCard({ summary }: { summary: Summary | null }) {
       <Loadable state={expiring}>
         {(data) => (
           <>
-            <div class="scroll">
+            <div class="scroll" tabIndex={0} role="group" aria-labelledby="soonest-heading">
               <table data-testid="soonest">
                 <thead>
                   <tr>
@@ -205,7 +205,7 @@ export function ProgramPage() {
       <Section id="summary-heading" title={t('program.summaryTitle', { total: number(summary.data?.total ?? 0) })}>
         <Loadable state={summary}>
           {(data) => (
-            <div class="scroll">
+            <div class="scroll" tabIndex={0} role="group" aria-labelledby="summary-heading">
               <table data-testid="summary">
                 <caption class="visually-hidden">{t('program.summaryCaption', { asOf: date(data.asOf) })}</caption>
                 <thead>
