@@ -213,7 +213,7 @@ const WIDTHS = [1366, 390] as const;
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForFunction(() => document.querySelector('[data-testid="page-of"]')?.textContent?.startsWith('Page 1'));
     await page.waitForFunction(() =>
-      [...document.querySelectorAll('[data-testid="soonest"] tbody tr td:nth-child(2)')].every((td) =>
+      Array.from(document.querySelectorAll('[data-testid="soonest"] tbody tr td:nth-child(2)')).every((td) =>
         td.textContent?.includes('Administrator'),
       ),
     );
