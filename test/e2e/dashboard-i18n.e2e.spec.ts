@@ -230,7 +230,7 @@ const WIDTHS = [1366, 390] as const;
     expect(await page.getByTestId('blocked-by').first().textContent()).not.toBe('');
     // CSV of what the filters show.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('csv').click()]);
-    const csv = readFileSync((await download.path()) as string, 'utf8')
+    const csv = readFileSync((await download.path()), 'utf8')
       .trim()
       .split('\r\n');
     expect(csv[0]).toBe('profileId,certification,name,status,expiresAt,daysUntilExpiry,blockedBy');
