@@ -4,6 +4,7 @@ import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { RenewalsModule } from '@recert/renewals';
 import { AuditController } from './audit/audit.controller';
+import { CalendarController } from './dashboard/calendar.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { DashboardQueries } from './dashboard/dashboard.queries';
 import { DeadlineQueries } from './deadlines/deadlines.queries';
@@ -20,7 +21,7 @@ import { openReadDb, READ_DB } from './runtime/read-db';
 /** The read side: projections fed from the log through checkpointed subscriptions, and the queries on them. */
 @Module({
   imports: [RenewalsModule],
-  controllers: [DashboardController, HistoryController, ReportsController, AuditController],
+  controllers: [DashboardController, CalendarController, HistoryController, ReportsController, AuditController],
   providers: [
     { provide: READ_DB, inject: [APP_CONFIG], useFactory: (config: AppConfig) => openReadDb(config.dataDir) },
     {

@@ -93,6 +93,8 @@ export class DashboardQueries {
         {
           code: row.code,
           name: certification.name,
+          names: certification.names ?? {},
+          renewalAssessmentUrl: certification.renewalAssessmentUrl ?? null,
           level: certification.level,
           status,
           earnedAt: row.earned_at,

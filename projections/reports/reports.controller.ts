@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@recert/kernel';
-import { IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
 import { ConsistencyQuery, ReadConsistency } from '../runtime/consistency';
 import { ReportsQueries, SummaryReport } from './reports.queries';
 
@@ -23,6 +23,27 @@ export class ExpiringQuery extends ConsistencyQuery {
   @IsString()
   @Matches(/^(?:[1-9]\d?|[1-4]\d{2}|500)$/, { message: 'pageSize: a whole number from 1 to 500' })
   pageSize?: string;
+
+  @ApiPropertyOptional({ example: 'azure-administrator-associate', description: 'Only this certification' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'certification: a certification code' })
+  certification?: string;
+
+  @ApiPropertyOptional({ enum: ['active', 'renewal-open'], description: 'Only holdings in this status' })
+  @IsOptional()
+  @IsIn(['active', 'renewal-open'], { message: 'status: active or renewal-open' })
+  status?: 'active' | 'renewal-open';
+
+  @ApiPropertyOptional({ example: '2026-03-01T00:00:00Z', description: 'Expiring at or after (with expiresTo: instead of withinDays)' })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'expiresFrom: an ISO 8601 instant' })
+  expiresFrom?: string;
+
+  @ApiPropertyOptional({ example: '2026-06-01T00:00:00Z', description: 'Expiring before' })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'expiresTo: an ISO 8601 instant' })
+  expiresTo?: string;
 }
 
 export class WeeksQuery extends ConsistencyQuery {
@@ -60,6 +81,11 @@ export class ReportsController {
   @Roles('admin')
   async expiring(@Query() query: ExpiringQuery): Promise<ReturnType<ReportsQueries['expiring']>> {
     await this.consistency.await(query, ['holdings']);
-    return this.queries.expiring(Number(query.withinDays ?? 90), Number(query.page ?? 1), Number(query.pageSize ?? 50));
+    return this.queries.expiring(Number(query.withinDays ?? 90), Number(query.page ?? 1), Number(query.pageSize ?? 50), {
+      certification: query.certification,
+      status: query.status,
+      expiresFrom: query.expiresFrom ? new Date(query.expiresFrom).toISOString() : undefined,
+      expiresTo: query.expiresTo ? new Date(query.expiresTo).toISOString() : undefined,
+    });
   }
 }

@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { CLOCK, Clock } from '@recert/kernel';
-import { CATALOG } from '@recert/renewals';
-import { Catalog } from '@recert/domain';
+import { CATALOG, PolicyRegistry } from '@recert/renewals';
+import { Catalog, holdingStatusAt, renewalBlockers, withPolicyWindow } from '@recert/domain';
 import { READ_DB } from '../runtime/read-db';
 import { HoldingsModel } from '../holdings/holdings.model';
+import type { HoldingRow } from '../holdings/holdings.projection';
+import { heldStateOf } from '../dashboard/dashboard.queries';
 
 const STATUS_SQL = `CASE WHEN expires_at IS NULL THEN 'never-expires'
   WHEN expired = 1 OR expires_at <= @now THEN 'expired'
@@ -25,6 +27,17 @@ export interface ExpiringItem {
   expiresAt: string;
   daysUntilExpiry: number;
   status: string;
+  /** Codes that would refuse a renewal attempt now, computed with the deciders' own rules (as the dashboard's). */
+  blockedBy: string[];
+}
+
+/** What the program page filters the expiring list by; every field optional. */
+export interface ExpiringFilter {
+  certification?: string;
+  status?: 'active' | 'renewal-open';
+  /** Expiring at or after / before these instants; without them, from now to now + withinDays. */
+  expiresFrom?: string;
+  expiresTo?: string;
 }
 
 /** The program's reports: counts by certification and status, and what expires soonest (paged). */
@@ -35,6 +48,7 @@ export class ReportsQueries {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CATALOG) private readonly catalog: Catalog,
     private readonly model: HoldingsModel,
+    private readonly policies: PolicyRegistry,
   ) {}
 
   summary(): SummaryReport {
@@ -83,38 +97,47 @@ export class ReportsQueries {
     withinDays: number,
     page: number,
     pageSize: number,
+    filter: ExpiringFilter = {},
   ): { asOf: string; withinDays: number; page: number; pageSize: number; total: number; items: ExpiringItem[] } {
     const now = this.clock.now();
-    const until = new Date(now.getTime() + withinDays * 24 * 3600 * 1000).toISOString();
-    const params = { now: now.toISOString(), until };
-    const where = 'merged_out = 0 AND expired = 0 AND expires_at > @now AND expires_at <= @until';
+    const tables = this.model.tables();
+    const from = filter.expiresFrom && filter.expiresFrom > now.toISOString() ? filter.expiresFrom : now.toISOString();
+    const until = filter.expiresTo ?? new Date(now.getTime() + withinDays * 24 * 3600 * 1000).toISOString();
+    const params = { now: now.toISOString(), from, until, code: filter.certification ?? null, status: filter.status ?? null };
+    const where = `h.merged_out = 0 AND h.expired = 0 AND h.expires_at > @from AND h.expires_at <= @until
+      AND (@code IS NULL OR h.code = @code) AND (@status IS NULL OR ${STATUS_SQL} = @status)`; // STATUS_SQL's columns are the holdings table's alone
     const total =
-      this.db.prepare<typeof params, { n: number }>(`SELECT count(*) AS n FROM ${this.model.tables().holdings} WHERE ${where}`).get(params)
-        ?.n ?? 0;
+      this.db.prepare<typeof params, { n: number }>(`SELECT count(*) AS n FROM ${tables.holdings} h WHERE ${where}`).get(params)?.n ?? 0;
     const rows = this.db
-      .prepare<
-        typeof params & { limit: number; offset: number },
-        { profile_id: string; holding_id: string; code: string; expires_at: string; status: string }
-      >(
-        `SELECT profile_id, holding_id, code, expires_at, ${STATUS_SQL} AS status FROM ${this.model.tables().holdings} WHERE ${where}
-         ORDER BY expires_at, holding_id LIMIT @limit OFFSET @offset`,
+      .prepare<typeof params & { limit: number; offset: number }, HoldingRow & { linked: string | null }>(
+        `SELECT h.*, p.linked_learn_profile_id AS linked FROM ${tables.holdings} h LEFT JOIN ${tables.profiles} p ON p.profile_id = h.profile_id
+         WHERE ${where} ORDER BY h.expires_at, h.holding_id LIMIT @limit OFFSET @offset`,
       )
       .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize });
+    const book = this.policies.book();
     return {
       asOf: params.now,
       withinDays,
       page,
       pageSize,
       total,
-      items: rows.map((row) => ({
-        profileId: row.profile_id,
-        holdingId: row.holding_id,
-        code: row.code,
-        name: this.catalog.get(row.code)?.name ?? row.code,
-        expiresAt: row.expires_at,
-        daysUntilExpiry: Math.ceil((Date.parse(row.expires_at) - now.getTime()) / (24 * 3600 * 1000)),
-        status: row.status,
-      })),
+      items: rows.map((row) => {
+        const state = withPolicyWindow(heldStateOf(row), book);
+        const certification = this.catalog.get(row.code);
+        const expiresAt = row.expires_at ?? params.now;
+        return {
+          profileId: row.profile_id,
+          holdingId: row.holding_id,
+          code: row.code,
+          name: certification?.name ?? row.code,
+          expiresAt,
+          daysUntilExpiry: Math.ceil((Date.parse(expiresAt) - now.getTime()) / (24 * 3600 * 1000)),
+          status: holdingStatusAt(state, now),
+          blockedBy: certification
+            ? renewalBlockers(state, { now, policies: book, certification }, { profileLinked: row.linked !== null }).map((b) => b.code)
+            : [],
+        };
+      }),
     };
   }
 }

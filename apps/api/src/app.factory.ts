@@ -6,7 +6,6 @@ import { ERROR_CODES } from '@recert/domain';
 import { ERROR_STATUS } from '@recert/http';
 import { AppConfig, assertJsonDepth, Clock, createValidationPipe, wellFormedStrings } from '@recert/kernel';
 import { AppModule } from './app.module';
-import { webRoot } from './web/web.controller';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -29,8 +28,6 @@ export async function createApp({ config, clock, logger }: CreateAppOptions): Pr
     reviver: wellFormedStrings,
   });
   app.useGlobalPipes(createValidationPipe());
-  // The dashboard page's bundle (built by npm run build:web); the HTML itself comes from WebController.
-  app.useStaticAssets(webRoot(), { prefix: '/dashboard/assets/', index: false, maxAge: '1h' });
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

@@ -23,7 +23,17 @@ export interface Summary {
 
 export interface Expiring {
   total: number;
-  items: { profileId: string; code: string; name: string; expiresAt: string; daysUntilExpiry: number; status: string }[];
+  page: number;
+  pageSize: number;
+  items: {
+    profileId: string;
+    code: string;
+    name: string;
+    expiresAt: string;
+    daysUntilExpiry: number;
+    status: string;
+    blockedBy: string[];
+  }[];
 }
 
 export interface ExpiringByWeek {
@@ -39,6 +49,9 @@ export interface ReplayJob {
     candidatePolicyVersions: string[];
     holdingsCompared: number;
     holdingsDiffering: number;
-    totals: { byKind: Record<string, number> };
+    totals: {
+      byKind: Record<string, number>;
+      byCertification: Record<string, { holdings: number; differing: number; byKind: Record<string, number> }>;
+    };
   } | null;
 }
