@@ -12,6 +12,7 @@ import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
 import { HoldingsModel } from './holdings/holdings.model';
 import { OutboxProjection } from './outbox/outbox.projection';
+import { RenewalOutcomesProjection } from './renewal-outcomes/renewal-outcomes.projection';
 import { ReportsController } from './reports/reports.controller';
 import { ReportsQueries } from './reports/reports.queries';
 import { ReadConsistency, SERVING_PROJECTION, ServingProjection } from './runtime/consistency';
@@ -30,7 +31,7 @@ import { openReadDb, READ_DB } from './runtime/read-db';
       useFactory: (store: EventStore, db: Database.Database, config: AppConfig) => {
         const logger = new Logger('Projections');
         // The holdings generation is added by HoldingsModel, which knows the policy book.
-        return new ProjectionRunner(store, db, [new OutboxProjection()], {
+        return new ProjectionRunner(store, db, [new OutboxProjection(), new RenewalOutcomesProjection()], {
           rebuildCacheRows: config.rebuildCacheRows,
           log: (message) => logger.warn(message),
         });

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@recert/kernel';
 import { IsIn, IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
 import { ConsistencyQuery, ReadConsistency } from '../runtime/consistency';
@@ -54,6 +54,20 @@ export class WeeksQuery extends ConsistencyQuery {
   weeks?: string;
 }
 
+export class RenewalRateQuery extends ConsistencyQuery {
+  @ApiPropertyOptional({ example: '12', description: 'How many calendar months back, this one included (1-60), default 12' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^(?:[1-9]|[1-5]\d|60)$/, { message: 'months: a whole number from 1 to 60' })
+  months?: string;
+
+  @ApiPropertyOptional({ example: 'azure-administrator-associate', description: 'Only this certification' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'certification: a certification code' })
+  certification?: string;
+}
+
 @ApiTags('queries')
 @ApiBearerAuth()
 @Controller('reports')
@@ -75,6 +89,41 @@ export class ReportsController {
   async expiringByWeek(@Query() query: WeeksQuery): Promise<ReturnType<ReportsQueries['expiringByWeek']>> {
     await this.consistency.await(query, ['holdings']);
     return this.queries.expiringByWeek(Number(query.weeks ?? 26));
+  }
+
+  @Get('renewal-rate')
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Renewal rate per month (#15.4): renewed / windows closed',
+    description:
+      'Per calendar month (UTC), oldest first: `closed` counts the renewal windows whose expiry fell in the month and has passed ' +
+      '(renewed or expired), `renewed` those renewed before it, `rate` = renewed / closed (null when none closed). ' +
+      'A window still open is not counted until its expiry passes.',
+  })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        asOf: { type: 'string', format: 'date-time' },
+        certification: { type: 'string', nullable: true },
+        months: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              month: { type: 'string', example: '2026-01' },
+              closed: { type: 'integer' },
+              renewed: { type: 'integer' },
+              rate: { type: 'number', nullable: true, example: 0.75 },
+            },
+          },
+        },
+      },
+    },
+  })
+  async renewalRate(@Query() query: RenewalRateQuery): Promise<ReturnType<ReportsQueries['renewalRate']>> {
+    await this.consistency.await(query, ['renewal-outcomes']);
+    return this.queries.renewalRate(Number(query.months ?? 12), query.certification);
   }
 
   @Get('expiring')

@@ -7,6 +7,7 @@ import { READ_DB } from '../runtime/read-db';
 import { HoldingsModel } from '../holdings/holdings.model';
 import type { HoldingRow } from '../holdings/holdings.projection';
 import { heldStateOf } from '../dashboard/dashboard.queries';
+import type { RenewalRateMonth } from '../renewal-outcomes/renewal-outcomes.projection';
 
 const STATUS_SQL = `CASE WHEN expires_at IS NULL THEN 'never-expires'
   WHEN expired = 1 OR expires_at <= @now THEN 'expired'
@@ -90,6 +91,33 @@ export class ReportsQueries {
         weekStart: new Date(now.getTime() + week * 7 * 24 * 3600 * 1000).toISOString(),
         count: counts.get(week) ?? 0,
       })),
+    };
+  }
+
+  /**
+   * Renewal rate per calendar month (UTC), the last `months` months to this one (#15.4): of the windows whose expiry
+   * fell in the month (and has passed), how many were renewed before it. A window still open is not counted yet.
+   */
+  renewalRate(months: number, certification?: string): { asOf: string; certification: string | null; months: RenewalRateMonth[] } {
+    const now = this.clock.now();
+    const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (months - 1), 1));
+    const rows = this.db
+      .prepare<{ from: string; now: string; code: string | null }, { month: string; closed: number; renewed: number }>(
+        `SELECT substr(closes_at, 1, 7) AS month, count(*) AS closed, sum(outcome = 'renewed') AS renewed FROM rm_window_outcomes
+         WHERE closes_at >= @from AND closes_at <= @now AND (@code IS NULL OR code = @code) GROUP BY month`,
+      )
+      .all({ from: first.toISOString(), now: now.toISOString(), code: certification ?? null });
+    const byMonth = new Map(rows.map((row) => [row.month, row]));
+    return {
+      asOf: now.toISOString(),
+      certification: certification ?? null,
+      months: Array.from({ length: months }, (_, i) => {
+        const month = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + i, 1)).toISOString().slice(0, 7);
+        const row = byMonth.get(month);
+        const closed = row?.closed ?? 0;
+        const renewed = row?.renewed ?? 0;
+        return { month, closed, renewed, rate: closed > 0 ? renewed / closed : null };
+      }),
     };
   }
 

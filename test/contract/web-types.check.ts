@@ -18,7 +18,8 @@ export const serverFitsPages: [
   Fits<ReturnType<ReportsQueries['expiring']>, Page.Expiring>,
   Fits<ReturnType<ReportsQueries['expiringByWeek']>, Page.ExpiringByWeek>,
   Fits<PolicyReplayJob, Page.ReplayJob>,
+  Fits<ReturnType<ReportsQueries['renewalRate']>, Page.RenewalRate>,
   // The view spells the statuses out (it imports no domain module): both ways equal to the domain's.
   Fits<HoldingStatus, Dashboard['certifications'][number]['status']>,
   Fits<Dashboard['certifications'][number]['status'], HoldingStatus>,
-] = [true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];

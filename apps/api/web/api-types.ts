@@ -41,6 +41,12 @@ export interface ExpiringByWeek {
   weeks: { weekStart: string; count: number }[];
 }
 
+export interface RenewalRate {
+  asOf: string;
+  certification: string | null;
+  months: { month: string; closed: number; renewed: number; rate: number | null }[];
+}
+
 export interface ReplayJob {
   id: string;
   finishedAt: string | null;

@@ -1,5 +1,14 @@
 /** The dashboard page's window on the API: the visitor's bearer token, kept for the tab only. */
-export type { Dashboard, DashboardCertification, Expiring, ExpiringByWeek, HistoryEvent, ReplayJob, Summary } from './api-types';
+export type {
+  Dashboard,
+  DashboardCertification,
+  Expiring,
+  ExpiringByWeek,
+  HistoryEvent,
+  RenewalRate,
+  ReplayJob,
+  Summary,
+} from './api-types';
 
 const TOKEN_KEY = 'recert.token';
 

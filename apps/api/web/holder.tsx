@@ -48,6 +48,19 @@ function factTime(event: HistoryEvent): string {
   return event.metadata.occurredAt;
 }
 
+/** Per certification, its latest renewal from the history (the timeline marks it and the cycles before it). */
+function latestRenewals(history: HistoryEvent[]): Map<string, { renewedAt: string; previousExpiresAt: string }> {
+  const latest = new Map<string, { renewedAt: string; previousExpiresAt: string }>();
+  for (const event of history) {
+    if (event.type !== 'CertificationRenewed') continue;
+    const { certificationCode: code, renewedAt, previousExpiresAt } = event.data;
+    if (typeof code !== 'string' || typeof renewedAt !== 'string' || typeof previousExpiresAt !== 'string') continue;
+    const seen = latest.get(code);
+    if (!seen || seen.renewedAt < renewedAt) latest.set(code, { renewedAt, previousExpiresAt });
+  }
+  return latest;
+}
+
 function historyWords(event: HistoryEvent, names: Map<string, string>): string {
   const text = (key: string): string => {
     const value = event.data[key];
@@ -145,6 +158,7 @@ export function HolderPage() {
 
   const certs = dashboard ? [...dashboard.certifications].sort(byUrgency) : [];
   const names = new Map(certs.map((c) => [c.code, localName(c)]));
+  const renewals = latestRenewals(history);
   const unlinked =
     dashboard !== null && !dashboard.profile.linkedLearnProfileId && certs.some((c) => c.blockedBy.includes('PROFILE_NOT_LINKED'));
   // Linking proves ownership with the learning account the holder signed in with (its claims are in the token).
@@ -247,6 +261,7 @@ export function HolderPage() {
                       opensAt={cert.renewalWindowOpensAt}
                       expiresAt={cert.expiresAt}
                       now={dashboard.asOf}
+                      renewal={renewals.get(cert.code) ?? null}
                     />
                     {cardReasons.length > 0 && (
                       <ul class="reasons" aria-label={t('cert.whyNot')}>

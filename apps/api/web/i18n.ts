@@ -99,6 +99,11 @@ export function dateTime(iso: string): string {
   }).format(new Date(iso));
 }
 
+/** A calendar month (UTC, as the reports count them), "Jan 2026" or "January 2026" in the page's language. */
+export function monthLabel(iso: string, style: 'short' | 'long'): string {
+  return new Intl.DateTimeFormat(locale(), { month: style, year: 'numeric', timeZone: 'UTC' }).format(new Date(iso));
+}
+
 export function number(value: number): string {
   return new Intl.NumberFormat(locale()).format(value);
 }

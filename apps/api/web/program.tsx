@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, Expiring, ExpiringByWeek, get, ReplayJob, Summary } from './api';
+import { ApiError, Expiring, ExpiringByWeek, get, RenewalRate, ReplayJob, Summary } from './api';
 import { date, localName, number, t } from './i18n';
-import { Loadable, Section, WeekChart } from './ui';
+import { Loadable, RateChart, Section, WeekChart } from './ui';
 
 const STATUSES = ['active', 'renewal-open', 'expired', 'never-expires'];
 const PAGE_SIZE = 20;
@@ -200,6 +200,7 @@ export function ProgramPage() {
   const summary = useCard<Summary>('/reports/summary');
   const weeks = useCard<ExpiringByWeek>('/reports/expiring-by-week?weeks=26');
   const replay = useCard<ReplayJob>('/admin/policy-replays/latest');
+  const rate = useCard<RenewalRate>('/reports/renewal-rate?months=12');
   return (
     <>
       <Section id="summary-heading" title={t('program.summaryTitle', { total: number(summary.data?.total ?? 0) })}>
@@ -239,6 +240,9 @@ export function ProgramPage() {
       </Section>
       <Section id="chart-heading" title={t('program.chartHeading')}>
         <Loadable state={weeks}>{(data) => <WeekChart weeks={data.weeks} />}</Loadable>
+      </Section>
+      <Section id="rate-heading" title={t('program.rateHeading')}>
+        <Loadable state={rate}>{(data) => <RateChart months={data.months} />}</Loadable>
       </Section>
       <ExpiringCard summary={summary.data} />
       <Section id="replay-heading" title={t('program.replayTitle')}>

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { date, dateTime, number, t } from './i18n';
+import { date, dateTime, monthLabel, number, percent, t } from './i18n';
 
 export function Badge({ status }: { status: string }) {
   return <span class={`badge badge-${status}`}>{t(`status.${status}`, { defaultValue: status })}</span>;
@@ -32,11 +32,14 @@ export function Timeline({
   opensAt,
   expiresAt,
   now,
+  renewal,
 }: {
   earnedAt: string;
   opensAt: string | null;
   expiresAt: string | null;
   now: string;
+  /** The latest renewal, when there was one: the cycles before it end at previousExpiresAt (#15 timeline). */
+  renewal?: { renewedAt: string; previousExpiresAt: string } | null;
 }) {
   if (!expiresAt || !opensAt) return <p class="muted">{t('timeline.noExpiry')}</p>;
   const start = Date.parse(earnedAt);
@@ -45,102 +48,218 @@ export function Timeline({
   const at = (t: number): string => `${Math.min(100, Math.max(0, ((t - start) / span) * 100)).toFixed(2)}%`;
   const nowMs = Date.parse(now);
   const expired = nowMs >= end;
-  const dates = { earned: date(earnedAt), opens: date(opensAt), expires: date(expiresAt), today: date(now) };
-  const label = expired ? t('timeline.labelExpired', dates) : t('timeline.label', dates);
-  // The window's label sits under the band's start; it slides left in proportion (0% at the start, all of its width
-  // at the end), so the start point is always within the label and the label never runs off the bar.
-  const windowAt = Math.min(100, Math.max(0, ((Date.parse(opensAt) - start) / span) * 100)).toFixed(2);
-  const windowStyle = { left: `${windowAt}%`, transform: `translateX(-${windowAt}%)` };
+  const dates = {
+    earned: date(earnedAt),
+    opens: date(opensAt),
+    expires: date(expiresAt),
+    today: date(now),
+    renewed: date(renewal?.renewedAt),
+    previous: date(renewal?.previousExpiresAt),
+  };
+  const label = `${expired ? t('timeline.labelExpired', dates) : t('timeline.label', dates)}${renewal ? ` ${t('timeline.labelRenewed', dates)}` : ''}`;
+  // A label sits under the point it names; it slides left in proportion (0% at the start, all of its width at the
+  // end), so the point is always within the label and the label never runs off the bar.
+  const slide = (iso: string): { left: string; transform: string } => {
+    const percent = Math.min(100, Math.max(0, ((Date.parse(iso) - start) / span) * 100)).toFixed(2);
+    return { left: `${percent}%`, transform: `translateX(-${percent}%)` };
+  };
   return (
-    <div class="timeline" role="img" aria-label={label}>
+    <div class={renewal ? 'timeline renewed' : 'timeline'} role="img" aria-label={label}>
       <div class="timeline-track">
+        {renewal && (
+          <div
+            class="timeline-previous"
+            data-testid="previous-cycle"
+            style={{ left: '0%', width: at(Date.parse(renewal.previousExpiresAt)) }}
+            title={t('timeline.previous', dates)}
+          />
+        )}
         <div class="timeline-window" style={{ left: at(Date.parse(opensAt)), right: '0%' }} />
+        {renewal && <div class="timeline-renewed" data-testid="renewed-marker" style={{ left: at(Date.parse(renewal.renewedAt)) }} />}
         {/* Past the expiry there is no "today" on the bar: a marker at its end would read as "expires today". */}
         {!expired && <div class="timeline-now" style={{ left: at(nowMs) }} title={t('timeline.today', dates)} />}
       </div>
       <div class="timeline-labels" aria-hidden="true">
         <span class="at-start">{t('timeline.earned', dates)}</span>
         <span class="at-end">{expired ? t('timeline.expired', dates) : t('timeline.expires', dates)}</span>
-        <span class="below" data-testid="window-label" style={windowStyle}>
+        <span class="below" data-testid="window-label" style={slide(opensAt)}>
           {t('timeline.window', dates)}
         </span>
+        {renewal && (
+          <span class="below-2" data-testid="renewed-label" style={slide(renewal.renewedAt)}>
+            {t('timeline.renewed', dates)}
+          </span>
+        )}
       </div>
     </div>
   );
 }
 
-/** Bars per week with a count axis and week labels; the same numbers as a table a keyboard and a screen reader reach. */
-export function WeekChart({ weeks }: { weeks: { weekStart: string; count: number }[] }) {
-  const max = Math.max(1, ...weeks.map((w) => w.count));
-  const left = 36;
+/** One bar: its axis label (or null to leave the slot unlabelled), its value, and its words for the tooltip and table. */
+export interface Bar {
+  key: string;
+  label: string | null;
+  /** The row's first cell in the table. */
+  name: string;
+  value: number;
+  /** The value as the table and tooltip show it. */
+  text: string;
+  /** Shown in the table only, e.g. "3 of 4". */
+  detail?: string;
+}
+
+/**
+ * Bars with a value axis and labels along the bottom; the same numbers as a table a keyboard and a screen reader
+ * reach (in a details element). Shared by the program page's charts.
+ */
+export function BarChart({
+  id,
+  bars,
+  max,
+  ticks,
+  tick,
+  title,
+  axisTitle,
+  caption,
+  tableCaption,
+  columns,
+  cell,
+}: {
+  id: string;
+  bars: Bar[];
+  max: number;
+  /** Values marked on the value axis. */
+  ticks: number[];
+  tick: (value: number) => string;
+  title: string;
+  axisTitle: string;
+  caption: string;
+  tableCaption: string;
+  columns: [string, string];
+  /** The data attribute naming a value cell (tests and scripts read it). */
+  cell: string;
+}) {
+  const left = 40;
   const step = 18;
-  const width = left + weeks.length * step;
-  const ticks = [0, Math.round(max / 2), max].filter((v, i, all) => all.indexOf(v) === i);
+  const width = left + bars.length * step;
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${width} 150`} role="img" aria-labelledby="chart-title">
-        <title id="chart-title">{t('program.chartTitle', { weeks: weeks.length })}</title>
-        {ticks.map((tick) => {
-          const y = 110 - Math.round((tick / max) * 100);
+      <svg viewBox={`0 0 ${width} 150`} role="img" aria-labelledby={`${id}-title`}>
+        <title id={`${id}-title`}>{title}</title>
+        {ticks.map((value) => {
+          const y = 110 - Math.round((value / max) * 100);
           return (
-            <g key={tick} class="tick">
+            <g key={value} class="tick">
               <line x1={left - 4} y1={y} x2={width} y2={y} class="grid" />
               <text x={left - 6} y={y + 4} text-anchor="end">
-                {number(tick)}
+                {tick(value)}
               </text>
             </g>
           );
         })}
-        {weeks.map((week, i) => {
-          const h = Math.round((week.count / max) * 100);
+        {bars.map((bar, i) => {
+          const h = Math.round((bar.value / max) * 100);
           return (
-            <rect
-              key={week.weekStart}
-              x={left + i * step + 2}
-              y={110 - h}
-              width={14}
-              height={Math.max(h, week.count > 0 ? 2 : 0)}
-              class="bar"
-            >
-              <title>{t('program.weekBar', { week: date(week.weekStart), count: week.count })}</title>
+            <rect key={bar.key} x={left + i * step + 2} y={110 - h} width={14} height={Math.max(h, bar.value > 0 ? 2 : 0)} class="bar">
+              <title>{`${bar.name}: ${bar.text}`}</title>
             </rect>
           );
         })}
         <line x1={left} y1="110" x2={width} y2="110" class="axis" />
         <line x1={left} y1="10" x2={left} y2="110" class="axis" />
-        {weeks.map((week, i) =>
-          i % 4 === 0 ? (
-            <text key={week.weekStart} x={left + i * step + 2} y="126" class="week-label">
-              {date(week.weekStart).replace(/,? ?\d{4}年?$/, '')}
+        {bars.map((bar, i) =>
+          bar.label === null ? null : (
+            <text key={bar.key} x={left + i * step + 2} y="126" class="week-label">
+              {bar.label}
             </text>
-          ) : null,
+          ),
         )}
         <text x={left + (width - left) / 2} y="146" text-anchor="middle" class="axis-title">
-          {t('program.weekAxis')}
+          {axisTitle}
         </text>
       </svg>
-      <figcaption>{t('program.chartCaption', { from: date(weeks[0]?.weekStart), max: number(max) })}</figcaption>
+      <figcaption>{caption}</figcaption>
       <details>
         <summary>{t('program.chartAsTable')}</summary>
         <table>
-          <caption class="visually-hidden">{t('program.chartTableCaption')}</caption>
+          <caption class="visually-hidden">{tableCaption}</caption>
           <thead>
             <tr>
-              <th scope="col">{t('program.weekOf')}</th>
-              <th scope="col">{t('program.expiringCount')}</th>
+              <th scope="col">{columns[0]}</th>
+              <th scope="col">{columns[1]}</th>
             </tr>
           </thead>
           <tbody>
-            {weeks.map((week) => (
-              <tr key={week.weekStart}>
-                <td>{date(week.weekStart)}</td>
-                <td data-week-count={week.count}>{week.count}</td>
+            {bars.map((bar) => (
+              <tr key={bar.key}>
+                <td>{bar.name}</td>
+                <td {...{ [`data-${cell}`]: bar.value }}>{bar.detail ? `${bar.text} (${bar.detail})` : bar.text}</td>
               </tr>
             ))}
           </tbody>
         </table>
       </details>
     </figure>
+  );
+}
+
+/** Holdings expiring per week, every fourth week labelled. */
+export function WeekChart({ weeks }: { weeks: { weekStart: string; count: number }[] }) {
+  const max = Math.max(1, ...weeks.map((w) => w.count));
+  return (
+    <BarChart
+      id="chart"
+      bars={weeks.map((week, i) => ({
+        key: week.weekStart,
+        label: i % 4 === 0 ? date(week.weekStart).replace(/,? ?\d{4}年?$/, '') : null,
+        name: date(week.weekStart),
+        value: week.count,
+        text: number(week.count),
+      }))}
+      max={max}
+      ticks={[0, Math.round(max / 2), max].filter((v, i, all) => all.indexOf(v) === i)}
+      tick={number}
+      title={t('program.chartTitle', { weeks: weeks.length })}
+      axisTitle={t('program.weekAxis')}
+      caption={t('program.chartCaption', { from: date(weeks[0]?.weekStart), max: number(max) })}
+      tableCaption={t('program.chartTableCaption')}
+      columns={[t('program.weekOf'), t('program.expiringCount')]}
+      cell="week-count"
+    />
+  );
+}
+
+/** Renewal rate per month (renewed / windows closed), 0-100 %; a month with no window closed has no bar. */
+export function RateChart({ months }: { months: { month: string; closed: number; renewed: number; rate: number | null }[] }) {
+  const monthName = (month: string, style: 'short' | 'long'): string => monthLabel(`${month}-01T00:00:00Z`, style);
+  const rated = months.filter((m) => m.rate !== null);
+  const renewed = rated.reduce((sum, m) => sum + m.renewed, 0);
+  const closed = rated.reduce((sum, m) => sum + m.closed, 0);
+  return (
+    <BarChart
+      id="rate-chart"
+      bars={months.map((m, i) => ({
+        key: m.month,
+        label: i % 3 === 0 ? monthName(m.month, 'short') : null,
+        name: monthName(m.month, 'long'),
+        value: m.rate ?? 0,
+        text: m.rate === null ? t('program.rateNone') : percent(m.rate),
+        detail: m.rate === null ? undefined : t('program.rateOf', { renewed: number(m.renewed), closed: number(m.closed) }),
+      }))}
+      max={1}
+      ticks={[0, 0.5, 1]}
+      tick={percent}
+      title={t('program.rateChartTitle', { months: months.length })}
+      axisTitle={t('program.monthAxis')}
+      caption={
+        closed > 0
+          ? t('program.rateCaption', { rate: percent(renewed / closed), renewed: number(renewed), closed: number(closed) })
+          : t('program.rateCaptionNone')
+      }
+      tableCaption={t('program.rateTableCaption')}
+      columns={[t('program.month'), t('program.rate')]}
+      cell="rate"
+    />
   );
 }
 

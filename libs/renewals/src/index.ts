@@ -12,3 +12,4 @@ export * from './policy-replay/what-if.runner';
 export * from './adopt-policy/policy-adoptions.service';
 export * from './policy-replay/policy-replays.controller';
 export * from './merge-profiles/merge-profiles.command';
+export * from './preferences/preferences.controller';
