@@ -10,7 +10,7 @@ import { eventually } from '../support/wait';
 
 /**
  * The dashboard pages in a real browser (Debian's Chromium through playwright-core), against the api seeded
- * through its own HTTP API. Screenshots go to test/artifacts/ for a reviewer.
+ * through its own HTTP API. The committed screenshots of each state come from dashboard-leftovers.e2e.spec.ts.
  */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const root = join(__dirname, '..', '..');
@@ -117,7 +117,6 @@ type Cert = {
     expect(await page.locator('li.cert[data-code="azure-fundamentals"] .badge').textContent()).toBe('Never expires');
     expect(await page.getByTestId('history').locator('li').count()).toBe(4);
     expect(await associate.locator('.timeline').getAttribute('aria-label')).toContain('renewal window opens 1 Feb 2026');
-    await page.screenshot({ path: join(artifacts, 'holder.png'), fullPage: true });
 
     // The manual clock moves past the window's opening; the scheduler opens it.
     await h.http
@@ -144,7 +143,6 @@ type Cert = {
     expect(await page.getByTestId('history').locator('li').allTextContents()).toEqual(
       expect.arrayContaining([expect.stringContaining('Renewal window opened for Microsoft Certified: Azure Administrator Associate')]),
     );
-    await page.screenshot({ path: join(artifacts, 'holder-window-open.png'), fullPage: true });
     await page.close();
   });
 
@@ -157,7 +155,6 @@ type Cert = {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Holder');
-    await page.screenshot({ path: join(artifacts, 'holder-phone.png'), fullPage: true });
     await page.close();
   });
 
@@ -211,7 +208,7 @@ type Cert = {
     };
     const shown = (await page.locator('td[data-week-count]').allTextContents()).map(Number);
     expect(shown).toEqual(weeks.weeks.map((w) => w.count));
-    expect(await page.locator('svg rect.bar').count()).toBe(26);
+    expect(await page.locator('section[aria-labelledby="chart-heading"] svg rect.bar').count()).toBe(26);
     const soonest = (await h.http.get('/reports/expiring?withinDays=182&pageSize=20').set('Authorization', bearer(['admin']))).body as {
       total: number;
       items: { profileId: string }[];
@@ -221,7 +218,6 @@ type Cert = {
       soonest.items[0]?.profileId,
     );
     expect(await page.getByTestId('replay').textContent()).toContain('would differ');
-    await page.screenshot({ path: join(artifacts, 'program.png'), fullPage: true });
     await page.close();
   });
 
@@ -232,10 +228,6 @@ type Cert = {
     await page.goto(url);
     await page.waitForSelector(ready);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    await page.screenshot({
-      path: join(artifacts, `reflow-${ready.includes('summary') ? 'program' : 'holder'}-${width}.png`),
-      fullPage: true,
-    });
     await page.close();
     return overflow;
   };
@@ -297,7 +289,6 @@ type Cert = {
     await page.waitForSelector('li.cert');
     expect(await page.getByTestId('link-notice').count()).toBe(1);
     expect(await page.locator('li.cert .reasons li[data-code="PROFILE_NOT_LINKED"]').count()).toBe(0);
-    await page.screenshot({ path: join(artifacts, 'holder-unlinked.png'), fullPage: true });
 
     await openHolder(page);
     expect(await page.locator('li.cert[data-code="azure-fundamentals"] li[data-code="NOT_RENEWABLE"]').getAttribute('class')).toBe(

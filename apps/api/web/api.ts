@@ -5,6 +5,7 @@ export type {
   Expiring,
   ExpiringByWeek,
   HistoryEvent,
+  Preferences,
   RenewalRate,
   ReplayJob,
   Summary,
@@ -104,9 +105,9 @@ export async function get<T>(path: string): Promise<T> {
   return body as T;
 }
 
-export async function post<T>(path: string, body: unknown): Promise<T> {
+export async function post<T>(path: string, body: unknown, method: 'POST' | 'PUT' = 'POST'): Promise<T> {
   const response = await fetch(path, {
-    method: 'POST',
+    method,
     headers: { Authorization: `Bearer ${token() ?? ''}`, Accept: 'application/json', 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
   });

@@ -1,7 +1,9 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, claims, Dashboard, DashboardCertification, download, get, HistoryEvent, post } from './api';
-import { currentLanguage, date, dateTime, localName, relative, t, timeZone } from './i18n';
+import type { ShareLinks } from './api-types';
+import { currentLanguage, date, dateTime, localName, relative, t, timeZone, timeZones } from './i18n';
+import { preferences, savePreferences } from './preferences';
 import { Badge, reason, reasonTone, Section, Timeline } from './ui';
 
 type Cert = DashboardCertification;
@@ -41,7 +43,7 @@ function assessmentUrl(cert: Cert): string | null {
 
 /** When the fact happened (not when it was recorded): the event's own date where it has one. */
 function factTime(event: HistoryEvent): string {
-  for (const key of ['earnedAt', 'opensAt', 'notifiedAt', 'attemptedAt', 'renewedAt', 'expiredAt', 'mergedAt', 'unlinkedAt']) {
+  for (const key of ['earnedAt', 'opensAt', 'notifiedAt', 'attemptedAt', 'renewedAt', 'expiredAt', 'mergedAt', 'unlinkedAt', 'changedAt']) {
     const value = event.data[key];
     if (typeof value === 'string') return value;
   }
@@ -77,6 +79,9 @@ function historyWords(event: HistoryEvent, names: Map<string, string>): string {
     attempt: text('attempt'),
     score: typeof event.data['score'] === 'number' ? String(event.data['score']) : '',
     expiresAt: typeof event.data['expiresAt'] === 'string' ? date(event.data['expiresAt']) : '',
+    language: text('language'),
+    timeZone: text('timeZone'),
+    reminders: text('reminders') ? t(text('reminders') === 'last-only' ? 'preferences.remindersLastOnly' : 'preferences.remindersAll') : '',
   };
   if (event.type === 'AssessmentAttempted') {
     const outcome = event.data['passed'] ? 'passed' : 'failed';
@@ -123,6 +128,102 @@ function NeedsAttention({ certs, now, linkAction }: { certs: Cert[]; now: string
       </ol>
       <p class="muted small">{t('attention.timesIn', { zone: timeZone() })}</p>
     </section>
+  );
+}
+
+/** Sharing a holding (#13.4): copy its verification link, add it to LinkedIn, download the credential or the PDF. */
+function ShareActions({ share, name }: { share: ShareLinks; name: string }) {
+  const [copied, setCopied] = useState<'copied' | 'manual' | null>(null);
+  const download = `${share.credentialUrl}${share.credentialUrl.includes('?') ? '&' : '?'}download=1`;
+  return (
+    <div class="share" data-testid="share">
+      <div class="cert-actions">
+        <button
+          type="button"
+          class="secondary"
+          data-testid="copy-link"
+          onClick={() => {
+            // Without clipboard access (permission, an insecure page) the link is shown to copy by hand.
+            (navigator.clipboard?.writeText(share.verificationUrl) ?? Promise.reject(new Error('no clipboard')))
+              .then(() => setCopied('copied'))
+              .catch(() => setCopied('manual'));
+          }}
+        >
+          {t('share.copy')}
+        </button>
+        <a class="action secondary" href={share.linkedInUrl} target="_blank" rel="noopener" data-testid="linkedin">
+          {t('share.linkedIn')}
+          <span class="visually-hidden"> {t('share.newTab', { name })}</span>
+        </a>
+        <a class="action secondary" href={download} data-testid="credential">
+          {t('share.credential')}
+        </a>
+        <a class="action secondary" href={share.certificateUrl} data-testid="certificate">
+          {t('share.certificate')}
+        </a>
+      </div>
+      <p role="status" class="muted small" data-testid="copy-status">
+        {copied === 'copied' && t('share.copied')}
+        {copied === 'manual' && (
+          <>
+            {t('share.copyByHand')} <input readOnly value={share.verificationUrl} aria-label={t('share.link')} size={40} />
+          </>
+        )}
+      </p>
+    </div>
+  );
+}
+
+/** The holder's own time zone and reminder choice, kept by the server (#15.3); the language is in the header. */
+function PreferencesCard({ onSaved }: { onSaved: () => void }) {
+  const kept = preferences();
+  const [zone, setZone] = useState(timeZone());
+  const [reminders, setReminders] = useState<'all' | 'last-only'>(kept?.reminders ?? 'all');
+  const [state, setState] = useState<'idle' | 'saved' | 'failed'>('idle');
+  return (
+    <Section id="preferences-heading" title={t('preferences.title')}>
+      <form
+        class="filters"
+        data-testid="preferences"
+        onSubmit={(event) => {
+          event.preventDefault();
+          savePreferences({ timeZone: zone, reminders })
+            .then(() => {
+              setState('saved');
+              onSaved();
+            })
+            .catch(() => setState('failed'));
+        }}
+      >
+        <label>
+          {t('preferences.timeZone')}
+          <select name="timeZone" value={zone} onChange={(e) => setZone((e.target as HTMLSelectElement).value)}>
+            {timeZones().map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('preferences.reminders')}
+          <select
+            name="reminders"
+            value={reminders}
+            onChange={(e) => setReminders((e.target as HTMLSelectElement).value as 'all' | 'last-only')}
+          >
+            <option value="all">{t('preferences.remindersAll')}</option>
+            <option value="last-only">{t('preferences.remindersLastOnly')}</option>
+          </select>
+        </label>
+        <div class="filter-actions">
+          <button type="submit">{t('preferences.save')}</button>
+        </div>
+      </form>
+      <p role="status" class={state === 'failed' ? 'error' : 'muted small'} data-testid="preferences-status">
+        {state === 'saved' ? t('preferences.saved', { zone: timeZone() }) : state === 'failed' ? t('preferences.failed') : ''}
+      </p>
+    </Section>
   );
 }
 
@@ -295,11 +396,13 @@ export function HolderPage() {
                         </button>
                       )}
                     </div>
+                    {cert.share && <ShareActions share={cert.share} name={localName(cert)} />}
                   </li>
                 );
               })}
             </ul>
           </Section>
+          {who?.profileId === dashboard.profile.profileId && <PreferencesCard onSaved={() => setReload((n) => n + 1)} />}
           <Section id="history-heading" title={t('holder.history')}>
             <ol class="history" data-testid="history">
               {history.slice(0, shownHistory).map((event) => (

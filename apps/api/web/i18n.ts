@@ -21,8 +21,13 @@ export function matchLanguage(tag: string): Language | undefined {
   return undefined;
 }
 
-/** The holder's own choice first, then the browser's languages (its Accept-Language), then English. */
-export function chooseLanguage(): Language {
+/**
+ * The holder's preference kept by the server first (`preferred`), then a choice made in this browser, then the
+ * browser's languages (what it sends as Accept-Language), then English.
+ */
+export function chooseLanguage(preferred?: string | null): Language {
+  const fromPreference = preferred ? matchLanguage(preferred) : undefined;
+  if (fromPreference) return fromPreference;
   const chosen = localStorage.getItem(PREFERENCE_KEY);
   const fromChoice = chosen ? matchLanguage(chosen) : undefined;
   if (fromChoice) return fromChoice;
@@ -77,13 +82,33 @@ function locale(): string {
   return LOCALES[currentLanguage()];
 }
 
-/** The visitor's time zone, named on every time the pages show. */
-export function timeZone(): string {
+let preferredZone: string | null = null;
+
+/** The holder's preferred zone (from the server), or null for the browser's own. */
+export function useTimeZone(zone: string | null): void {
+  preferredZone = zone;
+}
+
+/** The browser's own zone. */
+export function browserTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
+/** The zone every time on the pages is shown in, and named: the holder's preference, else the browser's. */
+export function timeZone(): string {
+  return preferredZone ?? browserTimeZone();
+}
+
+/** Every IANA zone the browser knows, for the preference's choice. */
+export function timeZones(): string[] {
+  const supported = (Intl as { supportedValuesOf?: (key: 'timeZone') => string[] }).supportedValuesOf?.('timeZone') ?? [];
+  return supported.includes(timeZone()) ? supported : [timeZone(), ...supported];
+}
+
 export function date(iso: string | null | undefined): string {
-  return iso ? new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', year: 'numeric' }).format(new Date(iso)) : '—';
+  return iso
+    ? new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', year: 'numeric', timeZone: timeZone() }).format(new Date(iso))
+    : '—';
 }
 
 /** A moment to the minute, in the visitor's zone, with the zone named. */
@@ -96,6 +121,7 @@ export function dateTime(iso: string): string {
     hour: '2-digit',
     minute: '2-digit',
     timeZoneName: 'short',
+    timeZone: timeZone(),
   }).format(new Date(iso));
 }
 

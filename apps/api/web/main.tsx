@@ -2,7 +2,8 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { claims, onSignedOut, SignedOutReason, signIn, signOut, takeTokenFromLocation, token } from './api';
 import { HolderPage } from './holder';
-import { chooseLanguage, currentLanguage, Language, LANGUAGE_NAMES, LANGUAGES, rememberLanguage, t, useLanguage } from './i18n';
+import { currentLanguage, Language, LANGUAGE_NAMES, LANGUAGES, rememberLanguage, t, useLanguage } from './i18n';
+import { applyPreferences, savePreferences } from './preferences';
 import { ProgramPage } from './program';
 
 function SignIn({ onDone, why }: { onDone: () => void; why: SignedOutReason | null }) {
@@ -55,7 +56,11 @@ function LanguageSwitcher({ onChange }: { onChange: () => void }) {
         onChange={(e) => {
           const language = (e.target as HTMLSelectElement).value as Language;
           rememberLanguage(language);
-          void useLanguage(language).then(onChange);
+          // A holder's choice is kept by the server too, so it follows them to another browser (#15.3).
+          void useLanguage(language)
+            .then(() => savePreferences({ language }))
+            .catch(() => undefined)
+            .then(onChange);
         }}
       >
         {LANGUAGES.map((language) => (
@@ -123,7 +128,7 @@ function App() {
             why={why}
             onDone={() => {
               setWhy(null);
-              refresh((n) => n + 1);
+              void applyPreferences().then(() => refresh((n) => n + 1));
             }}
           />
         ) : program ? (
@@ -139,7 +144,7 @@ function App() {
 takeTokenFromLocation();
 const root = document.getElementById('root');
 if (root) {
-  void useLanguage(chooseLanguage()).then(() => {
+  void applyPreferences().then(() => {
     // Replace the static loading line rather than render beside it.
     root.textContent = '';
     render(<App />, root);

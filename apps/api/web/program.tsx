@@ -15,17 +15,23 @@ function problemText(e: unknown): string {
   return e instanceof ApiError ? `${e.problem.title}: ${e.problem.detail}` : t('program.loadFailed');
 }
 
-/** Each card loads on its own: one failed report shows its own error and the others still answer. */
+/**
+ * Each card loads on its own: one failed report shows its own error and the others still answer. An answer is kept
+ * with the path it answers, so a card never shows the previous page's rows under the next page's number.
+ */
 function useCard<T>(path: string | null): Card<T> {
-  const [card, setCard] = useState<Card<T>>({ data: null, error: null });
+  const [card, setCard] = useState<Card<T> & { path: string | null }>({ data: null, error: null, path: null });
   useEffect(() => {
-    if (path === null) return;
-    setCard({ data: null, error: null });
+    if (path === null) return undefined;
+    let current = true; // a late answer for a path left behind must not replace the new one
     get<T>(path)
-      .then((data) => setCard({ data, error: null }))
-      .catch((e: unknown) => setCard({ data: null, error: problemText(e) }));
+      .then((data) => current && setCard({ data, error: null, path }))
+      .catch((e: unknown) => current && setCard({ data: null, error: problemText(e), path }));
+    return () => {
+      current = false;
+    };
   }, [path]);
-  return card;
+  return card.path === path ? card : { data: null, error: null };
 }
 
 interface Filters {
