@@ -4,6 +4,7 @@ import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@recert/kernel';
 import { RenewalsModule } from '@recert/renewals';
 import { AuditController } from './audit/audit.controller';
+import { CalendarController } from './dashboard/calendar.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { DashboardQueries } from './dashboard/dashboard.queries';
 import { DeadlineQueries } from './deadlines/deadlines.queries';
@@ -12,6 +13,7 @@ import { HistoryQueries } from './history/history.queries';
 import { HoldingsModel } from './holdings/holdings.model';
 import { OutboxProjection } from './outbox/outbox.projection';
 import { OutboxQueries } from './outbox/outbox.queries';
+import { RenewalOutcomesProjection } from './renewal-outcomes/renewal-outcomes.projection';
 import { ReportsController } from './reports/reports.controller';
 import { ReportsQueries } from './reports/reports.queries';
 import { ReadConsistency, SERVING_PROJECTION, ServingProjection } from './runtime/consistency';
@@ -29,6 +31,7 @@ import { VerificationQueries } from './verification/verification.queries';
   imports: [RenewalsModule],
   controllers: [
     DashboardController,
+    CalendarController,
     HistoryController,
     ReportsController,
     AuditController,
@@ -44,7 +47,7 @@ import { VerificationQueries } from './verification/verification.queries';
       useFactory: (store: EventStore, db: Database.Database, config: AppConfig) => {
         const logger = new Logger('Projections');
         // The holdings generation is added by HoldingsModel, which knows the policy book.
-        return new ProjectionRunner(store, db, [new OutboxProjection()], {
+        return new ProjectionRunner(store, db, [new OutboxProjection(), new RenewalOutcomesProjection()], {
           rebuildCacheRows: config.rebuildCacheRows,
           log: (message) => logger.warn(message),
         });

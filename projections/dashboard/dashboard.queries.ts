@@ -97,6 +97,8 @@ export class DashboardQueries {
         {
           code: row.code,
           name: certification.name,
+          names: certification.names ?? {},
+          renewalAssessmentUrl: certification.renewalAssessmentUrl ?? null,
           level: certification.level,
           status,
           suspendedUntil: status === 'suspended' ? row.suspended_until : null,

@@ -5,6 +5,10 @@ import type { ErrorCode } from '../../libs/domain/src/errors';
 export interface DashboardCertification {
   code: string;
   name: string;
+  /** The name in other languages, where the catalog gives them (BCP 47 tag -> name). */
+  names: Record<string, string>;
+  /** The renewal assessment's URL template from the catalog (`{code}`, `{language}`), or null. */
+  renewalAssessmentUrl: string | null;
   level: string;
   status: 'active' | 'renewal-open' | 'expired' | 'never-expires' | 'revoked' | 'suspended';
   /** R16: when a suspension ends by itself; null when none or open-ended. */

@@ -32,6 +32,7 @@ const PROFILE: Record<ProfileEvent['type'], true> = {
   CertificationProfilesMerged: true,
   CertificationProfileClosed: true,
   PersonalDataErased: true,
+  ProfilePreferencesChanged: true,
 };
 
 describe('#17.3 every event type reaches its projection', () => {

@@ -306,7 +306,9 @@ export function evolveProfileRow(row: ProfileRow | undefined, event: ProfileEven
     case 'ProfileMergeStarted':
     case 'CertificationProfilesMerged':
     case 'PersonalDataErased':
-      // The sealed data stays in the row; once erased the vault no longer opens it, so no name is shown.
+    case 'ProfilePreferencesChanged':
+      // No column changes (preferences are read from the profile stream). The sealed data stays in the row; once
+      // erased the vault no longer opens it, so no name is shown.
       return row;
     default: {
       const unknown: never = event;

@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { CLOCK, Clock } from '@recert/kernel';
-import { CATALOG } from '@recert/renewals';
-import { Catalog } from '@recert/domain';
+import { CATALOG, PolicyRegistry } from '@recert/renewals';
+import { Catalog, holdingStatusAt, renewalBlockers, withPolicyWindow } from '@recert/domain';
 import { READ_DB } from '../runtime/read-db';
 import { HoldingsModel } from '../holdings/holdings.model';
+import type { HoldingRow } from '../holdings/holdings.projection';
+import { heldStateOf } from '../dashboard/dashboard.queries';
+import type { RenewalRateMonth } from '../renewal-outcomes/renewal-outcomes.projection';
 
 // The order of holdingStatusAt (R20): revoked, expired, suspended (ending by itself at its until, R17), then time.
 const STATUS_SQL = `CASE WHEN revoked = 1 THEN 'revoked'
@@ -28,6 +31,17 @@ export interface ExpiringItem {
   expiresAt: string;
   daysUntilExpiry: number;
   status: string;
+  /** Codes that would refuse a renewal attempt now, computed with the deciders' own rules (as the dashboard's). */
+  blockedBy: string[];
+}
+
+/** What the program page filters the expiring list by; every field optional. */
+export interface ExpiringFilter {
+  certification?: string;
+  status?: 'active' | 'renewal-open';
+  /** Expiring at or after / before these instants; without them, from now to now + withinDays. */
+  expiresFrom?: string;
+  expiresTo?: string;
 }
 
 /** The program's reports: counts by certification and status, and what expires soonest (paged). */
@@ -38,6 +52,7 @@ export class ReportsQueries {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CATALOG) private readonly catalog: Catalog,
     private readonly model: HoldingsModel,
+    private readonly policies: PolicyRegistry,
   ) {}
 
   summary(): SummaryReport {
@@ -82,42 +97,78 @@ export class ReportsQueries {
     };
   }
 
+  /**
+   * Renewal rate per calendar month (UTC), the last `months` months to this one (#15.4): of the windows whose expiry
+   * fell in the month (and has passed), how many were renewed before it. A window still open is not counted yet.
+   */
+  renewalRate(months: number, certification?: string): { asOf: string; certification: string | null; months: RenewalRateMonth[] } {
+    const now = this.clock.now();
+    const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (months - 1), 1));
+    const rows = this.db
+      .prepare<{ from: string; now: string; code: string | null }, { month: string; closed: number; renewed: number }>(
+        `SELECT substr(closes_at, 1, 7) AS month, count(*) AS closed, sum(outcome = 'renewed') AS renewed FROM rm_window_outcomes
+         WHERE closes_at >= @from AND closes_at <= @now AND (@code IS NULL OR code = @code) GROUP BY month`,
+      )
+      .all({ from: first.toISOString(), now: now.toISOString(), code: certification ?? null });
+    const byMonth = new Map(rows.map((row) => [row.month, row]));
+    return {
+      asOf: now.toISOString(),
+      certification: certification ?? null,
+      months: Array.from({ length: months }, (_, i) => {
+        const month = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + i, 1)).toISOString().slice(0, 7);
+        const row = byMonth.get(month);
+        const closed = row?.closed ?? 0;
+        const renewed = row?.renewed ?? 0;
+        return { month, closed, renewed, rate: closed > 0 ? renewed / closed : null };
+      }),
+    };
+  }
+
   expiring(
     withinDays: number,
     page: number,
     pageSize: number,
+    filter: ExpiringFilter = {},
   ): { asOf: string; withinDays: number; page: number; pageSize: number; total: number; items: ExpiringItem[] } {
     const now = this.clock.now();
-    const until = new Date(now.getTime() + withinDays * 24 * 3600 * 1000).toISOString();
-    const params = { now: now.toISOString(), until };
-    const where = 'merged_out = 0 AND expired = 0 AND revoked = 0 AND expires_at > @now AND expires_at <= @until';
+    const tables = this.model.tables();
+    const from = filter.expiresFrom && filter.expiresFrom > now.toISOString() ? filter.expiresFrom : now.toISOString();
+    const until = filter.expiresTo ?? new Date(now.getTime() + withinDays * 24 * 3600 * 1000).toISOString();
+    const params = { now: now.toISOString(), from, until, code: filter.certification ?? null, status: filter.status ?? null };
+    const where = `h.merged_out = 0 AND h.expired = 0 AND h.revoked = 0 AND h.expires_at > @from AND h.expires_at <= @until
+      AND (@code IS NULL OR h.code = @code) AND (@status IS NULL OR ${STATUS_SQL} = @status)`; // STATUS_SQL's columns are the holdings table's alone
     const total =
-      this.db.prepare<typeof params, { n: number }>(`SELECT count(*) AS n FROM ${this.model.tables().holdings} WHERE ${where}`).get(params)
-        ?.n ?? 0;
+      this.db.prepare<typeof params, { n: number }>(`SELECT count(*) AS n FROM ${tables.holdings} h WHERE ${where}`).get(params)?.n ?? 0;
     const rows = this.db
-      .prepare<
-        typeof params & { limit: number; offset: number },
-        { profile_id: string; holding_id: string; code: string; expires_at: string; status: string }
-      >(
-        `SELECT profile_id, holding_id, code, expires_at, ${STATUS_SQL} AS status FROM ${this.model.tables().holdings} WHERE ${where}
-         ORDER BY expires_at, holding_id LIMIT @limit OFFSET @offset`,
+      .prepare<typeof params & { limit: number; offset: number }, HoldingRow & { linked: string | null }>(
+        `SELECT h.*, p.linked_learn_profile_id AS linked FROM ${tables.holdings} h LEFT JOIN ${tables.profiles} p ON p.profile_id = h.profile_id
+         WHERE ${where} ORDER BY h.expires_at, h.holding_id LIMIT @limit OFFSET @offset`,
       )
       .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize });
+    const book = this.policies.book();
     return {
       asOf: params.now,
       withinDays,
       page,
       pageSize,
       total,
-      items: rows.map((row) => ({
-        profileId: row.profile_id,
-        holdingId: row.holding_id,
-        code: row.code,
-        name: this.catalog.get(row.code)?.name ?? row.code,
-        expiresAt: row.expires_at,
-        daysUntilExpiry: Math.ceil((Date.parse(row.expires_at) - now.getTime()) / (24 * 3600 * 1000)),
-        status: row.status,
-      })),
+      items: rows.map((row) => {
+        const state = withPolicyWindow(heldStateOf(row), book);
+        const certification = this.catalog.get(row.code);
+        const expiresAt = row.expires_at ?? params.now;
+        return {
+          profileId: row.profile_id,
+          holdingId: row.holding_id,
+          code: row.code,
+          name: certification?.name ?? row.code,
+          expiresAt,
+          daysUntilExpiry: Math.ceil((Date.parse(expiresAt) - now.getTime()) / (24 * 3600 * 1000)),
+          status: holdingStatusAt(state, now),
+          blockedBy: certification
+            ? renewalBlockers(state, { now, policies: book, certification }, { profileLinked: row.linked !== null }).map((b) => b.code)
+            : [],
+        };
+      }),
     };
   }
 }

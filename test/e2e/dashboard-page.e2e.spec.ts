@@ -3,13 +3,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import jwt from 'jsonwebtoken';
 import type { Browser, Page } from 'playwright-core';
-import { Harness, seedProfile, startApp } from '../support/harness';
+import { Harness, seedProfile, startApp, TEST_SECRET } from '../support/harness';
 import { eventually } from '../support/wait';
 
 /**
  * The dashboard pages in a real browser (Debian's Chromium through playwright-core), against the api seeded
- * through its own HTTP API. Screenshots go to test/artifacts/ for a reviewer.
+ * through its own HTTP API. The committed screenshots of each state come from dashboard-leftovers.e2e.spec.ts.
  */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const root = join(__dirname, '..', '..');
@@ -48,6 +49,14 @@ type Cert = {
       earn: [
         { code: 'azure-administrator-associate', earnedAt: '2025-08-01T00:00:00Z' },
         { code: 'azure-fundamentals', earnedAt: '2025-03-01T00:00:00Z' },
+      ],
+    });
+    // Not linked, two holdings: the link message belongs once to the profile, not to each card.
+    await seedProfile(h, 'web-2', {
+      displayName: 'Grace Hopper',
+      earn: [
+        { code: 'azure-administrator-associate', earnedAt: '2025-08-01T00:00:00Z' },
+        { code: 'azure-developer-associate', earnedAt: '2025-09-01T00:00:00Z' },
       ],
     });
     for (let i = 0; i < 12; i += 1) {
@@ -108,7 +117,6 @@ type Cert = {
     expect(await page.locator('li.cert[data-code="azure-fundamentals"] .badge').textContent()).toBe('Never expires');
     expect(await page.getByTestId('history').locator('li').count()).toBe(4);
     expect(await associate.locator('.timeline').getAttribute('aria-label')).toContain('renewal window opens 1 Feb 2026');
-    await page.screenshot({ path: join(artifacts, 'holder.png'), fullPage: true });
 
     // The manual clock moves past the window's opening; the scheduler opens it.
     await h.http
@@ -122,13 +130,19 @@ type Cert = {
       .expect(200);
     await openHolder(page);
     expect(await associate.locator('.badge').textContent()).toBe('Renewal open');
-    expect(await associate.locator('.ok').textContent()).toBe('The renewal assessment can be taken now.');
+    // #15.2: renewable now leads the needs-attention band, with its action in the page's language.
+    const first = page.getByTestId('attention').locator('li').first();
+    expect(await first.getAttribute('data-code')).toBe('azure-administrator-associate');
+    expect(await first.getAttribute('data-urgency')).toBe('renewable');
+    expect(await associate.getByRole('link', { name: 'Take the renewal assessment' }).getAttribute('href')).toBe(
+      'https://learn.recert.example/en/credentials/azure-administrator-associate/renew',
+    );
+    expect(await page.locator('li.cert').first().getAttribute('data-code')).toBe('azure-administrator-associate');
     const after = (await apiDashboard()).find((c) => c.code === 'azure-administrator-associate') as Cert;
     expect(await associate.getByTestId('days-left').textContent()).toBe(String(after.daysUntilExpiry));
     expect(await page.getByTestId('history').locator('li').allTextContents()).toEqual(
-      expect.arrayContaining([expect.stringContaining('Renewal window opened for azure-administrator-associate')]),
+      expect.arrayContaining([expect.stringContaining('Renewal window opened for Microsoft Certified: Azure Administrator Associate')]),
     );
-    await page.screenshot({ path: join(artifacts, 'holder-window-open.png'), fullPage: true });
     await page.close();
   });
 
@@ -141,7 +155,6 @@ type Cert = {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Holder');
-    await page.screenshot({ path: join(artifacts, 'holder-phone.png'), fullPage: true });
     await page.close();
   });
 
@@ -195,7 +208,7 @@ type Cert = {
     };
     const shown = (await page.locator('td[data-week-count]').allTextContents()).map(Number);
     expect(shown).toEqual(weeks.weeks.map((w) => w.count));
-    expect(await page.locator('svg rect.bar').count()).toBe(26);
+    expect(await page.locator('section[aria-labelledby="chart-heading"] svg rect.bar').count()).toBe(26);
     const soonest = (await h.http.get('/reports/expiring?withinDays=182&pageSize=20').set('Authorization', bearer(['admin']))).body as {
       total: number;
       items: { profileId: string }[];
@@ -205,7 +218,103 @@ type Cert = {
       soonest.items[0]?.profileId,
     );
     expect(await page.getByTestId('replay').textContent()).toContain('would differ');
-    await page.screenshot({ path: join(artifacts, 'program.png'), fullPage: true });
+    await page.close();
+  });
+
+  /** How far the document is wider than the viewport (0 when it reflows). */
+  const overflowAt = async (url: string, width: number, ready: string): Promise<number> => {
+    const page = await browser.newPage({ viewport: { width, height: 800 }, isMobile: true });
+    await page.goto('about:blank');
+    await page.goto(url);
+    await page.waitForSelector(ready);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    await page.close();
+    return overflow;
+  };
+
+  it('#15.1 (WCAG 1.4.10): neither page is wider than a phone at 390 or 320 px', async () => {
+    for (const width of [390, 320]) {
+      expect(
+        await overflowAt(
+          `${base}/dashboard/program#token=${h.token(['admin'], { sub: 'program-admin' })}`,
+          width,
+          '[data-testid="soonest"]',
+        ),
+      ).toBeLessThanOrEqual(0);
+      expect(
+        await overflowAt(
+          `${base}/dashboard#token=${h.token(['candidate'], { sub: 'a-holder-with-a-long-name', profileId: 'web-1' })}`,
+          width,
+          'li.cert',
+        ),
+      ).toBeLessThanOrEqual(0);
+    }
+  });
+
+  it('#15.1: sign-in has no dead ends: a non-token is refused with a reason, an expired token asks again, holders see no Program link', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/dashboard`);
+    await page.evaluate(() => sessionStorage.clear());
+    await page.goto(`${base}/dashboard`);
+    await page.getByLabel('Paste your access token').fill('hello, this is not a token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('not an access token');
+    expect(await page.getByLabel('Certification profile id').count()).toBe(0);
+
+    const expired = jwt.sign(
+      { sub: 'ada', roles: ['candidate'], profileId: 'web-1', exp: Math.floor(Date.now() / 1000) - 60 },
+      TEST_SECRET,
+    );
+    await page.goto('about:blank');
+    await page.goto(`${base}/dashboard#token=${expired}`);
+    await page.waitForSelector('[data-testid="signed-out-reason"]');
+    expect(await page.getByTestId('signed-out-reason').textContent()).toContain('expired');
+    expect(await page.getByLabel('Paste your access token').count()).toBe(1);
+
+    await page.goto('about:blank');
+    await page.goto(`${base}/dashboard#token=${h.token(['candidate'], { sub: 'ada', profileId: 'web-1' })}`);
+    await page.waitForSelector('li.cert');
+    expect(await page.getByRole('link', { name: 'Program' }).count()).toBe(0);
+    await page.goto('about:blank');
+    await page.goto(`${base}/dashboard#token=${h.token(['admin'], { sub: 'program-admin' })}`);
+    await page.waitForSelector('#profile-id');
+    expect(await page.getByRole('link', { name: 'Program' }).count()).toBe(1);
+    await page.close();
+  });
+
+  it('#15.1: tone and timeline: facts read as information, the link message shows once, the window label starts where its band does, the band has 3:1 contrast', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto('about:blank');
+    await page.goto(`${base}/dashboard#token=${h.token(['candidate'], { sub: 'grace', profileId: 'web-2' })}`);
+    await page.waitForSelector('li.cert');
+    expect(await page.getByTestId('link-notice').count()).toBe(1);
+    expect(await page.locator('li.cert .reasons li[data-code="PROFILE_NOT_LINKED"]').count()).toBe(0);
+
+    await openHolder(page);
+    expect(await page.locator('li.cert[data-code="azure-fundamentals"] li[data-code="NOT_RENEWABLE"]').getAttribute('class')).toBe(
+      'reason-info',
+    );
+    const cert = page.locator('li.cert[data-code="azure-administrator-associate"]');
+    const band = await cert.locator('.timeline-window').boundingBox();
+    const label = await cert.getByTestId('window-label').boundingBox();
+    expect(band && label).toBeTruthy();
+    if (band && label) {
+      expect(label.x).toBeLessThanOrEqual(band.x + 1);
+      expect(label.x + label.width).toBeGreaterThanOrEqual(band.x - 1);
+    }
+    const ratio = await page.evaluate(() => {
+      const luminance = (css: string): number => {
+        const [r, g, b] = (css.match(/\d+/g) ?? []).slice(0, 3).map((v) => {
+          const c = Number(v) / 255;
+          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * (r ?? 0) + 0.7152 * (g ?? 0) + 0.0722 * (b ?? 0);
+      };
+      const bg = (selector: string): string => getComputedStyle(document.querySelector(selector) as Element).backgroundColor;
+      const [a, b] = [luminance(bg('.timeline-window')), luminance(bg('.timeline-track'))];
+      return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    });
+    expect(ratio).toBeGreaterThanOrEqual(3);
     await page.close();
   });
 });

@@ -17,7 +17,6 @@ import {
   wellFormedStrings,
 } from '@recert/kernel';
 import { AppModule } from './app.module';
-import { webRoot } from './web/web.controller';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -52,8 +51,7 @@ export async function createApp({ config, clock, logger, logDestination }: Creat
     reviver: wellFormedStrings,
   });
   app.useGlobalPipes(createValidationPipe());
-  // The dashboard page's bundle (built by npm run build:web); the HTML itself comes from WebController.
-  app.useStaticAssets(webRoot(), { prefix: '/dashboard/assets/', index: false, maxAge: '1h' });
+  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -2,7 +2,21 @@
  * What the pages read from the API. The dashboard's types are the server's own (a types-only file); the others are
  * the pages' view, held to the server's types at compile time by `test/contract/web-types.check.ts`. No DOM here.
  */
-export type { Dashboard, DashboardCertification } from '../../../projections/dashboard/dashboard.view';
+import type {
+  Dashboard as ServerDashboard,
+  DashboardCertification as ServerCertification,
+} from '../../../projections/dashboard/dashboard.view';
+
+/** Where a holding can be shared from (#13.4): present once the sharing slice answers it, else absent or null. */
+export interface ShareLinks {
+  verificationUrl: string;
+  credentialUrl: string;
+  certificateUrl: string;
+  linkedInUrl: string;
+}
+/** The server's certification, with `share` read when the server sends it (optional, so older servers still fit). */
+export type DashboardCertification = ServerCertification & { share?: ShareLinks | null };
+export type Dashboard = Omit<ServerDashboard, 'certifications'> & { certifications: DashboardCertification[] };
 
 export interface HistoryEvent {
   id: string;
@@ -23,12 +37,28 @@ export interface Summary {
 
 export interface Expiring {
   total: number;
-  items: { profileId: string; code: string; name: string; expiresAt: string; daysUntilExpiry: number; status: string }[];
+  page: number;
+  pageSize: number;
+  items: {
+    profileId: string;
+    code: string;
+    name: string;
+    expiresAt: string;
+    daysUntilExpiry: number;
+    status: string;
+    blockedBy: string[];
+  }[];
 }
 
 export interface ExpiringByWeek {
   asOf: string;
   weeks: { weekStart: string; count: number }[];
+}
+
+export interface RenewalRate {
+  asOf: string;
+  certification: string | null;
+  months: { month: string; closed: number; renewed: number; rate: number | null }[];
 }
 
 export interface ReplayJob {
@@ -39,6 +69,17 @@ export interface ReplayJob {
     candidatePolicyVersions: string[];
     holdingsCompared: number;
     holdingsDiffering: number;
-    totals: { byKind: Record<string, number> };
+    totals: {
+      byKind: Record<string, number>;
+      byCertification: Record<string, { holdings: number; differing: number; byKind: Record<string, number> }>;
+    };
   } | null;
+}
+
+export interface Preferences {
+  profileId: string;
+  language: string | null;
+  timeZone: string | null;
+  reminders: 'all' | 'last-only';
+  position: number;
 }

@@ -1,5 +1,15 @@
 /** The dashboard page's window on the API: the visitor's bearer token, kept for the tab only. */
-export type { Dashboard, DashboardCertification, Expiring, ExpiringByWeek, HistoryEvent, ReplayJob, Summary } from './api-types';
+export type {
+  Dashboard,
+  DashboardCertification,
+  Expiring,
+  ExpiringByWeek,
+  HistoryEvent,
+  Preferences,
+  RenewalRate,
+  ReplayJob,
+  Summary,
+} from './api-types';
 
 const TOKEN_KEY = 'recert.token';
 
@@ -7,7 +17,14 @@ export interface Claims {
   sub: string;
   roles: string[];
   profileId?: string;
+  exp?: number;
+  /** From the identity provider: the learning account the holder signed in with (proves a link, API.md). */
+  learnProfileId?: string;
 }
+
+/** Why the visitor was sent back to the sign-in form, shown there. */
+export type SignedOutReason = 'expired' | 'rejected';
+const SIGNED_OUT = 'recert:signed-out';
 
 export function takeTokenFromLocation(): void {
   const match = /(?:^|&)token=([^&]+)/.exec(window.location.hash.slice(1));
@@ -22,8 +39,26 @@ export function token(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-export function signIn(value: string): void {
-  sessionStorage.setItem(TOKEN_KEY, value.trim());
+/** Keeps the token when it reads as one (three parts, claims with sub and roles, not expired); else says why not. */
+export function signIn(value: string): 'notAToken' | 'expiredToken' | null {
+  const candidate = value.trim();
+  const read = readClaims(candidate);
+  if (!read) return 'notAToken';
+  if (read.exp !== undefined && read.exp * 1000 <= Date.now()) return 'expiredToken';
+  sessionStorage.setItem(TOKEN_KEY, candidate);
+  return null;
+}
+
+/** Ends the visit's sign-in and tells the page why, so it can show the form again instead of a dead end. */
+export function signOutBecause(reason: SignedOutReason): void {
+  signOut();
+  window.dispatchEvent(new CustomEvent<SignedOutReason>(SIGNED_OUT, { detail: reason }));
+}
+
+export function onSignedOut(listener: (reason: SignedOutReason) => void): () => void {
+  const handler = (event: Event): void => listener((event as CustomEvent<SignedOutReason>).detail);
+  window.addEventListener(SIGNED_OUT, handler);
+  return () => window.removeEventListener(SIGNED_OUT, handler);
 }
 
 export function signOut(): void {
@@ -32,9 +67,13 @@ export function signOut(): void {
 
 /** The token's claims, read (not verified: the API verifies) to know whose page this is. */
 export function claims(): Claims | null {
-  const value = token();
-  const payload = value?.split('.')[1];
-  if (!payload) return null;
+  return readClaims(token());
+}
+
+function readClaims(value: string | null): Claims | null {
+  const parts = value?.split('.') ?? [];
+  const payload = parts[1];
+  if (parts.length !== 3 || !payload) return null;
   try {
     const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
     const parsed = JSON.parse(json) as Partial<Claims>;
@@ -59,7 +98,34 @@ export class ApiError extends Error {
 
 export async function get<T>(path: string): Promise<T> {
   const response = await fetch(path, { headers: { Authorization: `Bearer ${token() ?? ''}`, Accept: 'application/json' } });
+  // An expired or revoked token: back to the sign-in form with the reason, not an error with no way on.
+  if (response.status === 401) signOutBecause('expired');
   const body = (await response.json()) as unknown;
   if (!response.ok) throw new ApiError(body as Problem);
   return body as T;
+}
+
+export async function post<T>(path: string, body: unknown, method: 'POST' | 'PUT' = 'POST'): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    headers: { Authorization: `Bearer ${token() ?? ''}`, Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (response.status === 401) signOutBecause('expired');
+  const answer = (await response.json()) as unknown;
+  if (!response.ok) throw new ApiError(answer as Problem);
+  return answer as T;
+}
+
+/** Fetches a file with the visitor's token (a plain link could not send it) and hands it to the browser to save. */
+export async function download(path: string, filename: string): Promise<void> {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token() ?? ''}` } });
+  if (response.status === 401) signOutBecause('expired');
+  if (!response.ok) throw new ApiError((await response.json()) as Problem);
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.click();
+  URL.revokeObjectURL(url);
 }

@@ -1,127 +1,261 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, Expiring, ExpiringByWeek, get, ReplayJob, Summary } from './api';
-import { date, Section, STATUS_LABELS, WeekChart } from './ui';
+import { ApiError, Expiring, ExpiringByWeek, get, RenewalRate, ReplayJob, Summary } from './api';
+import { date, localName, number, t } from './i18n';
+import { Loadable, RateChart, Section, WeekChart } from './ui';
 
 const STATUSES = ['active', 'renewal-open', 'expired', 'never-expires'];
+const PAGE_SIZE = 20;
+
+interface Card<T> {
+  data: T | null;
+  error: string | null;
+}
+
+function problemText(e: unknown): string {
+  return e instanceof ApiError ? `${e.problem.title}: ${e.problem.detail}` : t('program.loadFailed');
+}
+
+/**
+ * Each card loads on its own: one failed report shows its own error and the others still answer. An answer is kept
+ * with the path it answers, so a card never shows the previous page's rows under the next page's number.
+ */
+function useCard<T>(path: string | null): Card<T> {
+  const [card, setCard] = useState<Card<T> & { path: string | null }>({ data: null, error: null, path: null });
+  useEffect(() => {
+    if (path === null) return undefined;
+    let current = true; // a late answer for a path left behind must not replace the new one
+    get<T>(path)
+      .then((data) => current && setCard({ data, error: null, path }))
+      .catch((e: unknown) => current && setCard({ data: null, error: problemText(e), path }));
+    return () => {
+      current = false;
+    };
+  }, [path]);
+  return card.path === path ? card : { data: null, error: null };
+}
+
+interface Filters {
+  certification: string;
+  status: string;
+  from: string;
+  to: string;
+}
+
+function expiringPath(filters: Filters, page: number, pageSize = PAGE_SIZE): string {
+  const query = new URLSearchParams({ withinDays: '182', page: String(page), pageSize: String(pageSize) });
+  if (filters.certification) query.set('certification', filters.certification);
+  if (filters.status) query.set('status', filters.status);
+  if (filters.from) query.set('expiresFrom', `${filters.from}T00:00:00Z`);
+  if (filters.to) query.set('expiresTo', `${filters.to}T23:59:59Z`);
+  return `/reports/expiring?${query.toString()}`;
+}
+
+/** Every row the filters show (all pages), as CSV a spreadsheet opens. */
+async function exportCsv(filters: Filters): Promise<void> {
+  const rows: Expiring['items'] = [];
+  for (let page = 1; ; page += 1) {
+    const chunk = await get<Expiring>(expiringPath(filters, page, 500));
+    rows.push(...chunk.items);
+    if (rows.length >= chunk.total || chunk.items.length === 0) break;
+  }
+  const cell = (value: string | number): string =>
+    /[",\n]/.test(String(value)) ? `"${String(value).replace(/"/g, '""')}"` : String(value);
+  const lines = [
+    ['profileId', 'certification', 'name', 'status', 'expiresAt', 'daysUntilExpiry', 'blockedBy'].join(','),
+    ...rows.map((r) => [r.profileId, r.code, r.name, r.status, r.expiresAt, r.daysUntilExpiry, r.blockedBy.join(' ')].map(cell).join(',')),
+  ];
+  const url = URL.createObjectURL(new Blob([`${lines.join('\r\n')}\r\n`], { type: 'text/csv;charset=utf-8' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = 'expiring.csv';
+  link.click();
+  URL.revokeObjectURL(url);
+}
+
+function ExpiringCard({ summary }: { summary: Summary | null }) {
+  const [filters, setFilters] = useState<Filters>({ certification: '', status: '', from: '', to: '' });
+  const [draft, setDraft] = useState<Filters>(filters);
+  const [page, setPage] = useState(1);
+  const expiring = useCard<Expiring>(expiringPath(filters, page));
+  const pages = expiring.data ? Math.max(1, Math.ceil(expiring.data.total / PAGE_SIZE)) : 1;
+  const field = (key: keyof Filters) => (e: Event) => setDraft({ ...draft, [key]: (e.target as HTMLInputElement).value });
+  return (
+    <Section id="soonest-heading" title={t('program.expiringTitle', { count: expiring.data?.total ?? 0 })}>
+      <form
+        class="filters"
+        data-testid="filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setFilters(draft);
+          setPage(1);
+        }}
+      >
+        <label>
+          {t('program.filterCertification')}
+          <select name="certification" value={draft.certification} onChange={field('certification')}>
+            <option value="">{t('program.all')}</option>
+            {summary?.byCertification.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('program.filterStatus')}
+          <select name="status" value={draft.status} onChange={field('status')}>
+            <option value="">{t('program.all')}</option>
+            <option value="active">{t('status.active')}</option>
+            <option value="renewal-open">{t('status.renewal-open')}</option>
+          </select>
+        </label>
+        <label>
+          {t('program.filterFrom')}
+          <input type="date" name="from" value={draft.from} onInput={field('from')} />
+        </label>
+        <label>
+          {t('program.filterTo')}
+          <input type="date" name="to" value={draft.to} onInput={field('to')} />
+        </label>
+        <div class="filter-actions">
+          <button type="submit">{t('program.apply')}</button>
+          <button type="button" class="secondary" data-testid="csv" onClick={() => void exportCsv(filters)}>
+            {t('program.exportCsv')}
+          </button>
+        </div>
+      </form>
+      <Loadable state={expiring}>
+        {(data) => (
+          <>
+            <div class="scroll" tabIndex={0} role="group" aria-labelledby="soonest-heading">
+              <table data-testid="soonest">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('program.profile')}</th>
+                    <th scope="col">{t('program.certification')}</th>
+                    <th scope="col">{t('program.expires')}</th>
+                    <th scope="col">{t('program.daysLeft')}</th>
+                    <th scope="col">{t('program.blockedBy')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((item) => (
+                    <tr key={`${item.profileId}.${item.code}`}>
+                      <td>
+                        <a href={`/dashboard?profile=${encodeURIComponent(item.profileId)}`}>{item.profileId}</a>
+                      </td>
+                      <td>{item.name}</td>
+                      <td>{date(item.expiresAt)}</td>
+                      <td>{number(item.daysUntilExpiry)}</td>
+                      <td data-testid="blocked-by">
+                        {item.blockedBy.map((code) => t(`blocked.${code}`, { defaultValue: code })).join(', ') || '—'}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <nav class="pager" aria-label={t('program.pages')}>
+              <button type="button" class="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+                {t('program.previous')}
+              </button>
+              <span data-testid="page-of">{t('program.pageOf', { page: number(page), pages: number(pages) })}</span>
+              <button type="button" class="secondary" disabled={page >= pages} onClick={() => setPage(page + 1)}>
+                {t('program.next')}
+              </button>
+            </nav>
+          </>
+        )}
+      </Loadable>
+    </Section>
+  );
+}
+
+function ReplayWords({ job }: { job: ReplayJob }) {
+  const report = job.report;
+  if (!report) return <p class="muted">{t('program.replayRunning')}</p>;
+  const kinds = (byKind: Record<string, number>): string[] =>
+    Object.entries(byKind)
+      .filter(([, n]) => n > 0)
+      .map(([kind, n]) => t(`replay.kind.${kind}`, { count: n, defaultValue: `${kind}: ${n}` }));
+  return (
+    <div data-testid="replay">
+      <p>
+        {t('program.replaySummary', {
+          policy: report.candidatePolicyVersions.join(', '),
+          asOf: date(report.asOf),
+          differing: number(report.holdingsDiffering),
+          compared: number(report.holdingsCompared),
+        })}
+      </p>
+      <ul>
+        {Object.entries(report.totals.byCertification)
+          .filter(([, cert]) => cert.differing > 0)
+          .map(([code, cert]) => (
+            <li key={code} data-code={code}>
+              {t('program.replayCertification', { name: code, differing: number(cert.differing), holdings: number(cert.holdings) })}{' '}
+              {kinds(cert.byKind).join('; ')}
+            </li>
+          ))}
+      </ul>
+    </div>
+  );
+}
 
 export function ProgramPage() {
-  const [summary, setSummary] = useState<Summary | null>(null);
-  const [weeks, setWeeks] = useState<ExpiringByWeek | null>(null);
-  const [expiring, setExpiring] = useState<Expiring | null>(null);
-  const [replay, setReplay] = useState<ReplayJob | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    Promise.all([
-      get<Summary>('/reports/summary'),
-      get<ExpiringByWeek>('/reports/expiring-by-week?weeks=26'),
-      get<Expiring>('/reports/expiring?withinDays=182&pageSize=20'),
-    ])
-      .then(([s, w, e]) => {
-        setSummary(s);
-        setWeeks(w);
-        setExpiring(e);
-      })
-      .catch((e: unknown) =>
-        setError(e instanceof ApiError ? `${e.problem.title}: ${e.problem.detail}` : 'The reports could not be loaded.'),
-      );
-    get<ReplayJob>('/admin/policy-replays/latest')
-      .then(setReplay)
-      .catch(() => setReplay(null));
-  }, []);
-
-  if (error) {
-    return (
-      <p role="alert" class="error">
-        {error}
-      </p>
-    );
-  }
+  const summary = useCard<Summary>('/reports/summary');
+  const weeks = useCard<ExpiringByWeek>('/reports/expiring-by-week?weeks=26');
+  const replay = useCard<ReplayJob>('/admin/policy-replays/latest');
+  const rate = useCard<RenewalRate>('/reports/renewal-rate?months=12');
   return (
     <>
-      {summary && (
-        <Section id="summary-heading" title={`Holdings by certification and status (${summary.total})`}>
-          <div class="scroll">
-            <table data-testid="summary">
-              <caption class="visually-hidden">Holdings by certification and status, as of {date(summary.asOf)}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Certification</th>
-                  {STATUSES.map((s) => (
-                    <th scope="col" key={s}>
-                      {STATUS_LABELS[s]}
-                    </th>
-                  ))}
-                  <th scope="col">Total</th>
-                </tr>
-              </thead>
-              <tbody>
-                {summary.byCertification.map((c) => (
-                  <tr key={c.code} data-code={c.code}>
-                    <th scope="row">{c.name}</th>
+      <Section id="summary-heading" title={t('program.summaryTitle', { total: number(summary.data?.total ?? 0) })}>
+        <Loadable state={summary}>
+          {(data) => (
+            <div class="scroll" tabIndex={0} role="group" aria-labelledby="summary-heading">
+              <table data-testid="summary">
+                <caption class="visually-hidden">{t('program.summaryCaption', { asOf: date(data.asOf) })}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('program.certification')}</th>
                     {STATUSES.map((s) => (
-                      <td key={s} data-status={s}>
-                        {c.byStatus[s] ?? 0}
-                      </td>
+                      <th scope="col" key={s}>
+                        {t(`status.${s}`)}
+                      </th>
                     ))}
-                    <td data-status="total">{c.total}</td>
+                    <th scope="col">{t('program.total')}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </Section>
-      )}
-      {weeks && (
-        <Section id="chart-heading" title="Expiring in the next 26 weeks">
-          <WeekChart weeks={weeks.weeks} />
-        </Section>
-      )}
-      {expiring && (
-        <Section id="soonest-heading" title={`Expiring soonest (${expiring.total} in the next 26 weeks)`}>
-          <div class="scroll">
-            <table data-testid="soonest">
-              <thead>
-                <tr>
-                  <th scope="col">Profile</th>
-                  <th scope="col">Certification</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Days left</th>
-                </tr>
-              </thead>
-              <tbody>
-                {expiring.items.map((item) => (
-                  <tr key={`${item.profileId}.${item.code}`}>
-                    <td>{item.profileId}</td>
-                    <td>{item.name}</td>
-                    <td>{date(item.expiresAt)}</td>
-                    <td>{item.daysUntilExpiry}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </Section>
-      )}
-      <Section id="replay-heading" title="Last what-if policy replay">
-        {replay?.report ? (
-          <div data-testid="replay">
-            <p>
-              Under policy {replay.report.candidatePolicyVersions.join(', ')} as of {date(replay.report.asOf)}:{' '}
-              <strong>{replay.report.holdingsDiffering}</strong> of {replay.report.holdingsCompared} holdings would differ.
-            </p>
-            <ul>
-              {Object.entries(replay.report.totals.byKind)
-                .filter(([, n]) => n > 0)
-                .map(([kind, n]) => (
-                  <li key={kind}>
-                    {kind}: {n}
-                  </li>
-                ))}
-            </ul>
-          </div>
+                </thead>
+                <tbody>
+                  {data.byCertification.map((c) => (
+                    <tr key={c.code} data-code={c.code}>
+                      <th scope="row">{localName(c)}</th>
+                      {STATUSES.map((s) => (
+                        <td key={s} data-status={s}>
+                          {c.byStatus[s] ?? 0}
+                        </td>
+                      ))}
+                      <td data-status="total">{c.total}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Loadable>
+      </Section>
+      <Section id="chart-heading" title={t('program.chartHeading')}>
+        <Loadable state={weeks}>{(data) => <WeekChart weeks={data.weeks} />}</Loadable>
+      </Section>
+      <Section id="rate-heading" title={t('program.rateHeading')}>
+        <Loadable state={rate}>{(data) => <RateChart months={data.months} />}</Loadable>
+      </Section>
+      <ExpiringCard summary={summary.data} />
+      <Section id="replay-heading" title={t('program.replayTitle')}>
+        {replay.error ? (
+          <p class="muted">{t('program.noReplay')}</p>
         ) : (
-          <p class="muted">No what-if replay has run yet.</p>
+          <Loadable state={replay}>{(job) => <ReplayWords job={job} />}</Loadable>
         )}
       </Section>
     </>

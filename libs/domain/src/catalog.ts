@@ -10,6 +10,10 @@ export interface Certification {
   prerequisites: string[];
   languages: string[];
   assessmentVersion: string;
+  /** The certification's name in other languages (BCP 47 tag -> name); `name` is the English one. */
+  names?: Record<string, string>;
+  /** Where a holder takes the renewal assessment: `{code}` and `{language}` are filled in by the page. */
+  renewalAssessmentUrl?: string;
 }
 
 /** The catalog of certifications, loaded from CATALOG_FILE and checked once at start-up. */
@@ -57,6 +61,7 @@ export class Catalog {
         prerequisites: list('prerequisites'),
         languages: list('languages'),
         assessmentVersion: typeof e['assessmentVersion'] === 'string' ? e['assessmentVersion'] : '1',
+        ...optionalPresentation(e, where),
       };
     });
     const catalog = new Catalog(entries);
@@ -71,4 +76,18 @@ export class Catalog {
     }
     return catalog;
   }
+}
+
+/** The optional fields only the pages use: per-language names and the renewal assessment's URL template. */
+function optionalPresentation(e: Record<string, unknown>, where: string): Pick<Certification, 'names' | 'renewalAssessmentUrl'> {
+  const names = e['names'];
+  if (names !== undefined && (typeof names !== 'object' || names === null || Object.values(names).some((v) => typeof v !== 'string')))
+    throw new Error(`${where}.names: an object of language -> name strings is required`);
+  const url = e['renewalAssessmentUrl'];
+  if (url !== undefined && (typeof url !== 'string' || !/^https:\/\/[^\s]+$/.test(url)))
+    throw new Error(`${where}.renewalAssessmentUrl: an https URL template is required`);
+  return {
+    ...(names !== undefined ? { names: names as Record<string, string> } : {}),
+    ...(url !== undefined ? { renewalAssessmentUrl: url } : {}),
+  };
 }

@@ -12,3 +12,4 @@ export * from './adopt-policy/policy-adoptions.service';
 export * from './policy-replay/policy-replays.controller';
 export * from './merge-profiles/merge-profiles.command';
 export * from './verification/verification-id';
+export * from './preferences/preferences.controller';

@@ -17,6 +17,7 @@ import { PERSONAL_DATA_VAULT, PersonalDataVault } from './personal-data/personal
 import { ProfileReader } from './profile/profile.reader';
 import { AdoptPolicyController } from './adopt-policy/adopt-policy.controller';
 import { ErasePersonalDataController } from './erase-personal-data/erase-personal-data.controller';
+import { PreferencesController } from './preferences/preferences.controller';
 import { PolicyAdoptions } from './adopt-policy/policy-adoptions.service';
 import { PolicyReplayJobs, PolicyReplaysController } from './policy-replay/policy-replays.controller';
 import { CATALOG, POLICIES_READY, PolicyRegistry } from './renewals.tokens';
@@ -47,6 +48,7 @@ const controllers = [
   ErasePersonalDataController,
   HoldingStandingController,
   VerificationController,
+  PreferencesController,
 ];
 
 /** The renewal domain's commands: deciders behind thin handlers, controllers at the HTTP edge. */

@@ -65,6 +65,38 @@ export type CertificationProfileClosed = {
   };
 };
 
+/** The languages the holder's pages and messages are written in (BCP 47; compared without regard to case). */
+export const PREFERENCE_LANGUAGES = ['en', 'zh-Hant', 'ja'] as const;
+export type PreferenceLanguage = (typeof PREFERENCE_LANGUAGES)[number];
+/** Which renewal reminders the holder wants: every one, or only the last before expiry (#14.4). */
+export const REMINDER_CHOICES = ['all', 'last-only'] as const;
+export type ReminderChoice = (typeof REMINDER_CHOICES)[number];
+export type ProfilePreferences = { language: PreferenceLanguage; timeZone: string; reminders: ReminderChoice };
+
+/** The holder's preferences, set by the holder or support (the actor is in the metadata); v1 (#15, #14.4). */
+export type ProfilePreferencesChanged = {
+  type: 'ProfilePreferencesChanged';
+  data: ProfilePreferences & { profileId: string; changedAt: string };
+};
+
+/** The supported language a BCP 47 tag names, compared case-insensitively (`ZH-hant` is `zh-Hant`), or undefined. */
+export function preferenceLanguageOf(tag: string): PreferenceLanguage | undefined {
+  return PREFERENCE_LANGUAGES.find((language) => language.toLowerCase() === tag.toLowerCase());
+}
+
+/**
+ * The IANA zone's canonical spelling when Intl knows it (`asia/taipei` is `Asia/Taipei`), else undefined. Intl is the
+ * runtime's own time-zone database, not IO: the answer depends on the tag alone.
+ */
+export function canonicalTimeZone(zone: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/.test(zone)) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The person's name and e-mail were erased (their key destroyed): a fact without personal data. */
 export type PersonalDataErased = { type: 'PersonalDataErased'; data: { profileId: string; erasedAt: string; reason: string } };
 
@@ -75,7 +107,8 @@ export type ProfileEvent =
   | ProfileMergeStarted
   | CertificationProfilesMerged
   | CertificationProfileClosed
-  | PersonalDataErased;
+  | PersonalDataErased
+  | ProfilePreferencesChanged;
 export const PROFILE_EVENT_TYPES: readonly ProfileEvent['type'][] = [
   'CertificationProfileCreated',
   'ProfilesLinked',
@@ -84,6 +117,7 @@ export const PROFILE_EVENT_TYPES: readonly ProfileEvent['type'][] = [
   'CertificationProfilesMerged',
   'CertificationProfileClosed',
   'PersonalDataErased',
+  'ProfilePreferencesChanged',
 ];
 
 export type ActiveProfile = {
@@ -96,6 +130,8 @@ export type ActiveProfile = {
   mergeIds: string[];
   /** Merges started into this profile and not yet complete: what the completer finishes after a crash. */
   pendingMerges?: { mergeId: string; sourceProfileId: string; link: MergeLinkPlan | null }[];
+  /** Set once the holder or support chose them; until then the pages go by the browser's language and zone. */
+  preferences?: ProfilePreferences;
 };
 export type ProfileState =
   | { status: 'none' }
@@ -140,6 +176,11 @@ export function evolveProfile(state: ProfileState, event: ProfileEvent): Profile
         : state;
     case 'PersonalDataErased':
       return state;
+    case 'ProfilePreferencesChanged': {
+      if (state.status !== 'active') return state;
+      const { language, timeZone, reminders } = event.data;
+      return { ...state, preferences: { language, timeZone, reminders } };
+    }
     default: {
       const unknown: never = event;
       return unknown;
@@ -166,7 +207,9 @@ export type ProfileCommand =
   | { type: 'UnlinkLearnProfile'; data: { reason: string } }
   | { type: 'StartMerge'; data: { mergeId: string; source: ActiveProfile } }
   | { type: 'CloseForMerge'; data: { mergeId: string; targetProfileId: string } }
-  | { type: 'RecordMerge'; data: { mergeId: string; sourceProfileId: string; holdings: string[] } };
+  | { type: 'RecordMerge'; data: { mergeId: string; sourceProfileId: string; holdings: string[] } }
+  /** As asked: the language and zone are checked and spelled canonically here. */
+  | { type: 'SetPreferences'; data: { language: string; timeZone: string; reminders: string } };
 
 export interface ProfileContext {
   now: Date;
@@ -289,11 +332,34 @@ export function decideProfile(command: ProfileCommand, state: ProfileState, cont
       if (profile.mergeIds.includes(command.data.mergeId)) return [];
       return [{ type: 'CertificationProfilesMerged', data: { profileId: profile.profileId, ...command.data, mergedAt: now } }];
     }
+    case 'SetPreferences': {
+      const profile = assertActive(state);
+      const preferences = validPreferences(command.data);
+      const current = profile.preferences;
+      if (
+        current?.language === preferences.language &&
+        current.timeZone === preferences.timeZone &&
+        current.reminders === preferences.reminders
+      )
+        return [];
+      return [{ type: 'ProfilePreferencesChanged', data: { profileId: profile.profileId, ...preferences, changedAt: now } }];
+    }
     default: {
       const unknown: never = command;
       return unknown;
     }
   }
+}
+
+/** VALIDATION_FAILED for a language recert does not write, a zone Intl does not know, or another reminder choice. */
+function validPreferences(asked: { language: string; timeZone: string; reminders: string }): ProfilePreferences {
+  const language = preferenceLanguageOf(asked.language);
+  const timeZone = canonicalTimeZone(asked.timeZone);
+  const reminders = REMINDER_CHOICES.find((choice) => choice === asked.reminders);
+  if (!language) throw new DomainError('VALIDATION_FAILED', `language: one of ${PREFERENCE_LANGUAGES.join(', ')}`);
+  if (!timeZone) throw new DomainError('VALIDATION_FAILED', 'timeZone: an IANA time zone, such as Asia/Taipei');
+  if (!reminders) throw new DomainError('VALIDATION_FAILED', `reminders: one of ${REMINDER_CHOICES.join(', ')}`);
+  return { language, timeZone, reminders };
 }
 
 /**
