@@ -27,6 +27,7 @@ const ENDPOINTS: Endpoint[] = [
     roles: ['assessment-system'],
   },
   { method: 'post', path: () => '/admin/policies', roles: ['admin'] },
+  { method: 'post', path: (id) => `/admin/policies/${id}/withdrawal`, roles: ['admin'] },
   { method: 'post', path: () => '/admin/policy-replays', roles: ['admin'] },
   { method: 'post', path: () => '/admin/clock', roles: ['admin'] },
   { method: 'get', path: (id) => `/certification-profiles/${id}/dashboard`, roles: ['support'], query: ['consistentWith'] },
