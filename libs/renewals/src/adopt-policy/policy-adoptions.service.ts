@@ -52,7 +52,8 @@ export class PolicyAdoptions implements OnModuleInit, OnApplicationShutdown {
 
   /** One event of the policy-adoptions stream, from the log or just stored by this process; idempotent. */
   apply(event: Pick<RecordedEvent, 'type' | 'data'>): void {
-    if (event.type === 'PolicyAdoptionWithdrawn') this.withdraw(String(event.data['version']));
+    const version = event.data['version'];
+    if (event.type === 'PolicyAdoptionWithdrawn' && typeof version === 'string') this.withdraw(version);
     else if (event.type === 'PolicyAdopted') this.adopt(event.data['policy']);
   }
 
