@@ -1,5 +1,17 @@
-import { ProjectionRunner, verifyAuditLines } from '@recert/projections';
-import { expectProblem, Harness, linkAsHolder, startApp } from '../support/harness';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Response } from 'supertest';
+import { ProjectionRunner, sha256, verifyAuditLines } from '@recert/projections';
+import { expectProblem, Harness, linkAsHolder, seedProfile, startApp } from '../support/harness';
+
+/** Collects a streamed NDJSON answer as text. */
+const text = (response: Response, done: (error: Error | null, body: string) => void): void => {
+  let body = '';
+  response.setEncoding('utf8');
+  response.on('data', (chunk: string) => (body += chunk));
+  response.on('end', () => done(null, body));
+};
 
 type Cert = Record<string, unknown> & { code: string; status: string; blockedBy: string[] };
 type DashboardBody = { profile: Record<string, unknown>; certifications: Cert[] };
@@ -317,12 +329,7 @@ describe('read side over HTTP', () => {
         .get('/audit/export')
         .set('Authorization', bearer(['admin']))
         .buffer(true)
-        .parse((response, done) => {
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (text += chunk));
-          response.on('end', () => done(null, text));
-        });
+        .parse(text);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
       lines = (res.body as string).trimEnd().split('\n');
@@ -330,7 +337,7 @@ describe('read side over HTTP', () => {
 
     it('R14: every event in global order, hash-chained; the verifier accepts it untouched', async () => {
       expect(lines.length).toBe((await h.store.readAll({ maxCount: 100_000 })).length + 2);
-      expect(verifyAuditLines(lines)).toEqual({ ok: true, events: lines.length - 2 });
+      expect(verifyAuditLines(lines)).toEqual({ ok: true, events: lines.length - 2, authenticated: false });
     });
 
     it('R14: the verifier names the first line changed, removed or reordered, and a cut-off end', () => {
@@ -347,6 +354,37 @@ describe('read side over HTTP', () => {
 
       expect(verifyAuditLines(lines.slice(0, -3))).toMatchObject({ ok: false, problem: 'truncated' });
       expect(verifyAuditLines(lines.slice(0, -1))).toMatchObject({ ok: false, problem: 'truncated' });
+    });
+
+    it('#16.17: with AUDIT_HMAC_KEY_FILE the export carries a keyed head that verifies with the key, and a re-chained copy does not', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'recert-audit-key-'));
+      const key = 'an-audit-key-of-at-least-thirty-two-bytes';
+      writeFileSync(join(dir, 'key'), key);
+      const keyed = await startApp({ clockStart: '2026-01-01T00:00:00Z', env: { AUDIT_HMAC_KEY_FILE: join(dir, 'key') } });
+      try {
+        await seedProfile(keyed, 'ak-1');
+        const res = await keyed.http
+          .get('/audit/export')
+          .set('Authorization', `Bearer ${keyed.token(['admin'])}`)
+          .buffer(true)
+          .parse(text);
+        const exported = (res.body as string).trimEnd().split('\n');
+        expect(verifyAuditLines(exported, { hmacKey: Buffer.from(key) })).toEqual({
+          ok: true,
+          events: exported.length - 2,
+          authenticated: true,
+        });
+        // Altered and re-chained by someone without the key: the chain holds, the keyed head does not.
+        const altered = [...exported];
+        altered[1] = (altered[1] as string).replace('"actor":"', '"actor":"x');
+        for (let i = 2; i < altered.length; i += 1)
+          altered[i] = JSON.stringify({ ...(JSON.parse(altered[i] as string) as object), prevHash: sha256(altered[i - 1] as string) });
+        expect(verifyAuditLines(altered)).toMatchObject({ ok: true, authenticated: false });
+        expect(verifyAuditLines(altered, { hmacKey: Buffer.from(key) })).toMatchObject({ ok: false, problem: 'forged' });
+      } finally {
+        await keyed.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('only admins export', async () => {

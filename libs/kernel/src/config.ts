@@ -34,6 +34,8 @@ export interface AppConfig {
   smtpFrom: string;
   /** Changed rows a read model's rebuild from zero holds before writing them: its memory against its speed. */
   rebuildCacheRows: number;
+  /** AUDIT_HMAC_KEY_FILE's key: the audit export's trailer then carries an HMAC-SHA256 of the chain head (#16.17). */
+  auditHmacKey: Buffer | undefined;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     smtpUrl: env['SMTP_URL'] || undefined,
     smtpFrom: env['SMTP_FROM'] ?? 'recert <no-reply@recert.example>',
     rebuildCacheRows: integer(env, 'REBUILD_CACHE_ROWS', 50_000, 1, 10_000_000),
+    auditHmacKey: env['AUDIT_HMAC_KEY_FILE'] ? readAuditKey(env['AUDIT_HMAC_KEY_FILE'], 'AUDIT_HMAC_KEY_FILE') : undefined,
   };
 }
 
@@ -160,4 +163,16 @@ function assertUrl(name: string, value: string): void {
   } catch {
     throw new ConfigError(`${name} is not a valid URL: ${redactUrl(value)}`);
   }
+}
+
+/**
+ * A key for the audit export's keyed chain head (#16.17): the file's bytes, a trailing newline dropped, at least 32 of
+ * them. It lives outside the export (a secret mount), so whoever alters an export cannot recompute the head.
+ */
+export function readAuditKey(file: string, name = 'key file'): Buffer {
+  if (!existsSync(file)) throw new ConfigError(`${name} does not exist: ${file}`);
+  let key = readFileSync(file);
+  while (key.length > 0 && (key[key.length - 1] === 0x0a || key[key.length - 1] === 0x0d)) key = key.subarray(0, -1);
+  if (key.length < 32) throw new ConfigError(`${name} must hold at least 32 bytes of key (e.g. openssl rand -hex 32 > ${file})`);
+  return key;
 }
