@@ -1,5 +1,6 @@
 import { addDuration, Duration, isDuration, parseDuration, subtractDuration } from '@recert/kernel/pure';
 import type { Level } from './catalog';
+import { DomainError } from './errors';
 
 /** One version of the renewal policy: data, never code (R14). */
 export interface Policy {
@@ -198,4 +199,22 @@ export function policyProblems(policy: Policy): { field: string; rule: 'R1' | 'R
 /** R14a: the latest effectiveFrom an adoption decided at `now` may name. */
 export function latestEffectiveFrom(now: Date): Date {
   return addDuration(now, POLICY_BOUNDS.maxLeadTime);
+}
+
+/** The instants recert stores and compares: four-digit years (ISO 8601 without the expanded-year form). */
+const SUPPORTED_UNTIL = Date.UTC(10_000, 0, 1);
+
+/**
+ * `instant` moved by a policy duration (R2, R5, R8), refused with POLICY_OUT_OF_BOUNDS when the result leaves the
+ * supported range: a policy stored before R14a's bounds existed answers a 4xx, never a crash on an invalid date.
+ */
+export function policyInstant(instant: Date, duration: string, policy: Policy, field: string): Date {
+  const moved = addDuration(instant, duration);
+  if (Number.isNaN(moved.getTime()) || moved.getTime() >= SUPPORTED_UNTIL || moved.getTime() < 0) {
+    throw new DomainError(
+      'POLICY_OUT_OF_BOUNDS',
+      `policy ${policy.version} ${field} ${duration} from ${instant.toISOString()} leaves the supported dates (R14a)`,
+    );
+  }
+  return moved;
 }
