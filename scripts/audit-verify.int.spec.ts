@@ -1,3 +1,4 @@
+import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +21,8 @@ const event = (position: number, actor: string): RecordedEvent => ({
 });
 
 /** An export as the controller writes it, with or without the key. */
-function exportLines(key?: Buffer, actors = ['exam-system', 'exam-system', 'support']): string[] {
-  const chain = new AuditChainWriter(key);
+function exportLines(key?: Buffer, actors = ['exam-system', 'exam-system', 'support'], signingKey?: KeyObject): string[] {
+  const chain = new AuditChainWriter({ hmacKey: key, signingKey });
   return [
     chain.header({ from: null, to: null, exportedAt: '2026-06-01T00:00:00.000Z' }),
     ...actors.map((actor, i) => chain.event(event(i + 1, actor))),
@@ -60,7 +61,7 @@ describe('audit:verify with a keyed chain head (#16.17)', () => {
     const intact = file('intact.ndjson', exportLines(Buffer.from(KEY)));
     expect(auditVerify([intact, '--key-file', join(dir, 'key')], {})).toEqual({
       code: 0,
-      out: expect.stringContaining('3 events, hash chain unbroken, chain head authenticated with the key') as string,
+      out: expect.stringContaining('3 events, hash chain unbroken, chain head authenticated with the HMAC key') as string,
     });
     expect(auditVerify([intact], {})).toMatchObject({ code: 0, out: expect.stringContaining('NOT authenticated') as string });
     // AUDIT_HMAC_KEY_FILE serves as the option.
@@ -86,6 +87,42 @@ describe('audit:verify with a keyed chain head (#16.17)', () => {
     });
     // An export made without a key cannot be authenticated either.
     expect(auditVerify([file('unkeyed.ndjson', exportLines()), '--key-file', join(dir, 'key')], {})).toMatchObject({ code: 1 });
+  });
+
+  it('#16.17: an Ed25519-signed head verifies with the public key alone; re-chained or stripped, it fails', () => {
+    const pair = generateKeyPairSync('ed25519');
+    writeFileSync(join(dir, 'signing.pem'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(join(dir, 'public.pem'), pair.publicKey.export({ type: 'spki', format: 'pem' }));
+    const other = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' });
+    writeFileSync(join(dir, 'other.pem'), other);
+    writeFileSync(
+      join(dir, 'rsa.pem'),
+      generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }),
+    );
+    const signingKey = loadConfig({ AUDIT_SIGNING_KEY_FILE: join(dir, 'signing.pem') }).auditSigningKey;
+    const signed = exportLines(undefined, undefined, signingKey);
+    const publicKey = ['--public-key-file', join(dir, 'public.pem')];
+    expect(auditVerify([file('signed.ndjson', signed), ...publicKey], {})).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('authenticated with the public key') as string,
+    });
+    expect(auditVerify([file('signed.ndjson', signed)], {})).toMatchObject({ code: 0 });
+    const tampered = file('signed-tampered.ndjson', alterAndRechain(signed));
+    expect(auditVerify([tampered], {})).toMatchObject({ code: 0 });
+    expect(auditVerify([tampered, ...publicKey], {})).toMatchObject({ code: 1, out: expect.stringContaining('was forged') as string });
+    expect(auditVerify([file('signed2.ndjson', signed), '--public-key-file', join(dir, 'other.pem')], {})).toMatchObject({
+      code: 1,
+      out: expect.stringContaining('was wrong-key') as string,
+    });
+    expect(auditVerify([file('unsigned.ndjson', exportLines()), ...publicKey], {})).toMatchObject({
+      code: 1,
+      out: expect.stringContaining('was unauthenticated') as string,
+    });
+    expect(auditVerify([file('signed3.ndjson', signed), '--public-key-file', join(dir, 'rsa.pem')], {})).toMatchObject({
+      code: 2,
+      out: expect.stringContaining('must hold an Ed25519 key') as string,
+    });
+    expect(() => loadConfig({ AUDIT_SIGNING_KEY_FILE: join(dir, 'public.pem') })).toThrow(/does not hold a PEM private key/);
   });
 
   it('#16.17 AUDIT_HMAC_KEY_FILE: read once at start (a trailing newline dropped); a missing or short file stops start-up', () => {

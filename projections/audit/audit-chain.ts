@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, KeyObject, sign, timingSafeEqual, verify } from 'node:crypto';
 import type { RecordedEvent } from '@recert/eventstore';
 
 /**
@@ -9,7 +9,9 @@ import type { RecordedEvent } from '@recert/eventstore';
  *
  * A chain alone can be recomputed by whoever alters the file (#16.17). With a key (AUDIT_HMAC_KEY_FILE, kept outside
  * the export) the trailer also carries `headMac`: HMAC-SHA256 over the format, the count and the trailer's `prevHash`,
- * which the chain ties to every line before it. Re-chaining an altered export then needs the key too.
+ * which the chain ties to every line before it. Re-chaining an altered export then needs the key too. With an Ed25519
+ * private key (AUDIT_SIGNING_KEY_FILE) it carries `headSignature` over the same head, which anyone holding only the
+ * public key can check.
  */
 export const AUDIT_FORMAT = 'recert-audit-export/1';
 
@@ -28,17 +30,53 @@ export function auditKeyId(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
+/** What the keyed head covers: the count and the last line's hash, hence (through the chain) every line. */
+function headMessage(count: number, prevHash: string): Buffer {
+  return Buffer.from(`${AUDIT_FORMAT}\n${count}\n${prevHash}`, 'utf8');
+}
+
 /** The keyed chain head: binds the count and the last line's hash, hence the whole chain, to the key. */
 export function headMac(key: Buffer, count: number, prevHash: string): HeadMac {
-  const mac = createHmac('sha256', key).update(`${AUDIT_FORMAT}\n${count}\n${prevHash}`, 'utf8').digest('hex');
+  const mac = createHmac('sha256', key).update(headMessage(count, prevHash)).digest('hex');
   return { alg: 'HMAC-SHA256', keyId: auditKeyId(key), mac };
+}
+
+export interface HeadSignature {
+  alg: 'Ed25519';
+  /** The public key's SHA-256 (DER), first 16 hex digits. */
+  keyId: string;
+  signature: string;
+}
+
+export function publicKeyId(key: KeyObject): string {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** The signed chain head: an Ed25519 signature over the same message as the HMAC. */
+export function headSignature(privateKey: KeyObject, count: number, prevHash: string): HeadSignature {
+  return {
+    alg: 'Ed25519',
+    keyId: publicKeyId(privateKey),
+    signature: sign(null, headMessage(count, prevHash), privateKey).toString('base64'),
+  };
+}
+
+/** The keys an export's head is made with, or checked against. */
+export interface AuditHeadKeys {
+  hmacKey?: Buffer;
+  /** Writing: an Ed25519 private key. Checking: the public key (a private one works too). */
+  signingKey?: KeyObject;
 }
 
 export class AuditChainWriter {
   private previous: string | undefined;
   private seq = 0;
 
-  constructor(private readonly key?: Buffer) {}
+  constructor(private readonly keys: AuditHeadKeys = {}) {}
 
   header(meta: { from: string | null; to: string | null; exportedAt: string }): string {
     return this.line({ format: AUDIT_FORMAT, kind: 'header', ...meta, prevHash: null });
@@ -55,7 +93,8 @@ export class AuditChainWriter {
       kind: 'trailer',
       count: this.seq,
       prevHash,
-      ...(this.key ? { headMac: headMac(this.key, this.seq, prevHash) } : {}),
+      ...(this.keys.hmacKey ? { headMac: headMac(this.keys.hmacKey, this.seq, prevHash) } : {}),
+      ...(this.keys.signingKey ? { headSignature: headSignature(this.keys.signingKey, this.seq, prevHash) } : {}),
     });
   }
 
@@ -83,13 +122,14 @@ interface ParsedLine {
   prevHash?: string | null;
   format?: string;
   headMac?: Partial<HeadMac>;
+  headSignature?: Partial<HeadSignature>;
 }
 
 /**
  * Checks an export given as its lines (without newlines); line numbers in the verdict are 1-based. With `hmacKey`,
  * the trailer's keyed head must be there and match: an export altered and re-chained fails as `forged`.
  */
-export function verifyAuditLines(lines: readonly string[], options: { hmacKey?: Buffer } = {}): AuditVerdict {
+export function verifyAuditLines(lines: readonly string[], options: AuditHeadKeys = {}): AuditVerdict {
   const fail = (line: number, problem: Exclude<AuditVerdict, { ok: true }>['problem'], message: string): AuditVerdict => ({
     ok: false,
     line,
@@ -130,8 +170,15 @@ export function verifyAuditLines(lines: readonly string[], options: { hmacKey?: 
       if (current.count !== expectedSeq - 1)
         return fail(lineNo, 'changed', `the trailer counts ${String(current.count)} events, the file has ${expectedSeq - 1}`);
       if (i !== parsed.length - 1) return fail(lineNo + 1, 'malformed', 'lines follow the trailer');
-      if (!options.hmacKey) return { ok: true, events: expectedSeq - 1, authenticated: false };
-      return checkHead(current, options.hmacKey, lineNo) ?? { ok: true, events: expectedSeq - 1, authenticated: true };
+      if (!options.hmacKey && !options.signingKey) return { ok: true, events: expectedSeq - 1, authenticated: false };
+      return (
+        (options.hmacKey ? checkHead(current, options.hmacKey, lineNo) : undefined) ??
+        (options.signingKey ? checkSignature(current, options.signingKey, lineNo) : undefined) ?? {
+          ok: true,
+          events: expectedSeq - 1,
+          authenticated: true,
+        }
+      );
     }
     if (current.kind !== 'event') return fail(lineNo, 'changed', `unknown line kind ${String(current.kind)}`);
     expectedSeq += 1;
@@ -139,13 +186,26 @@ export function verifyAuditLines(lines: readonly string[], options: { hmacKey?: 
   return fail(lines.length + 1, 'truncated', 'the trailer is missing: the end of the export was removed');
 }
 
+type HeadProblem = 'unauthenticated' | 'wrong-key' | 'forged';
+const headFailure =
+  (line: number) =>
+  (problem: HeadProblem, message: string): AuditVerdict => ({ ok: false, line, problem, message });
+
+function checkSignature(trailer: ParsedLine, key: KeyObject, lineNo: number): AuditVerdict | undefined {
+  const fail = headFailure(lineNo);
+  const given = trailer.headSignature;
+  if (!given || typeof given.signature !== 'string')
+    return fail('unauthenticated', 'the trailer has no signed head (headSignature): it was exported without a signing key, or stripped');
+  const keyId = publicKeyId(key);
+  if (given.keyId !== keyId) return fail('wrong-key', `the head was signed with key ${String(given.keyId)}, the key given is ${keyId}`);
+  const message = headMessage(trailer.count ?? -1, typeof trailer.prevHash === 'string' ? trailer.prevHash : '');
+  if (!verify(null, message, key, Buffer.from(given.signature, 'base64')))
+    return fail('forged', 'the signed head does not match: the export was altered and its chain recomputed');
+  return undefined;
+}
+
 function checkHead(trailer: ParsedLine, key: Buffer, lineNo: number): AuditVerdict | undefined {
-  const fail = (problem: 'unauthenticated' | 'wrong-key' | 'forged', message: string): AuditVerdict => ({
-    ok: false,
-    line: lineNo,
-    problem,
-    message,
-  });
+  const fail = headFailure(lineNo);
   const given = trailer.headMac;
   if (!given || typeof given.mac !== 'string')
     return fail('unauthenticated', 'the trailer has no keyed head (headMac): it was exported without a key, or the head was stripped');

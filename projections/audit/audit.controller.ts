@@ -51,7 +51,7 @@ export class AuditController {
     const to = bound(query.to);
     response.status(200).type('application/x-ndjson');
     response.setHeader('Content-Disposition', 'attachment; filename="recert-audit.ndjson"');
-    const chain = new AuditChainWriter(this.config.auditHmacKey);
+    const chain = new AuditChainWriter({ hmacKey: this.config.auditHmacKey, signingKey: this.config.auditSigningKey });
     const write = async (line: string): Promise<void> => {
       if (!response.write(`${line}\n`)) await new Promise((resolve) => response.once('drain', resolve));
     };

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -356,11 +357,16 @@ describe('read side over HTTP', () => {
       expect(verifyAuditLines(lines.slice(0, -1))).toMatchObject({ ok: false, problem: 'truncated' });
     });
 
-    it('#16.17: with AUDIT_HMAC_KEY_FILE the export carries a keyed head that verifies with the key, and a re-chained copy does not', async () => {
+    it('#16.17: with AUDIT_HMAC_KEY_FILE and AUDIT_SIGNING_KEY_FILE the export carries keyed and signed heads that verify with the keys, and a re-chained copy does not', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'recert-audit-key-'));
       const key = 'an-audit-key-of-at-least-thirty-two-bytes';
       writeFileSync(join(dir, 'key'), key);
-      const keyed = await startApp({ clockStart: '2026-01-01T00:00:00Z', env: { AUDIT_HMAC_KEY_FILE: join(dir, 'key') } });
+      const pair = generateKeyPairSync('ed25519');
+      writeFileSync(join(dir, 'signing.pem'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      const keyed = await startApp({
+        clockStart: '2026-01-01T00:00:00Z',
+        env: { AUDIT_HMAC_KEY_FILE: join(dir, 'key'), AUDIT_SIGNING_KEY_FILE: join(dir, 'signing.pem') },
+      });
       try {
         await seedProfile(keyed, 'ak-1');
         const res = await keyed.http
@@ -369,6 +375,7 @@ describe('read side over HTTP', () => {
           .buffer(true)
           .parse(text);
         const exported = (res.body as string).trimEnd().split('\n');
+        expect(verifyAuditLines(exported, { signingKey: pair.publicKey })).toMatchObject({ ok: true, authenticated: true });
         expect(verifyAuditLines(exported, { hmacKey: Buffer.from(key) })).toEqual({
           ok: true,
           events: exported.length - 2,
@@ -381,6 +388,7 @@ describe('read side over HTTP', () => {
           altered[i] = JSON.stringify({ ...(JSON.parse(altered[i] as string) as object), prevHash: sha256(altered[i - 1] as string) });
         expect(verifyAuditLines(altered)).toMatchObject({ ok: true, authenticated: false });
         expect(verifyAuditLines(altered, { hmacKey: Buffer.from(key) })).toMatchObject({ ok: false, problem: 'forged' });
+        expect(verifyAuditLines(altered, { signingKey: pair.publicKey })).toMatchObject({ ok: false, problem: 'forged' });
       } finally {
         await keyed.close();
         rmSync(dir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -36,6 +37,8 @@ export interface AppConfig {
   rebuildCacheRows: number;
   /** AUDIT_HMAC_KEY_FILE's key: the audit export's trailer then carries an HMAC-SHA256 of the chain head (#16.17). */
   auditHmacKey: Buffer | undefined;
+  /** AUDIT_SIGNING_KEY_FILE's Ed25519 private key (PEM): the trailer then also carries a signed head (#16.17). */
+  auditSigningKey: KeyObject | undefined;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -136,6 +139,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     smtpFrom: env['SMTP_FROM'] ?? 'recert <no-reply@recert.example>',
     rebuildCacheRows: integer(env, 'REBUILD_CACHE_ROWS', 50_000, 1, 10_000_000),
     auditHmacKey: env['AUDIT_HMAC_KEY_FILE'] ? readAuditKey(env['AUDIT_HMAC_KEY_FILE'], 'AUDIT_HMAC_KEY_FILE') : undefined,
+    auditSigningKey: env['AUDIT_SIGNING_KEY_FILE']
+      ? readEd25519Key(env['AUDIT_SIGNING_KEY_FILE'], 'private', 'AUDIT_SIGNING_KEY_FILE')
+      : undefined,
   };
 }
 
@@ -174,5 +180,18 @@ export function readAuditKey(file: string, name = 'key file'): Buffer {
   let key = readFileSync(file);
   while (key.length > 0 && (key[key.length - 1] === 0x0a || key[key.length - 1] === 0x0d)) key = key.subarray(0, -1);
   if (key.length < 32) throw new ConfigError(`${name} must hold at least 32 bytes of key (e.g. openssl rand -hex 32 > ${file})`);
+  return key;
+}
+
+/** An Ed25519 key in PEM (`openssl genpkey -algorithm ed25519`; its public half with `openssl pkey -pubout`). */
+export function readEd25519Key(file: string, type: 'private' | 'public', name = 'key file'): KeyObject {
+  if (!existsSync(file)) throw new ConfigError(`${name} does not exist: ${file}`);
+  let key: KeyObject;
+  try {
+    key = type === 'private' ? createPrivateKey(readFileSync(file)) : createPublicKey(readFileSync(file));
+  } catch {
+    throw new ConfigError(`${name} does not hold a PEM ${type} key: ${file}`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new ConfigError(`${name} must hold an Ed25519 key, not ${String(key.asymmetricKeyType)}`);
   return key;
 }
