@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { CLOCK, Clock, ISO_INSTANT, Roles, ValidationProblem } from '@recert/kernel';
+import { APP_CONFIG, AppConfig, CLOCK, Clock, ISO_INSTANT, Roles, ValidationProblem } from '@recert/kernel';
 import { upcast } from '@recert/domain';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { AuditChainWriter } from './audit-chain';
@@ -33,7 +33,7 @@ function bound(value: string | undefined): Bound | undefined {
   return { instant };
 }
 
-/** Every event of the log in global order as hash-chained NDJSON, streamed page by page. */
+/** Every event of the log in global order as hash-chained NDJSON, streamed page by page; keyed head with AUDIT_HMAC_KEY_FILE. */
 @ApiTags('audit')
 @ApiBearerAuth()
 @Controller('audit')
@@ -41,6 +41,7 @@ export class AuditController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get('export')
@@ -50,7 +51,7 @@ export class AuditController {
     const to = bound(query.to);
     response.status(200).type('application/x-ndjson');
     response.setHeader('Content-Disposition', 'attachment; filename="recert-audit.ndjson"');
-    const chain = new AuditChainWriter();
+    const chain = new AuditChainWriter({ hmacKey: this.config.auditHmacKey, signingKey: this.config.auditSigningKey });
     const write = async (line: string): Promise<void> => {
       if (!response.write(`${line}\n`)) await new Promise((resolve) => response.once('drain', resolve));
     };

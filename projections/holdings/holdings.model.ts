@@ -33,6 +33,7 @@ export class HoldingsModel implements OnApplicationShutdown {
   private current!: HoldingsProjection;
   private building?: HoldingsProjection;
   private adoptions?: RxSubscription;
+  private closed = false;
   /** How many times a rebuilt generation replaced the serving one. */
   swaps = 0;
 
@@ -54,7 +55,7 @@ export class HoldingsModel implements OnApplicationShutdown {
     this.current = new HoldingsProjection(this.registry.book(), stored?.generation ?? wanted);
     if (!stored) recordServingGeneration(this.db, wanted);
     this.runner.add(this.current);
-    this.adoptions = this.policyAdoptions.adopted$.subscribe(() => void this.rebuild());
+    this.adoptions = this.policyAdoptions.changed$.subscribe(() => void this.rebuild());
     if (stored && stored.generation !== wanted) void this.rebuild();
   }
 
@@ -72,15 +73,23 @@ export class HoldingsModel implements OnApplicationShutdown {
   async rebuild(): Promise<void> {
     const book = this.registry.book();
     const generation = holdingsGeneration(book);
-    if (generation === this.current.generation || generation === this.building?.generation) return;
+    if (generation === this.building?.generation) return;
+    if (generation === this.current.generation) {
+      // The book is back to the serving one (an adoption withdrawn before its generation was swapped in, R14b).
+      const abandoned = this.building;
+      this.building = undefined;
+      if (abandoned) await this.runner.remove(abandoned.name);
+      return;
+    }
     const next = new HoldingsProjection(book, generation);
     if (this.building) await this.runner.remove(this.building.name);
     this.building = next;
     this.logger.log(`rebuilding holdings as generation ${generation} beside ${this.current.generation}`);
     this.runner.add(next);
     for (;;) {
+      if (this.closed) return; // shutting down: a restart resumes the rebuild (the book differs from the served one)
       const reached = await this.runner.waitFor(await this.store.headPosition(), 60_000, [next.name]);
-      if (this.building !== next) return; // superseded by a newer adoption
+      if (this.building !== next || this.closed) return; // superseded by a newer adoption or a withdrawal
       if (reached) break;
     }
     const old = this.current;
@@ -93,6 +102,7 @@ export class HoldingsModel implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    this.closed = true;
     this.adoptions?.unsubscribe();
   }
 }

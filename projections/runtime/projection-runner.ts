@@ -278,6 +278,7 @@ export class ProjectionRunner {
   /** Waits until the named projections (default: all) have processed `position`; false on time-out. */
   async waitFor(position: number, timeoutMs: number, names: readonly string[] = this.projections.map((p) => p.name)): Promise<boolean> {
     const reached = (): boolean => names.every((name) => this.checkpoint(name) >= position);
+    if (this.stopped) return false;
     if (reached()) return true;
     return new Promise((resolve) => {
       const done = (value: boolean): void => {
@@ -286,10 +287,12 @@ export class ProjectionRunner {
         this.advanced.off('advanced', check);
         resolve(value);
       };
+      // A stopped runner may have its database closed under it: give up rather than read it.
       const check = (): void => {
-        if (reached()) done(true);
+        if (this.stopped) done(false);
+        else if (reached()) done(true);
       };
-      const timer = setTimeout(() => done(reached()), timeoutMs);
+      const timer = setTimeout(() => done(!this.stopped && reached()), timeoutMs);
       // Another process may be the one advancing a shared read database.
       const poll = setInterval(check, 50);
       this.advanced.on('advanced', check);

@@ -1,5 +1,8 @@
 import jwt from 'jsonwebtoken';
-import { expectNothingStored, expectProblem, Harness, startApp, TEST_SECRET } from '../support/harness';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expectNothingStored, expectProblem, Harness, seedProfile, startApp, TEST_SECRET } from '../support/harness';
 
 /**
  * The command side of the HTTP contract through the real stack (Nest, guards, pipes, filters) and the real
@@ -508,5 +511,49 @@ describe('commands over HTTP', () => {
       );
       expect(h.clock.now().toISOString()).toBe('2026-06-01T00:00:00.000Z');
     });
+
+    it('#16.15: a restart on the same DATA_DIR finds the clock where it was moved, never behind it', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'recert-clock-'));
+      let app: Harness | undefined = await startApp({ clockStart: '2026-01-01T00:00:00Z', dataDir });
+      const restart = async (clockStart: string): Promise<Harness> => {
+        await app?.close();
+        app = undefined;
+        app = await startApp({ clockStart, dataDir });
+        return app;
+      };
+      try {
+        const token = `Bearer ${app.token(['admin'])}`;
+        await app.http.post('/admin/clock').set('Authorization', token).send({ now: '2026-09-01T12:00:00Z' }).expect(200);
+        app = await restart('2026-01-01T00:00:00Z');
+        expect(app.clock.now().toISOString()).toBe('2026-09-01T12:00:00.000Z');
+        // Decisions and refusals go on from there: earning defaults to the restored now, and the clock still never goes back.
+        await seedProfile(app, 'clk-1', { earn: [{ code: 'azure-developer-associate' }] });
+        const dash = await app.http
+          .get(`/certification-profiles/clk-1/dashboard?consistentWith=${await app.store.headPosition()}`)
+          .set('Authorization', `Bearer ${app.token(['support'])}`);
+        expect((dash.body as { certifications: { expiresAt: string }[] }).certifications[0]?.expiresAt).toBe('2027-09-01T12:00:00.000Z');
+        expectProblem(
+          await app.http
+            .post('/admin/clock')
+            .set('Authorization', `Bearer ${app.token(['admin'])}`)
+            .send({ now: '2026-08-01T00:00:00Z' }),
+          400,
+          'VALIDATION_FAILED',
+        );
+        // A CLOCK_START later than the saved instant wins: the clock only moves forward.
+        app = await restart('2027-01-01T00:00:00Z');
+        expect(app.clock.now().toISOString()).toBe('2027-01-01T00:00:00.000Z');
+        await app.close();
+        app = undefined;
+        // A damaged clock file stops start-up rather than silently starting the simulation over.
+        writeFileSync(join(dataDir, 'manual-clock.json'), 'not json');
+        await expect(startApp({ clockStart: '2026-01-01T00:00:00Z', dataDir })).rejects.toThrow(
+          /manual-clock\.json does not hold a saved instant/,
+        );
+      } finally {
+        await app?.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }, 120_000);
   });
 });

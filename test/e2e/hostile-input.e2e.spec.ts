@@ -27,6 +27,7 @@ const ENDPOINTS: Endpoint[] = [
     roles: ['assessment-system'],
   },
   { method: 'post', path: () => '/admin/policies', roles: ['admin'] },
+  { method: 'post', path: (id) => `/admin/policies/${id}/withdrawal`, roles: ['admin'] },
   { method: 'post', path: () => '/admin/policy-replays', roles: ['admin'] },
   { method: 'post', path: () => '/admin/clock', roles: ['admin'] },
   { method: 'get', path: (id) => `/certification-profiles/${id}/dashboard`, roles: ['support'], query: ['consistentWith'] },
@@ -86,7 +87,40 @@ const hostileString = fc.oneof(
     '1e400',
   ),
   fc.string({ minLength: 300, maxLength: 5000 }),
+  // #16.8/#16.16: lone surrogates and control or bidi characters, alone or inside ordinary text.
+  fc
+    .tuple(fc.string({ maxLength: 8 }), fc.constantFrom('\ud800', '\udfff', '\udbff', '\udc00x'), fc.string({ maxLength: 8 }))
+    .map((parts) => parts.join('')),
+  fc.string({
+    unit: fc.constantFrom(
+      ...Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)),
+      '\u007f',
+      '\u0085',
+      '\u202e',
+      '\u2066',
+      '\ufeff',
+      'a',
+      '@',
+    ),
+    maxLength: 24,
+  }),
 );
+
+/** #16.6: a value nested past the parser's depth cap (arrays, objects or both), anywhere a body has a value. */
+const deeplyNested = fc.tuple(fc.integer({ min: 33, max: 2000 }), fc.constantFrom('array', 'object', 'mixed')).map(([depth, shape]) => {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i += 1) value = shape === 'array' || (shape === 'mixed' && i % 2 === 0) ? [value] : { a: value };
+  return value;
+});
+
+/** encodeURIComponent throws on a lone surrogate: send the (invalid) UTF-8 bytes of one instead, hostile too. */
+const encodeSegment = (s: string): string => {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    return '%ED%A0%80';
+  }
+};
 
 const wrongTyped = fc.oneof(
   fc.integer(),
@@ -96,11 +130,13 @@ const wrongTyped = fc.oneof(
   fc.array(fc.anything(), { maxLength: 5 }),
   fc.object({ maxDepth: 2 }),
   hostileString,
+  deeplyNested,
 );
 
 /** Bodies shaped like the real ones but with wrong values, plus anything at all. */
 const hostileBody = fc.oneof(
   fc.anything({ maxDepth: 3 }),
+  deeplyNested,
   fc.record(
     {
       profileId: wrongTyped,
@@ -130,7 +166,7 @@ const hostileBody = fc.oneof(
 
 const pathSegment = fc.oneof(
   fc.constantFrom('fz-1', 'azure-fundamentals', 'nobody'),
-  hostileString.map((s) => encodeURIComponent(s)),
+  hostileString.map(encodeSegment),
   hostileString.filter((s) => /^[\x21-\x7e]*$/.test(s) && !s.includes('/') && !s.includes('?') && !s.includes('#')),
 );
 
@@ -164,7 +200,7 @@ describe('hostile input at every endpoint', () => {
     }
   };
 
-  it('API.md errors: malformed bodies and query strings never cause a 5xx, and refusals store nothing', async () => {
+  it('API.md errors, #16.6/#16.8: malformed bodies and query strings (deep nesting, lone surrogates and control characters included) never cause a 5xx, and refusals store nothing', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...ENDPOINTS),
@@ -346,6 +382,51 @@ describe('hostile input at every endpoint', () => {
           await checkAnswer(res, before);
         },
       ),
+      { numRuns: 80 },
+    );
+  }, 120_000);
+
+  it('#16.7: any duration at any policy field is adopted only within bounds, else a 4xx storing nothing; earnings never 500 after', async () => {
+    const shipped = {
+      validity: { associate: 'P1Y', expert: 'P1Y', specialty: 'P1Y', fundamentals: null },
+      window: { beforeExpiry: 'P6M' },
+      extension: 'P1Y',
+      retakes: { immediateAttempts: 2, cooldown: 'PT24H' },
+    };
+    const duration = fc.oneof(
+      fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 30n }), fc.constantFrom('Y', 'M', 'W', 'D')).map(([n, unit]) => `P${n}${unit}`),
+      fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.constantFrom('H', 'M', 'S')).map(([n, unit]) => `PT${n}${unit}`),
+      fc.constantFrom('P999999999Y', `P${'9'.repeat(400)}Y`, 'P10Y', 'P3M', 'PT0S', null),
+    );
+    const field = fc.constantFrom('associate', 'expert', 'specialty', 'fundamentals', 'window', 'extension', 'cooldown');
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(field, duration, async (where, value) => {
+        n += 1;
+        const policy = JSON.parse(JSON.stringify(shipped)) as typeof shipped & Record<string, unknown>;
+        if (where === 'window') policy.window = { beforeExpiry: value as string };
+        else if (where === 'extension') policy.extension = value as string;
+        else if (where === 'cooldown') policy.retakes = { immediateAttempts: 2, cooldown: value as string };
+        else policy.validity = { ...policy.validity, [where]: value };
+        const before = await h.store.headPosition();
+        const res = await h.http
+          .post('/admin/policies')
+          .set('Authorization', `Bearer ${h.token(['admin'])}`)
+          .send({ policy: { ...policy, version: `fuzz-${n}` }, effectiveFrom: h.clock.now().toISOString() });
+        await checkAnswer(res, before);
+        expect([201, 400, 422]).toContain(res.status);
+        // Whatever was adopted is in force now: a new holder's earning under it is stored, never a 5xx.
+        await h.http
+          .post('/certification-profiles')
+          .set('Authorization', `Bearer ${h.token(['exam-system'])}`)
+          .send({ profileId: `fzp-${n}`, accountId: `acc-fzp-${n}`, accountType: 'personal', displayName: 'P', email: 'p@example.com' })
+          .expect(201);
+        const earned = await h.http
+          .post(`/certification-profiles/fzp-${n}/certifications`)
+          .set('Authorization', `Bearer ${h.token(['exam-system'])}`)
+          .send({ certificationCode: 'azure-developer-associate' });
+        expect(earned.status).toBe(201);
+      }),
       { numRuns: 80 },
     );
   }, 120_000);

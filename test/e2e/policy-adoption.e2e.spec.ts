@@ -6,6 +6,7 @@ import { HoldingsModel, READ_DB } from '@recert/projections';
 import { loadCatalog, loadPolicyBook, PolicyRegistry } from '@recert/renewals';
 import { seedPopulation } from '../bench/seed';
 import { expectProblem, Harness, linkAsHolder, startApp, seedProfile } from '../support/harness';
+import { eventually } from '../support/wait';
 
 const root = join(__dirname, '..', '..');
 const shipped = JSON.parse(readFileSync(join(root, 'config', 'policy.json'), 'utf8')) as Record<string, unknown>[];
@@ -149,6 +150,123 @@ describe('policy adoption', () => {
     expect(h.app.get(PolicyRegistry).book().byVersion('2026-07-01')).toMatchObject({ extension: 'P2Y' });
     expect(h.app.get(HoldingsModel).tables().generation).toBe(generation);
     expect(h.app.get(HoldingsModel).swaps).toBe(0);
+  }, 120_000);
+});
+
+describe('#16.7 policy bounds and withdrawal through HTTP', () => {
+  let dataDir: string;
+  let h: Harness;
+  const admin = (): string => `Bearer ${h.token(['admin'])}`;
+  const adopt = (policy: object, effectiveFrom: string) =>
+    h.http.post('/admin/policies').set('Authorization', admin()).send({ policy, effectiveFrom });
+  const withdraw = (version: string, body: object = { reason: 'adopted by mistake' }, token = admin()) =>
+    h.http
+      .post(`/admin/policies/${encodeURIComponent(version)}/withdrawal`)
+      .set('Authorization', token)
+      .send(body);
+  const windowOpensAt = async (): Promise<string | undefined> => {
+    const dash = await h.http
+      .get(`/certification-profiles/pw-1/dashboard?consistentWith=${await h.store.headPosition()}`)
+      .set('Authorization', `Bearer ${h.token(['support'])}`);
+    return (dash.body as { certifications: { code: string; renewalWindowOpensAt?: string }[] }).certifications.find(
+      (c) => c.code === 'azure-administrator-associate',
+    )?.renewalWindowOpensAt;
+  };
+  const swapsReach = (n: number) =>
+    eventually(`holdings swapped ${n} times`, () => (h.app.get(HoldingsModel).swaps >= n ? true : undefined));
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'recert-withdraw-'));
+    h = await startApp({ clockStart: '2026-06-01T00:00:00Z', dataDir });
+    // Expires 2027-01-01: its window opens 2026-07-01 under the shipped P6M, 2026-10-01 under a P3M policy.
+    await seedProfile(h, 'pw-1', { earn: [{ code: 'azure-administrator-associate', earnedAt: '2026-01-01T00:00:00Z' }] });
+  }, 60_000);
+  afterAll(async () => {
+    await h.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('#16.7 R1/R14a: an unbounded duration (P999999999Y, the finding), associate null, or a far effectiveFrom is a 422 storing nothing', async () => {
+    const before = await h.store.headPosition();
+    const validity = base['validity'] as Record<string, unknown>;
+    expectProblem(
+      await adopt({ ...base, version: 'huge', validity: { ...validity, associate: 'P999999999Y' } }, '2026-07-01T00:00:00Z'),
+      422,
+      'POLICY_OUT_OF_BOUNDS',
+    );
+    expectProblem(
+      await adopt({ ...base, version: 'never', validity: { ...validity, associate: null } }, '2026-07-01T00:00:00Z'),
+      422,
+      'POLICY_CONTRADICTS_R1',
+    );
+    expectProblem(
+      await adopt({ ...base, version: 'slow', retakes: { immediateAttempts: 2, cooldown: 'P1Y' } }, '2026-07-01T00:00:00Z'),
+      422,
+      'POLICY_OUT_OF_BOUNDS',
+    );
+    expectProblem(await adopt({ ...base, version: 'far' }, '9999-01-01T00:00:00Z'), 422, 'POLICY_OUT_OF_BOUNDS');
+    expect(await h.store.headPosition()).toBe(before);
+    // OpenAPI documents the withdrawal and the new codes.
+    const openapi = (await h.http.get('/docs/openapi.json')).body as {
+      paths: Record<string, { post?: { responses: Record<string, unknown> } }>;
+      components: { schemas: { Problem: { properties: { code: { enum: string[] } } } } };
+    };
+    expect(Object.keys(openapi.paths['/admin/policies/{version}/withdrawal']?.post?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '404', '409', '422']),
+    );
+    expect(openapi.components.schemas.Problem.properties.code.enum).toEqual(
+      expect.arrayContaining(['POLICY_CONTRADICTS_R1', 'POLICY_OUT_OF_BOUNDS', 'POLICY_ADOPTION_NOT_FOUND', 'POLICY_ALREADY_EFFECTIVE']),
+    );
+    // Earnings keep working: nothing unbounded was adopted.
+    await h.http
+      .post('/certification-profiles/pw-1/certifications')
+      .set('Authorization', `Bearer ${h.token(['exam-system'])}`)
+      .send({ certificationCode: 'azure-developer-associate' })
+      .expect(201);
+  });
+
+  it('#16.7 R14b: a pending adoption is withdrawn with a reason; the read model is rebuilt without it (ADR 0003); refusals store nothing', async () => {
+    expect(await windowOpensAt()).toBe('2026-07-01T00:00:00.000Z');
+    const adopted = await adopt({ ...base, version: 'w-1', window: { beforeExpiry: 'P3M' } }, '2026-06-15T00:00:00Z');
+    expect(adopted.status).toBe(201);
+    await swapsReach(1);
+    expect(await windowOpensAt()).toBe('2026-10-01T00:00:00.000Z');
+
+    const before = await h.store.headPosition();
+    expectProblem(await withdraw('w-1', {}), 400, 'VALIDATION_FAILED');
+    expectProblem(await withdraw('w-1', { reason: 'x'.repeat(10) }, `Bearer ${h.token(['support'])}`), 403, 'FORBIDDEN');
+    expectProblem(await withdraw('2021-06-30'), 404, 'POLICY_ADOPTION_NOT_FOUND');
+    expectProblem(await withdraw('nope'), 404, 'POLICY_ADOPTION_NOT_FOUND');
+    expect(await h.store.headPosition()).toBe(before);
+
+    const res = await withdraw('w-1', { reason: 'Ticket 42: the window should have stayed P6M' });
+    expect(res.status).toBe(200);
+    expect((res.body as { events: unknown[] }).events).toMatchObject([
+      {
+        type: 'PolicyAdoptionWithdrawn',
+        stream: 'policy-adoptions',
+        data: { version: 'w-1', reason: 'Ticket 42: the window should have stayed P6M', effectiveFrom: '2026-06-15T00:00:00.000Z' },
+      },
+    ]);
+    expect(h.app.get(PolicyRegistry).book().byVersion('w-1')).toBeUndefined();
+    await swapsReach(2);
+    expect(await windowOpensAt()).toBe('2026-07-01T00:00:00.000Z');
+    expectProblem(await withdraw('w-1'), 404, 'POLICY_ADOPTION_NOT_FOUND');
+    // The name stays used: a corrected policy is adopted under a new version.
+    expectProblem(await adopt({ ...base, version: 'w-1' }, '2026-06-15T00:00:00Z'), 400, 'VALIDATION_FAILED');
+  }, 120_000);
+
+  it('#16.7 R14b: refused once in force (409); a restart keeps the withdrawal', async () => {
+    expect((await adopt({ ...base, version: 'w-2', extension: 'P2Y' }, '2026-06-20T00:00:00Z')).status).toBe(201);
+    h.clock.set(new Date('2026-06-20T00:00:00Z'));
+    const before = await h.store.headPosition();
+    expectProblem(await withdraw('w-2'), 409, 'POLICY_ALREADY_EFFECTIVE');
+    expect(await h.store.headPosition()).toBe(before);
+    await h.close();
+    h = await startApp({ clockStart: '2026-06-20T00:00:00Z', dataDir });
+    const book = h.app.get(PolicyRegistry).book();
+    expect(book.byVersion('w-1')).toBeUndefined();
+    expect(book.byVersion('w-2')).toMatchObject({ extension: 'P2Y' });
   }, 120_000);
 });
 

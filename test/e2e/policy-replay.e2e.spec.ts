@@ -150,6 +150,20 @@ describe('what-if policy replay', () => {
       400,
       'VALIDATION_FAILED',
     );
+    // #16.7: a candidate is held to R1 and R14a's bounds like an adoption, one version or a whole book.
+    const version = (shipped as Record<string, unknown>[])[1] as Record<string, unknown>;
+    const validity = version['validity'] as Record<string, unknown>;
+    for (const candidate of [
+      { ...version, version: 'huge', validity: { ...validity, associate: 'P999999999Y' } },
+      { ...version, version: 'never', validity: { ...validity, associate: null } },
+      [{ ...version, validity: { ...validity, fundamentals: 'P1Y' } }],
+    ]) {
+      const res = await h.http
+        .post('/admin/policy-replays')
+        .set('Authorization', bearer(['admin']))
+        .send({ policy: candidate });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+    }
     expectProblem(
       await h.http
         .post('/admin/policy-replays')

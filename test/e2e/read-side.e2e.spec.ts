@@ -1,5 +1,18 @@
-import { ProjectionRunner, verifyAuditLines } from '@recert/projections';
-import { auditExportLines, expectProblem, Harness, linkAsHolder, startApp } from '../support/harness';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Response } from 'supertest';
+import { ProjectionRunner, sha256, verifyAuditLines } from '@recert/projections';
+import { auditExportLines, expectProblem, Harness, linkAsHolder, seedProfile, startApp } from '../support/harness';
+
+/** Collects a streamed NDJSON answer as text. */
+const text = (response: Response, done: (error: Error | null, body: string) => void): void => {
+  let body = '';
+  response.setEncoding('utf8');
+  response.on('data', (chunk: string) => (body += chunk));
+  response.on('end', () => done(null, body));
+};
 
 type Cert = Record<string, unknown> & { code: string; status: string; blockedBy: string[] };
 type DashboardBody = { profile: Record<string, unknown>; certifications: Cert[] };
@@ -313,12 +326,19 @@ describe('read side over HTTP', () => {
   describe('audit export', () => {
     let lines: string[];
     beforeAll(async () => {
-      lines = await auditExportLines(h);
+      const res = await h.http
+        .get('/audit/export')
+        .set('Authorization', bearer(['admin']))
+        .buffer(true)
+        .parse(text);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
+      lines = (res.body as string).trimEnd().split('\n');
     });
 
     it('R14: every event in global order, hash-chained; the verifier accepts it untouched', async () => {
       expect(lines.length).toBe((await h.store.readAll({ maxCount: 100_000 })).length + 2);
-      expect(verifyAuditLines(lines)).toEqual({ ok: true, events: lines.length - 2 });
+      expect(verifyAuditLines(lines)).toEqual({ ok: true, events: lines.length - 2, authenticated: false });
     });
 
     it('R14: the verifier names the first line changed, removed or reordered, and a cut-off end', () => {
@@ -335,6 +355,44 @@ describe('read side over HTTP', () => {
 
       expect(verifyAuditLines(lines.slice(0, -3))).toMatchObject({ ok: false, problem: 'truncated' });
       expect(verifyAuditLines(lines.slice(0, -1))).toMatchObject({ ok: false, problem: 'truncated' });
+    });
+
+    it('#16.17: with AUDIT_HMAC_KEY_FILE and AUDIT_SIGNING_KEY_FILE the export carries keyed and signed heads that verify with the keys, and a re-chained copy does not', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'recert-audit-key-'));
+      const key = 'an-audit-key-of-at-least-thirty-two-bytes';
+      writeFileSync(join(dir, 'key'), key);
+      const pair = generateKeyPairSync('ed25519');
+      writeFileSync(join(dir, 'signing.pem'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      const keyed = await startApp({
+        clockStart: '2026-01-01T00:00:00Z',
+        env: { AUDIT_HMAC_KEY_FILE: join(dir, 'key'), AUDIT_SIGNING_KEY_FILE: join(dir, 'signing.pem') },
+      });
+      try {
+        await seedProfile(keyed, 'ak-1');
+        const res = await keyed.http
+          .get('/audit/export')
+          .set('Authorization', `Bearer ${keyed.token(['admin'])}`)
+          .buffer(true)
+          .parse(text);
+        const exported = (res.body as string).trimEnd().split('\n');
+        expect(verifyAuditLines(exported, { signingKey: pair.publicKey })).toMatchObject({ ok: true, authenticated: true });
+        expect(verifyAuditLines(exported, { hmacKey: Buffer.from(key) })).toEqual({
+          ok: true,
+          events: exported.length - 2,
+          authenticated: true,
+        });
+        // Altered and re-chained by someone without the key: the chain holds, the keyed head does not.
+        const altered = [...exported];
+        altered[1] = (altered[1] as string).replace('"actor":"', '"actor":"x');
+        for (let i = 2; i < altered.length; i += 1)
+          altered[i] = JSON.stringify({ ...(JSON.parse(altered[i] as string) as object), prevHash: sha256(altered[i - 1] as string) });
+        expect(verifyAuditLines(altered)).toMatchObject({ ok: true, authenticated: false });
+        expect(verifyAuditLines(altered, { hmacKey: Buffer.from(key) })).toMatchObject({ ok: false, problem: 'forged' });
+        expect(verifyAuditLines(altered, { signingKey: pair.publicKey })).toMatchObject({ ok: false, problem: 'forged' });
+      } finally {
+        await keyed.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('only admins export', async () => {

@@ -26,6 +26,10 @@ export const ERROR_CODES = [
   'PROFILE_NOT_LINKED',
   'LANGUAGE_NOT_OFFERED',
   'RETAKE_COOLDOWN',
+  'POLICY_CONTRADICTS_R1',
+  'POLICY_OUT_OF_BOUNDS',
+  'POLICY_ADOPTION_NOT_FOUND',
+  'POLICY_ALREADY_EFFECTIVE',
   'CONCURRENCY_CONFLICT',
 ] as const;
 
@@ -55,6 +59,10 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   PROFILE_NOT_LINKED: 'The certification profile is not linked to a learn profile',
   LANGUAGE_NOT_OFFERED: 'The renewal assessment is not offered in this language',
   RETAKE_COOLDOWN: 'The next attempt must wait for the retake cooldown',
+  POLICY_CONTRADICTS_R1: 'The policy would make fundamentals expire or another level never expire (R1)',
+  POLICY_OUT_OF_BOUNDS: 'A duration or date of the policy is outside the supported bounds (R14a)',
+  POLICY_ADOPTION_NOT_FOUND: 'No pending adoption of this policy version',
+  POLICY_ALREADY_EFFECTIVE: 'The adopted policy is already in force: it can no longer be withdrawn',
   CONCURRENCY_CONFLICT: 'The record changed under this request too often; try again',
 };
 

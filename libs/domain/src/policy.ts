@@ -1,5 +1,6 @@
-import { Duration, isDuration, parseDuration, subtractDuration } from '@recert/kernel/pure';
+import { addDuration, Duration, isDuration, parseDuration, subtractDuration } from '@recert/kernel/pure';
 import type { Level } from './catalog';
+import { DomainError } from './errors';
 
 /** One version of the renewal policy: data, never code (R14). */
 export interface Policy {
@@ -48,6 +49,12 @@ export class PolicyBook {
     return this.versions.find((policy) => policy.version === version);
   }
 
+  /** A new book without `version` (a withdrawn adoption, R14b); the shipped versions stay. */
+  without(version: string): PolicyBook {
+    if (!this.byVersion(version) || this.versions.length === 1) return this;
+    return new PolicyBook(this.versions.filter((policy) => policy.version !== version));
+  }
+
   /** A new book with `policy` added (adoption); a version may be adopted once. */
   with(policy: Policy): PolicyBook {
     if (this.byVersion(policy.version)) return this;
@@ -76,7 +83,15 @@ export class PolicyBook {
   /** A policy book from its JSON (the policy file's content); `source` names it in messages. */
   static parse(raw: unknown, source = 'policy'): PolicyBook {
     if (!Array.isArray(raw)) throw new Error(`${source}: the policy file must be a JSON array of versions`);
-    return new PolicyBook(raw.map((item: unknown, index) => parsePolicy(item, `${source}[${index}]`)));
+    return new PolicyBook(
+      raw.map((item: unknown, index) => {
+        const policy = parsePolicy(item, `${source}[${index}]`);
+        // The shipped file is held to the same bounds as an adoption (R1, R14a): a bad file stops start-up.
+        const problem = policyProblems(policy)[0];
+        if (problem) throw new Error(`${source}[${index}].${problem.field}: ${problem.message}`);
+        return policy;
+      }),
+    );
   }
 }
 
@@ -102,7 +117,6 @@ export function parsePolicy(raw: unknown, where = 'policy'): Policy {
     const value = validity[level];
     parsedValidity[level] = value === null || value === undefined ? null : duration(value, `validity.${level}`);
   }
-  if (parsedValidity.fundamentals !== null) throw new Error(`${where}.validity.fundamentals: fundamentals never expire (R1), use null`);
   const window = p['window'] as Record<string, unknown> | undefined;
   const retakes = p['retakes'] as Record<string, unknown> | undefined;
   if (typeof window !== 'object' || window === null) throw new Error(`${where}.window: an object is required`);
@@ -119,4 +133,88 @@ export function parsePolicy(raw: unknown, where = 'policy'): Policy {
     extension: duration(p['extension'], 'extension'),
     retakes: { immediateAttempts: immediate, cooldown: duration(retakes['cooldown'], 'retakes.cooldown') },
   };
+}
+
+/**
+ * R14a: the bounds every policy version must keep, so that no date a policy can produce falls outside what recert
+ * stores and compares (ISO 8601 instants with a four-digit year). Durations are measured nominally (a year is
+ * 365.2425 days, a month a twelfth of it), so the bound never depends on the date it is applied to.
+ */
+export const POLICY_BOUNDS = {
+  /** validity of an expiring level and extension: at least a day, at most ten years. */
+  minTerm: 'P1D',
+  maxTerm: 'P10Y',
+  /** window.beforeExpiry: at least a day, and no longer than the shortest validity (else it opens before earning). */
+  minWindow: 'P1D',
+  /** retakes.cooldown: from none to 90 days. */
+  maxCooldown: 'P90D',
+  /** effectiveFrom: at most ten years after the adoption. */
+  maxLeadTime: 'P10Y',
+} as const;
+
+const DAY_MS = 86_400_000;
+const YEAR_MS = 365.2425 * DAY_MS;
+
+/** A duration's nominal length in milliseconds (Infinity when its numbers overflow). */
+export function nominalMs(duration: string | Duration): number {
+  const d = typeof duration === 'string' ? parseDuration(duration) : duration;
+  const ms = (d.years + d.months / 12) * YEAR_MS + (d.weeks * 7 + d.days) * DAY_MS + ((d.hours * 60 + d.minutes) * 60 + d.seconds) * 1000;
+  return Number.isFinite(ms) ? ms : Infinity;
+}
+
+/** What makes a policy version unusable: breaking R1, or a duration outside R14a's bounds. Empty when sound. */
+export function policyProblems(policy: Policy): { field: string; rule: 'R1' | 'R14a'; message: string }[] {
+  const problems: { field: string; rule: 'R1' | 'R14a'; message: string }[] = [];
+  const term = (field: string, value: string): void => {
+    const ms = nominalMs(value);
+    if (ms < nominalMs(POLICY_BOUNDS.minTerm) || ms > nominalMs(POLICY_BOUNDS.maxTerm))
+      problems.push({ field, rule: 'R14a', message: `${value} is outside ${POLICY_BOUNDS.minTerm}..${POLICY_BOUNDS.maxTerm}` });
+  };
+  if (policy.validity.fundamentals !== null)
+    problems.push({ field: 'validity.fundamentals', rule: 'R1', message: 'fundamentals never expire (R1): use null' });
+  const expiring = (['associate', 'expert', 'specialty'] as const).map((level) => ({ level, value: policy.validity[level] }));
+  for (const { level, value } of expiring) {
+    if (value === null)
+      problems.push({ field: `validity.${level}`, rule: 'R1', message: `${level} certifications expire (R1): a duration is required` });
+    else term(`validity.${level}`, value);
+  }
+  term('extension', policy.extension);
+  const shortest = Math.min(...expiring.map(({ value }) => (value === null ? Infinity : nominalMs(value))));
+  const window = nominalMs(policy.window.beforeExpiry);
+  if (window < nominalMs(POLICY_BOUNDS.minWindow) || window > shortest)
+    problems.push({
+      field: 'window.beforeExpiry',
+      rule: 'R14a',
+      message: `${policy.window.beforeExpiry} must be at least ${POLICY_BOUNDS.minWindow} and no longer than the shortest validity`,
+    });
+  if (nominalMs(policy.retakes.cooldown) > nominalMs(POLICY_BOUNDS.maxCooldown))
+    problems.push({
+      field: 'retakes.cooldown',
+      rule: 'R14a',
+      message: `${policy.retakes.cooldown} is longer than ${POLICY_BOUNDS.maxCooldown}`,
+    });
+  return problems;
+}
+
+/** R14a: the latest effectiveFrom an adoption decided at `now` may name. */
+export function latestEffectiveFrom(now: Date): Date {
+  return addDuration(now, POLICY_BOUNDS.maxLeadTime);
+}
+
+/** The instants recert stores and compares: four-digit years (ISO 8601 without the expanded-year form). */
+const SUPPORTED_UNTIL = Date.UTC(10_000, 0, 1);
+
+/**
+ * `instant` moved by a policy duration (R2, R5, R8), refused with POLICY_OUT_OF_BOUNDS when the result leaves the
+ * supported range: a policy stored before R14a's bounds existed answers a 4xx, never a crash on an invalid date.
+ */
+export function policyInstant(instant: Date, duration: string, policy: Policy, field: string): Date {
+  const moved = addDuration(instant, duration);
+  if (Number.isNaN(moved.getTime()) || moved.getTime() >= SUPPORTED_UNTIL || moved.getTime() < 0) {
+    throw new DomainError(
+      'POLICY_OUT_OF_BOUNDS',
+      `policy ${policy.version} ${field} ${duration} from ${instant.toISOString()} leaves the supported dates (R14a)`,
+    );
+  }
+  return moved;
 }

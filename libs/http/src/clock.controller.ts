@@ -1,6 +1,17 @@
 import { Body, Controller, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { CLOCK, Clock, ClockMovedBackwardsError, ISO_INSTANT, isManualClock, Roles, ValidationProblem } from '@recert/kernel';
+import {
+  APP_CONFIG,
+  AppConfig,
+  CLOCK,
+  Clock,
+  ClockMovedBackwardsError,
+  ISO_INSTANT,
+  isManualClock,
+  Roles,
+  saveManualClock,
+  ValidationProblem,
+} from '@recert/kernel';
 import { IsISO8601, IsString, Matches } from 'class-validator';
 
 export class SetClockDto {
@@ -11,12 +22,15 @@ export class SetClockDto {
   now!: string;
 }
 
-/** Moves the manual clock (CLOCK=manual) for simulations and tests; never backwards. */
+/** Moves the manual clock (CLOCK=manual) for simulations and tests; never backwards; saved in DATA_DIR for restarts. */
 @ApiTags('admin')
 @ApiBearerAuth()
 @Controller('admin/clock')
 export class ClockController {
-  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+  constructor(
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -29,6 +43,7 @@ export class ClockController {
       if (error instanceof ClockMovedBackwardsError) throw new ValidationProblem([{ field: 'now', message: error.message }], error.message);
       throw error;
     }
+    saveManualClock(this.clock, this.config.dataDir);
     return { now: this.clock.now().toISOString() };
   }
 }

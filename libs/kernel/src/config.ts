@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -52,6 +53,10 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** /health/ready answers 503 while a read model is more than this many events behind the log. */
   readyMaxLagEvents: number;
+  /** AUDIT_HMAC_KEY_FILE's key: the audit export's trailer then carries an HMAC-SHA256 of the chain head (#16.17). */
+  auditHmacKey: Buffer | undefined;
+  /** AUDIT_SIGNING_KEY_FILE's Ed25519 private key (PEM): the trailer then also carries a signed head (#16.17). */
+  auditSigningKey: KeyObject | undefined;
   /** Public verification and signed credentials (#13). */
   credentials: CredentialsConfig;
 }
@@ -188,6 +193,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     idempotencyWaitMs: integer(env, 'IDEMPOTENCY_WAIT_MS', 10_000, 0, 600_000),
     ...operationsSettings(env),
     credentials: credentialsConfig(env, integer(env, 'PORT', 3000, 0, 65535), resolve(env['DATA_DIR'] ?? './data')),
+    auditHmacKey: env['AUDIT_HMAC_KEY_FILE'] ? readAuditKey(env['AUDIT_HMAC_KEY_FILE'], 'AUDIT_HMAC_KEY_FILE') : undefined,
+    auditSigningKey: env['AUDIT_SIGNING_KEY_FILE']
+      ? readEd25519Key(env['AUDIT_SIGNING_KEY_FILE'], 'private', 'AUDIT_SIGNING_KEY_FILE')
+      : undefined,
   };
 }
 
@@ -268,4 +277,29 @@ function assertUrl(name: string, value: string): void {
   } catch {
     throw new ConfigError(`${name} is not a valid URL: ${redactUrl(value)}`);
   }
+}
+
+/**
+ * A key for the audit export's keyed chain head (#16.17): the file's bytes, a trailing newline dropped, at least 32 of
+ * them. It lives outside the export (a secret mount), so whoever alters an export cannot recompute the head.
+ */
+export function readAuditKey(file: string, name = 'key file'): Buffer {
+  if (!existsSync(file)) throw new ConfigError(`${name} does not exist: ${file}`);
+  let key = readFileSync(file);
+  while (key.length > 0 && (key[key.length - 1] === 0x0a || key[key.length - 1] === 0x0d)) key = key.subarray(0, -1);
+  if (key.length < 32) throw new ConfigError(`${name} must hold at least 32 bytes of key (e.g. openssl rand -hex 32 > ${file})`);
+  return key;
+}
+
+/** An Ed25519 key in PEM (`openssl genpkey -algorithm ed25519`; its public half with `openssl pkey -pubout`). */
+export function readEd25519Key(file: string, type: 'private' | 'public', name = 'key file'): KeyObject {
+  if (!existsSync(file)) throw new ConfigError(`${name} does not exist: ${file}`);
+  let key: KeyObject;
+  try {
+    key = type === 'private' ? createPrivateKey(readFileSync(file)) : createPublicKey(readFileSync(file));
+  } catch {
+    throw new ConfigError(`${name} does not hold a PEM ${type} key: ${file}`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new ConfigError(`${name} must hold an Ed25519 key, not ${String(key.asymmetricKeyType)}`);
+  return key;
 }

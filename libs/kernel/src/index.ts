@@ -1,4 +1,5 @@
 export * from './clock';
+export * from './clock-file';
 export * from './config';
 export * from './duration';
 export * from './ids';

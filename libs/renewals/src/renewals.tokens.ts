@@ -3,7 +3,7 @@ import { Catalog, Policy, PolicyBook } from '@recert/domain';
 
 export const CATALOG = Symbol('CATALOG');
 
-/** The policy versions in force: the shipped file plus every adopted version (PolicyAdopted). */
+/** The policy versions in force: the shipped file plus every adopted version (PolicyAdopted) not withdrawn (R14b). */
 export class PolicyRegistry {
   private current: PolicyBook;
 
@@ -17,6 +17,10 @@ export class PolicyRegistry {
 
   adopt(policy: Policy): void {
     this.current = this.current.with(policy);
+  }
+
+  withdraw(version: string): void {
+    this.current = this.current.without(version);
   }
 }
 

@@ -1,7 +1,6 @@
-import { addDuration } from '@recert/kernel/pure';
 import type { Certification } from '../catalog';
 import { DomainError, ErrorCode } from '../errors';
-import type { Policy, PolicyBook } from '../policy';
+import { Policy, PolicyBook, policyInstant } from '../policy';
 import {
   AssessmentAttempted,
   CertificationExpired,
@@ -96,7 +95,7 @@ export function withPolicyWindow<S extends HoldingState>(state: S, policies: Pol
 export function nextAttemptAllowedAt(state: HeldState, policy: Policy): Date | null {
   const window = state.window;
   if (!window || window.attempts < policy.retakes.immediateAttempts || window.lastAttemptAt === null) return null;
-  return addDuration(new Date(window.lastAttemptAt), policy.retakes.cooldown);
+  return policyInstant(new Date(window.lastAttemptAt), policy.retakes.cooldown, policy, 'retakes.cooldown');
 }
 
 /**
@@ -235,7 +234,7 @@ function decideEarn(
     cycle = state.cycle + 1;
   }
   const validity = policy.validity[certification.level];
-  const expiresAt = validity === null ? null : addDuration(earnedAt, validity);
+  const expiresAt = validity === null ? null : policyInstant(earnedAt, validity, policy, `validity.${certification.level}`);
   events.push({
     type: 'CertificationEarned',
     data: {
@@ -341,7 +340,7 @@ function decideAttempt(
   const events: HoldingEvent[] = [...windowOpenedEvent(state, context), attempted];
   if (command.data.passed) {
     // R5: from the current expiry, not from the pass date.
-    const expiresAt = addDuration(new Date(state.expiresAt), policy.extension);
+    const expiresAt = policyInstant(new Date(state.expiresAt), policy.extension, policy, 'extension');
     events.push({
       type: 'CertificationRenewed',
       data: {

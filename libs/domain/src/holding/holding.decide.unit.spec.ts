@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Catalog, Certification } from '../catalog';
-import { PolicyBook } from '../policy';
+import { Policy, PolicyBook } from '../policy';
 import { specification } from '../testing/specification';
 import { CertificationEarned, evolveHolding, HoldingEvent, HoldingState, initialHoldingState, snapshotOf } from './holding';
 import { decideHolding, HoldingCommand, HoldingContext, renewalBlockers } from './holding.decide';
@@ -499,6 +499,25 @@ describe('holding decider', () => {
           ctx('2024-03-01T00:00:00Z'),
         )
         .thenMatches([{ type: 'HoldingMergedIn', data: { adopted: false } }]);
+    });
+  });
+
+  describe('#16.7 R14a: a policy stored before the bounds existed', () => {
+    it('#16.7 R14a: an earning whose expiry would leave the supported dates is refused (POLICY_OUT_OF_BOUNDS), never a crash', () => {
+      const shipped = policies.versions[1] as Policy;
+      const legacy = new PolicyBook([
+        ...policies.versions,
+        {
+          ...shipped,
+          version: 'legacy',
+          effectiveFrom: '2026-01-01T00:00:00.000Z',
+          validity: { ...shipped.validity, associate: 'P999999999Y' },
+        },
+      ]);
+      const context = { ...ctx('2026-06-01T00:00:00Z'), policies: legacy };
+      expect(() => decideHolding(earn('2026-06-01T00:00:00Z'), initialHoldingState, context)).toThrow(
+        expect.objectContaining({ code: 'POLICY_OUT_OF_BOUNDS' }) as Error,
+      );
     });
   });
 

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
-import { CLOCK, Clock, ManualClock, SystemClock } from '../clock';
+import { CLOCK, Clock, isManualClock, ManualClock, SystemClock } from '../clock';
+import { restoreManualClock } from '../clock-file';
 import { APP_CONFIG, AppConfig, loadConfig } from '../config';
 import { SHARED_STATE_TOKENS, sharedStateProviders } from '../shared-state/shared-state.module';
 import { Metrics } from '../metrics/metrics';
@@ -16,6 +17,11 @@ export class KernelModule {
       );
     }
     const theClock = clock ?? (config.clock === 'manual' ? new ManualClock(config.clockStart ?? new Date()) : new SystemClock());
+    // A simulation goes on where it was before a restart (#16.15).
+    if (config.clock === 'manual' && isManualClock(theClock)) {
+      const saved = restoreManualClock(theClock, config.dataDir);
+      if (saved) new Logger('Clock').log(`manual clock restored to ${theClock.now().toISOString()} (saved ${saved.toISOString()})`);
+    }
     return {
       module: KernelModule,
       providers: [

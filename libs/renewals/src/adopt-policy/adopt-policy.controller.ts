@@ -1,16 +1,18 @@
-import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CommandMetaFromRequest, ISO_INSTANT, RequestMeta, Roles, ValidationProblem } from '@recert/kernel';
-import { IsObject, IsString, Matches } from 'class-validator';
+import { IsObject, IsString, Length, Matches } from 'class-validator';
+import { ReasonField } from '../profile/id-fields';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import {
   decidePolicyAdoption,
+  decidePolicyAdoptionWithdrawal,
   evolvePolicyAdoption,
   initialPolicyAdoptionState,
   parsePolicy,
   Policy,
-  PolicyAdopted,
+  PolicyAdoptionEvent,
   PolicyAdoptionState,
   policyStream,
 } from '@recert/domain';
@@ -26,6 +28,18 @@ export class AdoptPolicyDto {
   @IsString()
   @Matches(ISO_INSTANT, { message: 'effectiveFrom: an ISO 8601 instant with a time zone' })
   effectiveFrom!: string;
+}
+
+export class PolicyVersionParams {
+  @ApiProperty({ example: '2027-01-01', description: 'The version of a pending adoption' })
+  @IsString()
+  @Length(1, 64)
+  version!: string;
+}
+
+export class WithdrawPolicyAdoptionDto {
+  @ReasonField({ example: 'Adopted with the wrong extension; re-adopted as 2027-01-01b' })
+  reason!: string;
 }
 
 @ApiTags('admin')
@@ -53,7 +67,7 @@ export class AdoptPolicyController {
       );
     }
     const knownVersions = this.registry.book().versions.map((version) => version.version);
-    const outcome = await this.commands.run<PolicyAdoptionState, PolicyAdopted>({
+    const outcome = await this.commands.run<PolicyAdoptionState, PolicyAdoptionEvent>({
       stream: policyStream(),
       evolve: evolvePolicyAdoption,
       initialState: initialPolicyAdoptionState,
@@ -63,5 +77,28 @@ export class AdoptPolicyController {
     // This process adopts at once; the others (and this one again, harmlessly) through their subscription.
     this.adoptions.adopt(policy);
     return { events: outcome.events, position: outcome.position, policy };
+  }
+
+  /**
+   * R14b: withdraws an adoption that has not taken effect (refused once it has: decisions were taken under it). The
+   * holdings read model is rebuilt for the book without it, blue/green like an adoption (ADR 0003).
+   */
+  @Post(':version/withdrawal')
+  @HttpCode(200)
+  @Roles('admin')
+  async withdraw(
+    @Param() params: PolicyVersionParams,
+    @Body() body: WithdrawPolicyAdoptionDto,
+    @CommandMetaFromRequest() meta: RequestMeta,
+  ): Promise<CommandResult> {
+    const outcome = await this.commands.run<PolicyAdoptionState, PolicyAdoptionEvent>({
+      stream: policyStream(),
+      evolve: evolvePolicyAdoption,
+      initialState: initialPolicyAdoptionState,
+      meta,
+      decide: (state, now) => decidePolicyAdoptionWithdrawal({ version: params.version, reason: body.reason }, state, { now }),
+    });
+    this.adoptions.withdraw(params.version);
+    return { events: outcome.events, position: outcome.position };
   }
 }

@@ -1,18 +1,20 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { EVENT_STORE, EventStore, Subscription } from '@recert/eventstore';
-import { parsePolicy, Policy, policyStream } from '@recert/domain';
+import { EVENT_STORE, EventStore, RecordedEvent, Subscription } from '@recert/eventstore';
+import { parsePolicy, POLICY_ADOPTION_EVENT_TYPES, PolicyBook, policyStream } from '@recert/domain';
 import { PolicyRegistry } from '../renewals.tokens';
 
 /**
- * Keeps this process's policy book in step with the log: adopted versions are loaded at start-up, and new
- * adoptions (from any process) arrive through a subscription. `adopted$` tells the read side to rebuild.
+ * Keeps this process's policy book in step with the log: adopted (and withdrawn, R14b) versions are loaded at
+ * start-up, and new ones (from any process) arrive through a subscription. `changed$` tells the read side to rebuild.
  */
 @Injectable()
 export class PolicyAdoptions implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('PolicyAdoptions');
-  readonly adopted$ = new Subject<Policy>();
+  readonly changed$ = new Subject<PolicyBook>();
   private subscription?: Subscription;
+  /** Withdrawn versions: a late or repeated PolicyAdopted of one of them never re-enters the book. */
+  private readonly withdrawn = new Set<string>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -32,12 +34,12 @@ export class PolicyAdoptions implements OnModuleInit, OnApplicationShutdown {
   private async load(): Promise<void> {
     try {
       const head = await this.store.headPosition();
-      for (const event of await this.store.readStream(policyStream())) this.adopt(event.data['policy']);
+      for (const event of await this.store.readStream(policyStream())) this.apply(event);
       this.loaded = true;
       this.subscription = this.store.subscribe(
-        { after: head, filter: { eventTypes: ['PolicyAdopted'] } },
+        { after: head, filter: { eventTypes: [...POLICY_ADOPTION_EVENT_TYPES] } },
         {
-          onEvents: (events) => events.forEach((event) => this.adopt(event.data['policy'])),
+          onEvents: (events) => events.forEach((event) => this.apply(event)),
           onError: (error) => this.logger.error(`policy adoptions subscription stopped: ${error.message}`),
         },
       );
@@ -48,19 +50,36 @@ export class PolicyAdoptions implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Idempotent: a version already in the book changes nothing. */
+  /** One event of the policy-adoptions stream, from the log or just stored by this process; idempotent. */
+  apply(event: Pick<RecordedEvent, 'type' | 'data'>): void {
+    const version = event.data['version'];
+    if (event.type === 'PolicyAdoptionWithdrawn' && typeof version === 'string') this.withdraw(version);
+    else if (event.type === 'PolicyAdopted') this.adopt(event.data['policy']);
+  }
+
+  /** Idempotent: a version already in the book (or withdrawn) changes nothing. */
   adopt(raw: unknown): void {
+    // Shape only: a stored adoption is a fact, kept even if it predates R14a's bounds (those are the decider's).
     const policy = parsePolicy(raw);
-    if (this.registry.book().byVersion(policy.version)) return;
+    if (this.withdrawn.has(policy.version) || this.registry.book().byVersion(policy.version)) return;
     this.registry.adopt(policy);
     this.logger.log(`policy ${policy.version} adopted, effective from ${policy.effectiveFrom}`);
-    this.adopted$.next(policy);
+    this.changed$.next(this.registry.book());
+  }
+
+  /** R14b: takes a withdrawn version out of the book; idempotent. */
+  withdraw(version: string): void {
+    this.withdrawn.add(version);
+    if (!this.registry.book().byVersion(version)) return;
+    this.registry.withdraw(version);
+    this.logger.log(`policy ${version} withdrawn before taking effect`);
+    this.changed$.next(this.registry.book());
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
     await this.subscription?.stop();
-    this.adopted$.complete();
+    this.changed$.complete();
   }
 }

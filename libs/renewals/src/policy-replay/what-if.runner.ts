@@ -1,6 +1,6 @@
 import { countEventsBetween, EventStore } from '@recert/eventstore';
 import type { Catalog } from '@recert/domain';
-import { parsePolicy, PolicyBook, upcast, WhatIfReplay, WhatIfReport } from '@recert/domain';
+import { parsePolicy, PolicyBook, policyProblems, upcast, WhatIfReplay, WhatIfReport } from '@recert/domain';
 
 export interface WhatIfRun {
   store: EventStore;
@@ -65,7 +65,10 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIfReport> {
  * book, as an adoption at its effectiveFrom would.
  */
 export function candidateBook(raw: unknown, live: PolicyBook): PolicyBook {
-  if (Array.isArray(raw)) return new PolicyBook(raw.map((item: unknown, index) => parsePolicy(item, `policy[${index}]`)));
+  // The bounds of an adoption (R1, R14a) hold for a candidate too: else the replay would compute impossible dates.
+  if (Array.isArray(raw)) return PolicyBook.parse(raw, 'policy');
   const policy = parsePolicy(raw);
+  const problem = policyProblems(policy)[0];
+  if (problem) throw new Error(`policy.${problem.field}: ${problem.message}`);
   return new PolicyBook([...live.versions.filter((version) => version.version !== policy.version), policy]);
 }
