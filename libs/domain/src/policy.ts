@@ -1,5 +1,6 @@
 import { Duration, isDuration, parseDuration, subtractDuration } from '@recert/kernel/pure';
 import type { Level } from './catalog';
+import { parseReminderOffsets } from './reminders/reminders';
 
 /** One version of the renewal policy: data, never code (R14). */
 export interface Policy {
@@ -9,6 +10,8 @@ export interface Policy {
   window: { beforeExpiry: string };
   extension: string;
   retakes: { immediateAttempts: number; cooldown: string };
+  /** Reminder offsets before expiry (#14.4, R30): `window-opens` or ISO 8601 durations; absent, none. */
+  reminders?: string[];
 }
 
 /** The policy versions in force over time; a decision takes the one in force at its domain time. */
@@ -118,5 +121,6 @@ export function parsePolicy(raw: unknown, where = 'policy'): Policy {
     window: { beforeExpiry: duration(window['beforeExpiry'], 'window.beforeExpiry') },
     extension: duration(p['extension'], 'extension'),
     retakes: { immediateAttempts: immediate, cooldown: duration(retakes['cooldown'], 'retakes.cooldown') },
+    ...(p['reminders'] === undefined ? {} : { reminders: parseReminderOffsets(p['reminders'], `${where}.reminders`) }),
   };
 }
