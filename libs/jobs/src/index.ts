@@ -3,3 +3,7 @@ export * from './scheduler/scheduler';
 export * from './notifications/notification-dispatcher';
 export * from './notifications/notification-sender';
 export * from './notifications/smtp-notification-sender';
+export * from './reminders/reminder-dispatcher';
+export * from './reminders/reminder-preferences';
+export * from './reminders/reminder-sender';
+export * from './reminders/reminder-message';

@@ -5,6 +5,9 @@ import { RenewalsModule } from '@recert/renewals';
 import { NotificationDispatcher } from './notifications/notification-dispatcher';
 import { FileNotificationSender, NOTIFICATION_SENDER } from './notifications/notification-sender';
 import { SmtpNotificationSender } from './notifications/smtp-notification-sender';
+import { ReminderDispatcher } from './reminders/reminder-dispatcher';
+import { DefaultReminderPreferences, REMINDER_PREFERENCES } from './reminders/reminder-preferences';
+import { FileReminderSender, REMINDER_SENDER } from './reminders/reminder-sender';
 import { Scheduler } from './scheduler/scheduler';
 import { SchedulerController } from './scheduler/scheduler.controller';
 
@@ -50,7 +53,11 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
   providers: [
     Scheduler,
     NotificationDispatcher,
+    ReminderDispatcher,
     WorkerTimers,
+    { provide: REMINDER_SENDER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new FileReminderSender(config.dataDir) },
+    // The holder-preferences read model replaces this default when it lands (#14.4).
+    { provide: REMINDER_PREFERENCES, useClass: DefaultReminderPreferences },
     {
       provide: NOTIFICATION_SENDER,
       inject: [APP_CONFIG],
@@ -60,6 +67,6 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
           : new FileNotificationSender(config.dataDir),
     },
   ],
-  exports: [Scheduler, NotificationDispatcher],
+  exports: [Scheduler, NotificationDispatcher, ReminderDispatcher, REMINDER_SENDER, REMINDER_PREFERENCES],
 })
 export class WorkerModule {}

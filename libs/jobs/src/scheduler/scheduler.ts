@@ -5,11 +5,14 @@ import { Deadline, DeadlineQueries, HoldingsModel, ProjectionRunner } from '@rec
 import { CATALOG, holdingDecision, MergeCompleter, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { Catalog, HoldingCommand } from '@recert/domain';
 import { NotificationDispatcher } from '../notifications/notification-dispatcher';
+import { ReminderDispatcher } from '../reminders/reminder-dispatcher';
 
 export interface SchedulerRun {
   windowsOpened: number;
   expired: number;
   notified: number;
+  /** Renewal reminders recorded sent by this run (#14.4). */
+  reminded: number;
   /** Merges a crash had left half-done, finished by this run (#16.3). */
   mergesCompleted: number;
   asOf: string;
@@ -35,6 +38,7 @@ export class Scheduler {
     private readonly policies: PolicyRegistry,
     private readonly dispatcher: NotificationDispatcher,
     private readonly merges: MergeCompleter,
+    private readonly reminders: ReminderDispatcher,
   ) {}
 
   async runOnce(): Promise<SchedulerRun> {
@@ -54,9 +58,10 @@ export class Scheduler {
     // The outbox is fed by the projection: let it take the windows just opened before dispatching.
     await this.runner.waitFor(await this.store.headPosition(), 5000, ['outbox']);
     const notified = await this.dispatcher.dispatchOnce();
-    if (windowsOpened + expired + notified > 0)
-      this.logger.log(`windows opened ${windowsOpened}, expired ${expired}, notified ${notified}`);
-    return { windowsOpened, expired, notified, mergesCompleted, asOf: now.toISOString() };
+    const reminded = await this.reminders.runOnce();
+    if (windowsOpened + expired + notified + reminded > 0)
+      this.logger.log(`windows opened ${windowsOpened}, expired ${expired}, notified ${notified}, reminded ${reminded}`);
+    return { windowsOpened, expired, notified, reminded, mergesCompleted, asOf: now.toISOString() };
   }
 
   private async send(due: Deadline, command: HoldingCommand, kind: string): Promise<number> {
