@@ -1,6 +1,6 @@
 import { Duration, isDuration, parseDuration, subtractDuration } from '@recert/kernel/pure';
 import type { Level } from './catalog';
-import { parseReminderOffsets } from './reminders/reminders';
+import { parseReminderOffsets } from './reminders/reminder-offsets';
 
 /** One version of the renewal policy: data, never code (R14). */
 export interface Policy {

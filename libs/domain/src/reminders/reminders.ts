@@ -1,4 +1,7 @@
-import { addDuration, isDuration, subtractDuration } from '@recert/kernel/pure';
+import { addDuration, subtractDuration } from '@recert/kernel/pure';
+import { ReminderPreference, WINDOW_OPENS } from './reminder-offsets';
+
+export * from './reminder-offsets';
 import type { HoldingState } from '../holding/holding';
 import type { Policy, PolicyBook } from '../policy';
 
@@ -8,39 +11,9 @@ import type { Policy, PolicyBook } from '../policy';
  * `reminders-<holdingId>`, so the holding's decider and its projections are untouched; the holding's state (its
  * current expiry) is the reminder decider's context.
  */
-export const WINDOW_OPENS = 'window-opens';
-export const MAX_REMINDER_OFFSETS = 8;
-/** R30: offsets lie between one hour and two years before expiry. */
-const SHORTEST = 'PT1H';
-const LONGEST = 'P2Y';
 /** R32: a failed delivery is retried after 5 min, 10, 20, … and given up after the sixth attempt. */
 export const REMINDER_MAX_ATTEMPTS = 6;
 const FIRST_RETRY_MS = 5 * 60_000;
-
-export type ReminderPreference = 'all' | 'last-only';
-
-/** Checks a policy's `reminders` (R30); throws with the field at fault. Absent: no reminders beyond R4's notice. */
-export function parseReminderOffsets(raw: unknown, where: string): string[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw new Error(`${where}: an array of offsets is required`);
-  if (raw.length > MAX_REMINDER_OFFSETS) throw new Error(`${where}: at most ${MAX_REMINDER_OFFSETS} offsets`);
-  const anchor = new Date('2000-01-01T00:00:00Z');
-  const seen = new Set<string>();
-  for (const [index, offset] of raw.entries()) {
-    if (typeof offset !== 'string' || (offset !== WINDOW_OPENS && !isDuration(offset))) {
-      throw new Error(`${where}[${index}]: "${WINDOW_OPENS}" or an ISO 8601 duration is required`);
-    }
-    if (offset !== WINDOW_OPENS) {
-      const before = anchor.getTime() - subtractDuration(anchor, offset).getTime();
-      const min = addDuration(anchor, SHORTEST).getTime() - anchor.getTime();
-      const max = addDuration(anchor, LONGEST).getTime() - anchor.getTime();
-      if (before < min || before > max) throw new Error(`${where}[${index}]: an offset from ${SHORTEST} to ${LONGEST} is required`);
-    }
-    if (seen.has(offset)) throw new Error(`${where}[${index}]: ${offset} is listed twice`);
-    seen.add(offset);
-  }
-  return raw as string[];
-}
 
 export function reminderOffsetsOf(policy: Policy): readonly string[] {
   return policy.reminders ?? [];
