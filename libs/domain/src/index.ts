@@ -11,3 +11,4 @@ export * from './learn-profile/learn-profile';
 export * from './policy-adoption/policy-adoption';
 export * from './what-if/what-if';
 export * from './reminders/reminders';
+export * from './webhooks/webhook-endpoint';

@@ -9,3 +9,5 @@ export const learnProfileStream = (learnProfileId: string): string => streamName
 export const policyStream = (): string => streamName('policy', 'adoptions');
 /** Renewal reminders of one holding (#14.4): beside its stream, so the holding's decider stays as it is. */
 export const remindersStream = (holdingId: string): string => streamName('reminders', holdingId);
+/** One outbound webhook endpoint's registration (#14.5). */
+export const webhookStream = (endpointId: string): string => streamName('webhook', endpointId);

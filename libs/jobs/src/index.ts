@@ -7,3 +7,5 @@ export * from './reminders/reminder-dispatcher';
 export * from './reminders/reminder-preferences';
 export * from './reminders/reminder-sender';
 export * from './reminders/reminder-message';
+export * from './webhooks/webhook-deliveries';
+export * from './webhooks/standard-webhooks';

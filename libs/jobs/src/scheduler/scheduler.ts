@@ -6,6 +6,7 @@ import { CATALOG, holdingDecision, MergeCompleter, PolicyRegistry, StreamCommand
 import { Catalog, HoldingCommand } from '@recert/domain';
 import { NotificationDispatcher } from '../notifications/notification-dispatcher';
 import { ReminderDispatcher } from '../reminders/reminder-dispatcher';
+import { WebhookDeliveries } from '../webhooks/webhook-deliveries';
 
 export interface SchedulerRun {
   windowsOpened: number;
@@ -13,6 +14,8 @@ export interface SchedulerRun {
   notified: number;
   /** Renewal reminders recorded sent by this run (#14.4). */
   reminded: number;
+  /** Webhook deliveries that succeeded in this run (#14.5). */
+  webhooksDelivered: number;
   /** Merges a crash had left half-done, finished by this run (#16.3). */
   mergesCompleted: number;
   asOf: string;
@@ -39,6 +42,7 @@ export class Scheduler {
     private readonly dispatcher: NotificationDispatcher,
     private readonly merges: MergeCompleter,
     private readonly reminders: ReminderDispatcher,
+    private readonly webhooks: WebhookDeliveries,
   ) {}
 
   async runOnce(): Promise<SchedulerRun> {
@@ -59,9 +63,10 @@ export class Scheduler {
     await this.runner.waitFor(await this.store.headPosition(), 5000, ['outbox']);
     const notified = await this.dispatcher.dispatchOnce();
     const reminded = await this.reminders.runOnce();
+    const webhooksDelivered = await this.webhooks.runOnce();
     if (windowsOpened + expired + notified + reminded > 0)
       this.logger.log(`windows opened ${windowsOpened}, expired ${expired}, notified ${notified}, reminded ${reminded}`);
-    return { windowsOpened, expired, notified, reminded, mergesCompleted, asOf: now.toISOString() };
+    return { windowsOpened, expired, notified, reminded, webhooksDelivered, mergesCompleted, asOf: now.toISOString() };
   }
 
   private async send(due: Deadline, command: HoldingCommand, kind: string): Promise<number> {

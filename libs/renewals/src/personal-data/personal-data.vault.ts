@@ -38,7 +38,8 @@ export class PersonalDataVault {
     return this.keyFor(subject);
   }
 
-  seal(subject: string, data: PersonalData): SealedData {
+  /** Seals any JSON value; webhook signing secrets use it too (#14.5), under a subject of their own. */
+  seal(subject: string, data: PersonalData | Record<string, string>): SealedData {
     const key = this.keyFor(subject);
     if (!key) throw new Error(`The personal data of ${subject} was erased`);
     const iv = randomBytes(12);
@@ -53,14 +54,14 @@ export class PersonalDataVault {
   }
 
   /** The data, or null once erased (or if the seal does not verify). */
-  open(sealed: SealedData): PersonalData | null {
+  open<T = PersonalData>(sealed: SealedData): T | null {
     const row = this.keyStmt.get(sealed.keyId);
     if (!row?.key) return null;
     try {
       const decipher = createDecipheriv('aes-256-gcm', row.key, Buffer.from(sealed.iv, 'base64'));
       decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
       const plain = Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]);
-      return JSON.parse(plain.toString('utf8')) as PersonalData;
+      return JSON.parse(plain.toString('utf8')) as T;
     } catch {
       return null;
     }
