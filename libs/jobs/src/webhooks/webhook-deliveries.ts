@@ -277,7 +277,8 @@ export class WebhookDeliveries implements OnApplicationShutdown {
         await response.body?.cancel();
         if (status < 200 || status >= 300) error = `HTTP ${status}`;
       } catch (caught) {
-        const name = caught instanceof Error ? caught.name : '';
+        // An abort is a DOMException, which is not an Error in Node 20: tell it by name.
+        const name = typeof caught === 'object' && caught !== null && 'name' in caught ? String(caught.name) : '';
         error =
           name === 'TimeoutError'
             ? `timed out after ${this.settings.timeoutMs} ms`
