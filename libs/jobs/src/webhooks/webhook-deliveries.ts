@@ -56,7 +56,8 @@ export interface WebhookSettings {
   timeoutMs: number;
 }
 
-const LEASE_MS = 60_000;
+// Short: a process killed while holding a lease delays its deliveries by this much, never loses them.
+const LEASE_MS = 15_000;
 const BATCH = 1000;
 
 /**
