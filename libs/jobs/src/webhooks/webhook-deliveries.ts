@@ -13,6 +13,7 @@ import {
   WEBHOOK_RETRY_SPAN_MS,
   WEBHOOK_SOURCES,
   WebhookEndpointCommand,
+  WebhookEndpointDisabled,
   WebhookEndpointEvent,
   WebhookEndpointState,
   webhookPayload,
@@ -134,10 +135,8 @@ export class WebhookDeliveries implements OnApplicationShutdown {
   private ingestOne(event: RecordedEvent): void {
     if (event.type === 'WebhookEndpointRegistered') return this.upsertEndpoint(event);
     if (event.type === 'WebhookEndpointDisabled') {
-      this.db
-        .prepare("UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = ? WHERE id = ?")
-        .run(String(event.data['reason']), String(event.data['endpointId']));
-      return;
+      const data = event.data as WebhookEndpointDisabled['data'];
+      return this.markDisabled(data.endpointId, data.reason);
     }
     const payload = webhookPayload(event);
     if (!payload) return;
