@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REMINDER_PREFERENCES, REMINDER_SENDER, ReminderPreferences, ReminderSender, DEFAULT_REMINDER_PREFERENCES } from '@recert/jobs';
+import type { WhatIfReport } from '@recert/domain';
 import { Harness, seedProfile, startApp } from '../support/harness';
+import { eventually } from '../support/wait';
 
 type Recorded = { type: string; data: Record<string, unknown>; stream: string };
 
@@ -96,5 +98,30 @@ describe('renewal reminders (#14.4)', () => {
     expect(mail).toContain('Content-Language: zh-Hant');
     expect(mail).toContain('將於 2027年1月2日 到期');
     expect(mail).toContain('林小姐 您好');
+  });
+
+  it('R31: the what-if replay counts the reminders a candidate policy would change, not yet due ones only', async () => {
+    const shipped = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'policies', 'reminders.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >[];
+    // Adopted from 2026-12-28 (after every P7D here is due): P7D becomes P3D; rem-en's and rem-renews' pending ones change.
+    const candidate = [
+      ...shipped,
+      { ...shipped[1], version: 'fewer-reminders', effectiveFrom: '2026-12-28T00:00:00Z', reminders: ['P3D'] },
+    ];
+    const started = await h.http
+      .post('/admin/policy-replays')
+      .set('Authorization', admin())
+      .send({ policy: candidate, asOf: '2026-12-26T00:00:00Z' });
+    expect(started.status).toBe(202);
+    const report = await eventually('the replay finishes', async () => {
+      const job = await h.http.get(`/admin/policy-replays/${(started.body as { id: string }).id}`).set('Authorization', admin());
+      const body = job.body as { state: string; report: WhatIfReport | null };
+      return body.state === 'done' ? body.report : undefined;
+    });
+    // rem-en and rem-tw: their P7D is due by asOf (unchanged), P3D is added. rem-renews (expires 2028-01-02): its
+    // window-opens, P90D, P30D and P7D all fall after the adoption and go; P3D comes. Holder preferences do not count.
+    expect(report?.totals.reminders).toEqual({ holdingsChanged: 3, added: 3, removed: 4 });
   });
 });

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CommandMetaFromRequest, deterministicId, RequestMeta, Roles, ValidationProblem } from '@recert/kernel';
 import { PERSONAL_DATA_VAULT, PersonalDataVault, StreamCommands } from '@recert/renewals';
@@ -64,6 +64,11 @@ export class WebhooksController {
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
   ) {}
 
+  @ApiOperation({
+    summary: 'Register an outbound webhook endpoint',
+    description:
+      'Answers 201 `{ id, url, events, status, secret, events, position }`; `secret` (`whsec_` + base64) is shown only here. Deliveries: POST of `{ type, timestamp, data }` with `webhook-id` (the event id), `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">` (Standard Webhooks), retried with backoff for 24 h, in order per holding.',
+  })
   @Post()
   @HttpCode(201)
   @Roles('admin')
@@ -102,18 +107,21 @@ export class WebhooksController {
     return { ...view(this.found(id)), secret, events: outcome.events, position: outcome.position };
   }
 
+  @ApiOperation({ summary: 'List webhook endpoints (never their secrets)' })
   @Get()
   @Roles('admin')
   list(): { endpoints: Record<string, unknown>[] } {
     return { endpoints: this.deliveries.endpoints().map(view) };
   }
 
+  @ApiOperation({ summary: 'One webhook endpoint: status (active, disabled), failingSince, disabledReason' })
   @Get(':id')
   @Roles('admin')
   get(@Param('id') id: string): Record<string, unknown> {
     return view(this.found(id));
   }
 
+  @ApiOperation({ summary: 'Disable an endpoint (WebhookEndpointDisabled, reason admin)' })
   @Post(':id/disable')
   @HttpCode(200)
   @Roles('admin')
@@ -127,6 +135,8 @@ export class WebhooksController {
     return { ...view(this.found(id)), events: outcome.events, position: outcome.position };
   }
 
+  @ApiOperation({ summary: 'The delivery log of an endpoint, newest first: state (pending, delivered, failed), attempts and each attempt' })
+  @ApiQuery({ name: 'limit', required: false, description: '1 to 1000, default 100' })
   @Get(':id/deliveries')
   @Roles('admin')
   log(@Param('id') id: string, @Query('limit') limit?: string): { deliveries: Record<string, unknown>[] } {
@@ -153,6 +163,7 @@ export class WebhooksController {
     };
   }
 
+  @ApiOperation({ summary: 'Send a delivery again, with the same webhook-id and a fresh 24 h of retries' })
   @Post(':id/deliveries/:deliveryId/redeliver')
   @HttpCode(200)
   @Roles('admin')
