@@ -115,6 +115,23 @@ export class WebhookDeliveries implements OnApplicationShutdown {
       const cursor = this.db.prepare<[], { position: number }>('SELECT position FROM webhook_cursor WHERE id = 1').get()?.position ?? 0;
       const head = await this.store.headPosition();
       if (head <= cursor) return;
+      // An endpoint gets only events after its registration: with none active, nothing before the head can be
+      // delivered, so the cursor jumps there instead of scanning (a registration after it is read as it comes).
+      const active =
+        this.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM webhook_endpoints WHERE status = 'active'").get()?.n ?? 0;
+      if (active === 0) {
+        const registrations = await this.store.readAll({
+          after: cursor,
+          maxCount: 1,
+          filter: { eventTypes: ['WebhookEndpointRegistered'] },
+        });
+        if (registrations.length === 0) {
+          this.db
+            .prepare('INSERT INTO webhook_cursor (id, position) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET position = excluded.position')
+            .run(head);
+          return;
+        }
+      }
       const events = await this.store.readAll({
         after: cursor,
         maxCount: BATCH,
@@ -283,7 +300,7 @@ export class WebhookDeliveries implements OnApplicationShutdown {
           name === 'TimeoutError'
             ? `timed out after ${this.settings.timeoutMs} ms`
             : caught instanceof Error
-              ? caught.message
+              ? `${caught.message}${caught.cause instanceof Error ? `: ${caught.cause.message}` : ''}`
               : String(caught);
       }
     }
