@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Database from 'better-sqlite3';
-import { EVENT_STORE, EventStore } from '@recert/eventstore';
+import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId } from '@recert/kernel';
 import { HoldingsModel, READ_DB } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
@@ -18,6 +18,7 @@ import {
   initialReminderState,
   ReminderEvent,
   reminderHorizon,
+  reminderSchedule,
   ReminderOutcome,
   ReminderState,
   remindersStream,
@@ -26,6 +27,17 @@ import {
 import { renderReminder } from './reminder-message';
 import { REMINDER_PREFERENCES, ReminderPreferences } from './reminder-preferences';
 import { REMINDER_SENDER, ReminderSender } from './reminder-sender';
+
+interface Candidate {
+  holdingId: string;
+  profileId: string;
+  code: string;
+  expiresAt: string;
+}
+
+const PAGE = 1000;
+/** A failure whose record found nothing to append (recorded by a twin): look again at once on the next run. */
+const nowRetry = (now: Date): string => now.toISOString();
 
 const reminderIdOf = (holdingId: string, expiresAt: string, offset: string): string =>
   deterministicId('reminder', holdingId, expiresAt, offset);
@@ -53,31 +65,64 @@ export class ReminderDispatcher {
     private readonly policies: PolicyRegistry,
   ) {}
 
-  /** Sends what is due now; returns how many reminders were recorded sent. */
-  async runOnce(limit = 1000): Promise<number> {
+  /**
+   * Sends what is due now; returns how many reminders were recorded sent. The schedule is computed from each row's
+   * expiry in memory; a holding's streams are read only when its latest due reminder is not marked done in
+   * `reminder_marks` (a cache in read.db of outcomes already recorded: losing it costs reads, never a reminder, since
+   * the decider re-checks the stream).
+   */
+  async runOnce(): Promise<number> {
     const now = this.clock.now();
     const book = this.policies.book();
     const horizon = reminderHorizon(now, book);
     if (horizon.getTime() === now.getTime()) return 0;
-    const candidates = this.db
-      .prepare<[string, string, number], { holdingId: string; profileId: string; code: string }>(
-        `SELECT holding_id AS holdingId, profile_id AS profileId, code FROM ${this.holdings.tables().holdings}
-         WHERE merged_out = 0 AND expired = 0 AND expires_at > ? AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
-      )
-      .all(now.toISOString(), horizon.toISOString(), limit);
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS reminder_marks (holding_id TEXT NOT NULL, expires_at TEXT NOT NULL, offset TEXT NOT NULL, retry_at TEXT, PRIMARY KEY (holding_id, expires_at, offset))',
+    );
+    const page = this.db.prepare<[string, string, string, number], Candidate>(
+      `SELECT holding_id AS holdingId, profile_id AS profileId, code, expires_at AS expiresAt FROM ${this.holdings.tables().holdings}
+       WHERE merged_out = 0 AND expired = 0 AND expires_at > ? AND expires_at <= ? AND holding_id > ? ORDER BY holding_id LIMIT ?`,
+    );
+    const marked = this.db.prepare<[string, string, string], { retry_at: string | null }>(
+      'SELECT retry_at FROM reminder_marks WHERE holding_id = ? AND expires_at = ? AND offset = ?',
+    );
+    const latestByExpiry = new Map<string, string | undefined>();
+    const nowIso = now.toISOString();
     let sent = 0;
-    for (const candidate of candidates) {
-      try {
-        sent += await this.remind(candidate.holdingId, candidate.profileId, candidate.code);
-      } catch (error) {
-        // One holding's failure must not stop the others; it is due again on the next run.
-        this.logger.error(`reminder ${candidate.holdingId}: ${error instanceof Error ? error.message : String(error)}`);
+    for (let after = ''; ; ) {
+      const candidates = page.all(nowIso, horizon.toISOString(), after, PAGE);
+      for (const candidate of candidates) {
+        if (!latestByExpiry.has(candidate.expiresAt)) {
+          const due = reminderSchedule(new Date(candidate.expiresAt), book).filter((r) => r.dueAt <= nowIso);
+          latestByExpiry.set(candidate.expiresAt, due[due.length - 1]?.offset);
+        }
+        const latest = latestByExpiry.get(candidate.expiresAt);
+        if (latest === undefined) continue;
+        const mark = marked.get(candidate.holdingId, candidate.expiresAt, latest);
+        if (mark && (mark.retry_at === null || mark.retry_at > nowIso)) continue;
+        try {
+          sent += await this.remind(candidate, latest);
+        } catch (error) {
+          // One holding's failure must not stop the others; it is due again on the next run.
+          this.logger.error(`reminder ${candidate.holdingId}: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
+      const last = candidates[candidates.length - 1];
+      if (!last || candidates.length < PAGE) return sent;
+      after = last.holdingId;
     }
-    return sent;
   }
 
-  private async remind(holdingId: string, profileId: string, code: string): Promise<number> {
+  private mark(holdingId: string, expiresAt: string, offset: string, retryAt: string | null): void {
+    this.db
+      .prepare(
+        'INSERT INTO reminder_marks (holding_id, expires_at, offset, retry_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET retry_at = excluded.retry_at',
+      )
+      .run(holdingId, expiresAt, offset, retryAt);
+  }
+
+  private async remind(candidate: Candidate, latest: string): Promise<number> {
+    const { holdingId, profileId, code } = candidate;
     const certification = this.catalog.get(code);
     if (!certification) return 0;
     const holding = await this.commands.load<HoldingState, HoldingEvent>(
@@ -99,7 +144,11 @@ export class ReminderDispatcher {
       reminderId: reminderIdOf,
     };
     const reminder = dueReminder(reminders.state, context);
-    if (!reminder) return 0;
+    // Done already (another process), or not wanted (last-only): nothing to read again until the next offset.
+    if (!reminder) {
+      this.mark(holdingId, candidate.expiresAt, latest, null);
+      return 0;
+    }
     const personal = await this.personalData(profileId);
     const message = renderReminder(
       {
@@ -122,10 +171,14 @@ export class ReminderDispatcher {
       outcome = { kind: 'failed', error: error instanceof Error ? error.message : String(error) };
     }
     const recorded = await this.record(reminder, outcome);
-    return outcome.kind === 'sent' ? recorded : 0;
+    const failed = recorded.find((event) => event.type === 'RenewalReminderDeliveryFailed');
+    const retryAt = failed ? ((failed.data['nextAttemptAt'] as string | null) ?? null) : null;
+    // A failure leaves the mark due again at its retry instant; anything else marks this offset done.
+    this.mark(holdingId, reminder.expiresAt, reminder.offset, outcome.kind === 'failed' && !failed ? nowRetry(context.now) : retryAt);
+    return outcome.kind === 'sent' ? recorded.length : 0;
   }
 
-  private async record(reminder: DueReminder, outcome: ReminderOutcome): Promise<number> {
+  private async record(reminder: DueReminder, outcome: ReminderOutcome): Promise<RecordedEvent[]> {
     const result = await this.commands.run<ReminderState, ReminderEvent>({
       stream: remindersStream(reminder.holdingId),
       evolve: evolveReminders,
@@ -144,7 +197,7 @@ export class ReminderDispatcher {
           { now, policies: this.policies.book(), holding: initialHoldingState, preference: 'all', reminderId: reminderIdOf },
         ),
     });
-    return result.events.length;
+    return result.events;
   }
 
   private async personalData(profileId: string): Promise<{ email: string; displayName: string } | null> {
