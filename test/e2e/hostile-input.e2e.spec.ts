@@ -35,6 +35,12 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: () => '/reports/expiring', roles: ['admin'], query: ['withinDays', 'page', 'pageSize'] },
   { method: 'get', path: () => '/audit/export', roles: ['admin'], query: ['from', 'to'] },
   { method: 'get', path: (id) => `/admin/policy-replays/${id}`, roles: ['admin'] },
+  // #14.5
+  { method: 'post', path: () => '/admin/webhooks', roles: ['admin'] },
+  { method: 'get', path: (id) => `/admin/webhooks/${id}`, roles: ['admin'] },
+  { method: 'post', path: (id) => `/admin/webhooks/${id}/disable`, roles: ['admin'] },
+  { method: 'get', path: (id) => `/admin/webhooks/${id}/deliveries`, roles: ['admin'], query: ['limit'] },
+  { method: 'post', path: (id, code) => `/admin/webhooks/${id}/deliveries/${code}/redeliver`, roles: ['admin'] },
 ];
 
 const hostileString = fc.oneof(
