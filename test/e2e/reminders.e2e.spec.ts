@@ -71,7 +71,7 @@ describe('renewal reminders (#14.4)', () => {
       .set('Authorization', `Bearer ${h.token(['assessment-system'])}`)
       .send({ passed: true, language: 'en' })
       .expect(201);
-    // One of the two P90D reminders due fails (whichever is sent first); rem-renews' old P90D is cancelled.
+    // rem-en's P90D is the one due (rem-renews' old-cycle P90D was cancelled, rem-tw wants the last only): it fails.
     expect((await run('2026-10-04T00:00:00Z')).reminded).toBe(0);
     const failed = (await reminders('rem-en')).filter((e) => e.type === 'RenewalReminderDeliveryFailed');
     expect(failed).toMatchObject([
