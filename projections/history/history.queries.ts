@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
 import { CATALOG } from '@recert/renewals';
-import { Catalog, holdingStream, profileStream, upcast } from '@recert/domain';
+import { Catalog, holdingIdOf, holdingStream, profileStream, remindersStream, upcast } from '@recert/domain';
 
 /**
  * The audit history of a profile: every event of its stream and of its holdings' streams, in global order,
@@ -18,6 +18,10 @@ export class HistoryQueries {
     const profile = await this.store.readStream(profileStream(profileId));
     if (profile.length === 0) return undefined;
     const holdings = await Promise.all(this.catalog.entries.map((entry) => this.store.readStream(holdingStream(profileId, entry.code))));
-    return [...profile, ...holdings.flat()].sort((a, b) => a.position - b.position).map(upcast);
+    // Reminders of each holding (#14.4) live beside it and belong to the holder's history too.
+    const reminders = await Promise.all(
+      this.catalog.entries.map((entry) => this.store.readStream(remindersStream(holdingIdOf(profileId, entry.code)))),
+    );
+    return [...profile, ...holdings.flat(), ...reminders.flat()].sort((a, b) => a.position - b.position).map(upcast);
   }
 }

@@ -3,10 +3,13 @@
  *  - every command that got a 2xx has its events in the log exactly once;
  *  - the projections caught up with no double count (the served read model equals a rebuild from zero);
  *  - no notification was lost or sent twice (windows opened = notifications recorded = files written);
- *  - every merge started (support merges pairs of profiles under fire) ends complete (#16.3).
+ *  - every merge started (support merges pairs of profiles under fire) ends complete (#16.3);
+ *  - no webhook delivery is lost (#14.5, R36): every mapped event after the endpoint's registration reached a loopback
+ *    receiver at least once, correctly signed (repeats after a kill are allowed: at least once, de-duplicable by id).
  * Prints the counts it compared; exits 1 when one does not hold.
  */
 import Database from 'better-sqlite3';
+import { createHmac } from 'node:crypto';
 import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -18,6 +21,7 @@ import { HoldingsProjection, notificationIdOf, OutboxProjection, ProjectionRunne
 import { startApiProcess, token } from './read.bench';
 import { seedPopulation } from './seed';
 import { loadCatalog, loadPolicyBook } from '@recert/renewals';
+import { WEBHOOK_SOURCES } from '@recert/domain';
 
 const KILLS = Number(process.env['DRILL_KILLS'] ?? 4);
 const CONNECTIONS = Number(process.env['DRILL_CONNECTIONS'] ?? 16);
@@ -51,6 +55,26 @@ async function main(): Promise<void> {
   const policies = loadPolicyBook(join(root, 'config', 'policy.json'));
   let api: ChildProcess | undefined;
   let failures = 0;
+  // The webhook receiver: counts each webhook-id it got with a valid signature (the secret is known once registered).
+  let webhookSecret = '';
+  const webhookIds = new Map<string, number>();
+  let badSignatures = 0;
+  const receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const id = String(req.headers['webhook-id']);
+      const key = Buffer.from(webhookSecret.slice('whsec_'.length), 'base64');
+      const expected = createHmac('sha256', key)
+        .update(`${id}.${String(req.headers['webhook-timestamp'])}.${body}`)
+        .digest('base64');
+      if (req.headers['webhook-signature'] === `v1,${expected}`) webhookIds.set(id, (webhookIds.get(id) ?? 0) + 1);
+      else badSignatures += 1;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
   const check = (label: string, ok: boolean, detail: string): void => {
     if (!ok) failures += 1;
     console.log(`${ok ? 'OK  ' : 'FAIL'} ${label}: ${detail}`);
@@ -61,6 +85,18 @@ async function main(): Promise<void> {
     const port = 3700 + Math.floor(Math.random() * 90);
     const env = { SCHEDULER_INTERVAL_MS: '300', DISPATCH_INTERVAL_MS: '200', RATE_LIMIT_PER_MINUTE: '0' };
     api = await startApiProcess(dataDir, port, env);
+    const registered = await post(
+      port,
+      new http.Agent(),
+      '/admin/webhooks',
+      JSON.stringify({
+        url: receiverUrl,
+        events: ['certification.earned', 'certification.renewed', 'certification.expired', 'certification.window-opened'],
+      }),
+      `Bearer ${token(['admin'])}`,
+    );
+    const endpoint = JSON.parse(registered.body) as { id: string; secret: string; position: number };
+    webhookSecret = endpoint.secret;
 
     const acks: Ack[] = [];
     let sent = 0;
@@ -141,15 +177,25 @@ async function main(): Promise<void> {
       const db = new Database(join(dataDir, 'read.db'), { readonly: true });
       const n = (db.prepare("SELECT count(*) AS n FROM rm_notifications WHERE state = 'pending'").get() as { n: number }).n;
       db.close();
-      return n;
+      const hooks = new Database(join(dataDir, 'webhooks.db'), { readonly: true });
+      const w = (hooks.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'pending'").get() as { n: number }).n;
+      hooks.close();
+      return n + w;
     };
-    const deadline = Date.now() + 30_000;
+    // Leases of a killed process (notifications 10 s, webhooks 15 s) run out before this does.
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const run = await post(port, new http.Agent(), '/admin/scheduler/run', '', scheduler);
-      const body = JSON.parse(run.body) as { windowsOpened: number; expired: number; notified: number; mergesCompleted: number };
-      if ((body.windowsOpened + body.expired + body.notified + body.mergesCompleted === 0 && pendingNow() === 0) || Date.now() > deadline)
-        break;
-      if (body.notified === 0) await new Promise((resolve) => setTimeout(resolve, 500));
+      const body = JSON.parse(run.body) as {
+        windowsOpened: number;
+        expired: number;
+        notified: number;
+        mergesCompleted: number;
+        webhooksDelivered: number;
+      };
+      const progress = body.windowsOpened + body.expired + body.notified + body.mergesCompleted + body.webhooksDelivered;
+      if ((progress === 0 && pendingNow() === 0) || Date.now() > deadline) break;
+      if (body.notified + body.webhooksDelivered === 0) await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const stopped = api;
     await new Promise<void>((resolve) => {
@@ -245,9 +291,20 @@ async function main(): Promise<void> {
       mergesStarted.size > 0 && torn === 0,
       `${mergesStarted.size} merges started, ${mergesCompleted.size} completed, ${torn} left torn`,
     );
+
+    // 5. Webhooks (#14.5, R36): every mapped event recorded after the registration reached the receiver at least once.
+    const hooked = log.filter((e) => e.position > endpoint.position && e.type in WEBHOOK_SOURCES);
+    const lost = hooked.filter((e) => !webhookIds.has(e.id)).length;
+    const repeats = [...webhookIds.values()].reduce((sum, n) => sum + n - 1, 0);
+    check(
+      'no webhook delivery lost',
+      hooked.length > 0 && lost === 0 && badSignatures === 0,
+      `${hooked.length} events to deliver, ${webhookIds.size} received with a valid signature, ${lost} lost, ${repeats} repeats (at least once), ${badSignatures} bad signatures`,
+    );
     await store.close();
   } finally {
     api?.kill('SIGKILL');
+    receiver.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
   console.log(failures === 0 ? `crash drill passed (${new Date().toISOString()})` : `crash drill FAILED: ${failures} check(s)`);

@@ -63,6 +63,12 @@ const ENDPOINTS: Endpoint[] = [
     roles: ['support'],
     query: ['consistentWith', 'download'],
   },
+  // #14.5
+  { method: 'post', path: () => '/admin/webhooks', roles: ['admin'] },
+  { method: 'get', path: (id) => `/admin/webhooks/${id}`, roles: ['admin'] },
+  { method: 'post', path: (id) => `/admin/webhooks/${id}/disable`, roles: ['admin'] },
+  { method: 'get', path: (id) => `/admin/webhooks/${id}/deliveries`, roles: ['admin'], query: ['limit'] },
+  { method: 'post', path: (id, code) => `/admin/webhooks/${id}/deliveries/${code}/redeliver`, roles: ['admin'] },
 ];
 
 const hostileString = fc.oneof(

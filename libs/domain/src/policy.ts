@@ -1,6 +1,7 @@
 import { addDuration, Duration, isDuration, parseDuration, subtractDuration } from '@recert/kernel/pure';
 import type { Level } from './catalog';
 import { DomainError } from './errors';
+import { parseReminderOffsets } from './reminders/reminder-offsets';
 
 /** One version of the renewal policy: data, never code (R14). */
 export interface Policy {
@@ -10,6 +11,8 @@ export interface Policy {
   window: { beforeExpiry: string };
   extension: string;
   retakes: { immediateAttempts: number; cooldown: string };
+  /** Reminder offsets before expiry (#14.4, R30): `window-opens` or ISO 8601 durations; absent, none. */
+  reminders?: string[];
 }
 
 /** The policy versions in force over time; a decision takes the one in force at its domain time. */
@@ -132,6 +135,7 @@ export function parsePolicy(raw: unknown, where = 'policy'): Policy {
     window: { beforeExpiry: duration(window['beforeExpiry'], 'window.beforeExpiry') },
     extension: duration(p['extension'], 'extension'),
     retakes: { immediateAttempts: immediate, cooldown: duration(retakes['cooldown'], 'retakes.cooldown') },
+    ...(p['reminders'] === undefined ? {} : { reminders: parseReminderOffsets(p['reminders'], `${where}.reminders`) }),
   };
 }
 

@@ -7,3 +7,7 @@ export const holdingStream = (profileId: string, code: string): string => stream
 export const accountStream = (accountId: string): string => streamName('account', accountId);
 export const learnProfileStream = (learnProfileId: string): string => streamName('learnprofile', learnProfileId);
 export const policyStream = (): string => streamName('policy', 'adoptions');
+/** Renewal reminders of one holding (#14.4): beside its stream, so the holding's decider stays as it is. */
+export const remindersStream = (holdingId: string): string => streamName('reminders', holdingId);
+/** One outbound webhook endpoint's registration (#14.5). */
+export const webhookStream = (endpointId: string): string => streamName('webhook', endpointId);

@@ -5,7 +5,12 @@ import { RenewalsModule } from '@recert/renewals';
 import { NotificationDispatcher } from './notifications/notification-dispatcher';
 import { FileNotificationSender, NOTIFICATION_SENDER } from './notifications/notification-sender';
 import { SmtpNotificationSender } from './notifications/smtp-notification-sender';
+import { ReminderDispatcher } from './reminders/reminder-dispatcher';
+import { DefaultReminderPreferences, REMINDER_PREFERENCES } from './reminders/reminder-preferences';
+import { FileReminderSender, REMINDER_SENDER } from './reminders/reminder-sender';
 import { Scheduler } from './scheduler/scheduler';
+import { WEBHOOK_SETTINGS, WebhookDeliveries } from './webhooks/webhook-deliveries';
+import { WebhooksController } from './webhooks/webhooks.controller';
 import { SchedulerController } from './scheduler/scheduler.controller';
 
 /** Runs the scheduler every SCHEDULER_INTERVAL_MS and the dispatcher every DISPATCH_INTERVAL_MS (0: off). */
@@ -21,6 +26,7 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly scheduler: Scheduler,
     private readonly dispatcher: NotificationDispatcher,
+    private readonly webhooks: WebhookDeliveries,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -37,7 +43,8 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
       );
     };
     every(this.config.schedulerIntervalMs, 'scheduler', () => this.scheduler.runOnce());
-    every(this.config.dispatchIntervalMs, 'dispatcher', () => this.dispatcher.dispatchOnce());
+    // Webhooks go out on the dispatcher's beat too (#14.5): a webhook is an outbound notification.
+    every(this.config.dispatchIntervalMs, 'dispatcher', () => this.dispatcher.dispatchOnce().then(() => this.webhooks.runOnce()));
   }
 
   /** Graceful: no new runs, the one under way finishes (its batch cut short), then the outbox leases go back. */
@@ -53,11 +60,17 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
 
 @Module({
   imports: [RenewalsModule, ReadModelsModule],
-  controllers: [SchedulerController],
+  controllers: [SchedulerController, WebhooksController],
   providers: [
     Scheduler,
     NotificationDispatcher,
+    ReminderDispatcher,
+    WebhookDeliveries,
+    { provide: WEBHOOK_SETTINGS, useValue: { timeoutMs: 10_000 } },
     WorkerTimers,
+    { provide: REMINDER_SENDER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new FileReminderSender(config.dataDir) },
+    // The holder-preferences read model replaces this default when it lands (#14.4).
+    { provide: REMINDER_PREFERENCES, useClass: DefaultReminderPreferences },
     {
       provide: NOTIFICATION_SENDER,
       inject: [APP_CONFIG],
@@ -67,6 +80,14 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
           : new FileNotificationSender(config.dataDir),
     },
   ],
-  exports: [Scheduler, NotificationDispatcher],
+  exports: [
+    Scheduler,
+    NotificationDispatcher,
+    ReminderDispatcher,
+    WebhookDeliveries,
+    WEBHOOK_SETTINGS,
+    REMINDER_SENDER,
+    REMINDER_PREFERENCES,
+  ],
 })
 export class WorkerModule {}

@@ -18,6 +18,7 @@ import {
 } from '../holding/holding';
 import { decideHolding, HoldingCommand, prerequisiteMet, withPolicyWindow } from '../holding/holding.decide';
 import type { PolicyBook } from '../policy';
+import { reminderChanges } from '../reminders/reminders';
 
 /**
  * What-if replay (R14): the recorded facts (earnings, attempts, links, merges, and the passage of time) replayed
@@ -55,6 +56,8 @@ export interface WhatIfReport {
   holdingsDiffering: number;
   totals: {
     byKind: Record<ChangeKind, number>;
+    /** Reminders not yet due at asOf that the candidate would add or remove (#14.4, R31), and the holdings concerned. */
+    reminders: { holdingsChanged: number; added: number; removed: number };
     byCertification: Record<string, { holdings: number; differing: number; byKind: Record<ChangeKind, number> }>;
   };
   holdings: HoldingDifference[];
@@ -282,9 +285,18 @@ export class WhatIfReplay {
     const byKind = zero();
     const byCertification: WhatIfReport['totals']['byCertification'] = {};
     const differences: HoldingDifference[] = [];
+    const reminders = { holdingsChanged: 0, added: 0, removed: 0 };
     for (const [holdingId, track] of this.holdings) {
       const live = this.side(track.live, this.live, asOf, track.liveRenewals, track.liveAttempts);
       const candidate = this.side(track.shadow, this.candidate, asOf, track.shadowRenewals, track.shadowAttempts);
+      const reminderChange = reminderChanges(
+        { expiresAt: live.status === 'expired' ? null : live.expiresAt, book: this.live },
+        { expiresAt: candidate.status === 'expired' ? null : candidate.expiresAt, book: this.candidate },
+        asOf,
+      );
+      if (reminderChange.added + reminderChange.removed > 0) reminders.holdingsChanged += 1;
+      reminders.added += reminderChange.added;
+      reminders.removed += reminderChange.removed;
       const changes: ChangeKind[] = [];
       if (live.status !== candidate.status) changes.push('status');
       if (live.expiresAt !== candidate.expiresAt) changes.push('expiry');
@@ -318,7 +330,7 @@ export class WhatIfReplay {
       eventsReplayed: this.replayed,
       holdingsCompared: this.holdings.size,
       holdingsDiffering: differences.length,
-      totals: { byKind, byCertification },
+      totals: { byKind, reminders, byCertification },
       holdings: differences,
     };
   }
@@ -330,6 +342,9 @@ export function summarizeWhatIf(report: WhatIfReport): string {
     `What-if under policy ${report.candidatePolicyVersions.join(', ')} as of ${report.asOf}`,
     `${report.eventsReplayed.toLocaleString('en-US')} facts replayed, ${report.holdingsCompared.toLocaleString('en-US')} holdings compared, ${report.holdingsDiffering.toLocaleString('en-US')} would differ`,
   ];
+  const reminders = report.totals.reminders;
+  if (reminders.holdingsChanged > 0)
+    lines.push(`  reminders        ${reminders.added} added, ${reminders.removed} removed in ${reminders.holdingsChanged} holdings`);
   for (const kind of CHANGE_KINDS)
     if (report.totals.byKind[kind] > 0) lines.push(`  ${kind.padEnd(16)} ${report.totals.byKind[kind].toLocaleString('en-US')}`);
   for (const [code, cert] of Object.entries(report.totals.byCertification)) {

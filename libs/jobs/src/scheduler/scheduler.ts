@@ -5,11 +5,17 @@ import { Deadline, DeadlineQueries, HoldingsModel, ProjectionRunner } from '@rec
 import { CATALOG, holdingDecision, MergeCompleter, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { Catalog, HoldingCommand } from '@recert/domain';
 import { NotificationDispatcher } from '../notifications/notification-dispatcher';
+import { ReminderDispatcher } from '../reminders/reminder-dispatcher';
+import { WebhookDeliveries } from '../webhooks/webhook-deliveries';
 
 export interface SchedulerRun {
   windowsOpened: number;
   expired: number;
   notified: number;
+  /** Renewal reminders recorded sent by this run (#14.4). */
+  reminded: number;
+  /** Webhook deliveries that succeeded in this run (#14.5). */
+  webhooksDelivered: number;
   /** Merges a crash had left half-done, finished by this run (#16.3). */
   mergesCompleted: number;
   asOf: string;
@@ -35,6 +41,8 @@ export class Scheduler {
     private readonly policies: PolicyRegistry,
     private readonly dispatcher: NotificationDispatcher,
     private readonly merges: MergeCompleter,
+    private readonly reminders: ReminderDispatcher,
+    private readonly webhooks: WebhookDeliveries,
   ) {}
 
   async runOnce(): Promise<SchedulerRun> {
@@ -54,9 +62,11 @@ export class Scheduler {
     // The outbox is fed by the projection: let it take the windows just opened before dispatching.
     await this.runner.waitFor(await this.store.headPosition(), 5000, ['outbox']);
     const notified = await this.dispatcher.dispatchOnce();
-    if (windowsOpened + expired + notified > 0)
-      this.logger.log(`windows opened ${windowsOpened}, expired ${expired}, notified ${notified}`);
-    return { windowsOpened, expired, notified, mergesCompleted, asOf: now.toISOString() };
+    const reminded = await this.reminders.runOnce();
+    const webhooksDelivered = await this.webhooks.runOnce();
+    if (windowsOpened + expired + notified + reminded > 0)
+      this.logger.log(`windows opened ${windowsOpened}, expired ${expired}, notified ${notified}, reminded ${reminded}`);
+    return { windowsOpened, expired, notified, reminded, webhooksDelivered, mergesCompleted, asOf: now.toISOString() };
   }
 
   private async send(due: Deadline, command: HoldingCommand, kind: string): Promise<number> {

@@ -20,7 +20,10 @@ import { CommandResult, PolicyRegistry } from '../renewals.tokens';
 import { PolicyAdoptions } from './policy-adoptions.service';
 
 export class AdoptPolicyDto {
-  @ApiProperty({ description: 'A policy version as in POLICY_FILE (its own effectiveFrom is replaced by the one below)' })
+  @ApiProperty({
+    description:
+      'A policy version as in POLICY_FILE (its own effectiveFrom is replaced by the one below); `reminders` lists offsets before expiry (`window-opens` or ISO 8601 durations, PT1H to P2Y, at most 8; R30)',
+  })
   @IsObject()
   policy!: Record<string, unknown>;
 

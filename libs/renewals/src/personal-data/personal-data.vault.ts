@@ -20,7 +20,8 @@ export const PERSONAL_DATA_VAULT = Symbol('PERSONAL_DATA_VAULT');
 export class PersonalDataVault {
   constructor(@Inject(KEY_VAULT_STORE) private readonly keys: KeyVaultStore) {}
 
-  async seal(subject: string, data: PersonalData): Promise<SealedData> {
+  /** Seals any JSON value; webhook signing secrets use it too (#14.5), under a subject of their own. */
+  async seal(subject: string, data: PersonalData | Record<string, string>): Promise<SealedData> {
     const key = await this.keys.keyOrCreate(subject, randomBytes(32));
     if (!key) throw new Error(`The personal data of ${subject} was erased`);
     const iv = randomBytes(12);
@@ -35,14 +36,14 @@ export class PersonalDataVault {
   }
 
   /** The data, or null once erased (or if the seal does not verify). */
-  async open(sealed: SealedData): Promise<PersonalData | null> {
+  async open<T = PersonalData>(sealed: SealedData): Promise<T | null> {
     const key = await this.keys.key(sealed.keyId);
     if (!key) return null;
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
       decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
       const plain = Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]);
-      return JSON.parse(plain.toString('utf8')) as PersonalData;
+      return JSON.parse(plain.toString('utf8')) as T;
     } catch {
       return null;
     }

@@ -1,0 +1,208 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type Database from 'better-sqlite3';
+import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
+import { CLOCK, Clock, deterministicId } from '@recert/kernel';
+import { HoldingsModel, READ_DB } from '@recert/projections';
+import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
+import {
+  Catalog,
+  decideReminders,
+  DueReminder,
+  dueReminder,
+  evolveHolding,
+  evolveReminders,
+  HoldingEvent,
+  HoldingState,
+  holdingStream,
+  initialHoldingState,
+  initialReminderState,
+  ReminderEvent,
+  reminderHorizon,
+  reminderSchedule,
+  ReminderOutcome,
+  ReminderState,
+  remindersStream,
+  profileStream,
+} from '@recert/domain';
+import { renderReminder } from './reminder-message';
+import { REMINDER_PREFERENCES, ReminderPreferences } from './reminder-preferences';
+import { REMINDER_SENDER, ReminderSender } from './reminder-sender';
+
+interface Candidate {
+  holdingId: string;
+  profileId: string;
+  code: string;
+  expiresAt: string;
+}
+
+const PAGE = 1000;
+/** A failure whose record found nothing to append (recorded by a twin): look again at once on the next run. */
+const nowRetry = (now: Date): string => now.toISOString();
+
+const reminderIdOf = (holdingId: string, expiresAt: string, offset: string): string =>
+  deterministicId('reminder', holdingId, expiresAt, offset);
+
+/**
+ * Sends the renewal reminders due (#14.4, R30-R33): asks the holdings read model which holdings expire within the
+ * policies' longest offset, decides from each holding's and reminder stream which reminder is due, sends it in the
+ * holder's language, then records the outcome. Send-then-record: a crash in between sends once more with the same
+ * reminder id (the sender drops the repeat); nothing is lost.
+ */
+@Injectable()
+export class ReminderDispatcher {
+  private readonly logger = new Logger('Reminders');
+
+  constructor(
+    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CATALOG) private readonly catalog: Catalog,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(REMINDER_SENDER) private readonly sender: ReminderSender,
+    @Inject(REMINDER_PREFERENCES) private readonly preferences: ReminderPreferences,
+    @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
+    private readonly holdings: HoldingsModel,
+    private readonly commands: StreamCommands,
+    private readonly policies: PolicyRegistry,
+  ) {}
+
+  /**
+   * Sends what is due now; returns how many reminders were recorded sent. The schedule is computed from each row's
+   * expiry in memory; a holding's streams are read only when its latest due reminder is not marked done in
+   * `reminder_marks` (a cache in read.db of outcomes already recorded: losing it costs reads, never a reminder, since
+   * the decider re-checks the stream).
+   */
+  async runOnce(): Promise<number> {
+    const now = this.clock.now();
+    const book = this.policies.book();
+    const horizon = reminderHorizon(now, book);
+    if (horizon.getTime() === now.getTime()) return 0;
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS reminder_marks (holding_id TEXT NOT NULL, expires_at TEXT NOT NULL, offset TEXT NOT NULL, retry_at TEXT, PRIMARY KEY (holding_id, expires_at, offset))',
+    );
+    const page = this.db.prepare<[string, string, string, number], Candidate>(
+      `SELECT holding_id AS holdingId, profile_id AS profileId, code, expires_at AS expiresAt FROM ${this.holdings.tables().holdings}
+       WHERE merged_out = 0 AND expired = 0 AND expires_at > ? AND expires_at <= ? AND holding_id > ? ORDER BY holding_id LIMIT ?`,
+    );
+    const marked = this.db.prepare<[string, string, string], { retry_at: string | null }>(
+      'SELECT retry_at FROM reminder_marks WHERE holding_id = ? AND expires_at = ? AND offset = ?',
+    );
+    const latestByExpiry = new Map<string, string | undefined>();
+    const nowIso = now.toISOString();
+    let sent = 0;
+    for (let after = ''; ; ) {
+      const candidates = page.all(nowIso, horizon.toISOString(), after, PAGE);
+      for (const candidate of candidates) {
+        if (!latestByExpiry.has(candidate.expiresAt)) {
+          const due = reminderSchedule(new Date(candidate.expiresAt), book).filter((r) => r.dueAt <= nowIso);
+          latestByExpiry.set(candidate.expiresAt, due[due.length - 1]?.offset);
+        }
+        const latest = latestByExpiry.get(candidate.expiresAt);
+        if (latest === undefined) continue;
+        const mark = marked.get(candidate.holdingId, candidate.expiresAt, latest);
+        if (mark && (mark.retry_at === null || mark.retry_at > nowIso)) continue;
+        try {
+          sent += await this.remind(candidate, latest);
+        } catch (error) {
+          // One holding's failure must not stop the others; it is due again on the next run.
+          this.logger.error(`reminder ${candidate.holdingId}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      const last = candidates[candidates.length - 1];
+      if (!last || candidates.length < PAGE) return sent;
+      after = last.holdingId;
+    }
+  }
+
+  private mark(holdingId: string, expiresAt: string, offset: string, retryAt: string | null): void {
+    this.db
+      .prepare(
+        'INSERT INTO reminder_marks (holding_id, expires_at, offset, retry_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET retry_at = excluded.retry_at',
+      )
+      .run(holdingId, expiresAt, offset, retryAt);
+  }
+
+  private async remind(candidate: Candidate, latest: string): Promise<number> {
+    const { holdingId, profileId, code } = candidate;
+    const certification = this.catalog.get(code);
+    if (!certification) return 0;
+    const holding = await this.commands.load<HoldingState, HoldingEvent>(
+      holdingStream(profileId, code),
+      evolveHolding,
+      initialHoldingState,
+    );
+    const reminders = await this.commands.load<ReminderState, ReminderEvent>(
+      remindersStream(holdingId),
+      evolveReminders,
+      initialReminderState,
+    );
+    const preferences = await this.preferences.forProfile(profileId);
+    const context = {
+      now: this.clock.now(),
+      policies: this.policies.book(),
+      holding: holding.state,
+      preference: preferences.reminders,
+      reminderId: reminderIdOf,
+    };
+    const reminder = dueReminder(reminders.state, context);
+    // Done already (another process), or not wanted (last-only): nothing to read again until the next offset.
+    if (!reminder) {
+      this.mark(holdingId, candidate.expiresAt, latest, null);
+      return 0;
+    }
+    const personal = await this.personalData(profileId);
+    const message = renderReminder(
+      {
+        reminderId: reminder.reminderId,
+        offset: reminder.offset,
+        certificationCode: code,
+        certificationName: certification.name,
+        displayName: personal?.displayName ?? null,
+        windowOpensAt: context.policies.windowOpensAt(new Date(reminder.expiresAt)).opensAt.toISOString(),
+        expiresAt: reminder.expiresAt,
+        now: context.now,
+      },
+      preferences,
+    );
+    let outcome: ReminderOutcome;
+    try {
+      const result = await this.sender.send({ ...message, reminderId: reminder.reminderId, to: personal?.email ?? null });
+      outcome = result === 'sent' ? { kind: 'sent', language: message.language } : { kind: 'bounced', reason: 'refused by the sender' };
+    } catch (error) {
+      outcome = { kind: 'failed', error: error instanceof Error ? error.message : String(error) };
+    }
+    const recorded = await this.record(reminder, outcome);
+    const failed = recorded.find((event) => event.type === 'RenewalReminderDeliveryFailed');
+    const retryAt = failed ? ((failed.data['nextAttemptAt'] as string | null) ?? null) : null;
+    // A failure leaves the mark due again at its retry instant; anything else marks this offset done.
+    this.mark(holdingId, reminder.expiresAt, reminder.offset, outcome.kind === 'failed' && !failed ? nowRetry(context.now) : retryAt);
+    return outcome.kind === 'sent' ? recorded.length : 0;
+  }
+
+  private async record(reminder: DueReminder, outcome: ReminderOutcome): Promise<RecordedEvent[]> {
+    const result = await this.commands.run<ReminderState, ReminderEvent>({
+      stream: remindersStream(reminder.holdingId),
+      evolve: evolveReminders,
+      initialState: initialReminderState,
+      meta: {
+        commandId: `${reminder.reminderId}:${reminder.attempt}`,
+        correlationId: reminder.reminderId,
+        causationId: reminder.holdingId,
+        actor: 'reminder-dispatcher',
+      },
+      decide: (state, now) =>
+        decideReminders(
+          { type: 'RecordReminderOutcome', data: { reminder, outcome } },
+          state,
+          // The holding is not consulted when recording; the schedule was decided a moment ago.
+          { now, policies: this.policies.book(), holding: initialHoldingState, preference: 'all', reminderId: reminderIdOf },
+        ),
+    });
+    return result.events;
+  }
+
+  private async personalData(profileId: string): Promise<{ email: string; displayName: string } | null> {
+    const created = (await this.store.readStream(profileStream(profileId), { maxCount: 1 }))[0];
+    const sealed = created?.type === 'CertificationProfileCreated' ? (created.data['personalData'] as unknown) : undefined;
+    return sealed ? this.vault.open(sealed as Parameters<PersonalDataVault['open']>[0]) : null;
+  }
+}

@@ -1,0 +1,184 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { CommandMetaFromRequest, deterministicId, RequestMeta, Roles, ValidationProblem } from '@recert/kernel';
+import { PERSONAL_DATA_VAULT, PersonalDataVault, StreamCommands } from '@recert/renewals';
+import {
+  decideWebhookEndpoint,
+  DomainError,
+  evolveWebhookEndpoint,
+  initialWebhookEndpointState,
+  WEBHOOK_EVENT_TYPES,
+  WebhookEndpointEvent,
+  WebhookEndpointState,
+  WebhookEventType,
+  webhookSecretProblem,
+  webhookStream,
+  webhookUrlProblem,
+} from '@recert/domain';
+import { newWebhookSecret } from './standard-webhooks';
+import { WebhookDeliveries, WebhookEndpointRow } from './webhook-deliveries';
+
+export class RegisterWebhookDto {
+  @ApiProperty({ example: 'https://hr.example.com/hooks/recert', description: 'http or https, no credentials in it (R35)' })
+  @IsString()
+  @MaxLength(2048)
+  url!: string;
+
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true, description: 'certification.revoked is delivered once revocation exists' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
+  @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
+  events!: WebhookEventType[];
+
+  @ApiPropertyOptional({ description: 'whsec_ and base64 of 24 to 64 bytes; generated when absent. Returned only once, here.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  secret?: string;
+}
+
+const ENDPOINT_ID = /^[0-9a-f-]{36}$/;
+
+function view(row: WebhookEndpointRow): Record<string, unknown> {
+  return {
+    id: row.id,
+    url: row.url,
+    events: JSON.parse(row.events) as string[],
+    status: row.status,
+    registeredAt: row.registered_at,
+    failingSince: row.failing_since,
+    disabledReason: row.disabled_reason,
+  };
+}
+
+/** #14.5 outbound webhook endpoints and their delivery log; the secret leaves recert once, in the 201 answer. */
+@ApiTags('admin')
+@ApiBearerAuth()
+@Controller('admin/webhooks')
+export class WebhooksController {
+  constructor(
+    private readonly deliveries: WebhookDeliveries,
+    private readonly commands: StreamCommands,
+    @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
+  ) {}
+
+  @ApiOperation({
+    summary: 'Register an outbound webhook endpoint',
+    description:
+      'Answers 201 `{ id, url, events, status, secret, events, position }`; `secret` (`whsec_` + base64) is shown only here. Deliveries: POST of `{ type, timestamp, data }` with `webhook-id` (the event id), `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">` (Standard Webhooks), retried with backoff for 24 h, in order per holding.',
+  })
+  @Post()
+  @HttpCode(201)
+  @Roles('admin')
+  async register(@Body() body: RegisterWebhookDto, @CommandMetaFromRequest() meta: RequestMeta): Promise<Record<string, unknown>> {
+    const errors = [
+      { field: 'url', message: webhookUrlProblem(body.url) },
+      { field: 'secret', message: body.secret === undefined ? null : webhookSecretProblem(body.secret) },
+    ].filter((error): error is { field: string; message: string } => error.message !== null);
+    if (errors.length > 0) throw new ValidationProblem(errors, 'The webhook endpoint is invalid');
+    const id = deterministicId('webhook-endpoint', meta.commandId);
+    const secret = body.secret ?? newWebhookSecret();
+    const sealedSecret = await this.vault.seal(webhookStream(id), { secret });
+    const outcome = await this.commands.run<WebhookEndpointState, WebhookEndpointEvent>({
+      stream: webhookStream(id),
+      evolve: evolveWebhookEndpoint,
+      initialState: initialWebhookEndpointState,
+      meta,
+      decide: (state, now) =>
+        decideWebhookEndpoint(
+          {
+            type: 'RegisterWebhookEndpoint',
+            data: {
+              endpointId: id,
+              url: body.url,
+              events: body.events,
+              secret: sealedSecret,
+              registeredBy: meta.actor,
+            },
+          },
+          state,
+          { now },
+        ),
+    });
+    const registered = outcome.events[0];
+    // Listed at once; the dispatcher's ingest reaches the same row from the log (and would after a crash here).
+    if (registered) this.deliveries.upsertEndpoint(registered);
+    return { ...view(this.found(id)), secret, events: outcome.events, position: outcome.position };
+  }
+
+  @ApiOperation({ summary: 'List webhook endpoints (never their secrets)' })
+  @Get()
+  @Roles('admin')
+  list(): { endpoints: Record<string, unknown>[] } {
+    return { endpoints: this.deliveries.endpoints().map(view) };
+  }
+
+  @ApiOperation({ summary: 'One webhook endpoint: status (active, disabled), failingSince, disabledReason' })
+  @Get(':id')
+  @Roles('admin')
+  get(@Param('id') id: string): Record<string, unknown> {
+    return view(this.found(id));
+  }
+
+  @ApiOperation({ summary: 'Disable an endpoint (WebhookEndpointDisabled, reason admin)' })
+  @Post(':id/disable')
+  @HttpCode(200)
+  @Roles('admin')
+  async disable(@Param('id') id: string, @CommandMetaFromRequest() meta: RequestMeta): Promise<Record<string, unknown>> {
+    this.found(id);
+    const outcome = await this.deliveries.disable(
+      id,
+      { type: 'DisableWebhookEndpoint', data: { reason: 'admin', detail: 'disabled by an admin', disabledBy: meta.actor } },
+      meta,
+    );
+    return { ...view(this.found(id)), events: outcome.events, position: outcome.position };
+  }
+
+  @ApiOperation({ summary: 'The delivery log of an endpoint, newest first: state (pending, delivered, failed), attempts and each attempt' })
+  @ApiQuery({ name: 'limit', required: false, description: '1 to 1000, default 100' })
+  @Get(':id/deliveries')
+  @Roles('admin')
+  log(@Param('id') id: string, @Query('limit') limit?: string): { deliveries: Record<string, unknown>[] } {
+    this.found(id);
+    const max = limit === undefined ? 100 : Number(limit);
+    if (!Number.isInteger(max) || max < 1 || max > 1000)
+      throw new ValidationProblem([{ field: 'limit', message: 'a whole number from 1 to 1000' }]);
+    return {
+      deliveries: this.deliveries.deliveries(id, max).map((row) => ({
+        id: row.id,
+        webhookId: row.event_id,
+        type: row.type,
+        holding: row.holding,
+        position: row.position,
+        state: row.state,
+        attempts: row.attempts,
+        firstAttemptAt: row.first_attempt_at,
+        nextAttemptAt: row.next_attempt_at,
+        lastStatus: row.last_status,
+        lastError: row.last_error,
+        deliveredAt: row.delivered_at,
+        log: row.log,
+      })),
+    };
+  }
+
+  @ApiOperation({ summary: 'Send a delivery again, with the same webhook-id and a fresh 24 h of retries' })
+  @Post(':id/deliveries/:deliveryId/redeliver')
+  @HttpCode(200)
+  @Roles('admin')
+  redeliver(@Param('id') id: string, @Param('deliveryId') deliveryId: string): Record<string, unknown> {
+    this.found(id);
+    const row = this.deliveries.redeliver(id, deliveryId);
+    if (!row) throw new DomainError('WEBHOOK_NOT_FOUND', `Endpoint ${id} has no delivery ${deliveryId}`);
+    return { id: row.id, webhookId: row.event_id, state: row.state };
+  }
+
+  private found(id: string): WebhookEndpointRow {
+    if (!ENDPOINT_ID.test(id)) throw new ValidationProblem([{ field: 'id', message: 'a webhook endpoint id (UUID) is required' }]);
+    const row = this.deliveries.endpoint(id);
+    if (!row) throw new DomainError('WEBHOOK_NOT_FOUND', `No webhook endpoint ${id}`);
+    return row;
+  }
+}

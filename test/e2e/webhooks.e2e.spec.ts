@@ -1,0 +1,196 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { WEBHOOK_SETTINGS, WebhookSettings } from '@recert/jobs';
+import { expectNothingStored, expectProblem, Harness, seedProfile, startApp } from '../support/harness';
+
+type Received = { headers: IncomingMessage['headers']; body: string };
+type Delivery = {
+  id: string;
+  webhookId: string;
+  type: string;
+  state: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+};
+
+/** Verifies a Standard Webhooks signature with node:crypto alone, as a receiver would. */
+function verify(secret: string, received: Received): boolean {
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const id = received.headers['webhook-id'] as string;
+  const timestamp = received.headers['webhook-timestamp'] as string;
+  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${received.body}`).digest();
+  return (received.headers['webhook-signature'] as string)
+    .split(' ')
+    .some((part) => part.startsWith('v1,') && timingSafeEqual(Buffer.from(part.slice(3), 'base64'), expected));
+}
+
+/** #14.5 webhooks against a real HTTP receiver on loopback that fails, times out and recovers. */
+describe('outbound webhooks (#14.5)', () => {
+  let h: Harness;
+  let receiver: Server;
+  let url: string;
+  let mode: 'fail' | 'hang' | 'ok' = 'fail';
+  const received: Received[] = [];
+  const hanging: ServerResponse[] = [];
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        if (mode === 'hang') return void hanging.push(res);
+        if (mode === 'fail') return void res.writeHead(503).end('down for maintenance');
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    h = await startApp({ clockStart: '2026-01-01T00:00:00Z' });
+    h.app.get<WebhookSettings>(WEBHOOK_SETTINGS).timeoutMs = 300;
+  }, 60_000);
+  afterAll(async () => {
+    for (const res of hanging) res.destroy();
+    await h.close();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  }, 60_000);
+
+  const admin = (sub = 'ops-admin') => `Bearer ${h.token(['admin'], { sub })}`;
+  const run = async (at?: string): Promise<{ webhooksDelivered: number }> => {
+    if (at) h.clock.set(new Date(at));
+    const res = await h.http.post('/admin/scheduler/run').set('Authorization', admin());
+    expect(res.status).toBe(200);
+    return res.body as { webhooksDelivered: number };
+  };
+  const log = async (id: string): Promise<Delivery[]> => {
+    const res = await h.http.get(`/admin/webhooks/${id}/deliveries`).set('Authorization', admin());
+    expect(res.status).toBe(200);
+    return (res.body as { deliveries: Delivery[] }).deliveries;
+  };
+
+  it('R35: a bad URL, an unknown type or a malformed secret is refused with 400 and stores nothing', async () => {
+    for (const body of [
+      { url: 'https://user:pw@hooks.example.com/x', events: ['certification.earned'] },
+      { url: 'ftp://hooks.example.com/x', events: ['certification.earned'] },
+      { url: 'not a url', events: ['certification.earned'] },
+      { url: 'https://hooks.example.com/x', events: ['certification.sold'] },
+      { url: 'https://hooks.example.com/x', events: [] },
+      { url: 'https://hooks.example.com/x', events: ['certification.earned'], secret: 'whsec_c2hvcnQ=' },
+    ]) {
+      await expectNothingStored(h, async () => {
+        const res = await h.http.post('/admin/webhooks').set('Authorization', admin()).send(body);
+        expectProblem(res, 400, 'VALIDATION_FAILED');
+      });
+    }
+    const res = await h.http.get('/admin/webhooks/00000000-0000-4000-8000-000000000000').set('Authorization', admin());
+    expectProblem(res, 404, 'WEBHOOK_NOT_FOUND');
+    expect(
+      (
+        await h.http
+          .post('/admin/webhooks')
+          .set('Authorization', `Bearer ${h.token(['support'])}`)
+          .send({})
+      ).status,
+    ).toBe(403);
+  });
+
+  it('R34/R36/R37: signed deliveries, retried through failure and timeout, in order per holding, de-duplicable by webhook-id', async () => {
+    const registered = await h.http
+      .post('/admin/webhooks')
+      .set('Authorization', admin())
+      .send({ url, events: ['certification.earned', 'certification.window-opened', 'certification.revoked'] });
+    expect(registered.status).toBe(201);
+    const { id, secret } = registered.body as { id: string; secret: string };
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    expect(Buffer.from(secret.slice(6), 'base64')).toHaveLength(32);
+    // The secret is stored sealed: neither the stored event nor a later read shows it.
+    const stored = await h.store.readStream(`webhook-${id}`);
+    expect(JSON.stringify(stored)).not.toContain(secret.slice(6));
+    const got = await h.http.get(`/admin/webhooks/${id}`).set('Authorization', admin());
+    expect(got.body).toMatchObject({ id, url, status: 'active' });
+    expect(JSON.stringify(got.body)).not.toContain(secret.slice(6));
+
+    // Earned (recorded) an hour before its window opens: the retries below stay inside 24 h.
+    h.clock.set(new Date('2026-06-30T23:00:00Z'));
+    await seedProfile(h, 'wh-1', { earn: [{ code: 'azure-developer-associate', earnedAt: '2026-01-01T00:00:00Z' }] });
+    mode = 'fail';
+    expect((await run()).webhooksDelivered).toBe(0);
+    let deliveries = await log(id);
+    expect(deliveries).toMatchObject([
+      { type: 'certification.earned', state: 'pending', attempts: 1, lastError: 'HTTP 503', nextAttemptAt: '2026-06-30T23:00:30.000Z' },
+    ]);
+
+    // The window opens while the first delivery still fails: it must wait behind it (order per holding).
+    mode = 'hang';
+    expect((await run('2026-07-01T00:00:00Z')).webhooksDelivered).toBe(0);
+    deliveries = await log(id);
+    expect(deliveries.map((d) => [d.type, d.state, d.attempts])).toEqual([
+      ['certification.window-opened', 'pending', 0],
+      ['certification.earned', 'pending', 2],
+    ]);
+    expect(deliveries[1]?.lastError).toMatch(/timed out/);
+
+    mode = 'ok';
+    expect((await run('2026-07-01T00:01:00Z')).webhooksDelivered).toBe(2);
+    expect(received.map((r) => (JSON.parse(r.body) as { type: string }).type)).toEqual([
+      'certification.earned',
+      'certification.window-opened',
+    ]);
+    const earnedEvent = (await h.store.readStream('holding-wh-1.azure-developer-associate'))[0];
+    const first = received[0] as Received;
+    expect(first.headers['webhook-id']).toBe(earnedEvent?.id);
+    expect(verify(secret, first)).toBe(true);
+    expect(verify(secret, { ...first, body: first.body.replace('wh-1', 'wh-2') })).toBe(false);
+    expect(JSON.parse(first.body)).toMatchObject({
+      type: 'certification.earned',
+      timestamp: '2026-06-30T23:00:00.000Z',
+      data: { eventId: earnedEvent?.id, profileId: 'wh-1', certificationCode: 'azure-developer-associate' },
+    });
+    expect((await log(id)).every((d) => d.state === 'delivered')).toBe(true);
+
+    // Redeliver: the same webhook-id again, so the receiver can drop it.
+    const earnedDelivery = (await log(id)).find((d) => d.type === 'certification.earned') as Delivery;
+    const again = await h.http.post(`/admin/webhooks/${id}/deliveries/${earnedDelivery.id}/redeliver`).set('Authorization', admin());
+    expect(again.status).toBe(200);
+    expect((await run()).webhooksDelivered).toBe(1);
+    expect(received.at(-1)?.headers['webhook-id']).toBe(earnedEvent?.id);
+    expectProblem(
+      await h.http.post(`/admin/webhooks/${id}/deliveries/nope/redeliver`).set('Authorization', admin()),
+      404,
+      'WEBHOOK_NOT_FOUND',
+    );
+
+    const disabled = await h.http.post(`/admin/webhooks/${id}/disable`).set('Authorization', admin());
+    expect(disabled.body).toMatchObject({ status: 'disabled', events: [{ type: 'WebhookEndpointDisabled', data: { reason: 'admin' } }] });
+  });
+
+  it('R37/R38: retried for 24 h of domain time, then failed, and the endpoint disabled with an event', async () => {
+    mode = 'fail';
+    const registered = await h.http
+      .post('/admin/webhooks')
+      .set('Authorization', admin())
+      .send({ url, events: ['certification.earned'] });
+    const { id } = registered.body as { id: string };
+    h.clock.set(new Date('2026-07-02T00:00:00Z'));
+    await seedProfile(h, 'wh-2', { earn: [{ code: 'azure-developer-associate' }] });
+    await run();
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const [delivery] = await log(id);
+      const next = delivery?.nextAttemptAt as string;
+      delays.push(Date.parse(next) - h.clock.now().getTime());
+      await run(next);
+    }
+    expect(delays).toEqual([30, 60, 120, 240, 480, 960].map((s) => s * 1000));
+    expect((await log(id))[0]).toMatchObject({ state: 'pending', attempts: 7 });
+    await run('2026-07-03T00:00:00Z');
+    expect((await log(id))[0]).toMatchObject({ state: 'failed', attempts: 8 });
+    const endpoint = await h.http.get(`/admin/webhooks/${id}`).set('Authorization', admin());
+    expect(endpoint.body).toMatchObject({ status: 'disabled', disabledReason: 'repeated-failure' });
+    const events = await h.store.readStream(`webhook-${id}`);
+    expect(events.map((e) => e.type)).toEqual(['WebhookEndpointRegistered', 'WebhookEndpointDisabled']);
+    expect(events[1]?.data).toMatchObject({ reason: 'repeated-failure', disabledBy: 'webhook-dispatcher' });
+  });
+});
