@@ -30,7 +30,6 @@ describe('#15.5 dashboard assets', () => {
     buildOutput = built.stdout;
     manifest = JSON.parse(readFileSync(join(root, 'apps', 'api', 'public', 'manifest.json'), 'utf8')) as typeof manifest;
     h = await startApp();
-    await h.app.listen(0, '127.0.0.1');
     port = (h.app.getHttpServer() as { address(): AddressInfo }).address().port;
   }, 120_000);
   afterAll(async () => h?.close());

@@ -29,7 +29,6 @@ const WIDTHS = [1366, 390] as const;
     expect(built.status).toBe(0);
     mkdirSync(artifacts, { recursive: true });
     h = await startApp({ clockStart: '2026-02-10T00:00:00Z' });
-    await h.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(h.app.getHttpServer() as { address(): AddressInfo }).address().port}`;
     // Six certifications in different states: renewable now, cooling down, expired, active, never expires.
     await seedProfile(h, 'six', {

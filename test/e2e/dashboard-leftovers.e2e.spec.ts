@@ -40,7 +40,6 @@ const share = (profileId: string) => ({
     buildWeb();
     // Policy 2021-06-30: associates valid a year, the window six months before expiry.
     h = await startApp({ clockStart: '2025-12-01T00:00:00Z' });
-    await h.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(h.app.getHttpServer() as { address(): AddressInfo }).address().port}`;
     await seedProfile(h, 'six', {
       linked: true,

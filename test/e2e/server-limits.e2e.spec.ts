@@ -10,7 +10,6 @@ describe('server limits (#16.16)', () => {
 
   beforeAll(async () => {
     h = await startApp({ env: { HTTP_REQUEST_TIMEOUT_MS: '1000', HTTP_HEADERS_TIMEOUT_MS: '500' } });
-    await h.app.listen(0, '127.0.0.1');
     port = ((h.app.getHttpServer() as Server).address() as AddressInfo).port;
   }, 60_000);
   afterAll(() => h.close(), 60_000);
