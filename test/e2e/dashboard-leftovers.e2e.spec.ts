@@ -76,7 +76,7 @@ const share = (profileId: string) => ({
   afterAll(async () => {
     await browser?.close();
     await h?.close();
-  }, 60_000);
+  }, 150_000);
 
   const open = async (
     options: { locale?: string; width?: number; injectShare?: boolean; removeShare?: boolean; failChart?: boolean },
@@ -118,7 +118,7 @@ const share = (profileId: string) => ({
       );
     }
     await page.goto(`${base}${path}`);
-    await page.waitForSelector(ready);
+    await page.waitForSelector(ready, { timeout: 90_000 }); // a loaded machine renders slowly: wait for the state, not a moment
     return { context, page };
   };
 
@@ -140,7 +140,7 @@ const share = (profileId: string) => ({
     expect(await missingKeys(page)).toBe('0');
     expect(await axeViolations(page)).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 150_000);
 
   it('#15 timeline: a renewed holding shows the renewal and the cycle before it', async () => {
     const { context, page } = await open({}, `/dashboard#token=${holderToken('renewed')}`, 'li.cert');
@@ -160,7 +160,7 @@ const share = (profileId: string) => ({
     expect(await plain.page.getByTestId('renewed-marker').count()).toBe(0);
     await plain.context.close();
     await context.close();
-  }, 60_000);
+  }, 150_000);
 
   it('#15.3: the page follows the preferences the server keeps (over Accept-Language and the browser zone) and saves changes', async () => {
     const set = await h.http
@@ -194,7 +194,7 @@ const share = (profileId: string) => ({
     expect(await missingKeys(page)).toBe('0');
     expect(await axeViolations(page)).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 150_000);
 
   for (const [locale, language, copy, copied] of [
     ['en-GB', 'en', 'Copy verification link', 'Verification link copied.'],
@@ -223,14 +223,14 @@ const share = (profileId: string) => ({
       expect(await missingKeys(page)).toBe('0');
       expect(await axeViolations(page)).toEqual([]);
       await context.close();
-    }, 60_000);
+    }, 150_000);
   }
 
   it('#13.4: without `share` in the dashboard no sharing button shows', async () => {
     const { context, page } = await open({ removeShare: true }, `/dashboard#token=${holderToken('renewed')}`, 'li.cert');
     expect(await page.getByTestId('share').count()).toBe(0);
     await context.close();
-  }, 60_000);
+  }, 150_000);
 
   it('#13.4: the server’s own `share` links render the sharing buttons (no injection)', async () => {
     const { context, page } = await open({}, `/dashboard#token=${holderToken('renewed')}`, '[data-testid="share"]');
@@ -241,7 +241,7 @@ const share = (profileId: string) => ({
     expect(saved.suggestedFilename()).toMatch(/-certificate\.pdf$/);
     expect((await readFile(await saved.path())).subarray(0, 5).toString('latin1')).toBe('%PDF-');
     await context.close();
-  }, 60_000);
+  }, 150_000);
 
   it('#15 screenshots: one per state at 1366 and 390 px in en and zh-Hant, each with no axe violation and no missing key', async () => {
     const expired = jwt.sign({ sub: 'ada', roles: ['candidate'], profileId: 'six', exp: Math.floor(Date.now() / 1000) - 60 }, TEST_SECRET, {
