@@ -21,6 +21,13 @@ const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
 const DURATION_MS = Number(process.env['BENCH_DURATION_MS'] ?? 10_000);
 const PROFILES_EVENTS = Number(process.env['BENCH_EVENTS'] ?? 400_000);
 const NOW = new Date('2026-06-01T00:00:00Z');
+/**
+ * `run` (default): one api process runs the projections on its own event loop. `follow`: the api serves the read
+ * models the worker process keeps up to date (PROJECTIONS=follow), so projections run off the request loop.
+ */
+const PROJECTIONS = process.env['BENCH_PROJECTIONS'] ?? 'run';
+/** STORE_WRITER_THREAD for the api: 0 commits on the request loop, as before #17.4, to compare in one run. */
+const WRITER_THREAD = process.env['STORE_WRITER_THREAD'] ?? '1';
 
 function line(label: string, result: { requests: number; seconds: number; latenciesMs: number[] }, extra = ''): string {
   const sorted = [...result.latenciesMs].sort((a, b) => a - b);
@@ -37,6 +44,7 @@ async function main(): Promise<void> {
   const emptyDir = mkdtempSync(join(tmpdir(), 'recert-bench-fastify-'));
   let api: ChildProcess | undefined;
   let fastify: ChildProcess | undefined;
+  let worker: ChildProcess | undefined;
   try {
     const seeded = await seedPopulation({
       dataDir,
@@ -47,17 +55,26 @@ async function main(): Promise<void> {
       layout: 'window-open',
     });
     const port = 3800 + Math.floor(Math.random() * 90);
+    const storeEnv = { STORE_SYNCHRONOUS: process.env['STORE_SYNCHRONOUS'] ?? 'FULL', STORE_WRITER_THREAD: WRITER_THREAD };
+    if (PROJECTIONS === 'follow') {
+      worker = await startApiProcess(dataDir, port + 200, storeEnv, join(root, 'dist', 'apps', 'worker', 'src', 'main.js'));
+    }
     api = await startApiProcess(dataDir, port, {
       RATE_LIMIT_PER_MINUTE: '0',
       BENCH_NOOP_ROUTE: '1',
-      STORE_SYNCHRONOUS: process.env['STORE_SYNCHRONOUS'] ?? 'FULL',
+      PROJECTIONS,
+      ...storeEnv,
     });
-    // Let the projections catch up with the seeded log before measuring.
-    await load(port, 1, 100, () => ({
-      method: 'GET',
-      path: `/certification-profiles/bench-0/dashboard?consistentWith=${seeded.events}`,
-      headers: { authorization: `Bearer ${token(['support'])}` },
-    }));
+    // Let the projections catch up with the seeded log before measuring: until a read at the head answers 200.
+    for (const deadline = Date.now() + 600_000; ; ) {
+      const probe = await load(port, 1, 1, () => ({
+        method: 'GET',
+        path: `/certification-profiles/bench-0/dashboard?consistentWith=${seeded.events}`,
+        headers: { authorization: `Bearer ${token(['support'])}` },
+      }));
+      if (probe.ok > 0) break;
+      if (Date.now() > deadline) throw new Error('the read models did not catch up with the seeded log');
+    }
 
     const assessment = { authorization: `Bearer ${token(['assessment-system'])}`, 'content-type': 'application/json' };
     const exam = { authorization: `Bearer ${token(['exam-system'])}`, 'content-type': 'application/json' };
@@ -104,6 +121,8 @@ async function main(): Promise<void> {
     const memory = rssMb(api.pid as number);
     api.kill('SIGTERM');
     api = undefined;
+    worker?.kill('SIGTERM');
+    worker = undefined;
 
     // 4. The same module on Fastify, on an empty store (the no-op POST reads none), alone on the machine as 2. was.
     const fastifyPort = port + 100;
@@ -123,7 +142,7 @@ async function main(): Promise<void> {
       `recert bench:api  ${new Date().toISOString()}  node ${process.version}  ${cpus().length} cpu  ${CONNECTIONS} connections, ${DURATION_MS / 1000} s per run`,
     );
     console.log(
-      `population: ${seeded.events.toLocaleString('en-US')} events, ${seeded.profiles.toLocaleString('en-US')} profiles with an open window; store synchronous=FULL`,
+      `population: ${seeded.events.toLocaleString('en-US')} events, ${seeded.profiles.toLocaleString('en-US')} profiles with an open window; store synchronous=FULL, writer thread ${WRITER_THREAD === '1' ? 'on' : 'off'}; projections ${PROJECTIONS === 'follow' ? 'in the worker process (api PROJECTIONS=follow)' : 'in the api process'}`,
     );
     console.log(
       line(
@@ -163,6 +182,7 @@ async function main(): Promise<void> {
   } finally {
     api?.kill('SIGTERM');
     fastify?.kill('SIGTERM');
+    worker?.kill('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(emptyDir, { recursive: true, force: true });
   }

@@ -8,7 +8,11 @@ import { SqliteEventStore } from './sqlite/sqlite-event-store';
 /** EventStoreDB when EVENTSTORE_CONNECTION_STRING is set, else the embedded store under DATA_DIR. */
 export function createEventStore(config: AppConfig): EventStore {
   if (config.eventStoreConnectionString) return new EsdbEventStore({ connectionString: config.eventStoreConnectionString });
-  return new SqliteEventStore({ file: join(config.dataDir, 'events.db'), synchronous: config.storeSynchronous });
+  return new SqliteEventStore({
+    file: join(config.dataDir, 'events.db'),
+    synchronous: config.storeSynchronous,
+    writerThread: config.storeWriterThread,
+  });
 }
 
 @Global()
