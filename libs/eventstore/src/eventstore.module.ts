@@ -9,7 +9,11 @@ import { SqliteEventStore } from './sqlite/sqlite-event-store';
 export function createEventStore(config: AppConfig): EventStore {
   if (config.eventStoreConnectionString)
     return new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix });
-  return new SqliteEventStore({ file: join(config.dataDir, 'events.db'), synchronous: config.storeSynchronous });
+  return new SqliteEventStore({
+    file: join(config.dataDir, 'events.db'),
+    synchronous: config.storeSynchronous,
+    writerThread: config.storeWriterThread,
+  });
 }
 
 @Global()

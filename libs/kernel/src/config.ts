@@ -34,6 +34,13 @@ export interface AppConfig {
   smtpFrom: string;
   /** Changed rows a read model's rebuild from zero holds before writing them: its memory against its speed. */
   rebuildCacheRows: number;
+  /** Embedded store: commit on a writer thread (STORE_WRITER_THREAD, default on), so the fsync never holds requests. */
+  storeWriterThread: boolean;
+  /**
+   * `run` (default): this process keeps the read models up to date. `follow`: it only serves them from the shared
+   * read database while another process (the worker) runs the projections, off this process's event loop.
+   */
+  projections: 'run' | 'follow';
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -88,6 +95,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const synchronous = (env['STORE_SYNCHRONOUS'] ?? 'FULL').toUpperCase();
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new ConfigError('STORE_SYNCHRONOUS must be FULL or NORMAL');
+  const projections = env['PROJECTIONS'] ?? 'run';
+  if (projections !== 'run' && projections !== 'follow')
+    throw new ConfigError(`PROJECTIONS must be "run" or "follow", got "${projections}"`);
+  const writerThread = env['STORE_WRITER_THREAD'] ?? '1';
+  if (writerThread !== '0' && writerThread !== '1') throw new ConfigError('STORE_WRITER_THREAD must be 0 or 1');
   const root = projectRoot();
   const catalogFile = resolve(env['CATALOG_FILE'] ?? join(root, 'config', 'catalog.json'));
   const policyFile = resolve(env['POLICY_FILE'] ?? join(root, 'config', 'policy.json'));
@@ -133,6 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     smtpUrl: env['SMTP_URL'] || undefined,
     smtpFrom: env['SMTP_FROM'] ?? 'recert <no-reply@recert.example>',
     rebuildCacheRows: integer(env, 'REBUILD_CACHE_ROWS', 50_000, 1, 10_000_000),
+    storeWriterThread: writerThread === '1',
+    projections,
   };
 }
 
