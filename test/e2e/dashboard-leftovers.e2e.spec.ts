@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 /// <reference lib="dom" />
 import { join } from 'node:path';
 import { AddressInfo } from 'node:net';
@@ -79,7 +80,7 @@ const share = (profileId: string) => ({
   }, 60_000);
 
   const open = async (
-    options: { locale?: string; width?: number; injectShare?: boolean; failChart?: boolean },
+    options: { locale?: string; width?: number; injectShare?: boolean; removeShare?: boolean; failChart?: boolean },
     path: string,
     ready: string,
   ): Promise<{ context: BrowserContext; page: Page }> => {
@@ -91,11 +92,20 @@ const share = (profileId: string) => ({
     });
     const page = await context.newPage();
     if (options.injectShare) {
-      // The sharing slice (#13.4) adds `share` to the dashboard; this branch's server does not yet: inject it.
+      // Fixed share links (#13.4), so the screenshots do not change with generated verification ids.
       await page.route('**/certification-profiles/*/dashboard*', async (route) => {
         const response = await route.fetch();
         const body = (await response.json()) as { profile: { profileId: string }; certifications: Record<string, unknown>[] };
         for (const cert of body.certifications) cert['share'] = share(body.profile.profileId);
+        await route.fulfill({ response, json: body });
+      });
+    }
+    if (options.removeShare) {
+      // A holding with nothing to check publicly (private, revoked, expired) has `share: null`.
+      await page.route('**/certification-profiles/*/dashboard*', async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as { certifications: Record<string, unknown>[] };
+        for (const cert of body.certifications) cert['share'] = null;
         await route.fulfill({ response, json: body });
       });
     }
@@ -218,8 +228,19 @@ const share = (profileId: string) => ({
   }
 
   it('#13.4: without `share` in the dashboard no sharing button shows', async () => {
-    const { context, page } = await open({}, `/dashboard#token=${holderToken('renewed')}`, 'li.cert');
+    const { context, page } = await open({ removeShare: true }, `/dashboard#token=${holderToken('renewed')}`, 'li.cert');
     expect(await page.getByTestId('share').count()).toBe(0);
+    await context.close();
+  }, 60_000);
+
+  it('#13.4: the server’s own `share` links render the sharing buttons (no injection)', async () => {
+    const { context, page } = await open({}, `/dashboard#token=${holderToken('renewed')}`, '[data-testid="share"]');
+    expect(await page.getByTestId('linkedin').first().getAttribute('href')).toMatch(/^https:\/\/www\.linkedin\.com\/profile\/add\?/);
+    expect(await page.getByTestId('credential').first().getAttribute('href')).toMatch(/\/credential\?download=1$/);
+    // The PDF needs the holder's token: the click fetches it with the token and hands the browser a PDF file.
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.getByTestId('certificate').first().click()]);
+    expect(saved.suggestedFilename()).toMatch(/-certificate\.pdf$/);
+    expect((await readFile(await saved.path())).subarray(0, 5).toString('latin1')).toBe('%PDF-');
     await context.close();
   }, 60_000);
 

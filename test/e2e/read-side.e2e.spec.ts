@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Response } from 'supertest';
 import { ProjectionRunner, sha256, verifyAuditLines } from '@recert/projections';
-import { auditExportLines, expectProblem, Harness, linkAsHolder, seedProfile, startApp } from '../support/harness';
+import { expectProblem, Harness, linkAsHolder, seedProfile, startApp } from '../support/harness';
 
 /** Collects a streamed NDJSON answer as text. */
 const text = (response: Response, done: (error: Error | null, body: string) => void): void => {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REMINDER_PREFERENCES, REMINDER_SENDER, ReminderPreferences, ReminderSender, DEFAULT_REMINDER_PREFERENCES } from '@recert/jobs';
+import { REMINDER_SENDER, ReminderSender } from '@recert/jobs';
 import type { WhatIfReport } from '@recert/domain';
 import { Harness, seedProfile, startApp } from '../support/harness';
 import { eventually } from '../support/wait';
@@ -16,20 +16,16 @@ describe('renewal reminders (#14.4)', () => {
       clockStart: '2026-01-02T00:00:00Z',
       env: { POLICY_FILE: join(__dirname, '..', 'fixtures', 'policies', 'reminders.json') },
     });
-    // Holder "rem-tw" chose Traditional Chinese, Taipei time and the last reminder only.
-    const preferences = h.app.get<ReminderPreferences>(REMINDER_PREFERENCES);
-    jest
-      .spyOn(preferences, 'forProfile')
-      .mockImplementation((profileId) =>
-        Promise.resolve(
-          profileId === 'rem-tw'
-            ? { language: 'zh-Hant-TW', timeZone: 'Asia/Taipei', reminders: 'last-only' }
-            : DEFAULT_REMINDER_PREFERENCES,
-        ),
-      );
     await seedProfile(h, 'rem-en', { displayName: 'Ada', earn: [{ code }] });
     await seedProfile(h, 'rem-tw', { displayName: '林小姐', earn: [{ code, earnedAt: '2026-01-01T20:00:00Z' }] });
     await seedProfile(h, 'rem-renews', { linked: true, earn: [{ code }] });
+    // Holder "rem-tw" chose Traditional Chinese, Taipei time and the last reminder only, through the API (#15.3):
+    // the reminder dispatcher reads that choice from the profile stream.
+    const chosen = await h.http
+      .put('/certification-profiles/rem-tw/preferences')
+      .set('Authorization', `Bearer ${h.token(['support'])}`)
+      .send({ language: 'zh-hant', timeZone: 'Asia/Taipei', reminders: 'last-only' });
+    expect(chosen.status).toBe(200);
   }, 60_000);
   afterAll(async () => h.close(), 60_000);
 

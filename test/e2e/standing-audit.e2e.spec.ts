@@ -78,7 +78,7 @@ describe('#13 Done when: standing decisions in the audit export (R18)', () => {
       () => auditExportLines(h),
       (all) => all.some((line) => line.includes('PersonalDataErased')),
     );
-    expect(verifyAuditLines(lines)).toEqual({ ok: true, events: lines.length - 2 });
+    expect(verifyAuditLines(lines)).toMatchObject({ ok: true, events: lines.length - 2 });
     const exported = lines
       .map((line) => JSON.parse(line) as Line)
       .filter((line) => line.kind === 'event' && /^Certification(Revoked|Suspended|Reinstated)$/.test(line.event?.type ?? ''))

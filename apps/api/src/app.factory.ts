@@ -51,7 +51,6 @@ export async function createApp({ config, clock, logger, logDestination }: Creat
     reviver: wellFormedStrings,
   });
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -43,7 +43,20 @@ function assessmentUrl(cert: Cert): string | null {
 
 /** When the fact happened (not when it was recorded): the event's own date where it has one. */
 function factTime(event: HistoryEvent): string {
-  for (const key of ['earnedAt', 'opensAt', 'notifiedAt', 'attemptedAt', 'renewedAt', 'expiredAt', 'mergedAt', 'unlinkedAt', 'changedAt', 'revokedAt', 'suspendedAt', 'reinstatedAt']) {
+  for (const key of [
+    'earnedAt',
+    'opensAt',
+    'notifiedAt',
+    'attemptedAt',
+    'renewedAt',
+    'expiredAt',
+    'mergedAt',
+    'unlinkedAt',
+    'changedAt',
+    'revokedAt',
+    'suspendedAt',
+    'reinstatedAt',
+  ]) {
     const value = event.data[key];
     if (typeof value === 'string') return value;
   }
@@ -134,7 +147,15 @@ function NeedsAttention({ certs, now, linkAction }: { certs: Cert[]; now: string
 /** Sharing a holding (#13.4): copy its verification link, add it to LinkedIn, download the credential or the PDF. */
 function ShareActions({ share, name }: { share: ShareLinks; name: string }) {
   const [copied, setCopied] = useState<'copied' | 'manual' | null>(null);
-  const download = `${share.credentialUrl}${share.credentialUrl.includes('?') ? '&' : '?'}download=1`;
+  const credentialUrl = /[?&]download=1(&|$)/.test(share.credentialUrl)
+    ? share.credentialUrl
+    : `${share.credentialUrl}${share.credentialUrl.includes('?') ? '&' : '?'}download=1`;
+  // Both files need the holder's token, which a plain link cannot send: fetch with it and hand the file over.
+  const save = (url: string, filename: string) => (event: Event) => {
+    event.preventDefault();
+    void download(url, filename).catch(() => setCopied(null));
+  };
+  const stem = share.certificateUrl.split('/').slice(-2, -1)[0] ?? 'certification';
   return (
     <div class="share" data-testid="share">
       <div class="cert-actions">
@@ -155,10 +176,15 @@ function ShareActions({ share, name }: { share: ShareLinks; name: string }) {
           {t('share.linkedIn')}
           <span class="visually-hidden"> {t('share.newTab', { name })}</span>
         </a>
-        <a class="action secondary" href={download} data-testid="credential">
+        <a class="action secondary" href={credentialUrl} onClick={save(credentialUrl, `${stem}.vc.jwt`)} data-testid="credential">
           {t('share.credential')}
         </a>
-        <a class="action secondary" href={share.certificateUrl} data-testid="certificate">
+        <a
+          class="action secondary"
+          href={share.certificateUrl}
+          onClick={save(share.certificateUrl, `${stem}-certificate.pdf`)}
+          data-testid="certificate"
+        >
           {t('share.certificate')}
         </a>
       </div>

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { ReadModelsModule } from '@recert/projections';
-import { RenewalsModule } from '@recert/renewals';
+import { ModuleRef } from '@nestjs/core';
+import { ProfileReader, RenewalsModule } from '@recert/renewals';
 import { NotificationDispatcher } from './notifications/notification-dispatcher';
 import { FileNotificationSender, NOTIFICATION_SENDER } from './notifications/notification-sender';
 import { SmtpNotificationSender } from './notifications/smtp-notification-sender';
 import { ReminderDispatcher } from './reminders/reminder-dispatcher';
-import { DefaultReminderPreferences, REMINDER_PREFERENCES } from './reminders/reminder-preferences';
+import { ProfileReminderPreferences, REMINDER_PREFERENCES } from './reminders/reminder-preferences';
 import { FileReminderSender, REMINDER_SENDER } from './reminders/reminder-sender';
 import { Scheduler } from './scheduler/scheduler';
 import { WEBHOOK_SETTINGS, WebhookDeliveries } from './webhooks/webhook-deliveries';
@@ -69,8 +70,11 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     { provide: WEBHOOK_SETTINGS, useValue: { timeoutMs: 10_000 } },
     WorkerTimers,
     { provide: REMINDER_SENDER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new FileReminderSender(config.dataDir) },
-    // The holder-preferences read model replaces this default when it lands (#14.4).
-    { provide: REMINDER_PREFERENCES, useClass: DefaultReminderPreferences },
+    {
+      provide: REMINDER_PREFERENCES,
+      inject: [ProfileReader],
+      useFactory: (profiles: ProfileReader) => new ProfileReminderPreferences(profiles),
+    },
     {
       provide: NOTIFICATION_SENDER,
       inject: [APP_CONFIG],
