@@ -22,6 +22,13 @@ export const ERROR_CODES = [
   'LANGUAGE_NOT_OFFERED',
   'RETAKE_COOLDOWN',
   'CONCURRENCY_CONFLICT',
+  // Round two (#14.1): override requests, docs/ERRORS.md.
+  'FORBIDDEN',
+  'OVERRIDE_NOT_FOUND',
+  'OVERRIDE_KIND_UNAVAILABLE',
+  'OVERRIDE_EXCEEDS_POLICY',
+  'OVERRIDE_ALREADY_DECIDED',
+  'OVERRIDE_REQUEST_EXPIRED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -46,6 +53,12 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   LANGUAGE_NOT_OFFERED: 'The renewal assessment is not offered in this language',
   RETAKE_COOLDOWN: 'The next attempt must wait for the retake cooldown',
   CONCURRENCY_CONFLICT: 'The record changed under this request too often; try again',
+  FORBIDDEN: 'The token does not allow this',
+  OVERRIDE_NOT_FOUND: 'No such override request',
+  OVERRIDE_KIND_UNAVAILABLE: 'This kind of override is not available yet',
+  OVERRIDE_EXCEEDS_POLICY: 'The override goes beyond what the policy allows',
+  OVERRIDE_ALREADY_DECIDED: 'The override request was decided already',
+  OVERRIDE_REQUEST_EXPIRED: 'The override request expired unapproved',
 };
 
 export function firstInContractOrder(codes: readonly ErrorCode[]): ErrorCode | undefined {

@@ -10,3 +10,4 @@ export * from './account/account';
 export * from './learn-profile/learn-profile';
 export * from './policy-adoption/policy-adoption';
 export * from './what-if/what-if';
+export * from './override/override-request';

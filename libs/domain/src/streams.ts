@@ -7,3 +7,4 @@ export const holdingStream = (profileId: string, code: string): string => stream
 export const accountStream = (accountId: string): string => streamName('account', accountId);
 export const learnProfileStream = (learnProfileId: string): string => streamName('learnprofile', learnProfileId);
 export const policyStream = (): string => streamName('policy', 'adoptions');
+export const overrideStream = (overrideId: string): string => streamName('override', overrideId);
