@@ -70,10 +70,12 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     { provide: WEBHOOK_SETTINGS, useValue: { timeoutMs: 10_000 } },
     WorkerTimers,
     { provide: REMINDER_SENDER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new FileReminderSender(config.dataDir) },
+    // ProfileReader is looked up when asked, not named here: @recert/renewals may still be loading when this module is.
     {
       provide: REMINDER_PREFERENCES,
-      inject: [ProfileReader],
-      useFactory: (profiles: ProfileReader) => new ProfileReminderPreferences(profiles),
+      inject: [ModuleRef],
+      useFactory: (refs: ModuleRef) =>
+        new ProfileReminderPreferences({ state: (profileId) => refs.get(ProfileReader, { strict: false }).state(profileId) }),
     },
     {
       provide: NOTIFICATION_SENDER,
