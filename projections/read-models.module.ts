@@ -85,12 +85,17 @@ export class ReadModelsModule implements OnModuleInit, OnApplicationShutdown {
     private readonly runner: ProjectionRunner,
     private readonly holdings: HoldingsModel,
     @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** After RenewalsModule's init, so adopted policies are in the book the holdings generation is built with. */
+  /**
+   * After RenewalsModule's init, so adopted policies are in the book the holdings generation is built with.
+   * PROJECTIONS=follow: another process runs the projections on the shared read database; this one serves it.
+   */
   onModuleInit(): void {
-    this.holdings.initialise();
-    this.runner.start();
+    const follow = this.config.projections === 'follow';
+    this.holdings.initialise({ follow });
+    if (!follow) this.runner.start();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -36,6 +36,8 @@ export class HoldingsModel implements OnApplicationShutdown {
   private closed = false;
   /** How many times a rebuilt generation replaced the serving one. */
   swaps = 0;
+  private follow = false;
+  private servingGeneration!: Database.Statement<[], { generation: string }>;
 
   constructor(
     @Inject(READ_DB) private readonly db: Database.Database,
@@ -45,21 +47,28 @@ export class HoldingsModel implements OnApplicationShutdown {
     private readonly policyAdoptions: PolicyAdoptions,
   ) {}
 
-  /** Before the runner starts: the serving generation, and a rebuild when the policy changed while down. */
-  initialise(): void {
+  /**
+   * Before the runner starts: the serving generation, and a rebuild when the policy changed while down. Following
+   * (another process runs the projections), it rebuilds nothing and reads whichever generation that process serves.
+   */
+  initialise(options: { follow?: boolean } = {}): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS read_model_generations (name TEXT PRIMARY KEY, generation TEXT NOT NULL)');
-    const stored = this.db
-      .prepare<[], { generation: string }>("SELECT generation FROM read_model_generations WHERE name = 'holdings'")
-      .get();
+    this.servingGeneration = this.db.prepare<[], { generation: string }>(
+      "SELECT generation FROM read_model_generations WHERE name = 'holdings'",
+    );
+    const stored = this.servingGeneration.get();
     const wanted = holdingsGeneration(this.registry.book());
     this.current = new HoldingsProjection(this.registry.book(), stored?.generation ?? wanted);
     if (!stored) recordServingGeneration(this.db, wanted);
     this.runner.add(this.current);
+    this.follow = options.follow ?? false;
+    if (this.follow) return;
     this.adoptions = this.policyAdoptions.changed$.subscribe(() => void this.rebuild());
     if (stored && stored.generation !== wanted) void this.rebuild();
   }
 
   tables(): { profiles: string; holdings: string; verifications: string; generation: string; projection: string } {
+    if (this.follow) this.followSwaps();
     return {
       profiles: this.current.profiles,
       holdings: this.current.holdings,
@@ -99,6 +108,14 @@ export class HoldingsModel implements OnApplicationShutdown {
     this.swaps += 1;
     this.logger.log(`holdings generation ${generation} caught up and now serves reads; dropping ${old.generation}`);
     await this.runner.remove(old.name);
+  }
+
+  /** Following: the process running the projections may have swapped in a new generation since the last read. */
+  private followSwaps(): void {
+    const stored = this.servingGeneration.get()?.generation;
+    if (stored === undefined || stored === this.current.generation) return;
+    this.current = new HoldingsProjection(this.registry.book(), stored);
+    this.runner.add(this.current);
   }
 
   onApplicationShutdown(): void {

@@ -294,7 +294,7 @@ export class ProjectionRunner {
       };
       const timer = setTimeout(() => done(!this.stopped && reached()), timeoutMs);
       // Another process may be the one advancing a shared read database.
-      const poll = setInterval(check, 50);
+      const poll = setInterval(check, 10);
       this.advanced.on('advanced', check);
     });
   }

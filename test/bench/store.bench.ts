@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NewEvent, SqliteEventStore } from '@recert/eventstore';
+import { verdictLine } from './ceiling';
 
 const SINGLE = Number(process.env['BENCH_SINGLE'] ?? 5000);
 const BATCHES = Number(process.env['BENCH_BATCHES'] ?? 300);
@@ -93,7 +94,6 @@ async function main(): Promise<void> {
     const readRate = rate(read, started);
     await store.close();
 
-    const ratio = single / raw;
     const line = (label: string, value: number, unit: string): void =>
       console.log(`${label.padEnd(44)} ${Math.round(value).toLocaleString('en-US').padStart(12)} ${unit}`);
     console.log(`recert bench:store  ${new Date().toISOString()}  node ${process.version}  ${cpus().length} cpu  synchronous=FULL`);
@@ -101,7 +101,16 @@ async function main(): Promise<void> {
     line('embedded store append, 1 event per tx', single, 'appends/s');
     line('embedded store append, 100 events per tx', batched, 'events/s');
     line(`embedded store readAll over ${read.toLocaleString('en-US')} events`, readRate, 'events/s');
-    console.log(`single-event appends vs raw ceiling: ${(ratio * 100).toFixed(1)}% (target >= 70%) ${ratio >= 0.7 ? 'MET' : 'MISSED'}`);
+    console.log(
+      verdictLine({
+        label: 'single-event appends',
+        figure: single,
+        ceiling: raw,
+        ceilingLabel: 'raw better-sqlite3 insert loop, 1 per tx',
+        unit: '/s',
+        target: 0.7,
+      }),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -67,6 +67,30 @@ describe('embedded SQLite event store', () => {
       expect(seen).toEqual(events.map((e) => e.position));
       await reader.close();
     }, 60_000);
+
+    it('#17.4 two processes append to their own streams at once while a third reads the log: every event exactly once, positions gap-free at every read', async () => {
+      const file = join(dir, 'shared-gapless.db');
+      const reader = new SqliteEventStore({ file, pollIntervalMs: 20 });
+      const read: number[] = [];
+      let appendersDone = false;
+      // Reads while the appenders write: each page must continue the log exactly where the last one ended.
+      const reading = (async () => {
+        let after = 0;
+        for (;;) {
+          const page = await reader.readAll({ after, maxCount: 50 });
+          for (const event of page) read.push(event.position);
+          if (page.length > 0) after = (page[page.length - 1] as { position: number }).position;
+          else if (appendersDone && after === (await reader.headPosition())) return;
+          else await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      const [a, b] = await Promise.all([runAppender([file, 'own-a', '150', 'a']), runAppender([file, 'own-b', '150', 'b'])]);
+      appendersDone = true;
+      await reading;
+      await reader.close();
+      expect(read).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+      expect([...a.acks, ...b.acks].sort((x, y) => x - y)).toEqual(read);
+    }, 60_000);
   });
 
   describe('durability', () => {

@@ -96,7 +96,7 @@ function describeProblems(document: OpenAPIObject): void {
       code: {
         type: 'string',
         // The edge's own codes, documented in docs/ERRORS.md (#16.13).
-        enum: [...ERROR_CODES, ...EDGE_ERROR_CODES],
+        enum: [...new Set<string>([...ERROR_CODES, ...EDGE_ERROR_CODES])],
       },
       detail: { type: 'string' },
       errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },

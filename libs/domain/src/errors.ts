@@ -32,6 +32,13 @@ export const ERROR_CODES = [
   'POLICY_ADOPTION_NOT_FOUND',
   'POLICY_ALREADY_EFFECTIVE',
   'CONCURRENCY_CONFLICT',
+  // Round two (#14.1): override requests, docs/ERRORS.md.
+  'FORBIDDEN',
+  'OVERRIDE_NOT_FOUND',
+  'OVERRIDE_KIND_UNAVAILABLE',
+  'OVERRIDE_EXCEEDS_POLICY',
+  'OVERRIDE_ALREADY_DECIDED',
+  'OVERRIDE_REQUEST_EXPIRED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -66,6 +73,12 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   POLICY_ADOPTION_NOT_FOUND: 'No pending adoption of this policy version',
   POLICY_ALREADY_EFFECTIVE: 'The adopted policy is already in force: it can no longer be withdrawn',
   CONCURRENCY_CONFLICT: 'The record changed under this request too often; try again',
+  FORBIDDEN: 'The token does not allow this',
+  OVERRIDE_NOT_FOUND: 'No such override request',
+  OVERRIDE_KIND_UNAVAILABLE: 'This kind of override is not available yet',
+  OVERRIDE_EXCEEDS_POLICY: 'The override goes beyond what the policy allows',
+  OVERRIDE_ALREADY_DECIDED: 'The override request was decided already',
+  OVERRIDE_REQUEST_EXPIRED: 'The override request expired unapproved',
 };
 
 export function firstInContractOrder(codes: readonly ErrorCode[]): ErrorCode | undefined {

@@ -12,3 +12,4 @@ export * from './policy-adoption/policy-adoption';
 export * from './what-if/what-if';
 export * from './reminders/reminders';
 export * from './webhooks/webhook-endpoint';
+export * from './override/override-request';

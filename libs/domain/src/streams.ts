@@ -11,3 +11,4 @@ export const policyStream = (): string => streamName('policy', 'adoptions');
 export const remindersStream = (holdingId: string): string => streamName('reminders', holdingId);
 /** One outbound webhook endpoint's registration (#14.5). */
 export const webhookStream = (endpointId: string): string => streamName('webhook', endpointId);
+export const overrideStream = (overrideId: string): string => streamName('override', overrideId);

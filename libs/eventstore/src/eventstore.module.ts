@@ -12,7 +12,11 @@ export function createEventStore(config: AppConfig): EventStore {
     return new PostgresEventStore({ connectionString: config.eventStoreConnectionString as string });
   if (config.eventStoreConnectionString)
     return new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix });
-  return new SqliteEventStore({ file: join(config.dataDir, 'events.db'), synchronous: config.storeSynchronous });
+  return new SqliteEventStore({
+    file: join(config.dataDir, 'events.db'),
+    synchronous: config.storeSynchronous,
+    writerThread: config.storeWriterThread,
+  });
 }
 
 @Global()

@@ -57,6 +57,13 @@ export interface AppConfig {
   auditHmacKey: Buffer | undefined;
   /** AUDIT_SIGNING_KEY_FILE's Ed25519 private key (PEM): the trailer then also carries a signed head (#16.17). */
   auditSigningKey: KeyObject | undefined;
+  /** Embedded store: commit on a writer thread (STORE_WRITER_THREAD, default on), so the fsync never holds requests. */
+  storeWriterThread: boolean;
+  /**
+   * `run` (default): this process keeps the read models up to date. `follow`: it only serves them from the shared
+   * read database while another process (the worker) runs the projections, off this process's event loop.
+   */
+  projections: 'run' | 'follow';
   /** Public verification and signed credentials (#13). */
   credentials: CredentialsConfig;
 }
@@ -143,6 +150,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const synchronous = (env['STORE_SYNCHRONOUS'] ?? 'FULL').toUpperCase();
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new ConfigError('STORE_SYNCHRONOUS must be FULL or NORMAL');
+  const projections = env['PROJECTIONS'] ?? 'run';
+  if (projections !== 'run' && projections !== 'follow')
+    throw new ConfigError(`PROJECTIONS must be "run" or "follow", got "${projections}"`);
+  const writerThread = env['STORE_WRITER_THREAD'] ?? '1';
+  if (writerThread !== '0' && writerThread !== '1') throw new ConfigError('STORE_WRITER_THREAD must be 0 or 1');
   const root = projectRoot();
   const catalogFile = resolve(env['CATALOG_FILE'] ?? join(root, 'config', 'catalog.json'));
   const policyFile = resolve(env['POLICY_FILE'] ?? join(root, 'config', 'policy.json'));
@@ -197,6 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auditSigningKey: env['AUDIT_SIGNING_KEY_FILE']
       ? readEd25519Key(env['AUDIT_SIGNING_KEY_FILE'], 'private', 'AUDIT_SIGNING_KEY_FILE')
       : undefined,
+    storeWriterThread: writerThread === '1',
+    projections,
   };
 }
 

@@ -60,6 +60,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });
+
+  it('#17.4 commits on a writer thread and runs projections in-process by default; STORE_WRITER_THREAD and PROJECTIONS say otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ storeWriterThread: true, projections: 'run' });
+    expect(loadConfig({ STORE_WRITER_THREAD: '0', PROJECTIONS: 'follow' })).toMatchObject({
+      storeWriterThread: false,
+      projections: 'follow',
+    });
+    expect(() => loadConfig({ STORE_WRITER_THREAD: 'yes' })).toThrow(/STORE_WRITER_THREAD must be 0 or 1/);
+    expect(() => loadConfig({ PROJECTIONS: 'elsewhere' })).toThrow(/PROJECTIONS must be "run" or "follow"/);
+  });
 });
 
 describe('#16.9 a malformed SMTP_URL', () => {

@@ -2,7 +2,6 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ConcurrencyError, PartialDuplicateError } from '../errors';
 import {
   AppendResult,
   EventFilter,
@@ -20,6 +19,7 @@ import {
   SubscriptionHandlers,
 } from '../event-store.port';
 import { pollingSubscription } from '../polling-subscription';
+import { Committer, createCommitter, outcomeError, ThreadWriter, WireAppend, WireOutcome } from './writer';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file, or `:memory:` for throwaway stores. */
@@ -42,12 +42,15 @@ export interface SqliteEventStoreOptions {
   liveBatchDelayMs?: number;
   /** Bytes of the file read through a memory map (0 turns it off). */
   mmapBytes?: number;
+  /**
+   * Commit on a thread of its own (default for a file): the fsync no longer holds the event loop. Off, the
+   * commit runs on the caller's thread, as a `:memory:` store must (a thread cannot open the same memory database).
+   */
+  writerThread?: boolean;
 }
 
 interface PendingAppend {
-  stream: string;
-  events: readonly NewEvent[];
-  expected: ExpectedRevision;
+  wire: WireAppend;
   resolve: (result: AppendResult) => void;
   reject: (error: Error) => void;
 }
@@ -98,18 +101,19 @@ export class SqliteEventStore implements EventStore {
   private readonly now: () => Date;
   private closed = false;
 
-  private readonly lastRevisionStmt: Database.Statement<[string], { revision: number | null }>;
-  private readonly findByIdStmt: Database.Statement<[string, string], { position: number; revision: number }>;
-  private readonly insertStmt: Database.Statement<[number | null, string, number, string, string, string, string, string]>;
   private readonly readAfterStmt: Database.Statement<[number, number], EventRow>;
   private readonly readTypesAfterStmts = new Map<number, Database.Statement<(string | number)[], EventRow>>();
   private readonly headStmt: Database.Statement<[], { head: number | null }>;
   private readonly readForwardStmt: Database.Statement<[string, number, number], EventRow>;
   private readonly readBackwardStmt: Database.Statement<[string, number, number], EventRow>;
   private readonly liveBatchDelayMs: number;
-  private readonly commitGroup: (appends: readonly PendingAppend[]) => (AppendResult | Error)[];
+  /** Commits a group on the writer thread, or inline for a store without one. */
+  private readonly commitGroup: (appends: WireAppend[]) => Promise<WireOutcome[]>;
+  private readonly writer: ThreadWriter | undefined;
   private pending: PendingAppend[] = [];
   private flushScheduled = false;
+  /** The group being committed, if any: the next one gathers meanwhile (group commit). */
+  private inFlight: Promise<void> | undefined;
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -127,11 +131,6 @@ export class SqliteEventStore implements EventStore {
     this.now = options.now ?? (() => new Date());
     this.appended.setMaxListeners(0);
 
-    this.lastRevisionStmt = this.db.prepare('SELECT max(revision) AS revision FROM events WHERE stream = ?');
-    this.findByIdStmt = this.db.prepare('SELECT position, revision FROM events WHERE stream = ? AND id = ?');
-    this.insertStmt = this.db.prepare(
-      'INSERT INTO events (position, stream, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
     this.readAfterStmt = this.db
       .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
       .raw(true) as Database.Statement<[number, number], EventRow>;
@@ -144,48 +143,65 @@ export class SqliteEventStore implements EventStore {
       .raw(true) as Database.Statement<[string, number, number], EventRow>;
     this.liveBatchDelayMs = options.liveBatchDelayMs ?? 2;
 
-    // Each append runs in its own savepoint (a nested transaction): a refused one rolls back alone.
-    const one = this.db.transaction((append: PendingAppend) => this.appendInTransaction(append.stream, append.events, append.expected));
-    const group = this.db.transaction((appends: readonly PendingAppend[]) =>
-      appends.map((append) => {
-        try {
-          return one(append);
-        } catch (error) {
-          return error instanceof Error ? error : new Error(String(error));
-        }
-      }),
-    );
-    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
-    this.commitGroup = (appends) => group.immediate(appends);
+    if (options.writerThread ?? options.file !== ':memory:') {
+      const writer = new ThreadWriter(options.file, options.synchronous ?? 'FULL');
+      this.writer = writer;
+      this.commitGroup = (appends) => writer.commit(appends);
+    } else {
+      const commit: Committer = createCommitter(this.db);
+      this.commitGroup = (appends) => new Promise((resolve) => resolve(commit(appends)));
+    }
   }
 
   /**
-   * Group commit: appends arriving in the same turn of the event loop share one transaction, so one fsync
-   * acknowledges them all. Each is acknowledged only once that transaction has committed.
+   * Group commit: appends arriving while a group commits (or in the same turn of the event loop) share the next
+   * transaction, so one fsync acknowledges them all. Each is acknowledged only once its transaction has committed.
    */
   append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
     return this.settled(() => {
       if (events.length === 0) throw new Error('append needs at least one event');
+      // Serialised here, so the writer thread receives strings (cheap to pass) and a payload the caller
+      // changes after the call is stored as it was.
+      const wire: WireAppend = {
+        stream,
+        expected: options.expectedRevision,
+        recordedAt: this.now().toISOString(),
+        events: events.map((event) => ({
+          id: event.id,
+          type: event.type,
+          data: JSON.stringify(event.data),
+          metadata: JSON.stringify(event.metadata),
+        })),
+      };
+      return wire;
     }).then(
-      () =>
+      (wire) =>
         new Promise<AppendResult>((resolve, reject) => {
-          this.pending.push({ stream, events, expected: options.expectedRevision, resolve, reject });
-          if (!this.flushScheduled) {
-            this.flushScheduled = true;
-            setImmediate(() => this.flush());
-          }
+          this.pending.push({ wire, resolve, reject });
+          this.scheduleFlush();
         }),
     );
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.inFlight) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.inFlight = this.flush().finally(() => {
+        this.inFlight = undefined;
+        if (this.pending.length > 0) this.scheduleFlush();
+      });
+    });
+  }
+
+  private async flush(): Promise<void> {
     const appends = this.pending;
     this.pending = [];
     if (appends.length === 0) return;
-    let outcomes: (AppendResult | Error)[];
+    let outcomes: WireOutcome[];
     try {
-      outcomes = this.commitGroup(appends);
+      outcomes = await this.commitGroup(appends.map((append) => append.wire));
     } catch (error) {
       // The commit itself failed (disk full, lock timeout): nothing of the group was stored.
       const failure = error instanceof Error ? error : new Error(String(error));
@@ -194,47 +210,20 @@ export class SqliteEventStore implements EventStore {
     }
     let newest = 0;
     appends.forEach((append, index) => {
-      const outcome = outcomes[index] as AppendResult | Error;
-      if (outcome instanceof Error) return append.reject(outcome);
-      if (!outcome.duplicate) newest = Math.max(newest, outcome.position);
-      append.resolve(outcome);
+      const outcome = outcomes[index] as WireOutcome;
+      if (!outcome.ok) return append.reject(outcomeError(outcome));
+      if (!outcome.result.duplicate) newest = Math.max(newest, outcome.result.position);
+      append.resolve(outcome.result);
     });
     if (newest > 0) this.appended.emit('appended', newest);
   }
 
-  private appendInTransaction(stream: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult {
-    const current = this.lastRevisionStmt.get(stream)?.revision ?? -1;
-
-    // Idempotent retry: every id already stored in this stream means the append already happened.
-    const stored = events.map((event) => this.findByIdStmt.get(stream, event.id));
-    const storedCount = stored.filter((row) => row !== undefined).length;
-    if (storedCount === events.length) {
-      const rows = stored as { position: number; revision: number }[];
-      const last = rows[rows.length - 1] as { position: number; revision: number };
-      return { nextExpectedRevision: current, position: last.position, positions: rows.map((r) => r.position), duplicate: true };
+  /** Commits everything appended so far; resolves once no group is pending or in flight. */
+  private async drain(): Promise<void> {
+    while (this.inFlight || this.flushScheduled || this.pending.length > 0) {
+      if (this.inFlight) await this.inFlight;
+      else await new Promise((resolve) => setImmediate(resolve));
     }
-    if (storedCount > 0) throw new PartialDuplicateError(stream);
-
-    if (!revisionMatches(expected, current)) throw new ConcurrencyError(stream, expected, current);
-
-    const recordedAt = this.now().toISOString();
-    const positions: number[] = [];
-    let revision = current;
-    for (const event of events) {
-      revision += 1;
-      const info = this.insertStmt.run(
-        null,
-        stream,
-        revision,
-        event.id,
-        event.type,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata),
-        recordedAt,
-      );
-      positions.push(Number(info.lastInsertRowid));
-    }
-    return { nextExpectedRevision: revision, position: positions[positions.length - 1] as number, positions, duplicate: false, recordedAt };
   }
 
   readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -347,9 +336,10 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     this.closed = true;
+    await this.drain();
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.writer?.close();
     this.db.close();
   }
 
@@ -365,19 +355,6 @@ export class SqliteEventStore implements EventStore {
 
   private assertOpen(): void {
     if (this.closed) throw new Error('The event store is closed');
-  }
-}
-
-function revisionMatches(expected: ExpectedRevision, current: number): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return current === -1;
-    case 'stream_exists':
-      return current >= 0;
-    default:
-      return expected === current;
   }
 }
 
