@@ -66,6 +66,8 @@ export class HoldingsModel implements OnApplicationShutdown {
     if (stored && stored.generation !== wanted) void this.rebuild();
   }
 
+  private shutDown = false;
+
   tables(): { profiles: string; holdings: string; generation: string; projection: string } {
     if (this.follow) this.followSwaps();
     return {
@@ -90,6 +92,7 @@ export class HoldingsModel implements OnApplicationShutdown {
       const reached = await this.runner.waitFor(await this.store.headPosition(), 60_000, [next.name]);
       if (this.building !== next) return; // superseded by a newer adoption
       if (reached) break;
+      if (this.shutDown) return; // the app is closing: the read database goes with it
     }
     const old = this.current;
     this.current = next;
@@ -109,6 +112,7 @@ export class HoldingsModel implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    this.shutDown = true;
     this.adoptions?.unsubscribe();
   }
 }

@@ -38,7 +38,7 @@ type Cert = {
     expect(built.status).toBe(0);
     mkdirSync(artifacts, { recursive: true });
     h = await startApp({ clockStart: '2026-01-10T00:00:00Z' });
-    await h.app.listen(0, '127.0.0.1');
+    // startApp listens already (on 127.0.0.1, a free port).
     base = `http://127.0.0.1:${(h.app.getHttpServer() as { address(): AddressInfo }).address().port}`;
 
     // Expires 2026-08-01: its window opens 2026-02-01.

@@ -48,7 +48,9 @@ export async function startApp(
   });
   const clock = new ManualClock(config.clockStart ?? new Date());
   const app = await createApp({ config, clock, logger: options.logger ?? false });
-  await app.init();
+  // Listening once: supertest then reuses the server, instead of listening and closing it around every request
+  // (which reset a request still connecting while a concurrent one finished).
+  await app.listen(0, '127.0.0.1');
   return {
     app,
     http: request(app.getHttpServer() as Parameters<typeof request>[0]),

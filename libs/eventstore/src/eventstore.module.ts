@@ -1,19 +1,25 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
+import { upcast } from '@recert/domain';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { EsdbEventStore } from './esdb/esdb-event-store';
 import { EVENT_STORE, EventStore } from './event-store.port';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
+import { upcastingEventStore } from './upcasting-event-store';
 
-/** EventStoreDB when EVENTSTORE_CONNECTION_STRING is set, else the embedded store under DATA_DIR. */
+/**
+ * EventStoreDB when EVENTSTORE_CONNECTION_STRING is set, else the embedded store under DATA_DIR; either way read
+ * through the domain's upcasters, so every reader gets events at their newest payload version.
+ */
 export function createEventStore(config: AppConfig): EventStore {
-  if (config.eventStoreConnectionString)
-    return new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix });
-  return new SqliteEventStore({
-    file: join(config.dataDir, 'events.db'),
-    synchronous: config.storeSynchronous,
-    writerThread: config.storeWriterThread,
-  });
+  const store = config.eventStoreConnectionString
+    ? new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix })
+    : new SqliteEventStore({
+        file: join(config.dataDir, 'events.db'),
+        synchronous: config.storeSynchronous,
+        writerThread: config.storeWriterThread,
+      });
+  return upcastingEventStore(store, upcast);
 }
 
 @Global()

@@ -4,3 +4,4 @@ export * from './sqlite/sqlite-event-store';
 export * from './esdb/esdb-event-store';
 export { parseStreamName, streamName } from '@recert/kernel/pure';
 export * from './eventstore.module';
+export * from './upcasting-event-store';

@@ -1,4 +1,6 @@
+import type { Decider } from '../decider';
 import { DomainError } from '../errors';
+import { policyStream } from '../streams';
 import type { Policy } from '../policy';
 
 /** Stream `policy-adoptions`: every policy version adopted after the shipped ones (R14). */
@@ -28,3 +30,13 @@ export function decidePolicyAdoption(
   }
   return [{ type: 'PolicyAdopted', data: { policy, effectiveFrom: policy.effectiveFrom, adoptedAt: context.now.toISOString() } }];
 }
+
+export type AdoptPolicy = { policy: Policy; knownVersions: readonly string[] };
+
+/** One stream for every adoption: its id is nothing. */
+export const policyAdoptionDecider: Decider<void, AdoptPolicy, PolicyAdoptionState, PolicyAdopted> = {
+  streamOf: () => policyStream(),
+  initialState: initialPolicyAdoptionState,
+  evolve: evolvePolicyAdoption,
+  decide: decidePolicyAdoption,
+};

@@ -3,8 +3,17 @@ import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { NotificationRow, READ_DB } from '@recert/projections';
-import { CATALOG, holdingDecision, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
-import { Catalog, evolveHolding, HoldingEvent, HoldingState, holdingStream, initialHoldingState, profileStream } from '@recert/domain';
+import { CATALOG, holdingDeps, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
+import {
+  Catalog,
+  evolveHolding,
+  holdingDecider,
+  HoldingEvent,
+  HoldingState,
+  holdingStream,
+  initialHoldingState,
+  profileStream,
+} from '@recert/domain';
 import { NOTIFICATION_SENDER, NotificationSender } from './notification-sender';
 
 // Short: a process killed while holding a lease delays its notifications by this much, never loses them.
@@ -91,14 +100,12 @@ export class NotificationDispatcher {
       windowOpensAt: row.opens_at,
       expiresAt: row.expires_at,
     });
-    const outcome = await this.commands.run(
-      holdingDecision(
-        row.profile_id,
-        certification,
-        { type: 'RecordEligibilityNotified', data: { windowId: row.window_id, notificationId: row.id } },
-        this.policies,
-        { commandId: row.id, correlationId: row.window_id, causationId: row.id, actor: 'notification-dispatcher' },
-      ),
+    const outcome = await this.commands.handle(
+      holdingDecider,
+      { profileId: row.profile_id, certificationCode: certification.code },
+      { type: 'RecordEligibilityNotified', data: { windowId: row.window_id, notificationId: row.id } },
+      { commandId: row.id, correlationId: row.window_id, causationId: row.id, actor: 'notification-dispatcher' },
+      holdingDeps(certification, this.policies),
     );
     // The projection marks the row sent from the event; count the delivery meanwhile.
     this.db.prepare('UPDATE rm_notifications SET deliveries = deliveries + 1 WHERE id = ?').run(row.id);

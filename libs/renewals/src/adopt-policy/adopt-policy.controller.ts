@@ -4,16 +4,7 @@ import { CommandMetaFromRequest, ISO_INSTANT, RequestMeta, Roles, ValidationProb
 import { IsObject, IsString, Matches } from 'class-validator';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
-import {
-  decidePolicyAdoption,
-  evolvePolicyAdoption,
-  initialPolicyAdoptionState,
-  parsePolicy,
-  Policy,
-  PolicyAdopted,
-  PolicyAdoptionState,
-  policyStream,
-} from '@recert/domain';
+import { parsePolicy, Policy, policyAdoptionDecider } from '@recert/domain';
 import { CommandResult, PolicyRegistry } from '../renewals.tokens';
 import { PolicyAdoptions } from './policy-adoptions.service';
 
@@ -53,13 +44,7 @@ export class AdoptPolicyController {
       );
     }
     const knownVersions = this.registry.book().versions.map((version) => version.version);
-    const outcome = await this.commands.run<PolicyAdoptionState, PolicyAdopted>({
-      stream: policyStream(),
-      evolve: evolvePolicyAdoption,
-      initialState: initialPolicyAdoptionState,
-      meta,
-      decide: (state, now) => decidePolicyAdoption({ policy, knownVersions }, state, { now }),
-    });
+    const outcome = await this.commands.handle(policyAdoptionDecider, undefined, { policy, knownVersions }, meta);
     // This process adopts at once; the others (and this one again, harmlessly) through their subscription.
     this.adoptions.adopt(policy);
     return { events: outcome.events, position: outcome.position, policy };

@@ -1,6 +1,6 @@
 import type { EventStore } from '@recert/eventstore';
 import type { Catalog } from '@recert/domain';
-import { parsePolicy, PolicyBook, upcast, WhatIfReplay, WhatIfReport } from '@recert/domain';
+import { parsePolicy, PolicyBook, WhatIfReplay, WhatIfReport } from '@recert/domain';
 
 export interface WhatIfRun {
   store: EventStore;
@@ -29,7 +29,7 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIfReport> {
         after = head;
         break;
       }
-      replay.apply(upcast(event));
+      replay.apply(event);
       after = event.position;
       read += 1;
     }
