@@ -3,7 +3,6 @@ import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { APP_CONFIG, AppConfig, CLOCK, Clock, ISO_INSTANT, Roles, ValidationProblem } from '@recert/kernel';
-import { upcast } from '@recert/domain';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { AuditChainWriter } from './audit-chain';
 
@@ -69,7 +68,7 @@ export class AuditController {
           after = Number.MAX_SAFE_INTEGER;
           break;
         }
-        await write(chain.event(upcast(event)));
+        await write(chain.event(event));
       }
       if (after >= head) break;
     }

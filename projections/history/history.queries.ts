@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
 import { CATALOG } from '@recert/renewals';
-import { Catalog, holdingIdOf, holdingStream, profileStream, remindersStream, upcast } from '@recert/domain';
+import { Catalog, holdingIdOf, holdingStream, profileStream, remindersStream } from '@recert/domain';
 
 /**
  * The audit history of a profile: every event of its stream and of its holdings' streams, in global order,
- * read from the log itself (always consistent with every write) and upcast to the newest payload versions.
+ * read from the log itself (always consistent with every write) (the store upcasts them to the newest payload versions).
  */
 @Injectable()
 export class HistoryQueries {
@@ -22,6 +22,6 @@ export class HistoryQueries {
     const reminders = await Promise.all(
       this.catalog.entries.map((entry) => this.store.readStream(remindersStream(holdingIdOf(profileId, entry.code)))),
     );
-    return [...profile, ...holdings.flat(), ...reminders.flat()].sort((a, b) => a.position - b.position).map(upcast);
+    return [...profile, ...holdings.flat(), ...reminders.flat()].sort((a, b) => a.position - b.position);
   }
 }

@@ -1,6 +1,18 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
-import { HOLDING_EVENT_TYPES, HoldingEvent, PolicyBook, PROFILE_EVENT_TYPES, ProfileEvent, windowIdOf } from '@recert/domain';
+import {
+  evolveHolding,
+  HeldState,
+  HOLDING_EVENT_TYPES,
+  HoldingEvent,
+  HoldingState,
+  initialHoldingState,
+  PolicyBook,
+  PROFILE_EVENT_TYPES,
+  ProfileEvent,
+  WindowState,
+  windowIdOf,
+} from '@recert/domain';
 import { Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from '../runtime/rows';
 import { Statements } from '../runtime/statements';
 
@@ -134,125 +146,85 @@ function holdingIndexes(table: string): { name: string; create: string }[] {
 
 type WindowOf = (expiresAt: string | null, stored: string | null) => string | null;
 
-/** A holding row after one event (evolve-style): pure, so a page of events folds in memory. */
+/** The decider's state a row stands for: the row holds every field `evolveHolding` reads for what the row shows. */
+function holdingStateOf(row: HoldingRow | undefined): HoldingState {
+  if (!row) return initialHoldingState;
+  const window: WindowState | null =
+    row.window_id !== null && row.window_opens_at !== null && row.expires_at !== null
+      ? {
+          id: row.window_id,
+          opensAt: row.window_opens_at,
+          expiresAt: row.expires_at,
+          opened: row.window_opened === 1,
+          notified: row.notified === 1,
+          attempts: row.attempts,
+          lastAttemptAt: row.last_attempt_at,
+          attemptIds: [],
+        }
+      : null;
+  const held: HeldState = {
+    status: 'held',
+    holdingId: row.holding_id,
+    profileId: row.profile_id,
+    certificationCode: row.code,
+    level: row.level as HeldState['level'],
+    cycle: row.cycle,
+    earnedAt: row.earned_at,
+    expiresAt: row.expires_at,
+    expired: row.expired === 1,
+    window,
+    mergeIds: [],
+    revoked: row.revoked === 1,
+    suspension: row.suspended_since === null ? null : { since: row.suspended_since, until: row.suspended_until },
+    verificationId: row.verification_id,
+    verificationPrivate: row.verification_private === 1,
+  };
+  return row.merged_out === 1 ? { status: 'merged-out', toProfileId: '', toHoldingId: '', last: held } : held;
+}
+
+/**
+ * A holding row after one event: the decider's own `evolveHolding` applied to the state the row stands for, so
+ * the live path, the replay and the projection fold a holding by one rule. Pure, so a page folds in memory.
+ */
 export function evolveHoldingRow(
   row: HoldingRow | undefined,
   event: HoldingEvent,
   position: number,
   windowOf: WindowOf,
 ): HoldingRow | undefined {
-  switch (event.type) {
-    case 'CertificationEarned': {
-      const d = event.data;
-      return {
-        holding_id: d.holdingId,
-        profile_id: d.profileId,
-        code: d.certificationCode,
-        level: d.level,
-        cycle: d.cycle,
-        earned_at: d.earnedAt,
-        expires_at: d.expiresAt,
-        window_opens_at: windowOf(d.expiresAt, d.renewalWindowOpensAt),
-        window_id: d.expiresAt ? windowIdOf(d.holdingId, d.expiresAt) : null,
-        window_opened: 0,
-        notified: 0,
-        attempts: 0,
-        last_attempt_at: null,
-        expired: 0,
-        merged_out: 0,
-        revoked: 0,
-        suspended_since: null,
-        suspended_until: null,
-        verification_id: d.verificationId ?? null,
-        verification_private: row?.verification_private ?? 0,
-        cycle_position: position,
-        last_position: position,
-      };
-    }
-    case 'RenewalWindowOpened':
-      return row && row.window_id === event.data.windowId ? { ...row, window_opened: 1, last_position: position } : row;
-    case 'RenewalEligibilityNotified':
-      return row && row.window_id === event.data.windowId ? { ...row, notified: 1, last_position: position } : row;
-    case 'AssessmentAttempted':
-      return row && row.window_id === event.data.windowId
-        ? { ...row, window_opened: 1, attempts: event.data.attempt, last_attempt_at: event.data.attemptedAt, last_position: position }
-        : row;
-    case 'CertificationRenewed': {
-      const d = event.data;
-      return row
-        ? {
-            ...row,
-            expires_at: d.expiresAt,
-            window_opens_at: windowOf(d.expiresAt, d.renewalWindowOpensAt),
-            window_id: windowIdOf(d.holdingId, d.expiresAt),
-            window_opened: 0,
-            notified: 0,
-            attempts: 0,
-            last_attempt_at: null,
-            last_position: position,
-          }
-        : row;
-    }
-    case 'CertificationExpired':
-      return row ? { ...row, expired: 1, last_position: position } : row;
-    case 'HoldingMergedOut':
-      return row ? { ...row, merged_out: 1, last_position: position } : row;
-    case 'CertificationRevoked':
-      // R15: the window ends with the revocation.
-      return row
-        ? {
-            ...row,
-            revoked: 1,
-            window_opens_at: null,
-            window_id: null,
-            suspended_since: null,
-            suspended_until: null,
-            last_position: position,
-          }
-        : row;
-    case 'CertificationSuspended':
-      return row ? { ...row, suspended_since: event.data.suspendedAt, suspended_until: event.data.until, last_position: position } : row;
-    case 'CertificationReinstated':
-      return row ? { ...row, suspended_since: null, suspended_until: null, last_position: position } : row;
-    case 'VerificationIdRotated':
-      return row ? { ...row, verification_id: event.data.verificationId, last_position: position } : row;
-    case 'VerificationVisibilityChanged':
-      return row ? { ...row, verification_private: event.data.visibility === 'private' ? 1 : 0, last_position: position } : row;
-    case 'HoldingMergedIn': {
-      const d = event.data;
-      if (!d.adopted) return row;
-      const s = d.snapshot;
-      const w = s.window;
-      return {
-        holding_id: d.holdingId,
-        profile_id: d.profileId,
-        code: d.certificationCode,
-        level: s.level,
-        cycle: s.cycle,
-        earned_at: s.earnedAt,
-        expires_at: s.expiresAt,
-        window_opens_at: windowOf(s.expiresAt, w?.opensAt ?? null),
-        window_id: s.expiresAt ? windowIdOf(d.holdingId, s.expiresAt) : null,
-        window_opened: w?.opened ? 1 : 0,
-        notified: w?.notified ? 1 : 0,
-        attempts: w?.attempts ?? 0,
-        last_attempt_at: w?.lastAttemptAt ?? null,
-        expired: s.expired ? 1 : 0,
-        merged_out: 0,
-        revoked: s.revoked ? 1 : 0,
-        suspended_since: s.suspension?.since ?? null,
-        suspended_until: s.suspension?.until ?? null,
-        verification_id: s.verificationId ?? null,
-        verification_private: s.verificationPrivate ? 1 : 0,
-        cycle_position: position,
-        last_position: position,
-      };
-    }
-    default: {
-      const unknown: never = event;
-      return unknown;
-    }
-  }
+  const state = evolveHolding(holdingStateOf(row), event);
+  if (state.status === 'none') return undefined;
+  const held = state.status === 'held' ? state : state.last;
+  const window = held.window;
+  return {
+    holding_id: held.holdingId,
+    profile_id: held.profileId,
+    code: held.certificationCode,
+    level: held.level,
+    cycle: held.cycle,
+    earned_at: held.earnedAt,
+    expires_at: held.expiresAt,
+    window_opens_at: windowOf(held.expiresAt, window?.opensAt ?? null),
+    window_id: held.expiresAt ? windowIdOf(held.holdingId, held.expiresAt) : null,
+    window_opened: window?.opened ? 1 : 0,
+    notified: window?.notified ? 1 : 0,
+    attempts: window?.attempts ?? 0,
+    last_attempt_at: window?.lastAttemptAt ?? null,
+    expired: held.expired ? 1 : 0,
+    merged_out: state.status === 'merged-out' ? 1 : 0,
+    revoked: held.revoked ? 1 : 0,
+    suspended_since: held.suspension?.since ?? null,
+    suspended_until: held.suspension?.until ?? null,
+    verification_id: held.verificationId ?? null,
+    verification_private: held.verificationPrivate ? 1 : 0,
+    // Where this cycle began: a status list entry (R21) is as old as its cycle.
+    cycle_position: startsCycle(event) || !row ? position : row.cycle_position,
+    last_position: position,
+  };
+}
+
+function startsCycle(event: HoldingEvent): boolean {
+  return event.type === 'CertificationEarned' || (event.type === 'HoldingMergedIn' && event.data.adopted);
 }
 
 /** The verification row of a holding row's current id; `retired` once the id is rotated away or the holding merged out. */

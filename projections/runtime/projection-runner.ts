@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { EventStore, RecordedEvent, Subscription } from '@recert/eventstore';
-import { upcast } from '@recert/domain';
 import type { Projection } from './projection';
 import { countRows, emptyRows, isRowProjection, Row, RowProjection, RowWriter, selectRowSql } from './rows';
 
@@ -191,7 +190,7 @@ export class ProjectionRunner {
       for (;;) {
         if (this.stopped || this.running.get(projection.name) !== entry) break;
         const page = await this.store.readAll({ after, maxCount: batchSize, filter: { eventTypes: projection.eventTypes } });
-        const events = page.filter((event) => event.position <= target).map(upcast);
+        const events = page.filter((event) => event.position <= target);
         // The page that reaches the target is the last, even when full: the checkpoint it writes says caught up.
         const last = events.length < page.length || page.length < batchSize || (events[events.length - 1]?.position ?? 0) >= target;
         for (const [table, rows] of projection.fold(events, current, { fromZero: true })) {
@@ -262,7 +261,7 @@ export class ProjectionRunner {
       .transaction(() => {
         const checkpoint = this.getCheckpoint.get(projection.name)?.position ?? 0;
         if (scannedTo <= checkpoint) return;
-        const fresh = events.filter((event) => event.position > checkpoint).map(upcast);
+        const fresh = events.filter((event) => event.position > checkpoint);
         if (projection.applyBatch) projection.applyBatch(this.db, fresh);
         else for (const event of fresh) projection.apply(this.db, event);
         this.options.beforeCheckpoint?.(projection.name, events[events.length - 1]);
@@ -277,9 +276,10 @@ export class ProjectionRunner {
 
   /** Waits until the named projections (default: all) have processed `position`; false on time-out. */
   async waitFor(position: number, timeoutMs: number, names: readonly string[] = this.projections.map((p) => p.name)): Promise<boolean> {
-    const reached = (): boolean => names.every((name) => this.checkpoint(name) >= position);
-    if (this.stopped) return false;
+    // A stopped runner's read database may be closed under a waiter: it answers `false`, never throws from a timer.
+    const reached = (): boolean => !this.stopped && this.db.open && names.every((name) => this.checkpoint(name) >= position);
     if (reached()) return true;
+    if (this.stopped) return false;
     return new Promise((resolve) => {
       const done = (value: boolean): void => {
         clearTimeout(timer);
@@ -287,9 +287,8 @@ export class ProjectionRunner {
         this.advanced.off('advanced', check);
         resolve(value);
       };
-      // A stopped runner may have its database closed under it: give up rather than read it.
       const check = (): void => {
-        if (this.stopped) done(false);
+        if (this.stopped || !this.db.open) done(false);
         else if (reached()) done(true);
       };
       const timer = setTimeout(() => done(!this.stopped && reached()), timeoutMs);

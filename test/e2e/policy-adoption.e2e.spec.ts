@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqliteEventStore } from '@recert/eventstore';
 import { HoldingsModel, READ_DB } from '@recert/projections';
 import { loadCatalog, loadPolicyBook, PolicyRegistry } from '@recert/renewals';
 import { seedPopulation } from '../bench/seed';
@@ -314,9 +315,13 @@ describe('event versioning', () => {
         history.body as { events: { type: string; data: Record<string, unknown>; metadata: Record<string, unknown> }[] }
       ).events.find((e) => e.type === 'AssessmentAttempted');
       expect(attempted).toMatchObject({ data: { language: 'en', attempt: 1 }, metadata: { schemaVersion: 2 } });
-      // The stored bytes are untouched: upcasting happens on read.
-      const raw = await h.store.readStream(stream);
+      // The stored bytes are untouched: upcasting happens on read, at the store boundary (#17.3), so the app's store
+      // reads it as v2 and only the bare adapter sees the stored v1.
+      expect((await h.store.readStream(stream))[1]).toMatchObject({ data: { language: 'en' }, metadata: { schemaVersion: 2 } });
+      const bare = new SqliteEventStore({ file: join(h.dataDir, 'events.db') });
+      const raw = await bare.readStream(stream).finally(() => bare.close());
       expect(raw[1]?.data['language']).toBeUndefined();
+      expect(raw[1]?.metadata.schemaVersion).toBe(1);
       // Deciders fold it like any v2 attempt: the next one is attempt 2.
       await linkAsHolder(h, 'v1-1', 'l-v1', { accountId: 'acc-v1-1' }).expect(200);
       const next = await h.http

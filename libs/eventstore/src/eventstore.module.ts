@@ -1,22 +1,28 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
+import { upcast } from '@recert/domain';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { EsdbEventStore } from './esdb/esdb-event-store';
 import { EVENT_STORE, EventStore } from './event-store.port';
 import { isPostgresUrl, PostgresEventStore } from './postgres/postgres-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
+import { upcastingEventStore } from './upcasting-event-store';
 
-/** By EVENTSTORE_CONNECTION_STRING: PostgreSQL (postgres://), EventStoreDB (esdb://), else the embedded store under DATA_DIR. */
+/**
+ * By EVENTSTORE_CONNECTION_STRING: PostgreSQL (postgres://), EventStoreDB (esdb://), else the embedded store under
+ * DATA_DIR; every one read through the domain's upcasters, so every reader gets events at their newest payload version.
+ */
 export function createEventStore(config: AppConfig): EventStore {
-  if (isPostgresUrl(config.eventStoreConnectionString))
-    return new PostgresEventStore({ connectionString: config.eventStoreConnectionString as string });
-  if (config.eventStoreConnectionString)
-    return new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix });
-  return new SqliteEventStore({
-    file: join(config.dataDir, 'events.db'),
-    synchronous: config.storeSynchronous,
-    writerThread: config.storeWriterThread,
-  });
+  const store = isPostgresUrl(config.eventStoreConnectionString)
+    ? new PostgresEventStore({ connectionString: config.eventStoreConnectionString as string })
+    : config.eventStoreConnectionString
+    ? new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix })
+    : new SqliteEventStore({
+        file: join(config.dataDir, 'events.db'),
+        synchronous: config.storeSynchronous,
+        writerThread: config.storeWriterThread,
+      });
+  return upcastingEventStore(store, upcast);
 }
 
 @Global()

@@ -5,3 +5,4 @@ export * from './esdb/esdb-event-store';
 export { parseStreamName, streamName } from '@recert/kernel/pure';
 export * from './postgres/postgres-event-store';
 export * from './eventstore.module';
+export * from './upcasting-event-store';

@@ -1,3 +1,5 @@
+import type { Decider } from '../decider';
+import { accountStream } from '../streams';
 /**
  * The profiles an account owns, stream `account-<accountId>` (R12). An index, not the truth: the link handler
  * checks each listed profile against its own stream, so a crash between the two appends of a creation or a
@@ -23,3 +25,28 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
     }
   }
 }
+
+/** The account index's two decisions; both are no-ops once done, so a repeated creation or merge step appends nothing. */
+export type AccountCommand =
+  | { type: 'RegisterProfile'; data: { accountId: string; profileId: string } }
+  | { type: 'CloseProfile'; data: { accountId: string; profileId: string; mergedInto: string } };
+
+export function decideAccount(command: AccountCommand, state: AccountState): AccountEvent[] {
+  switch (command.type) {
+    case 'RegisterProfile':
+      return state.profiles.includes(command.data.profileId) ? [] : [{ type: 'AccountProfileRegistered', data: command.data }];
+    case 'CloseProfile':
+      return state.profiles.includes(command.data.profileId) ? [{ type: 'AccountProfileClosed', data: command.data }] : [];
+    default: {
+      const unknown: never = command;
+      return unknown;
+    }
+  }
+}
+
+export const accountDecider: Decider<string, AccountCommand, AccountState, AccountEvent> = {
+  streamOf: accountStream,
+  initialState: initialAccountState,
+  evolve: evolveAccount,
+  decide: decideAccount,
+};

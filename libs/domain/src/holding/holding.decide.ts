@@ -1,6 +1,8 @@
 import type { Certification } from '../catalog';
+import type { Decider } from '../decider';
 import { DomainError, ErrorCode } from '../errors';
 import { Policy, PolicyBook, policyInstant } from '../policy';
+import { holdingStream } from '../streams';
 import {
   AssessmentAttempted,
   CertificationExpired,
@@ -9,6 +11,8 @@ import {
   HoldingSnapshot,
   HoldingState,
   isSuspendedAt,
+  evolveHolding,
+  initialHoldingState,
   RenewalWindowOpened,
   snapshotOf,
   isActiveAt,
@@ -501,3 +505,17 @@ export function decideHolding(command: HoldingCommand, given: HoldingState, cont
 export function prerequisiteMet(certification: Certification, earnedAt: Date, prerequisite: (code: string) => HoldingState): boolean {
   return certification.prerequisites.length === 0 || certification.prerequisites.some((code) => isActiveAt(prerequisite(code), earnedAt));
 }
+
+/** A holding is named by its profile and certification code; a decision needs the policy book and the catalog entry. */
+export const holdingDecider: Decider<
+  { profileId: string; certificationCode: string },
+  HoldingCommand,
+  HoldingState,
+  HoldingEvent,
+  Omit<HoldingContext, 'now'>
+> = {
+  streamOf: ({ profileId, certificationCode }) => holdingStream(profileId, certificationCode),
+  initialState: initialHoldingState,
+  evolve: evolveHolding,
+  decide: (command, state, context) => decideHolding(command, state, context),
+};

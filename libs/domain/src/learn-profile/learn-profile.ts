@@ -1,4 +1,6 @@
+import type { Decider } from '../decider';
 import { DomainError } from '../errors';
+import { learnProfileStream } from '../streams';
 
 /**
  * Which certification profile a learn profile is linked to, stream `learnprofile-<learnProfileId>` (R11).
@@ -71,3 +73,10 @@ export function decideLearnProfile(command: LearnProfileCommand, state: LearnPro
     }
   }
 }
+
+export const learnProfileDecider: Decider<string, LearnProfileCommand, LearnProfileState, LearnProfileEvent> = {
+  streamOf: learnProfileStream,
+  initialState: initialLearnProfileState,
+  evolve: evolveLearnProfile,
+  decide: decideLearnProfile,
+};

@@ -1,5 +1,7 @@
 import { addDuration, isDuration, parseDuration } from '@recert/kernel/pure';
 import { DomainError } from '../errors';
+import type { Decider } from '../decider';
+import { overrideStream } from '../streams';
 
 /**
  * An override request under four eyes (#14.1), one stream `override-<id>`: an admin requests, a different admin
@@ -165,3 +167,11 @@ export function decideOverride(command: OverrideCommand, state: OverrideState, c
     }
   }
 }
+
+/** One override request under four eyes (`override-<overrideId>`), #14.1. */
+export const overrideDecider: Decider<string, OverrideCommand, OverrideState, OverrideEvent, Omit<OverrideContext, 'now'>> = {
+  streamOf: (overrideId) => overrideStream(overrideId),
+  initialState: initialOverrideState,
+  evolve: evolveOverride,
+  decide: decideOverride,
+};

@@ -1,5 +1,7 @@
+import type { Decider } from '../decider';
 import { DomainError } from '../errors';
 import { latestEffectiveFrom, Policy, policyProblems } from '../policy';
+import { policyStream } from '../streams';
 
 /** Stream `policy-adoptions`: every policy version adopted after the shipped ones (R14), and every withdrawal (R14b). */
 export type PolicyAdopted = { type: 'PolicyAdopted'; data: { policy: Policy; effectiveFrom: string; adoptedAt: string } };
@@ -90,3 +92,19 @@ export function decidePolicyAdoptionWithdrawal(
     },
   ];
 }
+export type AdoptPolicy = { policy: Policy; knownVersions: readonly string[] };
+export type WithdrawPolicyAdoption = { version: string; reason: string };
+export type PolicyAdoptionCommand =
+  | { type: 'AdoptPolicy'; data: AdoptPolicy }
+  | { type: 'WithdrawPolicyAdoption'; data: WithdrawPolicyAdoption };
+
+/** One stream for every adoption and withdrawal: its id is nothing. */
+export const policyAdoptionDecider: Decider<void, PolicyAdoptionCommand, PolicyAdoptionState, PolicyAdoptionEvent> = {
+  streamOf: () => policyStream(),
+  initialState: initialPolicyAdoptionState,
+  evolve: evolvePolicyAdoption,
+  decide: (command, state, context) =>
+    command.type === 'AdoptPolicy'
+      ? decidePolicyAdoption(command.data, state, context)
+      : decidePolicyAdoptionWithdrawal(command.data, state, context),
+};

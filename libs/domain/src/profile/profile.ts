@@ -1,4 +1,6 @@
+import type { Decider } from '../decider';
 import { DomainError } from '../errors';
+import { profileStream } from '../streams';
 
 /**
  * A certification profile, stream `profile-<profileId>`. Personal data (name, e-mail) is sealed with the
@@ -209,7 +211,9 @@ export type ProfileCommand =
   | { type: 'CloseForMerge'; data: { mergeId: string; targetProfileId: string } }
   | { type: 'RecordMerge'; data: { mergeId: string; sourceProfileId: string; holdings: string[] } }
   /** As asked: the language and zone are checked and spelled canonically here. */
-  | { type: 'SetPreferences'; data: { language: string; timeZone: string; reminders: string } };
+  | { type: 'SetPreferences'; data: { language: string; timeZone: string; reminders: string } }
+  /** `alreadyErased`: the vault has no key left for the subject (a repeat completes nothing new). */
+  | { type: 'ErasePersonalData'; data: { profileId: string; reason: string; alreadyErased: boolean } };
 
 export interface ProfileContext {
   now: Date;
@@ -344,6 +348,12 @@ export function decideProfile(command: ProfileCommand, state: ProfileState, cont
         return [];
       return [{ type: 'ProfilePreferencesChanged', data: { profileId: profile.profileId, ...preferences, changedAt: now } }];
     }
+    case 'ErasePersonalData': {
+      // A merged-away profile's person has the same right: only an unknown profile is refused.
+      const { profileId, reason, alreadyErased } = command.data;
+      if (state.status === 'none') throw new DomainError('PROFILE_NOT_FOUND', `No certification profile ${profileId}`);
+      return alreadyErased ? [] : [{ type: 'PersonalDataErased', data: { profileId, erasedAt: now, reason } }];
+    }
     default: {
       const unknown: never = command;
       return unknown;
@@ -382,3 +392,10 @@ export function mergeLinkPlan(source: ActiveProfile, target: ActiveProfile): Mer
   }
   return { learnProfileId, action: 'transfer', reason: 'R11a: same personal account' };
 }
+
+export const profileDecider: Decider<string, ProfileCommand, ProfileState, ProfileEvent> = {
+  streamOf: profileStream,
+  initialState: initialProfileState,
+  evolve: evolveProfile,
+  decide: decideProfile,
+};

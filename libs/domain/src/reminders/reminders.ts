@@ -4,6 +4,8 @@ import { ReminderPreference, WINDOW_OPENS } from './reminder-offsets';
 export * from './reminder-offsets';
 import type { HoldingState } from '../holding/holding';
 import type { Policy, PolicyBook } from '../policy';
+import type { Decider } from '../decider';
+import { remindersStream } from '../streams';
 
 /**
  * Renewal reminders (#14.4): a policy version lists offsets before expiry (`window-opens` or an ISO 8601 duration);
@@ -258,3 +260,11 @@ export function reminderChanges(
   const after = pending(candidate);
   return { added: [...after].filter((r) => !before.has(r)).length, removed: [...before].filter((r) => !after.has(r)).length };
 }
+
+/** A holding's reminders (`reminders-<holdingId>`): what was sent, failed or bounced per offset (#14.4). */
+export const reminderDecider: Decider<string, ReminderCommand, ReminderState, ReminderEvent, Omit<ReminderContext, 'now'>> = {
+  streamOf: (holdingId) => remindersStream(holdingId),
+  initialState: initialReminderState,
+  evolve: evolveReminders,
+  decide: decideReminders,
+};

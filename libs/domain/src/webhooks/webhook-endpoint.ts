@@ -1,6 +1,8 @@
 import type { RecordedEvent } from '@recert/kernel/pure';
 import { DomainError } from '../errors';
 import type { SealedData } from '../profile/profile';
+import type { Decider } from '../decider';
+import { webhookStream } from '../streams';
 
 /**
  * Outbound webhook endpoints (#14.5): registration is an event-sourced aggregate on `webhook-<id>`. The signing secret
@@ -135,3 +137,11 @@ export function webhookRetryDelayMs(failures: number): number {
 }
 /** R37: a delivery is retried for 24 h of domain time from its first attempt, then marked failed. */
 export const WEBHOOK_RETRY_SPAN_MS = 24 * 3_600_000;
+
+/** One registered endpoint (`webhook-<endpointId>`), #14.5. */
+export const webhookEndpointDecider: Decider<string, WebhookEndpointCommand, WebhookEndpointState, WebhookEndpointEvent> = {
+  streamOf: (endpointId) => webhookStream(endpointId),
+  initialState: initialWebhookEndpointState,
+  evolve: evolveWebhookEndpoint,
+  decide: decideWebhookEndpoint,
+};

@@ -4,8 +4,17 @@ import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { LEASE_STORE, LeaseStore, redactEmailAddresses } from '@recert/kernel';
 import { NotificationRow, READ_DB } from '@recert/projections';
-import { CATALOG, holdingDecision, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
-import { Catalog, evolveHolding, HoldingEvent, HoldingState, holdingStream, initialHoldingState, profileStream } from '@recert/domain';
+import { CATALOG, holdingDeps, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
+import {
+  Catalog,
+  evolveHolding,
+  holdingDecider,
+  HoldingEvent,
+  HoldingState,
+  holdingStream,
+  initialHoldingState,
+  profileStream,
+} from '@recert/domain';
 import { NOTIFICATION_SENDER, NotificationSender } from './notification-sender';
 
 // Short: a process killed while holding a lease delays its notifications by this much, never loses them.
@@ -152,14 +161,12 @@ export class NotificationDispatcher {
     });
     // Erased while this was being sent (after the key was opened): the artefact must not outlive the key.
     if (personal && this.sender.forget && (await this.vault.isErased(row.profile_id))) await this.sender.forget(row.id);
-    const outcome = await this.commands.run(
-      holdingDecision(
-        row.profile_id,
-        certification,
-        { type: 'RecordEligibilityNotified', data: { windowId: row.window_id, notificationId: row.id } },
-        this.policies,
-        { commandId: row.id, correlationId: row.window_id, causationId: row.id, actor: 'notification-dispatcher' },
-      ),
+    const outcome = await this.commands.handle(
+      holdingDecider,
+      { profileId: row.profile_id, certificationCode: certification.code },
+      { type: 'RecordEligibilityNotified', data: { windowId: row.window_id, notificationId: row.id } },
+      { commandId: row.id, correlationId: row.window_id, causationId: row.id, actor: 'notification-dispatcher' },
+      holdingDeps(certification, this.policies),
     );
     // The projection marks the row sent from the event; count the delivery meanwhile.
     this.db.prepare('UPDATE rm_notifications SET deliveries = deliveries + 1, last_error = NULL WHERE id = ?').run(row.id);

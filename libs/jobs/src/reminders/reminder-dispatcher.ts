@@ -6,7 +6,6 @@ import { HoldingsModel, READ_DB } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import {
   Catalog,
-  decideReminders,
   DueReminder,
   dueReminder,
   evolveHolding,
@@ -16,6 +15,7 @@ import {
   holdingStream,
   initialHoldingState,
   initialReminderState,
+  reminderDecider,
   ReminderEvent,
   reminderHorizon,
   reminderSchedule,
@@ -179,24 +179,21 @@ export class ReminderDispatcher {
   }
 
   private async record(reminder: DueReminder, outcome: ReminderOutcome): Promise<RecordedEvent[]> {
-    const result = await this.commands.run<ReminderState, ReminderEvent>({
-      stream: remindersStream(reminder.holdingId),
-      evolve: evolveReminders,
-      initialState: initialReminderState,
-      meta: {
+    const result = await this.commands.handle(
+      reminderDecider,
+      reminder.holdingId,
+      { type: 'RecordReminderOutcome', data: { reminder, outcome } },
+      {
         commandId: `${reminder.reminderId}:${reminder.attempt}`,
         correlationId: reminder.reminderId,
         causationId: reminder.holdingId,
         actor: 'reminder-dispatcher',
       },
-      decide: (state, now) =>
-        decideReminders(
-          { type: 'RecordReminderOutcome', data: { reminder, outcome } },
-          state,
-          // The holding is not consulted when recording; the schedule was decided a moment ago.
-          { now, policies: this.policies.book(), holding: initialHoldingState, preference: 'all', reminderId: reminderIdOf },
-        ),
-    });
+      // The holding is not consulted when recording; the schedule was decided a moment ago.
+      {
+        deps: () => ({ policies: this.policies.book(), holding: initialHoldingState, preference: 'all', reminderId: reminderIdOf }),
+      },
+    );
     return result.events;
   }
 

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock } from '@recert/kernel';
 import { Deadline, DeadlineQueries, HoldingsModel, ProjectionRunner } from '@recert/projections';
-import { CATALOG, holdingDecision, MergeCompleter, PolicyRegistry, StreamCommands } from '@recert/renewals';
-import { Catalog, HoldingCommand } from '@recert/domain';
+import { CATALOG, holdingDeps, MergeCompleter, PolicyRegistry, StreamCommands } from '@recert/renewals';
+import { Catalog, HoldingCommand, holdingDecider } from '@recert/domain';
 import { NotificationDispatcher } from '../notifications/notification-dispatcher';
 import { ReminderDispatcher } from '../reminders/reminder-dispatcher';
 import { WebhookDeliveries } from '../webhooks/webhook-deliveries';
@@ -79,7 +79,13 @@ export class Scheduler {
         causationId: due.holdingId,
         actor: 'scheduler',
       };
-      const outcome = await this.commands.run(holdingDecision(due.profileId, certification, command, this.policies, meta));
+      const outcome = await this.commands.handle(
+        holdingDecider,
+        { profileId: due.profileId, certificationCode: certification.code },
+        command,
+        meta,
+        holdingDeps(certification, this.policies),
+      );
       return outcome.events.length > 0 ? 1 : 0;
     } catch (error) {
       // One holding's failure must not stop the others; it is due again on the next run.

@@ -6,19 +6,14 @@ import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
 import { APP_CONFIG, AppConfig, CLOCK, Clock, deterministicId } from '@recert/kernel';
 import { PERSONAL_DATA_VAULT, PersonalDataVault, StreamCommands } from '@recert/renewals';
 import {
-  decideWebhookEndpoint,
-  evolveWebhookEndpoint,
-  initialWebhookEndpointState,
   SealedData,
   WEBHOOK_RETRY_SPAN_MS,
+  webhookEndpointDecider,
   WEBHOOK_SOURCES,
   WebhookEndpointCommand,
   WebhookEndpointDisabled,
-  WebhookEndpointEvent,
-  WebhookEndpointState,
   webhookPayload,
   webhookRetryDelayMs,
-  webhookStream,
 } from '@recert/domain';
 import { signWebhook } from './standard-webhooks';
 
@@ -366,13 +361,7 @@ export class WebhookDeliveries implements OnApplicationShutdown {
     command: WebhookEndpointCommand,
     meta: { commandId: string; correlationId: string; causationId: string; actor: string },
   ): Promise<{ events: RecordedEvent[]; position: number }> {
-    const outcome = await this.commands.run<WebhookEndpointState, WebhookEndpointEvent>({
-      stream: webhookStream(endpointId),
-      evolve: evolveWebhookEndpoint,
-      initialState: initialWebhookEndpointState,
-      meta,
-      decide: (state, now) => decideWebhookEndpoint(command, state, { now }),
-    });
+    const outcome = await this.commands.handle(webhookEndpointDecider, endpointId, command, meta);
     this.markDisabled(endpointId, command.type === 'DisableWebhookEndpoint' ? command.data.reason : 'admin');
     return { events: outcome.events, position: outcome.position };
   }

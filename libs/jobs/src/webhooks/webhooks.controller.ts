@@ -4,13 +4,9 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, MaxLen
 import { CommandMetaFromRequest, deterministicId, RequestMeta, Roles, ValidationProblem } from '@recert/kernel';
 import { PERSONAL_DATA_VAULT, PersonalDataVault, StreamCommands } from '@recert/renewals';
 import {
-  decideWebhookEndpoint,
   DomainError,
-  evolveWebhookEndpoint,
-  initialWebhookEndpointState,
   WEBHOOK_EVENT_TYPES,
-  WebhookEndpointEvent,
-  WebhookEndpointState,
+  webhookEndpointDecider,
   WebhookEventType,
   webhookSecretProblem,
   webhookStream,
@@ -81,27 +77,15 @@ export class WebhooksController {
     const id = deterministicId('webhook-endpoint', meta.commandId);
     const secret = body.secret ?? newWebhookSecret();
     const sealedSecret = await this.vault.seal(webhookStream(id), { secret });
-    const outcome = await this.commands.run<WebhookEndpointState, WebhookEndpointEvent>({
-      stream: webhookStream(id),
-      evolve: evolveWebhookEndpoint,
-      initialState: initialWebhookEndpointState,
+    const outcome = await this.commands.handle(
+      webhookEndpointDecider,
+      id,
+      {
+        type: 'RegisterWebhookEndpoint',
+        data: { endpointId: id, url: body.url, events: body.events, secret: sealedSecret, registeredBy: meta.actor },
+      },
       meta,
-      decide: (state, now) =>
-        decideWebhookEndpoint(
-          {
-            type: 'RegisterWebhookEndpoint',
-            data: {
-              endpointId: id,
-              url: body.url,
-              events: body.events,
-              secret: sealedSecret,
-              registeredBy: meta.actor,
-            },
-          },
-          state,
-          { now },
-        ),
-    });
+    );
     const registered = outcome.events[0];
     // Listed at once; the dispatcher's ingest reaches the same row from the log (and would after a crash here).
     if (registered) this.deliveries.upsertEndpoint(registered);

@@ -5,17 +5,7 @@ import { IsObject, IsString, Length, Matches } from 'class-validator';
 import { ReasonField } from '../profile/id-fields';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
-import {
-  decidePolicyAdoption,
-  decidePolicyAdoptionWithdrawal,
-  evolvePolicyAdoption,
-  initialPolicyAdoptionState,
-  parsePolicy,
-  Policy,
-  PolicyAdoptionEvent,
-  PolicyAdoptionState,
-  policyStream,
-} from '@recert/domain';
+import { parsePolicy, Policy, policyAdoptionDecider } from '@recert/domain';
 import { CommandResult, PolicyRegistry } from '../renewals.tokens';
 import { PolicyAdoptions } from './policy-adoptions.service';
 
@@ -70,13 +60,7 @@ export class AdoptPolicyController {
       );
     }
     const knownVersions = this.registry.book().versions.map((version) => version.version);
-    const outcome = await this.commands.run<PolicyAdoptionState, PolicyAdoptionEvent>({
-      stream: policyStream(),
-      evolve: evolvePolicyAdoption,
-      initialState: initialPolicyAdoptionState,
-      meta,
-      decide: (state, now) => decidePolicyAdoption({ policy, knownVersions }, state, { now }),
-    });
+    const outcome = await this.commands.handle(policyAdoptionDecider, undefined, { type: 'AdoptPolicy', data: { policy, knownVersions } }, meta);
     // This process adopts at once; the others (and this one again, harmlessly) through their subscription.
     this.adoptions.adopt(policy);
     return { events: outcome.events, position: outcome.position, policy };
@@ -94,13 +78,12 @@ export class AdoptPolicyController {
     @Body() body: WithdrawPolicyAdoptionDto,
     @CommandMetaFromRequest() meta: RequestMeta,
   ): Promise<CommandResult> {
-    const outcome = await this.commands.run<PolicyAdoptionState, PolicyAdoptionEvent>({
-      stream: policyStream(),
-      evolve: evolvePolicyAdoption,
-      initialState: initialPolicyAdoptionState,
+    const outcome = await this.commands.handle(
+      policyAdoptionDecider,
+      undefined,
+      { type: 'WithdrawPolicyAdoption', data: { version: params.version, reason: body.reason } },
       meta,
-      decide: (state, now) => decidePolicyAdoptionWithdrawal({ version: params.version, reason: body.reason }, state, { now }),
-    });
+    );
     this.adoptions.withdraw(params.version);
     return { events: outcome.events, position: outcome.position };
   }

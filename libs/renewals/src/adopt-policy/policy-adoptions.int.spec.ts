@@ -1,7 +1,7 @@
 import { EventStore, EventStoreUnavailableError, SqliteEventStore } from '@recert/eventstore';
 import { ManualClock } from '@recert/kernel';
 import { StreamCommands } from '../command-handling/stream-commands';
-import { PolicyBook, policyStream } from '@recert/domain';
+import { Decider, PolicyBook, policyStream } from '@recert/domain';
 import { PolicyRegistry } from '../renewals.tokens';
 import { PolicyAdoptions } from './policy-adoptions.service';
 
@@ -50,20 +50,20 @@ describe('policy adoptions while the store is unreachable', () => {
     expect(adoptions.loaded).toBe(false);
 
     const commands = new StreamCommands(flaky, new ManualClock(new Date('2026-01-01T00:00:00Z')), adoptions);
-    const decision = {
-      stream: 'counter-1',
-      evolve: (s: number) => s + 1,
+    const counter: Decider<null, null, number, { type: 'Counted'; data: Record<string, never> }> = {
+      streamOf: () => 'counter-1',
       initialState: 0,
+      evolve: (s) => s + 1,
       decide: () => [{ type: 'Counted', data: {} }],
-      meta: { commandId: 'c', correlationId: 'c', causationId: 'c', actor: 't' },
     };
-    await expect(commands.run(decision)).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    const meta = { commandId: 'c', correlationId: 'c', causationId: 'c', actor: 't' };
+    await expect(commands.handle(counter, null, null, meta)).rejects.toBeInstanceOf(EventStoreUnavailableError);
 
     up = true;
     await jest.advanceTimersByTimeAsync(5000);
     expect(adoptions.loaded).toBe(true);
     expect(registry.book().byVersion('adopted-1')).toBeDefined();
-    await expect(commands.run(decision)).resolves.toMatchObject({ state: 1 });
+    await expect(commands.handle(counter, null, null, meta)).resolves.toMatchObject({ state: 1 });
     // The live subscription waits on (fake) timers: let them run while it stops.
     const stopping = adoptions.onApplicationShutdown();
     await jest.advanceTimersByTimeAsync(500);

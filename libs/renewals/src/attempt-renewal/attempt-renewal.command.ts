@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Catalog, DomainError } from '@recert/domain';
+import { Catalog, DomainError, holdingDecider } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
-import { holdingDecision } from '../command-handling/decisions';
+import { holdingDeps } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
 import type { RecordedEvent } from '@recert/eventstore';
 import { evolveHolding, HoldingEvent, HoldingState, holdingStream, initialHoldingState } from '@recert/domain';
@@ -45,23 +45,21 @@ export class AttemptRenewalHandler implements ICommandHandler<AttemptRenewalComm
     const profile = await this.profiles.active(data.profileId);
     const certification = this.catalog.get(data.certificationCode);
     if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${data.certificationCode} in the catalog`);
-    const outcome = await this.commands.run(
-      holdingDecision(
-        data.profileId,
-        certification,
-        {
-          type: 'AttemptRenewal',
-          data: {
-            attemptId: data.attemptId,
-            passed: data.passed,
-            score: data.score,
-            language: data.language,
-            profileLinked: profile.linkedLearnProfileId !== null,
-          },
+    const outcome = await this.commands.handle(
+      holdingDecider,
+      { profileId: data.profileId, certificationCode: certification.code },
+      {
+        type: 'AttemptRenewal',
+        data: {
+          attemptId: data.attemptId,
+          passed: data.passed,
+          score: data.score,
+          language: data.language,
+          profileLinked: profile.linkedLearnProfileId !== null,
         },
-        this.policies,
-        meta,
-      ),
+      },
+      meta,
+      holdingDeps(certification, this.policies),
     );
     if (outcome.events.length === 0) {
       const stored = await this.storedAttempt(data.profileId, data.certificationCode, data.attemptId);

@@ -1,6 +1,6 @@
 import { AppendResult, ExpectedRevision, NewEvent, SqliteEventStore } from '@recert/eventstore';
 import { ManualClock } from '@recert/kernel';
-import { DomainError } from '@recert/domain';
+import { Decider, DomainError } from '@recert/domain';
 import { MAX_CONFLICT_RETRIES, StreamCommands } from './stream-commands';
 
 type Counter = { count: number };
@@ -31,18 +31,18 @@ class ContendedStore extends SqliteEventStore {
 
 describe('the command loop (read, decide, append with expected revision, retry)', () => {
   const meta = { commandId: 'cmd-1', correlationId: 'c', causationId: 'c', actor: 'test' };
-  const decision = (stream: string) => ({
-    stream,
-    evolve: (state: Counter): Counter => ({ count: state.count + 1 }),
+  // A decider whose id is its stream: each command counts once more.
+  const counter: Decider<string, null, Counter, Counted> = {
+    streamOf: (stream) => stream,
     initialState: { count: 0 },
-    decide: (state: Counter): Counted[] => [{ type: 'Counted', data: { n: state.count } }],
-    meta,
-  });
+    evolve: (state) => ({ count: state.count + 1 }),
+    decide: (_command, state) => [{ type: 'Counted', data: { n: state.count } }],
+  };
 
   it('CONCURRENCY_CONFLICT (API.md): retries a few times, then answers CONCURRENCY_CONFLICT having stored nothing of its own', async () => {
     const store = new ContendedStore({ file: ':memory:' });
     const commands = new StreamCommands(store, new ManualClock(new Date('2026-01-01T00:00:00Z')));
-    const error = await commands.run(decision('contended-1')).catch((e: unknown) => e);
+    const error = await commands.handle(counter, 'contended-1', null, meta).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect((error as DomainError).code).toBe('CONCURRENCY_CONFLICT');
     expect(store.attempts).toBe(MAX_CONFLICT_RETRIES + 1);
@@ -64,7 +64,7 @@ describe('the command loop (read, decide, append with expected revision, retry)'
       }
       return realAppend(stream, events, options);
     });
-    const outcome = await commands.run(decision('quiet-1'));
+    const outcome = await commands.handle(counter, 'quiet-1', null, meta);
     expect(outcome.state).toEqual({ count: 2 });
     expect((await store.readStream('quiet-1')).map((e) => e.data['n'])).toEqual([0, 1]);
     await store.close();

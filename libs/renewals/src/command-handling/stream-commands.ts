@@ -9,22 +9,11 @@ import {
   RecordedEvent,
 } from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId } from '@recert/kernel';
-import { currentSchemaVersion, DomainError, upcast } from '@recert/domain';
+import { currentSchemaVersion, Decider, DomainError } from '@recert/domain';
 import { POLICIES_READY, PoliciesReady } from '../renewals.tokens';
 import { CommandMeta } from './command-meta';
 
 export type DomainEvent = { type: string; data: Record<string, unknown> };
-
-export interface StreamDecision<State, Event extends DomainEvent> {
-  stream: string;
-  evolve: (state: State, event: Event) => State;
-  initialState: State;
-  /** Pure: given the folded state (and its revision, -1 when new), the events to append, or a DomainError thrown. */
-  decide: (state: State, now: Date) => Event[];
-  meta: CommandMeta;
-  /** Distinguishes several appends of one command to the same stream (merge steps). */
-  step?: string;
-}
 
 export interface StreamOutcome<State> {
   /** What was appended now (or found already appended by an earlier try of the same command). */
@@ -33,6 +22,13 @@ export interface StreamOutcome<State> {
   state: State;
   /** Global position of the last appended event, 0 when nothing was appended. */
   position: number;
+}
+
+/** Options of one `handle`: what the decider needs besides state and clock (read again on each retry), and a step name. */
+export interface HandleOptions<Deps> {
+  deps?: () => Deps;
+  /** Distinguishes several appends of one command to the same stream (merge steps). */
+  step?: string;
 }
 
 export const MAX_CONFLICT_RETRIES = 5;
@@ -55,70 +51,86 @@ export class StreamCommands {
     evolve: (state: State, event: Event) => State,
     initialState: State,
   ): Promise<{ state: State; revision: number; recorded: RecordedEvent[] }> {
-    const recorded = (await this.store.readStream(stream)).map(upcast);
+    const recorded = await this.store.readStream(stream);
     let state = initialState;
     for (const event of recorded) state = evolve(state, event as unknown as Event);
     const last = recorded[recorded.length - 1];
     return { state, revision: last ? last.revision : -1, recorded };
   }
 
-  async run<State, Event extends DomainEvent>(decision: StreamDecision<State, Event>): Promise<StreamOutcome<State>> {
+  /**
+   * The one write path: every write of recert, whatever asks (a request, the scheduler, the dispatcher, the
+   * merge process), is `handle(decider, id, command, meta)`.
+   */
+  async handle<Id, Command, State, Event extends DomainEvent, Deps = object>(
+    decider: Decider<Id, Command, State, Event, Deps>,
+    id: Id,
+    command: Command,
+    meta: CommandMeta,
+    options: HandleOptions<Deps> = {},
+  ): Promise<StreamOutcome<State>> {
     // A decision under an incomplete policy book would be wrong (R14): wait for the adopted versions.
     if (this.adoptions && !this.adoptions.loaded)
       throw new EventStoreUnavailableError('Adopted policies are not loaded yet: the event store was unreachable');
+    const stream = decider.streamOf(id);
+    const evolve = decider.evolve.bind(decider);
     for (let attempt = 0; ; attempt += 1) {
-      const { state, revision } = await this.load(decision.stream, decision.evolve, decision.initialState);
+      const { state, revision } = await this.load(stream, evolve, decider.initialState);
       const now = this.clock.now();
-      const events = decision.decide(state, now);
+      // Deciders without dependencies take `{}`; the ones with some are always given them by their callers.
+      const deps = (options.deps?.() ?? {}) as Deps;
+      const events = decider.decide(command, state, { ...deps, now });
       if (events.length === 0) return { events: [], state, position: 0 };
-      const toAppend = events.map((event, index) => this.toNewEvent(event, decision, revision + 1 + index, now));
+      const toAppend = events.map((event, index) => this.toNewEvent(event, stream, meta, options.step, revision + 1 + index, now));
       try {
-        const result = await this.store.append(decision.stream, toAppend, {
+        const result = await this.store.append(stream, toAppend, {
           expectedRevision: revision === -1 ? 'no_stream' : revision,
         });
         // A twin of this command (same ids) got there first: it did the work, this one appended nothing.
-        if (result.duplicate) return { events: [], state: events.reduce(decision.evolve, state), position: result.position };
+        if (result.duplicate) return { events: [], state: events.reduce(evolve, state), position: result.position };
         const firstRevision = result.nextExpectedRevision - toAppend.length + 1;
         // The answer carries the stored recordedAt (#16.13): from the append, or read back when the adapter has none.
         const recordedAt =
           result.recordedAt ??
-          (await this.store.readStream(decision.stream, { fromRevision: firstRevision, maxCount: 1 }))[0]?.recordedAt ??
+          (await this.store.readStream(stream, { fromRevision: firstRevision, maxCount: 1 }))[0]?.recordedAt ??
           now.toISOString();
         const recorded = toAppend.map(
           (event, index): RecordedEvent => ({
             ...event,
-            stream: decision.stream,
+            stream,
             revision: firstRevision + index,
             position: result.positions[index] ?? result.position,
             recordedAt,
           }),
         );
-        return { events: recorded, state: events.reduce(decision.evolve, state), position: result.position };
+        return { events: recorded, state: events.reduce(evolve, state), position: result.position };
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
         if (attempt >= MAX_CONFLICT_RETRIES) {
-          throw new DomainError('CONCURRENCY_CONFLICT', `${decision.stream} kept changing under this request; it stored nothing`);
+          throw new DomainError('CONCURRENCY_CONFLICT', `${stream} kept changing under this request; it stored nothing`);
         }
       }
     }
   }
 
-  private toNewEvent<State, Event extends DomainEvent>(
-    event: Event,
-    decision: StreamDecision<State, Event>,
+  private toNewEvent(
+    event: DomainEvent,
+    stream: string,
+    meta: CommandMeta,
+    step: string | undefined,
     revision: number,
     now: Date,
   ): NewEvent {
     const policyVersion = typeof event.data['policyVersion'] === 'string' ? event.data['policyVersion'] : undefined;
     return {
       // Same command, same stream, same revision: same id, so a repeated append is dropped by the store.
-      id: deterministicId(decision.meta.commandId, decision.stream, decision.step ?? '', String(revision), event.type),
+      id: deterministicId(meta.commandId, stream, step ?? '', String(revision), event.type),
       type: event.type,
       data: event.data as JsonObject,
       metadata: {
-        correlationId: decision.meta.correlationId,
-        causationId: decision.meta.causationId,
-        actor: decision.meta.actor,
+        correlationId: meta.correlationId,
+        causationId: meta.causationId,
+        actor: meta.actor,
         occurredAt: now.toISOString(),
         schemaVersion: currentSchemaVersion(event.type),
         ...(policyVersion ? { policyVersion } : {}),

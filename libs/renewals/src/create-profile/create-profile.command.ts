@@ -1,21 +1,17 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import {
-  AccountEvent,
-  AccountState,
-  accountStream,
+  accountDecider,
   AccountType,
   DomainError,
-  evolveAccount,
   evolveProfile,
-  initialAccountState,
   initialProfileState,
+  profileDecider,
   ProfileEvent,
   ProfileState,
   profileStream,
 } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
-import { profileDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
 import { combine, CommandResult } from '../renewals.tokens';
@@ -43,26 +39,21 @@ export class CreateProfileHandler implements ICommandHandler<CreateProfileComman
     if (existing.state.status !== 'none') throw new DomainError('PROFILE_EXISTS', `Profile ${data.profileId} exists`);
 
     // The account index first: the link check verifies every listed profile against its own stream (R12).
-    const account = await this.commands.run<AccountState, AccountEvent>({
-      stream: accountStream(data.accountId),
-      evolve: evolveAccount,
-      initialState: initialAccountState,
+    const account = await this.commands.handle(
+      accountDecider,
+      data.accountId,
+      { type: 'RegisterProfile', data: { accountId: data.accountId, profileId: data.profileId } },
       meta,
-      decide: (state) =>
-        state.profiles.includes(data.profileId)
-          ? []
-          : [{ type: 'AccountProfileRegistered', data: { accountId: data.accountId, profileId: data.profileId } }],
-    });
+    );
     const personalData = await this.vault.seal(data.profileId, { displayName: data.displayName, email: data.email });
-    const profile = await this.commands.run(
-      profileDecision(
-        data.profileId,
-        {
-          type: 'CreateProfile',
-          data: { profileId: data.profileId, accountId: data.accountId, accountType: data.accountType, personalData },
-        },
-        meta,
-      ),
+    const profile = await this.commands.handle(
+      profileDecider,
+      data.profileId,
+      {
+        type: 'CreateProfile',
+        data: { profileId: data.profileId, accountId: data.accountId, accountType: data.accountType, personalData },
+      },
+      meta,
     );
     return combine(account, profile);
   }

@@ -5,6 +5,7 @@ import {
   Catalog,
   DomainError,
   evolveHolding,
+  holdingDecider,
   HoldingEvent,
   holdingIdOf,
   HoldingState,
@@ -13,7 +14,7 @@ import {
   prerequisiteMet,
 } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
-import { holdingDecision } from '../command-handling/decisions';
+import { holdingDeps } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
@@ -66,18 +67,16 @@ export class EarnCertificationHandler implements ICommandHandler<EarnCertificati
     const prerequisiteActive = prerequisiteMet(certification, earnedAt, (code) => prerequisites.get(code) ?? initialHoldingState);
 
     const holdingId = holdingIdOf(data.profileId, certification.code);
-    const outcome = await this.commands.run(
-      holdingDecision(
-        data.profileId,
-        certification,
-        {
-          type: 'EarnCertification',
-          // R19: a fresh verification id for the new cycle, drawn here: the decider stays free of randomness.
-          data: { holdingId, profileId: data.profileId, earnedAt, prerequisiteActive, verificationId: newVerificationId() },
-        },
-        this.policies,
-        meta,
-      ),
+    const outcome = await this.commands.handle(
+      holdingDecider,
+      { profileId: data.profileId, certificationCode: certification.code },
+      {
+        type: 'EarnCertification',
+        // R19: a fresh verification id for the new cycle, drawn here: the decider stays free of randomness.
+        data: { holdingId, profileId: data.profileId, earnedAt, prerequisiteActive, verificationId: newVerificationId() },
+      },
+      meta,
+      holdingDeps(certification, this.policies),
     );
     const state = outcome.state;
     return { holdingId, expiresAt: state.status === 'held' ? state.expiresAt : null, events: outcome.events, position: outcome.position };

@@ -4,7 +4,7 @@ import { CLOCK, Clock, CommandMetaFromRequest, RequestMeta, Roles } from '@recer
 import { StreamCommands } from '../command-handling/stream-commands';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
-import { DomainError, evolveProfile, initialProfileState, ProfileEvent, ProfileState, profileStream } from '@recert/domain';
+import { profileDecider } from '@recert/domain';
 import { ReasonField } from '../profile/id-fields';
 import { ProfileParams } from '../profile/profile.params';
 import { CommandResult } from '../renewals.tokens';
@@ -37,19 +37,16 @@ export class ErasePersonalDataController {
     @Body() body: ErasePersonalDataDto,
     @CommandMetaFromRequest() meta: RequestMeta,
   ): Promise<CommandResult> {
-    const erased = await this.vault.isErased(params.profileId);
-    const outcome = await this.commands.run<ProfileState, ProfileEvent>({
-      stream: profileStream(params.profileId),
-      evolve: evolveProfile,
-      initialState: initialProfileState,
-      meta,
-      // A merged-away profile's person has the same right: only an unknown profile is refused.
-      decide: (state, now) => {
-        if (state.status === 'none') throw new DomainError('PROFILE_NOT_FOUND', `No certification profile ${params.profileId}`);
-        if (erased) return [];
-        return [{ type: 'PersonalDataErased', data: { profileId: params.profileId, erasedAt: now.toISOString(), reason: body.reason } }];
+    const alreadyErased = await this.vault.isErased(params.profileId);
+    const outcome = await this.commands.handle(
+      profileDecider,
+      params.profileId,
+      {
+        type: 'ErasePersonalData',
+        data: { profileId: params.profileId, reason: body.reason, alreadyErased },
       },
-    });
+      meta,
+    );
     // The fact is stored first: a crash between the two leaves a recorded erasure that a repeat completes.
     await this.vault.erase(params.profileId, this.clock.now());
     return { events: outcome.events, position: outcome.position };

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Catalog, DomainError, HoldingCommand, HoldingEvent, HoldingState } from '@recert/domain';
+import { Catalog, DomainError, holdingDecider, HoldingCommand, HoldingState } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
-import { holdingDecision } from '../command-handling/decisions';
+import { holdingDeps } from '../command-handling/decisions';
 import { StreamCommands, StreamOutcome } from '../command-handling/stream-commands';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, PolicyRegistry } from '../renewals.tokens';
@@ -25,6 +25,6 @@ export class HoldingCommands {
     await this.profiles.active(profileId);
     const certification = this.catalog.get(certificationCode);
     if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${certificationCode} in the catalog`);
-    return this.commands.run<HoldingState, HoldingEvent>(holdingDecision(profileId, certification, command, this.policies, meta));
+    return this.commands.handle(holdingDecider, { profileId, certificationCode }, command, meta, holdingDeps(certification, this.policies));
   }
 }

@@ -12,13 +12,14 @@ import {
   evolveLearnProfile,
   initialAccountState,
   initialLearnProfileState,
+  learnProfileDecider,
   LearnProfileEvent,
   LearnProfileState,
   learnProfileStream,
   ProfileCommand,
+  profileDecider,
 } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
-import { learnProfileDecision, profileDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { ProfileReader } from '../profile/profile.reader';
 import { combine, CommandResult } from '../renewals.tokens';
@@ -71,28 +72,29 @@ export class LinkLearnProfileHandler implements ICommandHandler<LinkLearnProfile
     };
     if (decideProfile(command, profileState, { now: this.clock.now() }).length === 0) return { events: [], position: 0 };
 
-    const reservation = await this.commands.run(
-      learnProfileDecision(
-        data.learnProfileId,
-        { type: 'ReserveLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, accountId: data.accountId } },
-        meta,
-      ),
+    const reservation = await this.commands.handle(
+      learnProfileDecider,
+      data.learnProfileId,
+      { type: 'ReserveLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, accountId: data.accountId } },
+      meta,
     );
     try {
-      const linked = await this.commands.run(
-        profileDecision(data.profileId, { ...command, data: { ...command.data, learnProfileLinkedTo: data.profileId } }, meta),
+      const linked = await this.commands.handle(
+        profileDecider,
+        data.profileId,
+        { ...command, data: { ...command.data, learnProfileLinkedTo: data.profileId } },
+        meta,
       );
       return combine(reservation, linked);
     } catch (error) {
       // The profile changed under us (linked elsewhere, merged): give the learn profile back.
       if (reservation.events.length > 0 && error instanceof DomainError) {
-        await this.commands.run(
-          learnProfileDecision(
-            data.learnProfileId,
-            { type: 'ReleaseLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, reason: error.code } },
-            meta,
-            'release',
-          ),
+        await this.commands.handle(
+          learnProfileDecider,
+          data.learnProfileId,
+          { type: 'ReleaseLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, reason: error.code } },
+          meta,
+          { step: 'release' },
         );
       }
       throw error;

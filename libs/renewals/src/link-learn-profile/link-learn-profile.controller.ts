@@ -14,10 +14,9 @@ import {
   ValidationProblem,
 } from '@recert/kernel';
 import { IsIn, IsOptional } from 'class-validator';
-import { AccountType } from '@recert/domain';
+import { AccountType, learnProfileDecider, profileDecider } from '@recert/domain';
 import { ProfileParams } from '../profile/profile.params';
 import { combine, CommandResult } from '../renewals.tokens';
-import { learnProfileDecision, profileDecision } from '../command-handling/decisions';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { ProfileReader } from '../profile/profile.reader';
 import { LinkLearnProfileCommand } from './link-learn-profile.command';
@@ -122,17 +121,19 @@ export class LinkLearnProfileController {
     const profile = await this.profiles.active(params.profileId);
     const learnProfileId = profile.linkedLearnProfileId;
     const released = learnProfileId
-      ? await this.commands.run(
-          learnProfileDecision(
-            learnProfileId,
-            { type: 'ReleaseLink', data: { learnProfileId, profileId: profile.profileId, reason: body.reason } },
-            meta,
-          ),
+      ? await this.commands.handle(
+          learnProfileDecider,
+          learnProfileId,
+          { type: 'ReleaseLink', data: { learnProfileId, profileId: profile.profileId, reason: body.reason } },
+          meta,
         )
       : { events: [], position: 0 };
     // Refused with PROFILE_NOT_LINKED when there is no link: nothing was released above either.
-    const unlinked = await this.commands.run(
-      profileDecision(profile.profileId, { type: 'UnlinkLearnProfile', data: { reason: body.reason } }, meta),
+    const unlinked = await this.commands.handle(
+      profileDecider,
+      profile.profileId,
+      { type: 'UnlinkLearnProfile', data: { reason: body.reason } },
+      meta,
     );
     return combine(released, unlinked);
   }

@@ -3,27 +3,26 @@ import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { deterministicId } from '@recert/kernel';
 import {
-  AccountEvent,
-  AccountState,
-  accountStream,
+  accountDecider,
   assertActive,
   Catalog,
   Certification,
   DomainError,
-  evolveAccount,
   evolveHolding,
   HoldingCommand,
+  holdingDecider,
   HoldingEvent,
   holdingIdOf,
   HoldingState,
   holdingStream,
-  initialAccountState,
   initialHoldingState,
+  learnProfileDecider,
   ProfileCommand,
+  profileDecider,
   snapshotOf,
 } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
-import { holdingDecision, learnProfileDecision, profileDecision } from '../command-handling/decisions';
+import { holdingDeps } from '../command-handling/decisions';
 import { StreamCommands, StreamOutcome } from '../command-handling/stream-commands';
 import { ActiveProfile, MergeLinkPlan, ProfileState } from '@recert/domain';
 import { ProfileReader } from '../profile/profile.reader';
@@ -56,7 +55,7 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
   ) {}
 
   private onProfile(profileId: string, command: ProfileCommand, meta: CommandMeta, step?: string): Promise<StreamOutcome<ProfileState>> {
-    return this.commands.run(profileDecision(profileId, command, meta, step));
+    return this.commands.handle(profileDecider, profileId, command, meta, { step: step });
   }
 
   private onHolding(
@@ -65,7 +64,13 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
     command: HoldingCommand,
     meta: CommandMeta,
   ): Promise<StreamOutcome<unknown>> {
-    return this.commands.run(holdingDecision(profileId, certification, command, this.policies, meta));
+    return this.commands.handle(
+      holdingDecider,
+      { profileId: profileId, certificationCode: certification.code },
+      command,
+      meta,
+      holdingDeps(certification, this.policies),
+    );
   }
 
   async execute({ data, meta }: MergeProfilesCommand): Promise<CommandResult> {
@@ -99,16 +104,12 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
     const outcomes: StreamOutcome<unknown>[] = [];
     outcomes.push(await this.onProfile(sourceId, { type: 'CloseForMerge', data: { mergeId, targetProfileId: targetId } }, stepMeta));
     outcomes.push(
-      await this.commands.run<AccountState, AccountEvent>({
-        stream: accountStream(source.accountId),
-        evolve: evolveAccount,
-        initialState: initialAccountState,
-        meta: stepMeta,
-        decide: (state) =>
-          state.profiles.includes(sourceId)
-            ? [{ type: 'AccountProfileClosed', data: { accountId: source.accountId, profileId: sourceId, mergedInto: targetId } }]
-            : [],
-      }),
+      await this.commands.handle(
+        accountDecider,
+        source.accountId,
+        { type: 'CloseProfile', data: { accountId: source.accountId, profileId: sourceId, mergedInto: targetId } },
+        stepMeta,
+      ),
     );
 
     const moved: string[] = [];
@@ -156,14 +157,13 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
     if (link) {
       const { learnProfileId } = link;
       outcomes.push(
-        await this.commands.run(
-          learnProfileDecision(
-            learnProfileId,
-            link.action === 'transfer'
-              ? { type: 'TransferLink', data: { learnProfileId, fromProfileId: sourceId, profileId: targetId, mergeId } }
-              : { type: 'ReleaseLink', data: { learnProfileId, profileId: sourceId, reason: link.reason } },
-            stepMeta,
-          ),
+        await this.commands.handle(
+          learnProfileDecider,
+          learnProfileId,
+          link.action === 'transfer'
+            ? { type: 'TransferLink', data: { learnProfileId, fromProfileId: sourceId, profileId: targetId, mergeId } }
+            : { type: 'ReleaseLink', data: { learnProfileId, profileId: sourceId, reason: link.reason } },
+          stepMeta,
         ),
       );
       if (link.action === 'transfer') {

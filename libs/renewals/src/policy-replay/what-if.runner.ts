@@ -1,6 +1,6 @@
 import { countEventsBetween, EventStore } from '@recert/eventstore';
 import type { Catalog } from '@recert/domain';
-import { parsePolicy, PolicyBook, policyProblems, upcast, WhatIfReplay, WhatIfReport } from '@recert/domain';
+import { parsePolicy, PolicyBook, policyProblems, WhatIfReplay, WhatIfReport } from '@recert/domain';
 
 export interface WhatIfRun {
   store: EventStore;
@@ -48,7 +48,7 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIfReport> {
         after = head;
         break;
       }
-      replay.apply(upcast(event));
+      replay.apply(event);
       after = event.position;
       read += 1;
     }

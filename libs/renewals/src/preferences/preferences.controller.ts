@@ -2,9 +2,8 @@ import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { assertMayAccessProfile, CommandMetaFromRequest, CurrentPrincipal, Principal, RequestMeta, Roles } from '@recert/kernel';
 import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
-import { PREFERENCE_LANGUAGES, ProfileEvent, ProfilePreferences, ProfileState, REMINDER_CHOICES, ReminderChoice } from '@recert/domain';
+import { PREFERENCE_LANGUAGES, profileDecider, ProfilePreferences, REMINDER_CHOICES, ReminderChoice } from '@recert/domain';
 import { StreamCommands } from '../command-handling/stream-commands';
-import { profileDecision } from '../command-handling/decisions';
 import { ProfileParams } from '../profile/profile.params';
 import { ProfileReader } from '../profile/profile.reader';
 
@@ -70,12 +69,11 @@ export class PreferencesController {
     @CommandMetaFromRequest() meta: RequestMeta,
   ): Promise<PreferencesView> {
     assertMayAccessProfile(principal, params.profileId);
-    const outcome = await this.commands.run<ProfileState, ProfileEvent>(
-      profileDecision(
-        params.profileId,
-        { type: 'SetPreferences', data: { language: body.language, timeZone: body.timeZone, reminders: body.reminders } },
-        meta,
-      ),
+    const outcome = await this.commands.handle(
+      profileDecider,
+      params.profileId,
+      { type: 'SetPreferences', data: { language: body.language, timeZone: body.timeZone, reminders: body.reminders } },
+      meta,
     );
     // The state after the decision: what was asked, canonically spelled (or what the stream held, when unchanged).
     const state = outcome.state;

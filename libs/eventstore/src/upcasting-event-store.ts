@@ -1,0 +1,29 @@
+import type { EventStore, RecordedEvent, SubscriptionHandlers } from './event-store.port';
+
+/**
+ * The store boundary upcasts: every event read (a stream, the log, a subscription) comes out at its newest
+ * payload version, so no reader upcasts and none can forget to. Appends pass through unchanged.
+ */
+export function upcastingEventStore(store: EventStore, upcast: (event: RecordedEvent) => RecordedEvent): EventStore {
+  return {
+    get kind() {
+      return store.kind;
+    },
+    get identity() {
+      return store.identity;
+    },
+    append: (stream, events, options) => store.append(stream, events, options),
+    readStream: async (stream, options) => (await store.readStream(stream, options)).map(upcast),
+    readAll: async (options) => (await store.readAll(options)).map(upcast),
+    subscribe: (options, handlers) => {
+      const upcasting: SubscriptionHandlers = {
+        ...handlers,
+        onEvents: (events, scannedTo) => handlers.onEvents(events.map(upcast), scannedTo),
+      };
+      return store.subscribe(options, upcasting);
+    },
+    headPosition: () => store.headPosition(),
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
+}
