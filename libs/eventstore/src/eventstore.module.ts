@@ -16,12 +16,12 @@ export function createEventStore(config: AppConfig): EventStore {
   const store = isPostgresUrl(config.eventStoreConnectionString)
     ? new PostgresEventStore({ connectionString: config.eventStoreConnectionString as string })
     : config.eventStoreConnectionString
-    ? new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix })
-    : new SqliteEventStore({
-        file: join(config.dataDir, 'events.db'),
-        synchronous: config.storeSynchronous,
-        writerThread: config.storeWriterThread,
-      });
+      ? new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix })
+      : new SqliteEventStore({
+          file: join(config.dataDir, 'events.db'),
+          synchronous: config.storeSynchronous,
+          writerThread: config.storeWriterThread,
+        });
   return upcastingEventStore(store, upcast);
 }
 

@@ -60,7 +60,12 @@ export class AdoptPolicyController {
       );
     }
     const knownVersions = this.registry.book().versions.map((version) => version.version);
-    const outcome = await this.commands.handle(policyAdoptionDecider, undefined, { type: 'AdoptPolicy', data: { policy, knownVersions } }, meta);
+    const outcome = await this.commands.handle(
+      policyAdoptionDecider,
+      undefined,
+      { type: 'AdoptPolicy', data: { policy, knownVersions } },
+      meta,
+    );
     // This process adopts at once; the others (and this one again, harmlessly) through their subscription.
     this.adoptions.adopt(policy);
     return { events: outcome.events, position: outcome.position, policy };
