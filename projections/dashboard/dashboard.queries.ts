@@ -126,6 +126,7 @@ export class DashboardQueries {
           nextAttemptAllowedAt: status === 'renewal-open' && next && next.getTime() > now.getTime() ? next.toISOString() : null,
           canAttemptNow: blockers.length === 0,
           blockedBy: blockers,
+          importedFrom: row.imported_from ? (JSON.parse(row.imported_from) as { system: string; sourceId: string }) : null,
         },
       ];
     });

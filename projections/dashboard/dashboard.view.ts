@@ -32,6 +32,8 @@ export interface DashboardCertification {
   nextAttemptAllowedAt: string | null;
   canAttemptNow: boolean;
   blockedBy: ErrorCode[];
+  /** #14.3 (R39): the legacy system and its source id when this cycle was migrated by a bulk import; null when earned here. */
+  importedFrom: { system: string; sourceId: string } | null;
 }
 
 /** #13.4: a holding's share links (built by projections/credentials/share.ts). */

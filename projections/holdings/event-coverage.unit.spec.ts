@@ -23,6 +23,7 @@ const HOLDING: Record<HoldingEvent['type'], true> = {
   CertificationReinstated: true,
   VerificationIdRotated: true,
   VerificationVisibilityChanged: true,
+  CertificationImported: true,
 };
 const PROFILE: Record<ProfileEvent['type'], true> = {
   CertificationProfileCreated: true,

@@ -6,6 +6,7 @@ import {
   HOLDING_EVENT_TYPES,
   HoldingEvent,
   HoldingState,
+  ImportSource,
   initialHoldingState,
   PolicyBook,
   PROFILE_EVENT_TYPES,
@@ -43,6 +44,8 @@ export interface HoldingRow {
   /** Global position of the event that started this cycle: its credentials' status list entry (#13.3). */
   cycle_position: number;
   last_position: number;
+  /** R39: `{ system, sourceId }` of the import that recorded this cycle (JSON), null when earned here. */
+  imported_from: string | null;
 }
 
 /**
@@ -102,6 +105,7 @@ const HOLDING_COLUMNS: readonly (keyof HoldingRow)[] = [
   'verification_private',
   'cycle_position',
   'last_position',
+  'imported_from',
 ];
 const VERIFICATION_COLUMNS: readonly (keyof VerificationRow)[] = [
   'verification_id',
@@ -178,6 +182,7 @@ function holdingStateOf(row: HoldingRow | undefined): HoldingState {
     suspension: row.suspended_since === null ? null : { since: row.suspended_since, until: row.suspended_until },
     verificationId: row.verification_id,
     verificationPrivate: row.verification_private === 1,
+    ...(row.imported_from ? { importedFrom: { ...(JSON.parse(row.imported_from) as ImportSource), line: 0, run: '' } } : {}),
   };
   return row.merged_out === 1 ? { status: 'merged-out', toProfileId: '', toHoldingId: '', last: held } : held;
 }
@@ -220,11 +225,12 @@ export function evolveHoldingRow(
     // Where this cycle began: a status list entry (R21) is as old as its cycle.
     cycle_position: startsCycle(event) || !row ? position : row.cycle_position,
     last_position: position,
+    imported_from: held.importedFrom ? JSON.stringify({ system: held.importedFrom.system, sourceId: held.importedFrom.sourceId }) : null,
   };
 }
 
 function startsCycle(event: HoldingEvent): boolean {
-  return event.type === 'CertificationEarned' || (event.type === 'HoldingMergedIn' && event.data.adopted);
+  return event.type === 'CertificationEarned' || event.type === 'CertificationImported' || (event.type === 'HoldingMergedIn' && event.data.adopted);
 }
 
 /** The verification row of a holding row's current id; `retired` once the id is rotated away or the holding merged out. */
@@ -297,7 +303,7 @@ export function evolveProfileRow(row: ProfileRow | undefined, event: ProfileEven
  */
 export class HoldingsProjection implements RowProjection {
   readonly name: string;
-  readonly version = 5;
+  readonly version = 6;
   readonly eventTypes: readonly string[] = [...PROFILE_EVENT_TYPES, ...HOLDING_EVENT_TYPES];
   /** Table names of this generation: a blue/green rebuild writes a new generation beside the live one. */
   readonly profiles: string;
@@ -354,7 +360,8 @@ export class HoldingsProjection implements RowProjection {
         window_opened INTEGER NOT NULL DEFAULT 0, notified INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
         last_attempt_at TEXT, expired INTEGER NOT NULL DEFAULT 0, merged_out INTEGER NOT NULL DEFAULT 0,
         revoked INTEGER NOT NULL DEFAULT 0, suspended_since TEXT, suspended_until TEXT, verification_id TEXT,
-        verification_private INTEGER NOT NULL DEFAULT 0, cycle_position INTEGER NOT NULL DEFAULT 0, last_position INTEGER NOT NULL
+        verification_private INTEGER NOT NULL DEFAULT 0, cycle_position INTEGER NOT NULL DEFAULT 0, last_position INTEGER NOT NULL,
+        imported_from TEXT
       ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS ${this.verifications} (
         verification_id TEXT PRIMARY KEY, holding_id TEXT NOT NULL, profile_id TEXT NOT NULL, code TEXT NOT NULL, cycle INTEGER NOT NULL,
@@ -392,7 +399,7 @@ export class HoldingsProjection implements RowProjection {
         const id = holdingEvent.data.holdingId;
         // An earning rewrites every column: no row to read first either.
         const before =
-          holdings.has(id) || isNew(event) || holdingEvent.type === 'CertificationEarned'
+          holdings.has(id) || isNew(event) || holdingEvent.type === 'CertificationEarned' || holdingEvent.type === 'CertificationImported'
             ? holdings.get(id)
             : (current(this.holdings, id) as HoldingRow | undefined);
         const next = evolveHoldingRow(before, holdingEvent, event.position, this.windowOf);

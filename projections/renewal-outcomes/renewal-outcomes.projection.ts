@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
-import type { CertificationEarned, CertificationExpired, CertificationRenewed, HoldingMergedIn } from '@recert/domain';
+import type { CertificationEarned, CertificationExpired, CertificationImported, CertificationRenewed, HoldingMergedIn } from '@recert/domain';
 import type { Projection } from '../runtime/projection';
 import { Statements } from '../runtime/statements';
 
@@ -14,7 +14,13 @@ import { Statements } from '../runtime/statements';
 export class RenewalOutcomesProjection implements Projection {
   readonly name = 'renewal-outcomes';
   readonly version = 1;
-  readonly eventTypes: readonly string[] = ['CertificationEarned', 'CertificationRenewed', 'CertificationExpired', 'HoldingMergedIn'];
+  readonly eventTypes: readonly string[] = [
+    'CertificationEarned',
+    'CertificationImported',
+    'CertificationRenewed',
+    'CertificationExpired',
+    'HoldingMergedIn',
+  ];
   private readonly sql = new Statements();
 
   setup(db: Database.Database): void {
@@ -47,6 +53,12 @@ export class RenewalOutcomesProjection implements Projection {
     switch (event.type) {
       case 'CertificationEarned': {
         const d = (event as unknown as CertificationEarned).data;
+        track(d.holdingId, d.expiresAt);
+        return;
+      }
+      case 'CertificationImported': {
+        // #14.3: the renewals before the import were the legacy system's; its expiry is tracked from here.
+        const d = (event as unknown as CertificationImported).data;
         track(d.holdingId, d.expiresAt);
         return;
       }

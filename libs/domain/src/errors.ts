@@ -39,6 +39,9 @@ export const ERROR_CODES = [
   'OVERRIDE_EXCEEDS_POLICY',
   'OVERRIDE_ALREADY_DECIDED',
   'OVERRIDE_REQUEST_EXPIRED',
+  // Round two (#14.3): bulk import, R39-R42.
+  'HOLDING_EXISTS',
+  'EXPIRY_BEYOND_POLICY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -79,6 +82,8 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   OVERRIDE_EXCEEDS_POLICY: 'The override goes beyond what the policy allows',
   OVERRIDE_ALREADY_DECIDED: 'The override request was decided already',
   OVERRIDE_REQUEST_EXPIRED: 'The override request expired unapproved',
+  HOLDING_EXISTS: 'The profile holds this certification already, not from this import source',
+  EXPIRY_BEYOND_POLICY: 'The imported expiry is later than the policy gives for this history',
 };
 
 export function firstInContractOrder(codes: readonly ErrorCode[]): ErrorCode | undefined {

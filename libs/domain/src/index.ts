@@ -6,6 +6,7 @@ export * from './streams';
 export * from './upcasting';
 export * from './holding/holding';
 export * from './holding/holding.decide';
+export * from './holding/holding.import';
 export * from './profile/profile';
 export * from './account/account';
 export * from './learn-profile/learn-profile';

@@ -17,6 +17,7 @@ import {
   snapshotOf,
   isActiveAt,
 } from './holding';
+import { decideImport, ImportCertificationCommand } from './holding.import';
 
 export type HoldingCommand =
   | {
@@ -59,7 +60,8 @@ export type HoldingCommand =
         fromHoldingId: string;
         snapshot: HoldingSnapshot;
       };
-    };
+    }
+  | ImportCertificationCommand;
 
 export interface HoldingContext {
   now: Date;
@@ -420,6 +422,8 @@ export function decideHolding(command: HoldingCommand, given: HoldingState, cont
     case 'RotateVerificationId':
     case 'SetVerificationVisibility':
       return decideVerification(command, state, context);
+    case 'ImportCertification':
+      return decideImport(command, state, context);
     case 'OpenRenewalWindow': {
       // The scheduler may ask twice or from two processes: a no-op once done, or once too late.
       if (state.status !== 'held' || !state.window || state.window.opened) return [];

@@ -123,6 +123,32 @@ export type VerificationVisibilityChanged = {
   data: { holdingId: string; profileId: string; certificationCode: string; visibility: 'public' | 'private'; changedAt: string };
 };
 
+/** Where an imported fact came from (#14.3, R39): the legacy system, its id for the row, the file line and the run. */
+export type ImportSource = { system: string; sourceId: string; line: number; run: string };
+
+/**
+ * R40/R42: a holding migrated from a legacy system, with its history (earned, renewals, expiry) decided under the
+ * policy book at import (`decideImport`); one event so the history reads as imported, not as exams passed today.
+ */
+export type CertificationImported = {
+  type: 'CertificationImported';
+  data: {
+    holdingId: string;
+    profileId: string;
+    certificationCode: string;
+    level: Level;
+    earnedAt: string;
+    /** The renewals the legacy system recorded, in order (R5 applied to each). */
+    renewals: string[];
+    expiresAt: string | null;
+    renewalWindowOpensAt: string | null;
+    cycle: number;
+    policyVersion: string;
+    verificationId?: string;
+    importedFrom: ImportSource;
+  };
+};
+
 /** What a suspension holds: it ends by reinstatement or by itself at `until` (R17). */
 export type Suspension = { since: string; until: string | null };
 
@@ -185,7 +211,8 @@ export type HoldingEvent =
   | CertificationSuspended
   | CertificationReinstated
   | VerificationIdRotated
-  | VerificationVisibilityChanged;
+  | VerificationVisibilityChanged
+  | CertificationImported;
 
 export const HOLDING_EVENT_TYPES: readonly HoldingEvent['type'][] = [
   'CertificationEarned',
@@ -201,6 +228,7 @@ export const HOLDING_EVENT_TYPES: readonly HoldingEvent['type'][] = [
   'CertificationReinstated',
   'VerificationIdRotated',
   'VerificationVisibilityChanged',
+  'CertificationImported',
 ];
 
 /** The renewal window of one expiry: attempts count per window and restart with the next (R8). */
@@ -230,6 +258,8 @@ export type HeldState = {
   unnotifiedWindowIds?: string[];
   /** Ids of attempts of earlier windows (a pass ends its window): a repeat of any is recognised (R8, #16.18). */
   earlierAttemptIds?: string[];
+  /** R39: the import source of this cycle, so a re-run of the same row imports nothing. */
+  importedFrom?: ImportSource;
 } & HoldingSnapshot;
 
 export type HoldingState =
@@ -342,6 +372,28 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
       return state.status === 'held' ? { ...state, verificationId: event.data.verificationId } : state;
     case 'VerificationVisibilityChanged':
       return state.status === 'held' ? { ...state, verificationPrivate: event.data.visibility === 'private' } : state;
+    case 'CertificationImported': {
+      // R39/R40: like an earning, with the imported expiry and its source; only ever the first event of a stream.
+      const d = event.data;
+      return {
+        status: 'held',
+        holdingId: d.holdingId,
+        profileId: d.profileId,
+        certificationCode: d.certificationCode,
+        level: d.level,
+        cycle: d.cycle,
+        earnedAt: d.earnedAt,
+        expiresAt: d.expiresAt,
+        expired: false,
+        window: newWindow(d.holdingId, d.expiresAt, d.renewalWindowOpensAt),
+        revoked: false,
+        suspension: null,
+        verificationId: d.verificationId ?? null,
+        verificationPrivate: false,
+        mergeIds: [],
+        importedFrom: d.importedFrom,
+      };
+    }
     case 'HoldingMergedOut':
       return state.status === 'held'
         ? { status: 'merged-out', toProfileId: event.data.toProfileId, toHoldingId: event.data.toHoldingId, last: state }

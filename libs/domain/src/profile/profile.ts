@@ -1,6 +1,7 @@
 import type { Decider } from '../decider';
 import { DomainError } from '../errors';
 import { profileStream } from '../streams';
+import type { ImportSource } from '../holding/holding';
 
 /**
  * A certification profile, stream `profile-<profileId>`. Personal data (name, e-mail) is sealed with the
@@ -11,7 +12,15 @@ export type AccountType = 'personal' | 'work';
 
 export type CertificationProfileCreated = {
   type: 'CertificationProfileCreated';
-  data: { profileId: string; accountId: string; accountType: AccountType; createdAt: string; personalData: SealedData };
+  data: {
+    profileId: string;
+    accountId: string;
+    accountType: AccountType;
+    createdAt: string;
+    personalData: SealedData;
+    /** R39: created by a bulk import, from this source (#14.3). */
+    importedFrom?: ImportSource;
+  };
 };
 export type ProfilesLinked = {
   type: 'ProfilesLinked';
@@ -134,6 +143,8 @@ export type ActiveProfile = {
   pendingMerges?: { mergeId: string; sourceProfileId: string; link: MergeLinkPlan | null }[];
   /** Set once the holder or support chose them; until then the pages go by the browser's language and zone. */
   preferences?: ProfilePreferences;
+  /** R39: the import source that created this profile, so a re-run of the same row imports nothing. */
+  importedFrom?: ImportSource;
 };
 export type ProfileState =
   | { status: 'none' }
@@ -152,6 +163,7 @@ export function evolveProfile(state: ProfileState, event: ProfileEvent): Profile
         accountType: event.data.accountType,
         linkedLearnProfileId: null,
         mergeIds: [],
+        ...(event.data.importedFrom ? { importedFrom: event.data.importedFrom } : {}),
       };
     case 'ProfilesLinked':
       return state.status === 'active' ? { ...state, linkedLearnProfileId: event.data.learnProfileId } : state;
@@ -192,6 +204,11 @@ export function evolveProfile(state: ProfileState, event: ProfileEvent): Profile
 
 export type ProfileCommand =
   | { type: 'CreateProfile'; data: { profileId: string; accountId: string; accountType: AccountType; personalData: SealedData } }
+  /** R39: a holder migrated from a legacy system; a repeat of the same source imports nothing. */
+  | {
+      type: 'ImportProfile';
+      data: { profileId: string; accountId: string; accountType: AccountType; personalData: SealedData; importedFrom: ImportSource };
+    }
   | {
       type: 'LinkLearnProfile';
       data: {
@@ -237,6 +254,14 @@ export function decideProfile(command: ProfileCommand, state: ProfileState, cont
     case 'CreateProfile':
       if (state.status !== 'none') throw new DomainError('PROFILE_EXISTS', `Profile ${command.data.profileId} exists`);
       return [{ type: 'CertificationProfileCreated', data: { ...command.data, createdAt: now } }];
+    case 'ImportProfile': {
+      const source = command.data.importedFrom;
+      const existing = state.status === 'active' ? state : state.status === 'closed' ? state.last : undefined;
+      if (existing?.importedFrom?.system === source.system && existing.importedFrom.sourceId === source.sourceId) return [];
+      if (state.status !== 'none')
+        throw new DomainError('PROFILE_EXISTS', `Profile ${command.data.profileId} exists, not from ${source.system} (R39)`);
+      return [{ type: 'CertificationProfileCreated', data: { ...command.data, createdAt: now } }];
+    }
     case 'LinkLearnProfile': {
       const d = command.data;
       const profile = assertActive(state);

@@ -165,6 +165,12 @@ export class WhatIfReplay {
       case 'CertificationSuspended':
       case 'CertificationReinstated':
         return this.replayStanding(track, holding);
+      case 'CertificationImported':
+        // R40: migrated history was decided at import under the book then; the candidate judges what follows it.
+        track.shadow = track.live;
+        track.liveRenewals += holding.data.renewals.length;
+        track.shadowRenewals += holding.data.renewals.length;
+        return;
       default:
         // Windows, notifications, expiries: derived by the shadow from time itself.
         return;
