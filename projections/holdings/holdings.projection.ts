@@ -230,7 +230,11 @@ export function evolveHoldingRow(
 }
 
 function startsCycle(event: HoldingEvent): boolean {
-  return event.type === 'CertificationEarned' || event.type === 'CertificationImported' || (event.type === 'HoldingMergedIn' && event.data.adopted);
+  return (
+    event.type === 'CertificationEarned' ||
+    event.type === 'CertificationImported' ||
+    (event.type === 'HoldingMergedIn' && event.data.adopted)
+  );
 }
 
 /** The verification row of a holding row's current id; `retired` once the id is rotated away or the holding merged out. */

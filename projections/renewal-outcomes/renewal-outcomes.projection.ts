@@ -1,6 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
-import type { CertificationEarned, CertificationExpired, CertificationImported, CertificationRenewed, HoldingMergedIn } from '@recert/domain';
+import type {
+  CertificationEarned,
+  CertificationExpired,
+  CertificationImported,
+  CertificationRenewed,
+  HoldingMergedIn,
+} from '@recert/domain';
 import type { Projection } from '../runtime/projection';
 import { Statements } from '../runtime/statements';
 

@@ -13,3 +13,8 @@ export * from './policy-replay/policy-replays.controller';
 export * from './merge-profiles/merge-profiles.command';
 export * from './verification/verification-id';
 export * from './preferences/preferences.controller';
+export * from './import/import-format';
+export * from './import/import-rows';
+export * from './import/import-report';
+export * from './import/importer';
+export * from './import/imports.controller';

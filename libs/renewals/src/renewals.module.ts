@@ -27,6 +27,8 @@ import { HoldingStandingController } from './holding-standing/holding-standing.c
 import { HoldingCommands } from './holding-standing/holding-commands';
 import { ChangeVerificationHandler } from './verification/verification.command';
 import { VerificationController } from './verification/verification.controller';
+import { Importer } from './import/importer';
+import { ImportsController } from './import/imports.controller';
 
 const commandHandlers = [
   CreateProfileHandler,
@@ -49,6 +51,7 @@ const controllers = [
   HoldingStandingController,
   VerificationController,
   PreferencesController,
+  ImportsController,
 ];
 
 /** The renewal domain's commands: deciders behind thin handlers, controllers at the HTTP edge. */
@@ -72,9 +75,20 @@ const controllers = [
     PolicyReplayJobs,
     PolicyAdoptions,
     MergeCompleter,
+    Importer,
     { provide: POLICIES_READY, useExisting: PolicyAdoptions },
   ],
-  exports: [CATALOG, PolicyRegistry, PERSONAL_DATA_VAULT, StreamCommands, ProfileReader, PolicyReplayJobs, PolicyAdoptions, MergeCompleter],
+  exports: [
+    CATALOG,
+    PolicyRegistry,
+    PERSONAL_DATA_VAULT,
+    StreamCommands,
+    ProfileReader,
+    PolicyReplayJobs,
+    PolicyAdoptions,
+    MergeCompleter,
+    Importer,
+  ],
 })
 export class RenewalsModule implements OnApplicationBootstrap {
   constructor(private readonly merges: MergeCompleter) {}

@@ -77,6 +77,8 @@ export function decideImport(command: ImportCertificationCommand, state: Holding
     // R1: fundamentals never expire, so they have neither an expiry nor renewals to import.
     if (d.renewedAt.length > 0 || (d.expiresAt !== undefined && d.expiresAt !== null))
       throw new DomainError('NOT_RENEWABLE', `${certification.code} is a fundamentals certification: it never expires (R1)`);
+  } else if (d.expiresAt === null) {
+    throw new DomainError('VALIDATION_FAILED', `expiresAt: ${certification.code} is not a fundamentals certification, so it expires (R1)`);
   }
   let policy = earnedUnder;
   let expiresAt = validity === null ? null : policyInstant(d.earnedAt, validity, earnedUnder, `validity.${certification.level}`);
@@ -87,9 +89,15 @@ export function decideImport(command: ImportCertificationCommand, state: Holding
       throw new DomainError('VALIDATION_FAILED', `renewal ${renewedAt.toISOString()} is not after ${previous.toISOString()} (R40)`);
     const opensAt = policies.windowOpensAt(expiresAt).opensAt;
     if (renewedAt.getTime() < opensAt.getTime())
-      throw new DomainError('WINDOW_NOT_OPEN', `renewal ${renewedAt.toISOString()}: the window opened at ${opensAt.toISOString()} (R3, R40)`);
+      throw new DomainError(
+        'WINDOW_NOT_OPEN',
+        `renewal ${renewedAt.toISOString()}: the window opened at ${opensAt.toISOString()} (R3, R40)`,
+      );
     if (renewedAt.getTime() >= expiresAt.getTime())
-      throw new DomainError('CERTIFICATION_EXPIRED', `renewal ${renewedAt.toISOString()}: it had expired at ${expiresAt.toISOString()} (R9, R40)`);
+      throw new DomainError(
+        'CERTIFICATION_EXPIRED',
+        `renewal ${renewedAt.toISOString()}: it had expired at ${expiresAt.toISOString()} (R9, R40)`,
+      );
     policy = inForce(policies, renewedAt, 'renewal');
     // R5: from the expiry then in force, not from the renewal date.
     expiresAt = policyInstant(expiresAt, policy.extension, policy, 'extension');
