@@ -26,7 +26,8 @@ export async function* lines(
     for (let newline = pending.indexOf('\n', start); newline >= 0; newline = pending.indexOf('\n', start)) {
       line += 1;
       const end = newline > start && pending.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-      yield { line, text: tooLong ? '' : pending.slice(start, end), tooLong };
+      const long = tooLong || end - start > MAX_RECORD_CHARS;
+      yield { line, text: long ? '' : pending.slice(start, end), tooLong: long };
       tooLong = false;
       start = newline + 1;
     }
@@ -37,6 +38,7 @@ export async function* lines(
     }
   }
   pending += decoder.decode();
+  if (pending.length > MAX_RECORD_CHARS) tooLong = true;
   if (pending.length > 0 || tooLong) yield { line: line + 1, text: tooLong ? '' : pending.replace(/\r$/, ''), tooLong };
 }
 
