@@ -99,6 +99,22 @@ export class PostgresSharedState implements SharedState {
         ]);
         return (await row(subject))?.key ?? null;
       },
+      keysOrCreate: async (entries) => {
+        if (entries.length === 0) return [];
+        const subjects = entries.map((entry) => entry.subject);
+        await pool.query(
+          'INSERT INTO recert_personal_data_keys (subject, key) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (subject) DO NOTHING',
+          [subjects, entries.map((entry) => entry.fresh)],
+        );
+        const rows = (
+          await pool.query<{ subject: string; key: Buffer | null }>(
+            'SELECT subject, key FROM recert_personal_data_keys WHERE subject = ANY($1::text[])',
+            [subjects],
+          )
+        ).rows;
+        const bySubject = new Map(rows.map((found) => [found.subject, found.key]));
+        return subjects.map((subject) => bySubject.get(subject) ?? null);
+      },
       isErased: async (subject) => Boolean((await row(subject))?.erased_at),
       // The row version holding the key stays in the table's pages until VACUUM reuses them (ADR 0008).
       erase: async (subject, at) => {

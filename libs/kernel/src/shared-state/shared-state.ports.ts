@@ -11,6 +11,8 @@ export interface KeyVaultStore {
   key(subject: string): Promise<Buffer | null>;
   /** The subject's key, storing `fresh` when it has none yet (the first stored wins); null once erased. */
   keyOrCreate(subject: string, fresh: Buffer): Promise<Buffer | null>;
+  /** `keyOrCreate` of many subjects in one transaction (one fsync): a bulk import seals thousands of holders (#14.3). */
+  keysOrCreate(entries: readonly { subject: string; fresh: Buffer }[]): Promise<(Buffer | null)[]>;
   isErased(subject: string): Promise<boolean>;
   /** Destroys the key (its bytes overwritten where the medium allows) and remembers the erasure. */
   erase(subject: string, at: Date): Promise<void>;

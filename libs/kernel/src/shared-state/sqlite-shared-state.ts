@@ -88,6 +88,9 @@ export class SqliteSharedState implements SharedState {
       'SELECT key, erased_at FROM personal_data_keys WHERE subject = ?',
     );
     const insert = db.prepare('INSERT OR IGNORE INTO personal_data_keys (subject, key) VALUES (?, ?)');
+    const insertMany = db.transaction((entries: readonly { subject: string; fresh: Buffer }[]) => {
+      for (const { subject, fresh } of entries) insert.run(subject, fresh);
+    });
     const erase = db.prepare(
       'INSERT INTO personal_data_keys (subject, key, erased_at) VALUES (?, NULL, ?) ON CONFLICT(subject) DO UPDATE SET key = NULL, erased_at = excluded.erased_at',
     );
@@ -97,6 +100,10 @@ export class SqliteSharedState implements SharedState {
         // INSERT OR IGNORE: two processes creating the same subject's key agree on the first one stored.
         insert.run(subject, fresh);
         return Promise.resolve(select.get(subject)?.key ?? null);
+      },
+      keysOrCreate: (entries) => {
+        insertMany(entries);
+        return Promise.resolve(entries.map(({ subject }) => select.get(subject)?.key ?? null));
       },
       isErased: (subject) => Promise.resolve(Boolean(select.get(subject)?.erased_at)),
       erase: (subject, at) => {

@@ -29,7 +29,7 @@ import { CLOCK, Clock } from '@recert/kernel';
 import { CommandMeta } from '../command-handling/command-meta';
 import { holdingDeps } from '../command-handling/decisions';
 import { DomainEvent, HandleOptions, StreamCommands } from '../command-handling/stream-commands';
-import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
+import { PERSONAL_DATA_VAULT, PersonalData, PersonalDataVault } from '../personal-data/personal-data.vault';
 import { CATALOG, PolicyRegistry } from '../renewals.tokens';
 import { newVerificationId } from '../verification/verification-id';
 import { ImportFormat, recordsOf } from './import-format';
@@ -91,7 +91,7 @@ export interface ImportOptions {
   checkpoint?: ImportCheckpoint;
   /** Rows decided between two checkpoint saves (default 1000). */
   checkpointEvery?: number;
-  /** Rows decided at once, each holder's rows in file order (default 32). */
+  /** Rows read and not yet counted, each holder's rows in file order (default 256). */
   concurrency?: number;
   onProgress?: (progress: { rows: number; line: number }) => void;
   /** Tests: throws once this line is decided, like a crash before the next checkpoint. */
@@ -171,6 +171,34 @@ class DryApplier implements Applier {
   }
 }
 
+/**
+ * Seals holders' names in batches: the requests of one event-loop turn share one transaction of the key vault (one
+ * fsync), as the store's appends of one turn share one; a key a holder at a time was the import's bottleneck.
+ */
+class SealBatcher {
+  private pending: { subject: string; data: PersonalData; resolve: (sealed: SealedData) => void; reject: (error: unknown) => void }[] = [];
+
+  constructor(private readonly vault: PersonalDataVault) {}
+
+  seal(subject: string, data: PersonalData): Promise<SealedData> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => void this.flush());
+      this.pending.push({ subject, data, resolve, reject });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      const sealed = await this.vault.sealMany(batch);
+      batch.forEach((item, index) => item.resolve(sealed[index] as SealedData));
+    } catch (error) {
+      batch.forEach((item) => item.reject(error));
+    }
+  }
+}
+
 /** Stands in for the sealed name and e-mail in a dry run: the deciders never read it, and no key is made. */
 const NOT_SEALED: SealedData = { keyId: 'dry-run', iv: '', tag: '', ciphertext: '' };
 
@@ -199,7 +227,8 @@ export class Importer {
     const resumeAfter = saved?.line ?? 0;
     if (saved) options.onResume?.({ run, line: resumeAfter });
     const applier: Applier = options.dryRun ? new DryApplier(this.commands, this.clock) : new StoreApplier(this.commands);
-    const concurrency = Math.max(1, options.concurrency ?? 32);
+    const sealer = new SealBatcher(this.vault);
+    const concurrency = Math.max(1, options.concurrency ?? 256);
     const every = Math.max(1, options.checkpointEvery ?? 1000);
 
     // Rows in file order, each with its result once decided: counted only from the head, so in file order.
@@ -252,7 +281,7 @@ export class Importer {
       const lane = importedProfileId(options.system, valid.kind === 'holder' ? valid.sourceId : valid.holder);
       const previous = lanes.get(lane) ?? Promise.resolve();
       const task = previous
-        .then(() => this.decideRow(valid, lane, run, options.system, applier))
+        .then(() => this.decideRow(valid, lane, run, options.system, applier, sealer))
         .then(
           (result) => {
             entry.result = result;
@@ -282,7 +311,14 @@ export class Importer {
     return report;
   }
 
-  private async decideRow(row: ImportRow, profileId: string, run: string, system: string, applier: Applier): Promise<RowResult> {
+  private async decideRow(
+    row: ImportRow,
+    profileId: string,
+    run: string,
+    system: string,
+    applier: Applier,
+    sealer: SealBatcher,
+  ): Promise<RowResult> {
     const base: ReportRow = { line: row.line, kind: row.kind, sourceId: row.sourceId, profileId };
     const source: ImportSource = { system, sourceId: row.sourceId, line: row.line, run };
     const meta: CommandMeta = {
@@ -295,7 +331,7 @@ export class Importer {
     try {
       const outcome =
         row.kind === 'holder'
-          ? await this.holder(row, profileId, source, meta, applier)
+          ? await this.holder(row, profileId, source, meta, applier, sealer)
           : await this.holding(row, profileId, source, meta, applier);
       return { outcome, row: base };
     } catch (error) {
@@ -315,6 +351,7 @@ export class Importer {
     source: ImportSource,
     meta: CommandMeta,
     applier: Applier,
+    sealer: SealBatcher,
   ): Promise<ImportOutcome> {
     const importProfile = (personalData: SealedData) =>
       ({
@@ -330,7 +367,7 @@ export class Importer {
     }
     await applier.handle(accountDecider, row.accountId, { type: 'RegisterProfile', data: { accountId: row.accountId, profileId } }, meta);
     const personalData =
-      applier instanceof DryApplier ? NOT_SEALED : await this.vault.seal(profileId, { displayName: row.displayName, email: row.email });
+      applier instanceof DryApplier ? NOT_SEALED : await sealer.seal(profileId, { displayName: row.displayName, email: row.email });
     const outcome = await applier.handle(profileDecider, profileId, importProfile(personalData), meta);
     const after = outcome.state.status === 'active' ? outcome.state : undefined;
     return Importer.outcomeOf(outcome.appended, after?.importedFrom, source);

@@ -41,6 +41,23 @@ export function sharedStateContract(open: () => Promise<SharedState>): void {
       expect(await a.keys.key(id('unknown'))).toBeNull();
     });
 
+    it('#14.3: keysOrCreate keeps an existing key, stores the new ones, and answers null for an erased subject', async () => {
+      const [kept, fresh, erased] = [id('s'), id('s'), id('s')];
+      const existing = randomBytes(32);
+      await a.keys.keyOrCreate(kept, existing);
+      await a.keys.erase(erased, new Date('2026-05-01T00:00:00Z'));
+      const given = randomBytes(32);
+      expect(
+        await b.keys.keysOrCreate([
+          { subject: kept, fresh: randomBytes(32) },
+          { subject: fresh, fresh: given },
+          { subject: erased, fresh: randomBytes(32) },
+        ]),
+      ).toEqual([existing, given, null]);
+      expect(await a.keys.key(fresh)).toEqual(given);
+      expect(await a.keys.keysOrCreate([])).toEqual([]);
+    });
+
     it('#11.2/#16.5: an erasure on one instance destroys the key for all, for good', async () => {
       const subject = id('s');
       await a.keys.keyOrCreate(subject, randomBytes(32));
