@@ -237,7 +237,7 @@ export class Importer {
     let doneLine = resumeAfter;
     let sinceSave = 0;
     const lanes = new Map<string, Promise<void>>();
-    let failure: unknown;
+    let failure: Error | undefined;
     // A simulated crash stops like a kill: nothing more is counted or saved after it.
     let crashed = false;
     let wake: (() => void) | undefined;
@@ -288,7 +288,7 @@ export class Importer {
           },
           (error: unknown) => {
             // Not a refusal (the store is down...): this row and the ones after it stay uncounted, to be decided again.
-            failure ??= error;
+            failure ??= error instanceof Error ? error : new Error(String(error));
           },
         )
         .finally(() => {
