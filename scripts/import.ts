@@ -99,7 +99,7 @@ async function main(): Promise<void> {
         }
       },
     });
-    if (tty) process.stderr.write(`\r${importProgressBar(bytes, size, report.rows, started)}\n`);
+    process.stderr.write(`${tty ? '\r' : ''}${importProgressBar(bytes, size, report.rows, started)}\n`);
     const json = `${JSON.stringify(report, null, 2)}\n`;
     const out = argument('out');
     if (out) writeFileSync(out, json);
