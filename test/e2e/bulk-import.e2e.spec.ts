@@ -189,5 +189,7 @@ describe('bulk import', () => {
       .send({ format: 'ndjson', content: NDJSON, dryRun: true, system: 'legacy' });
     expect(ok.status).toBe(200);
     expect((ok.body as ImportReport).counts['already-imported']).toBe(5);
+    const openapi = (await h.http.get('/docs/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
+    expect(openapi.paths['/admin/imports']?.['post']).toBeDefined();
   });
 });

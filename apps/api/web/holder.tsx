@@ -76,6 +76,13 @@ function latestRenewals(history: HistoryEvent[]): Map<string, { renewedAt: strin
   return latest;
 }
 
+function importedFrom(data: Record<string, unknown>): { system: string; sourceId: string } | undefined {
+  const source = data['importedFrom'];
+  if (typeof source !== 'object' || source === null) return undefined;
+  const { system, sourceId } = source as Record<string, unknown>;
+  return typeof system === 'string' && typeof sourceId === 'string' ? { system, sourceId } : undefined;
+}
+
 function historyWords(event: HistoryEvent, names: Map<string, string>): string {
   const text = (key: string): string => {
     const value = event.data[key];
@@ -94,6 +101,9 @@ function historyWords(event: HistoryEvent, names: Map<string, string>): string {
     expiresAt: typeof event.data['expiresAt'] === 'string' ? date(event.data['expiresAt']) : '',
     language: text('language'),
     timeZone: text('timeZone'),
+    // #14.3: an imported fact names its legacy system and the id it had there.
+    system: importedFrom(event.data)?.system ?? '',
+    sourceId: importedFrom(event.data)?.sourceId ?? '',
     reminders: text('reminders') ? t(text('reminders') === 'last-only' ? 'preferences.remindersLastOnly' : 'preferences.remindersAll') : '',
   };
   if (event.type === 'AssessmentAttempted') {
@@ -372,6 +382,12 @@ export function HolderPage() {
                       <dd data-testid="expires">{cert.expiresAt ? date(cert.expiresAt) : t('cert.never')}</dd>
                       <dt>{cert.status === 'expired' ? t('cert.expiredOn') : t('cert.daysLeft')}</dt>
                       <dd data-testid="days-left">{cert.status === 'expired' ? date(cert.expiresAt) : (cert.daysUntilExpiry ?? '—')}</dd>
+                      {cert.importedFrom && (
+                        <>
+                          <dt>{t('cert.importedFrom')}</dt>
+                          <dd data-testid="imported-from">{t('cert.importedSource', cert.importedFrom)}</dd>
+                        </>
+                      )}
                       <dt>{t('cert.attempts')}</dt>
                       <dd data-testid="attempts">{cert.attempts}</dd>
                       <dt>{t('cert.nextAttempt')}</dt>

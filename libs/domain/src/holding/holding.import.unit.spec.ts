@@ -5,6 +5,7 @@ import { PolicyBook } from '../policy';
 import { specification } from '../testing/specification';
 import { evolveHolding, HoldingEvent, HoldingState, holdingStatusAt, ImportSource, initialHoldingState } from './holding';
 import { decideHolding, HoldingCommand, HoldingContext } from './holding.decide';
+import { decideProfile, evolveProfile, initialProfileState, ProfileCommand } from '../profile/profile';
 
 const root = join(__dirname, '..', '..', '..', '..', 'config');
 const catalog = Catalog.parse(JSON.parse(readFileSync(join(root, 'catalog.json'), 'utf8')));
@@ -132,5 +133,43 @@ describe('ImportCertification (#14.3)', () => {
       ctx(),
     );
     spec.given(earned).when(importing('2024-03-01T00:00:00Z'), ctx()).thenThrows('HOLDING_EXISTS');
+  });
+});
+
+describe('ImportProfile (#14.3)', () => {
+  const sealed = { keyId: 'legacy-h-1', iv: 'iv', tag: 'tag', ciphertext: 'x' };
+  const importProfile = (sourceId: string, line = 1): ProfileCommand => ({
+    type: 'ImportProfile',
+    data: {
+      profileId: 'legacy-h-1',
+      accountId: 'msa-1',
+      accountType: 'personal',
+      personalData: sealed,
+      importedFrom: source(sourceId, 'run-1', line),
+    },
+  });
+  const now = { now: new Date('2026-01-01T00:00:00Z') };
+
+  it('R39: creates the profile with its source; the same source again imports nothing; another source or a live profile is refused', () => {
+    const created = decideProfile(importProfile('h-1'), initialProfileState, now);
+    expect(created).toEqual([
+      {
+        type: 'CertificationProfileCreated',
+        data: expect.objectContaining({
+          profileId: 'legacy-h-1',
+          importedFrom: source('h-1', 'run-1', 1),
+          createdAt: '2026-01-01T00:00:00.000Z',
+        }),
+      },
+    ]);
+    const state = created.reduce(evolveProfile, initialProfileState);
+    expect(decideProfile(importProfile('h-1', 7), state, now)).toEqual([]);
+    expect(() => decideProfile(importProfile('h-2'), state, now)).toThrow(expect.objectContaining({ code: 'PROFILE_EXISTS' }));
+    const live = decideProfile(
+      { type: 'CreateProfile', data: { profileId: 'legacy-h-1', accountId: 'msa-1', accountType: 'personal', personalData: sealed } },
+      initialProfileState,
+      now,
+    ).reduce(evolveProfile, initialProfileState);
+    expect(() => decideProfile(importProfile('h-1'), live, now)).toThrow(expect.objectContaining({ code: 'PROFILE_EXISTS' }));
   });
 });
