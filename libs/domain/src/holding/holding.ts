@@ -373,26 +373,11 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
     case 'VerificationVisibilityChanged':
       return state.status === 'held' ? { ...state, verificationPrivate: event.data.visibility === 'private' } : state;
     case 'CertificationImported': {
-      // R39/R40: like an earning, with the imported expiry and its source; only ever the first event of a stream.
-      const d = event.data;
-      return {
-        status: 'held',
-        holdingId: d.holdingId,
-        profileId: d.profileId,
-        certificationCode: d.certificationCode,
-        level: d.level,
-        cycle: d.cycle,
-        earnedAt: d.earnedAt,
-        expiresAt: d.expiresAt,
-        expired: false,
-        window: newWindow(d.holdingId, d.expiresAt, d.renewalWindowOpensAt),
-        revoked: false,
-        suspension: null,
-        verificationId: d.verificationId ?? null,
-        verificationPrivate: false,
-        mergeIds: [],
-        importedFrom: d.importedFrom,
-      };
+      // R39/R40: the current cycle as an earning would start it, with its imported expiry and its source; only ever
+      // the first event of a stream (the decider refuses an import onto a holding).
+      const { renewals: _renewals, importedFrom, ...earned } = event.data;
+      const held = evolveHolding(initialHoldingState, { type: 'CertificationEarned', data: earned });
+      return held.status === 'held' ? { ...held, importedFrom } : held;
     }
     case 'HoldingMergedOut':
       return state.status === 'held'
