@@ -1,5 +1,5 @@
-import { overrideDecider } from '@recert/domain';
-import { StreamCommands } from '@recert/renewals';
+import { Catalog, Certification, holdingDecider, overrideDecider } from '@recert/domain';
+import { CATALOG, holdingDeps, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { expectNothingStored, expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 
 type Cert = { code: string; status: string; expiresAt: string | null; override: Record<string, unknown> | null };
@@ -45,6 +45,8 @@ describe('overrides under four eyes over HTTP', () => {
     }
     h.clock.set(new Date('2026-01-10T00:00:00Z'));
     await seedProfile(h, 'bk-out', { linked: true, earn: [{ code: AA }] }); // expires 2027-01-10: outside the filter
+    h.clock.set(new Date('2026-01-20T00:00:00Z'));
+    for (const id of ['rs-1', 'rs-2', 'rs-3']) await seedProfile(h, id, { linked: true, earn: [{ code: AA }] }); // expire 2027-01-20
     h.clock.set(new Date('2026-02-01T00:00:00Z'));
   }, 90_000);
   afterAll(async () => h.close());
@@ -234,6 +236,47 @@ describe('overrides under four eyes over HTTP', () => {
     expect(await cert('bk-out', approved)).toMatchObject({ expiresAt: '2027-01-10T00:00:00.000Z', override: null });
   });
 
+  it("R26/R28: a bulk run torn mid-way resumes: no holding is extended twice and the report is the dry run's", async () => {
+    const bulk = {
+      kind: 'bulk-extend-expiry',
+      target: { filter: { certificationCode: AA, expiresFrom: '2027-01-19', expiresTo: '2027-01-21' } },
+      params: { by: 'P1M' },
+      reason: 'Exam platform outage, late January',
+    };
+    const dry = ((await ask({ ...bulk, dryRun: true })).body as { report: Report }).report;
+    expect(dry).toMatchObject({ total: 3, counts: { extended: 3 } });
+    const request = (await ask(bulk)).body as Override;
+    // The process died after the approval and the first holding's extension (which moved it out of the range).
+    const commands = h.app.get(StreamCommands);
+    const torn = { commandId: 'torn-bulk', correlationId: 'torn', causationId: 'torn', actor: 'admin-bob' };
+    await commands.handle(overrideDecider, request.id, { type: 'ApproveOverride', data: { actor: 'admin-bob' } }, torn);
+    const first = await commands.handle(
+      holdingDecider,
+      { profileId: 'rs-1', certificationCode: AA },
+      {
+        type: 'ApplyOverride',
+        data: {
+          overrideId: request.id,
+          requestedBy: 'admin-ada',
+          approvedBy: 'admin-bob',
+          kind: 'extend-expiry',
+          by: 'P1M',
+          reason: 'Exam platform outage, late January',
+        },
+      },
+      torn,
+      holdingDeps(h.app.get<Catalog>(CATALOG).get(AA) as Certification, h.app.get(PolicyRegistry)),
+    );
+    expect(first.events.map((e) => e.type)).toEqual(['HoldingExpiryExtended']);
+    expect((await scheduler()).overridesCompleted).toBe(1);
+    const got = (await h.http.get(`/admin/override-requests/${request.id}`).set('Authorization', admin('admin-cy'))).body as Override;
+    expect(got).toMatchObject({ status: 'completed' });
+    expect(got.report).toEqual(dry);
+    const history = await h.http.get('/certification-profiles/rs-1/history').set('Authorization', `Bearer ${h.token(['support'])}`);
+    const extensions = (history.body as { events: { type: string }[] }).events.filter((e) => e.type === 'HoldingExpiryExtended');
+    expect(extensions).toHaveLength(1);
+  });
+
   it('R24: a request left undecided 7 days of domain time is expired by the scheduler; approving it then is refused', async () => {
     const request = (await ask(extend('ov-5', 'P1M'))).body as Override;
     h.clock.set(new Date('2026-02-08T00:00:00Z'));
@@ -246,5 +289,31 @@ describe('overrides under four eyes over HTTP', () => {
     });
     const list = await h.http.get('/admin/override-requests?status=expired').set('Authorization', admin('admin-cy'));
     expect((list.body as { overrideRequests: { id: string }[] }).overrideRequests.map((o) => o.id)).toContain(request.id);
+  });
+
+  it('R27: reopen-window gives an expired holding a new expiry and an open window; a renewal is then accepted', async () => {
+    // bk-out expired 2027-01-10 (its expiry recorded by the scheduler).
+    h.clock.set(new Date('2027-02-01T00:00:00Z'));
+    await scheduler();
+    expect(await cert('bk-out', { position: await h.store.headPosition() })).toMatchObject({ status: 'expired' });
+    const reopen = {
+      kind: 'reopen-window',
+      target: { profileId: 'bk-out', certificationCode: AA },
+      params: { by: 'P30D' },
+      reason: 'Outage',
+    };
+    const request = (await ask(reopen)).body as Override;
+    const approved = (await decide(request.id, 'approve')).body as Override;
+    expect(approved.events.map((e) => e.type)).toEqual(['OverrideApproved', 'RenewalWindowReopened', 'OverrideCompleted']);
+    expect(await cert('bk-out', approved)).toMatchObject({
+      status: 'renewal-open',
+      expiresAt: '2027-03-03T00:00:00.000Z',
+      override: { kind: 'reopen-window', from: '2027-01-10T00:00:00.000Z', to: '2027-03-03T00:00:00.000Z' },
+    });
+    const attempt = await h.http
+      .post(`/certification-profiles/bk-out/certifications/${AA}/renewal-attempts`)
+      .set('Authorization', `Bearer ${h.token(['assessment-system'])}`)
+      .send({ passed: true, language: 'en' });
+    expect(attempt.status).toBe(201);
   });
 });
