@@ -82,6 +82,28 @@ describe('overrides under four eyes over HTTP', () => {
     });
   });
 
+  it('#14.1: OpenAPI documents the override routes and their codes', async () => {
+    const doc = (await h.http.get('/docs/openapi.json')).body as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { schemas: { Problem: { properties: { code: { enum: string[] } } } } };
+    };
+    for (const [path, method] of [
+      ['/admin/override-requests', 'post'],
+      ['/admin/override-requests', 'get'],
+      ['/admin/override-requests/{id}', 'get'],
+      ['/admin/override-requests/{id}/approve', 'post'],
+      ['/admin/override-requests/{id}/reject', 'post'],
+    ] as const) {
+      expect({ path, method, documented: doc.paths[path]?.[method] !== undefined }).toEqual({ path, method, documented: true });
+    }
+    expect(Object.keys(doc.paths['/admin/override-requests/{id}/approve']?.['post']?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '403', '404', '409']),
+    );
+    expect(doc.components.schemas.Problem.properties.code.enum).toEqual(
+      expect.arrayContaining(['OVERRIDE_NOT_FOUND', 'OVERRIDE_NOT_APPLICABLE', 'OVERRIDE_EXCEEDS_POLICY', 'OVERRIDE_REQUEST_EXPIRED']),
+    );
+  });
+
   it('R22: the requester cannot approve nor reject (403 FORBIDDEN, nothing stored); another admin approves (R26/R27)', async () => {
     const requested = await ask(extend('ov-1'));
     expect(requested.status).toBe(201);
@@ -135,6 +157,29 @@ describe('overrides under four eyes over HTTP', () => {
     expect(got.body).toMatchObject({ id: request.id, status: 'completed', report: { counts: { extended: 1 } } });
   });
 
+  it('#14.1: a request repeated with its Idempotency-Key answers the first request, storing nothing more', async () => {
+    const send = () =>
+      h.http
+        .post('/admin/override-requests')
+        .set('Authorization', admin('admin-ada'))
+        .set('Idempotency-Key', 'ov-5-revoke')
+        .send({
+          kind: 'revoke',
+          target: { profileId: 'ov-5', certificationCode: AA },
+          reason: 'Asked twice by a flaky client',
+        });
+    const first = await send();
+    expect(first.status).toBe(201);
+    let second: Awaited<ReturnType<typeof send>> | undefined;
+    await expectNothingStored(h, async () => {
+      second = await send();
+    });
+    expect(second?.status).toBe(201);
+    expect((second?.body as Override).id).toBe((first.body as Override).id);
+    const rejected = await decide((first.body as Override).id, 'reject', 'admin-bob', { reason: 'No fraud after all' });
+    expect(rejected.status).toBe(200);
+  });
+
   it('R22: a different admin rejects; the request then cannot be approved, and nothing changed on the holding', async () => {
     const request = (await ask(extend('ov-2'))).body as Override;
     const rejected = await decide(request.id, 'reject', 'admin-bob', { reason: 'Not affected by the outage' });
@@ -145,7 +190,9 @@ describe('overrides under four eyes over HTTP', () => {
     });
     expect(await cert('ov-2', rejected.body as Written)).toMatchObject({ expiresAt: '2027-01-01T00:00:00.000Z', override: null });
     const list = await h.http.get('/admin/override-requests?status=rejected').set('Authorization', admin('admin-cy'));
-    expect((list.body as { overrideRequests: { id: string }[] }).overrideRequests.map((o) => o.id)).toEqual([request.id]);
+    const listed = (list.body as { overrideRequests: { id: string; status: string }[] }).overrideRequests;
+    expect(listed.map((o) => o.id)).toContain(request.id);
+    expect(listed.every((o) => o.status === 'rejected')).toBe(true);
     expectProblem(
       await h.http.get('/admin/override-requests?status=maybe').set('Authorization', admin('admin-cy')),
       400,
