@@ -62,6 +62,18 @@ describe('overrides under four eyes over HTTP', () => {
         'VALIDATION_FAILED',
       );
       expectProblem(await ask({ ...extend('ov-1'), kind: 'bulk-extend-expiry' }), 400, 'VALIDATION_FAILED');
+      expectProblem(await ask({ ...extend('ov-1'), target: { profileId: 'ov-1' } }), 400, 'VALIDATION_FAILED');
+      expectProblem(await ask({ ...extend('ov-1'), target: {} }), 400, 'VALIDATION_FAILED');
+      expectProblem(await ask({ ...extend('ov-1'), target: 'ov-1' }), 400, 'VALIDATION_FAILED');
+      expectProblem(
+        await ask({
+          ...extend('ov-1'),
+          kind: 'bulk-extend-expiry',
+          target: { filter: { certificationCode: AA, expiresFrom: 'x', expiresTo: 'y' } },
+        }),
+        400,
+        'VALIDATION_FAILED',
+      );
       expectProblem(await ask({ ...extend('ov-1'), kind: 'grant-attempts', params: { attempts: 9 } }), 400, 'VALIDATION_FAILED');
       expectProblem(await ask(extend('ov-1', 'P2Y')), 422, 'OVERRIDE_EXCEEDS_POLICY');
       expectProblem(await ask(extend('nobody')), 404, 'PROFILE_NOT_FOUND');

@@ -96,41 +96,25 @@ export type CertificationRevoked = {
   };
 };
 
+/** R27: what moving a cycle's expiry records: by how much, from and to, the window of the new expiry, both admins, why. */
+type ExpiryMoved = {
+  holdingId: string;
+  profileId: string;
+  certificationCode: string;
+  cycle: number;
+  by: string;
+  from: string;
+  to: string;
+  renewalWindowOpensAt: string;
+  reason: string;
+  policyVersion: string;
+} & OverrideActors;
+
 /** R27: an approved override moved this cycle's expiry later by `by`; the renewal window follows the new expiry (R3). */
-export type HoldingExpiryExtended = {
-  type: 'HoldingExpiryExtended';
-  data: {
-    holdingId: string;
-    profileId: string;
-    certificationCode: string;
-    cycle: number;
-    by: string;
-    from: string;
-    to: string;
-    renewalWindowOpensAt: string;
-    reason: string;
-    extendedAt: string;
-    policyVersion: string;
-  } & OverrideActors;
-};
+export type HoldingExpiryExtended = { type: 'HoldingExpiryExtended'; data: ExpiryMoved & { extendedAt: string } };
 
 /** R27: an approved override gave an expired (not revoked) cycle a new expiry `by` after now, so its window is open again. */
-export type RenewalWindowReopened = {
-  type: 'RenewalWindowReopened';
-  data: {
-    holdingId: string;
-    profileId: string;
-    certificationCode: string;
-    cycle: number;
-    by: string;
-    from: string;
-    to: string;
-    renewalWindowOpensAt: string;
-    reason: string;
-    reopenedAt: string;
-    policyVersion: string;
-  } & OverrideActors;
-};
+export type RenewalWindowReopened = { type: 'RenewalWindowReopened'; data: ExpiryMoved & { reopenedAt: string } };
 
 /** R27: an approved override let the next `attempts` attempts of the open window skip the retake cooldown (R8). */
 export type RenewalAttemptsGranted = {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { CERTIFICATION_CODE, CommandMetaFromRequest, PROFILE_ID, RequestMeta, Roles } from '@recert/kernel';
+import { CERTIFICATION_CODE, CommandMetaFromRequest, PROFILE_ID, RequestMeta, Roles, ValidationProblem } from '@recert/kernel';
 import { MAX_GRANTED_ATTEMPTS, OVERRIDE_KINDS, OverrideKind, OverrideStatus, OverrideTarget } from '@recert/domain';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
@@ -115,8 +115,15 @@ export class OverrideListQuery {
 
 /** The target as the decider takes it: the shape per kind is the decider's to check (R25). */
 function targetOf(dto: OverrideTargetDto): OverrideTarget {
-  if (dto.filter) return { filter: { ...dto.filter } };
-  return { profileId: dto.profileId ?? '', certificationCode: dto.certificationCode ?? '' };
+  const single = dto.profileId !== undefined || dto.certificationCode !== undefined;
+  if (dto.filter && !single) return { filter: { ...dto.filter } };
+  if (!dto.filter && dto.profileId !== undefined && dto.certificationCode !== undefined) {
+    return { profileId: dto.profileId, certificationCode: dto.certificationCode };
+  }
+  throw new ValidationProblem(
+    [{ field: 'target', message: 'either { profileId, certificationCode } or { filter: { certificationCode, expiresFrom, expiresTo } }' }],
+    'The target is malformed',
+  );
 }
 
 /** Overrides under four eyes (#14.1, R22-R29): admin only; the approver is never the requester. */
