@@ -2,7 +2,7 @@ import { Catalog, Certification, holdingDecider, overrideDecider } from '@recert
 import { CATALOG, holdingDeps, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { expectNothingStored, expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 
-type Cert = { code: string; status: string; expiresAt: string | null; override: Record<string, unknown> | null };
+type Cert = { code: string; status: string; expiresAt: string | null; canAttemptNow: boolean; override: Record<string, unknown> | null };
 type Written = { position: number; events: { type: string; data: Record<string, unknown> }[] };
 type Override = Written & { id: string; status: string; requestedBy: string; decidedBy: string | null; report: Report | null };
 type Report = { total: number; counts: Record<string, number>; refusals: Record<string, number>; rows: Record<string, unknown[]> };
@@ -374,5 +374,32 @@ describe('overrides under four eyes over HTTP', () => {
       .set('Authorization', `Bearer ${h.token(['assessment-system'])}`)
       .send({ passed: true, language: 'en' });
     expect(attempt.status).toBe(201);
+  });
+
+  it('R27: grant-attempts lets the next attempt skip the retake cooldown (R8); the dashboard shows it', async () => {
+    // bk-1's window (expiry 2027-03-01 since the bulk extension) is open; two failed attempts, then the cooldown.
+    const attempt = () =>
+      h.http
+        .post(`/certification-profiles/bk-1/certifications/${AA}/renewal-attempts`)
+        .set('Authorization', `Bearer ${h.token(['assessment-system'])}`)
+        .send({ passed: false, score: 300, language: 'en' });
+    expect((await attempt()).status).toBe(201);
+    expect((await attempt()).status).toBe(201);
+    expectProblem(await attempt(), 429, 'RETAKE_COOLDOWN');
+    const grant = {
+      kind: 'grant-attempts',
+      target: { profileId: 'bk-1', certificationCode: AA },
+      params: { attempts: 1 },
+      reason: 'Outage',
+    };
+    const request = (await ask(grant)).body as Override;
+    const approved = (await decide(request.id, 'approve')).body as Override;
+    expect(approved.events.map((e) => e.type)).toEqual(['OverrideApproved', 'RenewalAttemptsGranted', 'OverrideCompleted']);
+    expect(await cert('bk-1', approved)).toMatchObject({
+      canAttemptNow: true,
+      override: { kind: 'grant-attempts', approvedBy: 'admin-bob' },
+    });
+    expect((await attempt()).status).toBe(201);
+    expectProblem(await attempt(), 429, 'RETAKE_COOLDOWN');
   });
 });
