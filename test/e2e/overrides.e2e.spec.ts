@@ -1,3 +1,5 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { Catalog, Certification, holdingDecider, overrideDecider } from '@recert/domain';
 import { CATALOG, holdingDeps, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { expectNothingStored, expectProblem, Harness, seedProfile, startApp } from '../support/harness';
@@ -401,5 +403,60 @@ describe('overrides under four eyes over HTTP', () => {
     });
     expect((await attempt()).status).toBe(201);
     expectProblem(await attempt(), 429, 'RETAKE_COOLDOWN');
+  });
+});
+
+/** R27/R34: a revoke override reuses R15's event, so subscribers hear it as `certification.revoked`, both admins named. */
+describe('a revoke override reaches webhook subscribers', () => {
+  let h: Harness;
+  let receiver: Server;
+  const received: { type: string; data: Record<string, unknown> }[] = [];
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push(JSON.parse(body) as { type: string; data: Record<string, unknown> });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    h = await startApp({ clockStart: '2026-01-01T00:00:00Z' });
+    await seedProfile(h, 'wh-1', { linked: true, earn: [{ code: AA }] });
+  }, 60_000);
+  afterAll(async () => {
+    await h.close();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  }, 60_000);
+
+  it('R27/R34: certification.revoked is delivered for an approved revoke override, with the override named', async () => {
+    const admin = (sub: string): string => `Bearer ${h.token(['admin'], { sub })}`;
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    await h.http
+      .post('/admin/webhooks')
+      .set('Authorization', admin('admin-ada'))
+      .send({ url, events: ['certification.revoked'] })
+      .expect(201);
+    const request = await h.http
+      .post('/admin/override-requests')
+      .set('Authorization', admin('admin-ada'))
+      .send({ kind: 'revoke', target: { profileId: 'wh-1', certificationCode: AA }, reason: 'Exam fraud, case 18' });
+    expect(request.status).toBe(201);
+    const id = (request.body as { id: string }).id;
+    expect((await h.http.post(`/admin/override-requests/${id}/approve`).set('Authorization', admin('admin-bob'))).status).toBe(200);
+    for (let run = 0; run < 20 && received.length === 0; run += 1) {
+      await h.http.post('/admin/scheduler/run').set('Authorization', admin('admin-cy')).expect(200);
+    }
+    expect(received).toEqual([
+      expect.objectContaining({
+        type: 'certification.revoked',
+        data: expect.objectContaining({
+          profileId: 'wh-1',
+          reason: 'Exam fraud, case 18',
+          override: { overrideId: id, requestedBy: 'admin-ada', approvedBy: 'admin-bob' },
+        }),
+      }),
+    ]);
   });
 });
