@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Catalog, Certification } from '../catalog';
 import { PolicyBook } from '../policy';
 import { specification } from '../testing/specification';
-import { evolveHolding, foldHolding, HeldState, HoldingEvent, initialHoldingState } from './holding';
+import { evolveHolding, foldHolding, HeldState, HoldingEvent, initialHoldingState, snapshotOf } from './holding';
 import { ApplyOverride, decideHolding, HoldingCommand, HoldingContext, nextAttemptAllowedAt } from './holding.decide';
 
 const root = join(__dirname, '..', '..', '..', '..', 'config');
@@ -81,6 +81,30 @@ describe('holding decider: effects of approved overrides (R26, R27)', () => {
     spec
       .given(again)
       .when(apply({ kind: 'revoke' }), ctx('2025-06-02T00:00:00Z'))
+      .thenNothing();
+  });
+
+  it('R26: a holding merged into another profile keeps the overrides it applied: a resumed override adds nothing there', () => {
+    const extended = after(earned, apply({ kind: 'extend-expiry', by: 'P3M' }), '2024-10-01T00:00:00Z');
+    const mergedIn = decideHolding(
+      {
+        type: 'MergeHoldingIn',
+        data: {
+          mergeId: 'm1',
+          holdingId: `p2.${ASSOCIATE}`,
+          profileId: 'p2',
+          fromProfileId: 'p1',
+          fromHoldingId: `p1.${ASSOCIATE}`,
+          snapshot: snapshotOf(held(extended)),
+        },
+      },
+      initialHoldingState,
+      ctx('2024-10-02T00:00:00Z'),
+    );
+    expect(held(mergedIn)).toMatchObject({ overrideIds: ['o1'], lastOverride: { overrideId: 'o1' } });
+    spec
+      .given(mergedIn)
+      .when(apply({ kind: 'extend-expiry', by: 'P3M' }), ctx('2024-10-03T00:00:00Z'))
       .thenNothing();
   });
 

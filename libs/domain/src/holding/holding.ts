@@ -201,6 +201,8 @@ export type HoldingSnapshot = {
   verificationPrivate?: boolean;
   /** R26: the last override applied to this holding; absent: none. */
   lastOverride?: LastOverride | null;
+  /** R26: overrides already applied (across cycles and merges), so a resumed or repeated approval applies none twice. */
+  overrideIds?: string[];
 };
 
 export type HoldingMergedOut = {
@@ -298,8 +300,6 @@ export type HeldState = {
   unnotifiedWindowIds?: string[];
   /** Ids of attempts of earlier windows (a pass ends its window): a repeat of any is recognised (R8, #16.18). */
   earlierAttemptIds?: string[];
-  /** R26: overrides already applied, so a resumed or repeated approval applies none twice. */
-  overrideIds?: string[];
 } & HoldingSnapshot;
 
 export type HoldingState =
@@ -496,6 +496,7 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         verificationId: s.verificationId ?? null,
         verificationPrivate: s.verificationPrivate ?? false,
         lastOverride: s.lastOverride ?? null,
+        overrideIds: [...(state.status === 'held' ? (state.overrideIds ?? []) : []), ...(s.overrideIds ?? [])],
         mergeIds: [...(state.status === 'held' ? state.mergeIds : []), d.mergeId],
       };
     }
@@ -554,5 +555,6 @@ export function snapshotOf(state: HeldState): HoldingSnapshot {
     verificationId: state.verificationId ?? null,
     verificationPrivate: state.verificationPrivate ?? false,
     lastOverride: state.lastOverride ?? null,
+    overrideIds: state.overrideIds ?? [],
   };
 }
