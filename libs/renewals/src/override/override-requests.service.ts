@@ -214,8 +214,9 @@ export class OverrideRequests {
       if (state.status !== 'approved') continue;
       try {
         const outcome = await this.complete(state);
-        completed += outcome.events.length > 0 ? 1 : 0;
-        this.logger.log(`completed override ${state.request.overrideId}`);
+        if (outcome.events.length === 0) continue;
+        completed += 1;
+        this.logger.log(`completed override ${state.request.overrideId}, approved by ${state.decidedBy ?? 'someone'}`);
       } catch (error) {
         this.logger.error(`completing override ${state.request.overrideId}: ${error instanceof Error ? error.message : String(error)}`);
       }
