@@ -32,6 +32,20 @@ export interface DashboardCertification {
   nextAttemptAllowedAt: string | null;
   canAttemptNow: boolean;
   blockedBy: ErrorCode[];
+  /** R26: the last override applied to this holding under four eyes, or null. */
+  override: DashboardOverride | null;
+}
+
+/** R26: an approved override as the dashboard shows it: what, by whom (both admins), why, and the expiry it moved. */
+export interface DashboardOverride {
+  overrideId: string;
+  kind: 'extend-expiry' | 'reopen-window' | 'grant-attempts' | 'revoke';
+  requestedBy: string;
+  approvedBy: string;
+  reason: string;
+  at: string;
+  from: string | null;
+  to: string | null;
 }
 
 /** #13.4: a holding's share links (built by projections/credentials/share.ts). */

@@ -23,6 +23,9 @@ const HOLDING: Record<HoldingEvent['type'], true> = {
   CertificationReinstated: true,
   VerificationIdRotated: true,
   VerificationVisibilityChanged: true,
+  HoldingExpiryExtended: true,
+  RenewalWindowReopened: true,
+  RenewalAttemptsGranted: true,
 };
 const PROFILE: Record<ProfileEvent['type'], true> = {
   CertificationProfileCreated: true,

@@ -14,7 +14,15 @@ import { Statements } from '../runtime/statements';
 export class RenewalOutcomesProjection implements Projection {
   readonly name = 'renewal-outcomes';
   readonly version = 1;
-  readonly eventTypes: readonly string[] = ['CertificationEarned', 'CertificationRenewed', 'CertificationExpired', 'HoldingMergedIn'];
+  readonly eventTypes: readonly string[] = [
+    'CertificationEarned',
+    'CertificationRenewed',
+    'CertificationExpired',
+    'HoldingMergedIn',
+    // R27: an override moves the expiry: the window then closes at the new one, in its month.
+    'HoldingExpiryExtended',
+    'RenewalWindowReopened',
+  ];
   private readonly sql = new Statements();
 
   setup(db: Database.Database): void {
@@ -70,6 +78,12 @@ export class RenewalOutcomesProjection implements Projection {
         // The scheduler's run date stands in only for a holding whose expiry this projection never saw.
         const closesAt = held?.expires_at ?? d.expiredAt;
         record(d.holdingId, new Date(closesAt).toISOString(), d.certificationCode, 'expired', d.expiredAt);
+        return;
+      }
+      case 'HoldingExpiryExtended':
+      case 'RenewalWindowReopened': {
+        const d = event.data as { holdingId: string; to: string };
+        track(d.holdingId, d.to);
         return;
       }
       default:

@@ -13,3 +13,6 @@ export * from './policy-replay/policy-replays.controller';
 export * from './merge-profiles/merge-profiles.command';
 export * from './verification/verification-id';
 export * from './preferences/preferences.controller';
+export * from './override/override-targets';
+export * from './override/override-requests.service';
+export * from './override/overrides.module';
