@@ -16,3 +16,4 @@ export * from './verification/verification.queries';
 export * from './credentials/issuer';
 export * from './credentials/issuer-keys';
 export * from './credentials/status-list';
+export * from './holdings/override-targets.queries';

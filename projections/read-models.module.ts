@@ -10,6 +10,7 @@ import { DashboardQueries } from './dashboard/dashboard.queries';
 import { DeadlineQueries } from './deadlines/deadlines.queries';
 import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
+import { OverrideTargetQueries } from './holdings/override-targets.queries';
 import { HoldingsModel } from './holdings/holdings.model';
 import { OutboxProjection } from './outbox/outbox.projection';
 import { OutboxQueries } from './outbox/outbox.queries';
@@ -65,6 +66,7 @@ import { VerificationQueries } from './verification/verification.queries';
           name === 'holdings' ? holdings.tables().projection : name,
     },
     DashboardQueries,
+    OverrideTargetQueries,
     HistoryQueries,
     ReportsQueries,
     DeadlineQueries,
@@ -78,7 +80,16 @@ import { VerificationQueries } from './verification/verification.queries';
     CredentialsService,
     CertificateService,
   ],
-  exports: [READ_DB, ProjectionRunner, ReadConsistency, DeadlineQueries, DashboardQueries, HoldingsModel, OutboxQueries],
+  exports: [
+    OverrideTargetQueries,
+    READ_DB,
+    ProjectionRunner,
+    ReadConsistency,
+    DeadlineQueries,
+    DashboardQueries,
+    HoldingsModel,
+    OutboxQueries,
+  ],
 })
 export class ReadModelsModule implements OnModuleInit, OnApplicationShutdown {
   constructor(

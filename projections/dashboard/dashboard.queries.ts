@@ -2,9 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@recert/kernel';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry } from '@recert/renewals';
-import { Catalog, HeldState, holdingStatusAt, nextAttemptAllowedAt, renewalBlockers, SealedData, withPolicyWindow } from '@recert/domain';
+import {
+  Catalog,
+  HeldState,
+  LastOverride,
+  holdingStatusAt,
+  nextAttemptAllowedAt,
+  renewalBlockers,
+  SealedData,
+  withPolicyWindow,
+} from '@recert/domain';
 import type { HoldingRow, ProfileRow } from '../holdings/holdings.projection';
-import type { Dashboard, DashboardCertification } from './dashboard.view';
+import type { Dashboard, DashboardCertification, DashboardOverride } from './dashboard.view';
 import { READ_DB } from '../runtime/read-db';
 import { HoldingsModel } from '../holdings/holdings.model';
 import { shareOf } from '../credentials/share';
@@ -39,8 +48,10 @@ export function heldStateOf(row: HoldingRow): HeldState {
             attempts: row.attempts,
             lastAttemptAt: row.last_attempt_at,
             attemptIds: [],
+            ...(row.cooldown_free_until !== null ? { cooldownFreeUntil: row.cooldown_free_until } : {}),
           }
         : null,
+    lastOverride: row.last_override === null ? null : (JSON.parse(row.last_override) as LastOverride),
   };
 }
 
@@ -127,6 +138,8 @@ export class DashboardQueries {
           canAttemptNow: blockers.length === 0,
           blockedBy: blockers,
           importedFrom: row.imported_from ? (JSON.parse(row.imported_from) as { system: string; sourceId: string }) : null,
+          // R26: an override is shown as such, with both admins and the reason.
+          override: row.last_override === null ? null : (JSON.parse(row.last_override) as DashboardOverride),
         },
       ];
     });

@@ -34,6 +34,20 @@ export interface DashboardCertification {
   blockedBy: ErrorCode[];
   /** #14.3 (R39): the legacy system and its source id when this cycle was migrated by a bulk import; null when earned here. */
   importedFrom: { system: string; sourceId: string } | null;
+  /** R26: the last override applied to this holding under four eyes, or null. */
+  override: DashboardOverride | null;
+}
+
+/** R26: an approved override as the dashboard shows it: what, by whom (both admins), why, and the expiry it moved. */
+export interface DashboardOverride {
+  overrideId: string;
+  kind: 'extend-expiry' | 'reopen-window' | 'grant-attempts' | 'revoke';
+  requestedBy: string;
+  approvedBy: string;
+  reason: string;
+  at: string;
+  from: string | null;
+  to: string | null;
 }
 
 /** #13.4: a holding's share links (built by projections/credentials/share.ts). */

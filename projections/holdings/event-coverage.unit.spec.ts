@@ -24,6 +24,9 @@ const HOLDING: Record<HoldingEvent['type'], true> = {
   VerificationIdRotated: true,
   VerificationVisibilityChanged: true,
   CertificationImported: true,
+  HoldingExpiryExtended: true,
+  RenewalWindowReopened: true,
+  RenewalAttemptsGranted: true,
 };
 const PROFILE: Record<ProfileEvent['type'], true> = {
   CertificationProfileCreated: true,

@@ -8,6 +8,7 @@ import {
   HoldingState,
   ImportSource,
   initialHoldingState,
+  LastOverride,
   PolicyBook,
   PROFILE_EVENT_TYPES,
   ProfileEvent,
@@ -41,6 +42,10 @@ export interface HoldingRow {
   /** R19: the current cycle's public verification id (null for cycles earned before it existed) and its privacy. */
   verification_id: string | null;
   verification_private: number;
+  /** R27: attempts of the window up to this number wait no cooldown (an override granted them); null: none granted. */
+  cooldown_free_until: number | null;
+  /** R26: the last override applied to this holding (JSON of LastOverride), null when none. */
+  last_override: string | null;
   /** Global position of the event that started this cycle: its credentials' status list entry (#13.3). */
   cycle_position: number;
   last_position: number;
@@ -103,6 +108,8 @@ const HOLDING_COLUMNS: readonly (keyof HoldingRow)[] = [
   'suspended_until',
   'verification_id',
   'verification_private',
+  'cooldown_free_until',
+  'last_override',
   'cycle_position',
   'last_position',
   'imported_from',
@@ -164,6 +171,7 @@ function holdingStateOf(row: HoldingRow | undefined): HoldingState {
           attempts: row.attempts,
           lastAttemptAt: row.last_attempt_at,
           attemptIds: [],
+          ...(row.cooldown_free_until !== null ? { cooldownFreeUntil: row.cooldown_free_until } : {}),
         }
       : null;
   const held: HeldState = {
@@ -183,6 +191,7 @@ function holdingStateOf(row: HoldingRow | undefined): HoldingState {
     verificationId: row.verification_id,
     verificationPrivate: row.verification_private === 1,
     ...(row.imported_from ? { importedFrom: { ...(JSON.parse(row.imported_from) as ImportSource), line: 0, run: '' } } : {}),
+    lastOverride: row.last_override === null ? null : (JSON.parse(row.last_override) as LastOverride),
   };
   return row.merged_out === 1 ? { status: 'merged-out', toProfileId: '', toHoldingId: '', last: held } : held;
 }
@@ -222,6 +231,8 @@ export function evolveHoldingRow(
     suspended_until: held.suspension?.until ?? null,
     verification_id: held.verificationId ?? null,
     verification_private: held.verificationPrivate ? 1 : 0,
+    cooldown_free_until: window?.cooldownFreeUntil ?? null,
+    last_override: held.lastOverride ? JSON.stringify(held.lastOverride) : null,
     // Where this cycle began: a status list entry (R21) is as old as its cycle.
     cycle_position: startsCycle(event) || !row ? position : row.cycle_position,
     last_position: position,
@@ -307,7 +318,7 @@ export function evolveProfileRow(row: ProfileRow | undefined, event: ProfileEven
  */
 export class HoldingsProjection implements RowProjection {
   readonly name: string;
-  readonly version = 6;
+  readonly version = 7;
   readonly eventTypes: readonly string[] = [...PROFILE_EVENT_TYPES, ...HOLDING_EVENT_TYPES];
   /** Table names of this generation: a blue/green rebuild writes a new generation beside the live one. */
   readonly profiles: string;
@@ -364,7 +375,7 @@ export class HoldingsProjection implements RowProjection {
         window_opened INTEGER NOT NULL DEFAULT 0, notified INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
         last_attempt_at TEXT, expired INTEGER NOT NULL DEFAULT 0, merged_out INTEGER NOT NULL DEFAULT 0,
         revoked INTEGER NOT NULL DEFAULT 0, suspended_since TEXT, suspended_until TEXT, verification_id TEXT,
-        verification_private INTEGER NOT NULL DEFAULT 0, cycle_position INTEGER NOT NULL DEFAULT 0, last_position INTEGER NOT NULL,
+        verification_private INTEGER NOT NULL DEFAULT 0, cooldown_free_until INTEGER, last_override TEXT, cycle_position INTEGER NOT NULL DEFAULT 0, last_position INTEGER NOT NULL,
         imported_from TEXT
       ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS ${this.verifications} (

@@ -22,6 +22,10 @@ export class OutboxProjection implements Projection {
     'CertificationExpired',
     'CertificationEarned',
     'HoldingMergedOut',
+    // An override moving the expiry replaces the window (R27); a revocation ends it (R15).
+    'HoldingExpiryExtended',
+    'RenewalWindowReopened',
+    'CertificationRevoked',
     // An erasure must reach the notification artefacts too (#16.5): the dispatcher forgets the flagged ones.
     'PersonalDataErased',
   ];

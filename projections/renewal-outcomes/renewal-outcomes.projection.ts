@@ -26,6 +26,9 @@ export class RenewalOutcomesProjection implements Projection {
     'CertificationRenewed',
     'CertificationExpired',
     'HoldingMergedIn',
+    // R27: an override moves the expiry: the window then closes at the new one, in its month.
+    'HoldingExpiryExtended',
+    'RenewalWindowReopened',
   ];
   private readonly sql = new Statements();
 
@@ -88,6 +91,12 @@ export class RenewalOutcomesProjection implements Projection {
         // The scheduler's run date stands in only for a holding whose expiry this projection never saw.
         const closesAt = held?.expires_at ?? d.expiredAt;
         record(d.holdingId, new Date(closesAt).toISOString(), d.certificationCode, 'expired', d.expiredAt);
+        return;
+      }
+      case 'HoldingExpiryExtended':
+      case 'RenewalWindowReopened': {
+        const d = event.data as { holdingId: string; to: string };
+        track(d.holdingId, d.to);
         return;
       }
       default:

@@ -6,6 +6,8 @@
  *  3. the ceiling: a no-op POST through the same guards, pipes and filters.
  *  4. the same no-op POST on the same application module served by @nestjs/platform-fastify, beside Express.
  * Prints req/s, p50/p99 per endpoint and the ratio to the ceiling. Targets: attempts >= 50% of the ceiling, p99 < 25 ms.
+ * Profiling: BENCH_API_PROFILE_DIR=dir makes the api write a V8 CPU profile of phase 1 alone there (the bench then
+ * stops the api after phase 1 and prints nothing else); `node scripts/cpu-profile-summary.mjs dir/*.cpuprofile` sums it.
  */
 import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +30,7 @@ const NOW = new Date('2026-06-01T00:00:00Z');
 const PROJECTIONS = process.env['BENCH_PROJECTIONS'] ?? 'run';
 /** STORE_WRITER_THREAD for the api: 0 commits on the request loop, as before #17.4, to compare in one run. */
 const WRITER_THREAD = process.env['STORE_WRITER_THREAD'] ?? '1';
+const PROFILE_DIR = process.env['BENCH_API_PROFILE_DIR'];
 
 function line(label: string, result: { requests: number; seconds: number; latenciesMs: number[] }, extra = ''): string {
   const sorted = [...result.latenciesMs].sort((a, b) => a - b);
@@ -64,6 +67,8 @@ async function main(): Promise<void> {
       BENCH_NOOP_ROUTE: '1',
       PROJECTIONS,
       ...storeEnv,
+      // Started only once the seeded log is caught up with (below): the profile then holds phase 1 alone.
+      ...(PROFILE_DIR ? { BENCH_PROFILE_DIR: PROFILE_DIR } : {}),
     });
     // Let the projections catch up with the seeded log before measuring: until a read at the head answers 200.
     for (const deadline = Date.now() + 600_000; ; ) {
@@ -88,7 +93,14 @@ async function main(): Promise<void> {
     });
 
     // 1. Attempts alone: profile after profile, so each window takes its two immediate attempts, then 429s.
+    if (PROFILE_DIR) api.kill('SIGUSR2');
     const attempts = await load(port, CONNECTIONS, DURATION_MS, (n) => attempt(n));
+    if (PROFILE_DIR) {
+      api.kill('SIGUSR2');
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      console.log(`attempts alone: ${Math.round(attempts.requests / attempts.seconds)} req/s; CPU profile of phase 1 in ${PROFILE_DIR}`);
+      return;
+    }
 
     // 2. The ceiling: the same pipeline, no work.
     const noop = await load(port, CONNECTIONS, DURATION_MS, () => ({

@@ -153,7 +153,10 @@ const WIDTHS = [1366, 390] as const;
     const { context, page } = await open({ locale: 'en-US', width: 1366 }, `/dashboard#token=${holderToken('six')}`, 'li.cert');
     expect(await page.locator('h1').textContent()).toBe('My certifications');
     await page.getByTestId('language').selectOption('zh-Hant');
-    await page.waitForFunction(() => document.documentElement.lang === 'zh-Hant');
+    // The lang attribute may flip before the page re-renders in the new language: wait for the heading itself.
+    await page.waitForFunction(
+      () => document.documentElement.lang === 'zh-Hant' && document.querySelector('h1')?.textContent === '我的認證',
+    );
     expect(await page.locator('h1').textContent()).toBe('我的認證');
     expect(await page.locator('li.cert[data-code="azure-administrator-associate"] h3').textContent()).toBe(
       'Microsoft 認證：Azure 系統管理員助理',
@@ -174,6 +177,12 @@ const WIDTHS = [1366, 390] as const;
   }, 60_000);
 
   it('#15.2: history tells when each fact happened, newest first, in words with the score, and pages', async () => {
+    // English whatever an earlier spec left saved for this holder (#15.3 saves the page's language server-side).
+    await h.http
+      .put('/certification-profiles/six/preferences')
+      .set('Authorization', `Bearer ${holderToken('six')}`)
+      .send({ language: 'en', timeZone: 'UTC', reminders: 'all' })
+      .expect(200);
     const { context, page } = await open({ locale: 'en-GB', width: 1366 }, `/dashboard#token=${holderToken('six')}`, 'li.cert');
     const items = page.getByTestId('history').locator('li');
     const times = await items.locator('time').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('datetime') ?? ''));

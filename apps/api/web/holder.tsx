@@ -99,6 +99,8 @@ function historyWords(event: HistoryEvent, names: Map<string, string>): string {
     attempt: text('attempt'),
     score: typeof event.data['score'] === 'number' ? String(event.data['score']) : '',
     expiresAt: typeof event.data['expiresAt'] === 'string' ? date(event.data['expiresAt']) : '',
+    // R26: an override's moved expiry.
+    to: typeof event.data['to'] === 'string' ? date(event.data['to']) : '',
     language: text('language'),
     timeZone: text('timeZone'),
     // #14.3: an imported fact names its legacy system and the id it had there.
@@ -399,6 +401,16 @@ export function HolderPage() {
                             : '—'}
                       </dd>
                     </dl>
+                    {cert.override && (
+                      // R26: an override is shown as such, with its reason (the admins' names stay in the audit).
+                      <p class="override" data-testid="override" data-kind={cert.override.kind}>
+                        {t(`cert.override.${cert.override.kind}`, {
+                          from: cert.override.from ? date(cert.override.from) : '—',
+                          to: cert.override.to ? date(cert.override.to) : '—',
+                          reason: cert.override.reason,
+                        })}
+                      </p>
+                    )}
                     <Timeline
                       earnedAt={cert.earnedAt}
                       opensAt={cert.renewalWindowOpensAt}

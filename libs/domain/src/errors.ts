@@ -35,7 +35,7 @@ export const ERROR_CODES = [
   // Round two (#14.1): override requests, docs/ERRORS.md.
   'FORBIDDEN',
   'OVERRIDE_NOT_FOUND',
-  'OVERRIDE_KIND_UNAVAILABLE',
+  'OVERRIDE_NOT_APPLICABLE',
   'OVERRIDE_EXCEEDS_POLICY',
   'OVERRIDE_ALREADY_DECIDED',
   'OVERRIDE_REQUEST_EXPIRED',
@@ -78,7 +78,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   CONCURRENCY_CONFLICT: 'The record changed under this request too often; try again',
   FORBIDDEN: 'The token does not allow this',
   OVERRIDE_NOT_FOUND: 'No such override request',
-  OVERRIDE_KIND_UNAVAILABLE: 'This kind of override is not available yet',
+  OVERRIDE_NOT_APPLICABLE: 'The override does not apply to the holding as it stands',
   OVERRIDE_EXCEEDS_POLICY: 'The override goes beyond what the policy allows',
   OVERRIDE_ALREADY_DECIDED: 'The override request was decided already',
   OVERRIDE_REQUEST_EXPIRED: 'The override request expired unapproved',

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
-import { ReadModelsModule } from '@recert/projections';
+import { OverrideTargetQueries, ReadModelsModule } from '@recert/projections';
 import { ModuleRef } from '@nestjs/core';
-import { ProfileReader, RenewalsModule } from '@recert/renewals';
+import { OverridesModule, ProfileReader, RenewalsModule } from '@recert/renewals';
 import { NotificationDispatcher } from './notifications/notification-dispatcher';
 import { FileNotificationSender, NOTIFICATION_SENDER } from './notifications/notification-sender';
 import { SmtpNotificationSender } from './notifications/smtp-notification-sender';
@@ -60,7 +60,8 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
 }
 
 @Module({
-  imports: [RenewalsModule, ReadModelsModule],
+  // Overrides (#14.1) find a bulk override's holdings in the holdings read model: given here, where both are known.
+  imports: [RenewalsModule, ReadModelsModule, OverridesModule.register({ imports: [ReadModelsModule], targets: OverrideTargetQueries })],
   controllers: [SchedulerController, WebhooksController],
   providers: [
     Scheduler,

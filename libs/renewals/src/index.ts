@@ -18,3 +18,6 @@ export * from './import/import-rows';
 export * from './import/import-report';
 export * from './import/importer';
 export * from './import/imports.controller';
+export * from './override/override-targets';
+export * from './override/override-requests.service';
+export * from './override/overrides.module';

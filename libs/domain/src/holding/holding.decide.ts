@@ -16,8 +16,10 @@ import {
   RenewalWindowOpened,
   snapshotOf,
   isActiveAt,
+  OverrideActors,
 } from './holding';
 import { decideImport, ImportCertificationCommand } from './holding.import';
+import { addDuration } from '@recert/kernel/pure';
 
 export type HoldingCommand =
   | {
@@ -36,6 +38,7 @@ export type HoldingCommand =
   | { type: 'ReinstateCertification'; data: { reason: string } }
   | { type: 'RotateVerificationId'; data: { verificationId: string } }
   | { type: 'SetVerificationVisibility'; data: { visibility: 'public' | 'private' } }
+  | { type: 'ApplyOverride'; data: ApplyOverride }
   | { type: 'OpenRenewalWindow' }
   | { type: 'ExpireHolding' }
   | {
@@ -62,6 +65,16 @@ export type HoldingCommand =
       };
     }
   | ImportCertificationCommand;
+
+/** R26/R27: one approved override's effect on one holding, both actors named. */
+export type ApplyOverride = OverrideActors & {
+  kind: 'extend-expiry' | 'reopen-window' | 'grant-attempts' | 'revoke';
+  reason: string;
+  /** extend-expiry and reopen-window: an ISO 8601 duration (bounded by R23 at the request). */
+  by?: string;
+  /** grant-attempts: how many. */
+  attempts?: number;
+};
 
 export interface HoldingContext {
   now: Date;
@@ -100,7 +113,9 @@ export function withPolicyWindow<S extends HoldingState>(state: S, policies: Pol
 /** When the next attempt is allowed in the current window (R8): at once for the first immediateAttempts. */
 export function nextAttemptAllowedAt(state: HeldState, policy: Policy): Date | null {
   const window = state.window;
-  if (!window || window.attempts < policy.retakes.immediateAttempts || window.lastAttemptAt === null) return null;
+  // R27: attempts an override granted wait no cooldown either.
+  const free = Math.max(policy.retakes.immediateAttempts, window?.cooldownFreeUntil ?? 0);
+  if (!window || window.attempts < free || window.lastAttemptAt === null) return null;
   return policyInstant(new Date(window.lastAttemptAt), policy.retakes.cooldown, policy, 'retakes.cooldown');
 }
 
@@ -398,6 +413,87 @@ function decideVerification(command: VerificationCommand, state: HoldingState, c
   }
 }
 
+/**
+ * R26/R27: an approved override's effect, once per override id (a resumed or repeated approval adds nothing).
+ * Refused with the rule that stands in the way, so a bulk run reports each refusal with its code (R28).
+ */
+function decideOverrideEffect(o: ApplyOverride, state: HoldingState, context: HoldingContext): HoldingEvent[] {
+  const code = context.certification.code;
+  if (state.status === 'none') throw new DomainError('HOLDING_NOT_FOUND', `The profile does not hold ${code}`);
+  if (state.status === 'merged-out') throw new DomainError('PROFILE_MERGED', `This holding moved to profile ${state.toProfileId}`);
+  if ((state.overrideIds ?? []).includes(o.overrideId)) return [];
+  if (state.revoked) throw new DomainError('HOLDING_REVOKED', `${code} is revoked: only earning it again changes it (R15)`);
+  const now = context.now;
+  const at = now.toISOString();
+  const actors: OverrideActors = { overrideId: o.overrideId, requestedBy: o.requestedBy, approvedBy: o.approvedBy };
+  const subject = {
+    holdingId: state.holdingId,
+    profileId: state.profileId,
+    certificationCode: state.certificationCode,
+    cycle: state.cycle,
+  };
+  const expired = state.expiresAt !== null && (state.expired || now.getTime() >= Date.parse(state.expiresAt));
+  if (o.kind === 'revoke') {
+    return [{ type: 'CertificationRevoked', data: { ...subject, reason: o.reason, revokedAt: at, override: actors } }];
+  }
+  if (state.expiresAt === null) throw new DomainError('NOT_RENEWABLE', `${code} never expires: there is no expiry to move (R1)`);
+  const policy = context.policies.atOrFirst(now);
+  switch (o.kind) {
+    case 'extend-expiry':
+    case 'reopen-window': {
+      const by = o.by ?? '';
+      if (o.kind === 'extend-expiry' && expired)
+        throw new DomainError('CERTIFICATION_EXPIRED', `It expired at ${state.expiresAt}: reopen its window instead (R27)`);
+      if (o.kind === 'reopen-window' && !expired)
+        throw new DomainError(
+          'OVERRIDE_NOT_APPLICABLE',
+          `Its window is not closed: it expires at ${state.expiresAt}; extend it instead (R27)`,
+        );
+      // Extended from the current expiry (like a renewal, R5); reopened from now, the old expiry having passed.
+      const to = addDuration(o.kind === 'extend-expiry' ? new Date(state.expiresAt) : now, by);
+      const data = {
+        ...subject,
+        ...actors,
+        by,
+        from: state.expiresAt,
+        to: to.toISOString(),
+        renewalWindowOpensAt: context.policies.windowOpensAt(to).opensAt.toISOString(),
+        reason: o.reason,
+        policyVersion: policy.version,
+      };
+      return o.kind === 'extend-expiry'
+        ? [{ type: 'HoldingExpiryExtended', data: { ...data, extendedAt: at } }]
+        : [{ type: 'RenewalWindowReopened', data: { ...data, reopenedAt: at } }];
+    }
+    case 'grant-attempts': {
+      const window = state.window;
+      if (expired) throw new DomainError('CERTIFICATION_EXPIRED', `It expired at ${state.expiresAt}: reopen its window first (R27)`);
+      if (!window || now.getTime() < Date.parse(window.opensAt))
+        throw new DomainError('WINDOW_NOT_OPEN', `The renewal window opens at ${window?.opensAt ?? 'no date'} (R3)`);
+      const attempts = o.attempts ?? 1;
+      const free = Math.max(window.attempts, policy.retakes.immediateAttempts, window.cooldownFreeUntil ?? 0);
+      return [
+        {
+          type: 'RenewalAttemptsGranted',
+          data: {
+            ...subject,
+            ...actors,
+            windowId: window.id,
+            attempts,
+            cooldownFreeUntil: free + attempts,
+            reason: o.reason,
+            grantedAt: at,
+          },
+        },
+      ];
+    }
+    default: {
+      const unknown: never = o.kind;
+      return unknown;
+    }
+  }
+}
+
 /** Which of two holdings of one certification survives a merge: the one valid longest at `now`. */
 function survives(candidate: HoldingSnapshot, incumbent: HoldingSnapshot, now: Date): boolean {
   const validUntil = (s: HoldingSnapshot): number => {
@@ -424,6 +520,8 @@ export function decideHolding(command: HoldingCommand, given: HoldingState, cont
       return decideVerification(command, state, context);
     case 'ImportCertification':
       return decideImport(command, state, context);
+    case 'ApplyOverride':
+      return decideOverrideEffect(command.data, state, context);
     case 'OpenRenewalWindow': {
       // The scheduler may ask twice or from two processes: a no-op once done, or once too late.
       if (state.status !== 'held' || !state.window || state.window.opened) return [];

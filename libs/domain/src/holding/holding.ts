@@ -78,10 +78,68 @@ export type CertificationExpired = {
   data: { holdingId: string; profileId: string; certificationCode: string; expiredAt: string; policyVersion: string };
 };
 
+/** Who decided an override under four eyes (R22, R26): on every holding event an override causes. */
+export type OverrideActors = { overrideId: string; requestedBy: string; approvedBy: string };
+
 /** R15: an admin revoked this cycle; final, the holder must earn the certification again. */
 export type CertificationRevoked = {
   type: 'CertificationRevoked';
-  data: { holdingId: string; profileId: string; certificationCode: string; cycle: number; reason: string; revokedAt: string };
+  data: {
+    holdingId: string;
+    profileId: string;
+    certificationCode: string;
+    cycle: number;
+    reason: string;
+    revokedAt: string;
+    /** R27: present when the revocation is an approved override's effect. */
+    override?: OverrideActors;
+  };
+};
+
+/** R27: what moving a cycle's expiry records: by how much, from and to, the window of the new expiry, both admins, why. */
+type ExpiryMoved = {
+  holdingId: string;
+  profileId: string;
+  certificationCode: string;
+  cycle: number;
+  by: string;
+  from: string;
+  to: string;
+  renewalWindowOpensAt: string;
+  reason: string;
+  policyVersion: string;
+} & OverrideActors;
+
+/** R27: an approved override moved this cycle's expiry later by `by`; the renewal window follows the new expiry (R3). */
+export type HoldingExpiryExtended = { type: 'HoldingExpiryExtended'; data: ExpiryMoved & { extendedAt: string } };
+
+/** R27: an approved override gave an expired (not revoked) cycle a new expiry `by` after now, so its window is open again. */
+export type RenewalWindowReopened = { type: 'RenewalWindowReopened'; data: ExpiryMoved & { reopenedAt: string } };
+
+/** R27: an approved override let the next `attempts` attempts of the open window skip the retake cooldown (R8). */
+export type RenewalAttemptsGranted = {
+  type: 'RenewalAttemptsGranted';
+  data: {
+    holdingId: string;
+    profileId: string;
+    certificationCode: string;
+    cycle: number;
+    windowId: string;
+    attempts: number;
+    /** Attempts of the window up to this number wait no cooldown. */
+    cooldownFreeUntil: number;
+    reason: string;
+    grantedAt: string;
+  } & OverrideActors;
+};
+
+/** The last override that changed a holding, as the dashboard shows it (R26). */
+export type LastOverride = OverrideActors & {
+  kind: 'extend-expiry' | 'reopen-window' | 'grant-attempts' | 'revoke';
+  reason: string;
+  at: string;
+  from: string | null;
+  to: string | null;
 };
 
 /** R16: an admin suspended this cycle, until reinstated or (when given) until `until`. */
@@ -167,6 +225,10 @@ export type HoldingSnapshot = {
   /** R19: the public verification id; absent for cycles earned before verification existed. */
   verificationId?: string | null;
   verificationPrivate?: boolean;
+  /** R26: the last override applied to this holding; absent: none. */
+  lastOverride?: LastOverride | null;
+  /** R26: overrides already applied (across cycles and merges), so a resumed or repeated approval applies none twice. */
+  overrideIds?: string[];
 };
 
 export type HoldingMergedOut = {
@@ -212,7 +274,10 @@ export type HoldingEvent =
   | CertificationReinstated
   | VerificationIdRotated
   | VerificationVisibilityChanged
-  | CertificationImported;
+  | CertificationImported
+  | HoldingExpiryExtended
+  | RenewalWindowReopened
+  | RenewalAttemptsGranted;
 
 export const HOLDING_EVENT_TYPES: readonly HoldingEvent['type'][] = [
   'CertificationEarned',
@@ -229,6 +294,9 @@ export const HOLDING_EVENT_TYPES: readonly HoldingEvent['type'][] = [
   'VerificationIdRotated',
   'VerificationVisibilityChanged',
   'CertificationImported',
+  'HoldingExpiryExtended',
+  'RenewalWindowReopened',
+  'RenewalAttemptsGranted',
 ];
 
 /** The renewal window of one expiry: attempts count per window and restart with the next (R8). */
@@ -242,6 +310,8 @@ export type WindowState = {
   lastAttemptAt: string | null;
   /** Attempt ids seen in this window, so a repeated attempt is recognised and not counted twice. */
   attemptIds: string[];
+  /** R27: attempts up to this number wait no cooldown (granted by an override); absent: none granted. */
+  cooldownFreeUntil?: number;
 };
 
 export type HeldState = {
@@ -304,6 +374,12 @@ function withWindow(state: HoldingState, change: (window: WindowState) => Window
   return { ...state, window: change(state.window) };
 }
 
+/** R26: records an override as applied (once) and as the holding's last. */
+function withOverride(state: HeldState, last: LastOverride): HeldState {
+  const applied = state.overrideIds ?? [];
+  return { ...state, overrideIds: applied.includes(last.overrideId) ? applied : [...applied, last.overrideId], lastOverride: last };
+}
+
 export function evolveHolding(state: HoldingState, event: HoldingEvent): HoldingState {
   switch (event.type) {
     case 'CertificationEarned': {
@@ -325,6 +401,8 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         // Privacy is the holder's choice for the holding, kept across cycles.
         verificationPrivate: state.status === 'held' ? (state.verificationPrivate ?? false) : false,
         mergeIds: state.status === 'held' ? state.mergeIds : [],
+        // An override applied to an earlier cycle stays applied (R26); the new cycle has none of its own yet.
+        ...(state.status === 'held' && state.overrideIds ? { overrideIds: state.overrideIds } : {}),
         unnotifiedWindowIds: unnotifiedAfterReplacing(state),
         earlierAttemptIds: state.status === 'held' ? [...(state.earlierAttemptIds ?? []), ...(state.window?.attemptIds ?? [])] : [],
       };
@@ -361,9 +439,59 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
       };
     case 'CertificationExpired':
       return state.status === 'held' ? { ...state, expired: true } : state;
-    case 'CertificationRevoked':
+    case 'CertificationRevoked': {
       // R15: the window ends with the revocation; expiry keeps its instant (history), the status says revoked.
-      return state.status === 'held' ? { ...state, revoked: true, suspension: null, window: null } : state;
+      if (state.status !== 'held') return state;
+      const revoked: HeldState = { ...state, revoked: true, suspension: null, window: null };
+      const o = event.data.override;
+      return o
+        ? withOverride(revoked, { ...o, kind: 'revoke', reason: event.data.reason, at: event.data.revokedAt, from: null, to: null })
+        : revoked;
+    }
+    case 'HoldingExpiryExtended':
+    case 'RenewalWindowReopened': {
+      // R27: a new expiry, and with it a new window under R3 (its attempts start over, like a renewal's).
+      if (state.status !== 'held') return state;
+      const d = event.data;
+      const extended = event.type === 'HoldingExpiryExtended';
+      return withOverride(
+        {
+          ...state,
+          expiresAt: d.to,
+          expired: false,
+          window: newWindow(state.holdingId, d.to, d.renewalWindowOpensAt),
+          unnotifiedWindowIds: unnotifiedAfterReplacing(state),
+          earlierAttemptIds: [...(state.earlierAttemptIds ?? []), ...(state.window?.attemptIds ?? [])],
+        },
+        {
+          overrideId: d.overrideId,
+          requestedBy: d.requestedBy,
+          approvedBy: d.approvedBy,
+          kind: extended ? 'extend-expiry' : 'reopen-window',
+          reason: d.reason,
+          at: extended ? event.data.extendedAt : event.data.reopenedAt,
+          from: d.from,
+          to: d.to,
+        },
+      );
+    }
+    case 'RenewalAttemptsGranted': {
+      if (state.status !== 'held') return state;
+      const d = event.data;
+      const granted = withWindow(state, (window) =>
+        window.id === d.windowId ? { ...window, cooldownFreeUntil: d.cooldownFreeUntil } : window,
+      );
+      return withOverride(granted as HeldState, {
+        overrideId: d.overrideId,
+        requestedBy: d.requestedBy,
+        approvedBy: d.approvedBy,
+        kind: 'grant-attempts',
+        reason: d.reason,
+        at: d.grantedAt,
+        from: null,
+        to: null,
+      });
+    }
     case 'CertificationSuspended':
       return state.status === 'held' ? { ...state, suspension: { since: event.data.suspendedAt, until: event.data.until } } : state;
     case 'CertificationReinstated':
@@ -404,6 +532,8 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         suspension: s.suspension ?? null,
         verificationId: s.verificationId ?? null,
         verificationPrivate: s.verificationPrivate ?? false,
+        lastOverride: s.lastOverride ?? null,
+        overrideIds: [...(state.status === 'held' ? (state.overrideIds ?? []) : []), ...(s.overrideIds ?? [])],
         mergeIds: [...(state.status === 'held' ? state.mergeIds : []), d.mergeId],
       };
     }
@@ -461,5 +591,7 @@ export function snapshotOf(state: HeldState): HoldingSnapshot {
     suspension: state.suspension ?? null,
     verificationId: state.verificationId ?? null,
     verificationPrivate: state.verificationPrivate ?? false,
+    lastOverride: state.lastOverride ?? null,
+    overrideIds: state.overrideIds ?? [],
   };
 }

@@ -1,21 +1,43 @@
 import { addDuration, isDuration, parseDuration } from '@recert/kernel/pure';
-import { DomainError } from '../errors';
+import { DomainError, ErrorCode } from '../errors';
 import type { Decider } from '../decider';
 import { overrideStream } from '../streams';
 
 /**
  * An override request under four eyes (#14.1), one stream `override-<id>`: an admin requests, a different admin
- * approves or rejects, and an undecided request expires after OVERRIDE_REQUEST_TTL of domain time (R22..R25).
+ * approves or rejects, and an undecided request expires after OVERRIDE_REQUEST_TTL of domain time (R22..R25). An
+ * approved request's effect lands on the holdings (R26..R28) and the request is then completed with its report (R29).
  */
 export const OVERRIDE_KINDS = ['extend-expiry', 'reopen-window', 'grant-attempts', 'revoke', 'bulk-extend-expiry'] as const;
 export type OverrideKind = (typeof OVERRIDE_KINDS)[number];
-/** Kinds whose effect is not built yet: revocation lives on a branch not merged (R25). */
-export const UNAVAILABLE_OVERRIDE_KINDS: readonly OverrideKind[] = ['revoke', 'reopen-window', 'grant-attempts'];
 export const OVERRIDE_REQUEST_TTL = 'P7D';
+/** R27: at most this many cooldown-free attempts granted by one override. */
+export const MAX_GRANTED_ATTEMPTS = 5;
+/** R29: rows kept per outcome in a report (the counts are complete). */
+export const OVERRIDE_REPORT_ROWS = 20;
 
-export type OverrideTarget =
-  | { profileId: string; certificationCode: string }
-  | { filter: { certificationCode: string; expiresFrom: string; expiresTo: string } };
+export type OverrideFilter = { certificationCode: string; expiresFrom: string; expiresTo: string };
+export type OverrideTarget = { profileId: string; certificationCode: string } | { filter: OverrideFilter };
+export type OverrideParams = { by?: string; attempts?: number };
+
+/** One holding's outcome in a report: `refused` rows carry the refusing rule's code. */
+export type OverrideOutcome = 'extended' | 'reopened' | 'granted' | 'revoked' | 'refused';
+export type OverrideReportRow = {
+  profileId: string;
+  certificationCode: string;
+  outcome: OverrideOutcome;
+  from?: string | null;
+  to?: string | null;
+  code?: ErrorCode;
+  detail?: string;
+};
+/** R29: what an override does (or, dry, would do): counts by outcome, the first rows of each, refusals by code. */
+export type OverrideReport = {
+  total: number;
+  counts: Partial<Record<OverrideOutcome, number>>;
+  refusals: Partial<Record<ErrorCode, number>>;
+  rows: Partial<Record<OverrideOutcome, OverrideReportRow[]>>;
+};
 
 export type OverrideRequested = {
   type: 'OverrideRequested';
@@ -23,7 +45,7 @@ export type OverrideRequested = {
     overrideId: string;
     kind: OverrideKind;
     target: OverrideTarget;
-    params: { by: string };
+    params: OverrideParams;
     reason: string;
     requestedBy: string;
     requestedAt: string;
@@ -42,22 +64,29 @@ export type OverrideRequestExpired = {
   type: 'OverrideRequestExpired';
   data: { overrideId: string; requestedBy: string; expiredAt: string };
 };
-export type OverrideEvent = OverrideRequested | OverrideApproved | OverrideRejected | OverrideRequestExpired;
+/** R26/R29: every effect of an approved request landed; the report says what it did. */
+export type OverrideCompleted = {
+  type: 'OverrideCompleted';
+  data: { overrideId: string; requestedBy: string; approvedBy: string; completedAt: string; report: OverrideReport };
+};
+export type OverrideEvent = OverrideRequested | OverrideApproved | OverrideRejected | OverrideRequestExpired | OverrideCompleted;
 
+export type OverrideStatus = 'pending' | 'approved' | 'completed' | 'rejected' | 'expired';
 export type OverrideState =
   | { status: 'none' }
-  | { status: 'pending' | 'approved' | 'rejected' | 'expired'; request: OverrideRequested['data']; decidedBy: string | null };
+  | { status: OverrideStatus; request: OverrideRequested['data']; decidedBy: string | null; report: OverrideReport | null };
 
 export const initialOverrideState: OverrideState = { status: 'none' };
 
 export type OverrideCommand =
   | {
       type: 'RequestOverride';
-      data: { overrideId: string; kind: OverrideKind; target: OverrideTarget; params: { by: string }; reason: string; actor: string };
+      data: { overrideId: string; kind: OverrideKind; target: OverrideTarget; params: OverrideParams; reason: string; actor: string };
     }
   | { type: 'ApproveOverride'; data: { actor: string } }
   | { type: 'RejectOverride'; data: { actor: string; reason: string | null } }
-  | { type: 'ExpireOverrideRequest' };
+  | { type: 'ExpireOverrideRequest' }
+  | { type: 'CompleteOverride'; data: { report: OverrideReport } };
 
 export interface OverrideContext {
   now: Date;
@@ -68,13 +97,15 @@ export interface OverrideContext {
 export function evolveOverride(state: OverrideState, event: OverrideEvent): OverrideState {
   switch (event.type) {
     case 'OverrideRequested':
-      return { status: 'pending', request: event.data, decidedBy: null };
+      return { status: 'pending', request: event.data, decidedBy: null, report: null };
     case 'OverrideApproved':
       return state.status === 'none' ? state : { ...state, status: 'approved', decidedBy: event.data.approvedBy };
     case 'OverrideRejected':
       return state.status === 'none' ? state : { ...state, status: 'rejected', decidedBy: event.data.rejectedBy };
     case 'OverrideRequestExpired':
       return state.status === 'none' ? state : { ...state, status: 'expired' };
+    case 'OverrideCompleted':
+      return state.status === 'none' ? state : { ...state, status: 'completed', report: event.data.report };
     default: {
       const unknown: never = event;
       return unknown;
@@ -100,24 +131,70 @@ function requireDecidable(state: OverrideState, now: Date): Extract<OverrideStat
   return state;
 }
 
-export function decideOverride(command: OverrideCommand, state: OverrideState, context: OverrideContext): OverrideEvent[] {
-  const now = context.now;
-  switch (command.type) {
-    case 'RequestOverride': {
-      const d = command.data;
-      if (state.status !== 'none') throw new DomainError('VALIDATION_FAILED', `An override request ${d.overrideId} exists`);
-      if (UNAVAILABLE_OVERRIDE_KINDS.includes(d.kind)) {
-        throw new DomainError('OVERRIDE_KIND_UNAVAILABLE', `Overrides of kind ${d.kind} are not available yet (R25)`);
+const ISO_DAY_OR_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** R28: a filter's bounds as instants (a date alone is its midnight UTC), or null when malformed. */
+export function filterBounds(filter: OverrideFilter): { from: Date; to: Date } | null {
+  if (!ISO_DAY_OR_INSTANT.test(filter.expiresFrom) || !ISO_DAY_OR_INSTANT.test(filter.expiresTo)) return null;
+  const from = new Date(filter.expiresFrom.length === 10 ? `${filter.expiresFrom}T00:00:00Z` : filter.expiresFrom);
+  const to = new Date(filter.expiresTo.length === 10 ? `${filter.expiresTo}T00:00:00Z` : filter.expiresTo);
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from.getTime() > to.getTime()) return null;
+  return { from, to };
+}
+
+/** R25: each kind's target shape and parameters; R23: an extension within the policy. */
+function checkRequest(d: Extract<OverrideCommand, { type: 'RequestOverride' }>['data'], context: OverrideContext): OverrideParams {
+  if (!OVERRIDE_KINDS.includes(d.kind)) throw new DomainError('VALIDATION_FAILED', `kind: one of ${OVERRIDE_KINDS.join(', ')}`);
+  if (d.reason.trim().length === 0) throw new DomainError('VALIDATION_FAILED', 'A reason is required (R22)');
+  const bulk = d.kind === 'bulk-extend-expiry';
+  if (bulk !== 'filter' in d.target) {
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      bulk ? 'target: { filter: { certificationCode, expiresFrom, expiresTo } } (R28)' : 'target: { profileId, certificationCode } (R25)',
+    );
+  }
+  if ('filter' in d.target && filterBounds(d.target.filter) === null) {
+    throw new DomainError('VALIDATION_FAILED', 'target.filter: expiresFrom and expiresTo are ISO 8601 dates or instants, from <= to (R28)');
+  }
+  switch (d.kind) {
+    case 'revoke':
+      return {};
+    case 'grant-attempts': {
+      const attempts = d.params.attempts;
+      if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 1 || attempts > MAX_GRANTED_ATTEMPTS) {
+        throw new DomainError('VALIDATION_FAILED', `params.attempts: an integer from 1 to ${MAX_GRANTED_ATTEMPTS} (R25)`);
       }
-      if (d.reason.trim().length === 0) throw new DomainError('VALIDATION_FAILED', 'A reason is required (R22)');
+      return { attempts };
+    }
+    case 'extend-expiry':
+    case 'reopen-window':
+    case 'bulk-extend-expiry': {
       const by = d.params.by;
-      if (!isDuration(by) || minimumDays(by) <= 0) throw new DomainError('VALIDATION_FAILED', 'params.by: a positive ISO 8601 duration');
+      if (typeof by !== 'string' || !isDuration(by) || minimumDays(by) <= 0) {
+        throw new DomainError('VALIDATION_FAILED', 'params.by: a positive ISO 8601 duration');
+      }
       if (context.maxExtension === null || approximateDays(by) > minimumDays(context.maxExtension)) {
         throw new DomainError(
           'OVERRIDE_EXCEEDS_POLICY',
           `An extension of ${by} exceeds what the policy allows (${context.maxExtension ?? 'none: it never expires'}) (R23)`,
         );
       }
+      return { by };
+    }
+    default: {
+      const unknown: never = d.kind;
+      return unknown;
+    }
+  }
+}
+
+export function decideOverride(command: OverrideCommand, state: OverrideState, context: OverrideContext): OverrideEvent[] {
+  const now = context.now;
+  switch (command.type) {
+    case 'RequestOverride': {
+      const d = command.data;
+      if (state.status !== 'none') throw new DomainError('VALIDATION_FAILED', `An override request ${d.overrideId} exists`);
+      const params = checkRequest(d, context);
       return [
         {
           type: 'OverrideRequested',
@@ -125,7 +202,7 @@ export function decideOverride(command: OverrideCommand, state: OverrideState, c
             overrideId: d.overrideId,
             kind: d.kind,
             target: d.target,
-            params: { by },
+            params,
             reason: d.reason,
             requestedBy: d.actor,
             requestedAt: now.toISOString(),
@@ -140,7 +217,8 @@ export function decideOverride(command: OverrideCommand, state: OverrideState, c
       const actor = command.data.actor;
       if (current.status !== 'pending') {
         // The same decision again is idempotent; the other one is refused.
-        const same = (current.status === 'approved') === (command.type === 'ApproveOverride') && current.decidedBy === actor;
+        const approvedAlready = current.status === 'approved' || current.status === 'completed';
+        const same = approvedAlready === (command.type === 'ApproveOverride') && current.decidedBy === actor;
         if (same) return [];
         throw new DomainError('OVERRIDE_ALREADY_DECIDED', `The request was ${current.status} by ${current.decidedBy ?? 'someone'}`);
       }
@@ -161,11 +239,40 @@ export function decideOverride(command: OverrideCommand, state: OverrideState, c
         },
       ];
     }
+    case 'CompleteOverride': {
+      // R26: recorded once, after every effect landed; a completer asking again adds nothing.
+      if (state.status !== 'approved') return [];
+      return [
+        {
+          type: 'OverrideCompleted',
+          data: {
+            overrideId: state.request.overrideId,
+            requestedBy: state.request.requestedBy,
+            approvedBy: state.decidedBy ?? '',
+            completedAt: now.toISOString(),
+            report: command.data.report,
+          },
+        },
+      ];
+    }
     default: {
       const unknown: never = command;
       return unknown;
     }
   }
+}
+
+/** R29: a report of per-holding rows, in the order given: complete counts, the first `limit` rows per outcome. */
+export function overrideReport(rows: Iterable<OverrideReportRow>, limit = OVERRIDE_REPORT_ROWS): OverrideReport {
+  const report: OverrideReport = { total: 0, counts: {}, refusals: {}, rows: {} };
+  for (const row of rows) {
+    report.total += 1;
+    report.counts[row.outcome] = (report.counts[row.outcome] ?? 0) + 1;
+    if (row.outcome === 'refused' && row.code) report.refusals[row.code] = (report.refusals[row.code] ?? 0) + 1;
+    const kept = (report.rows[row.outcome] ??= []);
+    if (kept.length < limit) kept.push(row);
+  }
+  return report;
 }
 
 /** One override request under four eyes (`override-<overrideId>`), #14.1. */

@@ -77,4 +77,18 @@ describe('what-if replay of the program decisions', () => {
     ]);
     expect(report(log, live, '2024-06-11T00:00:00Z')).toMatchObject({ holdingsDiffering: 0, holdingsCompared: 1 });
   });
+
+  it('R27/R14: an override extension is a fact the shadow replays: no difference under the same policy', () => {
+    const extend: HoldingCommand = {
+      type: 'ApplyOverride',
+      data: { overrideId: 'o1', requestedBy: 'ada', approvedBy: 'bob', kind: 'extend-expiry', by: 'P3M', reason: 'outage' },
+    };
+    const log = recorded([
+      [earn, '2024-01-15T09:00:00Z'],
+      [extend, '2024-10-01T00:00:00Z'],
+    ]);
+    expect(log.map((e) => e.type)).toContain('HoldingExpiryExtended');
+    // After the old expiry, before the new: active on both sides.
+    expect(report(log, live, '2025-02-01T00:00:00Z')).toMatchObject({ holdingsDiffering: 0, holdingsCompared: 1 });
+  });
 });

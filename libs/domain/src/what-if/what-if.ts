@@ -162,6 +162,9 @@ export class WhatIfReplay {
       case 'HoldingMergedIn':
         return this.replayMergeIn(track, holding);
       case 'CertificationRevoked':
+        // R27: a revoke override is the same revocation, replayed as one (its override id kept with it).
+        if (holding.data.override) return this.replayOverride(track, holding);
+        return this.replayStanding(track, holding);
       case 'CertificationSuspended':
       case 'CertificationReinstated':
         return this.replayStanding(track, holding);
@@ -171,6 +174,10 @@ export class WhatIfReplay {
         track.liveRenewals += holding.data.renewals.length;
         track.shadowRenewals += holding.data.renewals.length;
         return;
+      case 'HoldingExpiryExtended':
+      case 'RenewalWindowReopened':
+      case 'RenewalAttemptsGranted':
+        return this.replayOverride(track, holding);
       default:
         // Windows, notifications, expiries: derived by the shadow from time itself.
         return;
@@ -239,6 +246,31 @@ export class WhatIfReplay {
           ? event.data.suspendedAt
           : event.data.reinstatedAt;
     this.shadowDecide(track, command, new Date(at));
+  }
+
+  /** R26/R27: an approved override is a fact to replay through the same decider, as the program decided it then. */
+  private replayOverride(
+    track: Track,
+    event: Extract<
+      HoldingEvent,
+      { type: 'HoldingExpiryExtended' | 'RenewalWindowReopened' | 'RenewalAttemptsGranted' | 'CertificationRevoked' }
+    >,
+  ): void {
+    const d = event.data;
+    const actors =
+      event.type === 'CertificationRevoked'
+        ? event.data.override
+        : { overrideId: event.data.overrideId, requestedBy: event.data.requestedBy, approvedBy: event.data.approvedBy };
+    if (!actors) return;
+    const [kind, at, extra] =
+      event.type === 'HoldingExpiryExtended'
+        ? (['extend-expiry', event.data.extendedAt, { by: event.data.by }] as const)
+        : event.type === 'RenewalWindowReopened'
+          ? (['reopen-window', event.data.reopenedAt, { by: event.data.by }] as const)
+          : event.type === 'RenewalAttemptsGranted'
+            ? (['grant-attempts', event.data.grantedAt, { attempts: event.data.attempts }] as const)
+            : (['revoke', event.data.revokedAt, {}] as const);
+    this.shadowDecide(track, { type: 'ApplyOverride', data: { ...actors, kind, reason: d.reason, ...extra } }, new Date(at));
   }
 
   private replayMergeOut(track: Track, event: HoldingMergedOut): void {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock } from '@recert/kernel';
 import { Deadline, DeadlineQueries, HoldingsModel, ProjectionRunner } from '@recert/projections';
-import { CATALOG, holdingDeps, MergeCompleter, PolicyRegistry, StreamCommands } from '@recert/renewals';
+import { CATALOG, holdingDeps, MergeCompleter, OverrideRequests, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { Catalog, HoldingCommand, holdingDecider } from '@recert/domain';
 import { NotificationDispatcher } from '../notifications/notification-dispatcher';
 import { ReminderDispatcher } from '../reminders/reminder-dispatcher';
@@ -18,6 +18,10 @@ export interface SchedulerRun {
   webhooksDelivered: number;
   /** Merges a crash had left half-done, finished by this run (#16.3). */
   mergesCompleted: number;
+  /** Override requests left undecided 7 days, recorded expired by this run (R24). */
+  overridesExpired: number;
+  /** Approved overrides whose effect or completion a crash left missing, finished by this run (R26). */
+  overridesCompleted: number;
   asOf: string;
 }
 
@@ -43,6 +47,7 @@ export class Scheduler {
     private readonly merges: MergeCompleter,
     private readonly reminders: ReminderDispatcher,
     private readonly webhooks: WebhookDeliveries,
+    private readonly overrides: OverrideRequests,
   ) {}
 
   async runOnce(): Promise<SchedulerRun> {
@@ -50,6 +55,9 @@ export class Scheduler {
     await this.runner.waitFor(await this.store.headPosition(), 5000, [this.holdings.tables().projection]);
     // First: a holding still half-way through a torn merge is renewable nowhere until it completes.
     const mergesCompleted = await this.merges.completeStarted();
+    // An approved override finishes before deadlines are judged: its extension may move an expiry that is due now.
+    const overridesCompleted = await this.overrides.completeApproved();
+    const overridesExpired = await this.overrides.expireDue();
     const now = this.clock.now();
     let windowsOpened = 0;
     let expired = 0;
@@ -66,7 +74,17 @@ export class Scheduler {
     const webhooksDelivered = await this.webhooks.runOnce();
     if (windowsOpened + expired + notified + reminded > 0)
       this.logger.log(`windows opened ${windowsOpened}, expired ${expired}, notified ${notified}, reminded ${reminded}`);
-    return { windowsOpened, expired, notified, reminded, webhooksDelivered, mergesCompleted, asOf: now.toISOString() };
+    return {
+      windowsOpened,
+      expired,
+      notified,
+      reminded,
+      webhooksDelivered,
+      mergesCompleted,
+      overridesExpired,
+      overridesCompleted,
+      asOf: now.toISOString(),
+    };
   }
 
   private async send(due: Deadline, command: HoldingCommand, kind: string): Promise<number> {

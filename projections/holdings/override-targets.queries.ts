@@ -1,0 +1,43 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Database from 'better-sqlite3';
+import { EVENT_STORE, EventStore } from '@recert/eventstore';
+import { DomainError } from '@recert/domain';
+import type { OverrideTargetRef, OverrideTargets } from '@recert/renewals';
+import { READ_DB } from '../runtime/read-db';
+import { ProjectionRunner } from '../runtime/projection-runner';
+import { HoldingsModel } from './holdings.model';
+
+/**
+ * R28: the holdings a bulk override applies to, from the holdings read model caught up with the log: of the
+ * certification, not merged out, expiring in [from, to], plus those this override already extended (a resumed run),
+ * by profile then code, so a dry run and the real run list them in the same order.
+ */
+@Injectable()
+export class OverrideTargetQueries implements OverrideTargets {
+  constructor(
+    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly runner: ProjectionRunner,
+    private readonly model: HoldingsModel,
+  ) {}
+
+  async holdingsMatching(
+    filter: { certificationCode: string; from: Date; to: Date },
+    overrideId: string | null,
+  ): Promise<OverrideTargetRef[]> {
+    const tables = this.model.tables();
+    if (!(await this.runner.waitFor(await this.store.headPosition(), 30_000, [tables.projection]))) {
+      // Deciding from a lagging model would miss holdings: refuse, as a store outage would (503), rather than guess.
+      throw new DomainError('CONCURRENCY_CONFLICT', 'The holdings read model is catching up with the log; ask again shortly');
+    }
+    const rows = this.db
+      .prepare<[string, string, string, string], { profile_id: string; code: string }>(
+        `SELECT profile_id, code FROM ${tables.holdings}
+         WHERE code = ? AND merged_out = 0
+           AND ((expires_at >= ? AND expires_at <= ?) OR json_extract(last_override, '$.overrideId') = ?)
+         ORDER BY profile_id, code`,
+      )
+      .all(filter.certificationCode, filter.from.toISOString(), filter.to.toISOString(), overrideId ?? '');
+    return rows.map((row) => ({ profileId: row.profile_id, certificationCode: row.code }));
+  }
+}
