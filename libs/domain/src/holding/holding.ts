@@ -190,21 +190,8 @@ export type ImportSource = { system: string; sourceId: string; line: number; run
  */
 export type CertificationImported = {
   type: 'CertificationImported';
-  data: {
-    holdingId: string;
-    profileId: string;
-    certificationCode: string;
-    level: Level;
-    earnedAt: string;
-    /** The renewals the legacy system recorded, in order (R5 applied to each). */
-    renewals: string[];
-    expiresAt: string | null;
-    renewalWindowOpensAt: string | null;
-    cycle: number;
-    policyVersion: string;
-    verificationId?: string;
-    importedFrom: ImportSource;
-  };
+  /** An earning's fields for the current cycle, the legacy renewals in order (R5 applied to each), and the source. */
+  data: CertificationEarned['data'] & { renewals: string[]; importedFrom: ImportSource };
 };
 
 /** What a suspension holds: it ends by reinstatement or by itself at `until` (R17). */
