@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from 'pg';
+import { SqlRunner, sqlWebhookState, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
 import { doneLookup } from './sqlite-shared-state';
 import {
   IDEMPOTENCY_CLAIM_TTL_MS,
@@ -9,6 +10,7 @@ import {
   RateCounterStore,
   SHARED_STATE_SCHEMA_VERSION,
   SharedState,
+  WebhookStateStore,
 } from './shared-state.ports';
 
 /** Each step brings the schema from version i to i + 1; never edit a shipped step, add one. */
@@ -20,6 +22,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE recert_leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until_ms BIGINT NOT NULL);
    CREATE UNLOGGED TABLE recert_rate_counters (key TEXT NOT NULL, window_start BIGINT NOT NULL, count INTEGER NOT NULL,
      PRIMARY KEY (key, window_start));`,
+  WEBHOOK_STATE_MIGRATION,
 ];
 
 /** The tables' schema, unless the URL's `sharedStateSchema` parameter names another (tests use one each). */
@@ -39,6 +42,7 @@ export class PostgresSharedState implements SharedState {
   readonly idempotency: IdempotencyStore;
   readonly leases: LeaseStore;
   readonly rateCounters: RateCounterStore;
+  readonly webhooks: WebhookStateStore;
 
   private constructor(
     private readonly pool: Pool,
@@ -49,6 +53,27 @@ export class PostgresSharedState implements SharedState {
     this.idempotency = this.idempotencyStore();
     this.leases = this.leaseStore();
     this.rateCounters = this.rateCounterStore();
+    this.webhooks = sqlWebhookState(this.runner());
+  }
+
+  private runner(): SqlRunner {
+    const pool = this.pool;
+    return {
+      all: async <T>(sql: string, params: readonly unknown[]) => (await pool.query(sql, [...params])).rows as T[],
+      atomically: async (statements) => {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          for (const { sql, params } of statements) await client.query(sql, [...params]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        } finally {
+          client.release();
+        }
+      },
+    };
   }
 
   /** Connects and migrates the schema (under an advisory lock, so processes starting together migrate once). */
@@ -167,6 +192,7 @@ export class PostgresSharedState implements SharedState {
       release: async (name, owner) => {
         await pool.query('DELETE FROM recert_leases WHERE name = $1 AND owner = $2', [name, owner]);
       },
+      releaseOwner: async (owner) => (await pool.query('DELETE FROM recert_leases WHERE owner = $1', [owner])).rowCount ?? 0,
     };
   }
 
