@@ -28,6 +28,7 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly scheduler: Scheduler,
     private readonly dispatcher: NotificationDispatcher,
     private readonly webhooks: WebhookDeliveries,
+    private readonly reminders: ReminderDispatcher,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -54,8 +55,9 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     this.timers = [];
     this.dispatcher.stop();
     await this.current;
-    const released = await this.dispatcher.releaseLeases();
-    if (released > 0) this.logger.log(`released ${released} notification lease(s)`);
+    const released =
+      (await this.dispatcher.releaseLeases()) + (await this.reminders.releaseLeases()) + (await this.webhooks.releaseLeases());
+    if (released > 0) this.logger.log(`released ${released} lease(s)`);
   }
 }
 

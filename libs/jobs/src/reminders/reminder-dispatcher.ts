@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
-import { CLOCK, Clock, deterministicId } from '@recert/kernel';
+import { randomUUID } from 'node:crypto';
+import { CLOCK, Clock, deterministicId, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { HoldingsModel, READ_DB } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import {
@@ -19,6 +20,7 @@ import {
   ReminderEvent,
   reminderHorizon,
   reminderSchedule,
+  ReminderContext,
   ReminderOutcome,
   ReminderState,
   remindersStream,
@@ -42,15 +44,23 @@ const nowRetry = (now: Date): string => now.toISOString();
 const reminderIdOf = (holdingId: string, expiresAt: string, offset: string): string =>
   deterministicId('reminder', holdingId, expiresAt, offset);
 
+/** The lease one reminder is sent under (R44), by its id: one process at a time sends it. */
+export const reminderLeaseName = (reminderId: string): string => `reminder:${reminderId}`;
+// Outlives one send and its record by far; a process killed while holding it delays that reminder this long, no more.
+const LEASE_MS = 60_000;
+
 /**
  * Sends the renewal reminders due (#14.4, R30-R33): asks the holdings read model which holdings expire within the
  * policies' longest offset, decides from each holding's and reminder stream which reminder is due, sends it in the
- * holder's language, then records the outcome. Send-then-record: a crash in between sends once more with the same
- * reminder id (the sender drops the repeat); nothing is lost.
+ * holder's language, then records the outcome. Each reminder is claimed first with a lease in the shared LeaseStore
+ * (by reminder id) and decided again from its stream under the lease, so of several workers exactly one sends it and
+ * the others find it recorded (R44). Send-then-record: a crash in between sends once more with the same reminder id
+ * once the lease runs out (the sender drops the repeat); nothing is lost.
  */
 @Injectable()
 export class ReminderDispatcher {
   private readonly logger = new Logger('Reminders');
+  private readonly owner = randomUUID();
 
   constructor(
     @Inject(READ_DB) private readonly db: Database.Database,
@@ -63,7 +73,13 @@ export class ReminderDispatcher {
     private readonly holdings: HoldingsModel,
     private readonly commands: StreamCommands,
     private readonly policies: PolicyRegistry,
+    @Inject(LEASE_STORE) private readonly leases: LeaseStore,
   ) {}
+
+  /** On shutdown, once no run is under way: hand back the leases still held (none, unless a run was cut short). */
+  releaseLeases(): Promise<number> {
+    return this.leases.releaseOwner(this.owner);
+  }
 
   /**
    * Sends what is due now; returns how many reminders were recorded sent. The schedule is computed from each row's
@@ -121,10 +137,32 @@ export class ReminderDispatcher {
       .run(holdingId, expiresAt, offset, retryAt);
   }
 
+  /**
+   * Claims the reminder the streams say is due, then decides again from the streams read under the lease: another
+   * process may have sent and recorded it in between (R44). Returns how many events recorded it sent.
+   */
   private async remind(candidate: Candidate, latest: string): Promise<number> {
+    const first = await this.decide(candidate);
+    if (!first) {
+      // Done already (another process), or not wanted (last-only): nothing to read again until the next offset.
+      this.mark(candidate.holdingId, candidate.expiresAt, latest, null);
+      return 0;
+    }
+    const name = reminderLeaseName(first.reminder.reminderId);
+    if ((await this.leases.acquire([name], this.owner, Date.now() + LEASE_MS, Date.now())).length === 0) return 0;
+    try {
+      const decided = await this.decide(candidate);
+      if (!decided || decided.reminder.reminderId !== first.reminder.reminderId) return 0;
+      return await this.send(candidate, decided.reminder, decided.context);
+    } finally {
+      await this.leases.release(name, this.owner);
+    }
+  }
+
+  private async decide(candidate: Candidate): Promise<{ reminder: DueReminder; context: ReminderContext } | null> {
     const { holdingId, profileId, code } = candidate;
     const certification = this.catalog.get(code);
-    if (!certification) return 0;
+    if (!certification) return null;
     const holding = await this.commands.load<HoldingState, HoldingEvent>(
       holdingStream(profileId, code),
       evolveHolding,
@@ -136,7 +174,7 @@ export class ReminderDispatcher {
       initialReminderState,
     );
     const preferences = await this.preferences.forProfile(profileId);
-    const context = {
+    const context: ReminderContext = {
       now: this.clock.now(),
       policies: this.policies.book(),
       holding: holding.state,
@@ -144,11 +182,14 @@ export class ReminderDispatcher {
       reminderId: reminderIdOf,
     };
     const reminder = dueReminder(reminders.state, context);
-    // Done already (another process), or not wanted (last-only): nothing to read again until the next offset.
-    if (!reminder) {
-      this.mark(holdingId, candidate.expiresAt, latest, null);
-      return 0;
-    }
+    return reminder ? { reminder, context } : null;
+  }
+
+  private async send(candidate: Candidate, reminder: DueReminder, context: ReminderContext): Promise<number> {
+    const { holdingId, profileId, code } = candidate;
+    const certification = this.catalog.get(code);
+    if (!certification) return 0;
+    const preferences = await this.preferences.forProfile(profileId);
     const personal = await this.personalData(profileId);
     const message = renderReminder(
       {
