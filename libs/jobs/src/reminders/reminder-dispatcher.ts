@@ -61,6 +61,7 @@ const LEASE_MS = 60_000;
 export class ReminderDispatcher {
   private readonly logger = new Logger('Reminders');
   private readonly owner = randomUUID();
+  private previous: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(READ_DB) private readonly db: Database.Database,
@@ -87,7 +88,14 @@ export class ReminderDispatcher {
    * `reminder_marks` (a cache in read.db of outcomes already recorded: losing it costs reads, never a reminder, since
    * the decider re-checks the stream).
    */
-  async runOnce(): Promise<number> {
+  runOnce(): Promise<number> {
+    // One run at a time per process (the timer's, an admin's): leases are per process and would not keep a second out.
+    const run = this.previous.then(() => this.run());
+    this.previous = run.catch(() => 0);
+    return run;
+  }
+
+  private async run(): Promise<number> {
     const now = this.clock.now();
     const book = this.policies.book();
     const horizon = reminderHorizon(now, book);

@@ -63,6 +63,7 @@ export function deliveryLeaseName(endpointId: string, eventId: string): string {
 export class WebhookDeliveries implements OnModuleInit {
   private readonly logger = new Logger('Webhooks');
   private readonly owner = randomUUID();
+  private previous: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -81,10 +82,17 @@ export class WebhookDeliveries implements OnModuleInit {
     if (moved > 0) this.logger.log(`moved ${moved} webhook deliveries from ${this.config.dataDir}/webhooks.db into the shared state`);
   }
 
-  /** Ingests the log, then sends what is due; returns how many deliveries succeeded. */
-  async runOnce(): Promise<number> {
-    await this.ingest();
-    return this.deliverDue();
+  /**
+   * Ingests the log, then sends what is due; returns how many deliveries succeeded. Runs of one process (the timer's,
+   * an admin's) go one after the other: leases are per process, and its own lease would not keep a second run out.
+   */
+  runOnce(): Promise<number> {
+    const run = this.previous.then(async () => {
+      await this.ingest();
+      return this.deliverDue();
+    });
+    this.previous = run.catch(() => 0);
+    return run;
   }
 
   /** On shutdown, once no run is under way: hand back the leases still held (none, unless a run was cut short). */
