@@ -61,7 +61,9 @@ const LEASE_MS = 60_000;
 export class ReminderDispatcher {
   private readonly logger = new Logger('Reminders');
   private readonly owner = randomUUID();
-  private previous: Promise<unknown> = Promise.resolve();
+  private runs = 0;
+  /** The lease owners of the runs under way: one per run, since two runs of this process must exclude each other too. */
+  private readonly running = new Set<string>();
 
   constructor(
     @Inject(READ_DB) private readonly db: Database.Database,
@@ -78,8 +80,10 @@ export class ReminderDispatcher {
   ) {}
 
   /** On shutdown, once no run is under way: hand back the leases still held (none, unless a run was cut short). */
-  releaseLeases(): Promise<number> {
-    return this.leases.releaseOwner(this.owner);
+  async releaseLeases(): Promise<number> {
+    let released = 0;
+    for (const owner of this.running) released += await this.leases.releaseOwner(owner);
+    return released;
   }
 
   /**
@@ -88,14 +92,18 @@ export class ReminderDispatcher {
    * `reminder_marks` (a cache in read.db of outcomes already recorded: losing it costs reads, never a reminder, since
    * the decider re-checks the stream).
    */
-  runOnce(): Promise<number> {
-    // One run at a time per process (the timer's, an admin's): leases are per process and would not keep a second out.
-    const run = this.previous.then(() => this.run());
-    this.previous = run.catch(() => 0);
-    return run;
+  async runOnce(): Promise<number> {
+    // Each run leases as an owner of its own: two runs of one process exclude each other as two processes do.
+    const owner = `${this.owner}:${++this.runs}`;
+    this.running.add(owner);
+    try {
+      return await this.run(owner);
+    } finally {
+      this.running.delete(owner);
+    }
   }
 
-  private async run(): Promise<number> {
+  private async run(owner: string): Promise<number> {
     const now = this.clock.now();
     const book = this.policies.book();
     const horizon = reminderHorizon(now, book);
@@ -125,7 +133,7 @@ export class ReminderDispatcher {
         const mark = marked.get(candidate.holdingId, candidate.expiresAt, latest);
         if (mark && (mark.retry_at === null || mark.retry_at > nowIso)) continue;
         try {
-          sent += await this.remind(candidate, latest);
+          sent += await this.remind(candidate, latest, owner);
         } catch (error) {
           // One holding's failure must not stop the others; it is due again on the next run.
           this.logger.error(`reminder ${candidate.holdingId}: ${error instanceof Error ? error.message : String(error)}`);
@@ -149,7 +157,7 @@ export class ReminderDispatcher {
    * Claims the reminder the streams say is due, then decides again from the streams read under the lease: another
    * process may have sent and recorded it in between (R44). Returns how many events recorded it sent.
    */
-  private async remind(candidate: Candidate, latest: string): Promise<number> {
+  private async remind(candidate: Candidate, latest: string, owner: string): Promise<number> {
     const first = await this.decide(candidate);
     if (!first) {
       // Done already (another process), or not wanted (last-only): nothing to read again until the next offset.
@@ -157,13 +165,13 @@ export class ReminderDispatcher {
       return 0;
     }
     const name = reminderLeaseName(first.reminder.reminderId);
-    if ((await this.leases.acquire([name], this.owner, Date.now() + LEASE_MS, Date.now())).length === 0) return 0;
+    if ((await this.leases.acquire([name], owner, Date.now() + LEASE_MS, Date.now())).length === 0) return 0;
     try {
       const decided = await this.decide(candidate);
       if (!decided || decided.reminder.reminderId !== first.reminder.reminderId) return 0;
       return await this.send(candidate, decided.reminder, decided.context);
     } finally {
-      await this.leases.release(name, this.owner);
+      await this.leases.release(name, owner);
     }
   }
 

@@ -63,7 +63,9 @@ export function deliveryLeaseName(endpointId: string, eventId: string): string {
 export class WebhookDeliveries implements OnModuleInit {
   private readonly logger = new Logger('Webhooks');
   private readonly owner = randomUUID();
-  private previous: Promise<unknown> = Promise.resolve();
+  private runs = 0;
+  /** The lease owners of the runs under way: one per run, since two runs of this process must exclude each other too. */
+  private readonly running = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -83,30 +85,39 @@ export class WebhookDeliveries implements OnModuleInit {
   }
 
   /**
-   * Ingests the log, then sends what is due; returns how many deliveries succeeded. Runs of one process (the timer's,
-   * an admin's) go one after the other: leases are per process, and its own lease would not keep a second run out.
+   * Ingests the log, then sends what is due; returns how many deliveries succeeded. Each run leases as an owner of its
+   * own, so two runs of one process (the timer's, an admin's) exclude each other as two processes do.
    */
-  runOnce(): Promise<number> {
-    const run = this.previous.then(async () => {
-      await this.ingest();
-      return this.deliverDue();
-    });
-    this.previous = run.catch(() => 0);
-    return run;
+  async runOnce(): Promise<number> {
+    const owner = this.runOwner();
+    try {
+      await this.ingest(owner);
+      return await this.deliverDue(owner);
+    } finally {
+      this.running.delete(owner);
+    }
+  }
+
+  private runOwner(): string {
+    const owner = `${this.owner}:${++this.runs}`;
+    this.running.add(owner);
+    return owner;
   }
 
   /** On shutdown, once no run is under way: hand back the leases still held (none, unless a run was cut short). */
-  releaseLeases(): Promise<number> {
-    return this.leases.releaseOwner(this.owner);
+  async releaseLeases(): Promise<number> {
+    let released = 0;
+    for (const owner of this.running) released += await this.leases.releaseOwner(owner);
+    return released;
   }
 
   /**
    * Reads the log after the shared cursor; endpoints and deliveries from it commit with the cursor's move (R36).
    * One process at a time (a lease): another would only make the same rows again.
    */
-  async ingest(): Promise<void> {
+  async ingest(owner: string): Promise<void> {
     const lease = async (): Promise<boolean> =>
-      (await this.leases.acquire([INGEST_LEASE], this.owner, Date.now() + 60_000, Date.now())).length === 1;
+      (await this.leases.acquire([INGEST_LEASE], owner, Date.now() + 60_000, Date.now())).length === 1;
     if (!(await lease())) return;
     try {
       for (;;) {
@@ -135,7 +146,7 @@ export class WebhookDeliveries implements OnModuleInit {
         if (events.length < BATCH || !(await lease())) return;
       }
     } finally {
-      await this.leases.release(INGEST_LEASE, this.owner);
+      await this.leases.release(INGEST_LEASE, owner);
     }
   }
 
@@ -169,17 +180,17 @@ export class WebhookDeliveries implements OnModuleInit {
    * Takes the delivery's lease, then reads it again: another process may have sent it between the query that found it
    * due and the lease (R43). Undefined when the lease is another's or the delivery is no longer due.
    */
-  private async claim(candidate: WebhookDeliveryRow, nowIso: string): Promise<WebhookDeliveryRow | undefined> {
+  private async claim(candidate: WebhookDeliveryRow, nowIso: string, owner: string): Promise<WebhookDeliveryRow | undefined> {
     const name = deliveryLeaseName(candidate.endpoint_id, candidate.event_id);
-    const taken = await this.leases.acquire([name], this.owner, Date.now() + this.settings.timeoutMs + LEASE_MARGIN_MS, Date.now());
+    const taken = await this.leases.acquire([name], owner, Date.now() + this.settings.timeoutMs + LEASE_MARGIN_MS, Date.now());
     if (taken.length === 0) return undefined;
     const row = await this.state.delivery(candidate.id);
     if (row?.state === 'pending' && (row.next_attempt_at === null || row.next_attempt_at <= nowIso)) return row;
-    await this.leases.release(name, this.owner);
+    await this.leases.release(name, owner);
     return undefined;
   }
 
-  async deliverDue(): Promise<number> {
+  async deliverDue(owner: string): Promise<number> {
     let delivered = 0;
     // Each pass sends the head of each holding's queue; the next pass its successor, so one run drains what is due.
     for (;;) {
@@ -187,14 +198,14 @@ export class WebhookDeliveries implements OnModuleInit {
       let progressed = false;
       for (const candidate of await this.state.due(nowIso, 500)) {
         // One lease per attempt, taken just before it: a long batch never outlives the leases of its tail.
-        const row = await this.claim(candidate, nowIso);
+        const row = await this.claim(candidate, nowIso, owner);
         if (!row) continue;
         try {
           const ok = await this.attempt(row);
           if (ok) delivered += 1;
           progressed ||= ok;
         } finally {
-          await this.leases.release(deliveryLeaseName(row.endpoint_id, row.event_id), this.owner);
+          await this.leases.release(deliveryLeaseName(row.endpoint_id, row.event_id), owner);
         }
       }
       if (!progressed) return delivered;
