@@ -204,7 +204,12 @@ describeWithPostgres('Topology test', () => {
       `/certification-profiles/${profileId}/dashboard${position ? `?consistentWith=${position}` : ''}`,
       bearer(['support']),
     );
-  const allEml = (): { file: string; text: string }[] => [...emlFiles(dirs.a), ...emlFiles(dirs.b), ...emlFiles(dirs.w), ...emlFiles(dirs.v)];
+  const allEml = (): { file: string; text: string }[] => [
+    ...emlFiles(dirs.a),
+    ...emlFiles(dirs.b),
+    ...emlFiles(dirs.w),
+    ...emlFiles(dirs.v),
+  ];
 
   it('#11.3: a profile created on api A reads (name) on api B, consistentWith from A answering on B; earnings alternate through the proxy', async () => {
     const created = await call(a.url, 'POST', '/certification-profiles', bearer(['exam-system']), {
