@@ -44,6 +44,8 @@ export interface WebhookSettings {
 const LEASE_MARGIN_MS = 15_000;
 const BATCH = 1000;
 const INGEST_LEASE = 'webhooks:ingest';
+// Renewed each batch; a process killed while ingesting holds ingest up for no longer than this.
+const INGEST_LEASE_MS = 15_000;
 
 /** The lease one attempt of one delivery is sent under (R43): by endpoint and event, the delivery's identity. */
 export function deliveryLeaseName(endpointId: string, eventId: string): string {
@@ -117,7 +119,7 @@ export class WebhookDeliveries implements OnModuleInit {
    */
   async ingest(owner: string): Promise<void> {
     const lease = async (): Promise<boolean> =>
-      (await this.leases.acquire([INGEST_LEASE], owner, Date.now() + 60_000, Date.now())).length === 1;
+      (await this.leases.acquire([INGEST_LEASE], owner, Date.now() + INGEST_LEASE_MS, Date.now())).length === 1;
     if (!(await lease())) return;
     try {
       for (;;) {
