@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import type { EventStore, ReadAllOptions, RecordedEvent } from '@recert/eventsto
 import { AppConfig, ManualClock, SqliteSharedState } from '@recert/kernel';
 import type { PersonalDataVault, StreamCommands } from '@recert/renewals';
 import { newWebhookSecret } from './standard-webhooks';
-import { deliveryLeaseName, WebhookDeliveries } from './webhook-deliveries';
+import { deliveryLeaseName, importLegacyWebhooks, WebhookDeliveries } from './webhook-deliveries';
 
 const ENDPOINT = '00000000-0000-4000-8000-000000000001';
 const HOLDINGS = ['holding-a', 'holding-b', 'holding-c'];
@@ -150,4 +151,40 @@ describe('webhook deliveries across two processes on one SQLite shared state (R4
     const order = received.filter((r) => waiting.includes(r.id)).map((r) => r.id);
     expect(order).toEqual(waiting);
   }, 60_000);
+});
+
+describe("an older build's DATA_DIR/webhooks.db (R43)", () => {
+  it('R43: is moved into the shared state once: endpoints, the cursor, and deliveries with their outcome (a delivered one stays delivered)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recert-legacy-webhooks-'));
+    const state = new SqliteSharedState(join(dir, 'shared-state.db'));
+    try {
+      const dataDir = join(dir, 'data');
+      mkdirSync(dataDir);
+      const legacy = new Database(join(dataDir, 'webhooks.db'));
+      legacy.exec(`
+        CREATE TABLE webhook_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);
+        CREATE TABLE webhook_endpoints (id TEXT PRIMARY KEY, url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL,
+          status TEXT NOT NULL, registered_at TEXT NOT NULL, registered_position INTEGER NOT NULL, failing_since TEXT, disabled_reason TEXT);
+        CREATE TABLE webhook_deliveries (id TEXT PRIMARY KEY, endpoint_id TEXT NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL,
+          holding TEXT NOT NULL, position INTEGER NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+          first_attempt_at TEXT, next_attempt_at TEXT, last_status INTEGER, last_error TEXT, delivered_at TEXT, claimed_until INTEGER);
+        INSERT INTO webhook_cursor VALUES (1, 42);
+        INSERT INTO webhook_endpoints VALUES ('ep-1', 'http://127.0.0.1:9/h', '["certification.earned"]', '{}', 'active', '2026-01-01T00:00:00.000Z', 1, NULL, NULL);
+        INSERT INTO webhook_deliveries VALUES ('d-1', 'ep-1', 'e-1', 'certification.earned', 'h', 2, '{}', 'delivered', 1,
+          '2026-01-01T00:00:01.000Z', NULL, 204, NULL, '2026-01-01T00:00:01.000Z', NULL);
+        INSERT INTO webhook_deliveries VALUES ('d-2', 'ep-1', 'e-2', 'certification.earned', 'h', 3, '{}', 'pending', 0,
+          NULL, NULL, NULL, NULL, NULL, NULL);`);
+      legacy.close();
+      expect(await importLegacyWebhooks(dataDir, state.webhooks)).toBe(2);
+      expect(existsSync(join(dataDir, 'webhooks.db'))).toBe(false);
+      expect(await importLegacyWebhooks(dataDir, state.webhooks)).toBe(0);
+      expect(await state.webhooks.cursor()).toBe(42);
+      expect(await state.webhooks.endpoint('ep-1')).toMatchObject({ status: 'active', registered_position: 1 });
+      expect(await state.webhooks.delivery('d-1')).toMatchObject({ state: 'delivered', attempts: 1, last_status: 204 });
+      expect((await state.webhooks.due('2026-01-02T00:00:00.000Z', 10)).map((d) => d.id)).toEqual(['d-2']);
+    } finally {
+      await state.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
