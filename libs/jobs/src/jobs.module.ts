@@ -49,7 +49,7 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     every(this.config.dispatchIntervalMs, 'dispatcher', () => this.dispatcher.dispatchOnce().then(() => this.webhooks.runOnce()));
   }
 
-  /** Graceful: no new runs, the one under way finishes (its batch cut short), then the outbox leases go back. */
+  /** Graceful: no new runs, the one under way finishes (its batch cut short), then the leases still held (outbox, reminders, webhooks) go back. */
   async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];

@@ -1,6 +1,7 @@
 /**
  * State every process of one deployment must agree on, kept out of DATA_DIR (which is per process): the
- * personal-data keys, Idempotency-Key claims and answers, outbox leases and the rate limiter's counters.
+ * personal-data keys, Idempotency-Key claims and answers, leases (outbox, reminders, webhooks), the rate limiter's
+ * counters and the webhook state (endpoints, deliveries, attempts).
  * Two adapters implement these ports: embedded SQLite (one file shared by the processes of one machine) and
  * PostgreSQL (any number of machines). See docs/adr/0008-shared-state-behind-ports.md.
  */
