@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { reminderLeaseName } from '@recert/jobs';
 import { deterministicId, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { holdingIdOf } from '@recert/domain';
-import { Harness, seedProfile, startApp } from '../support/harness';
+import { Harness, seedProfile } from '../support/harness';
+import { startWithReminderPolicies } from '../support/reminder-policies';
 
 /**
  * R44 on the embedded shared state (SQLite): a reminder whose lease another process holds (by reminder id) is not sent
@@ -13,10 +14,7 @@ describe('reminders claimed through the shared LeaseStore (R44)', () => {
   let h: Harness;
   const code = 'azure-developer-associate';
   beforeAll(async () => {
-    h = await startApp({
-      clockStart: '2026-01-02T00:00:00Z',
-      env: { POLICY_FILE: join(__dirname, '..', 'fixtures', 'policies', 'reminders.json') },
-    });
+    h = await startWithReminderPolicies('2026-01-02T00:00:00Z');
     await seedProfile(h, 'lease-1', { displayName: 'Ada', earn: [{ code }] });
   }, 60_000);
   afterAll(async () => h.close(), 60_000);

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, describeWithPostgres } from '../support/postgres';
-import { projectRoot } from '@recert/kernel';
 import { RecertProcess, startRecertProcess, waitFor } from '../support/processes';
+import { REMINDER_POLICY_FILE } from '../support/reminder-policies';
 
 const SECRET = 'topology-secret-topology-secret-topology';
 const RATE_LIMIT = 150;
@@ -165,7 +165,7 @@ describeWithPostgres('Topology test', () => {
       SCHEDULER_INTERVAL_MS: '0',
       RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
       // The policies with reminders (window-opens, P90D, P30D, P7D), so the workers have reminders to race for.
-      POLICY_FILE: join(projectRoot(), 'test', 'fixtures', 'policies', 'reminders.json'),
+      POLICY_FILE: REMINDER_POLICY_FILE,
     };
     // Api A also runs the in-process dispatcher: with both workers, three dispatchers race for every notification.
     [a, b, w, v] = await Promise.all([

@@ -62,16 +62,9 @@ export class PostgresSharedState implements SharedState {
       all: async <T>(sql: string, params: readonly unknown[]) => (await pool.query(sql, [...params])).rows as T[],
       atomically: async (statements) => {
         const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
+        await inTransaction(client, async () => {
           for (const { sql, params } of statements) await client.query(sql, [...params]);
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw error;
-        } finally {
-          client.release();
-        }
+        }).finally(() => client.release());
       },
     };
   }
@@ -224,24 +217,35 @@ export class PostgresSharedState implements SharedState {
 async function migrate(client: PoolClient, schema: string): Promise<void> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
   try {
-    await client.query('BEGIN');
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await client.query('CREATE TABLE IF NOT EXISTS recert_shared_state_schema (version INTEGER NOT NULL)');
-    const row = (await client.query<{ version: number }>('SELECT version FROM recert_shared_state_schema')).rows[0];
-    const from = row?.version ?? 0;
-    if (from > SHARED_STATE_SCHEMA_VERSION) {
-      throw new Error(`The shared state is at schema ${from}, newer than this build's ${SHARED_STATE_SCHEMA_VERSION}`);
-    }
-    for (let version = from; version < SHARED_STATE_SCHEMA_VERSION; version += 1) await client.query(MIGRATIONS[version] ?? '');
-    if (!row) await client.query('INSERT INTO recert_shared_state_schema (version) VALUES ($1)', [SHARED_STATE_SCHEMA_VERSION]);
-    else await client.query('UPDATE recert_shared_state_schema SET version = $1', [SHARED_STATE_SCHEMA_VERSION]);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
+    await inTransaction(client, () => migrateSchema(client, schema));
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK.toString()]);
   }
+}
+
+/** Runs `work` between BEGIN and COMMIT on the client; a failure rolls back and is thrown on. */
+async function inTransaction(client: PoolClient, work: () => Promise<void>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await work();
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+async function migrateSchema(client: PoolClient, schema: string): Promise<void> {
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  await client.query('CREATE TABLE IF NOT EXISTS recert_shared_state_schema (version INTEGER NOT NULL)');
+  const row = (await client.query<{ version: number }>('SELECT version FROM recert_shared_state_schema')).rows[0];
+  const from = row?.version ?? 0;
+  if (from > SHARED_STATE_SCHEMA_VERSION) {
+    throw new Error(`The shared state is at schema ${from}, newer than this build's ${SHARED_STATE_SCHEMA_VERSION}`);
+  }
+  for (let version = from; version < SHARED_STATE_SCHEMA_VERSION; version += 1) await client.query(MIGRATIONS[version] ?? '');
+  if (!row) await client.query('INSERT INTO recert_shared_state_schema (version) VALUES ($1)', [SHARED_STATE_SCHEMA_VERSION]);
+  else await client.query('UPDATE recert_shared_state_schema SET version = $1', [SHARED_STATE_SCHEMA_VERSION]);
 }
 
 /** The URL for logs and health: never its password. */
