@@ -301,7 +301,25 @@ describeWithPostgres('Topology test', () => {
   }, 180_000);
 
   it('R43/R44: with two workers (and the in-process dispatcher of api A) running, each due reminder is sent and recorded exactly once and each webhook event reaches the receiver exactly once; every process reads one delivery log', async () => {
-    // P90D before the expiry (2027-01-01) of both associate holdings: two more reminders are due.
+    // Ten more holders, earned on 1 Jan 2026 (an import): at 3 Oct their P90D reminder is due (the window-opens one is
+    // superseded, R33), so the two workers, walking the holdings in the same order at once, meet on each of them.
+    const extra = Array.from({ length: 10 }, (_, i) => `topo-r${i}-${tag}`);
+    for (const profileId of extra) {
+      const created = await call(proxy.url, 'POST', '/certification-profiles', bearer(['exam-system']), {
+        profileId,
+        accountId: `acc-${profileId}`,
+        accountType: 'personal',
+        displayName: `Reminded ${profileId}`,
+        email: `${profileId}@example.org`,
+      });
+      expect(created.status).toBe(201);
+      const earned = await call(proxy.url, 'POST', `/certification-profiles/${profileId}/certifications`, bearer(['exam-system']), {
+        certificationCode: 'azure-developer-associate',
+        earnedAt: '2026-01-01T00:00:00Z',
+      });
+      expect(earned.status).toBe(201);
+    }
+    // P90D before the expiry (2027-01-01) of every associate holding: twelve more reminders are due.
     await moveClocks('2026-10-03T00:00:00Z');
     for (let round = 0; round < 3; round += 1) {
       const runs = await Promise.all([w, v].map((p) => call(p.url, 'POST', '/admin/scheduler/run', bearer(['scheduler']))));
@@ -309,9 +327,10 @@ describeWithPostgres('Topology test', () => {
     }
     const events = exportedEvents((await call(b.url, 'GET', '/audit/export', bearer(['admin']))).text);
     const sent = events.filter((e) => e.type === 'RenewalReminderSent').map((e) => String(e.data['reminderId']));
-    // Window-opens (sent in the notification step) and P90D, for two holdings: four reminders, each recorded once.
-    expect(sent).toHaveLength(4);
-    expect(new Set(sent).size).toBe(4);
+    // Window-opens (sent in the notification step) and P90D for the first two holdings, P90D for the ten others:
+    // fourteen reminders, each recorded once.
+    expect(sent).toHaveLength(14);
+    expect(new Set(sent).size).toBe(14);
     // And sent once: one message per reminder id across both workers' DATA_DIRs (the sender keys files by reminder id).
     const mails = [...emlFiles(dirs.w, 'reminders'), ...emlFiles(dirs.v, 'reminders')].map((f) => f.file.split('/').pop());
     expect(mails.sort()).toEqual(sent.map((id) => `${id}.eml`).sort());
