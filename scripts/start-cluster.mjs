@@ -1,6 +1,6 @@
 // `npm run start:cluster`: recert as several processes on PostgreSQL, locally: two apis (ports 3000 and 3001) and a
 // worker (3002), each with its own DATA_DIR under ./data/cluster, sharing the PostgreSQL event store and the shared
-// state (keys, idempotency answers, outbox leases, rate counters). Put a load balancer in front of 3000 and 3001.
+// state (keys, idempotency answers, leases, rate counters, webhook deliveries). Put a load balancer in front of 3000 and 3001.
 // CLUSTER_POSTGRES_URL (or EVENTSTORE_CONNECTION_STRING) names the database; Ctrl-C stops all three.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';

@@ -24,6 +24,21 @@ function disposition(query: DocumentQuery, filename: string): string {
   return `${query.download === '1' ? 'attachment' : 'inline'}; filename="${filename}"`;
 }
 
+/** The holder's document, after the access check and the consistency wait every document answer makes. */
+async function sendDocument(
+  request: { params: HoldingParams; query: DocumentQuery; principal: Principal; consistency: ReadConsistency; response: Response },
+  document: { type: string; filename: string; make: () => Promise<string | Buffer> },
+): Promise<void> {
+  assertMayAccessProfile(request.principal, request.params.profileId);
+  await request.consistency.await(request.query, ['holdings']);
+  const body = await document.make();
+  request.response
+    .status(200)
+    .type(document.type)
+    .setHeader('Content-Disposition', disposition(request.query, document.filename))
+    .send(body);
+}
+
 /** #13.3/#13.4: the holder's signed Open Badges 3.0 credential (VC-JWT) and PDF certificate, for the candidate, support, admin. */
 @ApiTags('credentials')
 @ApiBearerAuth()
@@ -49,14 +64,10 @@ export class CredentialsController {
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
-    assertMayAccessProfile(principal, params.profileId);
-    await this.consistency.await(query, ['holdings']);
-    const jwt = await this.credentials.credential(params.profileId, params.code);
-    response
-      .status(200)
-      .type(VC_JWT)
-      .setHeader('Content-Disposition', disposition(query, `${params.code}.jwt`))
-      .send(jwt);
+    await sendDocument(
+      { params, query, principal, consistency: this.consistency, response },
+      { type: VC_JWT, filename: `${params.code}.jwt`, make: () => this.credentials.credential(params.profileId, params.code) },
+    );
   }
 
   @Get(':profileId/certifications/:code/certificate.pdf')
@@ -74,14 +85,14 @@ export class CredentialsController {
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
-    assertMayAccessProfile(principal, params.profileId);
-    await this.consistency.await(query, ['holdings']);
-    const pdf = await this.certificates.certificate(params.profileId, params.code);
-    response
-      .status(200)
-      .type('application/pdf')
-      .setHeader('Content-Disposition', disposition(query, `${params.code}-certificate.pdf`))
-      .send(Buffer.from(pdf));
+    await sendDocument(
+      { params, query, principal, consistency: this.consistency, response },
+      {
+        type: 'application/pdf',
+        filename: `${params.code}-certificate.pdf`,
+        make: async () => Buffer.from(await this.certificates.certificate(params.profileId, params.code)),
+      },
+    );
   }
 }
 

@@ -177,8 +177,9 @@ async function main(): Promise<void> {
       const db = new Database(join(dataDir, 'read.db'), { readonly: true });
       const n = (db.prepare("SELECT count(*) AS n FROM rm_notifications WHERE state = 'pending'").get() as { n: number }).n;
       db.close();
-      const hooks = new Database(join(dataDir, 'webhooks.db'), { readonly: true });
-      const w = (hooks.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'pending'").get() as { n: number }).n;
+      // Webhook deliveries live in the shared state (R43): DATA_DIR/shared-state.db when no SHARED_STATE_URL is set.
+      const hooks = new Database(join(dataDir, 'shared-state.db'), { readonly: true });
+      const w = (hooks.prepare("SELECT count(*) AS n FROM recert_webhook_deliveries WHERE state = 'pending'").get() as { n: number }).n;
       hooks.close();
       return n + w;
     };

@@ -1,33 +1,25 @@
 /// <reference lib="dom" />
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { axeViolations, buildWeb, chromiumAvailable, CHROMIUM, launchChromium, missingKeys } from '../support/browser';
 import { Harness, seedProfile, startApp } from '../support/harness';
 
 /**
  * #15 round two of the pages, in a real browser: languages and time zones, what needs attention first, the program
  * page's filters, pager, CSV and per-card states, the calendar file, and axe-core on every state, at 1366 and 390 px.
  */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const root = join(__dirname, '..', '..');
-const artifacts = join(root, 'test', 'artifacts');
-const available = existsSync(CHROMIUM);
-if (!available) process.stdout.write(`Browser tests (languages) SKIPPED: no Chromium at ${CHROMIUM}\n`);
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+if (!chromiumAvailable) process.stdout.write(`Browser tests (languages) SKIPPED: no Chromium at ${CHROMIUM}\n`);
 const WIDTHS = [1366, 390] as const;
 
-(available ? describe : describe.skip)('#15 pages in the holder language and time zone', () => {
+(chromiumAvailable ? describe : describe.skip)('#15 pages in the holder language and time zone', () => {
   let h: Harness;
   let base: string;
   let browser: Browser;
   const holderToken = (profileId: string): string => h.token(['candidate'], { sub: profileId, profileId });
 
   beforeAll(async () => {
-    const built = spawnSync(process.execPath, [join(root, 'scripts', 'build-web.mjs')], { encoding: 'utf8' });
-    expect(built.status).toBe(0);
-    mkdirSync(artifacts, { recursive: true });
+    buildWeb();
     h = await startApp({ clockStart: '2026-02-10T00:00:00Z' });
     base = `http://127.0.0.1:${(h.app.getHttpServer() as { address(): AddressInfo }).address().port}`;
     // Six certifications in different states: renewable now, cooling down, expired, active, never expires.
@@ -64,20 +56,7 @@ const WIDTHS = [1366, 390] as const;
         ],
       });
     }
-    browser = await (
-      await import('playwright-core')
-    ).chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
@@ -101,15 +80,6 @@ const WIDTHS = [1366, 390] as const;
     await page.waitForSelector(ready);
     return { context, page };
   };
-  const axeViolations = async (page: Page): Promise<string[]> => {
-    await page.evaluate(axeSource);
-    const result = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe;
-      return (await axe.run()).violations.map((v) => `${v.id} (${v.nodes.length})`);
-    });
-    return result;
-  };
-  const missingKeys = (page: Page): Promise<string | null> => page.evaluate(() => document.documentElement.dataset['missingKeys'] ?? null);
 
   for (const [locale, language, active, attentionTitle] of [
     ['en-GB', 'en', 'Active', 'Needs your attention'],

@@ -1,10 +1,8 @@
 /// <reference lib="dom" />
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import type { Browser, Page } from 'playwright-core';
+import { buildWeb, chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser';
 import { Harness, seedProfile, startApp, TEST_SECRET } from '../support/harness';
 import { eventually } from '../support/wait';
 
@@ -12,11 +10,8 @@ import { eventually } from '../support/wait';
  * The dashboard pages in a real browser (Debian's Chromium through playwright-core), against the api seeded
  * through its own HTTP API. The committed screenshots of each state come from dashboard-leftovers.e2e.spec.ts.
  */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const root = join(__dirname, '..', '..');
-const artifacts = join(root, 'test', 'artifacts');
-const available = existsSync(CHROMIUM);
-if (!available) process.stdout.write(`Browser tests SKIPPED: no Chromium at ${CHROMIUM} (apt-get install -y chromium; .ci/run does)\n`);
+if (!chromiumAvailable)
+  process.stdout.write(`Browser tests SKIPPED: no Chromium at ${CHROMIUM} (apt-get install -y chromium; .ci/run does)\n`);
 
 type Cert = {
   code: string;
@@ -27,7 +22,7 @@ type Cert = {
   blockedBy: string[];
 };
 
-(available ? describe : describe.skip)('dashboard pages in Chromium', () => {
+(chromiumAvailable ? describe : describe.skip)('dashboard pages in Chromium', () => {
   let h: Harness;
   let base: string;
   let browser: Browser;
@@ -35,9 +30,7 @@ type Cert = {
     `Bearer ${h.token(roles, profileId ? { profileId } : {})}`;
 
   beforeAll(async () => {
-    const built = spawnSync(process.execPath, [join(root, 'scripts', 'build-web.mjs')], { encoding: 'utf8' });
-    expect(built.status).toBe(0);
-    mkdirSync(artifacts, { recursive: true });
+    buildWeb();
     h = await startApp({ clockStart: '2026-01-10T00:00:00Z' });
     base = `http://127.0.0.1:${(h.app.getHttpServer() as { address(): AddressInfo }).address().port}`;
 
@@ -69,20 +62,7 @@ type Cert = {
         ],
       });
     }
-    browser = await (
-      await import('playwright-core')
-    ).chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, describeWithPostgres } from '../support/postgres';
 import { RecertProcess, startRecertProcess, waitFor } from '../support/processes';
+import { REMINDER_POLICY_FILE } from '../support/reminder-policies';
 
 const SECRET = 'topology-secret-topology-secret-topology';
 const RATE_LIMIT = 150;
@@ -81,8 +82,46 @@ async function call(
   return { status: response.status, body: parsed, text, headers: response.headers };
 }
 
-function emlFiles(dataDir: string): { file: string; text: string }[] {
-  const dir = join(dataDir, 'notifications');
+interface ExportedEvent {
+  id: string;
+  type: string;
+  position: number;
+  data: Record<string, unknown>;
+}
+
+/** The events of an audit export (NDJSON: a header, one line per event, a trailer). */
+function exportedEvents(text: string): ExportedEvent[] {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { kind: string; event?: ExportedEvent })
+    .flatMap((line) => (line.kind === 'event' && line.event ? [line.event] : []));
+}
+
+/** A loopback webhook receiver: counts the receipts of each webhook-id (R43 wants every count to be 1). */
+function webhookReceiver(): Promise<{ url: string; receipts: Map<string, number>; close: () => Promise<void> }> {
+  const receipts = new Map<string, number>();
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      const id = String(request.headers['webhook-id']);
+      receipts.set(id, (receipts.get(id) ?? 0) + 1);
+      response.writeHead(204).end();
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+        receipts,
+        close: () => new Promise((done) => server.close(() => done())),
+      }),
+    ),
+  );
+}
+
+function emlFiles(dataDir: string, kind = 'notifications'): { file: string; text: string }[] {
+  const dir = join(dataDir, kind);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((name) => name.endsWith('.eml'))
@@ -90,18 +129,23 @@ function emlFiles(dataDir: string): { file: string; text: string }[] {
 }
 
 /**
- * #11.3: two api processes and one worker, each with its own DATA_DIR, on the PostgreSQL event store and the
+ * #11.3: two api processes and two workers, each with its own DATA_DIR, on the PostgreSQL event store and the
  * PostgreSQL shared state, behind a round-robin proxy. The flow alternates the apis; every claim of the issue is
- * checked on the other instance than the one that wrote.
+ * checked on the other instance than the one that wrote. Api A and both workers dispatch notifications and webhooks;
+ * both workers run the scheduler (reminders) when told, at once.
  */
 describeWithPostgres('Topology test', () => {
   let database: { url: string; drop: () => Promise<void> };
-  const dirs: Record<'a' | 'b' | 'w', string> = { a: '', b: '', w: '' };
+  const dirs: Record<'a' | 'b' | 'w' | 'v', string> = { a: '', b: '', w: '', v: '' };
   let a: RecertProcess;
   let b: RecertProcess;
   let w: RecertProcess;
+  let v: RecertProcess;
   let proxy: { url: string; close: () => Promise<void> };
-  const processes = (): RecertProcess[] => [a, b, w].filter(Boolean);
+  let receiver: Awaited<ReturnType<typeof webhookReceiver>>;
+  let endpointId = '';
+  let registeredAt = 0;
+  const processes = (): RecertProcess[] => [a, b, w, v].filter(Boolean);
   const tag = randomBytes(3).toString('hex');
   const name = `Ottoline Brandywine ${tag}`;
   const email = `ottoline.${tag}@example.org`;
@@ -120,18 +164,31 @@ describeWithPostgres('Topology test', () => {
       CLOCK_START: '2026-01-01T00:00:00Z',
       SCHEDULER_INTERVAL_MS: '0',
       RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
+      // The policies with reminders (window-opens, P90D, P30D, P7D), so the workers have reminders to race for.
+      POLICY_FILE: REMINDER_POLICY_FILE,
     };
-    // Api A also runs the in-process dispatcher: with the worker's, two dispatchers race for every notification.
-    [a, b, w] = await Promise.all([
+    // Api A also runs the in-process dispatcher: with both workers, three dispatchers race for every notification.
+    [a, b, w, v] = await Promise.all([
       startRecertProcess('api A', 'api', { ...common, DATA_DIR: dirs.a, DISPATCH_INTERVAL_MS: '300' }, 240_000),
       startRecertProcess('api B', 'api', { ...common, DATA_DIR: dirs.b, DISPATCH_INTERVAL_MS: '0' }, 240_000),
       startRecertProcess('worker', 'worker', { ...common, DATA_DIR: dirs.w, DISPATCH_INTERVAL_MS: '300' }, 240_000),
+      startRecertProcess('worker 2', 'worker', { ...common, DATA_DIR: dirs.v, DISPATCH_INTERVAL_MS: '300' }, 240_000),
     ]);
     proxy = await roundRobinProxy(() => [a.port, b.port]);
+    // One endpoint for every webhook type, registered on api B before anything happens: every mapped event is due to it.
+    receiver = await webhookReceiver();
+    const registered = await call(b.url, 'POST', '/admin/webhooks', bearer(['admin']), {
+      url: receiver.url,
+      events: ['certification.earned', 'certification.renewed', 'certification.expired', 'certification.window-opened'],
+    });
+    expect(registered.status).toBe(201);
+    endpointId = (registered.body as { id?: string }).id ?? '';
+    registeredAt = registered.body.position ?? 0;
   }, 300_000);
 
   afterAll(async () => {
     await proxy?.close();
+    await receiver?.close();
     await Promise.all(processes().map((p) => p.stop()));
     await database?.drop();
     for (const dir of Object.values(dirs)) if (dir) rmSync(dir, { recursive: true, force: true });
@@ -147,7 +204,12 @@ describeWithPostgres('Topology test', () => {
       `/certification-profiles/${profileId}/dashboard${position ? `?consistentWith=${position}` : ''}`,
       bearer(['support']),
     );
-  const allEml = (): { file: string; text: string }[] => [...emlFiles(dirs.a), ...emlFiles(dirs.b), ...emlFiles(dirs.w)];
+  const allEml = (): { file: string; text: string }[] => [
+    ...emlFiles(dirs.a),
+    ...emlFiles(dirs.b),
+    ...emlFiles(dirs.w),
+    ...emlFiles(dirs.v),
+  ];
 
   it('#11.3: a profile created on api A reads (name) on api B, consistentWith from A answering on B; earnings alternate through the proxy', async () => {
     const created = await call(a.url, 'POST', '/certification-profiles', bearer(['exam-system']), {
@@ -212,7 +274,7 @@ describeWithPostgres('Topology test', () => {
     expect(await events()).toBe(before);
   }, 60_000);
 
-  it('#11.3: every due window is notified exactly once with two dispatchers running (the worker and the in-process one of api A); the notification names the holder', async () => {
+  it('#11.3: every due window is notified exactly once with three dispatchers running (both workers and the in-process one of api A); the notification names the holder', async () => {
     await moveClocks('2026-07-01T00:00:00Z');
     const run = await call(w.url, 'POST', '/admin/scheduler/run', bearer(['scheduler']));
     expect(run.status).toBe(200);
@@ -237,6 +299,63 @@ describeWithPostgres('Topology test', () => {
     expect(mine[0]?.text).toContain(name);
     expect(mine[0]?.text).toContain(email);
   }, 180_000);
+
+  it('R43/R44: with two workers (and the in-process dispatcher of api A) running, each due reminder is sent and recorded exactly once and each webhook event reaches the receiver exactly once; every process reads one delivery log', async () => {
+    // Ten more holders, earned on 1 Jan 2026 (an import): at 3 Oct their P90D reminder is due (the window-opens one is
+    // superseded, R33), so the two workers, walking the holdings in the same order at once, meet on each of them.
+    const extra = Array.from({ length: 10 }, (_, i) => `topo-r${i}-${tag}`);
+    for (const profileId of extra) {
+      const created = await call(proxy.url, 'POST', '/certification-profiles', bearer(['exam-system']), {
+        profileId,
+        accountId: `acc-${profileId}`,
+        accountType: 'personal',
+        displayName: `Reminded ${profileId}`,
+        email: `${profileId}@example.org`,
+      });
+      expect(created.status).toBe(201);
+      const earned = await call(proxy.url, 'POST', `/certification-profiles/${profileId}/certifications`, bearer(['exam-system']), {
+        certificationCode: 'azure-developer-associate',
+        earnedAt: '2026-01-01T00:00:00Z',
+      });
+      expect(earned.status).toBe(201);
+    }
+    // P90D before the expiry (2027-01-01) of every associate holding: twelve more reminders are due.
+    await moveClocks('2026-10-03T00:00:00Z');
+    for (let round = 0; round < 3; round += 1) {
+      const runs = await Promise.all([w, v].map((p) => call(p.url, 'POST', '/admin/scheduler/run', bearer(['scheduler']))));
+      expect(runs.map((run) => run.status)).toEqual([200, 200]);
+    }
+    const events = exportedEvents((await call(b.url, 'GET', '/audit/export', bearer(['admin']))).text);
+    const sent = events.filter((e) => e.type === 'RenewalReminderSent').map((e) => String(e.data['reminderId']));
+    // Window-opens (sent in the notification step) and P90D for the first two holdings, P90D for the ten others:
+    // fourteen reminders, each recorded once.
+    expect(sent).toHaveLength(14);
+    expect(new Set(sent).size).toBe(14);
+    // And sent once: one message per reminder id across both workers' DATA_DIRs (the sender keys files by reminder id).
+    const mails = [...emlFiles(dirs.w, 'reminders'), ...emlFiles(dirs.v, 'reminders')].map((f) => f.file.split('/').pop());
+    expect(mails.sort()).toEqual(sent.map((id) => `${id}.eml`).sort());
+
+    const mapped = ['CertificationEarned', 'CertificationRenewed', 'CertificationExpired', 'RenewalWindowOpened'];
+    const hooked = events.filter((e) => mapped.includes(e.type) && e.position > registeredAt).map((e) => e.id);
+    expect(hooked.length).toBeGreaterThanOrEqual(5);
+    await waitFor('every webhook event received', () => Promise.resolve(hooked.every((id) => receiver.receipts.has(id))), 90_000, 300);
+    // A few more turns for every deliverer to misbehave: scheduler runs deliver webhooks too.
+    for (let round = 0; round < 3; round += 1) {
+      await Promise.all([w, v].map((p) => call(p.url, 'POST', '/admin/scheduler/run', bearer(['scheduler']))));
+    }
+    // Every webhook-id received, each once: a count of 2 is a delivery two processes both sent.
+    expect(Object.fromEntries(receiver.receipts)).toEqual(Object.fromEntries(hooked.map((id) => [id, 1])));
+    // One delivery log, whichever process answers: api A (which registered nothing) and worker 2 read the same.
+    const logs = await Promise.all(
+      [a, v].map(async (p) => (await call(p.url, 'GET', `/admin/webhooks/${endpointId}/deliveries`, bearer(['admin']))).text),
+    );
+    const states = logs.map(
+      (text) => (JSON.parse(text) as { deliveries: { webhookId: string; state: string; attempts: number }[] }).deliveries,
+    );
+    expect(states[0]).toEqual(states[1]);
+    expect(states[0]?.map((d) => d.webhookId).sort()).toEqual([...hooked].sort());
+    expect(states[0]?.every((d) => d.state === 'delivered' && d.attempts === 1)).toBe(true);
+  }, 240_000);
 
   it('#11.3: merge the duplicate (same account, R12) into the first, then link, attempt and renew, through the proxy', async () => {
     const merge = await call(proxy.url, 'POST', `/certification-profiles/${p1}/merges`, bearer(['support']), { sourceProfileId: p2 });

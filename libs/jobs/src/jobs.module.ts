@@ -28,6 +28,7 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly scheduler: Scheduler,
     private readonly dispatcher: NotificationDispatcher,
     private readonly webhooks: WebhookDeliveries,
+    private readonly reminders: ReminderDispatcher,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -48,14 +49,15 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     every(this.config.dispatchIntervalMs, 'dispatcher', () => this.dispatcher.dispatchOnce().then(() => this.webhooks.runOnce()));
   }
 
-  /** Graceful: no new runs, the one under way finishes (its batch cut short), then the outbox leases go back. */
+  /** Graceful: no new runs, the one under way finishes (its batch cut short), then the leases still held (outbox, reminders, webhooks) go back. */
   async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.dispatcher.stop();
     await this.current;
-    const released = await this.dispatcher.releaseLeases();
-    if (released > 0) this.logger.log(`released ${released} notification lease(s)`);
+    const released =
+      (await this.dispatcher.releaseLeases()) + (await this.reminders.releaseLeases()) + (await this.webhooks.releaseLeases());
+    if (released > 0) this.logger.log(`released ${released} lease(s)`);
   }
 }
 

@@ -39,8 +39,6 @@ export class NotificationDispatcher {
   private readonly logger = new Logger('Notifications');
   private readonly owner = randomUUID();
   private stopping = false;
-  /** Notifications whose shared lease this process holds and has not finished: handed back on shutdown. */
-  private readonly held = new Set<string>();
 
   constructor(
     @Inject(READ_DB) private readonly db: Database.Database,
@@ -73,9 +71,7 @@ export class NotificationDispatcher {
         nowMs,
       ),
     );
-    const mine = pending.filter((row) => leased.has(leaseName(row.id)));
-    for (const row of mine) this.held.add(row.id);
-    return mine;
+    return pending.filter((row) => leased.has(leaseName(row.id)));
   }
 
   /** Delivers what is pending; returns how many notifications this call recorded as sent. */
@@ -87,8 +83,8 @@ export class NotificationDispatcher {
       // Shutting down: leave the rest of the batch to releaseLeases, for another process or the next start.
       if (this.stopping) break;
       try {
+        // The lease is left to run out: the holding's stream, read first by deliver, stops any later claimant.
         notified += await this.deliver(row);
-        this.held.delete(row.id);
       } catch (error) {
         // A refusal may quote the address: keep and log it without (it outlives an erasure otherwise).
         const message = redactEmailAddresses(error instanceof Error ? error.message : String(error));
@@ -100,8 +96,9 @@ export class NotificationDispatcher {
           .prepare('UPDATE rm_notifications SET deliveries = deliveries + 1, last_error = ?, claimed_until = ? WHERE id = ?')
           .run(message, Date.now() + delay, row.id);
         // Every worker backs off, not only this one: the lease is held (not renewed by others) as long.
-        await this.leases.acquire([leaseName(row.id)], this.owner, Date.now() + delay, Date.now());
-        this.held.delete(row.id);
+        // Under an owner of its own, so a shutdown's releaseOwner leaves the back-off in place.
+        await this.leases.release(leaseName(row.id), this.owner);
+        await this.leases.acquire([leaseName(row.id)], `${this.owner}:backoff`, Date.now() + delay, Date.now());
       }
     }
     return notified;
@@ -126,12 +123,12 @@ export class NotificationDispatcher {
     this.stopping = true;
   }
 
-  /** On shutdown, once no delivery runs: hand back the leases still held so no notification waits for them. */
-  async releaseLeases(): Promise<number> {
-    const held = [...this.held];
-    this.held.clear();
-    for (const id of held) await this.leases.release(leaseName(id), this.owner);
-    return held.length;
+  /**
+   * On shutdown, once no delivery runs: hand back the leases still held so no notification waits for them. The
+   * LeaseStore knows them by owner (R43), so nothing is tracked here; back-off leases have an owner of their own and stay.
+   */
+  releaseLeases(): Promise<number> {
+    return this.leases.releaseOwner(this.owner);
   }
 
   private async deliver(row: NotificationRow): Promise<number> {

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
-import { CLOCK, Clock, deterministicId } from '@recert/kernel';
+import { randomUUID } from 'node:crypto';
+import { CLOCK, Clock, deterministicId, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { HoldingsModel, READ_DB } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import {
@@ -19,6 +20,7 @@ import {
   ReminderEvent,
   reminderHorizon,
   reminderSchedule,
+  ReminderContext,
   ReminderOutcome,
   ReminderState,
   remindersStream,
@@ -42,15 +44,26 @@ const nowRetry = (now: Date): string => now.toISOString();
 const reminderIdOf = (holdingId: string, expiresAt: string, offset: string): string =>
   deterministicId('reminder', holdingId, expiresAt, offset);
 
+/** The lease one reminder is sent under (R44), by its id: one process at a time sends it. */
+export const reminderLeaseName = (reminderId: string): string => `reminder:${reminderId}`;
+// Outlives one send and its record by far; a process killed while holding it delays that reminder this long, no more.
+const LEASE_MS = 60_000;
+
 /**
  * Sends the renewal reminders due (#14.4, R30-R33): asks the holdings read model which holdings expire within the
  * policies' longest offset, decides from each holding's and reminder stream which reminder is due, sends it in the
- * holder's language, then records the outcome. Send-then-record: a crash in between sends once more with the same
- * reminder id (the sender drops the repeat); nothing is lost.
+ * holder's language, then records the outcome. Each reminder is claimed first with a lease in the shared LeaseStore
+ * (by reminder id) and decided again from its stream under the lease, so of several workers exactly one sends it and
+ * the others find it recorded (R44). Send-then-record: a crash in between sends once more with the same reminder id
+ * once the lease runs out (the sender drops the repeat); nothing is lost.
  */
 @Injectable()
 export class ReminderDispatcher {
   private readonly logger = new Logger('Reminders');
+  private readonly owner = randomUUID();
+  private runs = 0;
+  /** The lease owners of the runs under way: one per run, since two runs of this process must exclude each other too. */
+  private readonly running = new Set<string>();
 
   constructor(
     @Inject(READ_DB) private readonly db: Database.Database,
@@ -63,7 +76,15 @@ export class ReminderDispatcher {
     private readonly holdings: HoldingsModel,
     private readonly commands: StreamCommands,
     private readonly policies: PolicyRegistry,
+    @Inject(LEASE_STORE) private readonly leases: LeaseStore,
   ) {}
+
+  /** On shutdown, once no run is under way: hand back the leases still held (none, unless a run was cut short). */
+  async releaseLeases(): Promise<number> {
+    let released = 0;
+    for (const owner of this.running) released += await this.leases.releaseOwner(owner);
+    return released;
+  }
 
   /**
    * Sends what is due now; returns how many reminders were recorded sent. The schedule is computed from each row's
@@ -72,6 +93,17 @@ export class ReminderDispatcher {
    * the decider re-checks the stream).
    */
   async runOnce(): Promise<number> {
+    // Each run leases as an owner of its own: two runs of one process exclude each other as two processes do.
+    const owner = `${this.owner}:${++this.runs}`;
+    this.running.add(owner);
+    try {
+      return await this.run(owner);
+    } finally {
+      this.running.delete(owner);
+    }
+  }
+
+  private async run(owner: string): Promise<number> {
     const now = this.clock.now();
     const book = this.policies.book();
     const horizon = reminderHorizon(now, book);
@@ -101,7 +133,7 @@ export class ReminderDispatcher {
         const mark = marked.get(candidate.holdingId, candidate.expiresAt, latest);
         if (mark && (mark.retry_at === null || mark.retry_at > nowIso)) continue;
         try {
-          sent += await this.remind(candidate, latest);
+          sent += await this.remind(candidate, latest, owner);
         } catch (error) {
           // One holding's failure must not stop the others; it is due again on the next run.
           this.logger.error(`reminder ${candidate.holdingId}: ${error instanceof Error ? error.message : String(error)}`);
@@ -121,10 +153,32 @@ export class ReminderDispatcher {
       .run(holdingId, expiresAt, offset, retryAt);
   }
 
-  private async remind(candidate: Candidate, latest: string): Promise<number> {
+  /**
+   * Claims the reminder the streams say is due, then decides again from the streams read under the lease: another
+   * process may have sent and recorded it in between (R44). Returns how many events recorded it sent.
+   */
+  private async remind(candidate: Candidate, latest: string, owner: string): Promise<number> {
+    const first = await this.decide(candidate);
+    if (!first) {
+      // Done already (another process), or not wanted (last-only): nothing to read again until the next offset.
+      this.mark(candidate.holdingId, candidate.expiresAt, latest, null);
+      return 0;
+    }
+    const name = reminderLeaseName(first.reminder.reminderId);
+    if ((await this.leases.acquire([name], owner, Date.now() + LEASE_MS, Date.now())).length === 0) return 0;
+    try {
+      const decided = await this.decide(candidate);
+      if (!decided || decided.reminder.reminderId !== first.reminder.reminderId) return 0;
+      return await this.send(candidate, decided.reminder, decided.context);
+    } finally {
+      await this.leases.release(name, owner);
+    }
+  }
+
+  private async decide(candidate: Candidate): Promise<{ reminder: DueReminder; context: ReminderContext } | null> {
     const { holdingId, profileId, code } = candidate;
     const certification = this.catalog.get(code);
-    if (!certification) return 0;
+    if (!certification) return null;
     const holding = await this.commands.load<HoldingState, HoldingEvent>(
       holdingStream(profileId, code),
       evolveHolding,
@@ -136,7 +190,7 @@ export class ReminderDispatcher {
       initialReminderState,
     );
     const preferences = await this.preferences.forProfile(profileId);
-    const context = {
+    const context: ReminderContext = {
       now: this.clock.now(),
       policies: this.policies.book(),
       holding: holding.state,
@@ -144,11 +198,14 @@ export class ReminderDispatcher {
       reminderId: reminderIdOf,
     };
     const reminder = dueReminder(reminders.state, context);
-    // Done already (another process), or not wanted (last-only): nothing to read again until the next offset.
-    if (!reminder) {
-      this.mark(holdingId, candidate.expiresAt, latest, null);
-      return 0;
-    }
+    return reminder ? { reminder, context } : null;
+  }
+
+  private async send(candidate: Candidate, reminder: DueReminder, context: ReminderContext): Promise<number> {
+    const { holdingId, profileId, code } = candidate;
+    const certification = this.catalog.get(code);
+    if (!certification) return 0;
+    const preferences = await this.preferences.forProfile(profileId);
     const personal = await this.personalData(profileId);
     const message = renderReminder(
       {

@@ -1,9 +1,22 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
-import { APP_CONFIG, AppConfig, CLOCK, Clock, deterministicId } from '@recert/kernel';
+import {
+  APP_CONFIG,
+  AppConfig,
+  CLOCK,
+  Clock,
+  deterministicId,
+  LEASE_STORE,
+  LeaseStore,
+  WEBHOOK_STATE_STORE,
+  WebhookDeliveryRecord,
+  WebhookEndpointRecord,
+  WebhookStateStore,
+} from '@recert/kernel';
 import { PERSONAL_DATA_VAULT, PersonalDataVault, StreamCommands } from '@recert/renewals';
 import {
   SealedData,
@@ -17,34 +30,8 @@ import {
 } from '@recert/domain';
 import { signWebhook } from './standard-webhooks';
 
-export interface WebhookEndpointRow {
-  id: string;
-  url: string;
-  events: string;
-  secret: string;
-  status: 'active' | 'disabled';
-  registered_at: string;
-  registered_position: number;
-  failing_since: string | null;
-  disabled_reason: string | null;
-}
-
-export interface WebhookDeliveryRow {
-  id: string;
-  endpoint_id: string;
-  event_id: string;
-  type: string;
-  holding: string;
-  position: number;
-  payload: string;
-  state: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  first_attempt_at: string | null;
-  next_attempt_at: string | null;
-  last_status: number | null;
-  last_error: string | null;
-  delivered_at: string | null;
-}
+export type WebhookEndpointRow = WebhookEndpointRecord;
+export type WebhookDeliveryRow = WebhookDeliveryRecord;
 
 export const WEBHOOK_SETTINGS = Symbol('WEBHOOK_SETTINGS');
 export interface WebhookSettings {
@@ -52,222 +39,183 @@ export interface WebhookSettings {
   timeoutMs: number;
 }
 
-// Short: a process killed while holding a lease delays its deliveries by this much, never loses them.
-const LEASE_MS = 15_000;
+// A lease outlives one attempt (the request's timeout) by this margin; a process killed while holding it delays
+// that delivery by the lease's length, never loses it.
+const LEASE_MARGIN_MS = 15_000;
 const BATCH = 1000;
+const INGEST_LEASE = 'webhooks:ingest';
+// Renewed each batch; a process killed while ingesting holds ingest up for no longer than this.
+const INGEST_LEASE_MS = 15_000;
+
+/** The lease one attempt of one delivery is sent under (R43): by endpoint and event, the delivery's identity. */
+export function deliveryLeaseName(endpointId: string, eventId: string): string {
+  return `webhook:${endpointId}:${eventId}`;
+}
 
 /**
- * Outbound webhooks (#14.5): ingests the log into per-endpoint deliveries and sends them. State lives in
- * DATA_DIR/webhooks.db, not in the read database: it is not rebuilt with read models (a rebuild would send everything
- * again), and its cursor and the deliveries it creates commit in one transaction, so a crash loses none (R36).
- * Sending comes before marking delivered: a crash in between sends again with the same `webhook-id` (at least once).
+ * Outbound webhooks (#14.5): ingests the log into per-endpoint deliveries and sends them. The state (endpoints,
+ * deliveries, attempts, the cursor) lives in the shared state, not in DATA_DIR nor the read database: every process
+ * sees one delivery log and one disabled flag (R43), and it is not rebuilt with read models (a rebuild would send
+ * everything again). A batch's deliveries commit with the cursor's move, so a crash loses none (R36). Each attempt
+ * is sent under a lease in the shared LeaseStore, taken and then checked against the delivery's state, so two
+ * processes never send the same delivery at once nor again after it succeeded (R43). Sending comes before recording:
+ * a crash in between sends again with the same `webhook-id` once the lease runs out (at least once).
  */
 @Injectable()
-export class WebhookDeliveries implements OnApplicationShutdown {
+export class WebhookDeliveries implements OnModuleInit {
   private readonly logger = new Logger('Webhooks');
-  private readonly db: Database.Database;
-  private readonly owner = deterministicId('webhooks', String(process.pid), String(Date.now()));
+  private readonly owner = randomUUID();
+  private runs = 0;
+  /** The lease owners of the runs under way: one per run, since two runs of this process must exclude each other too. */
+  private readonly running = new Set<string>();
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
+    @Inject(WEBHOOK_STATE_STORE) private readonly state: WebhookStateStore,
+    @Inject(LEASE_STORE) private readonly leases: LeaseStore,
     private readonly commands: StreamCommands,
-  ) {
-    mkdirSync(config.dataDir, { recursive: true });
-    this.db = new Database(join(config.dataDir, 'webhooks.db'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 10000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS webhook_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS webhook_endpoints (id TEXT PRIMARY KEY, url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL,
-        status TEXT NOT NULL, registered_at TEXT NOT NULL, registered_position INTEGER NOT NULL, failing_since TEXT, disabled_reason TEXT);
-      CREATE TABLE IF NOT EXISTS webhook_deliveries (id TEXT PRIMARY KEY, endpoint_id TEXT NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL,
-        holding TEXT NOT NULL, position INTEGER NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-        first_attempt_at TEXT, next_attempt_at TEXT, last_status INTEGER, last_error TEXT, delivered_at TEXT, claimed_until INTEGER);
-      CREATE INDEX IF NOT EXISTS webhook_deliveries_order ON webhook_deliveries (endpoint_id, holding, state, position);
-      CREATE TABLE IF NOT EXISTS webhook_attempts (delivery_id TEXT NOT NULL, attempt INTEGER NOT NULL, at TEXT NOT NULL,
-        status INTEGER, error TEXT, PRIMARY KEY (delivery_id, attempt));
-    `);
+  ) {}
+
+  /** A DATA_DIR/webhooks.db of an older build is moved into the shared state once (it would send everything again otherwise). */
+  async onModuleInit(): Promise<void> {
+    const moved = await importLegacyWebhooks(this.config.dataDir, this.state);
+    if (moved > 0) this.logger.log(`moved ${moved} webhook deliveries from ${this.config.dataDir}/webhooks.db into the shared state`);
   }
 
-  onApplicationShutdown(): void {
-    this.db.close();
-  }
-
-  /** Ingests the log, then sends what is due; returns how many deliveries succeeded. */
+  /**
+   * Ingests the log, then sends what is due; returns how many deliveries succeeded. Each run leases as an owner of its
+   * own, so two runs of one process (the timer's, an admin's) exclude each other as two processes do.
+   */
   async runOnce(): Promise<number> {
-    await this.ingest();
-    return this.deliverDue();
+    const owner = this.runOwner();
+    try {
+      await this.ingest(owner);
+      return await this.deliverDue(owner);
+    } finally {
+      this.running.delete(owner);
+    }
   }
 
-  /** Reads the log after the cursor; endpoints and deliveries from it commit with the cursor's move (R36). */
-  async ingest(): Promise<void> {
-    for (;;) {
-      const cursor = this.db.prepare<[], { position: number }>('SELECT position FROM webhook_cursor WHERE id = 1').get()?.position ?? 0;
-      const head = await this.store.headPosition();
-      if (head <= cursor) return;
-      // An endpoint gets only events after its registration: with none active, nothing before the head can be
-      // delivered, so the cursor jumps there instead of scanning (a registration after it is read as it comes).
-      const active =
-        this.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM webhook_endpoints WHERE status = 'active'").get()?.n ?? 0;
-      if (active === 0) {
-        const registrations = await this.store.readAll({
-          after: cursor,
-          maxCount: 1,
-          filter: { eventTypes: ['WebhookEndpointRegistered'] },
-        });
-        if (registrations.length === 0) {
-          this.db
-            .prepare('INSERT INTO webhook_cursor (id, position) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET position = excluded.position')
-            .run(head);
-          return;
+  private runOwner(): string {
+    const owner = `${this.owner}:${++this.runs}`;
+    this.running.add(owner);
+    return owner;
+  }
+
+  /** On shutdown, once no run is under way: hand back the leases still held (none, unless a run was cut short). */
+  async releaseLeases(): Promise<number> {
+    let released = 0;
+    for (const owner of this.running) released += await this.leases.releaseOwner(owner);
+    return released;
+  }
+
+  /**
+   * Reads the log after the shared cursor; endpoints and deliveries from it commit with the cursor's move (R36).
+   * One process at a time (a lease): another would only make the same rows again.
+   */
+  async ingest(owner: string): Promise<void> {
+    const lease = async (): Promise<boolean> =>
+      (await this.leases.acquire([INGEST_LEASE], owner, Date.now() + INGEST_LEASE_MS, Date.now())).length === 1;
+    if (!(await lease())) return;
+    try {
+      for (;;) {
+        const cursor = await this.state.cursor();
+        const head = await this.store.headPosition();
+        if (head <= cursor) return;
+        const endpoints = new Map((await this.state.endpoints()).map((endpoint) => [endpoint.id, endpoint]));
+        // An endpoint gets only events after its registration: with none active, nothing before the head can be
+        // delivered, so the cursor jumps there instead of scanning (a registration after it is read as it comes).
+        if (![...endpoints.values()].some((endpoint) => endpoint.status === 'active')) {
+          const registrations = await this.store.readAll({
+            after: cursor,
+            maxCount: 1,
+            filter: { eventTypes: ['WebhookEndpointRegistered'] },
+          });
+          if (registrations.length === 0) return this.state.ingest({ registered: [], disabled: [], deliveries: [] }, head);
         }
+        const events = await this.store.readAll({
+          after: cursor,
+          maxCount: BATCH,
+          filter: { eventTypes: ['WebhookEndpointRegistered', 'WebhookEndpointDisabled', ...Object.keys(WEBHOOK_SOURCES)] },
+        });
+        const last = events[events.length - 1];
+        const next = events.length < BATCH ? Math.max(head, last?.position ?? 0) : (last as RecordedEvent).position;
+        await this.state.ingest(batchOf(events, endpoints), next);
+        if (events.length < BATCH || !(await lease())) return;
       }
-      const events = await this.store.readAll({
-        after: cursor,
-        maxCount: BATCH,
-        filter: { eventTypes: ['WebhookEndpointRegistered', 'WebhookEndpointDisabled', ...Object.keys(WEBHOOK_SOURCES)] },
-      });
-      const last = events[events.length - 1];
-      const next = events.length < BATCH ? Math.max(head, last?.position ?? 0) : (last as RecordedEvent).position;
-      this.db.transaction(() => {
-        for (const event of events) this.ingestOne(event);
-        this.db
-          .prepare('INSERT INTO webhook_cursor (id, position) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET position = excluded.position')
-          .run(next);
-      })();
-      if (events.length < BATCH) return;
-    }
-  }
-
-  private ingestOne(event: RecordedEvent): void {
-    if (event.type === 'WebhookEndpointRegistered') return this.upsertEndpoint(event);
-    if (event.type === 'WebhookEndpointDisabled') {
-      const data = event.data as WebhookEndpointDisabled['data'];
-      return this.markDisabled(data.endpointId, data.reason);
-    }
-    const payload = webhookPayload(event);
-    if (!payload) return;
-    const endpoints = this.db
-      .prepare<[number], WebhookEndpointRow>("SELECT * FROM webhook_endpoints WHERE status = 'active' AND registered_position < ?")
-      .all(event.position)
-      .filter((endpoint) => (JSON.parse(endpoint.events) as string[]).includes(payload.type));
-    for (const endpoint of endpoints) {
-      this.db
-        .prepare(
-          `INSERT OR IGNORE INTO webhook_deliveries (id, endpoint_id, event_id, type, holding, position, payload, state)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')`,
-        )
-        .run(
-          deterministicId('webhook-delivery', endpoint.id, event.id),
-          endpoint.id,
-          event.id,
-          payload.type,
-          event.stream,
-          event.position,
-          JSON.stringify(payload),
-        );
+    } finally {
+      await this.leases.release(INGEST_LEASE, owner);
     }
   }
 
   /** An endpoint row from its registration event: from the log on ingest, or at once by the controller. */
-  upsertEndpoint(event: RecordedEvent): void {
-    const data = event.data as { endpointId: string; url: string; events: string[]; secret: SealedData; registeredAt: string };
-    this.db
-      .prepare(
-        `INSERT INTO webhook_endpoints (id, url, events, secret, status, registered_at, registered_position)
-         VALUES (?, ?, ?, ?, 'active', ?, ?) ON CONFLICT(id) DO NOTHING`,
-      )
-      .run(data.endpointId, data.url, JSON.stringify(data.events), JSON.stringify(data.secret), data.registeredAt, event.position);
+  async upsertEndpoint(event: RecordedEvent): Promise<void> {
+    await this.state.ingest({ registered: [endpointOf(event)], disabled: [], deliveries: [] }, null);
   }
 
-  endpoints(): WebhookEndpointRow[] {
-    return this.db.prepare<[], WebhookEndpointRow>('SELECT * FROM webhook_endpoints ORDER BY registered_position').all();
+  endpoints(): Promise<WebhookEndpointRow[]> {
+    return this.state.endpoints();
   }
 
-  endpoint(id: string): WebhookEndpointRow | undefined {
-    return this.db.prepare<[string], WebhookEndpointRow>('SELECT * FROM webhook_endpoints WHERE id = ?').get(id);
+  endpoint(id: string): Promise<WebhookEndpointRow | undefined> {
+    return this.state.endpoint(id);
   }
 
-  deliveries(
-    endpointId: string,
-    limit: number,
-  ): (WebhookDeliveryRow & { log: { attempt: number; at: string; status: number | null; error: string | null }[] })[] {
-    const rows = this.db
-      .prepare<
-        [string, number],
-        WebhookDeliveryRow
-      >('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY position DESC LIMIT ?')
-      .all(endpointId, limit);
-    const log = this.db.prepare<[string], { attempt: number; at: string; status: number | null; error: string | null }>(
-      'SELECT attempt, at, status, error FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt',
-    );
-    return rows.map((row) => ({ ...row, log: log.all(row.id) }));
+  deliveries(endpointId: string, limit: number): ReturnType<WebhookStateStore['deliveries']> {
+    return this.state.deliveries(endpointId, limit);
   }
 
   /** Redeliver (R37): the delivery is pending again, due now, with a fresh 24 h of retries and the same webhook-id. */
-  redeliver(endpointId: string, deliveryId: string): WebhookDeliveryRow | undefined {
-    const changed = this.db
-      .prepare(
-        "UPDATE webhook_deliveries SET state = 'pending', first_attempt_at = NULL, next_attempt_at = NULL, claimed_until = NULL WHERE id = ? AND endpoint_id = ?",
-      )
-      .run(deliveryId, endpointId);
-    if (changed.changes === 0) return undefined;
-    return this.db.prepare<[string], WebhookDeliveryRow>('SELECT * FROM webhook_deliveries WHERE id = ?').get(deliveryId);
+  redeliver(endpointId: string, deliveryId: string): Promise<WebhookDeliveryRow | undefined> {
+    return this.state.redeliver(endpointId, deliveryId);
   }
 
-  markDisabled(endpointId: string, reason: string): void {
-    this.db.prepare("UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = ? WHERE id = ?").run(reason, endpointId);
+  markDisabled(endpointId: string, reason: string): Promise<void> {
+    return this.state.ingest({ registered: [], disabled: [{ endpointId, reason }], deliveries: [] }, null);
   }
 
-  /** Pending deliveries due now whose endpoint is active and that no earlier pending delivery of their holding precedes (R36). */
-  private claim(now: Date): WebhookDeliveryRow[] {
-    const wall = Date.now();
-    return this.db
-      .transaction(() => {
-        const due = this.db
-          .prepare<[string, number], { id: string }>(
-            `SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-             WHERE d.state = 'pending' AND e.status = 'active' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)
-               AND (d.claimed_until IS NULL OR d.claimed_until < ?)
-               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.holding = d.holding
-                               AND p.state = 'pending' AND p.position < d.position)
-             ORDER BY d.position LIMIT 500`,
-          )
-          .all(now.toISOString(), wall);
-        const take = this.db.prepare('UPDATE webhook_deliveries SET claimed_until = ? WHERE id = ?');
-        for (const row of due) take.run(wall + LEASE_MS, row.id);
-        return due.map(
-          (row) =>
-            this.db
-              .prepare<[string], WebhookDeliveryRow>('SELECT * FROM webhook_deliveries WHERE id = ?')
-              .get(row.id) as WebhookDeliveryRow,
-        );
-      })
-      .immediate();
+  /**
+   * Takes the delivery's lease, then reads it again: another process may have sent it between the query that found it
+   * due and the lease (R43). Undefined when the lease is another's or the delivery is no longer due.
+   */
+  private async claim(candidate: WebhookDeliveryRow, nowIso: string, owner: string): Promise<WebhookDeliveryRow | undefined> {
+    const name = deliveryLeaseName(candidate.endpoint_id, candidate.event_id);
+    const taken = await this.leases.acquire([name], owner, Date.now() + this.settings.timeoutMs + LEASE_MARGIN_MS, Date.now());
+    if (taken.length === 0) return undefined;
+    const row = await this.state.delivery(candidate.id);
+    if (row?.state === 'pending' && (row.next_attempt_at === null || row.next_attempt_at <= nowIso)) return row;
+    await this.leases.release(name, owner);
+    return undefined;
   }
 
-  async deliverDue(): Promise<number> {
+  async deliverDue(owner: string): Promise<number> {
     let delivered = 0;
     // Each pass sends the head of each holding's queue; the next pass its successor, so one run drains what is due.
-    for (let claimed = this.claim(this.clock.now()); claimed.length > 0; claimed = this.claim(this.clock.now())) {
+    for (;;) {
+      const nowIso = this.clock.now().toISOString();
       let progressed = false;
-      for (const row of claimed) {
-        const ok = await this.attempt(row);
-        if (ok) delivered += 1;
-        progressed ||= ok;
+      for (const candidate of await this.state.due(nowIso, 500)) {
+        // One lease per attempt, taken just before it: a long batch never outlives the leases of its tail.
+        const row = await this.claim(candidate, nowIso, owner);
+        if (!row) continue;
+        try {
+          const ok = await this.attempt(row);
+          if (ok) delivered += 1;
+          progressed ||= ok;
+        } finally {
+          await this.leases.release(deliveryLeaseName(row.endpoint_id, row.event_id), owner);
+        }
       }
-      if (!progressed) break;
+      if (!progressed) return delivered;
     }
-    return delivered;
   }
 
   private async attempt(row: WebhookDeliveryRow): Promise<boolean> {
-    const endpoint = this.endpoint(row.endpoint_id);
+    const endpoint = await this.endpoint(row.endpoint_id);
     if (!endpoint || endpoint.status !== 'active') return false;
     const secret = (await this.vault.open<{ secret: string }>(JSON.parse(endpoint.secret) as SealedData))?.secret;
     const now = this.clock.now();
@@ -301,37 +249,22 @@ export class WebhookDeliveries implements OnApplicationShutdown {
     }
     const attempt = row.attempts + 1;
     const at = now.toISOString();
-    this.db
-      .prepare('INSERT OR REPLACE INTO webhook_attempts (delivery_id, attempt, at, status, error) VALUES (?, ?, ?, ?, ?)')
-      .run(row.id, attempt, at, status, error);
-    if (error === null) {
-      this.db
-        .prepare(
-          "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?, first_attempt_at = COALESCE(first_attempt_at, ?), last_status = ?, last_error = NULL, delivered_at = ?, next_attempt_at = NULL, claimed_until = NULL WHERE id = ?",
-        )
-        .run(attempt, at, status, at, row.id);
-      this.db.prepare('UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?').run(endpoint.id);
-      return true;
-    }
     const first = row.first_attempt_at ?? at;
-    const givenUp = now.getTime() - Date.parse(first) >= WEBHOOK_RETRY_SPAN_MS;
-    this.db
-      .prepare(
-        'UPDATE webhook_deliveries SET state = ?, attempts = ?, first_attempt_at = ?, last_status = ?, last_error = ?, next_attempt_at = ?, claimed_until = NULL WHERE id = ?',
-      )
-      .run(
-        givenUp ? 'failed' : 'pending',
-        attempt,
-        first,
-        status,
-        error,
-        givenUp ? null : new Date(now.getTime() + webhookRetryDelayMs(attempt)).toISOString(),
-        row.id,
-      );
-    this.db.prepare('UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?) WHERE id = ?').run(first, endpoint.id);
-    const failingSince = this.endpoint(endpoint.id)?.failing_since ?? at;
-    if (givenUp && now.getTime() - Date.parse(failingSince) >= WEBHOOK_RETRY_SPAN_MS)
-      await this.disableForFailure(endpoint.id, failingSince);
+    const givenUp = error !== null && now.getTime() - Date.parse(first) >= WEBHOOK_RETRY_SPAN_MS;
+    const failingSince = await this.state.recordAttempt({
+      deliveryId: row.id,
+      endpointId: endpoint.id,
+      attempt,
+      at,
+      status,
+      error,
+      state: error === null ? 'delivered' : givenUp ? 'failed' : 'pending',
+      firstAttemptAt: first,
+      nextAttemptAt: error === null || givenUp ? null : new Date(now.getTime() + webhookRetryDelayMs(attempt)).toISOString(),
+    });
+    if (error === null) return true;
+    if (givenUp && now.getTime() - Date.parse(failingSince ?? at) >= WEBHOOK_RETRY_SPAN_MS)
+      await this.disableForFailure(endpoint.id, failingSince ?? at);
     return false;
   }
 
@@ -362,7 +295,118 @@ export class WebhookDeliveries implements OnApplicationShutdown {
     meta: { commandId: string; correlationId: string; causationId: string; actor: string },
   ): Promise<{ events: RecordedEvent[]; position: number }> {
     const outcome = await this.commands.handle(webhookEndpointDecider, endpointId, command, meta);
-    this.markDisabled(endpointId, command.type === 'DisableWebhookEndpoint' ? command.data.reason : 'admin');
+    await this.markDisabled(endpointId, command.type === 'DisableWebhookEndpoint' ? command.data.reason : 'admin');
     return { events: outcome.events, position: outcome.position };
   }
+}
+
+/** The endpoint row a registration event makes. */
+function endpointOf(event: RecordedEvent): WebhookEndpointRecord {
+  const data = event.data as { endpointId: string; url: string; events: string[]; secret: SealedData; registeredAt: string };
+  return {
+    id: data.endpointId,
+    url: data.url,
+    events: JSON.stringify(data.events),
+    secret: JSON.stringify(data.secret),
+    status: 'active',
+    registered_at: data.registeredAt,
+    registered_position: event.position,
+    failing_since: null,
+    disabled_reason: null,
+  };
+}
+
+/**
+ * What a batch of the log changes, replayed in order over the endpoints known before it: an event is delivered to the
+ * endpoints active at it and registered before it, subscribed to its type.
+ */
+export function batchOf(
+  events: readonly RecordedEvent[],
+  known: ReadonlyMap<string, WebhookEndpointRecord>,
+): Parameters<WebhookStateStore['ingest']>[0] {
+  const endpoints = new Map(known);
+  const batch: Parameters<WebhookStateStore['ingest']>[0] = { registered: [], disabled: [], deliveries: [] };
+  for (const event of events) {
+    if (event.type === 'WebhookEndpointRegistered') {
+      const endpoint = endpointOf(event);
+      if (!endpoints.has(endpoint.id)) endpoints.set(endpoint.id, endpoint);
+      batch.registered.push(endpoint);
+      continue;
+    }
+    if (event.type === 'WebhookEndpointDisabled') {
+      const data = event.data as WebhookEndpointDisabled['data'];
+      const endpoint = endpoints.get(data.endpointId);
+      if (endpoint) endpoints.set(endpoint.id, { ...endpoint, status: 'disabled', disabled_reason: data.reason });
+      batch.disabled.push({ endpointId: data.endpointId, reason: data.reason });
+      continue;
+    }
+    const payload = webhookPayload(event);
+    if (!payload) continue;
+    for (const endpoint of endpoints.values()) {
+      if (endpoint.status !== 'active' || endpoint.registered_position >= event.position) continue;
+      if (!(JSON.parse(endpoint.events) as string[]).includes(payload.type)) continue;
+      batch.deliveries.push({
+        id: deterministicId('webhook-delivery', endpoint.id, event.id),
+        endpoint_id: endpoint.id,
+        event_id: event.id,
+        type: payload.type,
+        holding: event.stream,
+        position: event.position,
+        payload: JSON.stringify(payload),
+      });
+    }
+  }
+  return batch;
+}
+
+/**
+ * Moves an older build's DATA_DIR/webhooks.db into the shared state, keyed like the shared rows (a row already there
+ * wins), then renames the file so it is read once; returns how many deliveries it held.
+ */
+export async function importLegacyWebhooks(dataDir: string, state: WebhookStateStore): Promise<number> {
+  const file = join(dataDir, 'webhooks.db');
+  if (!existsSync(file)) return 0;
+  const legacy = new Database(file, { readonly: true });
+  let moved = 0;
+  try {
+    const has = (table: string): boolean =>
+      legacy.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+    if (has('webhook_endpoints') && has('webhook_deliveries')) {
+      const endpoints = legacy.prepare<[], WebhookEndpointRecord>('SELECT * FROM webhook_endpoints').all();
+      const deliveries = legacy.prepare<[], WebhookDeliveryRecord>('SELECT * FROM webhook_deliveries').all();
+      const cursor = has('webhook_cursor')
+        ? (legacy.prepare<[], { position: number }>('SELECT position FROM webhook_cursor WHERE id = 1').get()?.position ?? null)
+        : null;
+      await state.ingest(
+        {
+          registered: endpoints,
+          disabled: endpoints
+            .filter((e) => e.status === 'disabled')
+            .map((e) => ({ endpointId: e.id, reason: e.disabled_reason ?? 'admin' })),
+          deliveries,
+        },
+        cursor,
+      );
+      // Outcomes already reached (delivered, given up, retrying) are kept: a delivered one must not go out again.
+      for (const d of deliveries.filter((row) => row.attempts > 0)) {
+        await state.recordAttempt({
+          deliveryId: d.id,
+          endpointId: d.endpoint_id,
+          attempt: d.attempts,
+          at: d.delivered_at ?? d.first_attempt_at ?? new Date(0).toISOString(),
+          status: d.last_status,
+          error: d.state === 'delivered' ? null : (d.last_error ?? 'unknown'),
+          state: d.state,
+          firstAttemptAt: d.first_attempt_at ?? new Date(0).toISOString(),
+          nextAttemptAt: d.next_attempt_at,
+        });
+      }
+      moved = deliveries.length;
+    }
+  } finally {
+    legacy.close();
+  }
+  renameSync(file, `${file}.imported`);
+  for (const suffix of ['-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+  return moved;
 }

@@ -88,22 +88,22 @@ export class WebhooksController {
     );
     const registered = outcome.events[0];
     // Listed at once; the dispatcher's ingest reaches the same row from the log (and would after a crash here).
-    if (registered) this.deliveries.upsertEndpoint(registered);
-    return { ...view(this.found(id)), secret, events: outcome.events, position: outcome.position };
+    if (registered) await this.deliveries.upsertEndpoint(registered);
+    return { ...view(await this.found(id)), secret, events: outcome.events, position: outcome.position };
   }
 
   @ApiOperation({ summary: 'List webhook endpoints (never their secrets)' })
   @Get()
   @Roles('admin')
-  list(): { endpoints: Record<string, unknown>[] } {
-    return { endpoints: this.deliveries.endpoints().map(view) };
+  async list(): Promise<{ endpoints: Record<string, unknown>[] }> {
+    return { endpoints: (await this.deliveries.endpoints()).map(view) };
   }
 
   @ApiOperation({ summary: 'One webhook endpoint: status (active, disabled), failingSince, disabledReason' })
   @Get(':id')
   @Roles('admin')
-  get(@Param('id') id: string): Record<string, unknown> {
-    return view(this.found(id));
+  async get(@Param('id') id: string): Promise<Record<string, unknown>> {
+    return view(await this.found(id));
   }
 
   @ApiOperation({ summary: 'Disable an endpoint (WebhookEndpointDisabled, reason admin)' })
@@ -111,26 +111,26 @@ export class WebhooksController {
   @HttpCode(200)
   @Roles('admin')
   async disable(@Param('id') id: string, @CommandMetaFromRequest() meta: RequestMeta): Promise<Record<string, unknown>> {
-    this.found(id);
+    await this.found(id);
     const outcome = await this.deliveries.disable(
       id,
       { type: 'DisableWebhookEndpoint', data: { reason: 'admin', detail: 'disabled by an admin', disabledBy: meta.actor } },
       meta,
     );
-    return { ...view(this.found(id)), events: outcome.events, position: outcome.position };
+    return { ...view(await this.found(id)), events: outcome.events, position: outcome.position };
   }
 
   @ApiOperation({ summary: 'The delivery log of an endpoint, newest first: state (pending, delivered, failed), attempts and each attempt' })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 1000, default 100' })
   @Get(':id/deliveries')
   @Roles('admin')
-  log(@Param('id') id: string, @Query('limit') limit?: string): { deliveries: Record<string, unknown>[] } {
-    this.found(id);
+  async log(@Param('id') id: string, @Query('limit') limit?: string): Promise<{ deliveries: Record<string, unknown>[] }> {
+    await this.found(id);
     const max = limit === undefined ? 100 : Number(limit);
     if (!Number.isInteger(max) || max < 1 || max > 1000)
       throw new ValidationProblem([{ field: 'limit', message: 'a whole number from 1 to 1000' }]);
     return {
-      deliveries: this.deliveries.deliveries(id, max).map((row) => ({
+      deliveries: (await this.deliveries.deliveries(id, max)).map((row) => ({
         id: row.id,
         webhookId: row.event_id,
         type: row.type,
@@ -152,16 +152,16 @@ export class WebhooksController {
   @Post(':id/deliveries/:deliveryId/redeliver')
   @HttpCode(200)
   @Roles('admin')
-  redeliver(@Param('id') id: string, @Param('deliveryId') deliveryId: string): Record<string, unknown> {
-    this.found(id);
-    const row = this.deliveries.redeliver(id, deliveryId);
+  async redeliver(@Param('id') id: string, @Param('deliveryId') deliveryId: string): Promise<Record<string, unknown>> {
+    await this.found(id);
+    const row = await this.deliveries.redeliver(id, deliveryId);
     if (!row) throw new DomainError('WEBHOOK_NOT_FOUND', `Endpoint ${id} has no delivery ${deliveryId}`);
     return { id: row.id, webhookId: row.event_id, state: row.state };
   }
 
-  private found(id: string): WebhookEndpointRow {
+  private async found(id: string): Promise<WebhookEndpointRow> {
     if (!ENDPOINT_ID.test(id)) throw new ValidationProblem([{ field: 'id', message: 'a webhook endpoint id (UUID) is required' }]);
-    const row = this.deliveries.endpoint(id);
+    const row = await this.deliveries.endpoint(id);
     if (!row) throw new DomainError('WEBHOOK_NOT_FOUND', `No webhook endpoint ${id}`);
     return row;
   }

@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from 'pg';
+import { SqlRunner, sqlWebhookState, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
 import { doneLookup } from './sqlite-shared-state';
 import {
   IDEMPOTENCY_CLAIM_TTL_MS,
@@ -9,6 +10,7 @@ import {
   RateCounterStore,
   SHARED_STATE_SCHEMA_VERSION,
   SharedState,
+  WebhookStateStore,
 } from './shared-state.ports';
 
 /** Each step brings the schema from version i to i + 1; never edit a shipped step, add one. */
@@ -20,6 +22,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE recert_leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until_ms BIGINT NOT NULL);
    CREATE UNLOGGED TABLE recert_rate_counters (key TEXT NOT NULL, window_start BIGINT NOT NULL, count INTEGER NOT NULL,
      PRIMARY KEY (key, window_start));`,
+  WEBHOOK_STATE_MIGRATION,
 ];
 
 /** The tables' schema, unless the URL's `sharedStateSchema` parameter names another (tests use one each). */
@@ -39,6 +42,7 @@ export class PostgresSharedState implements SharedState {
   readonly idempotency: IdempotencyStore;
   readonly leases: LeaseStore;
   readonly rateCounters: RateCounterStore;
+  readonly webhooks: WebhookStateStore;
 
   private constructor(
     private readonly pool: Pool,
@@ -49,6 +53,20 @@ export class PostgresSharedState implements SharedState {
     this.idempotency = this.idempotencyStore();
     this.leases = this.leaseStore();
     this.rateCounters = this.rateCounterStore();
+    this.webhooks = sqlWebhookState(this.runner());
+  }
+
+  private runner(): SqlRunner {
+    const pool = this.pool;
+    return {
+      all: async <T>(sql: string, params: readonly unknown[]) => (await pool.query(sql, [...params])).rows as T[],
+      atomically: async (statements) => {
+        const client = await pool.connect();
+        await inTransaction(client, async () => {
+          for (const { sql, params } of statements) await client.query(sql, [...params]);
+        }).finally(() => client.release());
+      },
+    };
   }
 
   /** Connects and migrates the schema (under an advisory lock, so processes starting together migrate once). */
@@ -183,6 +201,7 @@ export class PostgresSharedState implements SharedState {
       release: async (name, owner) => {
         await pool.query('DELETE FROM recert_leases WHERE name = $1 AND owner = $2', [name, owner]);
       },
+      releaseOwner: async (owner) => (await pool.query('DELETE FROM recert_leases WHERE owner = $1', [owner])).rowCount ?? 0,
     };
   }
 
@@ -214,24 +233,35 @@ export class PostgresSharedState implements SharedState {
 async function migrate(client: PoolClient, schema: string): Promise<void> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
   try {
-    await client.query('BEGIN');
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await client.query('CREATE TABLE IF NOT EXISTS recert_shared_state_schema (version INTEGER NOT NULL)');
-    const row = (await client.query<{ version: number }>('SELECT version FROM recert_shared_state_schema')).rows[0];
-    const from = row?.version ?? 0;
-    if (from > SHARED_STATE_SCHEMA_VERSION) {
-      throw new Error(`The shared state is at schema ${from}, newer than this build's ${SHARED_STATE_SCHEMA_VERSION}`);
-    }
-    for (let version = from; version < SHARED_STATE_SCHEMA_VERSION; version += 1) await client.query(MIGRATIONS[version] ?? '');
-    if (!row) await client.query('INSERT INTO recert_shared_state_schema (version) VALUES ($1)', [SHARED_STATE_SCHEMA_VERSION]);
-    else await client.query('UPDATE recert_shared_state_schema SET version = $1', [SHARED_STATE_SCHEMA_VERSION]);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
+    await inTransaction(client, () => migrateSchema(client, schema));
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK.toString()]);
   }
+}
+
+/** Runs `work` between BEGIN and COMMIT on the client; a failure rolls back and is thrown on. */
+async function inTransaction(client: PoolClient, work: () => Promise<void>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await work();
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+async function migrateSchema(client: PoolClient, schema: string): Promise<void> {
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  await client.query('CREATE TABLE IF NOT EXISTS recert_shared_state_schema (version INTEGER NOT NULL)');
+  const row = (await client.query<{ version: number }>('SELECT version FROM recert_shared_state_schema')).rows[0];
+  const from = row?.version ?? 0;
+  if (from > SHARED_STATE_SCHEMA_VERSION) {
+    throw new Error(`The shared state is at schema ${from}, newer than this build's ${SHARED_STATE_SCHEMA_VERSION}`);
+  }
+  for (let version = from; version < SHARED_STATE_SCHEMA_VERSION; version += 1) await client.query(MIGRATIONS[version] ?? '');
+  if (!row) await client.query('INSERT INTO recert_shared_state_schema (version) VALUES ($1)', [SHARED_STATE_SCHEMA_VERSION]);
+  else await client.query('UPDATE recert_shared_state_schema SET version = $1', [SHARED_STATE_SCHEMA_VERSION]);
 }
 
 /** The URL for logs and health: never its password. */

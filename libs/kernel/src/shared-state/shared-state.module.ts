@@ -1,7 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config';
 import { importLegacyPersonalDataKeys, openSharedState } from './open-shared-state';
-import { IDEMPOTENCY_STORE, KEY_VAULT_STORE, LEASE_STORE, RATE_COUNTER_STORE, SHARED_STATE, SharedState } from './shared-state.ports';
+import {
+  IDEMPOTENCY_STORE,
+  KEY_VAULT_STORE,
+  LEASE_STORE,
+  RATE_COUNTER_STORE,
+  SHARED_STATE,
+  SharedState,
+  WEBHOOK_STATE_STORE,
+} from './shared-state.ports';
 
 /** Sweeps ended windows, leases and old answers at start and hourly; closes the connection last. */
 @Injectable()
@@ -50,8 +58,9 @@ export function sharedStateProviders(): Provider[] {
     port(IDEMPOTENCY_STORE, (state) => state.idempotency),
     port(LEASE_STORE, (state) => state.leases),
     port(RATE_COUNTER_STORE, (state) => state.rateCounters),
+    port(WEBHOOK_STATE_STORE, (state) => state.webhooks),
     SharedStateLifecycle,
   ];
 }
 
-export const SHARED_STATE_TOKENS = [SHARED_STATE, KEY_VAULT_STORE, IDEMPOTENCY_STORE, LEASE_STORE, RATE_COUNTER_STORE];
+export const SHARED_STATE_TOKENS = [SHARED_STATE, KEY_VAULT_STORE, IDEMPOTENCY_STORE, LEASE_STORE, RATE_COUNTER_STORE, WEBHOOK_STATE_STORE];

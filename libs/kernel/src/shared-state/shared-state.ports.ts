@@ -1,6 +1,7 @@
 /**
  * State every process of one deployment must agree on, kept out of DATA_DIR (which is per process): the
- * personal-data keys, Idempotency-Key claims and answers, outbox leases and the rate limiter's counters.
+ * personal-data keys, Idempotency-Key claims and answers, leases (outbox, reminders, webhooks), the rate limiter's
+ * counters and the webhook state (endpoints, deliveries, attempts).
  * Two adapters implement these ports: embedded SQLite (one file shared by the processes of one machine) and
  * PostgreSQL (any number of machines). See docs/adr/0008-shared-state-behind-ports.md.
  */
@@ -40,12 +41,96 @@ export interface LeaseStore {
   acquire(names: readonly string[], owner: string, untilMs: number, nowMs: number): Promise<string[]>;
   /** Ends this owner's lease early (its work is done). */
   release(name: string, owner: string): Promise<void>;
+  /** Ends every lease this owner holds (a process shutting down hands its claims back); returns how many. */
+  releaseOwner(owner: string): Promise<number>;
 }
 
 /** Fixed-window request counters, shared so N instances enforce one limit, not N. */
 export interface RateCounterStore {
   /** Counts one request for `key` in the window starting at `windowStartMs`; returns the window's count so far. */
   hit(key: string, windowStartMs: number): Promise<number>;
+}
+
+/** A webhook endpoint as every process sees it (R35, R38): `events` and `secret` are JSON (the secret sealed). */
+export interface WebhookEndpointRecord {
+  id: string;
+  url: string;
+  events: string;
+  secret: string;
+  status: 'active' | 'disabled';
+  registered_at: string;
+  registered_position: number;
+  failing_since: string | null;
+  disabled_reason: string | null;
+}
+
+/** One event to send to one endpoint, made from the log on ingest (R36). */
+export interface NewWebhookDelivery {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  type: string;
+  holding: string;
+  position: number;
+  payload: string;
+}
+
+export interface WebhookDeliveryRecord extends NewWebhookDelivery {
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  first_attempt_at: string | null;
+  next_attempt_at: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
+}
+
+export interface WebhookAttemptRecord {
+  attempt: number;
+  at: string;
+  status: number | null;
+  error: string | null;
+}
+
+/** What one attempt changed: the delivery's new state, its log line and the endpoint's failing streak. */
+export interface WebhookAttemptOutcome {
+  deliveryId: string;
+  endpointId: string;
+  attempt: number;
+  at: string;
+  status: number | null;
+  error: string | null;
+  state: WebhookDeliveryRecord['state'];
+  firstAttemptAt: string;
+  nextAttemptAt: string | null;
+}
+
+/**
+ * Outbound webhook state (#14.5) every process of a deployment sees (R43): endpoints, deliveries with their attempt
+ * log, and the cursor in the log up to which deliveries were made. Who sends a delivery is decided by a lease in the
+ * LeaseStore, not here.
+ */
+export interface WebhookStateStore {
+  cursor(): Promise<number>;
+  /**
+   * One batch of the log, atomically: endpoints registered and disabled in it, the deliveries made of it, and the cursor
+   * moved to `position` (never back). Everything is keyed, so a batch applied twice (two processes, a crash) changes nothing.
+   */
+  ingest(
+    batch: { registered: WebhookEndpointRecord[]; disabled: { endpointId: string; reason: string }[]; deliveries: NewWebhookDelivery[] },
+    position: number | null,
+  ): Promise<void>;
+  endpoints(): Promise<WebhookEndpointRecord[]>;
+  endpoint(id: string): Promise<WebhookEndpointRecord | undefined>;
+  /** Newest first, each with its attempts. */
+  deliveries(endpointId: string, limit: number): Promise<(WebhookDeliveryRecord & { log: WebhookAttemptRecord[] })[]>;
+  delivery(id: string): Promise<WebhookDeliveryRecord | undefined>;
+  /** Pending deliveries due at `nowIso` of active endpoints, each the first pending one of its endpoint and holding (R36). */
+  due(nowIso: string, limit: number): Promise<WebhookDeliveryRecord[]>;
+  /** Records one attempt atomically; returns the endpoint's failing_since afterwards. */
+  recordAttempt(outcome: WebhookAttemptOutcome): Promise<string | null>;
+  /** R37: pending again, due now, with a fresh retry span; undefined when the endpoint has no such delivery. */
+  redeliver(endpointId: string, deliveryId: string): Promise<WebhookDeliveryRecord | undefined>;
 }
 
 export interface SharedState {
@@ -55,6 +140,7 @@ export interface SharedState {
   readonly idempotency: IdempotencyStore;
   readonly leases: LeaseStore;
   readonly rateCounters: RateCounterStore;
+  readonly webhooks: WebhookStateStore;
   /** Drops rate windows and leases that ended long ago, and idempotency answers past their retention. */
   sweep(nowMs: number): Promise<void>;
   close(): Promise<void>;
@@ -65,9 +151,10 @@ export const KEY_VAULT_STORE = Symbol('KEY_VAULT_STORE');
 export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
 export const LEASE_STORE = Symbol('LEASE_STORE');
 export const RATE_COUNTER_STORE = Symbol('RATE_COUNTER_STORE');
+export const WEBHOOK_STATE_STORE = Symbol('WEBHOOK_STATE_STORE');
 
 /** How long idempotency answers are kept, and how long a claim blocks its key before it counts as abandoned. */
 export const IDEMPOTENCY_RETENTION_MS = 7 * 24 * 3600_000;
 export const IDEMPOTENCY_CLAIM_TTL_MS = 60_000;
 /** Schema version both adapters migrate to at start. */
-export const SHARED_STATE_SCHEMA_VERSION = 1;
+export const SHARED_STATE_SCHEMA_VERSION = 2;

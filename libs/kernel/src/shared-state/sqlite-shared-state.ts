@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { positional, SqlRunner, sqlWebhookState, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
 import {
   IDEMPOTENCY_CLAIM_TTL_MS,
   IDEMPOTENCY_RETENTION_MS,
@@ -11,6 +12,7 @@ import {
   RateCounterStore,
   SHARED_STATE_SCHEMA_VERSION,
   SharedState,
+  WebhookStateStore,
 } from './shared-state.ports';
 
 interface IdempotencyRow {
@@ -29,6 +31,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX idempotency_updated ON idempotency (updated_at);
    CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until_ms INTEGER NOT NULL);
    CREATE TABLE rate_counters (key TEXT NOT NULL, window_start INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (key, window_start));`,
+  WEBHOOK_STATE_MIGRATION,
 ];
 
 /**
@@ -43,6 +46,7 @@ export class SqliteSharedState implements SharedState {
   readonly idempotency: IdempotencyStore;
   readonly leases: LeaseStore;
   readonly rateCounters: RateCounterStore;
+  readonly webhooks: WebhookStateStore;
   private readonly db: Database.Database;
   /** Counters on a connection of their own that never waits for the disk: losing a minute's counts to a crash is harmless. */
   private readonly countersDb: Database.Database;
@@ -63,6 +67,31 @@ export class SqliteSharedState implements SharedState {
     this.idempotency = this.idempotencyStore();
     this.leases = this.leaseStore();
     this.rateCounters = this.rateCounterStore();
+    this.webhooks = sqlWebhookState(this.runner());
+  }
+
+  /** Statements for the webhook state; a batch runs under the write lock, so it is atomic across processes. */
+  private runner(): SqlRunner {
+    const db = this.db;
+    const statements = new Map<string, Database.Statement>();
+    const prepared = (sql: string): Database.Statement => {
+      let statement = statements.get(sql);
+      if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+      return statement;
+    };
+    const batch = db.transaction((list: { sql: string; params: unknown[] }[]) => {
+      for (const { sql, params } of list) prepared(sql).run(...params);
+    });
+    return {
+      all: <T>(sql: string, params: readonly unknown[]) => {
+        const query = positional({ sql, params });
+        return Promise.resolve(prepared(query.sql).all(...query.params) as T[]);
+      },
+      atomically: (list) => {
+        batch.immediate(list.map(positional));
+        return Promise.resolve();
+      },
+    };
   }
 
   /** Under the write lock, so two processes starting together migrate once. */
@@ -159,12 +188,14 @@ export class SqliteSharedState implements SharedState {
       names.flatMap((name) => (take.get(name, owner, untilMs, nowMs) ? [name] : [])),
     );
     const release = db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?');
+    const releaseOwner = db.prepare('DELETE FROM leases WHERE owner = ?');
     return {
       acquire: (names, owner, untilMs, nowMs) => Promise.resolve(names.length === 0 ? [] : acquire.immediate(names, owner, untilMs, nowMs)),
       release: (name, owner) => {
         release.run(name, owner);
         return Promise.resolve();
       },
+      releaseOwner: (owner) => Promise.resolve(releaseOwner.run(owner).changes),
     };
   }
 

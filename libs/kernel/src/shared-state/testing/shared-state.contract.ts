@@ -145,6 +145,123 @@ export function sharedStateContract(open: () => Promise<SharedState>): void {
       expect(await b.leases.acquire([released], 'owner-b', now + 1_000, now + 600)).toEqual([released]);
       expect(await b.leases.acquire([expiring], 'owner-b', now + 9_000, now + 5_001)).toEqual([expiring]);
     });
+
+    it("R43: releasing by owner hands back every lease of that owner, on every instance, and no other owner's", async () => {
+      const [first, second, others] = [id('n'), id('n'), id('n')];
+      const now = Date.now();
+      const owner = id('owner');
+      expect(await a.leases.acquire([first, second], owner, now + 60_000, now)).toHaveLength(2);
+      expect(await b.leases.acquire([others], 'owner-b', now + 60_000, now)).toEqual([others]);
+      expect(await b.leases.releaseOwner(owner)).toBe(2);
+      expect(await b.leases.acquire([first, second, others], 'owner-c', now + 60_000, now)).toEqual([first, second]);
+      expect(await a.leases.releaseOwner(owner)).toBe(0);
+    });
+  });
+
+  describe('WebhookStateStore', () => {
+    const endpoint = (endpointId: string, position: number): Parameters<SharedState['webhooks']['ingest']>[0]['registered'][number] => ({
+      id: endpointId,
+      url: 'http://127.0.0.1:9/hook',
+      events: '["certification.earned"]',
+      secret: '{"sealed":true}',
+      status: 'active',
+      registered_at: '2026-01-01T00:00:00.000Z',
+      registered_position: position,
+      failing_since: null,
+      disabled_reason: null,
+    });
+    const delivery = (
+      endpointId: string,
+      holding: string,
+      position: number,
+    ): Parameters<SharedState['webhooks']['ingest']>[0]['deliveries'][number] => ({
+      id: id('d'),
+      endpoint_id: endpointId,
+      event_id: id('e'),
+      type: 'certification.earned',
+      holding,
+      position,
+      payload: '{}',
+    });
+
+    it('R43: a batch ingested on one instance (twice: the repeat changes nothing) is seen on the other; the cursor never goes back', async () => {
+      const endpointId = id('ep');
+      const first = delivery(endpointId, 'h1', 11);
+      const batch = { registered: [endpoint(endpointId, 10)], disabled: [], deliveries: [first] };
+      const before = await a.webhooks.cursor();
+      await a.webhooks.ingest(batch, before + 20);
+      await b.webhooks.ingest(batch, before + 20);
+      await b.webhooks.ingest({ registered: [], disabled: [], deliveries: [] }, before + 5);
+      expect(await a.webhooks.cursor()).toBe(before + 20);
+      expect(await b.webhooks.endpoint(endpointId)).toMatchObject({ status: 'active', registered_position: 10 });
+      expect(await b.webhooks.deliveries(endpointId, 10)).toMatchObject([{ id: first.id, state: 'pending', position: 11, log: [] }]);
+    });
+
+    it('R36/R43: only the first pending delivery of a holding is due; an attempt recorded on one instance moves the queue for all', async () => {
+      const endpointId = id('ep');
+      const [d1, d2, other] = [delivery(endpointId, 'h1', 21), delivery(endpointId, 'h1', 22), delivery(endpointId, 'h2', 23)];
+      await a.webhooks.ingest({ registered: [endpoint(endpointId, 20)], disabled: [], deliveries: [d1, d2, other] }, null);
+      const dueIds = async (): Promise<string[]> =>
+        (await b.webhooks.due('2026-01-02T00:00:00.000Z', 1000)).filter((d) => d.endpoint_id === endpointId).map((d) => d.id);
+      expect(await dueIds()).toEqual([d1.id, other.id]);
+      const at = '2026-01-02T00:00:00.000Z';
+      const base = { endpointId, attempt: 1, at, firstAttemptAt: at };
+      expect(
+        await a.webhooks.recordAttempt({
+          ...base,
+          deliveryId: d1.id,
+          status: 500,
+          error: 'HTTP 500',
+          state: 'pending',
+          nextAttemptAt: '2026-01-02T00:01:00.000Z',
+        }),
+      ).toBe(at);
+      expect(await dueIds()).toEqual([other.id]);
+      expect(
+        await b.webhooks.recordAttempt({
+          ...base,
+          deliveryId: d1.id,
+          attempt: 2,
+          status: 204,
+          error: null,
+          state: 'delivered',
+          nextAttemptAt: null,
+        }),
+      ).toBeNull();
+      expect(await dueIds()).toEqual([d2.id, other.id]);
+      expect(await a.webhooks.delivery(d1.id)).toMatchObject({ state: 'delivered', attempts: 2, delivered_at: at, last_status: 204 });
+      const log = (await b.webhooks.deliveries(endpointId, 10)).find((d) => d.id === d1.id)?.log;
+      expect(log).toEqual([
+        { attempt: 1, at, status: 500, error: 'HTTP 500' },
+        { attempt: 2, at, status: 204, error: null },
+      ]);
+    });
+
+    it('R37/R38/R43: a disable and a redelivery made on one instance hold on the other', async () => {
+      const endpointId = id('ep');
+      const d1 = delivery(endpointId, 'h1', 31);
+      await a.webhooks.ingest({ registered: [endpoint(endpointId, 30)], disabled: [], deliveries: [d1] }, null);
+      await a.webhooks.recordAttempt({
+        deliveryId: d1.id,
+        endpointId,
+        attempt: 1,
+        at: '2026-01-02T00:00:00.000Z',
+        firstAttemptAt: '2026-01-01T00:00:00.000Z',
+        status: null,
+        error: 'refused',
+        state: 'failed',
+        nextAttemptAt: null,
+      });
+      expect(await b.webhooks.redeliver('another-endpoint', d1.id)).toBeUndefined();
+      expect(await b.webhooks.redeliver(endpointId, d1.id)).toMatchObject({
+        state: 'pending',
+        first_attempt_at: null,
+        next_attempt_at: null,
+      });
+      await b.webhooks.ingest({ registered: [], disabled: [{ endpointId, reason: 'admin' }], deliveries: [] }, null);
+      expect(await a.webhooks.endpoint(endpointId)).toMatchObject({ status: 'disabled', disabled_reason: 'admin' });
+      expect((await a.webhooks.due('2026-01-03T00:00:00.000Z', 1000)).filter((d) => d.endpoint_id === endpointId)).toEqual([]);
+    });
   });
 
   describe('RateCounterStore', () => {
