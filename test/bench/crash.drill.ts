@@ -183,8 +183,10 @@ async function main(): Promise<void> {
       hooks.close();
       return n + w;
     };
-    // Leases of a killed process (notifications 10 s, webhooks 15 s) run out before this does.
-    const deadline = Date.now() + 60_000;
+    // Leases of a killed process (notifications 10 s, webhooks 15 s) run out well before 60 s without progress; a
+    // loaded machine only drains more slowly, so the drill gives up on a stall, not on a clock (15 min at most).
+    const hardStop = Date.now() + 15 * 60_000;
+    let lastProgressAt = Date.now();
     for (;;) {
       const run = await post(port, new http.Agent(), '/admin/scheduler/run', '', scheduler);
       const body = JSON.parse(run.body) as {
@@ -195,7 +197,8 @@ async function main(): Promise<void> {
         webhooksDelivered: number;
       };
       const progress = body.windowsOpened + body.expired + body.notified + body.mergesCompleted + body.webhooksDelivered;
-      if ((progress === 0 && pendingNow() === 0) || Date.now() > deadline) break;
+      if (progress > 0) lastProgressAt = Date.now();
+      if ((progress === 0 && pendingNow() === 0) || Date.now() - lastProgressAt > 60_000 || Date.now() > hardStop) break;
       if (body.notified + body.webhooksDelivered === 0) await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const stopped = api;
