@@ -67,6 +67,24 @@ function urlFor(schema: string): string {
     });
   });
 
+  describe('expected revisions sent as numbers (#11.4, migration 3)', () => {
+    it('a negative expected revision is never taken for one of the named cases (-1 no stream, -2 any, -3 exists): it matches nothing', async () => {
+      const [fresh, existing] = [uniqueStream(), uniqueStream()];
+      await store.append(existing, [newEvent('A')], { expectedRevision: 'no_stream' });
+      for (const [stream, expected] of [
+        [fresh, -1],
+        [fresh, -2],
+        [existing, -2],
+        [existing, -3],
+        [existing, 0.5],
+      ] as const) {
+        await expect(store.append(stream, [newEvent('B')], { expectedRevision: expected })).rejects.toBeInstanceOf(ConcurrencyError);
+      }
+      expect(await store.readStream(fresh)).toEqual([]);
+      expect(await store.readStream(existing)).toHaveLength(1);
+    });
+  });
+
   describe('schema migrations (#11.1)', () => {
     it('two processes starting at once on an empty schema both come up, and each migration is applied once', async () => {
       const fresh = uniqueName('migrate');
@@ -74,7 +92,7 @@ function urlFor(schema: string): string {
       try {
         await Promise.all(stores.map((s) => s.ready()));
         const applied = await (stores[0] as PostgresEventStore).migrations();
-        expect(applied).toEqual([1, 2]);
+        expect(applied).toEqual([1, 2, 3]);
         // Each can append at once: the schema is complete for all of them.
         const results = await Promise.all(stores.map((s, i) => s.append(`m-${i}`, [newEvent('A')], { expectedRevision: 'no_stream' })));
         expect(results.map((r) => r.positions[0]).sort()).toEqual([1, 2, 3]);
@@ -86,68 +104,84 @@ function urlFor(schema: string): string {
   });
 
   describe('the global position never lets a reader skip a late commit (#11.1, ADR 0007)', () => {
-    it('an append held open before commit holds back every later append; once it commits, readers see it first, then the rest in order', async () => {
-      // A second store (its own pool) stands for another process.
-      const other = new PostgresEventStore({ connectionString: urlFor(schema), pollIntervalMs: 50 });
-      const slowClient = new Client({ connectionString: PG_TEST_URL });
-      await slowClient.connect();
-      const category = `h${uniqueName('x').slice(2, 12)}`;
-      const head = await store.headPosition();
-      const received: RecordedEvent[] = [];
-      const subscription = store.subscribe(
-        { after: head, filter: { streamPrefixes: [`${category}-`] } },
-        { onEvents: (events) => void received.push(...events) },
-      );
-      try {
-        // The slow transaction: its append has run (positions given, rows written) but it has not committed.
-        await slowClient.query('BEGIN');
-        const slow = newEvent('Slow');
-        const held = await slowClient.query<{ outcome: string; positions: string[] }>(
-          `SELECT outcome, positions FROM ${schema}.append_events($1, 'no_stream', $2, $3, $4, $5, now())`,
-          [`${category}-slow`, [slow.id], [slow.type], [JSON.stringify(slow.data)], [JSON.stringify(slow.metadata)]],
+    // The held append runs the function the store runs (append_one), and the one of the previous release
+    // (append_events), as a process not yet upgraded would: both take the same lock.
+    const heldAppends = [
+      [
+        'append_one',
+        (s: string) => `SELECT outcome, ARRAY[first_position] AS positions FROM ${s}.append_one($1, -1, $2, $3, $4, $5, now())`,
+      ],
+      ['append_events', (s: string) => `SELECT outcome, positions FROM ${s}.append_events($1, 'no_stream', $2, $3, $4, $5, now())`],
+    ] as const;
+    it.each(heldAppends)(
+      'an append held open before commit (%s) holds back every later append; once it commits, readers see it first, then the rest in order',
+      async (_name, heldSql) => {
+        // A second store (its own pool) stands for another process.
+        const other = new PostgresEventStore({ connectionString: urlFor(schema), pollIntervalMs: 50 });
+        const slowClient = new Client({ connectionString: PG_TEST_URL });
+        await slowClient.connect();
+        const category = `h${uniqueName('x').slice(2, 12)}`;
+        const head = await store.headPosition();
+        const received: RecordedEvent[] = [];
+        const subscription = store.subscribe(
+          { after: head, filter: { streamPrefixes: [`${category}-`] } },
+          { onEvents: (events) => void received.push(...events) },
         );
-        expect(held.rows[0]?.outcome).toBe('appended');
+        try {
+          // The slow transaction: its append has run (positions given, rows written) but it has not committed.
+          await slowClient.query('BEGIN');
+          const slow = newEvent('Slow');
+          const held = await slowClient.query<{ outcome: string; positions: string[] }>(heldSql(schema), [
+            `${category}-slow`,
+            [slow.id],
+            [slow.type],
+            [JSON.stringify(slow.data)],
+            [JSON.stringify(slow.metadata)],
+          ]);
+          expect(held.rows[0]?.outcome).toBe('appended');
 
-        // Meanwhile two "processes" append to other streams.
-        const fast = [
-          store.append(`${category}-a`, [newEvent('Fast')], { expectedRevision: 'no_stream' }),
-          other.append(`${category}-b`, [newEvent('Fast'), newEvent('Fast')], { expectedRevision: 'no_stream' }),
-        ];
-        // Wait until both are queued behind the slow one's append lock (a condition, not a delay).
-        await until(async () => {
-          const r = await slowClient.query<{ n: string }>(
-            `SELECT count(*) AS n FROM pg_locks
+          // Meanwhile two "processes" append to other streams.
+          const fast = [
+            store.append(`${category}-a`, [newEvent('Fast')], { expectedRevision: 'no_stream' }),
+            other.append(`${category}-b`, [newEvent('Fast'), newEvent('Fast')], { expectedRevision: 'no_stream' }),
+          ];
+          // Wait until both are queued behind the slow one's append lock (a condition, not a delay).
+          await until(async () => {
+            const r = await slowClient.query<{ n: string }>(
+              `SELECT count(*) AS n FROM pg_locks
               WHERE locktype = 'advisory' AND classid = ${APPEND_LOCK_KEY} AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-          );
-          return Number(r.rows[0]?.n ?? 0) >= 2;
-        });
+            );
+            return Number(r.rows[0]?.n ?? 0) >= 2;
+          });
 
-        // While the slow one is open, no reader sees anything past the head it started from.
-        expect((await store.readAll({ after: head, filter: { streamPrefixes: [`${category}-`] } })).length).toBe(0);
-        expect(await other.headPosition()).toBe(head);
-        expect(received).toEqual([]);
+          // While the slow one is open, no reader sees anything past the head it started from.
+          expect((await store.readAll({ after: head, filter: { streamPrefixes: [`${category}-`] } })).length).toBe(0);
+          expect(await other.headPosition()).toBe(head);
+          expect(received).toEqual([]);
 
-        await slowClient.query('COMMIT');
-        const results = await Promise.all(fast);
-        await waitForCount(() => received.length, 4);
+          await slowClient.query('COMMIT');
+          const results = await Promise.all(fast);
+          await waitForCount(() => received.length, 4);
 
-        const slowPosition = Number(held.rows[0]?.positions[0]);
-        expect(received.map((e) => e.type)).toEqual(['Slow', 'Fast', 'Fast', 'Fast']);
-        expect(received[0]?.position).toBe(slowPosition);
-        const positions = received.map((e) => e.position);
-        expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-        expect(new Set(positions).size).toBe(4);
-        for (const result of results) for (const position of result.positions) expect(position).toBeGreaterThan(slowPosition);
-        // readAll from the start agrees with the live subscription.
-        const all = await store.readAll({ after: head, filter: { streamPrefixes: [`${category}-`] } });
-        expect(all.map((e) => e.position)).toEqual(positions);
-      } finally {
-        await slowClient.query('ROLLBACK').catch(() => undefined);
-        await slowClient.end();
-        await subscription.stop();
-        await other.close();
-      }
-    }, 60_000);
+          const slowPosition = Number(held.rows[0]?.positions[0]);
+          expect(received.map((e) => e.type)).toEqual(['Slow', 'Fast', 'Fast', 'Fast']);
+          expect(received[0]?.position).toBe(slowPosition);
+          const positions = received.map((e) => e.position);
+          expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+          expect(new Set(positions).size).toBe(4);
+          for (const result of results) for (const position of result.positions) expect(position).toBeGreaterThan(slowPosition);
+          // readAll from the start agrees with the live subscription.
+          const all = await store.readAll({ after: head, filter: { streamPrefixes: [`${category}-`] } });
+          expect(all.map((e) => e.position)).toEqual(positions);
+        } finally {
+          await slowClient.query('ROLLBACK').catch(() => undefined);
+          await slowClient.end();
+          await subscription.stop();
+          await other.close();
+        }
+      },
+      60_000,
+    );
   });
 
   describe('several processes on one schema (#11.1)', () => {

@@ -108,4 +108,80 @@ END
 $fn$;
 `,
   },
+  {
+    version: 3,
+    name: 'append_one and append_many: one append in two reads and one insert',
+    sql: (s) => `
+-- The same judgement as append_events in less server work: a single-caller append is one round trip plus one WAL
+-- flush, so the function's own time is most of what remains (docs/PERFORMANCE.md). The lock comes first, so the one
+-- read after it (the stream's revision, whether an id is already stored, the log's head) sees every append committed
+-- before ours: ADR 0007's rule is unchanged, and so is the key, so processes still on append_events/append_batch
+-- (kept for a rolling upgrade) queue on the same lock. Positions go back as the first one only; the expected
+-- revision comes as a number (a revision, or -1 no stream, -2 any, -3 the stream exists), so the checks are integer
+-- comparisons. The join that tells a duplicate from a partial one runs only when some id is stored (append_events
+-- ran it on every append).
+CREATE FUNCTION ${s}.append_one(
+  p_stream text, p_expected bigint, p_ids text[], p_types text[], p_data text[], p_metadata text[], p_recorded_at timestamptz,
+  OUT outcome text, OUT revision integer, OUT first_position bigint, OUT stored bigint[]
+) LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_count integer := cardinality(p_ids);
+  v_some_stored boolean;
+  v_stored integer;
+BEGIN
+  PERFORM pg_advisory_xact_lock(${APPEND_LOCK_KEY}, hashtext('${s}'));
+  SELECT (SELECT coalesce(max(e.revision), -1) FROM ${s}.events e WHERE e.stream = p_stream),
+         EXISTS (SELECT FROM ${s}.events e WHERE e.stream = p_stream AND e.id = ANY (p_ids)),
+         (SELECT coalesce(max(e.position), 0) FROM ${s}.events e)
+    INTO revision, v_some_stored, first_position;
+
+  IF v_some_stored THEN
+    SELECT count(*)::integer, array_agg(e.position ORDER BY i.ord) INTO v_stored, stored
+      FROM unnest(p_ids) WITH ORDINALITY AS i(id, ord) JOIN ${s}.events e ON e.stream = p_stream AND e.id = i.id;
+    outcome := CASE WHEN v_stored = v_count THEN 'duplicate' ELSE 'partial_duplicate' END;
+    first_position := NULL;
+    RETURN;
+  END IF;
+
+  -- A stream that does not exist has revision -1, so "no stream" is the equality too.
+  IF NOT (p_expected = -2 OR p_expected = revision OR (p_expected = -3 AND revision >= 0)) THEN
+    outcome := 'conflict';
+    first_position := NULL;
+    RETURN;
+  END IF;
+
+  -- Under the lock no one else writes: positions continue the log without a gap.
+  INSERT INTO ${s}.events (position, stream, revision, id, type, data, metadata, recorded_at)
+    SELECT first_position + i.ord, p_stream, revision + i.ord::integer, i.id, i.type, i.data::json, i.metadata::json, p_recorded_at
+      FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS i(id, type, data, metadata, ord);
+  PERFORM pg_notify('${APPENDED_CHANNEL}', '${s}');
+  outcome := 'appended';
+  first_position := first_position + 1;
+  revision := revision + v_count;
+END
+$fn$;
+
+-- Group commit on append_one, as append_batch on append_events.
+CREATE FUNCTION ${s}.append_many(
+  p_streams text[], p_expected bigint[], p_counts integer[],
+  p_ids text[], p_types text[], p_data text[], p_metadata text[], p_recorded_at timestamptz
+) RETURNS TABLE (item integer, outcome text, revision integer, first_position bigint, stored bigint[])
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_from integer := 1;
+  v_to integer;
+BEGIN
+  FOR i IN 1 .. cardinality(p_streams) LOOP
+    v_to := v_from + p_counts[i] - 1;
+    item := i;
+    SELECT a.outcome, a.revision, a.first_position, a.stored INTO outcome, revision, first_position, stored
+      FROM ${s}.append_one(p_streams[i], p_expected[i], p_ids[v_from:v_to], p_types[v_from:v_to],
+                           p_data[v_from:v_to], p_metadata[v_from:v_to], p_recorded_at) AS a;
+    RETURN NEXT;
+    v_from := v_to + 1;
+  END LOOP;
+END
+$fn$;
+`,
+  },
 ];

@@ -48,11 +48,14 @@ type EventRow = [
   metadata: string | null,
   recordedAt: string,
 ];
+/** What append_one returns for one append (append_many: the same, each row after its item number). */
 type AppendRow = [
-  item: number,
   outcome: 'appended' | 'duplicate' | 'partial_duplicate' | 'conflict',
   revision: number,
-  positions: string[] | null,
+  /** Position of the first event appended; null unless appended. */
+  firstPosition: string | null,
+  /** Positions of the events already stored, for a duplicate. */
+  stored: string[] | null,
 ];
 
 interface PendingAppend {
@@ -180,6 +183,7 @@ export class PostgresEventStore implements EventStore {
   /**
    * Group commit: appends wait while this process's previous commit is in flight, then go together as one statement
    * in autocommit (one round trip, one transaction, one WAL flush). Each is acknowledged once that has committed.
+   * One append alone (one caller) goes through append_one directly; several through append_many.
    */
   append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
@@ -204,24 +208,10 @@ export class PostgresEventStore implements EventStore {
 
   private async flush(): Promise<void> {
     const batch = this.pending.splice(0, MAX_APPENDS_PER_COMMIT);
-    const events = batch.flatMap((append) => append.events);
     const recordedAt = this.now().toISOString();
     let rows: AppendRow[];
     try {
-      rows = await this.query<AppendRow>({
-        name: this.sql.appendBatch.name,
-        text: this.sql.appendBatch.text,
-        values: [
-          batch.map((append) => append.stream),
-          batch.map((append) => String(append.expected)),
-          batch.map((append) => append.events.length),
-          events.map((event) => event.id),
-          events.map((event) => event.type),
-          events.map((event) => JSON.stringify(event.data)),
-          events.map((event) => JSON.stringify(event.metadata)),
-          recordedAt,
-        ],
-      });
+      rows = batch.length === 1 ? await this.appendOne(batch[0] as PendingAppend, recordedAt) : await this.appendMany(batch, recordedAt);
     } catch (error) {
       // The statement failed as a whole: nothing of the batch was stored.
       for (const append of batch) append.reject(error instanceof Error ? error : new Error(String(error)));
@@ -231,10 +221,10 @@ export class PostgresEventStore implements EventStore {
     batch.forEach((append, index) => {
       const row = rows[index];
       if (!row) return append.reject(new EventStoreUnavailableError('PostgreSQL: the append function returned too few rows'));
-      const [, outcome, revision, rawPositions] = row;
+      const [outcome, revision, firstPosition, stored] = row;
       if (outcome === 'conflict') return append.reject(new ConcurrencyError(append.stream, append.expected, revision));
       if (outcome === 'partial_duplicate') return append.reject(new PartialDuplicateError(append.stream));
-      const positions = (rawPositions ?? []).map(Number);
+      const positions = outcome === 'appended' ? append.events.map((_, i) => Number(firstPosition) + i) : (stored ?? []).map(Number);
       appended ||= outcome === 'appended';
       append.resolve({
         nextExpectedRevision: revision,
@@ -246,6 +236,41 @@ export class PostgresEventStore implements EventStore {
       });
     });
     if (appended) this.appended.emit('appended');
+  }
+
+  /** The common case with one caller: one append, its own statement (no batch wrapper, no sort). */
+  private appendOne(append: PendingAppend, recordedAt: string): Promise<AppendRow[]> {
+    const { events } = append;
+    return this.query<AppendRow>({
+      ...this.sql.appendOne,
+      values: [
+        append.stream,
+        expectedCode(append.expected),
+        events.map((event) => event.id),
+        events.map((event) => event.type),
+        events.map((event) => JSON.stringify(event.data)),
+        events.map((event) => JSON.stringify(event.metadata)),
+        recordedAt,
+      ],
+    });
+  }
+
+  private async appendMany(batch: readonly PendingAppend[], recordedAt: string): Promise<AppendRow[]> {
+    const events = batch.flatMap((append) => append.events);
+    const rows = await this.query<[item: number, ...AppendRow]>({
+      ...this.sql.appendMany,
+      values: [
+        batch.map((append) => append.stream),
+        batch.map((append) => expectedCode(append.expected)),
+        batch.map((append) => append.events.length),
+        events.map((event) => event.id),
+        events.map((event) => event.type),
+        events.map((event) => JSON.stringify(event.data)),
+        events.map((event) => JSON.stringify(event.metadata)),
+        recordedAt,
+      ],
+    });
+    return rows.map(([, ...row]) => row);
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -376,9 +401,13 @@ export class PostgresEventStore implements EventStore {
 function statements(schema: string) {
   const named = (name: string, text: string) => ({ name: `recert_${schema}_${name}`, text });
   return {
-    appendBatch: named(
-      'append_batch',
-      `SELECT item, outcome, revision, positions FROM ${schema}.append_batch($1, $2, $3, $4, $5, $6, $7, $8) ORDER BY item`,
+    appendOne: named(
+      'append_one',
+      `SELECT outcome, revision, first_position, stored FROM ${schema}.append_one($1, $2, $3, $4, $5, $6, $7)`,
+    ),
+    appendMany: named(
+      'append_many',
+      `SELECT item, outcome, revision, first_position, stored FROM ${schema}.append_many($1, $2, $3, $4, $5, $6, $7, $8) ORDER BY item`,
     ),
     readForward: named(
       'read_forward',
@@ -403,6 +432,21 @@ function statements(schema: string) {
     ),
     head: named('head', `SELECT coalesce(max(position), 0) FROM ${schema}.events`),
   };
+}
+
+/** The expected revision as append_one takes it: a revision, or a negative code for the three named cases. */
+function expectedCode(expected: ExpectedRevision): number {
+  switch (expected) {
+    case 'no_stream':
+      return -1;
+    case 'any':
+      return -2;
+    case 'stream_exists':
+      return -3;
+    default:
+      // A revision is never negative: such a number must not pass for one of the codes, so it matches nothing.
+      return Number.isInteger(expected) && expected >= 0 ? expected : -4;
+  }
 }
 
 function toRecorded(row: EventRow): RecordedEvent {
