@@ -71,6 +71,14 @@ async function main(): Promise<void> {
     }
     const batched = rate(BATCHES * 100, started);
 
+    // The same appends committed inline on the calling thread (STORE_WRITER_THREAD=0): what the writer thread's hop
+    // costs one sequential caller, printed beside the default (#17.4 trades it for an event loop free of fsyncs).
+    const inlineStore = new SqliteEventStore({ file: join(dir, 'inline.db'), writerThread: false });
+    started = process.hrtime.bigint();
+    for (let n = 0; n < SINGLE; n += 1) await inlineStore.append(`holding-${n}`, [event(n)], { expectedRevision: 'no_stream' });
+    const inline = rate(SINGLE, started);
+    await inlineStore.close();
+
     // Top the log up so the read figure is over a realistic size, then read it all in pages.
     const fill = new SqliteEventStore({ file: join(dir, 'events.db'), synchronous: 'NORMAL' });
     let total = SINGLE + BATCHES * 100;
@@ -99,12 +107,23 @@ async function main(): Promise<void> {
     console.log(`recert bench:store  ${new Date().toISOString()}  node ${process.version}  ${cpus().length} cpu  synchronous=FULL`);
     line('raw better-sqlite3 insert, 1 per tx (ceiling)', raw, 'inserts/s');
     line('embedded store append, 1 event per tx', single, 'appends/s');
+    line('  the same, committed inline (no writer thread)', inline, 'appends/s');
     line('embedded store append, 100 events per tx', batched, 'events/s');
     line(`embedded store readAll over ${read.toLocaleString('en-US')} events`, readRate, 'events/s');
     console.log(
       verdictLine({
         label: 'single-event appends',
         figure: single,
+        ceiling: raw,
+        ceilingLabel: 'raw better-sqlite3 insert loop, 1 per tx',
+        unit: '/s',
+        target: 0.7,
+      }),
+    );
+    console.log(
+      verdictLine({
+        label: 'single-event appends, inline commit',
+        figure: inline,
         ceiling: raw,
         ceilingLabel: 'raw better-sqlite3 insert loop, 1 per tx',
         unit: '/s',
