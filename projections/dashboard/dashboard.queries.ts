@@ -2,17 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@recert/kernel';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry } from '@recert/renewals';
-import {
-  Catalog,
-  HeldState,
-  LastOverride,
-  holdingStatusAt,
-  nextAttemptAllowedAt,
-  renewalBlockers,
-  SealedData,
-  withPolicyWindow,
-} from '@recert/domain';
-import type { HoldingRow, ProfileRow } from '../holdings/holdings.projection';
+import { Catalog, holdingStatusAt, nextAttemptAllowedAt, renewalBlockers, SealedData, withPolicyWindow } from '@recert/domain';
+import { heldStateOf, type HoldingRow, type ProfileRow } from '../holdings/holdings.projection';
 import type { Dashboard, DashboardCertification, DashboardOverride } from './dashboard.view';
 import { READ_DB } from '../runtime/read-db';
 import { HoldingsModel } from '../holdings/holdings.model';
@@ -21,39 +12,6 @@ import { shareOf } from '../credentials/share';
 export type { Dashboard, DashboardCertification } from './dashboard.view';
 
 const DAY_MS = 24 * 3600 * 1000;
-
-/** A row back into the decider's state, so the dashboard computes with the very rules that decide. */
-export function heldStateOf(row: HoldingRow): HeldState {
-  return {
-    status: 'held',
-    holdingId: row.holding_id,
-    profileId: row.profile_id,
-    certificationCode: row.code,
-    mergeIds: [],
-    level: row.level as HeldState['level'],
-    cycle: row.cycle,
-    earnedAt: row.earned_at,
-    expiresAt: row.expires_at,
-    expired: row.expired === 1,
-    revoked: row.revoked === 1,
-    suspension: row.suspended_since ? { since: row.suspended_since, until: row.suspended_until } : null,
-    window:
-      row.window_id && row.window_opens_at && row.expires_at
-        ? {
-            id: row.window_id,
-            opensAt: row.window_opens_at,
-            expiresAt: row.expires_at,
-            opened: row.window_opened === 1,
-            notified: row.notified === 1,
-            attempts: row.attempts,
-            lastAttemptAt: row.last_attempt_at,
-            attemptIds: [],
-            ...(row.cooldown_free_until !== null ? { cooldownFreeUntil: row.cooldown_free_until } : {}),
-          }
-        : null,
-    lastOverride: row.last_override === null ? null : (JSON.parse(row.last_override) as LastOverride),
-  };
-}
 
 @Injectable()
 export class DashboardQueries {

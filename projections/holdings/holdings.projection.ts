@@ -160,6 +160,15 @@ type WindowOf = (expiresAt: string | null, stored: string | null) => string | nu
 /** The decider's state a row stands for: the row holds every field `evolveHolding` reads for what the row shows. */
 function holdingStateOf(row: HoldingRow | undefined): HoldingState {
   if (!row) return initialHoldingState;
+  const held = heldStateOf(row);
+  return row.merged_out === 1 ? { status: 'merged-out', toProfileId: '', toHoldingId: '', last: held } : held;
+}
+
+/**
+ * A row back into the decider's held state: the projection folds with it, and the dashboard and reports compute
+ * with the very rules that decide.
+ */
+export function heldStateOf(row: HoldingRow): HeldState {
   const window: WindowState | null =
     row.window_id !== null && row.window_opens_at !== null && row.expires_at !== null
       ? {
@@ -174,7 +183,7 @@ function holdingStateOf(row: HoldingRow | undefined): HoldingState {
           ...(row.cooldown_free_until !== null ? { cooldownFreeUntil: row.cooldown_free_until } : {}),
         }
       : null;
-  const held: HeldState = {
+  return {
     status: 'held',
     holdingId: row.holding_id,
     profileId: row.profile_id,
@@ -193,7 +202,6 @@ function holdingStateOf(row: HoldingRow | undefined): HoldingState {
     ...(row.imported_from ? { importedFrom: { ...(JSON.parse(row.imported_from) as ImportSource), line: 0, run: '' } } : {}),
     lastOverride: row.last_override === null ? null : (JSON.parse(row.last_override) as LastOverride),
   };
-  return row.merged_out === 1 ? { status: 'merged-out', toProfileId: '', toHoldingId: '', last: held } : held;
 }
 
 /**

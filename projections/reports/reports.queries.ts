@@ -6,7 +6,7 @@ import { Catalog, holdingStatusAt, renewalBlockers, withPolicyWindow } from '@re
 import { READ_DB } from '../runtime/read-db';
 import { HoldingsModel } from '../holdings/holdings.model';
 import type { HoldingRow } from '../holdings/holdings.projection';
-import { heldStateOf } from '../dashboard/dashboard.queries';
+import { heldStateOf } from '../holdings/holdings.projection';
 import type { RenewalRateMonth } from '../renewal-outcomes/renewal-outcomes.projection';
 
 // The order of holdingStatusAt (R20): revoked, expired, suspended (ending by itself at its until, R17), then time.
