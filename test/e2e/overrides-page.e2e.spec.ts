@@ -2,7 +2,7 @@
 import { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { axeViolations, buildWeb, chromiumAvailable, launchChromium, missingKeys } from '../support/browser';
-import { Harness, seedProfile, startApp } from '../support/harness';
+import { eventually, Harness, seedProfile, startApp } from '../support/harness';
 
 const AA = 'azure-administrator-associate';
 
@@ -30,12 +30,15 @@ const AA = 'azure-administrator-associate';
       .send({});
     expect(approved.status).toBe(200);
     // The page reads the dashboard: wait until the read model shows the override (a condition, not a moment).
-    for (;;) {
-      const res = await h.http.get('/certification-profiles/ovp-1/dashboard').set('Authorization', `Bearer ${holderToken('ovp-1')}`);
-      const cert = (res.body as { certifications: { code: string; override: unknown }[] }).certifications.find((c) => c.code === AA);
-      if (cert?.override) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const cert = await eventually(
+      async () => {
+        const res = await h.http.get('/certification-profiles/ovp-1/dashboard').set('Authorization', `Bearer ${holderToken('ovp-1')}`);
+        return (res.body as { certifications: { code: string; override: unknown }[] }).certifications.find((c) => c.code === AA);
+      },
+      (found) => Boolean(found?.override),
+      90_000,
+    );
+    expect(cert?.override).toBeTruthy();
     browser = await launchChromium();
   }, 120_000);
 
