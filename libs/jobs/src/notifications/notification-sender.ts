@@ -1,5 +1,6 @@
-import { linkSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { publishFileOnce } from '../publish-file-once';
 
 export interface RenewalNotification {
   notificationId: string;
@@ -49,8 +50,6 @@ export class FileNotificationSender implements NotificationSender {
   }
 
   send(n: RenewalNotification): Promise<'sent' | 'already-sent'> {
-    const final = join(this.dir, `${n.notificationId}.eml`);
-    const temp = join(this.dir, `.${n.notificationId}.${process.pid}.${Date.now()}.tmp`);
     const message = renderNotification(n);
     const body = [
       `Message-ID: ${message.messageId}`,
@@ -60,16 +59,7 @@ export class FileNotificationSender implements NotificationSender {
       '',
       message.text,
     ].join('\r\n');
-    writeFileSync(temp, body, { flag: 'wx' });
-    try {
-      linkSync(temp, final);
-      return Promise.resolve('sent');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return Promise.resolve('already-sent');
-      throw error;
-    } finally {
-      unlinkSync(temp);
-    }
+    return Promise.resolve(publishFileOnce(this.dir, `${n.notificationId}.eml`, body) ? 'sent' : 'already-sent');
   }
 
   /** The file held the name and address in clear: an erasure deletes it (a redacted copy would still say who). */

@@ -1,5 +1,6 @@
-import { linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { publishFileOnce } from '../publish-file-once';
 import type { RenderedReminder } from './reminder-message';
 
 export interface ReminderMessage extends RenderedReminder {
@@ -29,8 +30,6 @@ export class FileReminderSender implements ReminderSender {
   send(message: ReminderMessage): Promise<'sent' | 'bounced'> {
     // An erased holder has no address: nothing can ever be delivered, which is a bounce, not a retry.
     if (!message.to) return Promise.resolve('bounced');
-    const final = join(this.dir, `${message.reminderId}.eml`);
-    const temp = join(this.dir, `.${message.reminderId}.${process.pid}.${Date.now()}.tmp`);
     const body = [
       `Message-ID: <${message.reminderId}@recert>`,
       `To: ${message.to}`,
@@ -40,14 +39,8 @@ export class FileReminderSender implements ReminderSender {
       '',
       message.text,
     ].join('\r\n');
-    writeFileSync(temp, body, { flag: 'wx' });
-    try {
-      linkSync(temp, final);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(temp);
-    }
+    // Already there (a retry after a crash between sending and recording): it was sent.
+    publishFileOnce(this.dir, `${message.reminderId}.eml`, body);
     return Promise.resolve('sent');
   }
 }
