@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
-import { randomUUID } from 'node:crypto';
 import { CLOCK, Clock, deterministicId, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { HoldingsModel, READ_DB } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
@@ -29,6 +28,7 @@ import {
 import { renderReminder } from './reminder-message';
 import { REMINDER_PREFERENCES, ReminderPreferences } from './reminder-preferences';
 import { REMINDER_SENDER, ReminderSender } from './reminder-sender';
+import { RunLeaseOwners } from '../run-lease-owners';
 
 interface Candidate {
   holdingId: string;
@@ -60,10 +60,6 @@ const LEASE_MS = 60_000;
 @Injectable()
 export class ReminderDispatcher {
   private readonly logger = new Logger('Reminders');
-  private readonly owner = randomUUID();
-  private runs = 0;
-  /** The lease owners of the runs under way: one per run, since two runs of this process must exclude each other too. */
-  private readonly running = new Set<string>();
 
   constructor(
     @Inject(READ_DB) private readonly db: Database.Database,
@@ -77,13 +73,15 @@ export class ReminderDispatcher {
     private readonly commands: StreamCommands,
     private readonly policies: PolicyRegistry,
     @Inject(LEASE_STORE) private readonly leases: LeaseStore,
-  ) {}
+  ) {
+    this.owners = new RunLeaseOwners(leases);
+  }
+
+  private readonly owners: RunLeaseOwners;
 
   /** On shutdown, once no run is under way: hand back the leases still held (none, unless a run was cut short). */
-  async releaseLeases(): Promise<number> {
-    let released = 0;
-    for (const owner of this.running) released += await this.leases.releaseOwner(owner);
-    return released;
+  releaseLeases(): Promise<number> {
+    return this.owners.releaseAll();
   }
 
   /**
@@ -92,15 +90,9 @@ export class ReminderDispatcher {
    * `reminder_marks` (a cache in read.db of outcomes already recorded: losing it costs reads, never a reminder, since
    * the decider re-checks the stream).
    */
-  async runOnce(): Promise<number> {
+  runOnce(): Promise<number> {
     // Each run leases as an owner of its own: two runs of one process exclude each other as two processes do.
-    const owner = `${this.owner}:${++this.runs}`;
-    this.running.add(owner);
-    try {
-      return await this.run(owner);
-    } finally {
-      this.running.delete(owner);
-    }
+    return this.owners.during((owner) => this.run(owner));
   }
 
   private async run(owner: string): Promise<number> {

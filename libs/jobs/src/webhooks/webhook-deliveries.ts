@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
@@ -29,6 +28,7 @@ import {
   webhookRetryDelayMs,
 } from '@recert/domain';
 import { signWebhook } from './standard-webhooks';
+import { RunLeaseOwners } from '../run-lease-owners';
 
 export type WebhookEndpointRow = WebhookEndpointRecord;
 export type WebhookDeliveryRow = WebhookDeliveryRecord;
@@ -64,10 +64,6 @@ export function deliveryLeaseName(endpointId: string, eventId: string): string {
 @Injectable()
 export class WebhookDeliveries implements OnModuleInit {
   private readonly logger = new Logger('Webhooks');
-  private readonly owner = randomUUID();
-  private runs = 0;
-  /** The lease owners of the runs under way: one per run, since two runs of this process must exclude each other too. */
-  private readonly running = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -78,7 +74,11 @@ export class WebhookDeliveries implements OnModuleInit {
     @Inject(WEBHOOK_STATE_STORE) private readonly state: WebhookStateStore,
     @Inject(LEASE_STORE) private readonly leases: LeaseStore,
     private readonly commands: StreamCommands,
-  ) {}
+  ) {
+    this.owners = new RunLeaseOwners(leases);
+  }
+
+  private readonly owners: RunLeaseOwners;
 
   /** A DATA_DIR/webhooks.db of an older build is moved into the shared state once (it would send everything again otherwise). */
   async onModuleInit(): Promise<void> {
@@ -90,27 +90,16 @@ export class WebhookDeliveries implements OnModuleInit {
    * Ingests the log, then sends what is due; returns how many deliveries succeeded. Each run leases as an owner of its
    * own, so two runs of one process (the timer's, an admin's) exclude each other as two processes do.
    */
-  async runOnce(): Promise<number> {
-    const owner = this.runOwner();
-    try {
+  runOnce(): Promise<number> {
+    return this.owners.during(async (owner) => {
       await this.ingest(owner);
-      return await this.deliverDue(owner);
-    } finally {
-      this.running.delete(owner);
-    }
-  }
-
-  private runOwner(): string {
-    const owner = `${this.owner}:${++this.runs}`;
-    this.running.add(owner);
-    return owner;
+      return this.deliverDue(owner);
+    });
   }
 
   /** On shutdown, once no run is under way: hand back the leases still held (none, unless a run was cut short). */
-  async releaseLeases(): Promise<number> {
-    let released = 0;
-    for (const owner of this.running) released += await this.leases.releaseOwner(owner);
-    return released;
+  releaseLeases(): Promise<number> {
+    return this.owners.releaseAll();
   }
 
   /**
