@@ -42,6 +42,8 @@ interface Running {
   retryTimer?: NodeJS.Timeout;
   /** Failures in a row, for the back-off before resubscribing. */
   failures: number;
+  /** A rebuild from zero under way: stopping waits for it, so no flush of it lands after the runner has stopped. */
+  rebuilding?: Promise<void>;
 }
 
 /** Lag is counted by reading the log from the checkpoint: bounded, so a far-behind projection costs one page. */
@@ -107,8 +109,9 @@ export class ProjectionRunner {
     const [projection] = this.projections.splice(index, 1);
     const entry = this.running.get(name);
     if (entry?.retryTimer) clearTimeout(entry.retryTimer);
-    await entry?.subscription?.stop();
     this.running.delete(name);
+    await entry?.rebuilding;
+    await entry?.subscription?.stop();
     this.db
       .transaction(() => {
         projection?.reset(this.db);
@@ -145,7 +148,7 @@ export class ProjectionRunner {
       this.options.pipelinedRebuild !== false
     ) {
       // From zero: fold on this thread, write on another; then follow the log as usual from where it got.
-      void this.pipelinedRebuild(entry, projection)
+      entry.rebuilding = this.pipelinedRebuild(entry, projection)
         .catch((error: unknown) => {
           entry.lastError = error instanceof Error ? error.message : String(error);
           this.options.log?.(`${projection.name}: pipelined rebuild stopped (${entry.lastError}); going on from its checkpoint`);
@@ -330,6 +333,7 @@ export class ProjectionRunner {
     this.started = false;
     for (const entry of this.running.values()) {
       if (entry.retryTimer) clearTimeout(entry.retryTimer);
+      await entry.rebuilding;
       await entry.subscription?.stop();
     }
     this.running.clear();
