@@ -120,9 +120,14 @@ export class PostgresSharedState implements SharedState {
       keysOrCreate: async (entries) => {
         if (entries.length === 0) return [];
         const subjects = entries.map((entry) => entry.subject);
-        await pool.query(
-          'INSERT INTO recert_personal_data_keys (subject, key) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (subject) DO NOTHING',
-          [subjects, entries.map((entry) => entry.fresh)],
+        // Sorted, so two imports sealing overlapping subjects wait for each other's inserts in one order (#22.1).
+        await retryingConflicts(() =>
+          pool.query(
+            `INSERT INTO recert_personal_data_keys (subject, key)
+             SELECT subject, key FROM unnest($1::text[], $2::bytea[]) AS entry(subject, key) ORDER BY subject COLLATE "C"
+             ON CONFLICT (subject) DO NOTHING`,
+            [subjects, entries.map((entry) => entry.fresh)],
+          ),
         );
         const rows = (
           await pool.query<{ subject: string; key: Buffer | null }>(
@@ -190,18 +195,27 @@ export class PostgresSharedState implements SharedState {
     return {
       acquire: async (names, owner, untilMs, nowMs) => {
         if (names.length === 0) return [];
-        const taken = await pool.query<{ name: string }>(
-          `INSERT INTO recert_leases (name, owner, until_ms) SELECT name, $2, $3 FROM unnest($1::text[]) AS name
-           ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until_ms = EXCLUDED.until_ms
-           WHERE recert_leases.until_ms < $4 OR recert_leases.owner = EXCLUDED.owner RETURNING name`,
-          [names, owner, untilMs, nowMs],
+        // Row locks are taken in the order rows are inserted: every caller takes them in one global order (sorted,
+        // each name once), so two callers with overlapping names queue instead of deadlocking (#22.1).
+        const taken = await retryingConflicts(() =>
+          pool.query<{ name: string }>(
+            `INSERT INTO recert_leases (name, owner, until_ms)
+             SELECT name, $2, $3 FROM (SELECT DISTINCT name FROM unnest($1::text[]) AS name) AS wanted ORDER BY name COLLATE "C"
+             ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until_ms = EXCLUDED.until_ms
+             WHERE recert_leases.until_ms < $4 OR recert_leases.owner = EXCLUDED.owner RETURNING name`,
+            [names, owner, untilMs, nowMs],
+          ),
         );
-        return taken.rows.map((row) => row.name);
+        const got = new Set(taken.rows.map((row) => row.name));
+        // In the caller's order, each name once.
+        return [...new Set(names)].filter((name) => got.has(name));
       },
       release: async (name, owner) => {
         await pool.query('DELETE FROM recert_leases WHERE name = $1 AND owner = $2', [name, owner]);
       },
-      releaseOwner: async (owner) => (await pool.query('DELETE FROM recert_leases WHERE owner = $1', [owner])).rowCount ?? 0,
+      // Deletes in heap order, which may cross an acquire's sorted order: the loser of such a deadlock tries once more.
+      releaseOwner: async (owner) =>
+        (await retryingConflicts(() => pool.query('DELETE FROM recert_leases WHERE owner = $1', [owner]))).rowCount ?? 0,
     };
   }
 
@@ -221,12 +235,31 @@ export class PostgresSharedState implements SharedState {
 
   async sweep(nowMs: number): Promise<void> {
     await this.pool.query('DELETE FROM recert_rate_counters WHERE window_start < $1', [nowMs - 3600_000]);
-    await this.pool.query('DELETE FROM recert_leases WHERE until_ms < $1', [nowMs - 3600_000]);
+    await retryingConflicts(() => this.pool.query('DELETE FROM recert_leases WHERE until_ms < $1', [nowMs - 3600_000]));
     await this.idempotency.purge(nowMs);
   }
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+}
+
+/** SQLSTATEs of a transaction PostgreSQL aborted so another could go on: deadlock detected, serialization failure. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/**
+ * Runs one statement, once more if PostgreSQL chose it as a deadlock's or serialisation's victim: the statement
+ * stands alone (autocommit), so its retry sees the winner's rows. Sorted lock order makes this rare (a release by
+ * owner or a sweep still deletes in heap order); the retry makes it harmless.
+ */
+export async function retryingConflicts<T>(run: () => Promise<T>, retries = 1): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (attempt >= retries || typeof code !== 'string' || !RETRYABLE.has(code)) throw error;
+    }
   }
 }
 

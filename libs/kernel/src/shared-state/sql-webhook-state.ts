@@ -64,6 +64,8 @@ const insertDelivery = (d: NewWebhookDelivery): SqlStatement => ({
   params: [d.id, d.endpoint_id, d.event_id, d.type, d.holding, d.position, d.payload],
 });
 
+const byId = <T extends { id: string }>(rows: readonly T[]): T[] => [...rows].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+
 /** The webhook state over either adapter's SQL. */
 export function sqlWebhookState(db: SqlRunner): WebhookStateStore {
   const delivery = async (id: string): Promise<WebhookDeliveryRecord | undefined> => {
@@ -79,12 +81,13 @@ export function sqlWebhookState(db: SqlRunner): WebhookStateStore {
       Number((await db.all<{ position: number }>('SELECT position FROM recert_webhook_cursor WHERE id = 1', []))[0]?.position ?? 0),
     ingest: (batch, position) =>
       db.atomically([
-        ...batch.registered.map(insertEndpoint),
-        ...batch.disabled.map(({ endpointId, reason }) => ({
+        // Rows in one order (by id) whoever ingests, so two processes ingesting overlapping batches cannot deadlock (#22.1).
+        ...byId(batch.registered).map(insertEndpoint),
+        ...byId(batch.disabled.map(({ endpointId, reason }) => ({ id: endpointId, reason }))).map(({ id: endpointId, reason }) => ({
           sql: "UPDATE recert_webhook_endpoints SET status = 'disabled', disabled_reason = $1 WHERE id = $2",
           params: [reason, endpointId],
         })),
-        ...batch.deliveries.map(insertDelivery),
+        ...byId(batch.deliveries).map(insertDelivery),
         ...(position === null
           ? []
           : [

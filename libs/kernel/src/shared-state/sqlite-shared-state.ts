@@ -185,7 +185,7 @@ export class SqliteSharedState implements SharedState {
          until_ms = excluded.until_ms WHERE leases.until_ms < ? OR leases.owner = excluded.owner RETURNING name`,
     );
     const acquire = db.transaction((names: readonly string[], owner: string, untilMs: number, nowMs: number): string[] =>
-      names.flatMap((name) => (take.get(name, owner, untilMs, nowMs) ? [name] : [])),
+      [...new Set(names)].flatMap((name) => (take.get(name, owner, untilMs, nowMs) ? [name] : [])),
     );
     const release = db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?');
     const releaseOwner = db.prepare('DELETE FROM leases WHERE owner = ?');

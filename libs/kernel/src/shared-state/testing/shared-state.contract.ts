@@ -135,6 +135,25 @@ export function sharedStateContract(open: () => Promise<SharedState>): void {
       expect([...byA, ...byB].sort()).toEqual([...names].sort());
     });
 
+    it('#22.1: overlapping acquisitions in opposite orders, many at once, never deadlock and lease each name once; a name given twice counts once', async () => {
+      const now = Date.now();
+      for (let round = 0; round < 8; round += 1) {
+        const names = Array.from({ length: 30 }, () => id('n'));
+        const shuffled = [...names].sort(() => Math.random() - 0.5);
+        const results = await Promise.all([
+          a.leases.acquire(names, `owner-a-${round}`, now + 10_000, now),
+          b.leases.acquire([...names].reverse(), `owner-b-${round}`, now + 10_000, now),
+          a.leases.acquire(shuffled, `owner-c-${round}`, now + 10_000, now),
+          b.leases.acquire([...shuffled].reverse(), `owner-d-${round}`, now + 10_000, now),
+        ]);
+        const all = results.flat();
+        expect(new Set(all).size).toBe(all.length);
+        expect([...all].sort()).toEqual([...names].sort());
+      }
+      const twice = id('n');
+      expect(await a.leases.acquire([twice, twice], 'owner-e', now + 10_000, now)).toEqual([twice]);
+    });
+
     it('#11.2: a lease is taken again once it expires or is released, and renewed by its owner', async () => {
       const [expiring, released] = [id('n'), id('n')];
       const now = Date.now();
