@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Client, Pool, type QueryConfig } from 'pg';
+import { postgresSessionSettings, type PostgresDeadlines } from '@recert/kernel';
 import { ConcurrencyError, EventStoreUnavailableError, PartialDuplicateError } from '../errors';
 import {
   AppendResult,
@@ -35,6 +36,8 @@ export interface PostgresEventStoreOptions {
   batchSize?: number;
   /** Store time for `recordedAt`; domain time lives in metadata. */
   now?: () => Date;
+  /** Statement, lock and connection deadlines (#24.1); defaults: DEFAULT_POSTGRES_DEADLINES. */
+  deadlines?: Partial<PostgresDeadlines>;
 }
 
 /** A stored event as the read statements return it (rowMode array): the columns of EVENT_COLUMNS in order. */
@@ -104,6 +107,7 @@ export class PostgresEventStore implements EventStore {
   readonly schema: string;
   private readonly pool: Pool;
   private readonly connectionString: string;
+  private readonly deadlines: Partial<PostgresDeadlines>;
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly now: () => Date;
@@ -123,7 +127,14 @@ export class PostgresEventStore implements EventStore {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) throw new Error(`Bad event-store schema name: ${this.schema}`);
     this.connectionString = parsed.connectionString;
     this.identity = identityOf(this.connectionString, this.schema);
-    this.pool = new Pool({ connectionString: this.connectionString, max: options.poolSize ?? 8, application_name: 'recert' });
+    this.deadlines = options.deadlines ?? {};
+    // Deadlines and READ COMMITTED on every connection, whatever the database's defaults (#24.1, #24.5).
+    this.pool = new Pool({
+      connectionString: this.connectionString,
+      max: options.poolSize ?? 8,
+      application_name: 'recert',
+      ...postgresSessionSettings(this.deadlines),
+    });
     // An idle connection the server dropped: the pool discards it and opens another on demand.
     this.pool.on('error', () => undefined);
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
@@ -146,7 +157,14 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async migrate(): Promise<void> {
-    const client = await this.pool.connect();
+    // A connection of its own without statement or lock deadline: a migration may wait for another process's, or
+    // build an index for minutes, and must not be cancelled half-way at every start (#24.1).
+    const client = new Client({
+      connectionString: this.connectionString,
+      application_name: 'recert-migrate',
+      ...postgresSessionSettings(this.deadlines, [], true),
+    });
+    await client.connect();
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_KEY, this.schema]);
@@ -170,7 +188,7 @@ export class PostgresEventStore implements EventStore {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      await client.end().catch(() => undefined);
     }
   }
 
@@ -344,7 +362,11 @@ export class PostgresEventStore implements EventStore {
   /** One LISTEN connection per store, opened with the first subscription; if it drops, polling carries on alone. */
   private listen(): void {
     if (this.listener || this.closed) return;
-    const client = new Client({ connectionString: this.connectionString, application_name: 'recert-listen' });
+    const client = new Client({
+      connectionString: this.connectionString,
+      application_name: 'recert-listen',
+      ...postgresSessionSettings(this.deadlines),
+    });
     const forget = (): void => {
       this.listener = undefined;
       client.end().catch(() => undefined);

@@ -1,4 +1,5 @@
-import { Pool, PoolClient } from 'pg';
+import { Client, ClientBase, Pool } from 'pg';
+import { postgresSessionSettings, type PostgresDeadlines } from '../postgres-session';
 import { SqlRunner, sqlWebhookState, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
 import { doneLookup } from './sqlite-shared-state';
 import {
@@ -70,7 +71,7 @@ export class PostgresSharedState implements SharedState {
   }
 
   /** Connects and migrates the schema (under an advisory lock, so processes starting together migrate once). */
-  static async open(connectionString: string, poolSize = 5): Promise<PostgresSharedState> {
+  static async open(connectionString: string, poolSize = 5, deadlines: Partial<PostgresDeadlines> = {}): Promise<PostgresSharedState> {
     // The URL may be the event store's, with its `schema` parameter: the shared state takes a schema of its own.
     const url = new URL(connectionString);
     const schema = url.searchParams.get('sharedStateSchema') ?? DEFAULT_SCHEMA;
@@ -79,18 +80,24 @@ export class PostgresSharedState implements SharedState {
     const pool = new Pool({
       connectionString: url.toString(),
       max: poolSize,
-      connectionTimeoutMillis: 10_000,
       application_name: 'recert-shared-state',
-      options: `-c search_path=${schema}`,
+      // Deadlines and READ COMMITTED whatever the database's defaults (#24.1, #24.5).
+      ...postgresSessionSettings(deadlines, [`search_path=${schema}`]),
     });
     // An idle client's network error must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     try {
-      const client = await pool.connect();
+      // Its own connection without statement or lock deadline: waiting for another process's migration is normal.
+      const client = new Client({
+        connectionString: url.toString(),
+        application_name: 'recert-shared-state-migrate',
+        ...postgresSessionSettings(deadlines, [`search_path=${schema}`], true),
+      });
+      await client.connect();
       try {
         await migrate(client, schema);
       } finally {
-        client.release();
+        await client.end().catch(() => undefined);
       }
     } catch (error) {
       await pool.end();
@@ -263,7 +270,7 @@ export async function retryingConflicts<T>(run: () => Promise<T>, retries = 1): 
   }
 }
 
-async function migrate(client: PoolClient, schema: string): Promise<void> {
+async function migrate(client: ClientBase, schema: string): Promise<void> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
   try {
     await inTransaction(client, () => migrateSchema(client, schema));
@@ -273,7 +280,7 @@ async function migrate(client: PoolClient, schema: string): Promise<void> {
 }
 
 /** Runs `work` between BEGIN and COMMIT on the client; a failure rolls back and is thrown on. */
-async function inTransaction(client: PoolClient, work: () => Promise<void>): Promise<void> {
+async function inTransaction(client: ClientBase, work: () => Promise<void>): Promise<void> {
   await client.query('BEGIN');
   try {
     await work();
@@ -284,7 +291,7 @@ async function inTransaction(client: PoolClient, work: () => Promise<void>): Pro
   }
 }
 
-async function migrateSchema(client: PoolClient, schema: string): Promise<void> {
+async function migrateSchema(client: ClientBase, schema: string): Promise<void> {
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await client.query('CREATE TABLE IF NOT EXISTS recert_shared_state_schema (version INTEGER NOT NULL)');
   const row = (await client.query<{ version: number }>('SELECT version FROM recert_shared_state_schema')).rows[0];

@@ -1,0 +1,57 @@
+import { Client } from 'pg';
+import { PostgresEventStore } from '@recert/eventstore';
+import { PostgresSharedState } from '@recert/kernel';
+import { createDatabase, dropDatabase, postgresUnavailableReason, uniqueName } from '../support/postgres';
+import { newEvent, uniqueStream } from './event-store.contract';
+
+/**
+ * The PostgreSQL adapters in production conditions (#24): a database whose defaults are not ours, a held append lock,
+ * bad input inside a group commit. Each case works in a database of its own, dropped at the end.
+ */
+const unavailable = postgresUnavailableReason();
+if (unavailable) process.stdout.write(`PostgreSQL hardening suite SKIPPED: ${unavailable}\n`);
+
+(unavailable ? describe.skip : describe)('PostgreSQL in production conditions (#24)', () => {
+  const databases: string[] = [];
+  const freshDatabase = async (): Promise<string> => {
+    const name = uniqueName('recert_hard');
+    databases.push(name);
+    return createDatabase(name);
+  };
+  afterAll(async () => {
+    for (const name of databases) await dropDatabase(name);
+  }, 60_000);
+
+  it('R57: on a database whose default isolation is REPEATABLE READ, concurrent appends of three processes all succeed, each position once', async () => {
+    const url = await freshDatabase();
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE ${new URL(url).pathname.slice(1)} SET default_transaction_isolation = 'repeatable read'`);
+    await admin.end();
+    const stores: PostgresEventStore[] = [];
+    try {
+      // One after the other: the appends, not the migrations, are what runs at once.
+      for (let i = 0; i < 3; i += 1) {
+        stores.push(new PostgresEventStore({ connectionString: url, poolSize: 4 }));
+        await stores[i]?.ready();
+      }
+      const results = await Promise.all(
+        stores.flatMap((store) =>
+          Array.from({ length: 15 }, () => store.append(uniqueStream('iso'), [newEvent('A'), newEvent('B')], { expectedRevision: 'no_stream' })),
+        ),
+      );
+      const positions = results.flatMap((result) => result.positions).sort((x, y) => x - y);
+      expect(positions).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
+      // The shared state's connections are pinned too: a claim is still taken exactly once.
+      const [a, b] = await Promise.all([PostgresSharedState.open(url), PostgresSharedState.open(url)]);
+      try {
+        const lookups = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).idempotency.claim('k', 'h', Date.now())));
+        expect(lookups.filter((lookup) => lookup.kind === 'new')).toHaveLength(1);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  }, 90_000);
+});
