@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { PostgresEventStore } from '@recert/eventstore';
+import { EventStoreUnavailableError, InvalidStoreInputError, PostgresEventStore } from '@recert/eventstore';
 import { PostgresSharedState } from '@recert/kernel';
 import { createDatabase, dropDatabase, postgresUnavailableReason, uniqueName } from '../support/postgres';
 import { newEvent, uniqueStream } from './event-store.contract';
@@ -37,7 +37,9 @@ if (unavailable) process.stdout.write(`PostgreSQL hardening suite SKIPPED: ${una
       }
       const results = await Promise.all(
         stores.flatMap((store) =>
-          Array.from({ length: 15 }, () => store.append(uniqueStream('iso'), [newEvent('A'), newEvent('B')], { expectedRevision: 'no_stream' })),
+          Array.from({ length: 15 }, () =>
+            store.append(uniqueStream('iso'), [newEvent('A'), newEvent('B')], { expectedRevision: 'no_stream' }),
+          ),
         ),
       );
       const positions = results.flatMap((result) => result.positions).sort((x, y) => x - y);
@@ -54,4 +56,35 @@ if (unavailable) process.stdout.write(`PostgreSQL hardening suite SKIPPED: ${una
       await Promise.all(stores.map((store) => store.close()));
     }
   }, 90_000);
+
+  it("R58: in one group commit, an append with bad input (a NUL in text, an id twice) fails alone and as the caller's fault; the others commit", async () => {
+    const store = new PostgresEventStore({ connectionString: await freshDatabase() });
+    try {
+      await store.append(uniqueStream('warm'), [newEvent('A')], { expectedRevision: 'no_stream' });
+      const twice = newEvent('A');
+      const good = Array.from({ length: 6 }, () => uniqueStream('good'));
+      // All in one tick: they go to PostgreSQL as one statement (group commit).
+      const settled = await Promise.allSettled([
+        ...good.slice(0, 3).map((stream) => store.append(stream, [newEvent('A')], { expectedRevision: 'no_stream' })),
+        store.append(`${uniqueStream('bad')}\u0000`, [newEvent('A')], { expectedRevision: 'no_stream' }),
+        store.append(uniqueStream('bad'), [twice, twice], { expectedRevision: 'no_stream' }),
+        store.append(uniqueStream('bad'), [newEvent('Nul\u0000Type')], { expectedRevision: 'no_stream' }),
+        ...good.slice(3).map((stream) => store.append(stream, [newEvent('A')], { expectedRevision: 'no_stream' })),
+      ]);
+      const [fulfilled, rejected] = [settled.slice(0, 3).concat(settled.slice(6)), settled.slice(3, 6)];
+      expect(fulfilled.map((result) => result.status)).toEqual(Array(6).fill('fulfilled'));
+      for (const result of rejected) {
+        expect(result.status).toBe('rejected');
+        const reason = (result as PromiseRejectedResult).reason as Error;
+        expect(reason).toBeInstanceOf(InvalidStoreInputError);
+        expect(reason).not.toBeInstanceOf(EventStoreUnavailableError);
+      }
+      for (const stream of good) expect(await store.readStream(stream)).toHaveLength(1);
+      // Positions still follow each other without a gap.
+      const all = await store.readAll({ after: 0 });
+      expect(all.map((event) => event.position)).toEqual(Array.from({ length: 7 }, (_, i) => i + 1));
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { AppendTooLargeError, EventStoreUnavailableError, InvalidPositionError, StreamDeletedError } from '@recert/eventstore';
+import {
+  AppendTooLargeError,
+  EventStoreUnavailableError,
+  InvalidPositionError,
+  InvalidStoreInputError,
+  StreamDeletedError,
+} from '@recert/eventstore';
 import { Problem, problemType, ValidationProblem } from '@recert/kernel';
 import { DomainError, ERROR_TITLES } from '@recert/domain';
 import { ERROR_STATUS } from './error-status';
@@ -90,6 +96,18 @@ export class ProblemFilter implements ExceptionFilter {
         code: 'VALIDATION_FAILED',
         detail,
         errors: [{ field: 'from/to', message: detail }],
+      };
+    }
+    // #24.6: the store refused a value of this request (a NUL in text, an id twice): the caller's fault, never a 5xx.
+    if (exception instanceof InvalidStoreInputError) {
+      const detail = 'The event store refused a value of this request as malformed';
+      return {
+        type: problemType('VALIDATION_FAILED'),
+        title: ERROR_TITLES.VALIDATION_FAILED,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        detail,
+        errors: [{ field: 'body', message: detail }],
       };
     }
     if (exception instanceof StreamDeletedError) {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Client, Pool, type QueryConfig } from 'pg';
 import { postgresSessionSettings, type PostgresDeadlines } from '@recert/kernel';
-import { ConcurrencyError, EventStoreUnavailableError, PartialDuplicateError } from '../errors';
+import { ConcurrencyError, EventStoreUnavailableError, InvalidStoreInputError, PartialDuplicateError } from '../errors';
 import {
   AppendResult,
   EventFilter,
@@ -231,10 +231,30 @@ export class PostgresEventStore implements EventStore {
     try {
       rows = batch.length === 1 ? await this.appendOne(batch[0] as PendingAppend, recordedAt) : await this.appendMany(batch, recordedAt);
     } catch (error) {
-      // The statement failed as a whole: nothing of the batch was stored.
-      for (const append of batch) append.reject(error instanceof Error ? error : new Error(String(error)));
+      // The statement failed as a whole: nothing of the batch was stored. When an append's own content made it fail
+      // (bad input, a unique violation), each goes again alone, in order, so only that one fails (#24.6).
+      if (batch.length > 1 && isAppendFault(error)) return this.flushOneByOne(batch, recordedAt);
+      const failure = await this.appendError(error, batch.length === 1 ? batch[0] : undefined);
+      for (const append of batch) append.reject(failure);
       return;
     }
+    if (this.settle(batch, rows, recordedAt)) this.appended.emit('appended');
+  }
+
+  private async flushOneByOne(batch: readonly PendingAppend[], recordedAt: string): Promise<void> {
+    let appended = false;
+    for (const append of batch) {
+      try {
+        appended = this.settle([append], await this.appendOne(append, recordedAt), recordedAt) || appended;
+      } catch (error) {
+        append.reject(await this.appendError(error, append));
+      }
+    }
+    if (appended) this.appended.emit('appended');
+  }
+
+  /** Answers each append of a committed statement from its row; true when any stored events. */
+  private settle(batch: readonly PendingAppend[], rows: readonly AppendRow[], recordedAt: string): boolean {
     let appended = false;
     batch.forEach((append, index) => {
       const row = rows[index];
@@ -253,7 +273,20 @@ export class PostgresEventStore implements EventStore {
         ...(outcome === 'appended' ? { recordedAt } : {}),
       });
     });
-    if (appended) this.appended.emit('appended');
+    return appended;
+  }
+
+  /**
+   * What the caller of a failed append sees. A unique violation on a position or a revision means a writer outside
+   * the append lock got there first: a conflict, with the stream's actual revision (the command is decided again).
+   */
+  private async appendError(error: unknown, append: PendingAppend | undefined): Promise<Error> {
+    const cause = driverError(error);
+    if (append && cause && isWriteRace(cause)) {
+      const last = await this.readStream(append.stream, { direction: 'backwards', maxCount: 1 }).catch(() => undefined);
+      if (last) return new ConcurrencyError(append.stream, append.expected, last[0]?.revision ?? -1);
+    }
+    return error instanceof Error ? error : new Error(String(error));
   }
 
   /** The common case with one caller: one append, its own statement (no batch wrapper, no sort). */
@@ -490,8 +523,38 @@ function toRecorded(row: EventRow): RecordedEvent {
   };
 }
 
+/** SQLSTATE and constraint of a node-postgres error, wrapped or not. */
+function driverError(error: unknown): { code: string; constraint: string | undefined } | undefined {
+  const found = error instanceof EventStoreUnavailableError || error instanceof InvalidStoreInputError ? error.cause : error;
+  const code = (found as { code?: unknown } | null | undefined)?.code;
+  if (typeof code !== 'string') return undefined;
+  const constraint = (found as { constraint?: unknown }).constraint;
+  return { code, constraint: typeof constraint === 'string' ? constraint : undefined };
+}
+
+/** A unique violation on a position or a revision: another writer took it (not this append's content). */
+function isWriteRace(cause: { code: string; constraint: string | undefined }): boolean {
+  return cause.code === '23505' && (cause.constraint === 'events_pkey' || cause.constraint === 'events_stream_revision');
+}
+
+/** Failures an append's own content causes (data exceptions, integrity violations), as opposed to the server's state. */
+function isAppendFault(error: unknown): boolean {
+  const code = driverError(error)?.code;
+  return code !== undefined && (code.startsWith('22') || code.startsWith('23'));
+}
+
+/**
+ * Driver errors by meaning (#24.6): bad input (class 22: a NUL or an invalid byte sequence in text, a malformed
+ * value) and integrity violations of its own (an event id given twice in one append, a missing value) are the
+ * caller's; a position or revision taken by another writer is a conflict (see appendError); everything else (a deadline passed, the server
+ * down or shutting down, too many connections) is the store being unavailable.
+ */
 function wrap(error: unknown): Error {
-  if (error instanceof EventStoreUnavailableError) return error;
+  if (error instanceof EventStoreUnavailableError || error instanceof InvalidStoreInputError) return error;
   const message = error instanceof Error ? error.message : String(error);
+  const cause = driverError(error);
+  if (cause && (cause.code.startsWith('22') || (cause.code.startsWith('23') && !isWriteRace(cause)))) {
+    return new InvalidStoreInputError(`PostgreSQL refused the input: ${message}`, { cause: error });
+  }
   return new EventStoreUnavailableError(`PostgreSQL: ${message}`, { cause: error });
 }
