@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { EventStoreUnavailableError, InvalidStoreInputError, PostgresEventStore } from '@recert/eventstore';
+import { APPEND_LOCK_KEY, EventStoreUnavailableError, InvalidStoreInputError, PostgresEventStore } from '@recert/eventstore';
 import { PostgresSharedState } from '@recert/kernel';
 import { createDatabase, dropDatabase, postgresUnavailableReason, uniqueName } from '../support/postgres';
 import { newEvent, uniqueStream } from './event-store.contract';
@@ -84,6 +84,46 @@ if (unavailable) process.stdout.write(`PostgreSQL hardening suite SKIPPED: ${una
       const all = await store.readAll({ after: 0 });
       expect(all.map((event) => event.position)).toEqual(Array.from({ length: 7 }, (_, i) => i + 1));
     } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('R55: while another session holds the append lock, an append fails within its deadline as unavailable, the queue is bounded, the write probe fails; released, all works again', async () => {
+    const url = await freshDatabase();
+    const store = new PostgresEventStore({ connectionString: url, deadlines: { lockTimeoutMs: 200 }, maxPendingAppends: 5 });
+    const holder = new Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await store.append(uniqueStream('before'), [newEvent('A')], { expectedRevision: 'no_stream' });
+      await store.ping();
+      // An operator's open transaction that appended (or just took the lock) and went to lunch.
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [APPEND_LOCK_KEY, 'eventstore']);
+
+      // Seven appends in one tick: five fill the queue (its bound), two more are refused at once, unsent.
+      const results = await Promise.all(
+        Array.from({ length: 7 }, () =>
+          store.append(uniqueStream('held'), [newEvent('A')], { expectedRevision: 'no_stream' }).catch((error: unknown) => error),
+        ),
+      );
+      for (const refused of results.slice(5)) {
+        expect(refused).toBeInstanceOf(EventStoreUnavailableError);
+        expect((refused as Error).message).toMatch(/appends already wait/);
+      }
+      // The five sent wait for the lock no longer than lock_timeout: unavailable (503), not a hang.
+      for (const failed of results.slice(0, 5)) {
+        expect(failed).toBeInstanceOf(EventStoreUnavailableError);
+        expect(((failed as Error).cause as { code?: string }).code).toBe('55P03');
+      }
+      await expect(store.ping()).rejects.toBeInstanceOf(EventStoreUnavailableError);
+
+      await holder.query('ROLLBACK');
+      await store.ping();
+      const after = await store.append(uniqueStream('after'), [newEvent('A')], { expectedRevision: 'no_stream' });
+      expect(after.positions).toEqual([2]);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
       await store.close();
     }
   }, 60_000);

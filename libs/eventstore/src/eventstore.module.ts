@@ -14,7 +14,11 @@ import { upcastingEventStore } from './upcasting-event-store';
  */
 export function createEventStore(config: AppConfig): EventStore {
   const store = isPostgresUrl(config.eventStoreConnectionString)
-    ? new PostgresEventStore({ connectionString: config.eventStoreConnectionString as string })
+    ? new PostgresEventStore({
+        connectionString: config.eventStoreConnectionString as string,
+        deadlines: config.postgres,
+        maxPendingAppends: config.postgres.maxPendingAppends,
+      })
     : config.eventStoreConnectionString
       ? new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix })
       : new SqliteEventStore({

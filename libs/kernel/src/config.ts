@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { PostgresDeadlines } from './postgres-session';
 
 /** Every start-up setting of the HTTP contract, read once from the environment and checked. */
 export interface AppConfig {
@@ -66,6 +67,15 @@ export interface AppConfig {
   projections: 'run' | 'follow';
   /** Public verification and signed credentials (#13). */
   credentials: CredentialsConfig;
+  /** PostgreSQL (event store and shared state): deadlines of every call and the bound of the pending appends (#24.1). */
+  postgres: PostgresSettings;
+  /** How long the rate limiter waits for its shared counter before letting the request through (#24.1). */
+  rateLimitDeadlineMs: number;
+}
+
+export interface PostgresSettings extends PostgresDeadlines {
+  /** Appends waiting for this process's group commit; one more is refused at once (503) rather than queued (PG_MAX_PENDING_APPENDS). */
+  maxPendingAppends: number;
 }
 
 export interface CredentialsConfig {
@@ -211,6 +221,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : undefined,
     storeWriterThread: writerThread === '1',
     projections,
+    postgres: {
+      statementTimeoutMs: integer(env, 'PG_STATEMENT_TIMEOUT_MS', 10_000, 100, 3_600_000),
+      lockTimeoutMs: integer(env, 'PG_LOCK_TIMEOUT_MS', 5_000, 10, 3_600_000),
+      connectTimeoutMs: integer(env, 'PG_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+      idleInTransactionTimeoutMs: integer(env, 'PG_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 1_000, 86_400_000),
+      maxPendingAppends: integer(env, 'PG_MAX_PENDING_APPENDS', 10_000, 1, 1_000_000),
+    },
+    rateLimitDeadlineMs: integer(env, 'RATE_LIMIT_DEADLINE_MS', 1_000, 10, 60_000),
   };
 }
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Client, Pool, type QueryConfig } from 'pg';
-import { postgresSessionSettings, type PostgresDeadlines } from '@recert/kernel';
+import { DEFAULT_POSTGRES_DEADLINES, postgresSessionSettings, type PostgresDeadlines } from '@recert/kernel';
 import { ConcurrencyError, EventStoreUnavailableError, InvalidStoreInputError, PartialDuplicateError } from '../errors';
 import {
   AppendResult,
@@ -19,7 +19,7 @@ import {
   SubscriptionHandlers,
 } from '../event-store.port';
 import { pollingSubscription } from '../polling-subscription';
-import { APPENDED_CHANNEL, MIGRATION_LOCK_KEY, MIGRATIONS } from './migrations';
+import { APPEND_LOCK_KEY, APPENDED_CHANNEL, MIGRATION_LOCK_KEY, MIGRATIONS } from './migrations';
 
 export { APPEND_LOCK_KEY } from './migrations';
 
@@ -38,6 +38,8 @@ export interface PostgresEventStoreOptions {
   now?: () => Date;
   /** Statement, lock and connection deadlines (#24.1); defaults: DEFAULT_POSTGRES_DEADLINES. */
   deadlines?: Partial<PostgresDeadlines>;
+  /** Appends waiting for the group commit; one more is refused at once (EventStoreUnavailableError). Default 10,000. */
+  maxPendingAppends?: number;
 }
 
 /** A stored event as the read statements return it (rowMode array): the columns of EVENT_COLUMNS in order. */
@@ -65,12 +67,16 @@ interface PendingAppend {
   stream: string;
   events: readonly NewEvent[];
   expected: ExpectedRevision;
+  /** performance.now() when it was queued: an append not sent within its deadline is refused, never sent late. */
+  queuedAt: number;
   resolve: (result: AppendResult) => void;
   reject: (error: Error) => void;
 }
 
 /** Largest group of appends one commit carries. */
 const MAX_APPENDS_PER_COMMIT = 500;
+/** The readiness probe waits at most this long for the append lock (an orchestrator's probe times out at ~1 s). */
+const PROBE_LOCK_TIMEOUT_MS = 1_000;
 
 const RECORDED_AT = `to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const EVENT_COLUMNS = `position, stream, revision, id, type, data::text, metadata::text, ${RECORDED_AT}`;
@@ -108,6 +114,9 @@ export class PostgresEventStore implements EventStore {
   private readonly pool: Pool;
   private readonly connectionString: string;
   private readonly deadlines: Partial<PostgresDeadlines>;
+  /** How long an append may wait in this process's queue before it is refused unsent. */
+  private readonly appendDeadlineMs: number;
+  private readonly maxPendingAppends: number;
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly now: () => Date;
@@ -128,6 +137,8 @@ export class PostgresEventStore implements EventStore {
     this.connectionString = parsed.connectionString;
     this.identity = identityOf(this.connectionString, this.schema);
     this.deadlines = options.deadlines ?? {};
+    this.appendDeadlineMs = this.deadlines.statementTimeoutMs ?? DEFAULT_POSTGRES_DEADLINES.statementTimeoutMs;
+    this.maxPendingAppends = options.maxPendingAppends ?? 10_000;
     // Deadlines and READ COMMITTED on every connection, whatever the database's defaults (#24.1, #24.5).
     this.pool = new Pool({
       connectionString: this.connectionString,
@@ -206,8 +217,12 @@ export class PostgresEventStore implements EventStore {
   append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     if (this.closed) return Promise.reject(new Error('The event store is closed'));
+    // Bounded (#24.1): while the store does not answer, callers hear so at once instead of piling up in memory.
+    if (this.pending.length >= this.maxPendingAppends) {
+      return Promise.reject(new EventStoreUnavailableError(`PostgreSQL: ${this.pending.length} appends already wait for the store`));
+    }
     return new Promise<AppendResult>((resolve, reject) => {
-      this.pending.push({ stream, events, expected: options.expectedRevision, resolve, reject });
+      this.pending.push({ stream, events, expected: options.expectedRevision, queuedAt: performance.now(), resolve, reject });
       this.scheduleFlush();
     });
   }
@@ -225,7 +240,15 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async flush(): Promise<void> {
-    const batch = this.pending.splice(0, MAX_APPENDS_PER_COMMIT);
+    const now = performance.now();
+    const batch: PendingAppend[] = [];
+    for (const append of this.pending.splice(0, MAX_APPENDS_PER_COMMIT)) {
+      // Queued past its deadline behind commits that hung: refused unsent (so surely not stored), not sent late.
+      if (now - append.queuedAt > this.appendDeadlineMs) {
+        append.reject(new EventStoreUnavailableError('PostgreSQL: the append waited past its deadline for the store'));
+      } else batch.push(append);
+    }
+    if (batch.length === 0) return;
     const recordedAt = this.now().toISOString();
     let rows: AppendRow[];
     try {
@@ -420,8 +443,35 @@ export class PostgresEventStore implements EventStore {
     return Number(row?.[0] ?? 0);
   }
 
+  /**
+   * Readiness of the write path (#24.1), not just of the connection: no append has waited past its deadline here,
+   * and the append lock can be taken within PROBE_LOCK_TIMEOUT_MS (a session holding it, an operator's open
+   * transaction, makes this process unready rather than green while every append waits). Taken and let go at once.
+   */
   async ping(): Promise<void> {
-    await this.query<[number]>({ text: 'SELECT 1' });
+    const oldest = this.pending[0];
+    if (oldest && performance.now() - oldest.queuedAt > this.appendDeadlineMs) {
+      throw new EventStoreUnavailableError('PostgreSQL: appends wait past their deadline');
+    }
+    if (this.closed) throw new Error('The event store is closed');
+    await this.ready();
+    const probeMs = Math.min(PROBE_LOCK_TIMEOUT_MS, this.deadlines.lockTimeoutMs ?? DEFAULT_POSTGRES_DEADLINES.lockTimeoutMs);
+    try {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`SET LOCAL lock_timeout = ${probeMs}`);
+        await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [APPEND_LOCK_KEY, this.schema]);
+      } finally {
+        // Back in the pool only once the transaction (and the lock) is gone; a broken connection is discarded.
+        await client.query('ROLLBACK').then(
+          () => client.release(),
+          (error: unknown) => client.release(error instanceof Error ? error : true),
+        );
+      }
+    } catch (error) {
+      throw wrap(error);
+    }
   }
 
   async close(): Promise<void> {

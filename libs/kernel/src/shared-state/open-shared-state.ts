@@ -1,14 +1,15 @@
 import Database from 'better-sqlite3';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PostgresDeadlines } from '../postgres-session';
 import { PostgresSharedState } from './postgres-shared-state';
 import type { SharedState } from './shared-state.ports';
 import { SqliteSharedState } from './sqlite-shared-state';
 
 /** Opens (and migrates) the shared state a SHARED_STATE_URL names: `file:<path>` or `postgres://...`. */
-export async function openSharedState(url: string): Promise<SharedState> {
+export async function openSharedState(url: string, deadlines: Partial<PostgresDeadlines> = {}): Promise<SharedState> {
   if (url.startsWith('file:')) return new SqliteSharedState(url.slice('file:'.length));
-  return PostgresSharedState.open(url);
+  return PostgresSharedState.open(url, 5, deadlines);
 }
 
 /**

@@ -43,7 +43,7 @@ export function sharedStateProviders(): Provider[] {
       provide: SHARED_STATE,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig): Promise<SharedState> => {
-        const state = await openSharedState(config.sharedStateUrl);
+        const state = await openSharedState(config.sharedStateUrl, config.postgres);
         const moved = await importLegacyPersonalDataKeys(config.dataDir, state);
         const logger = new Logger('SharedState');
         if (moved > 0) logger.log(`moved ${moved} personal-data keys from ${config.dataDir}/personal-data.db`);
