@@ -157,7 +157,7 @@ export class ReminderDispatcher {
       return 0;
     }
     const name = reminderLeaseName(first.reminder.reminderId);
-    if ((await this.leases.acquire([name], owner, Date.now() + LEASE_MS, Date.now())).length === 0) return 0;
+    if ((await this.leases.acquire([name], owner, LEASE_MS)).length === 0) return 0;
     try {
       const decided = await this.decide(candidate);
       if (!decided || decided.reminder.reminderId !== first.reminder.reminderId) return 0;

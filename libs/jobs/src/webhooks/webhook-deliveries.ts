@@ -10,7 +10,9 @@ import {
   Clock,
   deterministicId,
   LEASE_STORE,
+  LeaseFence,
   LeaseStore,
+  StaleLeaseError,
   WEBHOOK_STATE_STORE,
   WebhookDeliveryRecord,
   WebhookEndpointRecord,
@@ -107,8 +109,7 @@ export class WebhookDeliveries implements OnModuleInit {
    * One process at a time (a lease): another would only make the same rows again.
    */
   async ingest(owner: string): Promise<void> {
-    const lease = async (): Promise<boolean> =>
-      (await this.leases.acquire([INGEST_LEASE], owner, Date.now() + INGEST_LEASE_MS, Date.now())).length === 1;
+    const lease = async (): Promise<boolean> => (await this.leases.acquire([INGEST_LEASE], owner, INGEST_LEASE_MS)).length === 1;
     if (!(await lease())) return;
     try {
       for (;;) {
@@ -171,12 +172,17 @@ export class WebhookDeliveries implements OnModuleInit {
    * Takes the delivery's lease, then reads it again: another process may have sent it between the query that found it
    * due and the lease (R43). Undefined when the lease is another's or the delivery is no longer due.
    */
-  private async claim(candidate: WebhookDeliveryRow, nowIso: string, owner: string): Promise<WebhookDeliveryRow | undefined> {
+  private async claim(
+    candidate: WebhookDeliveryRow,
+    nowIso: string,
+    owner: string,
+  ): Promise<{ row: WebhookDeliveryRow; fence: LeaseFence } | undefined> {
     const name = deliveryLeaseName(candidate.endpoint_id, candidate.event_id);
-    const taken = await this.leases.acquire([name], owner, Date.now() + this.settings.timeoutMs + LEASE_MARGIN_MS, Date.now());
-    if (taken.length === 0) return undefined;
+    const [lease] = await this.leases.acquire([name], owner, this.settings.timeoutMs + LEASE_MARGIN_MS);
+    if (!lease) return undefined;
     const row = await this.state.delivery(candidate.id);
-    if (row?.state === 'pending' && (row.next_attempt_at === null || row.next_attempt_at <= nowIso)) return row;
+    if (row?.state === 'pending' && (row.next_attempt_at === null || row.next_attempt_at <= nowIso))
+      return { row, fence: { lease, owner } };
     await this.leases.release(name, owner);
     return undefined;
   }
@@ -189,10 +195,11 @@ export class WebhookDeliveries implements OnModuleInit {
       let progressed = false;
       for (const candidate of await this.state.due(nowIso, 500)) {
         // One lease per attempt, taken just before it: a long batch never outlives the leases of its tail.
-        const row = await this.claim(candidate, nowIso, owner);
-        if (!row) continue;
+        const claimed = await this.claim(candidate, nowIso, owner);
+        if (!claimed) continue;
+        const { row, fence } = claimed;
         try {
-          const ok = await this.attempt(row);
+          const ok = await this.attempt(row, fence);
           if (ok) delivered += 1;
           progressed ||= ok;
         } finally {
@@ -203,7 +210,7 @@ export class WebhookDeliveries implements OnModuleInit {
     }
   }
 
-  private async attempt(row: WebhookDeliveryRow): Promise<boolean> {
+  private async attempt(row: WebhookDeliveryRow, fence: LeaseFence): Promise<boolean> {
     const endpoint = await this.endpoint(row.endpoint_id);
     if (!endpoint || endpoint.status !== 'active') return false;
     const secret = (await this.vault.open<{ secret: string }>(JSON.parse(endpoint.secret) as SealedData))?.secret;
@@ -240,17 +247,29 @@ export class WebhookDeliveries implements OnModuleInit {
     const at = now.toISOString();
     const first = row.first_attempt_at ?? at;
     const givenUp = error !== null && now.getTime() - Date.parse(first) >= WEBHOOK_RETRY_SPAN_MS;
-    const failingSince = await this.state.recordAttempt({
-      deliveryId: row.id,
-      endpointId: endpoint.id,
-      attempt,
-      at,
-      status,
-      error,
-      state: error === null ? 'delivered' : givenUp ? 'failed' : 'pending',
-      firstAttemptAt: first,
-      nextAttemptAt: error === null || givenUp ? null : new Date(now.getTime() + webhookRetryDelayMs(attempt)).toISOString(),
-    });
+    // Fenced (R56): had the lease run out and passed to another sender meanwhile, this record is refused (that sender's
+    // record stands) and the attempt counts for nothing here.
+    const failingSince = await this.state
+      .recordAttempt(
+        {
+          deliveryId: row.id,
+          endpointId: endpoint.id,
+          attempt,
+          at,
+          status,
+          error,
+          state: error === null ? 'delivered' : givenUp ? 'failed' : 'pending',
+          firstAttemptAt: first,
+          nextAttemptAt: error === null || givenUp ? null : new Date(now.getTime() + webhookRetryDelayMs(attempt)).toISOString(),
+        },
+        fence,
+      )
+      .catch((caught: unknown) => {
+        if (!(caught instanceof StaleLeaseError)) throw caught;
+        this.logger.warn(`webhook delivery ${row.id}: ${caught.message}`);
+        return undefined;
+      });
+    if (failingSince === undefined) return false;
     if (error === null) return true;
     if (givenUp && now.getTime() - Date.parse(failingSince ?? at) >= WEBHOOK_RETRY_SPAN_MS)
       await this.disableForFailure(endpoint.id, failingSince ?? at);

@@ -24,7 +24,12 @@ const MIGRATIONS: readonly string[] = [
    CREATE UNLOGGED TABLE recert_rate_counters (key TEXT NOT NULL, window_start BIGINT NOT NULL, count INTEGER NOT NULL,
      PRIMARY KEY (key, window_start));`,
   WEBHOOK_STATE_MIGRATION,
+  // #24.4: a lease's version, its fencing token (R56); a release keeps the row (and so the version) until the sweep.
+  `ALTER TABLE recert_leases ADD COLUMN version BIGINT NOT NULL DEFAULT 0;`,
 ];
+
+/** The database's clock in epoch milliseconds: lease and claim times are the store's, never a process's (R56). */
+const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
 /** The tables' schema, unless the URL's `sharedStateSchema` parameter names another (tests use one each). */
 const DEFAULT_SCHEMA = 'recert_shared_state';
@@ -61,12 +66,20 @@ export class PostgresSharedState implements SharedState {
     const pool = this.pool;
     return {
       all: async <T>(sql: string, params: readonly unknown[]) => (await pool.query(sql, [...params])).rows as T[],
-      atomically: async (statements) => {
+      atomically: async (statements, guard) => {
         const client = await pool.connect();
+        let passed = true;
         await inTransaction(client, async () => {
-          for (const { sql, params } of statements) await client.query(sql, [...params]);
+          if (guard) passed = ((await client.query(guard.sql, [...guard.params])).rowCount ?? 0) > 0;
+          if (passed) for (const { sql, params } of statements) await client.query(sql, [...params]);
         }).finally(() => client.release());
+        return passed;
       },
+      // FOR UPDATE: an acquire moving the version waits until the guarded record has committed.
+      leaseGuard: ({ lease, owner }) => ({
+        sql: 'SELECT 1 FROM recert_leases WHERE name = $1 AND owner = $2 AND version = $3 FOR UPDATE',
+        params: [lease.name, owner, lease.version],
+      }),
     };
   }
 
@@ -160,14 +173,15 @@ export class PostgresSharedState implements SharedState {
   private idempotencyStore(): IdempotencyStore {
     const pool = this.pool;
     return {
-      claim: async (key, requestHash, nowMs) => {
+      claim: async (key, requestHash, _nowMs, staleAfterMs = IDEMPOTENCY_CLAIM_TTL_MS) => {
         for (;;) {
-          // Takes the key when it is free or its claim is stale; a done answer or a live claim is left alone.
+          // Takes the key when it is free or its claim is stale by the database's clock; a done answer or a live claim
+          // is left alone.
           const taken = await pool.query(
-            `INSERT INTO recert_idempotency (key, request_hash, state, updated_at) VALUES ($1, $2, 'claimed', $3)
+            `INSERT INTO recert_idempotency (key, request_hash, state, updated_at) VALUES ($1, $2, 'claimed', ${DB_NOW_MS})
              ON CONFLICT (key) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'claimed', updated_at = EXCLUDED.updated_at
-             WHERE recert_idempotency.state = 'claimed' AND recert_idempotency.updated_at <= $4 RETURNING key`,
-            [key, requestHash, nowMs, nowMs - IDEMPOTENCY_CLAIM_TTL_MS],
+             WHERE recert_idempotency.state = 'claimed' AND recert_idempotency.updated_at <= EXCLUDED.updated_at - $3 RETURNING key`,
+            [key, requestHash, staleAfterMs],
           );
           if (taken.rowCount === 1) return { kind: 'new' };
           const row = (
@@ -200,29 +214,45 @@ export class PostgresSharedState implements SharedState {
   private leaseStore(): LeaseStore {
     const pool = this.pool;
     return {
-      acquire: async (names, owner, untilMs, nowMs) => {
+      acquire: async (names, owner, ttlMs) => {
         if (names.length === 0) return [];
         // Row locks are taken in the order rows are inserted: every caller takes them in one global order (sorted,
-        // each name once), so two callers with overlapping names queue instead of deadlocking (#22.1).
+        // each name once), so two callers with overlapping names queue instead of deadlocking (#22.1). Time is the
+        // database's (R56): EXCLUDED.until_ms - ttl is its now.
         const taken = await retryingConflicts(() =>
-          pool.query<{ name: string }>(
-            `INSERT INTO recert_leases (name, owner, until_ms)
-             SELECT name, $2, $3 FROM (SELECT DISTINCT name FROM unnest($1::text[]) AS name) AS wanted ORDER BY name COLLATE "C"
-             ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until_ms = EXCLUDED.until_ms
-             WHERE recert_leases.until_ms < $4 OR recert_leases.owner = EXCLUDED.owner RETURNING name`,
-            [names, owner, untilMs, nowMs],
+          pool.query<{ name: string; version: string }>(
+            `INSERT INTO recert_leases (name, owner, until_ms, version)
+             SELECT name, $2, ${DB_NOW_MS} + $3, 1
+               FROM (SELECT DISTINCT name FROM unnest($1::text[]) AS name) AS wanted ORDER BY name COLLATE "C"
+             ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until_ms = EXCLUDED.until_ms, version = recert_leases.version + 1
+             WHERE recert_leases.until_ms < EXCLUDED.until_ms - $3 OR recert_leases.owner = EXCLUDED.owner
+             RETURNING name, version`,
+            [names, owner, ttlMs],
           ),
         );
-        const got = new Set(taken.rows.map((row) => row.name));
+        const got = new Map(taken.rows.map((row) => [row.name, Number(row.version)]));
         // In the caller's order, each name once.
-        return [...new Set(names)].filter((name) => got.has(name));
+        return [...new Set(names)].flatMap((name) => {
+          const version = got.get(name);
+          return version === undefined ? [] : [{ name, version }];
+        });
       },
+      holds: async (lease, owner) =>
+        (
+          await pool.query('SELECT 1 FROM recert_leases WHERE name = $1 AND owner = $2 AND version = $3', [
+            lease.name,
+            owner,
+            lease.version,
+          ])
+        ).rowCount === 1,
+      // Ended, not deleted: the row keeps its version, so a holder from before never matches again (the sweep drops it).
       release: async (name, owner) => {
-        await pool.query('DELETE FROM recert_leases WHERE name = $1 AND owner = $2', [name, owner]);
+        await pool.query('UPDATE recert_leases SET until_ms = 0 WHERE name = $1 AND owner = $2', [name, owner]);
       },
-      // Deletes in heap order, which may cross an acquire's sorted order: the loser of such a deadlock tries once more.
+      // Updates in heap order, which may cross an acquire's sorted order: the loser of such a deadlock tries once more.
       releaseOwner: async (owner) =>
-        (await retryingConflicts(() => pool.query('DELETE FROM recert_leases WHERE owner = $1', [owner]))).rowCount ?? 0,
+        (await retryingConflicts(() => pool.query('UPDATE recert_leases SET until_ms = 0 WHERE owner = $1 AND until_ms > 0', [owner])))
+          .rowCount ?? 0,
     };
   }
 

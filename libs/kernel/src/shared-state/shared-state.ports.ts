@@ -26,8 +26,13 @@ export type IdempotencyLookup =
 
 /** Answers given to requests with an Idempotency-Key (ADR 0002), claimed before the command runs. */
 export interface IdempotencyStore {
-  /** Looks the key up and, when it is new (or its claim went stale after a crash), claims it atomically. */
-  claim(key: string, requestHash: string, nowMs: number): Promise<IdempotencyLookup>;
+  /**
+   * Looks the key up and, when it is new (or its claim went stale after a crash), claims it atomically. A claim's age
+   * is measured on the store's own clock (#24.4, R56), never the caller's: a process whose clock runs ahead must not
+   * take a claim another still works under. `nowMs` (the caller's) is kept for the port's other timestamps;
+   * `staleAfterMs` (default IDEMPOTENCY_CLAIM_TTL_MS) is how old a claim must be to count as abandoned.
+   */
+  claim(key: string, requestHash: string, nowMs: number, staleAfterMs?: number): Promise<IdempotencyLookup>;
   complete(key: string, status: number, body: unknown, nowMs: number): Promise<void>;
   /** A refused or failed request leaves no answer behind: the same key may be tried again. */
   release(key: string): Promise<void>;
@@ -35,10 +40,39 @@ export interface IdempotencyStore {
   purge(nowMs: number): Promise<number>;
 }
 
+/** A lease as taken: its name and version, the fencing token (R56) that grows each time the lease is taken or renewed. */
+export interface Lease {
+  name: string;
+  version: number;
+}
+
+/** The lease a piece of work was done under, as its record presents it (R56). */
+export interface LeaseFence {
+  lease: Lease;
+  owner: string;
+}
+
+/** A record made under a lease another has taken (or renewed) since: refused, nothing stored (R56). */
+export class StaleLeaseError extends Error {
+  constructor(readonly leaseName: string) {
+    super(`The lease ${leaseName} was taken by another holder since: this record is refused`);
+    this.name = 'StaleLeaseError';
+  }
+}
+
 /** Named, expiring leases (the outbox's: one dispatcher at a time per notification). */
 export interface LeaseStore {
-  /** Takes every named lease that is free, expired or already this owner's, until `untilMs`; returns those taken. */
-  acquire(names: readonly string[], owner: string, untilMs: number, nowMs: number): Promise<string[]>;
+  /**
+   * Takes every named lease that is free, expired or already this owner's, for `ttlMs` of the store's own clock
+   * (`clock_timestamp()`, SQLite's clock), never the caller's: processes' clocks differ (#24.4, R56). Returns those
+   * taken, each with its new version.
+   */
+  acquire(names: readonly string[], owner: string, ttlMs: number): Promise<Lease[]>;
+  /**
+   * The fence (R56): whether `owner` still holds the lease at this version, i.e. nobody took (or renewed) it since.
+   * Checked before recording what was done under the lease; a stale holder's record is refused.
+   */
+  holds(lease: Lease, owner: string): Promise<boolean>;
   /** Ends this owner's lease early (its work is done). */
   release(name: string, owner: string): Promise<void>;
   /** Ends every lease this owner holds (a process shutting down hands its claims back); returns how many. */
@@ -127,8 +161,11 @@ export interface WebhookStateStore {
   delivery(id: string): Promise<WebhookDeliveryRecord | undefined>;
   /** Pending deliveries due at `nowIso` of active endpoints, each the first pending one of its endpoint and holding (R36). */
   due(nowIso: string, limit: number): Promise<WebhookDeliveryRecord[]>;
-  /** Records one attempt atomically; returns the endpoint's failing_since afterwards. */
-  recordAttempt(outcome: WebhookAttemptOutcome): Promise<string | null>;
+  /**
+   * Records one attempt atomically; returns the endpoint's failing_since afterwards. With a fence, the record is
+   * refused (StaleLeaseError, nothing stored) when the lease is no longer at that version and owner (R56).
+   */
+  recordAttempt(outcome: WebhookAttemptOutcome, fence?: LeaseFence): Promise<string | null>;
   /** R37: pending again, due now, with a fresh retry span; undefined when the endpoint has no such delivery. */
   redeliver(endpointId: string, deliveryId: string): Promise<WebhookDeliveryRecord | undefined>;
 }
@@ -157,4 +194,4 @@ export const WEBHOOK_STATE_STORE = Symbol('WEBHOOK_STATE_STORE');
 export const IDEMPOTENCY_RETENTION_MS = 7 * 24 * 3600_000;
 export const IDEMPOTENCY_CLAIM_TTL_MS = 60_000;
 /** Schema version both adapters migrate to at start. */
-export const SHARED_STATE_SCHEMA_VERSION = 2;
+export const SHARED_STATE_SCHEMA_VERSION = 3;
