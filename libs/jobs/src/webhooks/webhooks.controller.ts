@@ -13,7 +13,8 @@ import {
   webhookUrlProblem,
 } from '@recert/domain';
 import { newWebhookSecret } from './standard-webhooks';
-import { WebhookDeliveries, WebhookEndpointRow } from './webhook-deliveries';
+import { WEBHOOK_SETTINGS, WebhookDeliveries, WebhookEndpointRow, WebhookSettings } from './webhook-deliveries';
+import { webhookTargetProblem } from './webhook-target';
 
 export class RegisterWebhookDto {
   @ApiProperty({ example: 'https://hr.example.com/hooks/recert', description: 'http or https, no credentials in it (R35)' })
@@ -58,6 +59,7 @@ export class WebhooksController {
     private readonly deliveries: WebhookDeliveries,
     private readonly commands: StreamCommands,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
+    @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
   ) {}
 
   @ApiOperation({
@@ -74,6 +76,9 @@ export class WebhooksController {
       { field: 'secret', message: body.secret === undefined ? null : webhookSecretProblem(body.secret) },
     ].filter((error): error is { field: string; message: string } => error.message !== null);
     if (errors.length > 0) throw new ValidationProblem(errors, 'The webhook endpoint is invalid');
+    // R51: a target the URL itself shows to be non-public; a name is judged at each send, against what it resolves to.
+    const targetProblem = webhookTargetProblem(body.url, this.settings.allowedNetworks);
+    if (targetProblem) throw new DomainError('WEBHOOK_TARGET_REFUSED', `url: ${targetProblem}`);
     const id = deterministicId('webhook-endpoint', meta.commandId);
     const secret = body.secret ?? newWebhookSecret();
     const sealedSecret = await this.vault.seal(webhookStream(id), { secret });
