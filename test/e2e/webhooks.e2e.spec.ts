@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { join } from 'node:path';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { WEBHOOK_SETTINGS, WebhookSettings } from '@recert/jobs';
@@ -283,6 +285,43 @@ describe('webhook targets (R51)', () => {
       });
     }
     expect((await h.http.get('/admin/webhooks').set('Authorization', admin())).body).toEqual({ endpoints: [] });
+  });
+
+  it('R52: a repeated Idempotency-Key registers one endpoint and replays the first answer, secret included; no clear secret is stored', async () => {
+    const send = (body: Record<string, unknown>) =>
+      h.http.post('/admin/webhooks').set('Authorization', admin()).set('Idempotency-Key', 'register-hr-hook').send(body);
+    const body = { url: 'https://hr.example.test/hooks', events: ['certification.renewed'] };
+    const first = await send(body);
+    expect(first.status).toBe(201);
+    const { id, secret } = first.body as { id: string; secret: string };
+    expect(secret).toMatch(/^whsec_/);
+    const head = await h.store.headPosition();
+    const again = await send(body);
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(await h.store.headPosition()).toBe(head);
+    const listed = (await h.http.get('/admin/webhooks').set('Authorization', admin())).body as { endpoints: { id: string; url: string }[] };
+    expect(listed.endpoints.filter((endpoint) => endpoint.url === body.url).map((endpoint) => endpoint.id)).toEqual([id]);
+    // The stored answer (shared state) holds the secret sealed only.
+    const shared = new Database(join(h.dataDir, 'shared-state.db'), { readonly: true });
+    try {
+      const rows = shared.prepare<[], { body: string | null }>('SELECT body FROM idempotency').all();
+      expect(rows.some((row) => row.body?.includes(id))).toBe(true);
+      expect(rows.filter((row) => row.body?.includes(secret.slice('whsec_'.length)))).toEqual([]);
+    } finally {
+      shared.close();
+    }
+    // Another admin's same key is another request: a second endpoint, a secret of its own.
+    const other = await h.http
+      .post('/admin/webhooks')
+      .set('Authorization', `Bearer ${h.token(['admin'], { sub: 'other-admin' })}`)
+      .set('Idempotency-Key', 'register-hr-hook')
+      .send(body);
+    expect(other.status).toBe(201);
+    expect((other.body as { id: string }).id).not.toBe(id);
+    for (const endpointId of [id, (other.body as { id: string }).id])
+      await h.http.post(`/admin/webhooks/${endpointId}/disable`).set('Authorization', admin()).expect(200);
   });
 
   it('R51: a name that resolves to loopback when sent to is refused then, with nothing sent and the reason in the log', async () => {

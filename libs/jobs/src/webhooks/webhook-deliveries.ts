@@ -168,6 +168,11 @@ export class WebhookDeliveries implements OnModuleInit {
     return this.state.redeliver(endpointId, deliveryId);
   }
 
+  /** The endpoint's signing secret, opened from its sealed copy; undefined when its key is gone. */
+  async endpointSecret(endpoint: WebhookEndpointRow): Promise<string | undefined> {
+    return (await this.vault.open<{ secret: string }>(JSON.parse(endpoint.secret) as SealedData))?.secret;
+  }
+
   markDisabled(endpointId: string, reason: string): Promise<void> {
     return this.state.ingest({ registered: [], disabled: [{ endpointId, reason }], deliveries: [] }, null);
   }
@@ -211,7 +216,7 @@ export class WebhookDeliveries implements OnModuleInit {
   private async attempt(row: WebhookDeliveryRow): Promise<boolean> {
     const endpoint = await this.endpoint(row.endpoint_id);
     if (!endpoint || endpoint.status !== 'active') return false;
-    const secret = (await this.vault.open<{ secret: string }>(JSON.parse(endpoint.secret) as SealedData))?.secret;
+    const secret = await this.endpointSecret(endpoint);
     const now = this.clock.now();
     let status: number | null = null;
     let error: string | null = null;

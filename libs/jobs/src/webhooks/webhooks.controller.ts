@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CommandMetaFromRequest, deterministicId, RequestMeta, Roles, ValidationProblem } from '@recert/kernel';
-import { PERSONAL_DATA_VAULT, PersonalDataVault, StreamCommands } from '@recert/renewals';
+import { IdempotencyInterceptor, PERSONAL_DATA_VAULT, PersonalDataVault, SealInIdempotentAnswer, StreamCommands } from '@recert/renewals';
 import {
   DomainError,
   WEBHOOK_EVENT_TYPES,
@@ -70,6 +70,10 @@ export class WebhooksController {
   @Post()
   @HttpCode(201)
   @Roles('admin')
+  // R52: a repeat with the same Idempotency-Key answers the first answer, secret included, and creates nothing; the
+  // stored answer carries the secret sealed under the endpoint's own key, never in clear.
+  @UseInterceptors(IdempotencyInterceptor)
+  @SealInIdempotentAnswer({ fields: ['secret'], subject: (answer) => webhookStream(String(answer['id'])) })
   async register(@Body() body: RegisterWebhookDto, @CommandMetaFromRequest() meta: RequestMeta): Promise<Record<string, unknown>> {
     const errors = [
       { field: 'url', message: webhookUrlProblem(body.url) },
@@ -94,7 +98,10 @@ export class WebhooksController {
     const registered = outcome.events[0];
     // Listed at once; the dispatcher's ingest reaches the same row from the log (and would after a crash here).
     if (registered) await this.deliveries.upsertEndpoint(registered);
-    return { ...view(await this.found(id)), secret, events: outcome.events, position: outcome.position };
+    const row = await this.found(id);
+    // A retry after a crash that stored the registration: the secret is the stored one, not the one drawn just now.
+    const shown = registered ? secret : await this.deliveries.endpointSecret(row);
+    return { ...view(row), secret: shown, events: outcome.events, position: outcome.position };
   }
 
   @ApiOperation({ summary: 'List webhook endpoints (never their secrets)' })
