@@ -452,6 +452,7 @@ async function main(argv: readonly string[]): Promise<void> {
       `  support (a holder)      ${result.links.support}`,
       `  admin   (the program)   ${result.links.admin}`,
       `  API docs                ${url}/docs`,
+      `For the README's curl tour: export ADMIN=${result.links.admin.slice(result.links.admin.indexOf('#token=') + '#token='.length)}`,
       child
         ? 'The api keeps running for you (its log: data/demo/api.log; its clock is manual: POST /admin/clock moves it). Ctrl-C stops it.'
         : '',

@@ -1,5 +1,7 @@
 /// <reference lib="dom" />
+import { readFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { runDemo, DemoResult } from '../../scripts/demo';
 import { buildWeb, chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser';
@@ -65,6 +67,29 @@ describe('npm run demo (#30)', () => {
     expect(JSON.stringify(pending.body)).toContain('demo-pending-override');
     const hooks = await h.http.get('/admin/webhooks').set('Authorization', `Bearer ${h.token(['admin'])}`);
     expect((hooks.body as { endpoints: { status: string }[] }).endpoints).toEqual([expect.objectContaining({ status: 'disabled' })]);
+  });
+
+  it('#30: the README tour (audit, dashboard, replay) answers on the seeded program', async () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const tour = readme.slice(readme.indexOf('## A tour'), readme.indexOf('## What it is'));
+    const admin = `Bearer ${h.token(['admin'])}`;
+    expect(tour).toContain('/audit/export');
+    const audit = await h.http.get('/audit/export').set('Authorization', admin);
+    expect(audit.status).toBe(200);
+    expect(audit.text.split('\n').length).toBeGreaterThan(1000);
+    expect(tour).toContain('/certification-profiles/demo-ada/dashboard');
+    expect((await dashboard('demo-ada')).map((c) => c.code).sort()).toHaveLength(4);
+    const policy = JSON.parse((/-d '(\{.*\})'/.exec(tour) as RegExpExecArray)[1] as string) as unknown;
+    const replay = await h.http
+      .post('/admin/policy-replays')
+      .set('Authorization', admin)
+      .send(policy as object);
+    expect(replay.status).toBe(202);
+    const id = (replay.body as { id: string }).id;
+    await eventually('the tour replay done', async () => {
+      const job = await h.http.get(`/admin/policy-replays/${id}`).set('Authorization', admin);
+      return (job.body as { state: string }).state === 'done' ? true : undefined;
+    });
   });
 
   it('#30: run twice, it stores nothing more', async () => {
