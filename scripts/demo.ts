@@ -69,8 +69,8 @@ class Api {
       const text = await response.text();
       const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
       // A busy service may ask to come back (rate limit, a clash, a read model catching up): do, a few times.
-      if ([409, 429, 503].includes(response.status) && parsed['code'] !== undefined && attempt < 5) {
-        const code = String(parsed['code']);
+      const code = parsed['code'];
+      if ([409, 429, 503].includes(response.status) && typeof code === 'string' && attempt < 5) {
         if (['RATE_LIMITED', 'CONCURRENCY_CONFLICT', 'SERVICE_UNAVAILABLE'].includes(code)) {
           await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
           continue;

@@ -8,6 +8,8 @@ import { buildWeb, chromiumAvailable, CHROMIUM, launchChromium } from '../suppor
 import { Harness, startApp, TEST_SECRET } from '../support/harness';
 import { eventually } from '../support/wait';
 
+if (!chromiumAvailable) process.stdout.write(`Demo browser test SKIPPED: no Chromium at ${CHROMIUM}\n`);
+
 type Cert = {
   code: string;
   status: string;
