@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { APPEND_LOCK_KEY, ConcurrencyError, PostgresEventStore, RecordedEvent } from '@recert/eventstore';
+import { APPEND_LOCK_KEY, ConcurrencyError, createEventStore, PostgresEventStore, RecordedEvent } from '@recert/eventstore';
+import { loadConfig } from '@recert/kernel';
 import { dropSchema, PG_TEST_URL, postgresUnavailableReason, uniqueName } from '../support/postgres';
 import { collect, describeEventStoreContract, newEvent, uniqueStream, waitFor } from './event-store.contract';
 import { runAppender } from './fixtures/run-appender';
@@ -31,7 +32,11 @@ function urlFor(schema: string): string {
     await dropSchema(schema);
   }, 60_000);
 
-  describeEventStoreContract('postgres', () => ({ store }));
+  // Through the factory production uses (R54), on this adapter.
+  describeEventStoreContract('postgres', () => ({
+    store: createEventStore(loadConfig({ EVENTSTORE_CONNECTION_STRING: urlFor(schema) }), store),
+    adapter: store,
+  }));
 
   describe('group commit (#11.4)', () => {
     it('appends made at once share a commit yet are judged one by one: of two clashing, exactly one is stored; a retry is a duplicate', async () => {

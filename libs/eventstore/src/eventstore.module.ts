@@ -8,12 +8,9 @@ import { isPostgresUrl, PostgresEventStore } from './postgres/postgres-event-sto
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 import { upcastingEventStore } from './upcasting-event-store';
 
-/**
- * By EVENTSTORE_CONNECTION_STRING: PostgreSQL (postgres://), EventStoreDB (esdb://), else the embedded store under
- * DATA_DIR; every one read through the domain's upcasters, so every reader gets events at their newest payload version.
- */
-export function createEventStore(config: AppConfig): EventStore {
-  const store = isPostgresUrl(config.eventStoreConnectionString)
+/** By EVENTSTORE_CONNECTION_STRING: PostgreSQL (postgres://), EventStoreDB (esdb://), else the embedded store under DATA_DIR. */
+export function eventStoreAdapter(config: AppConfig): EventStore {
+  return isPostgresUrl(config.eventStoreConnectionString)
     ? new PostgresEventStore({
         connectionString: config.eventStoreConnectionString as string,
         deadlines: config.postgres,
@@ -26,12 +23,19 @@ export function createEventStore(config: AppConfig): EventStore {
           synchronous: config.storeSynchronous,
           writerThread: config.storeWriterThread,
         });
-  return upcastingEventStore(store, upcast);
+}
+
+/**
+ * The store production reads and writes: the adapter the configuration names, read through the domain's upcasters, so
+ * every reader gets events at their newest payload version. The contract suite passes its own adapter (R54).
+ */
+export function createEventStore(config: AppConfig, adapter: EventStore = eventStoreAdapter(config)): EventStore {
+  return upcastingEventStore(adapter, upcast);
 }
 
 @Global()
 @Module({
-  providers: [{ provide: EVENT_STORE, inject: [APP_CONFIG], useFactory: createEventStore }],
+  providers: [{ provide: EVENT_STORE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createEventStore(config) }],
   exports: [EVENT_STORE],
 })
 export class EventStoreModule implements OnApplicationShutdown {

@@ -2,10 +2,14 @@ import type { EventStore, RecordedEvent, SubscriptionHandlers } from './event-st
 
 /**
  * The store boundary upcasts: every event read (a stream, the log, a subscription) comes out at its newest
- * payload version, so no reader upcasts and none can forget to. Appends pass through unchanged.
+ * payload version, so no reader upcasts and none can forget to. Appends pass through unchanged. Every member of the
+ * port, optional ones included, is passed on (R54): a dropped `countEvents` made production page through the log to count.
  */
 export function upcastingEventStore(store: EventStore, upcast: (event: RecordedEvent) => RecordedEvent): EventStore {
+  // Upcasting changes payloads, never types nor streams, so the store's own count matches what reads return.
+  const countEvents = store.countEvents?.bind(store);
   return {
+    ...(countEvents ? { countEvents } : {}),
     get kind() {
       return store.kind;
     },

@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { PostgresDeadlines } from './postgres-session';
+import ipaddr from 'ipaddr.js';
 
 /** Every start-up setting of the HTTP contract, read once from the environment and checked. */
 export interface AppConfig {
@@ -46,6 +47,10 @@ export interface AppConfig {
   logFormat: 'json' | 'pretty';
   /** A token that may read GET /metrics besides admins (compared in constant time); unset: admins only. */
   metricsToken: string | undefined;
+  /** METRICS_AUTH_FAILURES_PER_MINUTE: failed /metrics authentications per client address a minute before 429 (R53); 0 turns it off. */
+  metricsAuthFailuresPerMinute: number;
+  /** WEBHOOK_ALLOWED_NETWORKS: CIDRs a webhook target may be in although not public unicast (R51); empty by default. */
+  webhookAllowedNetworks: readonly string[];
   /** Node HTTP server: time to receive a request's headers, its whole request, and an idle keep-alive socket. */
   httpHeadersTimeoutMs: number;
   httpRequestTimeoutMs: number;
@@ -212,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rebuildCacheRows: integer(env, 'REBUILD_CACHE_ROWS', 50_000, 1, 10_000_000),
     sharedStateUrl: sharedStateUrl(env, resolve(env['DATA_DIR'] ?? './data'), connection),
     trustProxy: trustProxy(env['TRUST_PROXY']),
+    webhookAllowedNetworks: webhookAllowedNetworks(env['WEBHOOK_ALLOWED_NETWORKS']),
     idempotencyWaitMs: integer(env, 'IDEMPOTENCY_WAIT_MS', 10_000, 0, 600_000),
     ...operationsSettings(env),
     credentials: credentialsConfig(env, integer(env, 'PORT', 3000, 0, 65535), resolve(env['DATA_DIR'] ?? './data')),
@@ -238,6 +244,7 @@ function operationsSettings(
   AppConfig,
   | 'logFormat'
   | 'metricsToken'
+  | 'metricsAuthFailuresPerMinute'
   | 'httpHeadersTimeoutMs'
   | 'httpRequestTimeoutMs'
   | 'httpKeepAliveTimeoutMs'
@@ -255,6 +262,7 @@ function operationsSettings(
   return {
     logFormat,
     metricsToken,
+    metricsAuthFailuresPerMinute: integer(env, 'METRICS_AUTH_FAILURES_PER_MINUTE', 10, 0, 1_000_000),
     httpHeadersTimeoutMs,
     httpRequestTimeoutMs,
     httpKeepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600_000),
@@ -275,6 +283,18 @@ function sharedStateUrl(env: NodeJS.ProcessEnv, dataDir: string, eventStore: str
   }
   if (eventStore && POSTGRES_URL.test(eventStore)) return eventStore;
   return `file:${join(dataDir, 'shared-state.db')}`;
+}
+
+/** R51: comma-separated CIDRs (`127.0.0.0/8, ::1/128, 10.20.0.0/16`); a bare address is refused, to make the width explicit. */
+function webhookAllowedNetworks(raw: string | undefined): string[] {
+  const cidrs = (raw ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const bad = cidrs.find((cidr) => !ipaddr.isValidCIDR(cidr));
+  if (bad !== undefined)
+    throw new ConfigError(`WEBHOOK_ALLOWED_NETWORKS must be comma-separated CIDRs (10.0.0.0/8, ::1/128), got "${bad}"`);
+  return cidrs;
 }
 
 function trustProxy(raw: string | undefined): boolean | number | string {

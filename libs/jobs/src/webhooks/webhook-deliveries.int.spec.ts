@@ -9,6 +9,7 @@ import { AppConfig, ManualClock, SqliteSharedState } from '@recert/kernel';
 import type { PersonalDataVault, StreamCommands } from '@recert/renewals';
 import { newWebhookSecret } from './standard-webhooks';
 import { deliveryLeaseName, importLegacyWebhooks, WebhookDeliveries } from './webhook-deliveries';
+import { webhookNetworks } from './webhook-target';
 
 const ENDPOINT = '00000000-0000-4000-8000-000000000001';
 const HOLDINGS = ['holding-a', 'holding-b', 'holding-c'];
@@ -95,7 +96,8 @@ describe('webhook deliveries across two processes on one SQLite shared state (R4
           new ManualClock(new Date('2026-01-02T00:00:00Z')),
           fakeStore(events),
           vault,
-          { timeoutMs: 5_000 },
+          // The receiver is on loopback: allowed as an operator would allow an on-premises one (R51).
+          { timeoutMs: 5_000, allowedNetworks: webhookNetworks(['127.0.0.0/8']) },
           state.webhooks,
           state.leases,
           {} as StreamCommands,

@@ -30,6 +30,7 @@ import {
   webhookRetryDelayMs,
 } from '@recert/domain';
 import { signWebhook } from './standard-webhooks';
+import { checkedAddress, postWebhook, ResolveAll, WebhookNetworks, WebhookTargetRefused } from './webhook-target';
 import { RunLeaseOwners } from '../run-lease-owners';
 
 export type WebhookEndpointRow = WebhookEndpointRecord;
@@ -39,6 +40,10 @@ export const WEBHOOK_SETTINGS = Symbol('WEBHOOK_SETTINGS');
 export interface WebhookSettings {
   /** How long one attempt may take before it counts as failed. */
   timeoutMs: number;
+  /** WEBHOOK_ALLOWED_NETWORKS: networks a target may be in although not public unicast (R51). */
+  allowedNetworks: WebhookNetworks;
+  /** How a target's name is resolved at send time; DNS unless a test stands in (it must not ask a real resolver). */
+  resolve?: ResolveAll;
 }
 
 // A lease outlives one attempt (the request's timeout) by this margin; a process killed while holding it delays
@@ -164,6 +169,11 @@ export class WebhookDeliveries implements OnModuleInit {
     return this.state.redeliver(endpointId, deliveryId);
   }
 
+  /** The endpoint's signing secret, opened from its sealed copy; undefined when its key is gone. */
+  async endpointSecret(endpoint: WebhookEndpointRow): Promise<string | undefined> {
+    return (await this.vault.open<{ secret: string }>(JSON.parse(endpoint.secret) as SealedData))?.secret;
+  }
+
   markDisabled(endpointId: string, reason: string): Promise<void> {
     return this.state.ingest({ registered: [], disabled: [{ endpointId, reason }], deliveries: [] }, null);
   }
@@ -213,7 +223,7 @@ export class WebhookDeliveries implements OnModuleInit {
   private async attempt(row: WebhookDeliveryRow, fence: LeaseFence): Promise<boolean> {
     const endpoint = await this.endpoint(row.endpoint_id);
     if (!endpoint || endpoint.status !== 'active') return false;
-    const secret = (await this.vault.open<{ secret: string }>(JSON.parse(endpoint.secret) as SealedData))?.secret;
+    const secret = await this.endpointSecret(endpoint);
     const now = this.clock.now();
     let status: number | null = null;
     let error: string | null = null;
@@ -222,25 +232,14 @@ export class WebhookDeliveries implements OnModuleInit {
       // The timestamp is the receiver's replay guard against its own wall clock, so it is wall time, not domain time.
       const headers = signWebhook(secret, row.event_id, Math.floor(Date.now() / 1000), row.payload);
       try {
-        const response = await fetch(endpoint.url, {
-          method: 'POST',
-          headers,
-          body: row.payload,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(this.settings.timeoutMs),
-        });
-        status = response.status;
-        await response.body?.cancel();
+        // R51: resolved and checked now, then connected to the checked address (DNS may have changed since registration).
+        const url = new URL(endpoint.url);
+        const target = await checkedAddress(url, this.settings.allowedNetworks, this.settings.resolve);
+        status = await postWebhook(url, target, headers, row.payload, this.settings.timeoutMs);
         if (status < 200 || status >= 300) error = `HTTP ${status}`;
       } catch (caught) {
-        // An abort is a DOMException, which is not an Error in Node 20: tell it by name.
-        const name = typeof caught === 'object' && caught !== null && 'name' in caught ? String(caught.name) : '';
-        error =
-          name === 'TimeoutError'
-            ? `timed out after ${this.settings.timeoutMs} ms`
-            : caught instanceof Error
-              ? `${caught.message}${caught.cause instanceof Error ? `: ${caught.cause.message}` : ''}`
-              : String(caught);
+        error = caught instanceof Error ? caught.message : String(caught);
+        if (caught instanceof WebhookTargetRefused) this.logger.warn(`webhook ${endpoint.id}: ${caught.message}`);
       }
     }
     const attempt = row.attempts + 1;
