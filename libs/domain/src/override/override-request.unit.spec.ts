@@ -46,6 +46,22 @@ describe('override request decider (#14.1)', () => {
     spec.given([]).when(request('P0D'), ctx('2026-03-01T00:00:00Z')).thenThrows('VALIDATION_FAILED');
   });
 
+  it('R23: an extension equal to the validity fits however it is spelled (P1Y, P12M, P365D); a day more does not', () => {
+    for (const by of ['P1Y', 'P12M', 'P365D', 'P52W']) {
+      spec
+        .given([])
+        .when(request(by), ctx('2026-03-01T00:00:00Z', 'P1Y'))
+        .thenMatches([{ type: 'OverrideRequested', data: { params: { by } } }]);
+    }
+    spec.given([]).when(request('P12M'), ctx('2026-03-01T00:00:00Z', 'P365D')).thenThrows('OVERRIDE_EXCEEDS_POLICY');
+    spec
+      .given([])
+      .when(request('P1Y'), ctx('2026-03-01T00:00:00Z', 'P12M'))
+      .thenMatches([{ type: 'OverrideRequested' }]);
+    spec.given([]).when(request('P366D'), ctx('2026-03-01T00:00:00Z', 'P1Y')).thenThrows('OVERRIDE_EXCEEDS_POLICY');
+    spec.given([]).when(request('P1Y1D'), ctx('2026-03-01T00:00:00Z', 'P1Y')).thenThrows('OVERRIDE_EXCEEDS_POLICY');
+  });
+
   it('R25: every kind is available, each with its own target and parameters (revoke takes none)', () => {
     const ask = (kind: OverrideKind, params: OverrideParams, t: OverrideTarget = target): OverrideCommand => ({
       type: 'RequestOverride',
