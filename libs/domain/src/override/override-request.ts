@@ -1,4 +1,4 @@
-import { addDuration, isDuration } from '@recert/kernel/pure';
+import { addDuration, isDuration, sameActor } from '@recert/kernel/pure';
 import { nominalMs } from '../policy';
 import { DomainError, ErrorCode } from '../errors';
 import type { Decider } from '../decider';
@@ -211,11 +211,13 @@ export function decideOverride(command: OverrideCommand, state: OverrideState, c
       if (current.status !== 'pending') {
         // The same decision again is idempotent; the other one is refused.
         const approvedAlready = current.status === 'approved' || current.status === 'completed';
-        const same = approvedAlready === (command.type === 'ApproveOverride') && current.decidedBy === actor;
+        const same =
+          approvedAlready === (command.type === 'ApproveOverride') && current.decidedBy !== null && sameActor(current.decidedBy, actor);
         if (same) return [];
         throw new DomainError('OVERRIDE_ALREADY_DECIDED', `The request was ${current.status} by ${current.decidedBy ?? 'someone'}`);
       }
-      if (actor === current.request.requestedBy) {
+      // #22.10: compared canonically, so a second spelling of the requester's subject is still the requester.
+      if (sameActor(actor, current.request.requestedBy)) {
         throw new DomainError('FORBIDDEN', 'The admin who requested an override cannot decide it: four eyes (R22)');
       }
       const base = { overrideId: current.request.overrideId, requestedBy: current.request.requestedBy };

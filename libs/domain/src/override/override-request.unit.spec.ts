@@ -162,6 +162,12 @@ describe('override request decider (#14.1)', () => {
     expect(report.rows.refused).toHaveLength(3);
   });
 
+  it('R45 R22: the requester under another spelling (case, white space, NFD, full-width) still cannot decide; events recorded before keep counting', () => {
+    for (const actor of ['Alice', ' alice ', 'ALICE', '\uff41lice']) {
+      spec.given(requested).when({ type: 'ApproveOverride', data: { actor } }, ctx('2026-03-02T00:00:00Z')).thenThrows('FORBIDDEN');
+    }
+  });
+
   it('R22: the requester can never approve or reject; another admin approves, naming both actors', () => {
     spec
       .given(requested)
