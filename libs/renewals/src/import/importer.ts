@@ -383,7 +383,11 @@ export class Importer {
     const certification = this.catalog.get(row.certificationCode);
     if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${row.certificationCode} in the catalog`);
     const profile = await applier.state<ProfileState, ProfileEvent>(profileStream(profileId), evolveProfile, initialProfileState);
-    assertActive(profile, profileId);
+    const holder = assertActive(profile, profileId);
+    // R39: a holding attaches only to the profile this system's holder row made, never to a live one of that id.
+    if (holder.importedFrom?.system !== source.system || holder.importedFrom.sourceId !== row.holder) {
+      throw new DomainError('PROFILE_EXISTS', `Profile ${profileId} exists, not imported from ${source.system} (R39)`);
+    }
     // R10: a prerequisite held and active at earnedAt: imported earlier in the file (same lane) or already there.
     const prerequisites = new Map<string, HoldingState>();
     for (const code of certification.prerequisites) {
