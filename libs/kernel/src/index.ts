@@ -4,6 +4,7 @@ export * from './config';
 export * from './duration';
 export * from './ids';
 export * from './text';
+export * from './event-loop-turns';
 export * from './nest/kernel.module';
 export * from './http/auth';
 export * from './http/problem';

@@ -25,7 +25,7 @@ import {
   profileStream,
   SealedData,
 } from '@recert/domain';
-import { CLOCK, Clock } from '@recert/kernel';
+import { CLOCK, Clock, EventLoopTurns } from '@recert/kernel';
 import { CommandMeta } from '../command-handling/command-meta';
 import { holdingDeps } from '../command-handling/decisions';
 import { DomainEvent, HandleOptions, StreamCommands } from '../command-handling/stream-commands';
@@ -266,8 +266,11 @@ export class Importer {
       wake?.();
     };
 
+    // #22.5: a dry run's reads resolve at once; without turns an 8 MiB file held the event loop for seconds.
+    const turns = new EventLoopTurns();
     for await (const raw of recordsOf(options.format, chunks)) {
       if (failure) break;
+      await turns.turn();
       if (raw.line <= resumeAfter) continue;
       const entry: { line: number; result?: RowResult } = { line: raw.line };
       queue.push(entry);
