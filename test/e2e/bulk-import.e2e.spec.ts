@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { FileCheckpoint, ImportReport, Importer, PERSONAL_DATA_VAULT, PersonalDataVault } from '@recert/renewals';
 import type { SealedData } from '@recert/domain';
-import { eventually, expectNothingStored, expectProblem, Harness, startApp } from '../support/harness';
+import { eventually, expectNothingStored, expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 
 // A loaded machine: no test here may fail on time (hooks and tests wait for conditions, not moments).
 jest.setTimeout(120_000);
@@ -247,11 +247,7 @@ describe('bulk import', () => {
   });
 
   it('R39 (#22.8): a holding row whose holder profile is live but was not imported is PROFILE_EXISTS, dry and real; nothing attaches', async () => {
-    await h.http
-      .post('/certification-profiles')
-      .set('Authorization', `Bearer ${h.token(['exam-system'])}`)
-      .send({ profileId: 'live-h1', accountId: 'acc-live-h1', accountType: 'personal', displayName: 'Live', email: 'l@example.com' })
-      .expect(201);
+    await seedProfile(h, 'live-h1');
     const row = JSON.stringify({
       kind: 'holding',
       sourceId: 'lh-1',
