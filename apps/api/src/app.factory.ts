@@ -11,6 +11,7 @@ import {
   AppConfig,
   applyServerTimeouts,
   assertJsonDepth,
+  assertUtf8,
   Clock,
   createValidationPipe,
   installRateLimit,
@@ -47,7 +48,10 @@ export async function createApp({ config, clock, logger, logDestination }: Creat
   app.useBodyParser('json', {
     limit: config.bodyLimit,
     type: ['application/json', 'application/*+json'],
-    verify: (_req: unknown, _res: unknown, buffer: Buffer) => assertJsonDepth(buffer),
+    verify: (_req: unknown, _res: unknown, buffer: Buffer, encoding: string) => {
+      assertJsonDepth(buffer);
+      assertUtf8(buffer, encoding);
+    },
     reviver: wellFormedStrings,
   });
   app.useGlobalPipes(createValidationPipe());

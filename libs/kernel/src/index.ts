@@ -3,6 +3,8 @@ export * from './clock-file';
 export * from './config';
 export * from './duration';
 export * from './ids';
+export * from './text';
+export * from './event-loop-turns';
 export * from './nest/kernel.module';
 export * from './http/auth';
 export * from './http/problem';
