@@ -10,7 +10,8 @@ import { READ_DB } from '../runtime/read-db';
 import { PublicStatus, statusOfVerification } from '../verification/verification.queries';
 import { didWebOf, issuerProfile } from './issuer';
 import { ISSUER_KEYS, IssuerKeys } from './issuer-keys';
-import { encodeStatusList, STATUS_LIST_SIZE, statusEntryOf, StatusPurpose } from './status-list';
+import { statusEntryOf, StatusPurpose } from './status-list';
+import { StatusLists } from './status-lists';
 
 const VC_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
 const OB_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
@@ -28,6 +29,7 @@ export class CredentialsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ISSUER_KEYS) private readonly keys: IssuerKeys,
     private readonly model: HoldingsModel,
+    private readonly statusLists: StatusLists,
   ) {}
 
   private get base(): string {
@@ -136,33 +138,26 @@ export class CredentialsService {
     return this.sign(credential);
   }
 
-  /** A BitstringStatusListCredential, VC-JWT: the bits of the entries revoked, or suspended now (R17: until counts). */
-  async statusList(purpose: StatusPurpose, list: number): Promise<string> {
-    const now = this.clock.now();
-    const from = list * STATUS_LIST_SIZE;
-    const rows = this.db
-      .prepare<
-        { from: number; to: number },
-        VerificationRow
-      >(`SELECT * FROM ${this.model.tables().verifications} WHERE status_position >= @from AND status_position < @to AND retired = 0`)
-      .all({ from, to: from + STATUS_LIST_SIZE });
-    const set = rows
-      .filter((row) =>
-        purpose === 'revocation'
-          ? row.revoked === 1
-          : row.revoked === 0 &&
-            row.suspended_since !== null &&
-            (row.suspended_until === null || Date.parse(row.suspended_until) > now.getTime()),
-      )
-      .map((row) => statusEntryOf(row.status_position).index);
-    const url = this.statusListUrl(purpose, list);
-    return this.sign({
-      '@context': [VC_CONTEXT],
-      id: url,
-      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
-      issuer: this.did,
-      validFrom: now.toISOString(),
-      credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList: encodeStatusList(set) },
-    });
+  /**
+   * A BitstringStatusListCredential, VC-JWT: the bits of the entries revoked, or suspended now (R17: until counts).
+   * Signed once per encoding (#22.4): its `validFrom` is the instant the list last changed or a suspension ended.
+   */
+  statusList(purpose: StatusPurpose, list: number): Promise<string> {
+    const encoded = this.statusLists.encoded(purpose, list);
+    if (!encoded.signed) {
+      const url = this.statusListUrl(purpose, list);
+      encoded.signed = this.sign({
+        '@context': [VC_CONTEXT],
+        id: url,
+        type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+        issuer: this.did,
+        validFrom: new Date(encoded.from).toISOString(),
+        credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList: encoded.value },
+      }).catch((error: unknown) => {
+        encoded.signed = undefined; // not kept: the next request signs again
+        throw error;
+      });
+    }
+    return encoded.signed;
   }
 }

@@ -1,4 +1,4 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 
 /** W3C Bitstring Status List: at least 131,072 entries (16 KB) per list, so that one entry hides in the herd. */
 export const STATUS_LIST_SIZE = 131_072;
@@ -13,11 +13,17 @@ export function statusEntryOf(position: number): { list: number; index: number }
   return { list: Math.floor(position / STATUS_LIST_SIZE), index: position % STATUS_LIST_SIZE };
 }
 
-/** The bitstring with `indexes` set (index 0 is the left-most bit of the first byte), gzipped, multibase base64url. */
-export function encodeStatusList(indexes: Iterable<number>, size = STATUS_LIST_SIZE): string {
-  const bits = Buffer.alloc(size / 8);
-  for (const index of indexes) bits[index >> 3] = (bits[index >> 3] ?? 0) | (0x80 >> (index & 7));
-  return `u${gzipSync(bits).toString('base64url')}`;
+/**
+ * Writes an entry's value (`size` bits, most significant first) at entry `index`: bit `index * size` of the bitstring,
+ * bit 0 the left-most of the first byte (Bitstring Status List, 3.3).
+ */
+export function writeStatus(bits: Buffer, index: number, size: number, value: number): void {
+  for (let i = 0; i < size; i += 1) {
+    const bit = index * size + i;
+    const mask = 0x80 >> (bit & 7);
+    const on = ((value >> (size - 1 - i)) & 1) === 1;
+    bits[bit >> 3] = on ? (bits[bit >> 3] ?? 0) | mask : (bits[bit >> 3] ?? 0) & ~mask;
+  }
 }
 
 /** The reverse, for tests and tools: is the bit at `index` set? */
