@@ -6,7 +6,8 @@ import { HoldingsModel } from '../holdings/holdings.model';
 import { ProjectionRunner } from '../runtime/projection-runner';
 import { READ_DB } from '../runtime/read-db';
 import { Statements } from '../runtime/statements';
-import { STATUS_LIST_SIZE, StatusPurpose, writeStatus } from './status-list';
+import { ISSUER_KEYS, IssuerKeys } from './issuer-keys';
+import { STATUS_LIST_SIZE, STATUS_SIZE, StatusIndexes, StatusPurpose, writeStatus } from './status-list';
 
 /** One credential's status as the verifications read model has it (time-free: a suspension's `until` is kept apart). */
 interface Entry {
@@ -27,15 +28,27 @@ export interface StatusLayout {
   valueOf(entry: Entry, suspendedNow: boolean): number;
 }
 
-const LAYOUTS: Record<StatusPurpose, StatusLayout> = {
-  revocation: { purpose: 'revocation', statusSize: 1, indexOf: (p) => p % STATUS_LIST_SIZE, valueOf: (e) => (e.revoked ? 1 : 0) },
-  suspension: {
-    purpose: 'suspension',
-    statusSize: 1,
-    indexOf: (p) => p % STATUS_LIST_SIZE,
-    valueOf: (e, suspendedNow) => (!e.revoked && suspendedNow ? 1 : 0),
-  },
-};
+type Layouts = Record<StatusPurpose, StatusLayout>;
+
+/** R71: one two-bit `message` entry at a random index (R72); the one-bit lists of credentials issued before #26. */
+function layoutsOf(indexes: StatusIndexes): Layouts {
+  const legacy = (p: number): number => p % STATUS_LIST_SIZE;
+  return {
+    message: {
+      purpose: 'message',
+      statusSize: STATUS_SIZE,
+      indexOf: (p) => indexes.entryOf(p).index,
+      valueOf: (e, suspendedNow) => (e.revoked ? 1 : suspendedNow ? 2 : 0),
+    },
+    revocation: { purpose: 'revocation', statusSize: 1, indexOf: legacy, valueOf: (e) => (e.revoked ? 1 : 0) },
+    suspension: {
+      purpose: 'suspension',
+      statusSize: 1,
+      indexOf: legacy,
+      valueOf: (e, suspendedNow) => (!e.revoked && suspendedNow ? 1 : 0),
+    },
+  };
+}
 
 interface Encoded {
   version: number;
@@ -57,8 +70,11 @@ class ListState {
   readonly encoded = new Map<StatusPurpose, Encoded>();
   version = 0;
 
-  constructor(readonly list: number) {
-    for (const layout of Object.values(LAYOUTS)) this.bits.set(layout.purpose, Buffer.alloc((STATUS_LIST_SIZE * layout.statusSize) / 8));
+  constructor(
+    readonly list: number,
+    private readonly layouts: Layouts,
+  ) {
+    for (const layout of Object.values(layouts)) this.bits.set(layout.purpose, Buffer.alloc((STATUS_LIST_SIZE * layout.statusSize) / 8));
   }
 
   /** A row's state now (absolute, so applying a row twice or late is harmless). */
@@ -96,7 +112,7 @@ class ListState {
 
   /** The bits of each layout as if every suspension were in force; the ones the clock ended are patched at encoding. */
   private write(position: number, entry: Entry | undefined): void {
-    for (const layout of Object.values(LAYOUTS)) {
+    for (const layout of Object.values(this.layouts)) {
       const bits = this.bits.get(layout.purpose) as Buffer;
       writeStatus(bits, layout.indexOf(position), layout.statusSize, entry ? layout.valueOf(entry, entry.suspended) : 0);
     }
@@ -106,7 +122,7 @@ class ListState {
   encode(purpose: StatusPurpose, now: number): Encoded {
     const cached = this.encoded.get(purpose);
     if (cached && cached.version === this.version && now >= cached.from && now < cached.until) return cached;
-    const layout = LAYOUTS[purpose];
+    const layout = this.layouts[purpose];
     let bits = this.bits.get(purpose) as Buffer;
     let until = Number.POSITIVE_INFINITY;
     const ended = [...this.timed.values()].filter((entry) => {
@@ -147,14 +163,23 @@ export class StatusLists {
   private generation?: { table: string; position: number; lists: Map<number, ListState> };
   private readonly sql = new Statements();
   /** Every unused list encodes alike. */
-  private readonly empty = new ListState(-1);
+  private readonly empty: ListState;
+  private readonly layouts: Layouts;
 
   constructor(
     @Inject(READ_DB) private readonly db: Database.Database,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ISSUER_KEYS) keys: IssuerKeys,
     private readonly model: HoldingsModel,
     private readonly runner: ProjectionRunner,
-  ) {}
+  ) {
+    this.indexes = new StatusIndexes(keys.statusIndexKey);
+    this.layouts = layoutsOf(this.indexes);
+    this.empty = new ListState(-1, this.layouts);
+  }
+
+  /** R72: where a cycle's `message` entry is. */
+  readonly indexes: StatusIndexes;
 
   /** The encoded list (multibase base64url of the gzipped bitstring) as of now, and what was derived from it before. */
   encoded(purpose: StatusPurpose, list: number): Encoded {
@@ -179,7 +204,7 @@ export class StatusLists {
     }
     let state = generation.lists.get(list);
     if (!state) {
-      state = new ListState(list);
+      state = new ListState(list, this.layouts);
       const from = list * STATUS_LIST_SIZE;
       const rows = this.sql
         .get(this.db, `SELECT ${COLUMNS} FROM ${generation.table} WHERE status_position >= ? AND status_position < ? AND retired = 0`)
