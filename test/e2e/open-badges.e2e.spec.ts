@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { getResolver } from 'web-did-resolver';
 import { IssuerKeys } from '@recert/projections';
+import { credentialJwt } from '../support/credentials';
 import { asText, eventually, expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 
 // A loaded machine: hooks and tests wait for conditions, never for moments.
@@ -62,18 +63,7 @@ describe('Open Badges 3.0 credentials that third-party software accepts (R70-R73
   const resolver = new Resolver(getResolver());
   const positions = new Map<string, number>();
 
-  const credentialOf = async (profileId: string, code = AA): Promise<string> => {
-    const res = await eventually(
-      () =>
-        h.http
-          .get(`/certification-profiles/${profileId}/certifications/${code}/credential`)
-          .set('Authorization', `Bearer ${h.token(['support'])}`)
-          .buffer(true)
-          .parse(asText),
-      (r) => r.status === 200,
-    );
-    return res.body as string;
-  };
+  const credentialOf = (profileId: string, code = AA): Promise<string> => credentialJwt(h, profileId, code);
   /** did-jwt as a verifier runs it: the issuer's DID resolved by web-did-resolver, an assertionMethod key, times at the clock. */
   const verify = (jwt: string) =>
     verifyJWT(jwt, { resolver, proofPurpose: 'assertionMethod', policies: { now: Math.floor(h.clock.now().getTime() / 1000) } });
@@ -197,27 +187,17 @@ describe('Open Badges 3.0 credentials that third-party software accepts (R70-R73
         .set('Authorization', `Bearer ${h.token(['admin'])}`)
         .send({ reason: 'status check' })
         .expect(200);
-    await standing('suspension');
-    expect(
-      await eventually(
+    /** After a standing change, the entry's value once it moved off `before`. */
+    const after = async (kind: string, before: number) => {
+      await standing(kind);
+      return eventually(
         () => statusOf(entry),
-        (s) => s.value !== 0,
-      ),
-    ).toEqual({ value: 2, message: 'suspended' });
-    await standing('reinstatement');
-    expect(
-      await eventually(
-        () => statusOf(entry),
-        (s) => s.value !== 2,
-      ),
-    ).toEqual({ value: 0, message: 'valid' });
-    await standing('revocation');
-    expect(
-      await eventually(
-        () => statusOf(entry),
-        (s) => s.value !== 0,
-      ),
-    ).toEqual({ value: 1, message: 'revoked' });
+        (s) => s.value !== before,
+      );
+    };
+    expect(await after('suspension', 0)).toEqual({ value: 2, message: 'suspended' });
+    expect(await after('reinstatement', 2)).toEqual({ value: 0, message: 'valid' });
+    expect(await after('revocation', 0)).toEqual({ value: 1, message: 'revoked' });
     // Nobody else's entry moved.
     const other = decodeJwt(await credentialOf('ob-4'))['credentialStatus'] as StatusEntry;
     expect(await statusOf(other)).toEqual({ value: 0, message: 'valid' });

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { decodeJwt } from 'jose';
 import { gunzipSync } from 'node:zlib';
-import { asText, eventually, Harness, seedProfile, startApp } from '../support/harness';
+import { credentialJwt } from '../support/credentials';
+import { eventually, Harness, seedProfile, startApp } from '../support/harness';
 
 // A loaded machine: nothing here waits on time, only on conditions.
 jest.setTimeout(60_000);
@@ -41,16 +42,7 @@ describe('#22.4 public status lists cost O(1) per request after the first', () =
   const admin = (): string => `Bearer ${h.token(['admin'])}`;
 
   const entryOf = async (profileId: string): Promise<Entry[]> => {
-    const res = await eventually(
-      () =>
-        h.http
-          .get(`/certification-profiles/${profileId}/certifications/${AA}/credential`)
-          .set('Authorization', `Bearer ${h.token(['support'])}`)
-          .buffer(true)
-          .parse(asText),
-      (r) => r.status === 200,
-    );
-    const status = decodeJwt(res.body as string)['credentialStatus'] as Entry | Entry[];
+    const status = decodeJwt(await credentialJwt(h, profileId, AA))['credentialStatus'] as Entry | Entry[];
     return Array.isArray(status) ? status : [status];
   };
 
