@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { IssuerKeys } from './issuer-keys';
 import { STATUS_LIST_SIZE, StatusIndexes, statusEntryOf, writeStatus } from './status-list';
 import { subjectIdOf } from './issuer';
@@ -52,5 +55,23 @@ describe('status list entries (R71, R72)', () => {
     expect(subjectIdOf('abc')).toBe(subjectIdOf('abc'));
     expect(subjectIdOf('abc')).not.toBe(subjectIdOf('abd'));
     expect(subjectIdOf('abc')).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('R70: a development key file of an earlier version (Ed25519 only) gets a P-256 key appended, its old key kept', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recert-keys-'));
+    try {
+      const file = join(dir, 'issuer-keys.json');
+      writeFileSync(file, JSON.stringify({ keys: [IssuerKeys.generate('dev-1', new Date(0), 'Ed25519')] }));
+      const config = { publicBaseUrl: 'https://x.example', issuerName: 'x', issuerKeyFile: file, issuerKeyIsDevelopment: true };
+      const keys = IssuerKeys.load(config, new Date(1));
+      expect(keys.keys.map((k) => [k.kid, k.alg])).toEqual([
+        ['dev-1', 'EdDSA'],
+        ['dev-2', 'ES256'],
+      ]);
+      expect(IssuerKeys.load(config, new Date(2)).keys).toHaveLength(2); // once
+      expect((JSON.parse(readFileSync(file, 'utf8')) as { keys: unknown[] }).keys).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
