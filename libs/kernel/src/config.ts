@@ -88,7 +88,7 @@ export interface CredentialsConfig {
   publicBaseUrl: string;
   /** The issuer's name on verifications and credentials (ISSUER_NAME). */
   issuerName: string;
-  /** The issuer's Ed25519 signing keys, newest last (ISSUER_KEY_FILE); a development key is generated when unset. */
+  /** The issuer's keys (P-256 signs, Ed25519 only verifies), newest last (ISSUER_KEY_FILE); a development key is generated when unset. */
   issuerKeyFile: string;
   /** True when no ISSUER_KEY_FILE was given and a development key in DATA_DIR is in use. */
   issuerKeyIsDevelopment: boolean;

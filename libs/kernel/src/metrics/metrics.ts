@@ -70,6 +70,10 @@ export class Metrics implements OnApplicationBootstrap {
 
   constructor(private readonly adapterHost: HttpAdapterHost) {
     collectDefaultMetrics({ register: this.registry });
+    // R74: promtool wants `_total` on counters only; these three are gauges. Their per-type series stay
+    // (nodejs_active_handles{type}, …), so the totals remain `sum(nodejs_active_handles)`.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+      this.registry.removeSingleMetric(name);
     // Series that exist from the start at 0, so a scrape before the first event can be compared with one after.
     for (const outcome of ['appended', 'duplicate', 'conflict', 'failed']) this.appends.inc({ outcome }, 0);
     for (const outcome of ['ok', 'failed']) this.schedulerRuns.inc({ outcome }, 0);
