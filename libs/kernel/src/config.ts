@@ -64,6 +64,8 @@ export interface AppConfig {
    * read database while another process (the worker) runs the projections, off this process's event loop.
    */
   projections: 'run' | 'follow';
+  /** A checkpoint or webhook cursor the log no longer holds (restore, failover, #24.2): `rebuild` it from zero, or `stop` it. */
+  rewoundLog: 'rebuild' | 'stop';
   /** Public verification and signed credentials (#13). */
   credentials: CredentialsConfig;
 }
@@ -153,6 +155,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const projections = env['PROJECTIONS'] ?? 'run';
   if (projections !== 'run' && projections !== 'follow')
     throw new ConfigError(`PROJECTIONS must be "run" or "follow", got "${projections}"`);
+  const rewoundLog = env['REWOUND_LOG'] || 'rebuild';
+  if (rewoundLog !== 'rebuild' && rewoundLog !== 'stop')
+    throw new ConfigError(`REWOUND_LOG must be "rebuild" or "stop", got "${rewoundLog}"`);
   const writerThread = env['STORE_WRITER_THREAD'] ?? '1';
   if (writerThread !== '0' && writerThread !== '1') throw new ConfigError('STORE_WRITER_THREAD must be 0 or 1');
   const root = projectRoot();
@@ -211,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : undefined,
     storeWriterThread: writerThread === '1',
     projections,
+    rewoundLog,
   };
 }
 

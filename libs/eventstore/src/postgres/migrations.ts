@@ -184,4 +184,15 @@ END
 $fn$;
 `,
   },
+  {
+    version: 4,
+    name: 'store_epoch: the log epoch a restore changes',
+    sql: (s) => `
+-- Positions are max(position) + 1: after a point-in-time restore, a restore from backup or a failover to a standby
+-- missing the last commits they are handed out again. The epoch, written once here and changed by the restore
+-- procedure (npm run store:new-epoch, ADR 0007), is kept with every checkpoint, so none of another epoch is resumed (#24.2).
+CREATE TABLE ${s}.store_epoch (id integer PRIMARY KEY CHECK (id = 1), epoch uuid NOT NULL, changed_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO ${s}.store_epoch (id, epoch) VALUES (1, gen_random_uuid());
+`,
+  },
 ];

@@ -316,11 +316,13 @@ export class PostgresEventStore implements EventStore {
     });
     const events: RecordedEvent[] = [];
     let scannedTo = after;
+    let scannedId: string | undefined;
     for (const row of rows) {
       scannedTo = Number(row[0]);
+      scannedId = row[3];
       if (matchesFilter(filter, row[4], row[1])) events.push(toRecorded(row));
     }
-    return { events, scannedTo, rowCount: rows.length };
+    return { events, scannedTo, scannedId, rowCount: rows.length };
   }
 
   /**
@@ -367,6 +369,26 @@ export class PostgresEventStore implements EventStore {
 
   async ping(): Promise<void> {
     await this.query<[number]>({ text: 'SELECT 1' });
+  }
+
+  async epoch(): Promise<string> {
+    const [row] = await this.query<[string]>(this.sql.epoch);
+    if (!row) throw new EventStoreUnavailableError(`PostgreSQL: ${this.schema}.store_epoch has no row`);
+    return row[0];
+  }
+
+  /** A new epoch, after the database was restored or failed over (`npm run store:new-epoch`): every checkpoint is rebuilt. */
+  async newEpoch(): Promise<string> {
+    const [row] = await this.query<[string]>({
+      text: `UPDATE ${this.schema}.store_epoch SET epoch = gen_random_uuid(), changed_at = now() RETURNING epoch`,
+    });
+    if (!row) throw new EventStoreUnavailableError(`PostgreSQL: ${this.schema}.store_epoch has no row`);
+    return row[0];
+  }
+
+  async eventIdAt(position: number): Promise<string | undefined> {
+    const [row] = await this.query<[string]>({ ...this.sql.eventIdAt, values: [position] });
+    return row?.[0];
   }
 
   async close(): Promise<void> {
@@ -431,6 +453,8 @@ function statements(schema: string) {
          FROM ${schema}.events WHERE position > $1 ORDER BY position LIMIT $3`,
     ),
     head: named('head', `SELECT coalesce(max(position), 0) FROM ${schema}.events`),
+    epoch: named('epoch', `SELECT epoch::text FROM ${schema}.store_epoch WHERE id = 1`),
+    eventIdAt: named('event_id_at', `SELECT id FROM ${schema}.events WHERE position = $1`),
   };
 }
 

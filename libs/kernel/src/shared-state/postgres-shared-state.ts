@@ -1,5 +1,5 @@
 import { Pool, PoolClient } from 'pg';
-import { SqlRunner, sqlWebhookState, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
+import { SqlRunner, sqlWebhookState, WEBHOOK_CURSOR_MARK_MIGRATION, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
 import { doneLookup } from './sqlite-shared-state';
 import {
   IDEMPOTENCY_CLAIM_TTL_MS,
@@ -23,6 +23,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE UNLOGGED TABLE recert_rate_counters (key TEXT NOT NULL, window_start BIGINT NOT NULL, count INTEGER NOT NULL,
      PRIMARY KEY (key, window_start));`,
   WEBHOOK_STATE_MIGRATION,
+  WEBHOOK_CURSOR_MARK_MIGRATION,
 ];
 
 /** The tables' schema, unless the URL's `sharedStateSchema` parameter names another (tests use one each). */

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { positional, SqlRunner, sqlWebhookState, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
+import { positional, SqlRunner, sqlWebhookState, WEBHOOK_CURSOR_MARK_MIGRATION, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
 import {
   IDEMPOTENCY_CLAIM_TTL_MS,
   IDEMPOTENCY_RETENTION_MS,
@@ -32,6 +32,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until_ms INTEGER NOT NULL);
    CREATE TABLE rate_counters (key TEXT NOT NULL, window_start INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (key, window_start));`,
   WEBHOOK_STATE_MIGRATION,
+  WEBHOOK_CURSOR_MARK_MIGRATION,
 ];
 
 /**
