@@ -135,6 +135,16 @@ export class PostgresSharedState implements SharedState {
         return subjects.map((subject) => bySubject.get(subject) ?? null);
       },
       isErased: async (subject) => Boolean((await row(subject))?.erased_at),
+      storedKeys: async (after, limit) =>
+        (
+          await pool.query<{ subject: string; key: Buffer }>(
+            'SELECT subject, key FROM recert_personal_data_keys WHERE subject COLLATE "C" > $1 AND key IS NOT NULL ORDER BY subject COLLATE "C" LIMIT $2',
+            [after, limit],
+          )
+        ).rows,
+      replaceKey: async (subject, from, to) =>
+        (await pool.query('UPDATE recert_personal_data_keys SET key = $3 WHERE subject = $1 AND key = $2', [subject, from, to]))
+          .rowCount === 1,
       // The row version holding the key stays in the table's pages until VACUUM reuses them (ADR 0008).
       erase: async (subject, at) => {
         await pool.query(

@@ -17,6 +17,10 @@ export interface KeyVaultStore {
   isErased(subject: string): Promise<boolean>;
   /** Destroys the key (its bytes overwritten where the medium allows) and remembers the erasure. */
   erase(subject: string, at: Date): Promise<void>;
+  /** KEK rotation (#24.3): stored keys (wrapped bytes as stored, erased ones left out) after `afterSubject`, by subject. */
+  storedKeys(afterSubject: string, limit: number): Promise<{ subject: string; key: Buffer }[]>;
+  /** Stores `to` for the subject if its stored key is still `from` (not erased nor changed meanwhile); true when replaced. */
+  replaceKey(subject: string, from: Buffer, to: Buffer): Promise<boolean>;
 }
 
 export type IdempotencyLookup =

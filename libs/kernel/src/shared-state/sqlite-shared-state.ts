@@ -146,6 +146,19 @@ export class SqliteSharedState implements SharedState {
         }
         return Promise.resolve();
       },
+      storedKeys: (after, limit) =>
+        Promise.resolve(
+          db
+            .prepare<
+              [string, number],
+              { subject: string; key: Buffer }
+            >('SELECT subject, key FROM personal_data_keys WHERE subject > ? AND key IS NOT NULL ORDER BY subject LIMIT ?')
+            .all(after, limit),
+        ),
+      replaceKey: (subject, from, to) =>
+        Promise.resolve(
+          db.prepare('UPDATE personal_data_keys SET key = ? WHERE subject = ? AND key = ?').run(to, subject, from).changes === 1,
+        ),
     };
   }
 
