@@ -1,4 +1,4 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
 import { upcast } from '@recert/domain';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
@@ -14,7 +14,10 @@ import { upcastingEventStore } from './upcasting-event-store';
  */
 export function createEventStore(config: AppConfig): EventStore {
   const store = isPostgresUrl(config.eventStoreConnectionString)
-    ? new PostgresEventStore({ connectionString: config.eventStoreConnectionString as string })
+    ? new PostgresEventStore({
+        connectionString: config.eventStoreConnectionString as string,
+        log: (message) => new Logger('EventStore').warn(message),
+      })
     : config.eventStoreConnectionString
       ? new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix })
       : new SqliteEventStore({

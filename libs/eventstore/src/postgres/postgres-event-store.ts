@@ -18,7 +18,7 @@ import {
   SubscriptionHandlers,
 } from '../event-store.port';
 import { pollingSubscription } from '../polling-subscription';
-import { APPENDED_CHANNEL, MIGRATION_LOCK_KEY, MIGRATIONS } from './migrations';
+import { APPENDED_CHANNEL, Migration, MIGRATION_LOCK_KEY, MIGRATIONS } from './migrations';
 
 export { APPEND_LOCK_KEY } from './migrations';
 
@@ -35,6 +35,8 @@ export interface PostgresEventStoreOptions {
   batchSize?: number;
   /** Store time for `recordedAt`; domain time lives in metadata. */
   now?: () => Date;
+  /** Where warnings go (a migration left for `npm run store:migrate`). */
+  log?: (message: string) => void;
 }
 
 /** A stored event as the read statements return it (rowMode array): the columns of EVENT_COLUMNS in order. */
@@ -107,6 +109,7 @@ export class PostgresEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly now: () => Date;
+  private readonly log: ((message: string) => void) | undefined;
   private readonly appended = new EventEmitter();
   private readonly subscriptions = new Set<Subscription>();
   private migrated: Promise<void> | undefined;
@@ -129,6 +132,7 @@ export class PostgresEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.batchSize = options.batchSize ?? 1000;
     this.now = options.now ?? (() => new Date());
+    this.log = options.log;
     this.appended.setMaxListeners(0);
     this.sql = statements(this.schema);
     // Migrate at start; a server that is down now is retried by the first call that needs it.
@@ -157,8 +161,15 @@ export class PostgresEventStore implements EventStore {
       );
       const applied = await client.query<{ version: number }>(`SELECT version FROM ${this.schema}.schema_migrations`);
       const done = new Set(applied.rows.map((row) => row.version));
+      const fresh = done.size === 0;
+      const deferred: Migration[] = [];
       for (const migration of MIGRATIONS) {
         if (done.has(migration.version)) continue;
+        // A lock on a live table waits for every reader and stops every append: npm run store:migrate runs it instead.
+        if (migration.concurrently && !fresh) {
+          deferred.push(migration);
+          continue;
+        }
         await client.query(migration.sql(this.schema));
         await client.query(`INSERT INTO ${this.schema}.schema_migrations (version, name) VALUES ($1, $2)`, [
           migration.version,
@@ -166,12 +177,48 @@ export class PostgresEventStore implements EventStore {
         ]);
       }
       await client.query('COMMIT');
+      if (deferred.length > 0) {
+        this.log?.(
+          `event store ${this.identity}: migrations ${deferred.map((m) => `${m.version} (${m.name})`).join(', ')} wait for npm run store:migrate (ADR 0007)`,
+        );
+      }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * `npm run store:migrate`: the migrations the start leaves pending (`concurrently`), each statement on its own outside
+   * a transaction, then recorded; returns their versions. Runs beside live services: no lock is held while a statement
+   * waits for their transactions, so each statement is idempotent and two runs at once do no harm.
+   */
+  async migrateOutsideStart(): Promise<number[]> {
+    await this.ready();
+    const applied = new Set(await this.migrations());
+    const ran: number[] = [];
+    // A connection of its own, without the pool's deadlines: building an index on a large log takes what it takes.
+    const client = new Client({ connectionString: this.connectionString, application_name: 'recert-migrate' });
+    try {
+      await client.connect();
+      await client.query('SET statement_timeout = 0');
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.version) || !migration.concurrently) continue;
+        for (const statement of migration.concurrently(this.schema)) await client.query(statement);
+        await client.query(
+          `INSERT INTO ${this.schema}.schema_migrations (version, name) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING`,
+          [migration.version, migration.name],
+        );
+        ran.push(migration.version);
+      }
+    } catch (error) {
+      throw wrap(error);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    return ran;
   }
 
   /** Versions of the applied migrations, oldest first. */
