@@ -4,27 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { EventStore, NewEvent, PostgresEventStore, RecordedEvent, SqliteEventStore } from '@recert/eventstore';
+import { EventStore, NewEvent, PostgresEventStore, SqliteEventStore } from '@recert/eventstore';
 import { dropSchema, PG_TEST_URL, postgresUnavailableReason, uniqueName } from '../../test/support/postgres';
 import { configureReadDb } from './read-db';
-import { Projection } from './projection';
+import { SeenProjection } from './testing/seen-projection';
 import { ProjectionRunner } from './projection-runner';
-
-/** Keeps the `n` of every event it is given, in order: skipped events show as missing rows, lost ones as extra rows. */
-class SeenProjection implements Projection {
-  readonly name = 'seen';
-  readonly version = 1;
-  readonly eventTypes = ['Seen'];
-  setup(db: Database.Database): void {
-    db.exec('CREATE TABLE IF NOT EXISTS seen (n INTEGER NOT NULL)');
-  }
-  reset(db: Database.Database): void {
-    db.exec('DROP TABLE IF EXISTS seen');
-  }
-  apply(db: Database.Database, event: RecordedEvent): void {
-    db.prepare('INSERT INTO seen (n) VALUES (?)').run(Number(event.data['n']));
-  }
-}
 
 const event = (type: string, n: number): NewEvent => ({
   id: randomUUID(),
