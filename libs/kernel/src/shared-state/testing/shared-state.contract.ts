@@ -74,6 +74,26 @@ export function sharedStateContract(open: () => Promise<SharedState>): void {
       expect(await a.keys.isErased(subject)).toBe(true);
       expect(await a.keys.keyOrCreate(subject, randomBytes(32))).toBeNull();
     });
+
+    it('R61: storedKeys pages the stored keys by subject (erased ones left out); replaceKey swaps a key only if it is unchanged', async () => {
+      const prefix = id('rot');
+      const keys = [randomBytes(32), randomBytes(32), randomBytes(32)];
+      await Promise.all(keys.map((key, i) => a.keys.keyOrCreate(`${prefix}-${i}`, key)));
+      await a.keys.erase(`${prefix}-1`, new Date());
+      const mine = async (after: string, limit: number) =>
+        (await b.keys.storedKeys(after, limit)).filter((entry) => entry.subject.startsWith(prefix));
+      expect(await mine(prefix, 10_000)).toEqual([
+        { subject: `${prefix}-0`, key: keys[0] },
+        { subject: `${prefix}-2`, key: keys[2] },
+      ]);
+      expect((await b.keys.storedKeys(`${prefix}-0`, 1))[0]?.subject).not.toBe(`${prefix}-0`);
+      const next = randomBytes(40);
+      expect(await b.keys.replaceKey(`${prefix}-0`, randomBytes(32), next)).toBe(false);
+      expect(await b.keys.replaceKey(`${prefix}-0`, keys[0] as Buffer, next)).toBe(true);
+      expect(await a.keys.key(`${prefix}-0`)).toEqual(next);
+      expect(await b.keys.replaceKey(`${prefix}-1`, keys[1] as Buffer, next)).toBe(false);
+      expect(await a.keys.key(`${prefix}-1`)).toBeNull();
+    });
   });
 
   describe('IdempotencyStore', () => {
