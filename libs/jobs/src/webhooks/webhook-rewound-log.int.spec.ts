@@ -62,7 +62,7 @@ describeWithPostgres('the webhook cursor on a rewound PostgreSQL log (#24.2)', (
       new ManualClock(new Date('2026-01-02T00:00:00Z')),
       store,
       { open: () => Promise.resolve({ secret: newWebhookSecret() }) } as unknown as PersonalDataVault,
-      { timeoutMs: 5_000, allowedNetworks: webhookNetworks([]) },
+      { timeoutMs: 5_000, allowedNetworks: webhookNetworks(['127.0.0.0/8']) },
       state.webhooks,
       state.leases,
       {} as StreamCommands,
