@@ -65,6 +65,7 @@ export class DashboardQueries {
       return [
         {
           code: row.code,
+          exam: certification.exam,
           name: certification.name,
           names: certification.names ?? {},
           renewalAssessmentUrl: certification.renewalAssessmentUrl ?? null,

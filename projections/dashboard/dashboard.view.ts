@@ -4,6 +4,8 @@ import type { ErrorCode } from '../../libs/domain/src/errors';
 /** The holder's dashboard as `GET /certification-profiles/{id}/dashboard` answers it (API.md). */
 export interface DashboardCertification {
   code: string;
+  /** The exam that earns it (again, once expired or revoked: R9, R15), e.g. `AZ-104`. */
+  exam: string;
   name: string;
   /** The name in other languages, where the catalog gives them (BCP 47 tag -> name). */
   names: Record<string, string>;

@@ -2,35 +2,23 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, claims, Dashboard, DashboardCertification, download, get, HistoryEvent, post } from './api';
 import type { ShareLinks } from './api-types';
-import { currentLanguage, date, dateTime, localName, relative, t, timeZone, timeZones } from './i18n';
+import { currentLanguage, date, dateTime, localName, relative, t, timeZone, zoneChoices, zoneName } from './i18n';
 import { preferences, savePreferences } from './preferences';
 import { Badge, reason, reasonTone, Section, Timeline } from './ui';
+import { closingSoon, lapsed, mayShare, remaining, Urgency, URGENCY_ORDER, urgencyOf } from './urgency';
 
 type Cert = DashboardCertification;
 const HISTORY_PAGE = 10;
-/** Within this many days of its expiry, an open window is "closing soon". */
-const CLOSING_SOON_DAYS = 30;
 
-/** What needs the holder first, most urgent first: renewable now, window closing soon, waiting to retry, expired. */
-export type Urgency = 'renewable' | 'closing' | 'cooldown' | 'expired';
-const URGENCY_ORDER: Urgency[] = ['renewable', 'closing', 'cooldown', 'expired'];
-
-export function urgencyOf(cert: Cert): Urgency | null {
-  if (cert.canAttemptNow) return 'renewable';
-  if (cert.status === 'expired') return 'expired';
-  if (cert.blockedBy.includes('RETAKE_COOLDOWN')) return 'cooldown';
-  if (cert.status === 'renewal-open' && (cert.daysUntilExpiry ?? Infinity) <= CLOSING_SOON_DAYS) return 'closing';
-  return null;
-}
-
-function rank(cert: Cert): number {
-  const urgency = urgencyOf(cert);
+function rank(cert: Cert, now: string): number {
+  const urgency = urgencyOf(cert, now);
   return urgency === null ? URGENCY_ORDER.length : URGENCY_ORDER.indexOf(urgency);
 }
 
 /** Attention first, then soonest expiry; certifications that never expire last. */
-function byUrgency(a: Cert, b: Cert): number {
-  return rank(a) - rank(b) || (a.expiresAt ?? '9999').localeCompare(b.expiresAt ?? '9999') || a.code.localeCompare(b.code);
+function byUrgency(now: string): (a: Cert, b: Cert) => number {
+  return (a, b) =>
+    rank(a, now) - rank(b, now) || (a.expiresAt ?? '9999').localeCompare(b.expiresAt ?? '9999') || a.code.localeCompare(b.code);
 }
 
 function assessmentUrl(cert: Cert): string | null {
@@ -56,6 +44,7 @@ function factTime(event: HistoryEvent): string {
     'revokedAt',
     'suspendedAt',
     'reinstatedAt',
+    'rotatedAt',
   ]) {
     const value = event.data[key];
     if (typeof value === 'string') return value;
@@ -83,6 +72,35 @@ function importedFrom(data: Record<string, unknown>): { system: string; sourceId
   return typeof system === 'string' && typeof sourceId === 'string' ? { system, sourceId } : undefined;
 }
 
+/**
+ * R107: who made each history entry: the kind of actor where the event says (the exam system, the schedule), "you"
+ * for the signed-in person's own acts, else the actor recorded in the metadata; never blank.
+ */
+function byWhom(event: HistoryEvent, me: string | undefined): string {
+  const fixed = t(`history.by.${event.type}`, { defaultValue: '' });
+  if (fixed) return fixed;
+  if (me && event.metadata.actor === me) return t('history.byYou');
+  return t('history.byActor', { actor: event.metadata.actor });
+}
+
+/** R107: preference changes are the holder's own settings, not the certifications' story: hidden unless asked for. */
+const SETTINGS_EVENTS = new Set(['ProfilePreferencesChanged']);
+
+/** R106: the latest revocation or suspension of each certification (its reason and when), from the history. */
+function decisions(history: HistoryEvent[]): Map<string, { type: string; reason: string; at: string }> {
+  const latest = new Map<string, { type: string; reason: string; at: string }>();
+  for (const event of history) {
+    if (event.type !== 'CertificationRevoked' && event.type !== 'CertificationSuspended') continue;
+    const { certificationCode: code, reason: why } = event.data;
+    const at = factTime(event);
+    if (typeof code !== 'string' || typeof why !== 'string') continue;
+    const key = `${event.type}:${code}`;
+    const seen = latest.get(key);
+    if (!seen || seen.at < at) latest.set(key, { type: event.type, reason: why, at });
+  }
+  return latest;
+}
+
 function historyWords(event: HistoryEvent, names: Map<string, string>): string {
   const text = (key: string): string => {
     const value = event.data[key];
@@ -106,6 +124,7 @@ function historyWords(event: HistoryEvent, names: Map<string, string>): string {
     // #14.3: an imported fact names its legacy system and the id it had there.
     system: importedFrom(event.data)?.system ?? '',
     sourceId: importedFrom(event.data)?.sourceId ?? '',
+    visibility: text('visibility') ? t(`history.visibility.${text('visibility')}`) : '',
     reminders: text('reminders') ? t(text('reminders') === 'last-only' ? 'preferences.remindersLastOnly' : 'preferences.remindersAll') : '',
   };
   if (event.type === 'AssessmentAttempted') {
@@ -117,7 +136,7 @@ function historyWords(event: HistoryEvent, names: Map<string, string>): string {
 }
 
 function NeedsAttention({ certs, now, linkAction }: { certs: Cert[]; now: string; linkAction: JSX.Element | null }) {
-  const items = certs.filter((c) => urgencyOf(c) !== null).sort(byUrgency);
+  const items = certs.filter((c) => urgencyOf(c, now) !== null).sort(byUrgency(now));
   if (items.length === 0 && !linkAction) return null;
   return (
     <section aria-labelledby="attention-heading" class="card attention" data-testid="attention">
@@ -125,11 +144,12 @@ function NeedsAttention({ certs, now, linkAction }: { certs: Cert[]; now: string
       <ol class="attention-list">
         {linkAction && <li data-urgency="link">{linkAction}</li>}
         {items.map((cert) => {
-          const urgency = urgencyOf(cert) as Urgency;
+          const urgency = urgencyOf(cert, now) as Urgency;
           const url = assessmentUrl(cert);
           return (
-            <li key={cert.code} data-urgency={urgency} data-code={cert.code}>
-              <strong>{localName(cert)}</strong>{' '}
+            <li key={cert.code} data-urgency={urgency} data-code={cert.code} class={`urgency-${urgency}`}>
+              {/* R104: the words say how urgent, not the colour alone. */}
+              <span class={`tag tag-${urgency}`}>{t(`attention.tag.${urgency}`)}</span> <strong>{localName(cert)}</strong>{' '}
               <span>
                 {urgency === 'renewable' &&
                   cert.expiresAt &&
@@ -140,9 +160,8 @@ function NeedsAttention({ certs, now, linkAction }: { certs: Cert[]; now: string
                 {urgency === 'cooldown' &&
                   cert.nextAttemptAllowedAt &&
                   t('attention.cooldown', { when: dateTime(cert.nextAttemptAllowedAt), in: relative(cert.nextAttemptAllowedAt, now) })}
-                {urgency === 'expired' && t('attention.expired', { when: date(cert.expiresAt) })}
               </span>
-              {urgency === 'renewable' && url && (
+              {urgency !== 'cooldown' && cert.canAttemptNow && url && (
                 <a class="action" href={url} rel="noopener" target="_blank">
                   {t('attention.takeAssessment')}
                 </a>
@@ -154,6 +173,12 @@ function NeedsAttention({ certs, now, linkAction }: { certs: Cert[]; now: string
       <p class="muted small">{t('attention.timesIn', { zone: timeZone() })}</p>
     </section>
   );
+}
+
+/** R105: the card's time left, in the same whole units as every "in 3 days" on the page. */
+function timeLeft(expiresAt: string, now: string): string {
+  const left = remaining(expiresAt, now);
+  return left.unit === 'day' ? String(left.days) : relative(expiresAt, now);
 }
 
 /** Sharing a holding (#13.4): copy its verification link, add it to LinkedIn, download the credential or the PDF. */
@@ -213,18 +238,32 @@ function ShareActions({ share, name }: { share: ShareLinks; name: string }) {
 }
 
 /** The holder's own time zone and reminder choice, kept by the server (#15.3); the language is in the header. */
-function PreferencesCard({ onSaved }: { onSaved: () => void }) {
+function PreferencesCard({ onSaved, now }: { onSaved: () => void; now: string }) {
   const kept = preferences();
   const [zone, setZone] = useState(timeZone());
+  const [search, setSearch] = useState('');
   const [reminders, setReminders] = useState<'all' | 'last-only'>(kept?.reminders ?? 'all');
-  const [state, setState] = useState<'idle' | 'saved' | 'failed'>('idle');
+  const [state, setState] = useState<'idle' | 'saved' | 'unchanged' | 'failed'>('idle');
+  // #27.5: searchable, common zones first, each with its short name; the chosen zone stays listed whatever the search.
+  const { common, others } = zoneChoices(search, now);
+  const shown = common.includes(zone) || others.includes(zone) ? common : [zone, ...common];
+  const option = (name: string) => (
+    <option key={name} value={name}>
+      {`${name.replaceAll('_', ' ')} (${zoneName(now, name)})`}
+    </option>
+  );
   return (
     <Section id="preferences-heading" title={t('preferences.title')}>
       <form
-        class="filters"
+        class="preferences"
         data-testid="preferences"
         onSubmit={(event) => {
           event.preventDefault();
+          // R107: only an explicit change is saved (and so written to the history).
+          if (kept && kept.timeZone === zone && kept.reminders === reminders) {
+            setState('unchanged');
+            return;
+          }
           savePreferences({ timeZone: zone, reminders })
             .then(() => {
               setState('saved');
@@ -233,35 +272,257 @@ function PreferencesCard({ onSaved }: { onSaved: () => void }) {
             .catch(() => setState('failed'));
         }}
       >
-        <label>
-          {t('preferences.timeZone')}
-          <select name="timeZone" value={zone} onChange={(e) => setZone((e.target as HTMLSelectElement).value)}>
-            {timeZones().map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('preferences.reminders')}
-          <select
-            name="reminders"
-            value={reminders}
-            onChange={(e) => setReminders((e.target as HTMLSelectElement).value as 'all' | 'last-only')}
-          >
-            <option value="all">{t('preferences.remindersAll')}</option>
-            <option value="last-only">{t('preferences.remindersLastOnly')}</option>
-          </select>
-        </label>
+        <label for="zone-search">{t('preferences.zoneSearch')}</label>
+        <input
+          id="zone-search"
+          type="search"
+          data-testid="zone-search"
+          value={search}
+          autocomplete="off"
+          onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
+        />
+        <label for="zone">{t('preferences.timeZone')}</label>
+        <select id="zone" name="timeZone" value={zone} onChange={(e) => setZone((e.target as HTMLSelectElement).value)}>
+          <optgroup label={t('preferences.commonZones')}>{shown.map(option)}</optgroup>
+          {others.length > 0 && <optgroup label={t('preferences.otherZones')}>{others.map(option)}</optgroup>}
+        </select>
+        <label for="reminders">{t('preferences.reminders')}</label>
+        <select
+          id="reminders"
+          name="reminders"
+          value={reminders}
+          onChange={(e) => setReminders((e.target as HTMLSelectElement).value as 'all' | 'last-only')}
+        >
+          <option value="all">{t('preferences.remindersAll')}</option>
+          <option value="last-only">{t('preferences.remindersLastOnly')}</option>
+        </select>
         <div class="filter-actions">
           <button type="submit">{t('preferences.save')}</button>
         </div>
       </form>
       <p role="status" class={state === 'failed' ? 'error' : 'muted small'} data-testid="preferences-status">
-        {state === 'saved' ? t('preferences.saved', { zone: timeZone() }) : state === 'failed' ? t('preferences.failed') : ''}
+        {state === 'saved' && t('preferences.saved', { zone: timeZone() })}
+        {state === 'unchanged' && t('preferences.unchanged')}
+        {state === 'failed' && t('preferences.failed')}
       </p>
     </Section>
+  );
+}
+
+/**
+ * R108: the holding's public verification, switched on or off and its link replaced, from the page (the API's
+ * verification-visibility and verification-id-rotation); a private one says how to share it again.
+ */
+function VerificationControls({ cert, profileId, onChanged }: { cert: Cert; profileId: string; onChanged: () => void }) {
+  const [state, setState] = useState<'idle' | 'busy' | 'rotated' | 'failed'>('idle');
+  const base = `/certification-profiles/${encodeURIComponent(profileId)}/certifications/${encodeURIComponent(cert.code)}`;
+  const run = (path: string, body: unknown, done: 'idle' | 'rotated') => {
+    setState('busy');
+    post(`${base}${path}`, body)
+      .then(() => {
+        setState(done);
+        onChanged();
+      })
+      .catch(() => setState('failed'));
+  };
+  const id = `visibility-${cert.code}`;
+  return (
+    <div class="verification" data-testid="verification">
+      <div class="switch-row">
+        <input
+          id={id}
+          type="checkbox"
+          role="switch"
+          data-testid="visibility"
+          checked={!cert.verificationPrivate}
+          disabled={state === 'busy'}
+          onChange={(e) =>
+            run('/verification-visibility', { visibility: (e.target as HTMLInputElement).checked ? 'public' : 'private' }, 'idle')
+          }
+        />
+        <label for={id}>{t('verification.public')}</label>
+      </div>
+      <p class="muted small" data-testid="visibility-note">
+        {cert.verificationPrivate ? t('verification.privateNote') : t('verification.publicNote')}
+      </p>
+      {!cert.verificationPrivate && (
+        <button
+          type="button"
+          class="secondary"
+          data-testid="rotate"
+          disabled={state === 'busy'}
+          onClick={() => run('/verification-id-rotation', {}, 'rotated')}
+        >
+          {t('verification.rotate')}
+        </button>
+      )}
+      <p role="status" class={state === 'failed' ? 'error' : 'muted small'} data-testid="verification-status">
+        {state === 'rotated' && t('verification.rotated')}
+        {state === 'failed' && t('verification.failed')}
+      </p>
+    </div>
+  );
+}
+
+type Decisions = ReturnType<typeof decisions>;
+
+/** A holding that counts: active, open for renewal, never expiring or suspended. */
+function CertCard({
+  cert,
+  dashboard,
+  renewal,
+  decided,
+  manage,
+  onChanged,
+}: {
+  cert: Cert;
+  dashboard: Dashboard;
+  renewal: { renewedAt: string; previousExpiresAt: string } | null;
+  decided: Decisions;
+  manage: boolean;
+  onChanged: () => void;
+}) {
+  const now = dashboard.asOf;
+  const cardReasons = cert.blockedBy.filter((code) => code !== 'PROFILE_NOT_LINKED');
+  const url = assessmentUrl(cert);
+  const closing = closingSoon(cert, now);
+  const suspension = cert.status === 'suspended' ? decided.get(`CertificationSuspended:${cert.code}`) : undefined;
+  return (
+    <li class={closing ? 'cert closing' : 'cert'} data-code={cert.code} data-status={cert.status}>
+      <div class="cert-head">
+        <h3>{localName(cert)}</h3>
+        <span>
+          {closing && <span class="tag tag-closing">{t('attention.tag.closing')}</span>} <Badge status={cert.status} />
+        </span>
+      </div>
+      <dl class="facts">
+        <dt>{t('cert.expires')}</dt>
+        <dd data-testid="expires">{cert.expiresAt ? date(cert.expiresAt) : t('cert.never')}</dd>
+        {cert.expiresAt && (
+          <>
+            <dt>{t('cert.daysLeft')}</dt>
+            <dd data-testid="days-left">{timeLeft(cert.expiresAt, now)}</dd>
+          </>
+        )}
+        {cert.status === 'suspended' && (
+          <>
+            <dt>{t('cert.suspendedUntil')}</dt>
+            <dd data-testid="suspended-until">
+              {cert.suspendedUntil
+                ? `${dateTime(cert.suspendedUntil)} (${relative(cert.suspendedUntil, now)})`
+                : t('cert.untilReinstated')}
+            </dd>
+          </>
+        )}
+        {cert.importedFrom && (
+          <>
+            <dt>{t('cert.importedFrom')}</dt>
+            <dd data-testid="imported-from">{t('cert.importedSource', cert.importedFrom)}</dd>
+          </>
+        )}
+        {cert.status !== 'never-expires' && cert.status !== 'suspended' && (
+          <>
+            <dt>{t('cert.attempts')}</dt>
+            <dd data-testid="attempts">{cert.attempts}</dd>
+            <dt>{t('cert.nextAttempt')}</dt>
+            <dd data-testid="next-attempt">
+              {cert.canAttemptNow
+                ? t('cert.now')
+                : cert.nextAttemptAllowedAt
+                  ? `${dateTime(cert.nextAttemptAllowedAt)} (${relative(cert.nextAttemptAllowedAt, now)})`
+                  : '—'}
+            </dd>
+          </>
+        )}
+      </dl>
+      {cert.status === 'suspended' && (
+        // R106: why, until when, and that nothing can be shared meanwhile.
+        <p class="notice-bad" data-testid="suspension">
+          {suspension ? t('cert.suspendedBecause', { reason: suspension.reason }) : ''} {t('cert.suspendedNoSharing')}
+        </p>
+      )}
+      {cert.override && (
+        // R26: an override is shown as such, with its reason (the admins' names stay in the audit).
+        <p class="override" data-testid="override" data-kind={cert.override.kind}>
+          {t(`cert.override.${cert.override.kind}`, {
+            from: cert.override.from ? date(cert.override.from) : '—',
+            to: cert.override.to ? date(cert.override.to) : '—',
+            reason: cert.override.reason,
+          })}
+        </p>
+      )}
+      <Timeline earnedAt={cert.earnedAt} opensAt={cert.renewalWindowOpensAt} expiresAt={cert.expiresAt} now={now} renewal={renewal} />
+      {cardReasons.length > 0 && (
+        <ul class="reasons" aria-label={t('cert.whyNot')}>
+          {cardReasons.map((code) => (
+            <li key={code} data-code={code} class={`reason-${reasonTone(code)}`}>
+              {reason(code, cert)}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div class="cert-actions">
+        {cert.canAttemptNow && url && (
+          <a class="action" href={url} rel="noopener" target="_blank">
+            {t('attention.takeAssessment')}
+          </a>
+        )}
+        {cert.canAttemptNow && !url && <p class="ok">{t('cert.canAttempt')}</p>}
+        {cert.expiresAt && (
+          <button
+            type="button"
+            class="secondary"
+            data-testid="calendar"
+            onClick={() =>
+              void download(
+                `/certification-profiles/${encodeURIComponent(dashboard.profile.profileId)}/certifications/${encodeURIComponent(cert.code)}/calendar.ics?lang=${currentLanguage()}`,
+                `${cert.code}.ics`,
+              )
+            }
+          >
+            {t('cert.addToCalendar')}
+          </button>
+        )}
+      </div>
+      {mayShare(cert) && cert.share && <ShareActions share={cert.share} name={localName(cert)} />}
+      {manage && mayShare(cert) && cert.verificationUrl && (
+        <VerificationControls cert={cert} profileId={dashboard.profile.profileId} onChanged={onChanged} />
+      )}
+    </li>
+  );
+}
+
+/** R104/R106: an expired or revoked holding, with what happened, why (revoked), whom to ask, and the way back. */
+function LapsedCard({ cert, decided }: { cert: Cert; decided: Decisions }) {
+  const revocation = cert.status === 'revoked' ? decided.get(`CertificationRevoked:${cert.code}`) : undefined;
+  return (
+    <li class="cert lapsed" data-code={cert.code} data-status={cert.status}>
+      <div class="cert-head">
+        <h3>{localName(cert)}</h3>
+        <Badge status={cert.status} />
+      </div>
+      <dl class="facts">
+        {cert.status === 'revoked' ? (
+          <>
+            <dt>{t('cert.revokedOn')}</dt>
+            <dd data-testid="revoked-on">{revocation ? date(revocation.at) : '—'}</dd>
+          </>
+        ) : (
+          <>
+            <dt>{t('cert.expiredOn')}</dt>
+            <dd data-testid="expired-on">{date(cert.expiresAt)}</dd>
+          </>
+        )}
+      </dl>
+      {cert.status === 'revoked' && (
+        <p class="notice-bad" data-testid="revocation">
+          {revocation ? t('cert.revokedBecause', { reason: revocation.reason }) : ''} {t('cert.revokedContact')}
+        </p>
+      )}
+      <p class="way-back" data-testid="way-back">
+        {t('cert.wayBack', { exam: cert.exam })}
+      </p>
+    </li>
   );
 }
 
@@ -274,6 +535,7 @@ export function HolderPage() {
   const [dashboard, setDashboard] = useState<Dashboard | null>(null);
   const [history, setHistory] = useState<HistoryEvent[]>([]);
   const [shownHistory, setShownHistory] = useState(HISTORY_PAGE);
+  const [showSettings, setShowSettings] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
   const [linkProblem, setLinkProblem] = useState<string | null>(null);
@@ -295,13 +557,21 @@ export function HolderPage() {
       });
   }, [requested, reload]);
 
-  const certs = dashboard ? [...dashboard.certifications].sort(byUrgency) : [];
+  const now = dashboard?.asOf ?? '';
+  const certs = dashboard ? [...dashboard.certifications].sort(byUrgency(now)) : [];
+  const current = certs.filter((c) => !lapsed(c));
+  const gone = certs.filter(lapsed);
   const names = new Map(certs.map((c) => [c.code, localName(c)]));
   const renewals = latestRenewals(history);
+  const decided = decisions(history);
+  const settingsCount = history.filter((e) => SETTINGS_EVENTS.has(e.type)).length;
+  const shownEvents = showSettings ? history : history.filter((e) => !SETTINGS_EVENTS.has(e.type));
   const unlinked =
     dashboard !== null && !dashboard.profile.linkedLearnProfileId && certs.some((c) => c.blockedBy.includes('PROFILE_NOT_LINKED'));
   // Linking proves ownership with the learning account the holder signed in with (its claims are in the token).
   const ownLearnProfile = who?.profileId && who.profileId === dashboard?.profile.profileId ? who.learnProfileId : undefined;
+  // R108: the holder (own profile) and support may change a holding's verification, as the API allows.
+  const manage = (!!who?.profileId && who.profileId === dashboard?.profile.profileId) || (who?.roles.includes('support') ?? false);
   const linkAction = unlinked ? (
     <div class="link-action" data-testid="link-notice">
       <span>{t('attention.link')}</span>
@@ -366,110 +636,60 @@ export function HolderPage() {
               <dd>{dateTime(dashboard.asOf)}</dd>
             </dl>
           </Section>
-          <NeedsAttention certs={certs} now={dashboard.asOf} linkAction={linkAction} />
+          <NeedsAttention certs={current} now={now} linkAction={linkAction} />
           <Section id="certs-heading" title={t('holder.certifications')}>
-            {certs.length === 0 && <p class="muted">{t('holder.none')}</p>}
-            <ul class="certs">
-              {certs.map((cert) => {
-                const cardReasons = cert.blockedBy.filter((code) => code !== 'PROFILE_NOT_LINKED');
-                const url = assessmentUrl(cert);
-                return (
-                  <li key={cert.code} class="cert" data-code={cert.code}>
-                    <div class="cert-head">
-                      <h3>{localName(cert)}</h3>
-                      <Badge status={cert.status} />
-                    </div>
-                    <dl class="facts">
-                      <dt>{t('cert.expires')}</dt>
-                      <dd data-testid="expires">{cert.expiresAt ? date(cert.expiresAt) : t('cert.never')}</dd>
-                      <dt>{cert.status === 'expired' ? t('cert.expiredOn') : t('cert.daysLeft')}</dt>
-                      <dd data-testid="days-left">{cert.status === 'expired' ? date(cert.expiresAt) : (cert.daysUntilExpiry ?? '—')}</dd>
-                      {cert.importedFrom && (
-                        <>
-                          <dt>{t('cert.importedFrom')}</dt>
-                          <dd data-testid="imported-from">{t('cert.importedSource', cert.importedFrom)}</dd>
-                        </>
-                      )}
-                      <dt>{t('cert.attempts')}</dt>
-                      <dd data-testid="attempts">{cert.attempts}</dd>
-                      <dt>{t('cert.nextAttempt')}</dt>
-                      <dd data-testid="next-attempt">
-                        {cert.canAttemptNow
-                          ? t('cert.now')
-                          : cert.nextAttemptAllowedAt
-                            ? `${dateTime(cert.nextAttemptAllowedAt)} (${relative(cert.nextAttemptAllowedAt, dashboard.asOf)})`
-                            : '—'}
-                      </dd>
-                    </dl>
-                    {cert.override && (
-                      // R26: an override is shown as such, with its reason (the admins' names stay in the audit).
-                      <p class="override" data-testid="override" data-kind={cert.override.kind}>
-                        {t(`cert.override.${cert.override.kind}`, {
-                          from: cert.override.from ? date(cert.override.from) : '—',
-                          to: cert.override.to ? date(cert.override.to) : '—',
-                          reason: cert.override.reason,
-                        })}
-                      </p>
-                    )}
-                    <Timeline
-                      earnedAt={cert.earnedAt}
-                      opensAt={cert.renewalWindowOpensAt}
-                      expiresAt={cert.expiresAt}
-                      now={dashboard.asOf}
-                      renewal={renewals.get(cert.code) ?? null}
-                    />
-                    {cardReasons.length > 0 && (
-                      <ul class="reasons" aria-label={t('cert.whyNot')}>
-                        {cardReasons.map((code) => (
-                          <li key={code} data-code={code} class={`reason-${reasonTone(code)}`}>
-                            {reason(code, cert)}
-                          </li>
-                        ))}
-                      </ul>
-                    )}
-                    <div class="cert-actions">
-                      {cert.canAttemptNow && url && (
-                        <a class="action" href={url} rel="noopener" target="_blank">
-                          {t('attention.takeAssessment')}
-                        </a>
-                      )}
-                      {cert.canAttemptNow && !url && <p class="ok">{t('cert.canAttempt')}</p>}
-                      {cert.expiresAt && cert.status !== 'expired' && (
-                        <button
-                          type="button"
-                          class="secondary"
-                          data-testid="calendar"
-                          onClick={() =>
-                            void download(
-                              `/certification-profiles/${encodeURIComponent(dashboard.profile.profileId)}/certifications/${encodeURIComponent(cert.code)}/calendar.ics?lang=${currentLanguage()}`,
-                              `${cert.code}.ics`,
-                            )
-                          }
-                        >
-                          {t('cert.addToCalendar')}
-                        </button>
-                      )}
-                    </div>
-                    {cert.share && <ShareActions share={cert.share} name={localName(cert)} />}
-                  </li>
-                );
-              })}
+            {current.length === 0 && <p class="muted">{t('holder.none')}</p>}
+            <ul class="certs" data-testid="current">
+              {current.map((cert) => (
+                <CertCard
+                  key={cert.code}
+                  cert={cert}
+                  dashboard={dashboard}
+                  renewal={renewals.get(cert.code) ?? null}
+                  decided={decided}
+                  manage={manage}
+                  onChanged={() => setReload((n) => n + 1)}
+                />
+              ))}
             </ul>
           </Section>
-          {who?.profileId === dashboard.profile.profileId && <PreferencesCard onSaved={() => setReload((n) => n + 1)} />}
+          {gone.length > 0 && (
+            <Section id="lapsed-heading" title={t('holder.lapsed')}>
+              <ul class="certs" data-testid="lapsed">
+                {gone.map((cert) => (
+                  <LapsedCard key={cert.code} cert={cert} decided={decided} />
+                ))}
+              </ul>
+            </Section>
+          )}
+          {who?.profileId === dashboard.profile.profileId && <PreferencesCard now={now} onSaved={() => setReload((n) => n + 1)} />}
           <Section id="history-heading" title={t('holder.history')}>
+            {settingsCount > 0 && (
+              <div class="switch-row">
+                <input
+                  id="show-settings"
+                  type="checkbox"
+                  data-testid="show-settings"
+                  checked={showSettings}
+                  onChange={(e) => setShowSettings((e.target as HTMLInputElement).checked)}
+                />
+                <label for="show-settings">{t('holder.showSettings', { count: settingsCount })}</label>
+              </div>
+            )}
             <ol class="history" data-testid="history">
-              {history.slice(0, shownHistory).map((event) => (
+              {shownEvents.slice(0, shownHistory).map((event) => (
                 <li key={event.id} data-type={event.type}>
                   <time dateTime={factTime(event)}>{date(factTime(event))}</time>
                   <span>{historyWords(event, names)}</span>
-                  <span class="muted small">{t(`history.by.${event.type}`, { defaultValue: '' })}</span>
+                  <span class="muted small" data-testid="by">
+                    {byWhom(event, who?.sub)}
+                  </span>
                 </li>
               ))}
             </ol>
-            {history.length > shownHistory && (
+            {shownEvents.length > shownHistory && (
               <button type="button" class="secondary" onClick={() => setShownHistory((n) => n + HISTORY_PAGE)}>
-                {t('holder.olderHistory', { count: history.length - shownHistory })}
+                {t('holder.olderHistory', { count: shownEvents.length - shownHistory })}
               </button>
             )}
           </Section>

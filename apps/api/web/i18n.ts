@@ -3,6 +3,7 @@
  * language; dates, numbers and durations go through Intl in the visitor's own time zone.
  */
 import i18next from 'i18next';
+import { remaining } from './urgency';
 
 export const LANGUAGES = ['en', 'zh-Hant', 'ja'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -99,10 +100,45 @@ export function timeZone(): string {
   return preferredZone ?? browserTimeZone();
 }
 
+/** Zones most holders live in, offered first (#27.5); the rest follow in Intl's order. */
+const COMMON_ZONES = [
+  'UTC',
+  'Asia/Taipei',
+  'Asia/Hong_Kong',
+  'Asia/Tokyo',
+  'Asia/Shanghai',
+  'Asia/Singapore',
+  'Asia/Seoul',
+  'Asia/Kolkata',
+  'Australia/Sydney',
+  'Europe/London',
+  'Europe/Paris',
+  'Europe/Berlin',
+  'America/New_York',
+  'America/Chicago',
+  'America/Denver',
+  'America/Los_Angeles',
+  'America/Sao_Paulo',
+];
+
 /** Every IANA zone the browser knows, for the preference's choice. */
 export function timeZones(): string[] {
   const supported = (Intl as { supportedValuesOf?: (key: 'timeZone') => string[] }).supportedValuesOf?.('timeZone') ?? [];
   return supported.includes(timeZone()) ? supported : [timeZone(), ...supported];
+}
+
+/**
+ * The zone picker's two groups: the holder's own zone, the browser's and the common ones first (those Intl knows),
+ * then every other zone; both narrowed to the ones whose id or short name contains `search` (case-insensitive).
+ */
+export function zoneChoices(search: string, at: string): { common: string[]; others: string[] } {
+  const all = timeZones();
+  const known = new Set([...all, 'UTC']);
+  const first = [...new Set([timeZone(), browserTimeZone(), ...COMMON_ZONES])].filter((zone) => known.has(zone));
+  const wanted = search.trim().toLowerCase().replaceAll(' ', '_');
+  const matches = (zone: string): boolean =>
+    wanted === '' || zone.toLowerCase().includes(wanted) || zoneName(at, zone).toLowerCase().includes(wanted);
+  return { common: first.filter(matches), others: all.filter((zone) => !first.includes(zone) && matches(zone)) };
 }
 
 export function date(iso: string | null | undefined): string {
@@ -111,18 +147,26 @@ export function date(iso: string | null | undefined): string {
     : '—';
 }
 
-/** A moment to the minute, in the visitor's zone, with the zone named. */
+/** The zone's short name at that instant ("GMT+8", "EST", "GMT"), as the page's language writes it. */
+export function zoneName(iso: string, zone: string = timeZone()): string {
+  const parts = new Intl.DateTimeFormat(locale(), { timeZoneName: 'short', timeZone: zone }).formatToParts(new Date(iso));
+  return parts.find((part) => part.type === 'timeZoneName')?.value ?? zone;
+}
+
+/**
+ * A moment to the minute, in the visitor's zone, with the zone's short name after it: the hour as the language
+ * writes it (zh-Hant "下午4:00", not "下午04:00"), and the zone apart, never bracketed ("[GMT+8]").
+ */
 export function dateTime(iso: string): string {
-  // dateStyle/timeStyle cannot be combined with timeZoneName: spell the parts out.
-  return new Intl.DateTimeFormat(locale(), {
+  const at = new Intl.DateTimeFormat(locale(), {
     day: 'numeric',
     month: 'short',
     year: 'numeric',
-    hour: '2-digit',
+    hour: 'numeric',
     minute: '2-digit',
-    timeZoneName: 'short',
     timeZone: timeZone(),
   }).format(new Date(iso));
+  return `${at} ${zoneName(iso)}`;
 }
 
 /** A calendar month (UTC, as the reports count them), "Jan 2026" or "January 2026" in the page's language. */
@@ -138,14 +182,13 @@ export function percent(value: number): string {
   return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 }).format(value);
 }
 
-/** "in 3 days", "in 5 hours", "2 days ago": from the domain's now (the dashboard's asOf), not the browser's clock. */
+/**
+ * "in 3 days", "in 5 hours", "2 days ago": from the domain's now (the dashboard's asOf), not the browser's clock, in
+ * the whole units R105's `remaining` counts (so "3 days left" and "in 3 days" agree).
+ */
 export function relative(iso: string, now: string): string {
-  const ms = Date.parse(iso) - Date.parse(now);
-  const format = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
-  const abs = Math.abs(ms);
-  if (abs >= 86_400_000) return format.format(Math.round(ms / 86_400_000), 'day');
-  if (abs >= 3_600_000) return format.format(Math.round(ms / 3_600_000), 'hour');
-  return format.format(Math.max(1, Math.round(ms / 60_000)) * Math.sign(ms || 1), 'minute');
+  const left = remaining(iso, now);
+  return new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' }).format(left.past ? -left.count : left.count, left.unit);
 }
 
 /** A certification's name in the page's language where the catalog gives one. */

@@ -94,6 +94,9 @@ function App() {
   const mayReadProgram = who?.roles.includes('admin') ?? false;
   const title = program ? t('app.programTitle') : who?.profileId ? t('app.holderTitle') : t('app.holdersTitle');
   document.title = `${title} · recert`;
+  // #27.5: the skip link is in the static page (it must work before the script); its words follow the language.
+  const skip = document.querySelector('a.skip');
+  if (skip) skip.textContent = t('app.skipToContent');
   return (
     <>
       <header class="top">

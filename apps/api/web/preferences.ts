@@ -36,6 +36,9 @@ export async function savePreferences(change: Partial<Pick<Preferences, 'languag
     timeZone: change.timeZone ?? current?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
     reminders: change.reminders ?? current?.reminders ?? 'all',
   };
+  // R107: a switch that changes nothing kept (the same language again) sends nothing, so writes no history line.
+  if (current && current.language === body.language && current.timeZone === body.timeZone && current.reminders === body.reminders)
+    return false;
   current = await post<Preferences>(`/certification-profiles/${encodeURIComponent(profileId)}/preferences`, body, 'PUT');
   useTimeZone(current.timeZone);
   return true;
