@@ -97,13 +97,13 @@ const WIDTHS = [1366, 390] as const;
         expect(await missingKeys(page)).toBe('0');
         expect(await page.getByTestId('attention').locator('h2').textContent()).toBe(attentionTitle);
         expect(await page.locator('li.cert[data-code="azure-solutions-architect-expert"] .badge').textContent()).toBe(active);
-        // Ordered by urgency: renewable now, then the cool-down, then the expired one.
+        // Ordered by urgency: closing soon (19 days left, R104), then the cool-down; the expired one has its own section.
         expect(
           await page
             .getByTestId('attention')
             .locator('li')
             .evaluateAll((items) => items.map((i) => i.getAttribute('data-urgency'))),
-        ).toEqual(['renewable', 'cooldown', 'expired']);
+        ).toEqual(['closing', 'cooldown']);
         expect(await page.locator('li.cert').first().getAttribute('data-code')).toBe('azure-administrator-associate');
         // Local time with the zone named (Taipei is UTC+8).
         expect(await page.getByTestId('attention').textContent()).toContain('Asia/Taipei');

@@ -315,6 +315,8 @@ function PreferencesCard({ onSaved, now }: { onSaved: () => void; now: string })
  */
 function VerificationControls({ cert, profileId, onChanged }: { cert: Cert; profileId: string; onChanged: () => void }) {
   const [state, setState] = useState<'idle' | 'busy' | 'rotated' | 'failed'>('idle');
+  // The switch shows the holder's choice at once; a refusal puts it back to what the server keeps.
+  const [wanted, setWanted] = useState<boolean | null>(null);
   const base = `/certification-profiles/${encodeURIComponent(profileId)}/certifications/${encodeURIComponent(cert.code)}`;
   const run = (path: string, body: unknown, done: 'idle' | 'rotated') => {
     setState('busy');
@@ -323,7 +325,10 @@ function VerificationControls({ cert, profileId, onChanged }: { cert: Cert; prof
         setState(done);
         onChanged();
       })
-      .catch(() => setState('failed'));
+      .catch(() => {
+        setWanted(null);
+        setState('failed');
+      });
   };
   const id = `visibility-${cert.code}`;
   return (
@@ -334,11 +339,13 @@ function VerificationControls({ cert, profileId, onChanged }: { cert: Cert; prof
           type="checkbox"
           role="switch"
           data-testid="visibility"
-          checked={!cert.verificationPrivate}
+          checked={wanted ?? !cert.verificationPrivate}
           disabled={state === 'busy'}
-          onChange={(e) =>
-            run('/verification-visibility', { visibility: (e.target as HTMLInputElement).checked ? 'public' : 'private' }, 'idle')
-          }
+          onChange={(e) => {
+            const visible = (e.target as HTMLInputElement).checked;
+            setWanted(visible);
+            run('/verification-visibility', { visibility: visible ? 'public' : 'private' }, 'idle');
+          }}
         />
         <label for={id}>{t('verification.public')}</label>
       </div>
@@ -438,7 +445,7 @@ function CertCard({
       {cert.status === 'suspended' && (
         // R106: why, until when, and that nothing can be shared meanwhile.
         <p class="notice-bad" data-testid="suspension">
-          {suspension ? t('cert.suspendedBecause', { reason: suspension.reason }) : ''} {t('cert.suspendedNoSharing')}
+          {suspension ? t('cert.suspendedBecause', { reason: suspension.reason }) : t('cert.suspendedNoSharing')}
         </p>
       )}
       {cert.override && (
@@ -516,7 +523,7 @@ function LapsedCard({ cert, decided }: { cert: Cert; decided: Decisions }) {
       </dl>
       {cert.status === 'revoked' && (
         <p class="notice-bad" data-testid="revocation">
-          {revocation ? t('cert.revokedBecause', { reason: revocation.reason }) : ''} {t('cert.revokedContact')}
+          {revocation ? t('cert.revokedBecause', { reason: revocation.reason }) : t('cert.revokedContact')}
         </p>
       )}
       <p class="way-back" data-testid="way-back">
