@@ -64,7 +64,10 @@ type Cert = { code: string; status: string; verificationUrl: string | null; veri
     // Eight hours left: the card and the band both say hours, never "1 day" (R105).
     await seedProfile(h, 'hours', { linked: true, displayName: 'Kenji Sato', earn: [{ code: ADMIN, earnedAt: '2025-01-10T20:00:00Z' }] });
     h.clock.set(new Date(NOW));
-    await h.http.post('/admin/scheduler/run').set('Authorization', as(['scheduler'])).expect(200);
+    await h.http
+      .post('/admin/scheduler/run')
+      .set('Authorization', as(['scheduler']))
+      .expect(200);
     await h.http
       .post(`${holding('urg', ARCHITECT)}/suspension`)
       .set('Authorization', as(['admin']))
@@ -126,7 +129,7 @@ type Cert = { code: string; status: string; verificationUrl: string | null; veri
     );
 
   for (const [locale, language] of LANGUAGES) {
-    it(`R104-R108 (${language}, 390 px): closing soon apart from renewable, lapsed holdings with the way back, no sharing when suspended or revoked, one day count, settings out of the history`, async () => {
+    it(`R104-R109 (${language}, 390 px): closing soon apart from renewable, lapsed holdings with the way back, no sharing when suspended or revoked, one day count, settings out of the history`, async () => {
       await setLanguage('urg', language);
       const { context, page } = await open(locale, 'urg');
       expect(await page.evaluate(() => document.documentElement.lang)).toBe(language);

@@ -415,9 +415,7 @@ function CertCard({
           <>
             <dt>{t('cert.suspendedUntil')}</dt>
             <dd data-testid="suspended-until">
-              {cert.suspendedUntil
-                ? `${dateTime(cert.suspendedUntil)} (${relative(cert.suspendedUntil, now)})`
-                : t('cert.untilReinstated')}
+              {cert.suspendedUntil ? `${dateTime(cert.suspendedUntil)} (${relative(cert.suspendedUntil, now)})` : t('cert.untilReinstated')}
             </dd>
           </>
         )}
