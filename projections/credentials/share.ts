@@ -67,12 +67,12 @@ export interface ShareFacts {
 /**
  * A holding's share links, or null when a third party could check nothing in good standing: no verification id
  * (cycles earned before #13), a private verification (its link answers 404, R19), a revoked or an expired holding
- * (no credential is issued for them, R15/R21). A suspended holding keeps its links: the verification shows it
- * suspended, live.
+ * (no credential is issued for them, R15/R21), or a suspended one (R106: nothing offered for sharing while it
+ * cannot be relied on; its verification page still shows it suspended, live).
  */
 export function shareOf(facts: ShareFacts): Share | null {
   if (facts.verificationId === null || facts.verificationPrivate) return null;
-  if (facts.status === 'revoked' || facts.status === 'expired') return null;
+  if (facts.status === 'revoked' || facts.status === 'expired' || facts.status === 'suspended') return null;
   const verificationUrl = `${facts.publicBaseUrl}/verify/${facts.verificationId}`;
   return {
     verificationUrl,

@@ -70,12 +70,12 @@ describe('#13.4 share links', () => {
     expect(holdingDocumentPaths('a/b', 'c d').certificateUrl).toBe('/certification-profiles/a%2Fb/certifications/c%20d/certificate.pdf');
   });
 
-  it('#13.4/R19/R15: share is null without a verification id, when private, revoked or expired; a suspension keeps it', () => {
+  it('#13.4/R19/R15/R106: share is null without a verification id, when private, revoked, expired or suspended', () => {
     expect(shareOf({ ...facts, verificationId: null })).toBeNull();
     expect(shareOf({ ...facts, verificationPrivate: true })).toBeNull();
     expect(shareOf({ ...facts, status: 'revoked' })).toBeNull();
     expect(shareOf({ ...facts, status: 'expired' })).toBeNull();
-    expect(shareOf({ ...facts, status: 'suspended' })).not.toBeNull();
+    expect(shareOf({ ...facts, status: 'suspended' })).toBeNull();
     expect(shareOf({ ...facts, status: 'never-expires', expiresAt: null })?.linkedInUrl).not.toContain('expiration');
   });
 });

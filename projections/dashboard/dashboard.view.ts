@@ -21,7 +21,7 @@ export interface DashboardCertification {
   verificationPrivate: boolean;
   /**
    * #13.4: what the holder may share; null when nothing can be checked publicly (no verification id, private,
-   * revoked or expired).
+   * revoked or expired) or the holding is suspended (R106).
    */
   share: Share | null;
   earnedAt: string;

@@ -26,7 +26,7 @@ const LANGUAGES = [
   ['ja-JP', 'ja'],
 ] as const;
 
-type Cert = { code: string; status: string; verificationUrl: string | null; verificationPrivate: boolean };
+type Cert = { code: string; status: string; verificationUrl: string | null; verificationPrivate: boolean; share: unknown };
 
 (chromiumAvailable ? describe : describe.skip)('#27 holder page: urgency, lapsed holdings, sharing and settings at 390 px', () => {
   let h: Harness;
@@ -161,6 +161,8 @@ type Cert = { code: string; status: string; verificationUrl: string | null; veri
       expect(await suspended.getByTestId('suspended-until').textContent()).toMatch(/2026/);
       expect(await suspended.getByTestId('suspension').textContent()).toContain('exam integrity review');
       expect(await suspended.getByTestId('share').count()).toBe(0);
+      // The API agrees: a suspended holding's dashboard entry offers nothing to share.
+      expect((await dashboard('urg')).find((c) => c.code === ARCHITECT)?.share).toBeNull();
       expect(await suspended.getByTestId('verification').count()).toBe(0);
 
       // R104/R106: expired and revoked in their own section, each with the exam that earns it again; the revoked one
