@@ -407,7 +407,7 @@ function CertCard({
         <dd data-testid="expires">{cert.expiresAt ? date(cert.expiresAt) : t('cert.never')}</dd>
         {cert.expiresAt && (
           <>
-            <dt>{t('cert.daysLeft')}</dt>
+            <dt>{remaining(cert.expiresAt, now).unit === 'day' ? t('cert.daysLeft') : t('cert.timeLeft')}</dt>
             <dd data-testid="days-left">{timeLeft(cert.expiresAt, now)}</dd>
           </>
         )}
