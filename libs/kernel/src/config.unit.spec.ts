@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, redactUrl } from './config';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig, redactUrl } from './config';
 
 /** Start-up settings: sound defaults, and a bad value stops the start with a message naming the setting. */
 describe('loadConfig', () => {
@@ -126,5 +126,40 @@ describe('loadConfig: operations settings (#12, #16.16)', () => {
     [{ SHUTDOWN_TIMEOUT_MS: '0' }, /SHUTDOWN_TIMEOUT_MS must be a whole number/],
   ])('#12: refuses %j with a message naming the setting', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  describe('sign-in settings (ADR 0015)', () => {
+    const issuer = { OIDC_ISSUER: 'https://login.example.com/t/v2.0', OIDC_AUDIENCE: 'api://recert' };
+
+    it('R66: without an issuer, HS256 with the development secret; NODE_ENV=production refuses to start so', () => {
+      expect(loadConfig({})).toMatchObject({ jwtSecretIsDevelopment: true, oidc: undefined });
+      expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/NODE_ENV=production needs OIDC_ISSUER or an explicit AUTH_JWT_SECRET/);
+      expect(() => loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(/development secret/);
+      expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32) })).toMatchObject({ jwtSecretIsDevelopment: false });
+    });
+
+    it('R66: with an issuer only issuer tokens count (no development secret), also in production; both may be set', () => {
+      expect(loadConfig({ ...issuer, NODE_ENV: 'production' })).toMatchObject({
+        jwtSecret: undefined,
+        jwtSecretIsDevelopment: false,
+        oidc: { issuer: issuer.OIDC_ISSUER, audience: 'api://recert', rolesClaim: 'roles', accountClaim: 'sub', jwksCooldownMs: 30_000 },
+      });
+      expect(loadConfig({ ...issuer, AUTH_JWT_SECRET: 'y'.repeat(32) })).toMatchObject({ jwtSecret: 'y'.repeat(32) });
+    });
+
+    it.each([
+      [{ OIDC_ISSUER: 'https://login.example.com' }, /OIDC_AUDIENCE is required/],
+      [{ ...issuer, OIDC_ISSUER: 'http://login.example.com' }, /http:\/\/ only on a loopback host/],
+      [{ ...issuer, OIDC_ISSUER: 'https://u:p@login.example.com' }, /no credentials/],
+      [{ ...issuer, OIDC_ROLES_CLAIM: 'realm access' }, /OIDC_ROLES_CLAIM must be a claim name or a dotted path/],
+      [{ OIDC_AUDIENCE: 'api://recert' }, /set without OIDC_ISSUER/],
+    ])('R65: refuses %j', (env, message) => {
+      expect(() => loadConfig(env)).toThrow(message);
+    });
+
+    it('R65: http:// issuers are accepted on loopback hosts only', () => {
+      for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080'])
+        expect(loadConfig({ ...issuer, OIDC_ISSUER: `http://${host}` }).oidc?.issuer).toBe(`http://${host}`);
+    });
   });
 });

@@ -1,7 +1,8 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config';
-import { AuthenticatedRequest, verifyToken } from '../http/auth';
+import { AuthenticatedRequest, VerifiedTokens, verifyCached } from '../http/auth';
+import { TokenVerifier } from '../http/token-verifier';
 
 function sameSecret(given: string, expected: string): boolean {
   // Digests first: equal lengths for timingSafeEqual, and the comparison's time says nothing about the token.
@@ -11,20 +12,20 @@ function sameSecret(given: string, expected: string): boolean {
 /** GET /metrics: an admin's token, or the dedicated METRICS_TOKEN (compared in constant time) for a scraper. */
 @Injectable()
 export class MetricsAccessGuard implements CanActivate {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  private readonly verified = new VerifiedTokens();
 
-  canActivate(context: ExecutionContext): boolean {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tokens: TokenVerifier,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
     if (!header?.startsWith('Bearer ')) throw new UnauthorizedException('A bearer token (an admin token or METRICS_TOKEN) is required');
     const token = header.slice('Bearer '.length);
     if (this.config.metricsToken !== undefined && sameSecret(token, this.config.metricsToken)) return true;
-    let roles: readonly string[];
-    try {
-      roles = verifyToken(token, this.config.jwtSecret).roles;
-    } catch (error) {
-      throw new UnauthorizedException(`The token was refused: ${error instanceof Error ? error.message : 'invalid'}`);
-    }
+    const { roles } = await verifyCached(this.verified, this.tokens, token);
     if (!roles.includes('admin')) throw new ForbiddenException('Metrics need the admin role or the metrics token');
     return true;
   }

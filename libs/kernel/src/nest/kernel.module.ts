@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig, loadConfig } from '../config';
 import { SHARED_STATE_TOKENS, sharedStateProviders } from '../shared-state/shared-state.module';
 import { Metrics } from '../metrics/metrics';
 import { GracefulShutdown } from './graceful-shutdown';
+import { TokenVerifier } from '../http/token-verifier';
 
 /** Configuration, the one clock and the shared state, for every module of every app. */
 @Global()
@@ -30,8 +31,9 @@ export class KernelModule {
         ...sharedStateProviders(),
         GracefulShutdown,
         Metrics,
+        TokenVerifier,
       ],
-      exports: [APP_CONFIG, CLOCK, ...SHARED_STATE_TOKENS, GracefulShutdown, Metrics],
+      exports: [APP_CONFIG, CLOCK, ...SHARED_STATE_TOKENS, GracefulShutdown, Metrics, TokenVerifier],
     };
   }
 }
