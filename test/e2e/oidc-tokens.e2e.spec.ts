@@ -38,6 +38,10 @@ describe('OpenID Connect tokens (R65-R68)', () => {
     expect(event?.metadata.actor).toBe(`${idp.issuer}#exam-system`);
   });
 
+  it('R69: without OIDC_CLIENT_ID the pages stay in development mode (GET /auth/config)', async () => {
+    expect((await h.http.get('/auth/config').expect(200)).body).toEqual({ mode: 'development' });
+  });
+
   it('R65: RS256 and EdDSA tokens of the issuer are accepted too', async () => {
     for (const alg of ['RS256', 'EdDSA'] as const) {
       const token = await idp.sign({ sub: `support-${alg}`, roles: ['support'] }, { alg });

@@ -112,6 +112,8 @@ export interface OidcConfig {
   accountClaim: string;
   /** OIDC_CLIENT_ID: the pages' public client (authorization code with PKCE); unset: the pages cannot sign in. */
   clientId: string | undefined;
+  /** OIDC_PAGES_SCOPE: what the pages ask for, e.g. `openid api://recert/access` (Entra needs the API's scope). */
+  pagesScope: string;
   /** OIDC_JWKS_COOLDOWN_MS: least time between two fetches of the issuer's keys for an unknown `kid`. */
   jwksCooldownMs: number;
 }
@@ -160,6 +162,7 @@ function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | undefined {
     rolesClaim,
     accountClaim,
     clientId: env['OIDC_CLIENT_ID'] || undefined,
+    pagesScope: env['OIDC_PAGES_SCOPE'] || 'openid',
     jwksCooldownMs: integer(env, 'OIDC_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
   };
 }
