@@ -167,6 +167,27 @@ describe('OpenID Connect tokens (R65-R68)', () => {
       expectProblem(await h.http.get(path).set('Authorization', ann), 403, 'FORBIDDEN');
   });
 
+  it("R68 R11: a holder links a learn profile to its own profile, proven by its account; another account's is refused", async () => {
+    const exam = bearer(await idp.clientCredentialsToken('exam-system'));
+    await h.http.post('/certification-profiles').set('Authorization', exam).send(profile('oidc-dee', 'acc-dee')).expect(201);
+    // The learning site's claims come from the provider, as API.md's linking rules say; the account is the account claim.
+    const dee = bearer(await idp.sign({ sub: 'acc-dee', learnProfileId: 'learn-dee', accountType: 'personal' }));
+    await expectNothingStored(h, async () => {
+      const other = await h.http
+        .post('/certification-profiles/oidc-1/learn-profile-link')
+        .set('Authorization', dee)
+        .send({ learnProfileId: 'learn-dee' });
+      expectProblem(other, 403, 'FORBIDDEN');
+    });
+    const linked = await h.http
+      .post('/certification-profiles/oidc-dee/learn-profile-link')
+      .set('Authorization', dee)
+      .send({ learnProfileId: 'learn-dee' });
+    expect(linked.status).toBe(200);
+    const events = await h.store.readStream('profile-oidc-dee');
+    expect(events.map((e) => [e.type, e.metadata.actor])).toContainEqual(['ProfilesLinked', `${idp.issuer}#acc-dee`]);
+  });
+
   it('R68: OIDC_ACCOUNT_CLAIM names another claim; a holder without it is refused', async () => {
     const other = await startApp({
       env: { OIDC_ISSUER: idp.issuer, OIDC_AUDIENCE: AUDIENCE, OIDC_ACCOUNT_CLAIM: 'ext.account', OIDC_ROLES_CLAIM: 'realm_access.roles' },

@@ -73,7 +73,7 @@ function providerFactory(): CreateProvider {
     'node:module',
   );
   const nativeRequire = nodeModule.createRequire(__filename);
-  return (nativeRequire('./oidc-provider-native.cjs') as { createProvider: CreateProvider }).createProvider;
+  return (nativeRequire('../../scripts/oidc-dev-provider.cjs') as { createProvider: CreateProvider }).createProvider;
 }
 
 export async function listenOidcProvider(): Promise<OidcProvider> {
