@@ -56,6 +56,16 @@ if (!chromiumAvailable)
     await idp?.close();
   }, 60_000);
 
+  /** A fresh page for one test, closed whatever happens. */
+  async function onPage(run: (page: Page) => Promise<void>): Promise<void> {
+    const page = await browser.newPage();
+    try {
+      await run(page);
+    } finally {
+      await page.close();
+    }
+  }
+
   /** The provider's development login (any login, any password) and consent pages, as a person uses them. */
   async function signInAt(page: Page, login: string): Promise<void> {
     await page.getByTestId('sign-in').click();
@@ -69,8 +79,7 @@ if (!chromiumAvailable)
   }
 
   it("R69 R68: a holder signs in through the provider and sees its own profiles, and nobody else's", async () => {
-    const page = await browser.newPage();
-    try {
+    await onPage(async (page) => {
       await page.goto(`${base}/dashboard`);
       await signInAt(page, 'acc-web-hana');
       await page.waitForSelector('[data-testid="profile-id"]');
@@ -88,9 +97,7 @@ if (!chromiumAvailable)
       expect(page.url()).toBe(`${base}/dashboard`);
       const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
       expect(stored).toBe('{"local":{},"session":{}}');
-    } finally {
-      await page.close();
-    }
+    });
   }, 120_000);
 
   it('R69: GET /auth/config gives the pages the issuer, its endpoints and the public client; the CSP lets them reach it', async () => {
@@ -110,32 +117,25 @@ if (!chromiumAvailable)
   });
 
   it('R69: with an issuer the paste-a-token form and #token= are gone (development mode only)', async () => {
-    const page = await browser.newPage();
-    try {
+    await onPage(async (page) => {
       await page.goto(`${base}/dashboard#token=${h.token(['admin'])}`);
       await page.waitForSelector('[data-testid="sign-in"]');
       expect(await page.locator('textarea#token').count()).toBe(0);
       expect(await page.locator('[data-testid="profile-id"], #profile-id').count()).toBe(0);
-    } finally {
-      await page.close();
-    }
+    });
   }, 60_000);
 
   it('R69: a return whose state this page did not start is refused, with a clear message', async () => {
-    const page = await browser.newPage();
-    try {
+    await onPage(async (page) => {
       await page.goto(`${base}/dashboard?code=stolen-code&state=forged-state`);
       await page.waitForSelector('[data-testid="sign-in-failure"]');
       expect(await page.getByTestId('sign-in-failure').textContent()).toContain('did not match the one this page started');
       expect(page.url()).toBe(`${base}/dashboard`);
-    } finally {
-      await page.close();
-    }
+    });
   }, 60_000);
 
   it('R69: at the token\'s expiry the page says "signed out" instead of failing', async () => {
-    const page = await browser.newPage();
-    try {
+    await onPage(async (page) => {
       await page.clock.install();
       await page.goto(`${base}/dashboard`);
       await signInAt(page, 'acc-web-hana');
@@ -145,14 +145,11 @@ if (!chromiumAvailable)
       await page.waitForSelector('[data-testid="signed-out-reason"]');
       expect(await page.getByTestId('signed-out-reason').textContent()).toContain('signed out');
       expect(await page.getByTestId('sign-in').count()).toBe(1);
-    } finally {
-      await page.close();
-    }
+    });
   }, 120_000);
 
   it('R69: signing out ends the provider session through its end_session_endpoint', async () => {
-    const page = await browser.newPage();
-    try {
+    await onPage(async (page) => {
       await page.goto(`${base}/dashboard`);
       await signInAt(page, 'acc-web-hana');
       await page.waitForSelector('[data-testid="profile-id"]');
@@ -165,8 +162,6 @@ if (!chromiumAvailable)
       // The provider's session is gone: signing in again shows its login page.
       await page.getByTestId('sign-in').click();
       await page.waitForSelector('input[name="login"]');
-    } finally {
-      await page.close();
-    }
+    });
   }, 120_000);
 });

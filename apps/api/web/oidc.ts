@@ -3,18 +3,9 @@
  * Only the one-use verifier, state and nonce outlive the redirect (sessionStorage, removed on return); the tokens
  * live in this tab's memory only, so a reload signs in again (silently while the issuer's session lasts).
  */
-export type AuthConfig =
-  | { mode: 'development' }
-  | {
-      mode: 'oidc';
-      issuer: string;
-      clientId: string;
-      scope: string;
-      rolesClaim: string;
-      authorizationEndpoint: string;
-      tokenEndpoint: string;
-      endSessionEndpoint: string | null;
-    };
+import type { AuthPagesConfig } from '../src/web/auth-config.view';
+
+export type AuthConfig = AuthPagesConfig;
 type OidcConfig = Extract<AuthConfig, { mode: 'oidc' }>;
 
 const PENDING_KEY = 'recert.oidc.pending';

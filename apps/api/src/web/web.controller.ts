@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import type { AuthPagesConfig } from './auth-config.view';
 import { APP_CONFIG, AppConfig, projectRoot, Public, TokenVerifier } from '@recert/kernel';
 
 /** Where `npm run build:web` puts the dashboard pages' bundle. */
@@ -24,20 +25,6 @@ const HASHED = /-[A-Za-z0-9]{8}\.(?:js|css|svg|js\.map|css\.map)$/;
 function pageCsp(connectTo: string[]): string {
   return `default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src ${["'self'", ...connectTo].join(' ')}`;
 }
-
-/** How the pages sign in (R69): through the issuer (authorization code with PKCE), or with a pasted development token. */
-export type AuthPagesConfig =
-  | { mode: 'development' }
-  | {
-      mode: 'oidc';
-      issuer: string;
-      clientId: string;
-      scope: string;
-      rolesClaim: string;
-      authorizationEndpoint: string;
-      tokenEndpoint: string;
-      endSessionEndpoint: string | null;
-    };
 
 interface Manifest {
   icon: string;
