@@ -188,6 +188,13 @@ describe('OpenID Connect tokens (R65-R68)', () => {
     expect(events.map((e) => [e.type, e.metadata.actor])).toContainEqual(['ProfilesLinked', `${idp.issuer}#acc-dee`]);
   });
 
+  it("R68: a development (HS256) holder token with an account and no profileId reaches that account's profiles too", async () => {
+    const ann = `Bearer ${h.token(['candidate'], { accountId: 'acc-ann' })}`;
+    expect((await h.http.get('/me/profiles').set('Authorization', ann)).body).toMatchObject({ accountId: 'acc-ann', mustMerge: true });
+    expect((await h.http.get('/certification-profiles/oidc-1/dashboard').set('Authorization', ann)).status).toBe(200);
+    expectProblem(await h.http.get('/certification-profiles/oidc-2/dashboard').set('Authorization', ann), 403, 'FORBIDDEN');
+  });
+
   it('R68: OIDC_ACCOUNT_CLAIM names another claim; a holder without it is refused', async () => {
     const other = await startApp({
       env: { OIDC_ISSUER: idp.issuer, OIDC_AUDIENCE: AUDIENCE, OIDC_ACCOUNT_CLAIM: 'ext.account', OIDC_ROLES_CLAIM: 'realm_access.roles' },
