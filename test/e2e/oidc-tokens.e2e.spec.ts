@@ -214,6 +214,28 @@ describe('OpenID Connect tokens (R65-R68)', () => {
     }
   }, 60_000);
 
+  it('R65: an issuer that cannot be reached makes a 503 (the token may be good), not a 401 nor a 500', async () => {
+    // A loopback port nobody listens on: the one this spec's own server had before it closed.
+    const gone = await listenOidcProvider();
+    const issuer = gone.issuer;
+    const token = await gone.sign({ sub: 'exam', roles: ['exam-system'] });
+    await gone.close();
+    const other = await startApp({ env: { OIDC_ISSUER: issuer, OIDC_AUDIENCE: AUDIENCE, OIDC_CLIENT_ID: 'pages' } });
+    try {
+      await expectNothingStored(other, async () => {
+        const answer = await other.http
+          .post('/certification-profiles')
+          .set('Authorization', bearer(token))
+          .send(profile('gone-1', 'acc-g'));
+        expectProblem(answer, 503, 'SERVICE_UNAVAILABLE');
+        expect(answer.headers['retry-after']).toBeDefined();
+      });
+      expectProblem(await other.http.get('/auth/config'), 503, 'SERVICE_UNAVAILABLE');
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
+
   it('R67: four eyes compares issuer#sub: the same person with a second token cannot approve, another admin can', async () => {
     const exam = bearer(await idp.clientCredentialsToken('exam-system'));
     await h.http
