@@ -80,6 +80,25 @@ describe('OpenID Connect tokens (R65-R68)', () => {
           return Promise.resolve(`${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`);
         },
       ],
+      ['a sub that is not a string', () => idp.sign({ sub: 42 as unknown as string, roles: ['exam-system'] })],
+      ['roles that are an object, and no account claim', () => idp.sign({ sub: '', roles: { admin: true } })],
+      [
+        'a kid that is an object, signed by another key',
+        async () => {
+          const { generateKeyPair } = await import('jose');
+          const { privateKey } = await generateKeyPair('RS256');
+          return new SignJWT({ iss: idp.issuer, aud: AUDIENCE, sub: 'exam', roles: ['exam-system'], iat: now(), exp: now() + 600 })
+            .setProtectedHeader({ alg: 'RS256', kid: { $ne: '' } as unknown as string })
+            .sign(privateKey);
+        },
+      ],
+      [
+        'claims that are an array',
+        () => {
+          const part = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+          return Promise.resolve(`${part({ alg: 'RS256', kid: 'x' })}.${part([idp.issuer])}.c2ln`);
+        },
+      ],
       [
         'a key the issuer never published (its own kid)',
         async () => {
