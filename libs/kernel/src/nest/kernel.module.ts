@@ -12,6 +12,10 @@ import { TokenVerifier } from '../http/token-verifier';
 @Module({})
 export class KernelModule {
   static forRoot(config: AppConfig = loadConfig(), clock?: Clock): DynamicModule {
+    if (config.oidc) {
+      const also = config.jwtSecret === undefined ? '' : ', and HS256 tokens with AUTH_JWT_SECRET';
+      new Logger('Config').log(`tokens: the issuer ${config.oidc.issuer} for audience ${config.oidc.audience}${also} (ADR 0015)`);
+    }
     if (config.jwtSecretIsDevelopment) {
       new Logger('Config').warn(
         '!!! AUTH_JWT_SECRET is not set: tokens are checked with the PUBLIC DEVELOPMENT SECRET. Never run like this in production. !!!',
