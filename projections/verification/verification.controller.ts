@@ -1,9 +1,9 @@
 import { Controller, Get, Header, Param, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Public } from '@recert/kernel';
+import { Public, setPageSecurityHeaders } from '@recert/kernel';
 import { DomainError } from '@recert/domain';
-import { verificationPage } from './verification.page';
+import { VERIFICATION_PAGE_SOURCES, verificationPage } from './verification.page';
 import { VerificationQueries } from './verification.queries';
 
 /**
@@ -29,6 +29,7 @@ export class VerificationPublicController {
     const verification = await this.queries.verify(verificationId);
     if (!verification) throw new DomainError('VERIFICATION_NOT_FOUND', 'No public verification answers to this id');
     if (request.accepts(['application/json', 'text/html']) === 'text/html') {
+      setPageSecurityHeaders(response, VERIFICATION_PAGE_SOURCES);
       response.status(200).type('text/html; charset=utf-8').send(verificationPage(verification));
       return;
     }

@@ -1,4 +1,17 @@
+import { createHash } from 'node:crypto';
 import type { Verification } from './verification.queries';
+
+const STYLE = `
+body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #1b1f24; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .4rem 1.5rem; }
+dt { font-weight: 600; }
+.notice { padding: .75rem 1rem; border-radius: .5rem; background: #fdecea; color: #8a1c12; font-weight: 600; }
+.status-active, .status-never-expires { color: #1a7f37; }
+footer { margin-top: 2rem; color: #57606a; font-size: .9rem; }
+`;
+
+/** The page's Content-Security-Policy sources: nothing but its own inline style, allowed by its hash (#22.11). */
+export const VERIFICATION_PAGE_SOURCES = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; img-src data:`;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -42,14 +55,7 @@ export function verificationPage(v: Verification): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${escape(VERDICT[v.status])}: ${escape(v.certification.name)}</title>
-<style>
-body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #1b1f24; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .4rem 1.5rem; }
-dt { font-weight: 600; }
-.notice { padding: .75rem 1rem; border-radius: .5rem; background: #fdecea; color: #8a1c12; font-weight: 600; }
-.status-active, .status-never-expires { color: #1a7f37; }
-footer { margin-top: 2rem; color: #57606a; font-size: .9rem; }
-</style>
+<style>${STYLE}</style>
 </head>
 <body>
 <main>

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { projectRoot, Public } from '@recert/kernel';
+import { projectRoot, Public, setPageSecurityHeaders } from '@recert/kernel';
 
 /** Where `npm run build:web` puts the dashboard pages' bundle. */
 export function webRoot(): string {
@@ -20,7 +20,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 /** Names the build gave a content hash: their bytes never change, so browsers may keep them for a year. */
 const HASHED = /-[A-Za-z0-9]{8}\.(?:js|css|svg|js\.map|css\.map)$/;
-const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'";
+const PAGE_SOURCES = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'";
 
 interface Manifest {
   icon: string;
@@ -39,7 +39,8 @@ export class WebController {
   @Get(['dashboard', 'dashboard/program'])
   @Public()
   page(@Headers('accept-encoding') acceptEncoding: string | undefined, @Res() response: Response): void {
-    response.setHeader('Content-Security-Policy', PAGE_CSP);
+    // The holder's page has forms (preferences, visibility) that scripts send; they post nowhere else.
+    setPageSecurityHeaders(response, PAGE_SOURCES, "'self'");
     this.send('index.html', acceptEncoding, response, 'no-cache');
   }
 
