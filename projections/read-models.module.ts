@@ -26,6 +26,7 @@ import { CredentialsService } from './credentials/credentials.service';
 import { CertificateService } from './credentials/certificate.service';
 import { ISSUER_KEYS, IssuerKeys } from './credentials/issuer-keys';
 import { VerificationQueries } from './verification/verification.queries';
+import { HolderPreferences } from './i18n/holder-preferences';
 
 /** The read side: projections fed from the log through checkpointed subscriptions, and the queries on them. */
 @Module({
@@ -72,6 +73,7 @@ import { VerificationQueries } from './verification/verification.queries';
     DeadlineQueries,
     OutboxQueries,
     VerificationQueries,
+    HolderPreferences,
     {
       provide: ISSUER_KEYS,
       inject: [APP_CONFIG, CLOCK],
