@@ -91,6 +91,12 @@ export class VerificationQueries {
     };
   }
 
+  /** The certification's catalog name in a language, else its name. */
+  nameIn(code: string, language: string): string {
+    const certification = this.catalog.get(code);
+    return certification?.names?.[language] ?? certification?.name ?? code;
+  }
+
   /** The absolute link of an id (dashboard, PDF, LinkedIn). */
   urlOf(verificationId: string): string {
     return `${this.config.credentials.publicBaseUrl}/verify/${verificationId}`;

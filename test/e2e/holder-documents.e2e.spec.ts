@@ -140,4 +140,113 @@ describe('#26 documents in the holder language and zone', () => {
       expect(la.toString('latin1')).toContain('/BaseFont /Helvetica');
     });
   });
+
+  describe('#26.6 verification page', () => {
+    const idOf = async (profileId: string): Promise<string> => {
+      const res = await eventually(
+        () => h.http.get(`/certification-profiles/${profileId}/dashboard`).set('Authorization', holder(profileId)),
+        (r) => ((r.body as { certifications?: { verificationUrl: string | null }[] }).certifications ?? []).some((c) => c.verificationUrl),
+      );
+      const cert = (res.body as { certifications: { verificationUrl: string }[] }).certifications[0];
+      return (cert?.verificationUrl ?? '').split('/').pop() as string;
+    };
+    const page = (id: string, acceptLanguage?: string, accept = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8') => {
+      const req = h.http.get(`/verify/${id}`).set('Accept', accept);
+      return acceptLanguage === undefined ? req : req.set('Accept-Language', acceptLanguage);
+    };
+
+    it('R78: a Japanese browser gets the page in Japanese: catalog name, status, dates with their zone, lang and Content-Language', async () => {
+      const res = await page(await idOf('tokyo'), 'ja-JP,ja;q=0.9,en-US;q=0.8,en;q=0.7');
+      expect(res.status).toBe(200);
+      expect(res.headers['content-language']).toBe('ja');
+      expect(res.headers['vary']).toContain('Accept-Language');
+      expect(res.text).toContain('<html lang="ja">');
+      for (const expected of [
+        '認定資格の確認',
+        'Microsoft 認定資格: Azure Administrator Associate',
+        'data-testid="status">有効<',
+        '山田 太郎',
+        '2026年1月1日 00:00 (UTC)',
+        '2027年1月1日 00:00 (UTC)',
+        '時点の発行者の記録と照合しました',
+      ])
+        expect(res.text).toContain(expected);
+    });
+
+    it('R78: Traditional Chinese for zh-TW (by q-value over English), English for a language we do not write', async () => {
+      const id = await idOf('taipei');
+      const zh = await page(id, 'en;q=0.5, zh-TW;q=0.9');
+      expect(zh.text).toContain('<html lang="zh-Hant">');
+      for (const expected of [
+        '認證驗證',
+        'Microsoft 認證：Azure 系統管理員助理',
+        'data-testid="status">有效<',
+        '陳美玲',
+        '2025年10月1日 00:00 (UTC)',
+      ])
+        expect(zh.text).toContain(expected);
+      const english = await page(id, 'fr-CH, de;q=0.9');
+      expect(english.text).toContain('<html lang="en">');
+      expect(english.text).toContain('Certification verification');
+      expect(english.text).toContain('1 October 2025 00:00 (UTC)');
+      expect(english.headers['content-language']).toBe('en');
+    });
+
+    it('R78: the page shows the certification badge, an SVG inline as data (the CSP allows data: images only)', async () => {
+      const res = await page(await idOf('la'), 'en');
+      const badge =
+        /<img src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)" width="96" height="96" alt="([^"]+)" data-testid="badge">/.exec(res.text);
+      expect(badge?.[2]).toBe('Badge: Microsoft Certified: Azure Administrator Associate');
+      const svg = Buffer.from(badge?.[1] ?? '', 'base64').toString('utf8');
+      expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      expect(svg).toContain('ASSOCIATE');
+      expect(svg).not.toMatch(/<script|href=/i);
+      expect(String(res.headers['content-security-policy'])).toContain('img-src data:');
+    });
+
+    it('R79: a browser asking for an unknown, malformed, private or rotated id gets one HTML 404 page in its language; other clients the JSON problem', async () => {
+      const id = await idOf('la');
+      const visibility = (value: string) =>
+        h.http
+          .post(`/certification-profiles/la/certifications/${AA}/verification-visibility`)
+          .set('Authorization', holder('la'))
+          .send({ visibility: value })
+          .expect(200);
+      const unknown = await page('AAAAAAAAAAAAAAAAAAAAAA', 'ja');
+      expect(unknown.status).toBe(404);
+      expect(unknown.headers['content-type']).toMatch(/^text\/html/);
+      expect(unknown.headers['x-content-type-options']).toBe('nosniff');
+      expect(unknown.text).toContain('<html lang="ja">');
+      expect(unknown.text).toContain('該当する確認情報はありません');
+      expect((await page('..%2F..%2Fetc', 'ja')).text).toBe(unknown.text);
+      await visibility('private');
+      try {
+        const hidden = await eventually(
+          () => page(id, 'ja'),
+          (r) => r.status === 404,
+        );
+        expect(hidden.text).toBe(unknown.text);
+      } finally {
+        await visibility('public');
+      }
+      const english = await page('AAAAAAAAAAAAAAAAAAAAAA');
+      expect(english.status).toBe(404);
+      expect(english.text).toContain('No such verification');
+      // Not a browser: the problem, whatever the language asked.
+      const json = await page('AAAAAAAAAAAAAAAAAAAAAA', 'ja', 'application/json');
+      expect(json.status).toBe(404);
+      expect(json.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect((json.body as { code: string }).code).toBe('VERIFICATION_NOT_FOUND');
+      // Rotated away: the old id answers the same page.
+      const rotated = await h.http
+        .post(`/certification-profiles/la/certifications/${AA}/verification-id-rotation`)
+        .set('Authorization', holder('la'));
+      expect(rotated.status).toBeLessThan(300);
+      const old = await eventually(
+        () => page(id, 'ja'),
+        (r) => r.status === 404,
+      );
+      expect(old.text).toBe(unknown.text);
+    });
+  });
 });
