@@ -45,34 +45,38 @@ const local = (iso: string, timeZone: string): string =>
   new Date(iso).toLocaleString('sv-SE', { timeZone, hour12: false }).replace(' ', 'T').slice(0, 16);
 
 describe('#26.5 a holding calendar in the holder zone (R75)', () => {
-  it('R75: in America/Los_Angeles the last day to renew is 31 December (expiry 16:00 local), reminders on earlier local days, all before expiry', () => {
-    const events = parse(
-      holdingCalendar(FACTS, { language: 'en', timeZone: 'America/Los_Angeles', now: new Date('2026-06-01T00:00:00Z') }),
-    );
-    const window = events.find((e) => e.uid.startsWith('window.'));
-    const last = events.find((e) => e.uid.startsWith('expiry.'));
-    // 2026-07-01T00:00Z is the evening of 30 June in Los Angeles.
-    expect(window).toMatchObject({ date: '2026-06-30', isDate: true, summary: 'Renewal window opens: Azure Administrator' });
-    expect(local(FACTS.expiresAt as string, 'America/Los_Angeles')).toBe('2026-12-31T16:00');
-    expect(last).toMatchObject({ date: '2026-12-31', isDate: true });
-    expect(last?.summary).toBe('Last day to renew Azure Administrator: it expires 31 December 2026 16:00 (America/Los_Angeles)');
-    expect(last?.reminders).toEqual(['2026-12-01T09:00', '2026-12-24T09:00', '2026-12-30T09:00']);
-    for (const reminder of last?.reminders ?? []) expect(reminder < local(FACTS.expiresAt as string, 'America/Los_Angeles')).toBe(true);
-  });
-
-  it('R75: in Asia/Tokyo the same expiry is 09:00 on 1 January: that is the last day, and the window opens on 1 July', () => {
-    const events = parse(holdingCalendar(FACTS, { language: 'ja', timeZone: 'Asia/Tokyo', now: new Date('2026-06-01T00:00:00Z') }));
-    expect(events.find((e) => e.uid.startsWith('window.'))).toMatchObject({
-      date: '2026-07-01',
-      summary: '更新期間の開始: Azure Administrator',
-    });
-    const last = events.find((e) => e.uid.startsWith('expiry.'));
-    expect(local(FACTS.expiresAt as string, 'Asia/Tokyo')).toBe('2027-01-01T09:00');
-    expect(last).toMatchObject({ date: '2027-01-01', isDate: true });
-    expect(last?.summary).toContain('更新最終日');
-    expect(last?.reminders).toEqual(['2026-12-02T09:00', '2026-12-25T09:00', '2026-12-31T09:00']);
-    for (const reminder of last?.reminders ?? []) expect(reminder < local(FACTS.expiresAt as string, 'Asia/Tokyo')).toBe(true);
-  });
+  // A midnight-UTC expiry is 16:00 on 31 December in Los Angeles and 09:00 on 1 January in Tokyo; the window's
+  // midnight-UTC opening is the evening of 30 June in Los Angeles.
+  it.each([
+    {
+      timeZone: 'America/Los_Angeles',
+      language: 'en' as const,
+      window: { date: '2026-06-30', summary: 'Renewal window opens: Azure Administrator' },
+      expiresLocally: '2026-12-31T16:00',
+      lastDay: '2026-12-31',
+      title: 'Last day to renew Azure Administrator: it expires 31 December 2026 16:00 (America/Los_Angeles)',
+      reminders: ['2026-12-01T09:00', '2026-12-24T09:00', '2026-12-30T09:00'],
+    },
+    {
+      timeZone: 'Asia/Tokyo',
+      language: 'ja' as const,
+      window: { date: '2026-07-01', summary: '更新期間の開始: Azure Administrator' },
+      expiresLocally: '2027-01-01T09:00',
+      lastDay: '2027-01-01',
+      title: 'Azure Administrator の更新最終日: 2027年1月1日 09:00 (Asia/Tokyo) に失効',
+      reminders: ['2026-12-02T09:00', '2026-12-25T09:00', '2026-12-31T09:00'],
+    },
+  ])(
+    'R75: in $timeZone the window opens on $window.date, the last day to renew is $lastDay, reminders on earlier local days, all before expiry',
+    (c) => {
+      const events = parse(holdingCalendar(FACTS, { language: c.language, timeZone: c.timeZone, now: new Date('2026-06-01T00:00:00Z') }));
+      expect(events.find((e) => e.uid.startsWith('window.'))).toMatchObject({ ...c.window, isDate: true });
+      const last = events.find((e) => e.uid.startsWith('expiry.'));
+      expect(local(FACTS.expiresAt as string, c.timeZone)).toBe(c.expiresLocally);
+      expect(last).toMatchObject({ date: c.lastDay, isDate: true, summary: c.title, reminders: c.reminders });
+      for (const reminder of last?.reminders ?? []) expect(reminder < c.expiresLocally).toBe(true);
+    },
+  );
 
   it('R75: an expiry at local midnight has the day before as its last day', () => {
     const events = parse(holdingCalendar(FACTS, { language: 'en', timeZone: 'UTC', now: new Date('2026-06-01T00:00:00Z') }));
