@@ -2,8 +2,8 @@ import { Controller, Get, Header, Headers, Inject, Param, Query } from '@nestjs/
 import { ApiBearerAuth, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { assertMayAccessProfile, CLOCK, Clock, CurrentPrincipal, Principal, Roles } from '@recert/kernel';
 import { ProfileParams } from '@recert/renewals';
-import { DomainError, PREFERENCE_LANGUAGES } from '@recert/domain';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { canonicalTimeZone, DomainError, PREFERENCE_LANGUAGES } from '@recert/domain';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { HolderPreferences } from '../i18n/holder-preferences';
 import { Language, languageOfAcceptLanguage, zoneOr } from '../i18n/holder-i18n';
 import { DashboardQueries } from './dashboard.queries';
@@ -25,6 +25,15 @@ export class CalendarQuery {
   @IsOptional()
   @IsIn(CALENDAR_LANGUAGES, { message: `lang: one of ${CALENDAR_LANGUAGES.join(', ')}` })
   lang?: Language;
+
+  @ApiPropertyOptional({
+    example: 'America/Los_Angeles',
+    description: "IANA time zone the whole-day dates are taken in (default: the holder's preference, else UTC)",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  tz?: string;
 }
 
 /**
@@ -56,6 +65,8 @@ export class CalendarController {
     if (!dashboard) throw new DomainError('PROFILE_NOT_FOUND', `No certification profile ${params.profileId}`);
     const cert = dashboard.certifications.find((c) => c.code === params.code);
     if (!cert) throw new DomainError('HOLDING_NOT_FOUND', `Profile ${params.profileId} holds no ${params.code}`);
+    const asked = query.tz === undefined ? undefined : canonicalTimeZone(query.tz);
+    if (query.tz !== undefined && !asked) throw new DomainError('VALIDATION_FAILED', 'tz: an IANA time zone, such as Asia/Taipei');
     const chosen = await this.preferences.of(params.profileId);
     const language = query.lang ?? chosen.language ?? languageOfAcceptLanguage(acceptLanguage);
     const url = cert.renewalAssessmentUrl?.replaceAll('{code}', cert.code).replaceAll('{language}', language) ?? null;
@@ -69,7 +80,8 @@ export class CalendarController {
         expiresAt: cert.expiresAt,
         renewalUrl: url,
       },
-      { language, timeZone: zoneOr(chosen.timeZone), now: this.clock.now() },
+      // The page asks in the zone it shows (the holder's preference, else the browser's).
+      { language, timeZone: asked ?? zoneOr(chosen.timeZone), now: this.clock.now() },
     );
   }
 }

@@ -74,6 +74,15 @@ describe('#26 documents in the holder language and zone', () => {
       expect(last?.reminders).toEqual(['2026-12-02T09:00', '2026-12-25T09:00', '2026-12-31T09:00']);
     });
 
+    it('R75: ?tz= (the zone the page shows) takes the days in that zone; an unknown zone is a 400', async () => {
+      const path = `/certification-profiles/la/certifications/${AA}/calendar.ics`;
+      const tokyo = await h.http.get(`${path}?tz=Asia/Tokyo`).set('Authorization', holder('la'));
+      expect(tokyo.text).toContain('DTSTART;VALUE=DATE:20270101');
+      const bad = await h.http.get(`${path}?tz=Mars/Olympus_Mons`).set('Authorization', holder('la'));
+      expect(bad.status).toBe(400);
+      expect((bad.body as { code: string }).code).toBe('VALIDATION_FAILED');
+    });
+
     it('R76: an already-open window has no "window opens" event; the last day is in Traditional Chinese for a Taipei holder', async () => {
       // Earned 1 October 2025: its window opened 1 April 2026, before the clock's 1 June.
       const all = await events('taipei');
