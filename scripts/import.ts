@@ -5,13 +5,13 @@
  * standard output (or --out), the progress bar to standard error.
  */
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EventStoreModule } from '@recert/eventstore';
-import { KernelModule, loadConfigOrExit } from '@recert/kernel';
+import { cliLogger, KernelModule, loadConfigOrExit } from '@recert/kernel';
 import { FileCheckpoint, formatOf, IMPORT_SYSTEM, Importer, RenewalsModule } from '@recert/renewals';
 
 function argument(name: string): string | undefined {
@@ -59,11 +59,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const config = loadConfigOrExit('recert import');
+  // Standard output is the report alone (#22.8): Nest's lines, the modules' start-up warnings included, go to
+  // standard error in LOG_FORMAT.
+  const logger = cliLogger(config);
+  Logger.overrideLogger(logger);
 
   @Module({ imports: [KernelModule.forRoot(config), EventStoreModule, RenewalsModule] })
   class ImportModule {}
 
-  const app = await NestFactory.createApplicationContext(ImportModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(ImportModule, { logger });
   const importer = app.get(Importer);
   const size = statSync(file).size;
   let bytes = 0;

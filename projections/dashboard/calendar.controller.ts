@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Headers, Inject, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { assertMayAccessProfile, CLOCK, Clock, CurrentPrincipal, Principal, Roles } from '@recert/kernel';
 import { ProfileParams } from '@recert/renewals';
 import { canonicalTimeZone, DomainError, PREFERENCE_LANGUAGES } from '@recert/domain';
@@ -12,6 +12,7 @@ import { holdingCalendar } from './holding-calendar';
 const CALENDAR_LANGUAGES = [...PREFERENCE_LANGUAGES];
 
 export class CalendarParams extends ProfileParams {
+  @ApiProperty({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$', example: 'azure-administrator-associate' }) // R74: declared in OpenAPI
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'code: a certification code' })
   code!: string;

@@ -3,6 +3,7 @@ import { ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiProduces, ApiTags } fr
 import type { Request, Response } from 'express';
 import { Public, setPageSecurityHeaders } from '@recert/kernel';
 import { DomainError } from '@recert/domain';
+import { badgeSvg } from '../credentials/badge';
 import { languageOfAcceptLanguage } from '../i18n/holder-i18n';
 import { VERIFICATION_PAGE_SOURCES, verificationNotFoundPage, verificationPage } from './verification.page';
 import { VerificationQueries } from './verification.queries';
@@ -42,8 +43,12 @@ export class VerificationPublicController {
       response.setHeader('Content-Language', language);
       response.type('text/html; charset=utf-8');
       if (!verification) response.status(404).send(verificationNotFoundPage(language));
-      else
-        response.status(200).send(verificationPage(verification, language, this.queries.nameIn(verification.certification.code, language)));
+      else {
+        const code = verification.certification.code;
+        const certification = this.queries.certificationOf(code);
+        const badge = certification ? badgeSvg(certification) : undefined;
+        response.status(200).send(verificationPage(verification, language, this.queries.nameIn(code, language), badge));
+      }
       return;
     }
     if (!verification) throw new DomainError('VERIFICATION_NOT_FOUND', 'No public verification answers to this id');

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { fill, formatDateTime, Language, messages } from '../i18n/holder-i18n';
-import { badgeSvg } from './badge-svg';
 import type { Verification } from './verification.queries';
 
 const STYLE = `
@@ -46,10 +45,15 @@ ${body}
 
 /**
  * The verification for people (#13, #26.6): a self-contained page (no scripts) in the visitor's language, with the
- * certification's badge, dates with their zone, saying as of when, and never why a revocation.
- * `certificationName` is the catalog's name in that language.
+ * certification's badge (the achievement image's SVG, R70, inlined: no request leaves the page), dates with their
+ * zone, saying as of when, and never why a revocation. `certificationName` is the catalog's name in that language.
  */
-export function verificationPage(v: Verification, language: Language = 'en', certificationName = v.certification.name): string {
+export function verificationPage(
+  v: Verification,
+  language: Language = 'en',
+  certificationName = v.certification.name,
+  badge?: string,
+): string {
   const all = messages(language);
   const words = all.verification;
   const when = (iso: string): string => formatDateTime(iso, language, PAGE_ZONE);
@@ -66,13 +70,12 @@ export function verificationPage(v: Verification, language: Language = 'en', cer
     v.status === 'revoked' || v.status === 'suspended' || v.status === 'expired'
       ? `<p class="notice" data-testid="${v.status}">${escape(words[v.status])}</p>`
       : '';
-  const badge = Buffer.from(badgeSvg({ ...v.certification, name: certificationName })).toString('base64');
   const asOf = `<time datetime="${escape(v.asOf)}" data-testid="as-of">${escape(when(v.asOf))}</time>`;
   return page(
     language,
     `${all.status[v.status]}: ${certificationName}`,
     `<header>
-<img src="data:image/svg+xml;base64,${badge}" width="96" height="96" alt="${escape(fill(words.badge, { name: certificationName }))}" data-testid="badge">
+${badge ? `<img src="data:image/svg+xml;base64,${Buffer.from(badge).toString('base64')}" width="96" height="106" alt="${escape(fill(words.badge, { name: certificationName }))}" data-testid="badge">` : ''}
 <h1>${escape(words.heading)}</h1>
 </header>
 ${notice}

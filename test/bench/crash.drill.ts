@@ -83,7 +83,12 @@ async function main(): Promise<void> {
     // Windows open at 2026-03-01 but not yet recorded: the in-process scheduler opens and notifies them under fire.
     const seeded = await seedPopulation({ dataDir, targetEvents: 60_000, catalog, policies, now: new Date(NOW), layout: 'window-open' });
     const port = 3700 + Math.floor(Math.random() * 90);
-    const env = { SCHEDULER_INTERVAL_MS: '300', DISPATCH_INTERVAL_MS: '200', RATE_LIMIT_PER_MINUTE: '0' };
+    const env = {
+      SCHEDULER_INTERVAL_MS: '300',
+      DISPATCH_INTERVAL_MS: '200',
+      RATE_LIMIT_PER_MINUTE: '0',
+      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
+    };
     api = await startApiProcess(dataDir, port, env);
     const registered = await post(
       port,

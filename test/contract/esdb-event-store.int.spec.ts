@@ -1,4 +1,6 @@
-import { EsdbEventStore } from '@recert/eventstore';
+import { tmpdir } from 'node:os';
+import { createEventStore, EsdbEventStore } from '@recert/eventstore';
+import { loadConfig } from '@recert/kernel';
 import { dockerAnswers } from '../support/docker';
 import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
 import { describeEventStoreContract } from './event-store.contract';
@@ -43,7 +45,11 @@ if (!runs) {
     await container?.stop();
   });
 
-  describeEventStoreContract('eventstoredb', () => ({ store }));
+  // Through the factory production uses (R54), on this adapter.
+  describeEventStoreContract('eventstoredb', () => ({
+    store: createEventStore(loadConfig({ DATA_DIR: tmpdir() }), store),
+    adapter: store,
+  }));
 
   // Restart and resubscribe: test/contract/esdb-restart.int.spec.ts (a volume and a fixed port of its own).
 });

@@ -1,13 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError, EventStore, NewEvent, PartialDuplicateError, RecordedEvent } from '@recert/eventstore';
+import { ConcurrencyError, countEventsBetween, EventStore, NewEvent, PartialDuplicateError, RecordedEvent } from '@recert/eventstore';
 
 /**
  * The contract every event-store adapter passes. Each adapter's spec calls this with a factory;
  * streams get a random suffix so a shared server (EventStoreDB) needs no cleaning between tests.
  */
 export interface ContractTarget {
+  /** The store as production builds it: `createEventStore(config, adapter)`, every wrapper included (R54). */
   store: EventStore;
+  /** The adapter under it, to tell what the wrapping kept. */
+  adapter: EventStore;
 }
+
+/** Every member of the port, optional ones included; the type below stops compiling when the port gains an unlisted one. */
+const PORT_MEMBERS = [
+  'kind',
+  'identity',
+  'append',
+  'readStream',
+  'readAll',
+  'subscribe',
+  'countEvents',
+  'epoch',
+  'eventIdAt',
+  'headPosition',
+  'ping',
+  'close',
+] as const;
+type UnlistedMember = Exclude<keyof EventStore, (typeof PORT_MEMBERS)[number]>;
+export const everyPortMemberListed: [UnlistedMember] extends [never] ? true : UnlistedMember = true;
 
 export function newEvent(type: string, data: Record<string, string | number> = {}, id: string = randomUUID()): NewEvent {
   return {
@@ -61,6 +82,23 @@ export async function collect(
 export function describeEventStoreContract(name: string, target: () => ContractTarget): void {
   describe(`event-store contract: ${name}`, () => {
     const store = (): EventStore => target().store;
+
+    it('R54: the store production builds keeps every member of the port its adapter has, optional ones included', async () => {
+      const { store: built, adapter } = target();
+      expect(PORT_MEMBERS.map((member) => [member, typeof built[member]])).toEqual(
+        PORT_MEMBERS.map((member) => [member, typeof adapter[member]]),
+      );
+      if (!built.countEvents) return;
+      const stream = uniqueStream('count');
+      const { position } = await built.append(stream, [newEvent('Counted'), newEvent('Other'), newEvent('Counted')], {
+        expectedRevision: 'no_stream',
+      });
+      const filter = { eventTypes: ['Counted'], streamPrefixes: [stream] };
+      // The store's own count equals the count a reader pages out of the log.
+      const paged = await countEventsBetween({ ...built, countEvents: undefined }, { upTo: position, filter });
+      expect(await built.countEvents({ upTo: position, filter })).toBe(paged);
+      expect(paged).toBe(2);
+    });
 
     describe('append with an expected revision', () => {
       it('no_stream creates a stream and returns revision and global positions', async () => {

@@ -1,17 +1,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConcurrencyError, SqliteEventStore } from '@recert/eventstore';
+import { ConcurrencyError, createEventStore, EventStore, SqliteEventStore } from '@recert/eventstore';
+import { loadConfig } from '@recert/kernel';
 import { describeEventStoreContract, newEvent } from './event-store.contract';
 import { runAppender } from './fixtures/run-appender';
 
 describe('embedded SQLite event store', () => {
   let dir: string;
   let store: SqliteEventStore;
+  let built: EventStore;
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'recert-store-'));
     store = new SqliteEventStore({ file: join(dir, 'events.db'), pollIntervalMs: 20 });
+    // The contract runs through the factory production uses (R54), on this adapter.
+    built = createEventStore(loadConfig({ DATA_DIR: dir }), store);
   });
 
   afterAll(async () => {
@@ -19,7 +23,7 @@ describe('embedded SQLite event store', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  describeEventStoreContract('sqlite', () => ({ store }));
+  describeEventStoreContract('sqlite', () => ({ store: built, adapter: store }));
 
   describe('group commit', () => {
     it('appends made in one turn commit together, each judged on its own: a clash fails alone, the rest are stored', async () => {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { FileCheckpoint, ImportReport, Importer, PERSONAL_DATA_VAULT, PersonalDataVault } from '@recert/renewals';
 import type { SealedData } from '@recert/domain';
-import { eventually, expectNothingStored, expectProblem, Harness, startApp } from '../support/harness';
+import { eventually, expectNothingStored, expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 
 // A loaded machine: no test here may fail on time (hooks and tests wait for conditions, not moments).
 jest.setTimeout(120_000);
@@ -164,6 +166,102 @@ describe('bulk import', () => {
     const types = (history.body as { events: { type: string }[] }).events.map((event) => event.type);
     expect(types.filter((type) => type === 'CertificationProfileCreated')).toHaveLength(1);
     expect(types.filter((type) => type === 'CertificationImported')).toHaveLength(3);
+  });
+
+  it('R42 (#22.8): a file with a byte order mark gives the report the CLI gives (bytes), over HTTP as text and as the JSON form', async () => {
+    const importer = h.app.get(Importer);
+    const options = { format: 'ndjson' as const, system: 'bom', dryRun: true };
+    const plain = await importer.run([Buffer.from(NDJSON)], options);
+    const cli = await importer.run([Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(NDJSON)])], options);
+    expect(cli).toEqual(plain);
+    expect(plain.counts.imported).toBeGreaterThan(0);
+    await expectNothingStored(h, async () => {
+      const text = await post(`\ufeff${NDJSON}`, '?dryRun=true&system=bom');
+      expect(text.status).toBe(200);
+      expect(text.body).toEqual(cli);
+      const form = await h.http
+        .post('/admin/imports')
+        .set('Authorization', admin())
+        .send({ format: 'ndjson', content: `\ufeff${NDJSON}`, dryRun: true, system: 'bom' });
+      expect(form.body).toEqual(cli);
+      const csv = await post(`\ufeff${CSV}`, '?dryRun=true&system=bomcsv', 'text/csv');
+      expect(csv.body).toEqual(await importer.run([Buffer.from(CSV)], { format: 'csv', system: 'bomcsv', dryRun: true }));
+    });
+  });
+
+  it('R39/R45 (#22.8): names the API refuses are refused by the import too: lone surrogates, controls, bytes that are not UTF-8', async () => {
+    const holder = (sourceId: string, displayName: string, email = `${sourceId}@example.com`): string =>
+      `{"kind":"holder","sourceId":"${sourceId}","accountId":"acc-${sourceId}","displayName":"${displayName}","email":"${email}"}\n`;
+    const body = Buffer.concat([
+      Buffer.from(holder('u1', 'Ada\\ud800')),
+      Buffer.from(holder('u2', '\\udfffAda')),
+      Buffer.from(holder('u3', 'Ada\\u0000')),
+      Buffer.from(holder('u4', 'Ada', 'u4\\ud800@example.com')),
+      Buffer.concat([Buffer.from(holder('u5', 'Ad').slice(0, -3)), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]),
+      Buffer.from(holder('u6', 'Ada Lovelace')),
+    ]);
+    await expectNothingStored(h, async () => {
+      const res = await h.http
+        .post('/admin/imports?system=utf&dryRun=true')
+        .set('Authorization', admin())
+        .set('Content-Type', 'application/x-ndjson')
+        .send(body);
+      expect(res.status).toBe(200);
+      const report = res.body as ImportReport;
+      expect(report.counts).toEqual({ imported: 1, 'already-imported': 0, refused: 0, invalid: 5 });
+      expect(report.samples.invalid.map((row) => [row.line, row.detail?.split(' ')[0]])).toEqual([
+        [1, 'displayName'],
+        [2, 'displayName'],
+        [3, 'displayName'],
+        [4, 'email'],
+        [5, 'the'],
+      ]);
+      expect(report.samples.invalid[4]?.detail).toBe('the line is not valid UTF-8');
+      // And the API: the same bytes in a create-profile body are refused, not stored with replacement characters.
+      const port = (h.app.getHttpServer() as { address(): AddressInfo }).address().port;
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/certification-profiles',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${h.token(['exam-system'])}` },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode));
+          },
+        );
+        req.on('error', reject);
+        req.end(
+          Buffer.concat([
+            Buffer.from('{"profileId":"u7","accountId":"acc-u7","accountType":"personal","displayName":"Ad'),
+            Buffer.from([0xff, 0xfe]),
+            Buffer.from('","email":"u7@example.com"}'),
+          ]),
+        );
+      });
+      expect(status).toBe(400);
+    });
+  });
+
+  it('R39 (#22.8): a holding row whose holder profile is live but was not imported is PROFILE_EXISTS, dry and real; nothing attaches', async () => {
+    await seedProfile(h, 'live-h1');
+    const row = JSON.stringify({
+      kind: 'holding',
+      sourceId: 'lh-1',
+      holder: 'h1',
+      certificationCode: 'azure-fundamentals',
+      earnedAt: '2025-06-01T00:00:00Z',
+    });
+    await expectNothingStored(h, async () => {
+      for (const query of ['?system=live&dryRun=true', '?system=live']) {
+        const res = await post(`${row}\n`, query);
+        expect(res.status).toBe(200);
+        expect((res.body as ImportReport).samples.refused.map((r) => [r.line, r.code])).toEqual([[1, 'PROFILE_EXISTS']]);
+      }
+    });
   });
 
   it('R39: only an admin imports; bad input is a 4xx problem, never a 5xx, and stores nothing', async () => {

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GracefulShutdown } from '@recert/kernel';
@@ -130,10 +130,14 @@ describe('health probes', () => {
           'performance',
         ],
       });
+      // Leases run on the shared state's own clock (R56), which no fake moves: each step ends them as much sooner.
+      const sharedState = new Database(join(h.dataDir, 'shared-state.db'));
+      const storeClockPasses = (ms: number): void => void sharedState.prepare('UPDATE leases SET until_ms = until_ms - ?').run(ms);
       const attempts: number[] = [];
       let seen = outboxRows()[0]?.deliveries ?? 0;
       for (let at = start; attempts.length < 4 && at <= start + 600_000; at += 5000) {
         jest.setSystemTime(at);
+        if (at > start) storeClockPasses(5000);
         await dispatcher.dispatchOnce();
         const deliveries = outboxRows()[0]?.deliveries ?? 0;
         if (deliveries > seen) attempts.push(at);
@@ -149,6 +153,8 @@ describe('health probes', () => {
       rmSync(notifications(), { force: true });
       mkdirSync(notifications());
       jest.setSystemTime((attempts[3] as number) + 3_600_000);
+      storeClockPasses(3_600_000);
+      sharedState.close();
       expect(await dispatcher.dispatchOnce()).toBe(1);
       jest.useRealTimers();
       await h.app.get(ProjectionRunner).waitFor(await h.store.headPosition(), 20_000);

@@ -1,5 +1,5 @@
 import ICAL from 'ical.js';
-import { asBytes, eventually, Harness, seedProfile, startApp } from '../support/harness';
+import { asBytes, asText, eventually, Harness, seedProfile, startApp } from '../support/harness';
 import { pdfText } from '../support/pdf-text';
 
 // A loaded machine: no test here may fail on time (hooks and tests wait for conditions, not moments).
@@ -201,15 +201,19 @@ describe('#26 documents in the holder language and zone', () => {
       expect(english.headers['content-language']).toBe('en');
     });
 
-    it('R78: the page shows the certification badge, an SVG inline as data (the CSP allows data: images only)', async () => {
+    it("R78: the page shows the certification badge, the achievement image's SVG inline as data (the CSP allows data: images only)", async () => {
       const res = await page(await idOf('la'), 'en');
       const badge =
-        /<img src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)" width="96" height="96" alt="([^"]+)" data-testid="badge">/.exec(res.text);
+        /<img src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)" width="96" height="106" alt="([^"]+)" data-testid="badge">/.exec(
+          res.text,
+        );
       expect(badge?.[2]).toBe('Badge: Microsoft Certified: Azure Administrator Associate');
       const svg = Buffer.from(badge?.[1] ?? '', 'base64').toString('utf8');
       expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
       expect(svg).toContain('ASSOCIATE');
       expect(svg).not.toMatch(/<script|href=/i);
+      // The very image the credential's achievement.image names (R70), one function draws both.
+      expect(svg).toBe((await h.http.get(`/achievements/${AA}/badge.svg`).buffer(true).parse(asText)).body);
       expect(String(res.headers['content-security-policy'])).toContain('img-src data:');
     });
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImportReport } from '@recert/renewals';
@@ -61,14 +61,19 @@ interface Run {
 }
 
 /** `npm run import -- FILE ...` from the TypeScript sources, on the embedded store of `dataDir`. */
-function importCli(dataDir: string, args: string[], onStart?: (kill: () => void) => void): Promise<Run> {
+function importCli(
+  dataDir: string,
+  args: string[],
+  onStart?: (kill: () => void) => void,
+  env: Record<string, string | undefined> = { AUTH_JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-use' },
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       ['-r', join(ROOT, 'test', 'support', 'ts-register.cjs'), join(ROOT, 'scripts', 'import.ts'), ...args],
       {
         cwd: ROOT,
-        env: { ...process.env, DATA_DIR: dataDir, AUTH_JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-use', LOG_LEVEL: 'warn' },
+        env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -143,5 +148,35 @@ describe('npm run import', () => {
       CertificationProfileCreated: HOLDERS,
       CertificationImported: 3 * HOLDERS - HOLDERS / 10,
     });
+  });
+});
+
+/** #22.8: standard output is the report alone, whatever is logged; logs go to standard error in LOG_FORMAT. */
+describe('npm run import: standard output', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recert-import-out-'));
+  const file = join(dir, 'bom.ndjson');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('R42 (#22.8): a BOM file gives the HTTP report; stdout parses as JSON with the start-up warning logged as JSON lines on stderr (LOG_FORMAT=json), or pretty there', async () => {
+    const text = readFileSync(join(ROOT, 'test', 'fixtures', 'imports', 'sample.ndjson'));
+    writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), text]));
+    // No AUTH_JWT_SECRET: the configuration warns at start, the line that used to open standard output.
+    const unset = { AUTH_JWT_SECRET: undefined, NODE_ENV: 'development' };
+    const json = await importCli(join(dir, 'data'), [file, '--dry-run'], undefined, { ...unset, LOG_FORMAT: 'json' });
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as ImportReport;
+    // The fixture's report, as bulk-import.e2e.spec.ts has it over HTTP (a BOM changes nothing).
+    expect(report.counts).toEqual({ imported: 5, 'already-imported': 0, refused: 5, invalid: 3 });
+    const logLines = json.stderr.split('\n').filter((line) => line.startsWith('{'));
+    const warning = logLines
+      .map((line) => JSON.parse(line) as { level: number; msg: string; context?: string })
+      .find((l) => l.context === 'Config');
+    expect(warning).toMatchObject({ level: 40, msg: expect.stringContaining('AUTH_JWT_SECRET') });
+    expect(json.stderr.includes('\u001b[')).toBe(false);
+
+    const pretty = await importCli(join(dir, 'data'), [file, '--dry-run'], undefined, { ...unset, LOG_FORMAT: 'pretty' });
+    expect(pretty.code).toBe(0);
+    expect(JSON.parse(pretty.stdout)).toEqual(report);
+    expect(pretty.stderr).toMatch(/WARN \[Config\] .*AUTH_JWT_SECRET/);
   });
 });

@@ -1,7 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Harness, seedProfile, startApp } from '../support/harness';
+import type { LoggerService } from '@nestjs/common';
+import { expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 
 const METRICS_TOKEN = 'metrics-scraper-token-0123456789';
 
@@ -140,5 +141,52 @@ describe('metrics', () => {
       expect((await h.http.get('/health/ready')).status).not.toBe(429);
     }
     await scrape();
+  });
+});
+
+/** R53 (#22.7): failed /metrics authentications are logged (never the token) and limited per address. */
+describe('metrics authentication failures (R53)', () => {
+  let h: Harness;
+  const warnings: string[] = [];
+  const text = (message: unknown): string => (typeof message === 'string' ? message : JSON.stringify(message));
+  const logger: LoggerService = {
+    log: () => undefined,
+    error: () => undefined,
+    warn: (message: unknown) => void warnings.push(text(message)),
+  };
+  beforeAll(async () => {
+    h = await startApp({
+      clockStart: '2026-03-01T00:00:10Z',
+      env: { METRICS_TOKEN, METRICS_AUTH_FAILURES_PER_MINUTE: '3', RATE_LIMIT_PER_MINUTE: '1000' },
+      logger,
+    });
+  }, 60_000);
+  afterAll(() => h.close(), 60_000);
+
+  const scrapeWith = (token?: string) => {
+    const request = h.http.get('/metrics');
+    return token === undefined ? request : request.set('Authorization', `Bearer ${token}`);
+  };
+
+  it('R53: each failure is logged without the token; past the limit the address gets 429, the right token too, until the window ends', async () => {
+    const guesses = ['guess-metrics-token-000000000001', undefined];
+    for (const guess of guesses) expect((await scrapeWith(guess)).status).toBe(401);
+    expect((await scrapeWith(h.token(['support']))).status).toBe(403);
+    expect(warnings.filter((line) => line.startsWith('GET /metrics refused'))).toHaveLength(3);
+    // The fourth failure is over the limit of 3: 429 with Retry-After, and the right token is refused with it.
+    const limited = await scrapeWith('guess-metrics-token-000000000003');
+    expectProblem(limited, 429, 'RATE_LIMITED');
+    expect(Number(limited.headers['retry-after'])).toBe(50);
+    expectProblem(await scrapeWith(METRICS_TOKEN), 429, 'RATE_LIMITED');
+    expect(warnings.filter((line) => line.startsWith('GET /metrics refused'))).toHaveLength(4);
+    expect(warnings.some((line) => /locked out until 2026-03-01T00:01:00\.000Z after 4 failures/.test(line))).toBe(true);
+    for (const line of warnings) {
+      expect(line).not.toContain('guess-metrics-token');
+      expect(line).not.toContain(METRICS_TOKEN);
+    }
+    // The next window: the right token is served again; the general rate limit never counted these.
+    h.clock.set(new Date('2026-03-01T00:01:00Z'));
+    expect((await scrapeWith(METRICS_TOKEN)).status).toBe(200);
+    expect((await scrapeWith('guess-metrics-token-000000000004')).status).toBe(401);
   });
 });

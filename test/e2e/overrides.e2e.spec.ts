@@ -422,7 +422,7 @@ describe('a revoke override reaches webhook subscribers', () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    h = await startApp({ clockStart: '2026-01-01T00:00:00Z' });
+    h = await startApp({ clockStart: '2026-01-01T00:00:00Z', env: { WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8' } });
     await seedProfile(h, 'wh-1', { linked: true, earn: [{ code: AA }] });
   }, 60_000);
   afterAll(async () => {

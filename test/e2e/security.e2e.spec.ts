@@ -105,6 +105,71 @@ describe('security', () => {
     });
   });
 
+  describe('R45 (#22.10): the token subject is recorded text, and actors compare canonically', () => {
+    it.each([
+      ['NUL', 'mal\u0000lory'],
+      ['an escape', 'mallory\u001b[2J'],
+      ['a right-to-left override', 'admin\u202eyrollam'],
+      ['an isolate', '\u2066mallory\u2069'],
+      ['a lone surrogate', 'mallory\ud800'],
+      ['only white space', '   '],
+    ])('R45 (#22.10): a sub holding %s is a 401 problem, nothing stored', async (_what, sub) => {
+      const forged = jwt.sign({ sub, roles: ['admin'] }, TEST_SECRET, { expiresIn: '1h' });
+      usedTokens.push(forged);
+      await expectNothingStored(h, async () => {
+        expectProblem(await h.http.get('/reports/summary').set('Authorization', `Bearer ${forged}`), 401, 'UNAUTHORIZED');
+        expectProblem(
+          await h.http
+            .post(`/certification-profiles/sec-a/certifications/${AF}/suspension`)
+            .set('Authorization', `Bearer ${forged}`)
+            .send({ reason: 'why not' }),
+          401,
+          'UNAUTHORIZED',
+        );
+      });
+    });
+
+    it('R45 R22 (#22.10): case, white space, NFC/NFD and full-width spellings of the requester are the requester under four eyes; the actor is recorded in NFC, trimmed', async () => {
+      await seedProfile(h, 'sec-4eyes', { earn: [{ code: AF }] });
+      const requester = 'Jos\u00e9 Admin'; // NFC
+      const asked = await h.http
+        .post('/admin/override-requests')
+        .set('Authorization', `Bearer ${token(['admin'], { sub: ` Jose\u0301 Admin ` })}`) // NFD, padded
+        .send({ kind: 'revoke', target: { profileId: 'sec-4eyes', certificationCode: AF }, params: {}, reason: 'four eyes drill' });
+      expect(asked.status).toBe(201);
+      const id = (asked.body as { id: string }).id;
+      const requestedBy = (asked.body as { requestedBy?: string }).requestedBy;
+      expect(requestedBy).toBe(requester);
+      for (const variant of [
+        requester,
+        'jos\u00e9 admin',
+        'JOS\u00c9 ADMIN',
+        'Jose\u0301 Admin',
+        'Jos\u00e9  Admin',
+        '\uff2a\uff4f\uff53\u00e9 Admin',
+      ]) {
+        await expectNothingStored(h, async () => {
+          for (const verb of ['approve', 'reject'] as const) {
+            expectProblem(
+              await h.http
+                .post(`/admin/override-requests/${id}/${verb}`)
+                .set('Authorization', `Bearer ${token(['admin'], { sub: variant })}`)
+                .send(verb === 'reject' ? { reason: 'not me' } : {}),
+              403,
+              'FORBIDDEN',
+            );
+          }
+        });
+      }
+      const approved = await h.http
+        .post(`/admin/override-requests/${id}/approve`)
+        .set('Authorization', `Bearer ${token(['admin'], { sub: 'Another Admin' })}`)
+        .send({});
+      expect(approved.status).toBe(200);
+      expect(approved.body).toMatchObject({ requestedBy: requester, decidedBy: 'Another Admin' });
+    });
+  });
+
   describe('R11: a candidate reaches its own profile only', () => {
     /** Every endpoint, called by candidate A on profile B (or on program-wide data). */
     const matrix: { name: string; call: (h: Harness, auth: string) => Promise<import('supertest').Response> }[] = [
@@ -253,12 +318,8 @@ describe('security', () => {
         .buffer(true)
         .parse(asBytes);
       const did = await h.http.get('/.well-known/did.json');
-      const statusUrl = (decodeJwt(credential.body as string)['credentialStatus'] as { statusListCredential: string }[])[0]
-        ?.statusListCredential;
-      const statusList = await h.http
-        .get(new URL(statusUrl as string).pathname)
-        .buffer(true)
-        .parse(asText);
+      const statusUrl = (decodeJwt(credential.body as string)['credentialStatus'] as { statusListCredential: string }).statusListCredential;
+      const statusList = await h.http.get(new URL(statusUrl).pathname).buffer(true).parse(asText);
       for (const res of [verifyJson, verifyHtml, credential, pdf, did, statusList]) expect(res.status).toBe(200);
       const outputs: [string, string][] = [
         ['verification JSON', verifyJson.text],

@@ -76,7 +76,7 @@ if (!chromiumAvailable) process.stdout.write(`Browser tests (verification page) 
       const result = await visit(locale, `/verify/${id}`, `verification-${language}.png`);
       expect(result).toEqual({
         status: 200,
-        seen: { lang: language, maxWidth: '640px', badge: 120, heading },
+        seen: { lang: language, maxWidth: '640px', badge: 200, heading },
         violations: [],
         axe: [],
       });

@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { join } from 'node:path';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { WEBHOOK_SETTINGS, WebhookSettings } from '@recert/jobs';
@@ -48,7 +50,8 @@ describe('outbound webhooks (#14.5)', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
-    h = await startApp({ clockStart: '2026-01-01T00:00:00Z' });
+    // The receiver is on loopback: reachable only because the operator allows it (R51).
+    h = await startApp({ clockStart: '2026-01-01T00:00:00Z', env: { WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8' } });
     h.app.get<WebhookSettings>(WEBHOOK_SETTINGS).timeoutMs = 300;
   }, 60_000);
   afterAll(async () => {
@@ -166,6 +169,29 @@ describe('outbound webhooks (#14.5)', () => {
     expect(disabled.body).toMatchObject({ status: 'disabled', events: [{ type: 'WebhookEndpointDisabled', data: { reason: 'admin' } }] });
   });
 
+  it('R51: a name is resolved and checked at send time, then connected to at that checked address (never resolved again)', async () => {
+    const port = (receiver.address() as AddressInfo).port;
+    const settings = h.app.get<WebhookSettings>(WEBHOOK_SETTINGS);
+    // The stand-in resolver answers loopback, which this app allows; the system's resolver would not know the name.
+    settings.resolve = () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
+    try {
+      const registered = await h.http
+        .post('/admin/webhooks')
+        .set('Authorization', admin())
+        .send({ url: `http://rebind.example.test:${port}/hooks`, events: ['certification.earned'] });
+      expect(registered.status).toBe(201);
+      const { id } = registered.body as { id: string };
+      mode = 'ok';
+      const before = received.length;
+      await seedProfile(h, 'wh-named', { earn: [{ code: 'azure-developer-associate' }] });
+      expect((await run()).webhooksDelivered).toBe(1);
+      expect(received.slice(before).map((r) => r.headers.host)).toEqual([`rebind.example.test:${port}`]);
+      await h.http.post(`/admin/webhooks/${id}/disable`).set('Authorization', admin()).expect(200);
+    } finally {
+      delete settings.resolve;
+    }
+  });
+
   it('R37/R38: retried for 24 h of domain time, then failed, and the endpoint disabled with an event', async () => {
     mode = 'fail';
     const registered = await h.http
@@ -192,5 +218,130 @@ describe('outbound webhooks (#14.5)', () => {
     const events = await h.store.readStream(`webhook-${id}`);
     expect(events.map((e) => e.type)).toEqual(['WebhookEndpointRegistered', 'WebhookEndpointDisabled']);
     expect(events[1]?.data).toMatchObject({ reason: 'repeated-failure', disabledBy: 'webhook-dispatcher' });
+  });
+});
+
+/**
+ * R51 (#22.2): no webhook reaches a loopback, private, link-local or otherwise non-public address unless an operator
+ * allows its network: refused at registration when the URL shows it, and at every send against what a name resolves
+ * to. Names resolve through a stand-in (no test asks a real resolver); every receiver is on loopback.
+ */
+describe('webhook targets (R51)', () => {
+  let h: Harness;
+  let receiver: Server;
+  let port: number;
+  const received: IncomingMessage['headers'][] = [];
+  const resolvedTo: string[] = [];
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      received.push(req.headers);
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    port = (receiver.address() as AddressInfo).port;
+    h = await startApp({ clockStart: '2026-01-01T00:00:00Z' }); // no WEBHOOK_ALLOWED_NETWORKS: the default
+    const settings = h.app.get<WebhookSettings>(WEBHOOK_SETTINGS);
+    settings.timeoutMs = 2_000;
+    settings.resolve = (hostname) => {
+      resolvedTo.push(hostname);
+      return Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
+    };
+  }, 60_000);
+  afterAll(async () => {
+    await h.close();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  }, 60_000);
+
+  const admin = (): string => `Bearer ${h.token(['admin'], { sub: 'ops-admin' })}`;
+
+  it('R51: every spelling of a non-public target is refused at registration with 400 WEBHOOK_TARGET_REFUSED, storing nothing', async () => {
+    const own = h.app.getHttpServer() as Server;
+    const ownPort = (own.address() as AddressInfo).port;
+    for (const url of [
+      'http://127.0.0.1:5432/',
+      `http://[::ffff:127.0.0.1]:${port}/`,
+      `http://0x7f000001:${port}/`,
+      `http://2130706433:${port}/`,
+      `http://127.1:${port}/`,
+      `http://0:${port}/`,
+      `http://localhost:${port}/`,
+      `http://[::1]:${port}/`,
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.0.0.5/hooks',
+      'http://100.64.0.1/hooks',
+      'http://[fd00::1]/hooks',
+      'http://224.0.0.1/hooks',
+      `http://127.0.0.1:${ownPort}/admin/clock`,
+    ]) {
+      await expectNothingStored(h, async () => {
+        const res = await h.http
+          .post('/admin/webhooks')
+          .set('Authorization', admin())
+          .send({ url, events: ['certification.earned'] });
+        expectProblem(res, 400, 'WEBHOOK_TARGET_REFUSED');
+        expect((res.body as { detail: string }).detail).toMatch(/^url: /);
+      });
+    }
+    expect((await h.http.get('/admin/webhooks').set('Authorization', admin())).body).toEqual({ endpoints: [] });
+  });
+
+  it('R52: a repeated Idempotency-Key registers one endpoint and replays the first answer, secret included; no clear secret is stored', async () => {
+    const send = (body: Record<string, unknown>) =>
+      h.http.post('/admin/webhooks').set('Authorization', admin()).set('Idempotency-Key', 'register-hr-hook').send(body);
+    const body = { url: 'https://hr.example.test/hooks', events: ['certification.renewed'] };
+    const first = await send(body);
+    expect(first.status).toBe(201);
+    const { id, secret } = first.body as { id: string; secret: string };
+    expect(secret).toMatch(/^whsec_/);
+    const head = await h.store.headPosition();
+    const again = await send(body);
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(await h.store.headPosition()).toBe(head);
+    const listed = (await h.http.get('/admin/webhooks').set('Authorization', admin())).body as { endpoints: { id: string; url: string }[] };
+    expect(listed.endpoints.filter((endpoint) => endpoint.url === body.url).map((endpoint) => endpoint.id)).toEqual([id]);
+    // The stored answer (shared state) holds the secret sealed only.
+    const shared = new Database(join(h.dataDir, 'shared-state.db'), { readonly: true });
+    try {
+      const rows = shared.prepare<[], { body: string | null }>('SELECT body FROM idempotency').all();
+      expect(rows.some((row) => row.body?.includes(id))).toBe(true);
+      expect(rows.filter((row) => row.body?.includes(secret.slice('whsec_'.length)))).toEqual([]);
+    } finally {
+      shared.close();
+    }
+    // Another admin's same key is another request: a second endpoint, a secret of its own.
+    const other = await h.http
+      .post('/admin/webhooks')
+      .set('Authorization', `Bearer ${h.token(['admin'], { sub: 'other-admin' })}`)
+      .set('Idempotency-Key', 'register-hr-hook')
+      .send(body);
+    expect(other.status).toBe(201);
+    expect((other.body as { id: string }).id).not.toBe(id);
+    for (const endpointId of [id, (other.body as { id: string }).id])
+      await h.http.post(`/admin/webhooks/${endpointId}/disable`).set('Authorization', admin()).expect(200);
+  });
+
+  it('R51: a name that resolves to loopback when sent to is refused then, with nothing sent and the reason in the log', async () => {
+    const registered = await h.http
+      .post('/admin/webhooks')
+      .set('Authorization', admin())
+      .send({ url: `http://hooks.example.test:${port}/hooks`, events: ['certification.earned'] });
+    expect(registered.status).toBe(201);
+    const { id } = registered.body as { id: string };
+    await seedProfile(h, 'wh-target-1', { earn: [{ code: 'azure-developer-associate' }] });
+    expect((await h.http.post('/admin/scheduler/run').set('Authorization', admin())).body).toMatchObject({ webhooksDelivered: 0 });
+    const log = await h.http.get(`/admin/webhooks/${id}/deliveries`).set('Authorization', admin());
+    expect((log.body as { deliveries: Delivery[] }).deliveries).toMatchObject([
+      {
+        state: 'pending',
+        attempts: 1,
+        lastError: expect.stringMatching(/^target refused: hooks\.example\.test resolves to 127\.0\.0\.1: loopback/) as unknown,
+      },
+    ]);
+    expect(resolvedTo).toContain('hooks.example.test');
+    expect(received).toEqual([]);
   });
 });

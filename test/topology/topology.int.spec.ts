@@ -164,6 +164,8 @@ describeWithPostgres('Topology test', () => {
       CLOCK_START: '2026-01-01T00:00:00Z',
       SCHEDULER_INTERVAL_MS: '0',
       RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
+      // The webhook receiver is on loopback, which only an allowed network may reach (R51).
+      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8',
       // The policies with reminders (window-opens, P90D, P30D, P7D), so the workers have reminders to race for.
       POLICY_FILE: REMINDER_POLICY_FILE,
     };

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { enableGracefulShutdown, loadConfigOrExit } from '@recert/kernel';
 import { createApp } from './app.factory';
+import { readyMessage } from './ready-message';
 import { cpuProfileOnSignal } from './bench/cpu-profile-on-signal';
 
 async function main(): Promise<void> {
@@ -10,7 +11,7 @@ async function main(): Promise<void> {
   const app = await createApp({ config });
   enableGracefulShutdown(app, config);
   await app.listen(config.port);
-  new Logger('recert').log(`api listening on http://localhost:${config.port} (OpenAPI at /docs)`);
+  new Logger('recert').log(readyMessage(`http://localhost:${config.port}`, config.jwtSecretIsDevelopment));
 }
 
 void main();

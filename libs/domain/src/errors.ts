@@ -42,6 +42,8 @@ export const ERROR_CODES = [
   // Round two (#14.3): bulk import, R39-R42.
   'HOLDING_EXISTS',
   'EXPIRY_BEYOND_POLICY',
+  // Round three (#22.2): webhook targets, R51.
+  'WEBHOOK_TARGET_REFUSED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -84,6 +86,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   OVERRIDE_REQUEST_EXPIRED: 'The override request expired unapproved',
   HOLDING_EXISTS: 'The profile holds this certification already, not from this import source',
   EXPIRY_BEYOND_POLICY: 'The imported expiry is later than the policy gives for this history',
+  WEBHOOK_TARGET_REFUSED: 'The webhook URL names a loopback, private or otherwise non-public address (R51)',
 };
 
 export function firstInContractOrder(codes: readonly ErrorCode[]): ErrorCode | undefined {

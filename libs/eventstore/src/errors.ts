@@ -76,3 +76,14 @@ export class InvalidPositionError extends Error {
     this.name = 'InvalidPositionError';
   }
 }
+
+/**
+ * The store refused a value of this call as malformed (PostgreSQL's data exceptions: a NUL or an invalid byte sequence
+ * in text, an event id given twice in one append): the caller's fault, a 400, and only this call fails (#24.6).
+ */
+export class InvalidStoreInputError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidStoreInputError';
+  }
+}

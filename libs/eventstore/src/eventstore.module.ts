@@ -1,4 +1,4 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
 import { upcast } from '@recert/domain';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
@@ -8,13 +8,15 @@ import { isPostgresUrl, PostgresEventStore } from './postgres/postgres-event-sto
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 import { upcastingEventStore } from './upcasting-event-store';
 
-/**
- * By EVENTSTORE_CONNECTION_STRING: PostgreSQL (postgres://), EventStoreDB (esdb://), else the embedded store under
- * DATA_DIR; every one read through the domain's upcasters, so every reader gets events at their newest payload version.
- */
-export function createEventStore(config: AppConfig): EventStore {
-  const store = isPostgresUrl(config.eventStoreConnectionString)
-    ? new PostgresEventStore({ connectionString: config.eventStoreConnectionString as string })
+/** By EVENTSTORE_CONNECTION_STRING: PostgreSQL (postgres://), EventStoreDB (esdb://), else the embedded store under DATA_DIR. */
+export function eventStoreAdapter(config: AppConfig): EventStore {
+  return isPostgresUrl(config.eventStoreConnectionString)
+    ? new PostgresEventStore({
+        connectionString: config.eventStoreConnectionString as string,
+        deadlines: config.postgres,
+        maxPendingAppends: config.postgres.maxPendingAppends,
+        log: (message) => new Logger('EventStore').warn(message),
+      })
     : config.eventStoreConnectionString
       ? new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix })
       : new SqliteEventStore({
@@ -22,12 +24,19 @@ export function createEventStore(config: AppConfig): EventStore {
           synchronous: config.storeSynchronous,
           writerThread: config.storeWriterThread,
         });
-  return upcastingEventStore(store, upcast);
+}
+
+/**
+ * The store production reads and writes: the adapter the configuration names, read through the domain's upcasters, so
+ * every reader gets events at their newest payload version. The contract suite passes its own adapter (R54).
+ */
+export function createEventStore(config: AppConfig, adapter: EventStore = eventStoreAdapter(config)): EventStore {
+  return upcastingEventStore(adapter, upcast);
 }
 
 @Global()
 @Module({
-  providers: [{ provide: EVENT_STORE, inject: [APP_CONFIG], useFactory: createEventStore }],
+  providers: [{ provide: EVENT_STORE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createEventStore(config) }],
   exports: [EVENT_STORE],
 })
 export class EventStoreModule implements OnApplicationShutdown {

@@ -4,6 +4,7 @@ import {
   EventStoreAccessDeniedError,
   EventStoreUnavailableError,
   InvalidPositionError,
+  InvalidStoreInputError,
   StreamDeletedError,
 } from '@recert/eventstore';
 import { ProblemFilter } from './problem.filter';
@@ -42,6 +43,10 @@ describe('ProblemFilter and event-store faults', () => {
 
   it('#12.9 a deleted stream is 410 STREAM_DELETED', () => {
     expect(answer(new StreamDeletedError('profile-1')).body).toMatchObject({ status: 410, code: 'STREAM_DELETED' });
+  });
+
+  it('R58 input the store refuses as malformed is 400 VALIDATION_FAILED, not 503', () => {
+    expect(answer(new InvalidStoreInputError('NUL in text')).body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
   });
 
   it('#12.9 a too-large append is 413 PAYLOAD_TOO_LARGE', () => {

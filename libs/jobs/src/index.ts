@@ -9,3 +9,4 @@ export * from './reminders/reminder-sender';
 export * from './reminders/reminder-message';
 export * from './webhooks/webhook-deliveries';
 export * from './webhooks/standard-webhooks';
+export * from './webhooks/webhook-target';

@@ -10,7 +10,8 @@ import { ReminderDispatcher } from './reminders/reminder-dispatcher';
 import { ProfileReminderPreferences, REMINDER_PREFERENCES } from './reminders/reminder-preferences';
 import { FileReminderSender, REMINDER_SENDER } from './reminders/reminder-sender';
 import { Scheduler } from './scheduler/scheduler';
-import { WEBHOOK_SETTINGS, WebhookDeliveries } from './webhooks/webhook-deliveries';
+import { WEBHOOK_SETTINGS, WebhookDeliveries, WebhookSettings } from './webhooks/webhook-deliveries';
+import { webhookNetworks } from './webhooks/webhook-target';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { SchedulerController } from './scheduler/scheduler.controller';
 
@@ -70,7 +71,14 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     NotificationDispatcher,
     ReminderDispatcher,
     WebhookDeliveries,
-    { provide: WEBHOOK_SETTINGS, useValue: { timeoutMs: 10_000 } },
+    {
+      provide: WEBHOOK_SETTINGS,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): WebhookSettings => ({
+        timeoutMs: 10_000,
+        allowedNetworks: webhookNetworks(config.webhookAllowedNetworks),
+      }),
+    },
     WorkerTimers,
     { provide: REMINDER_SENDER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new FileReminderSender(config.dataDir) },
     // ProfileReader is looked up when asked, not named here: @recert/renewals may still be loading when this module is.

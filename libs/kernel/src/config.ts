@@ -1,6 +1,9 @@
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { PostgresDeadlines } from './postgres-session';
+import ipaddr from 'ipaddr.js';
+import { KeyEncryptionKeys, readKeyEncryptionKeys } from './shared-state/key-wrapping';
 
 /** Every start-up setting of the HTTP contract, read once from the environment and checked. */
 export interface AppConfig {
@@ -45,6 +48,10 @@ export interface AppConfig {
   logFormat: 'json' | 'pretty';
   /** A token that may read GET /metrics besides admins (compared in constant time); unset: admins only. */
   metricsToken: string | undefined;
+  /** METRICS_AUTH_FAILURES_PER_MINUTE: failed /metrics authentications per client address a minute before 429 (R53); 0 turns it off. */
+  metricsAuthFailuresPerMinute: number;
+  /** WEBHOOK_ALLOWED_NETWORKS: CIDRs a webhook target may be in although not public unicast (R51); empty by default. */
+  webhookAllowedNetworks: readonly string[];
   /** Node HTTP server: time to receive a request's headers, its whole request, and an idle keep-alive socket. */
   httpHeadersTimeoutMs: number;
   httpRequestTimeoutMs: number;
@@ -64,8 +71,23 @@ export interface AppConfig {
    * read database while another process (the worker) runs the projections, off this process's event loop.
    */
   projections: 'run' | 'follow';
+  /** A checkpoint or webhook cursor the log no longer holds (restore, failover, #24.2): `rebuild` it from zero, or `stop` it. */
+  rewoundLog: 'rebuild' | 'stop';
+  /** PERSONAL_DATA_KEK_FILE's key-encryption keys (#24.3): personal-data keys are stored only wrapped under them. */
+  personalDataKeks: KeyEncryptionKeys;
+  /** True when no PERSONAL_DATA_KEK_FILE was given: the public development KEK wraps (refused in production). */
+  personalDataKekIsDevelopment: boolean;
   /** Public verification and signed credentials (#13). */
   credentials: CredentialsConfig;
+  /** PostgreSQL (event store and shared state): deadlines of every call and the bound of the pending appends (#24.1). */
+  postgres: PostgresSettings;
+  /** How long the rate limiter waits for its shared counter before letting the request through (#24.1). */
+  rateLimitDeadlineMs: number;
+}
+
+export interface PostgresSettings extends PostgresDeadlines {
+  /** Appends waiting for this process's group commit; one more is refused at once (503) rather than queued (PG_MAX_PENDING_APPENDS). */
+  maxPendingAppends: number;
 }
 
 export interface CredentialsConfig {
@@ -73,7 +95,7 @@ export interface CredentialsConfig {
   publicBaseUrl: string;
   /** The issuer's name on verifications and credentials (ISSUER_NAME). */
   issuerName: string;
-  /** The issuer's Ed25519 signing keys, newest last (ISSUER_KEY_FILE); a development key is generated when unset. */
+  /** The issuer's keys (P-256 signs, Ed25519 only verifies), newest last (ISSUER_KEY_FILE); a development key is generated when unset. */
   issuerKeyFile: string;
   /** True when no ISSUER_KEY_FILE was given and a development key in DATA_DIR is in use. */
   issuerKeyIsDevelopment: boolean;
@@ -153,6 +175,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const projections = env['PROJECTIONS'] ?? 'run';
   if (projections !== 'run' && projections !== 'follow')
     throw new ConfigError(`PROJECTIONS must be "run" or "follow", got "${projections}"`);
+  const rewoundLog = env['REWOUND_LOG'] || 'rebuild';
+  if (rewoundLog !== 'rebuild' && rewoundLog !== 'stop')
+    throw new ConfigError(`REWOUND_LOG must be "rebuild" or "stop", got "${rewoundLog}"`);
   const writerThread = env['STORE_WRITER_THREAD'] ?? '1';
   if (writerThread !== '0' && writerThread !== '1') throw new ConfigError('STORE_WRITER_THREAD must be 0 or 1');
   const root = projectRoot();
@@ -202,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rebuildCacheRows: integer(env, 'REBUILD_CACHE_ROWS', 50_000, 1, 10_000_000),
     sharedStateUrl: sharedStateUrl(env, resolve(env['DATA_DIR'] ?? './data'), connection),
     trustProxy: trustProxy(env['TRUST_PROXY']),
+    webhookAllowedNetworks: webhookAllowedNetworks(env['WEBHOOK_ALLOWED_NETWORKS']),
     idempotencyWaitMs: integer(env, 'IDEMPOTENCY_WAIT_MS', 10_000, 0, 600_000),
     ...operationsSettings(env),
     credentials: credentialsConfig(env, integer(env, 'PORT', 3000, 0, 65535), resolve(env['DATA_DIR'] ?? './data')),
@@ -211,6 +237,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : undefined,
     storeWriterThread: writerThread === '1',
     projections,
+    postgres: {
+      statementTimeoutMs: integer(env, 'PG_STATEMENT_TIMEOUT_MS', 10_000, 100, 3_600_000),
+      lockTimeoutMs: integer(env, 'PG_LOCK_TIMEOUT_MS', 5_000, 10, 3_600_000),
+      connectTimeoutMs: integer(env, 'PG_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+      idleInTransactionTimeoutMs: integer(env, 'PG_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 1_000, 86_400_000),
+      maxPendingAppends: integer(env, 'PG_MAX_PENDING_APPENDS', 10_000, 1, 1_000_000),
+    },
+    rateLimitDeadlineMs: integer(env, 'RATE_LIMIT_DEADLINE_MS', 1_000, 10, 60_000),
+    rewoundLog,
+    ...personalDataKeks(env),
   };
 }
 
@@ -220,6 +256,7 @@ function operationsSettings(
   AppConfig,
   | 'logFormat'
   | 'metricsToken'
+  | 'metricsAuthFailuresPerMinute'
   | 'httpHeadersTimeoutMs'
   | 'httpRequestTimeoutMs'
   | 'httpKeepAliveTimeoutMs'
@@ -237,12 +274,31 @@ function operationsSettings(
   return {
     logFormat,
     metricsToken,
+    metricsAuthFailuresPerMinute: integer(env, 'METRICS_AUTH_FAILURES_PER_MINUTE', 10, 0, 1_000_000),
     httpHeadersTimeoutMs,
     httpRequestTimeoutMs,
     httpKeepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     readyMaxLagEvents: integer(env, 'READY_MAX_LAG_EVENTS', 1000, 0, 100_000_000),
   };
+}
+
+/**
+ * PERSONAL_DATA_KEK_FILE (#24.3, ADR 0008). Unset: the public development KEK, so every process of a development
+ * cluster (each with its own DATA_DIR) agrees without a file, as with the development JWT secret; it protects nothing,
+ * so production (NODE_ENV=production) refuses to start without a file.
+ */
+function personalDataKeks(env: NodeJS.ProcessEnv): Pick<AppConfig, 'personalDataKeks' | 'personalDataKekIsDevelopment'> {
+  const file = env['PERSONAL_DATA_KEK_FILE'] || undefined;
+  if (!file && env['NODE_ENV'] === 'production') {
+    throw new ConfigError('PERSONAL_DATA_KEK_FILE must name the key-encryption keys in production (a line "<id> $(openssl rand -hex 32)")');
+  }
+  if (file && !existsSync(file)) throw new ConfigError(`PERSONAL_DATA_KEK_FILE does not exist: ${file}`);
+  try {
+    return { personalDataKeks: readKeyEncryptionKeys(file), personalDataKekIsDevelopment: !file };
+  } catch (error) {
+    throw new ConfigError(`PERSONAL_DATA_KEK_FILE: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//;
@@ -257,6 +313,18 @@ function sharedStateUrl(env: NodeJS.ProcessEnv, dataDir: string, eventStore: str
   }
   if (eventStore && POSTGRES_URL.test(eventStore)) return eventStore;
   return `file:${join(dataDir, 'shared-state.db')}`;
+}
+
+/** R51: comma-separated CIDRs (`127.0.0.0/8, ::1/128, 10.20.0.0/16`); a bare address is refused, to make the width explicit. */
+function webhookAllowedNetworks(raw: string | undefined): string[] {
+  const cidrs = (raw ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const bad = cidrs.find((cidr) => !ipaddr.isValidCIDR(cidr));
+  if (bad !== undefined)
+    throw new ConfigError(`WEBHOOK_ALLOWED_NETWORKS must be comma-separated CIDRs (10.0.0.0/8, ::1/128), got "${bad}"`);
+  return cidrs;
 }
 
 function trustProxy(raw: string | undefined): boolean | number | string {

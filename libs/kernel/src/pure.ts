@@ -7,3 +7,4 @@ export * from './duration';
 export * from './ids';
 export * from './events';
 export * from './streams';
+export * from './text';

@@ -21,3 +21,4 @@ export * from './import/imports.controller';
 export * from './override/override-targets';
 export * from './override/override-requests.service';
 export * from './override/overrides.module';
+export * from './idempotency/idempotency.interceptor';

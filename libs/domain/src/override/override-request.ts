@@ -1,4 +1,5 @@
-import { addDuration, isDuration, parseDuration } from '@recert/kernel/pure';
+import { addDuration, isDuration, sameActor } from '@recert/kernel/pure';
+import { nominalMs } from '../policy';
 import { DomainError, ErrorCode } from '../errors';
 import type { Decider } from '../decider';
 import { overrideStream } from '../streams';
@@ -113,16 +114,6 @@ export function evolveOverride(state: OverrideState, event: OverrideEvent): Over
   }
 }
 
-/** Days as an upper bound of a duration, so two durations compare without an anchor date. */
-function approximateDays(duration: string): number {
-  const d = parseDuration(duration);
-  return d.years * 366 + d.months * 31 + d.weeks * 7 + d.days + (d.hours * 3600 + d.minutes * 60 + d.seconds) / 86400;
-}
-function minimumDays(duration: string): number {
-  const d = parseDuration(duration);
-  return d.years * 365 + d.months * 28 + d.weeks * 7 + d.days + (d.hours * 3600 + d.minutes * 60 + d.seconds) / 86400;
-}
-
 function requireDecidable(state: OverrideState, now: Date): Extract<OverrideState, { request: unknown }> {
   if (state.status === 'none') throw new DomainError('OVERRIDE_NOT_FOUND', 'No such override request');
   if (state.status === 'expired' || (state.status === 'pending' && now.getTime() >= Date.parse(state.request.expiresAt))) {
@@ -170,10 +161,12 @@ function checkRequest(d: Extract<OverrideCommand, { type: 'RequestOverride' }>['
     case 'reopen-window':
     case 'bulk-extend-expiry': {
       const by = d.params.by;
-      if (typeof by !== 'string' || !isDuration(by) || minimumDays(by) <= 0) {
+      if (typeof by !== 'string' || !isDuration(by) || nominalMs(by) <= 0) {
         throw new DomainError('VALIDATION_FAILED', 'params.by: a positive ISO 8601 duration');
       }
-      if (context.maxExtension === null || approximateDays(by) > minimumDays(context.maxExtension)) {
+      // R23: both sides measured the same nominal way (R14a: a year is 365.2425 days, a month a twelfth of it),
+      // so P1Y, P12M and P365D all fit a validity of P1Y and P366D does not.
+      if (context.maxExtension === null || nominalMs(by) > nominalMs(context.maxExtension)) {
         throw new DomainError(
           'OVERRIDE_EXCEEDS_POLICY',
           `An extension of ${by} exceeds what the policy allows (${context.maxExtension ?? 'none: it never expires'}) (R23)`,
@@ -218,11 +211,13 @@ export function decideOverride(command: OverrideCommand, state: OverrideState, c
       if (current.status !== 'pending') {
         // The same decision again is idempotent; the other one is refused.
         const approvedAlready = current.status === 'approved' || current.status === 'completed';
-        const same = approvedAlready === (command.type === 'ApproveOverride') && current.decidedBy === actor;
+        const same =
+          approvedAlready === (command.type === 'ApproveOverride') && current.decidedBy !== null && sameActor(current.decidedBy, actor);
         if (same) return [];
         throw new DomainError('OVERRIDE_ALREADY_DECIDED', `The request was ${current.status} by ${current.decidedBy ?? 'someone'}`);
       }
-      if (actor === current.request.requestedBy) {
+      // #22.10: compared canonically, so a second spelling of the requester's subject is still the requester.
+      if (sameActor(actor, current.request.requestedBy)) {
         throw new DomainError('FORBIDDEN', 'The admin who requested an override cannot decide it: four eyes (R22)');
       }
       const base = { overrideId: current.request.overrideId, requestedBy: current.request.requestedBy };

@@ -46,6 +46,22 @@ describe('override request decider (#14.1)', () => {
     spec.given([]).when(request('P0D'), ctx('2026-03-01T00:00:00Z')).thenThrows('VALIDATION_FAILED');
   });
 
+  it('R23: an extension equal to the validity fits however it is spelled (P1Y, P12M, P365D); a day more does not', () => {
+    for (const by of ['P1Y', 'P12M', 'P365D', 'P52W']) {
+      spec
+        .given([])
+        .when(request(by), ctx('2026-03-01T00:00:00Z', 'P1Y'))
+        .thenMatches([{ type: 'OverrideRequested', data: { params: { by } } }]);
+    }
+    spec.given([]).when(request('P12M'), ctx('2026-03-01T00:00:00Z', 'P365D')).thenThrows('OVERRIDE_EXCEEDS_POLICY');
+    spec
+      .given([])
+      .when(request('P1Y'), ctx('2026-03-01T00:00:00Z', 'P12M'))
+      .thenMatches([{ type: 'OverrideRequested' }]);
+    spec.given([]).when(request('P366D'), ctx('2026-03-01T00:00:00Z', 'P1Y')).thenThrows('OVERRIDE_EXCEEDS_POLICY');
+    spec.given([]).when(request('P1Y1D'), ctx('2026-03-01T00:00:00Z', 'P1Y')).thenThrows('OVERRIDE_EXCEEDS_POLICY');
+  });
+
   it('R25: every kind is available, each with its own target and parameters (revoke takes none)', () => {
     const ask = (kind: OverrideKind, params: OverrideParams, t: OverrideTarget = target): OverrideCommand => ({
       type: 'RequestOverride',
@@ -144,6 +160,12 @@ describe('override request decider (#14.1)', () => {
     expect(report.refusals).toEqual({ HOLDING_REVOKED: 5 });
     expect(report.rows.extended?.map((row) => row.profileId)).toEqual(['p1', 'p2', 'p3']);
     expect(report.rows.refused).toHaveLength(3);
+  });
+
+  it('R45 R22: the requester under another spelling (case, white space, NFD, full-width) still cannot decide; events recorded before keep counting', () => {
+    for (const actor of ['Alice', ' alice ', 'ALICE', '\uff41lice']) {
+      spec.given(requested).when({ type: 'ApproveOverride', data: { actor } }, ctx('2026-03-02T00:00:00Z')).thenThrows('FORBIDDEN');
+    }
   });
 
   it('R22: the requester can never approve or reject; another admin approves, naming both actors', () => {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Client, Pool, type QueryConfig } from 'pg';
-import { ConcurrencyError, EventStoreUnavailableError, PartialDuplicateError } from '../errors';
+import { DEFAULT_POSTGRES_DEADLINES, postgresSessionSettings, type PostgresDeadlines } from '@recert/kernel';
+import { ConcurrencyError, EventStoreUnavailableError, InvalidStoreInputError, PartialDuplicateError } from '../errors';
 import {
   AppendResult,
   EventFilter,
@@ -18,7 +19,7 @@ import {
   SubscriptionHandlers,
 } from '../event-store.port';
 import { pollingSubscription } from '../polling-subscription';
-import { APPENDED_CHANNEL, MIGRATION_LOCK_KEY, MIGRATIONS } from './migrations';
+import { APPEND_LOCK_KEY, APPENDED_CHANNEL, Migration, MIGRATION_LOCK_KEY, MIGRATIONS } from './migrations';
 
 export { APPEND_LOCK_KEY } from './migrations';
 
@@ -35,6 +36,12 @@ export interface PostgresEventStoreOptions {
   batchSize?: number;
   /** Store time for `recordedAt`; domain time lives in metadata. */
   now?: () => Date;
+  /** Statement, lock and connection deadlines (#24.1); defaults: DEFAULT_POSTGRES_DEADLINES. */
+  deadlines?: Partial<PostgresDeadlines>;
+  /** Appends waiting for the group commit; one more is refused at once (EventStoreUnavailableError). Default 10,000. */
+  maxPendingAppends?: number;
+  /** Where warnings go (a migration left for `npm run store:migrate`). */
+  log?: (message: string) => void;
 }
 
 /** A stored event as the read statements return it (rowMode array): the columns of EVENT_COLUMNS in order. */
@@ -62,12 +69,16 @@ interface PendingAppend {
   stream: string;
   events: readonly NewEvent[];
   expected: ExpectedRevision;
+  /** performance.now() when it was queued: an append not sent within its deadline is refused, never sent late. */
+  queuedAt: number;
   resolve: (result: AppendResult) => void;
   reject: (error: Error) => void;
 }
 
 /** Largest group of appends one commit carries. */
 const MAX_APPENDS_PER_COMMIT = 500;
+/** The readiness probe waits at most this long for the append lock (an orchestrator's probe times out at ~1 s). */
+const PROBE_LOCK_TIMEOUT_MS = 1_000;
 
 const RECORDED_AT = `to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const EVENT_COLUMNS = `position, stream, revision, id, type, data::text, metadata::text, ${RECORDED_AT}`;
@@ -104,9 +115,14 @@ export class PostgresEventStore implements EventStore {
   readonly schema: string;
   private readonly pool: Pool;
   private readonly connectionString: string;
+  private readonly deadlines: Partial<PostgresDeadlines>;
+  /** How long an append may wait in this process's queue before it is refused unsent. */
+  private readonly appendDeadlineMs: number;
+  private readonly maxPendingAppends: number;
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly now: () => Date;
+  private readonly log: ((message: string) => void) | undefined;
   private readonly appended = new EventEmitter();
   private readonly subscriptions = new Set<Subscription>();
   private migrated: Promise<void> | undefined;
@@ -123,12 +139,22 @@ export class PostgresEventStore implements EventStore {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) throw new Error(`Bad event-store schema name: ${this.schema}`);
     this.connectionString = parsed.connectionString;
     this.identity = identityOf(this.connectionString, this.schema);
-    this.pool = new Pool({ connectionString: this.connectionString, max: options.poolSize ?? 8, application_name: 'recert' });
+    this.deadlines = options.deadlines ?? {};
+    this.appendDeadlineMs = this.deadlines.statementTimeoutMs ?? DEFAULT_POSTGRES_DEADLINES.statementTimeoutMs;
+    this.maxPendingAppends = options.maxPendingAppends ?? 10_000;
+    // Deadlines and READ COMMITTED on every connection, whatever the database's defaults (#24.1, #24.5).
+    this.pool = new Pool({
+      connectionString: this.connectionString,
+      max: options.poolSize ?? 8,
+      application_name: 'recert',
+      ...postgresSessionSettings(this.deadlines),
+    });
     // An idle connection the server dropped: the pool discards it and opens another on demand.
     this.pool.on('error', () => undefined);
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.batchSize = options.batchSize ?? 1000;
     this.now = options.now ?? (() => new Date());
+    this.log = options.log;
     this.appended.setMaxListeners(0);
     this.sql = statements(this.schema);
     // Migrate at start; a server that is down now is retried by the first call that needs it.
@@ -146,7 +172,14 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async migrate(): Promise<void> {
-    const client = await this.pool.connect();
+    // A connection of its own without statement or lock deadline: a migration may wait for another process's, or
+    // build an index for minutes, and must not be cancelled half-way at every start (#24.1).
+    const client = new Client({
+      connectionString: this.connectionString,
+      application_name: 'recert-migrate',
+      ...postgresSessionSettings(this.deadlines, [], true),
+    });
+    await client.connect();
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_KEY, this.schema]);
@@ -157,8 +190,15 @@ export class PostgresEventStore implements EventStore {
       );
       const applied = await client.query<{ version: number }>(`SELECT version FROM ${this.schema}.schema_migrations`);
       const done = new Set(applied.rows.map((row) => row.version));
+      const fresh = done.size === 0;
+      const deferred: Migration[] = [];
       for (const migration of MIGRATIONS) {
         if (done.has(migration.version)) continue;
+        // A lock on a live table waits for every reader and stops every append: npm run store:migrate runs it instead.
+        if (migration.concurrently && !fresh) {
+          deferred.push(migration);
+          continue;
+        }
         await client.query(migration.sql(this.schema));
         await client.query(`INSERT INTO ${this.schema}.schema_migrations (version, name) VALUES ($1, $2)`, [
           migration.version,
@@ -166,12 +206,48 @@ export class PostgresEventStore implements EventStore {
         ]);
       }
       await client.query('COMMIT');
+      if (deferred.length > 0) {
+        this.log?.(
+          `event store ${this.identity}: migrations ${deferred.map((m) => `${m.version} (${m.name})`).join(', ')} wait for npm run store:migrate (ADR 0007)`,
+        );
+      }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      await client.end().catch(() => undefined);
     }
+  }
+
+  /**
+   * `npm run store:migrate`: the migrations the start leaves pending (`concurrently`), each statement on its own outside
+   * a transaction, then recorded; returns their versions. Runs beside live services: no lock is held while a statement
+   * waits for their transactions, so each statement is idempotent and two runs at once do no harm.
+   */
+  async migrateOutsideStart(): Promise<number[]> {
+    await this.ready();
+    const applied = new Set(await this.migrations());
+    const ran: number[] = [];
+    // A connection of its own, without the pool's deadlines: building an index on a large log takes what it takes.
+    const client = new Client({ connectionString: this.connectionString, application_name: 'recert-migrate' });
+    try {
+      await client.connect();
+      await client.query('SET statement_timeout = 0');
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.version) || !migration.concurrently) continue;
+        for (const statement of migration.concurrently(this.schema)) await client.query(statement);
+        await client.query(
+          `INSERT INTO ${this.schema}.schema_migrations (version, name) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING`,
+          [migration.version, migration.name],
+        );
+        ran.push(migration.version);
+      }
+    } catch (error) {
+      throw wrap(error);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    return ran;
   }
 
   /** Versions of the applied migrations, oldest first. */
@@ -188,8 +264,12 @@ export class PostgresEventStore implements EventStore {
   append(stream: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     if (this.closed) return Promise.reject(new Error('The event store is closed'));
+    // Bounded (#24.1): while the store does not answer, callers hear so at once instead of piling up in memory.
+    if (this.pending.length >= this.maxPendingAppends) {
+      return Promise.reject(new EventStoreUnavailableError(`PostgreSQL: ${this.pending.length} appends already wait for the store`));
+    }
     return new Promise<AppendResult>((resolve, reject) => {
-      this.pending.push({ stream, events, expected: options.expectedRevision, resolve, reject });
+      this.pending.push({ stream, events, expected: options.expectedRevision, queuedAt: performance.now(), resolve, reject });
       this.scheduleFlush();
     });
   }
@@ -207,16 +287,44 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async flush(): Promise<void> {
-    const batch = this.pending.splice(0, MAX_APPENDS_PER_COMMIT);
+    const now = performance.now();
+    const batch: PendingAppend[] = [];
+    for (const append of this.pending.splice(0, MAX_APPENDS_PER_COMMIT)) {
+      // Queued past its deadline behind commits that hung: refused unsent (so surely not stored), not sent late.
+      if (now - append.queuedAt > this.appendDeadlineMs) {
+        append.reject(new EventStoreUnavailableError('PostgreSQL: the append waited past its deadline for the store'));
+      } else batch.push(append);
+    }
+    if (batch.length === 0) return;
     const recordedAt = this.now().toISOString();
     let rows: AppendRow[];
     try {
       rows = batch.length === 1 ? await this.appendOne(batch[0] as PendingAppend, recordedAt) : await this.appendMany(batch, recordedAt);
     } catch (error) {
-      // The statement failed as a whole: nothing of the batch was stored.
-      for (const append of batch) append.reject(error instanceof Error ? error : new Error(String(error)));
+      // The statement failed as a whole: nothing of the batch was stored. When an append's own content made it fail
+      // (bad input, a unique violation), each goes again alone, in order, so only that one fails (#24.6).
+      if (batch.length > 1 && isAppendFault(error)) return this.flushOneByOne(batch, recordedAt);
+      const failure = await this.appendError(error, batch.length === 1 ? batch[0] : undefined);
+      for (const append of batch) append.reject(failure);
       return;
     }
+    if (this.settle(batch, rows, recordedAt)) this.appended.emit('appended');
+  }
+
+  private async flushOneByOne(batch: readonly PendingAppend[], recordedAt: string): Promise<void> {
+    let appended = false;
+    for (const append of batch) {
+      try {
+        appended = this.settle([append], await this.appendOne(append, recordedAt), recordedAt) || appended;
+      } catch (error) {
+        append.reject(await this.appendError(error, append));
+      }
+    }
+    if (appended) this.appended.emit('appended');
+  }
+
+  /** Answers each append of a committed statement from its row; true when any stored events. */
+  private settle(batch: readonly PendingAppend[], rows: readonly AppendRow[], recordedAt: string): boolean {
     let appended = false;
     batch.forEach((append, index) => {
       const row = rows[index];
@@ -235,7 +343,20 @@ export class PostgresEventStore implements EventStore {
         ...(outcome === 'appended' ? { recordedAt } : {}),
       });
     });
-    if (appended) this.appended.emit('appended');
+    return appended;
+  }
+
+  /**
+   * What the caller of a failed append sees. A unique violation on a position or a revision means a writer outside
+   * the append lock got there first: a conflict, with the stream's actual revision (the command is decided again).
+   */
+  private async appendError(error: unknown, append: PendingAppend | undefined): Promise<Error> {
+    const cause = driverError(error);
+    if (append && cause && isWriteRace(cause)) {
+      const last = await this.readStream(append.stream, { direction: 'backwards', maxCount: 1 }).catch(() => undefined);
+      if (last) return new ConcurrencyError(append.stream, append.expected, last[0]?.revision ?? -1);
+    }
+    return error instanceof Error ? error : new Error(String(error));
   }
 
   /** The common case with one caller: one append, its own statement (no batch wrapper, no sort). */
@@ -316,11 +437,13 @@ export class PostgresEventStore implements EventStore {
     });
     const events: RecordedEvent[] = [];
     let scannedTo = after;
+    let scannedId: string | undefined;
     for (const row of rows) {
       scannedTo = Number(row[0]);
+      scannedId = row[3];
       if (matchesFilter(filter, row[4], row[1])) events.push(toRecorded(row));
     }
-    return { events, scannedTo, rowCount: rows.length };
+    return { events, scannedTo, scannedId, rowCount: rows.length };
   }
 
   /**
@@ -344,7 +467,11 @@ export class PostgresEventStore implements EventStore {
   /** One LISTEN connection per store, opened with the first subscription; if it drops, polling carries on alone. */
   private listen(): void {
     if (this.listener || this.closed) return;
-    const client = new Client({ connectionString: this.connectionString, application_name: 'recert-listen' });
+    const client = new Client({
+      connectionString: this.connectionString,
+      application_name: 'recert-listen',
+      ...postgresSessionSettings(this.deadlines),
+    });
     const forget = (): void => {
       this.listener = undefined;
       client.end().catch(() => undefined);
@@ -365,8 +492,55 @@ export class PostgresEventStore implements EventStore {
     return Number(row?.[0] ?? 0);
   }
 
+  /**
+   * Readiness of the write path (#24.1), not just of the connection: no append has waited past its deadline here,
+   * and the append lock can be taken within PROBE_LOCK_TIMEOUT_MS (a session holding it, an operator's open
+   * transaction, makes this process unready rather than green while every append waits). Taken and let go at once.
+   */
   async ping(): Promise<void> {
-    await this.query<[number]>({ text: 'SELECT 1' });
+    const oldest = this.pending[0];
+    if (oldest && performance.now() - oldest.queuedAt > this.appendDeadlineMs) {
+      throw new EventStoreUnavailableError('PostgreSQL: appends wait past their deadline');
+    }
+    if (this.closed) throw new Error('The event store is closed');
+    await this.ready();
+    const probeMs = Math.min(PROBE_LOCK_TIMEOUT_MS, this.deadlines.lockTimeoutMs ?? DEFAULT_POSTGRES_DEADLINES.lockTimeoutMs);
+    try {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`SET LOCAL lock_timeout = ${probeMs}`);
+        await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [APPEND_LOCK_KEY, this.schema]);
+      } finally {
+        // Back in the pool only once the transaction (and the lock) is gone; a broken connection is discarded.
+        await client.query('ROLLBACK').then(
+          () => client.release(),
+          (error: unknown) => client.release(error instanceof Error ? error : true),
+        );
+      }
+    } catch (error) {
+      throw wrap(error);
+    }
+  }
+
+  async epoch(): Promise<string> {
+    const [row] = await this.query<[string]>(this.sql.epoch);
+    if (!row) throw new EventStoreUnavailableError(`PostgreSQL: ${this.schema}.store_epoch has no row`);
+    return row[0];
+  }
+
+  /** A new epoch, after the database was restored or failed over (`npm run store:new-epoch`): every checkpoint is rebuilt. */
+  async newEpoch(): Promise<string> {
+    const [row] = await this.query<[string]>({
+      text: `UPDATE ${this.schema}.store_epoch SET epoch = gen_random_uuid(), changed_at = now() RETURNING epoch`,
+    });
+    if (!row) throw new EventStoreUnavailableError(`PostgreSQL: ${this.schema}.store_epoch has no row`);
+    return row[0];
+  }
+
+  async eventIdAt(position: number): Promise<string | undefined> {
+    const [row] = await this.query<[string]>({ ...this.sql.eventIdAt, values: [position] });
+    return row?.[0];
   }
 
   async close(): Promise<void> {
@@ -431,6 +605,8 @@ function statements(schema: string) {
          FROM ${schema}.events WHERE position > $1 ORDER BY position LIMIT $3`,
     ),
     head: named('head', `SELECT coalesce(max(position), 0) FROM ${schema}.events`),
+    epoch: named('epoch', `SELECT epoch::text FROM ${schema}.store_epoch WHERE id = 1`),
+    eventIdAt: named('event_id_at', `SELECT id FROM ${schema}.events WHERE position = $1`),
   };
 }
 
@@ -468,8 +644,38 @@ function toRecorded(row: EventRow): RecordedEvent {
   };
 }
 
+/** SQLSTATE and constraint of a node-postgres error, wrapped or not. */
+function driverError(error: unknown): { code: string; constraint: string | undefined } | undefined {
+  const found = error instanceof EventStoreUnavailableError || error instanceof InvalidStoreInputError ? error.cause : error;
+  const code = (found as { code?: unknown } | null | undefined)?.code;
+  if (typeof code !== 'string') return undefined;
+  const constraint = (found as { constraint?: unknown }).constraint;
+  return { code, constraint: typeof constraint === 'string' ? constraint : undefined };
+}
+
+/** A unique violation on a position or a revision: another writer took it (not this append's content). */
+function isWriteRace(cause: { code: string; constraint: string | undefined }): boolean {
+  return cause.code === '23505' && (cause.constraint === 'events_pkey' || cause.constraint === 'events_stream_revision');
+}
+
+/** Failures an append's own content causes (data exceptions, integrity violations), as opposed to the server's state. */
+function isAppendFault(error: unknown): boolean {
+  const code = driverError(error)?.code;
+  return code !== undefined && (code.startsWith('22') || code.startsWith('23'));
+}
+
+/**
+ * Driver errors by meaning (#24.6): bad input (class 22: a NUL or an invalid byte sequence in text, a malformed
+ * value) and integrity violations of its own (an event id given twice in one append, a missing value) are the
+ * caller's; a position or revision taken by another writer is a conflict (see appendError); everything else (a deadline passed, the server
+ * down or shutting down, too many connections) is the store being unavailable.
+ */
 function wrap(error: unknown): Error {
-  if (error instanceof EventStoreUnavailableError) return error;
+  if (error instanceof EventStoreUnavailableError || error instanceof InvalidStoreInputError) return error;
   const message = error instanceof Error ? error.message : String(error);
+  const cause = driverError(error);
+  if (cause && (cause.code.startsWith('22') || (cause.code.startsWith('23') && !isWriteRace(cause)))) {
+    return new InvalidStoreInputError(`PostgreSQL refused the input: ${message}`, { cause: error });
+  }
   return new EventStoreUnavailableError(`PostgreSQL: ${message}`, { cause: error });
 }

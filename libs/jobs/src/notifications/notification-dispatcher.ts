@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { LEASE_STORE, LeaseStore, redactEmailAddresses } from '@recert/kernel';
+import { Lease, LEASE_STORE, LeaseStore, redactEmailAddresses } from '@recert/kernel';
 import { NotificationRow, READ_DB } from '@recert/projections';
 import { CATALOG, holdingDeps, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import {
@@ -15,10 +14,12 @@ import {
   initialHoldingState,
   profileStream,
 } from '@recert/domain';
+import { RunLeaseOwners } from '../run-lease-owners';
 import { NOTIFICATION_SENDER, NotificationSender } from './notification-sender';
 
-// Short: a process killed while holding a lease delays its notifications by this much, never loses them.
-const LEASE_MS = 10_000;
+// Per send (#24.4): a process killed while holding a lease delays that notification by this much, never loses it;
+// long enough for one send (SMTP included), since a batch no longer shares one lease.
+const LEASE_MS = 60_000;
 
 function leaseName(notificationId: string): string {
   return `outbox:${notificationId}`;
@@ -37,8 +38,9 @@ export function retryDelayMs(failures: number): number {
 @Injectable()
 export class NotificationDispatcher {
   private readonly logger = new Logger('Notifications');
-  private readonly owner = randomUUID();
   private stopping = false;
+  /** Each run leases as an owner of its own (#24.4): a manual run beside the timer's cannot re-take the timer's leases. */
+  private readonly owners: RunLeaseOwners;
 
   constructor(
     @Inject(READ_DB) private readonly db: Database.Database,
@@ -49,59 +51,56 @@ export class NotificationDispatcher {
     private readonly commands: StreamCommands,
     private readonly policies: PolicyRegistry,
     @Inject(LEASE_STORE) private readonly leases: LeaseStore,
-  ) {}
+  ) {
+    this.owners = new RunLeaseOwners(leases);
+  }
 
   /**
-   * The pending rows of this process's outbox whose shared lease it took: every worker (each with its own read
-   * model) sees the same rows, and the lease in the shared state lets exactly one of them deliver each.
+   * The pending rows of this process's outbox, not backing off. Every worker (each with its own read model) sees the
+   * same rows; the lease in the shared state, taken per row just before its send, lets exactly one deliver each.
    */
-  private async claim(limit: number): Promise<NotificationRow[]> {
-    const nowMs = Date.now();
-    const pending = this.db
+  private pending(limit: number): NotificationRow[] {
+    return this.db
       .prepare<
         [number, number],
         NotificationRow
       >("SELECT * FROM rm_notifications WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) LIMIT ?")
-      .all(nowMs, limit);
-    const leased = new Set(
-      await this.leases.acquire(
-        pending.map((row) => leaseName(row.id)),
-        this.owner,
-        nowMs + LEASE_MS,
-        nowMs,
-      ),
-    );
-    return pending.filter((row) => leased.has(leaseName(row.id)));
+      .all(Date.now(), limit);
   }
 
   /** Delivers what is pending; returns how many notifications this call recorded as sent. */
   async dispatchOnce(limit = 500): Promise<number> {
     if (this.stopping) return 0;
     await this.forgetErased();
-    let notified = 0;
-    for (const row of await this.claim(limit)) {
-      // Shutting down: leave the rest of the batch to releaseLeases, for another process or the next start.
-      if (this.stopping) break;
-      try {
-        // The lease is left to run out: the holding's stream, read first by deliver, stops any later claimant.
-        notified += await this.deliver(row);
-      } catch (error) {
-        // A refusal may quote the address: keep and log it without (it outlives an erasure otherwise).
-        const message = redactEmailAddresses(error instanceof Error ? error.message : String(error));
-        // Pending rows count failures in `deliveries` (a success makes the row sent); the lease is dropped and
-        // claimed_until becomes the back-off's end, so a failing notification is not retried every interval.
-        const delay = retryDelayMs(row.deliveries + 1);
-        this.logger.error(`notification ${row.id} failed (attempt ${row.deliveries + 1}, next in ${delay / 1000} s): ${message}`);
-        this.db
-          .prepare('UPDATE rm_notifications SET deliveries = deliveries + 1, last_error = ?, claimed_until = ? WHERE id = ?')
-          .run(message, Date.now() + delay, row.id);
-        // Every worker backs off, not only this one: the lease is held (not renewed by others) as long.
-        // Under an owner of its own, so a shutdown's releaseOwner leaves the back-off in place.
-        await this.leases.release(leaseName(row.id), this.owner);
-        await this.leases.acquire([leaseName(row.id)], `${this.owner}:backoff`, Date.now() + delay, Date.now());
+    return this.owners.during(async (owner) => {
+      let notified = 0;
+      for (const row of this.pending(limit)) {
+        // Shutting down: leave the rest for another process or the next start.
+        if (this.stopping) break;
+        // One lease per send, on the store's clock (#24.4): a long batch never outlives the leases of its tail.
+        const [lease] = await this.leases.acquire([leaseName(row.id)], owner, LEASE_MS);
+        if (!lease) continue;
+        try {
+          // The lease is left to run out: the holding's stream, read first by deliver, stops any later claimant.
+          notified += await this.deliver(row, lease, owner);
+        } catch (error) {
+          // A refusal may quote the address: keep and log it without (it outlives an erasure otherwise).
+          const message = redactEmailAddresses(error instanceof Error ? error.message : String(error));
+          // Pending rows count failures in `deliveries` (a success makes the row sent); the lease is dropped and
+          // claimed_until becomes the back-off's end, so a failing notification is not retried every interval.
+          const delay = retryDelayMs(row.deliveries + 1);
+          this.logger.error(`notification ${row.id} failed (attempt ${row.deliveries + 1}, next in ${delay / 1000} s): ${message}`);
+          this.db
+            .prepare('UPDATE rm_notifications SET deliveries = deliveries + 1, last_error = ?, claimed_until = ? WHERE id = ?')
+            .run(message, Date.now() + delay, row.id);
+          // Every worker backs off, not only this one: the lease is held (not renewed by others) as long.
+          // Under an owner of its own, so a shutdown's release leaves the back-off in place.
+          await this.leases.release(leaseName(row.id), owner);
+          await this.leases.acquire([leaseName(row.id)], `${owner}:backoff`, delay);
+        }
       }
-    }
-    return notified;
+      return notified;
+    });
   }
 
   /** #16.5: deletes the sender's artefacts of notifications whose holder's personal data was erased since. */
@@ -124,14 +123,14 @@ export class NotificationDispatcher {
   }
 
   /**
-   * On shutdown, once no delivery runs: hand back the leases still held so no notification waits for them. The
-   * LeaseStore knows them by owner (R43), so nothing is tracked here; back-off leases have an owner of their own and stay.
+   * On shutdown: hand back the leases of runs cut short so no notification waits for them. The LeaseStore knows
+   * them by owner (R43); back-off leases have an owner of their own and stay.
    */
   releaseLeases(): Promise<number> {
-    return this.leases.releaseOwner(this.owner);
+    return this.owners.releaseAll();
   }
 
-  private async deliver(row: NotificationRow): Promise<number> {
+  private async deliver(row: NotificationRow, lease: Lease, owner: string): Promise<number> {
     const certification = this.catalog.get(row.code);
     if (!certification) return 0;
     // The holding's stream is the authority: another process (with its own outbox) may have notified already.
@@ -146,6 +145,13 @@ export class NotificationDispatcher {
     const created = (await this.store.readStream(profileStream(row.profile_id), { maxCount: 1 }))[0];
     const sealed = created?.type === 'CertificationProfileCreated' ? (created.data['personalData'] as unknown) : undefined;
     const personal = sealed ? await this.vault.open(sealed as Parameters<PersonalDataVault['open']>[0]) : null;
+    // The fence (R56), checked at the last moment before the mail leaves: when reading took so long that the lease ran
+    // out and another sender took it, that one sends, not this one. (After sending, the record is made whatever: it is
+    // idempotent, and it is what stops a later holder from sending again.)
+    if (!(await this.leases.holds(lease, owner))) {
+      this.logger.warn(`notification ${row.id}: the lease passed to another sender before the send; left to it`);
+      return 0;
+    }
     await this.sender.send({
       notificationId: row.id,
       profileId: row.profile_id,

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
+import { EVENT_STORE, EventStore, RecordedEvent, rewoundReason } from '@recert/eventstore';
 import {
   APP_CONFIG,
   AppConfig,
@@ -10,7 +11,9 @@ import {
   Clock,
   deterministicId,
   LEASE_STORE,
+  LeaseFence,
   LeaseStore,
+  StaleLeaseError,
   WEBHOOK_STATE_STORE,
   WebhookDeliveryRecord,
   WebhookEndpointRecord,
@@ -28,6 +31,7 @@ import {
   webhookRetryDelayMs,
 } from '@recert/domain';
 import { signWebhook } from './standard-webhooks';
+import { checkedAddress, postWebhook, ResolveAll, WebhookNetworks, WebhookTargetRefused } from './webhook-target';
 import { RunLeaseOwners } from '../run-lease-owners';
 
 export type WebhookEndpointRow = WebhookEndpointRecord;
@@ -37,6 +41,10 @@ export const WEBHOOK_SETTINGS = Symbol('WEBHOOK_SETTINGS');
 export interface WebhookSettings {
   /** How long one attempt may take before it counts as failed. */
   timeoutMs: number;
+  /** WEBHOOK_ALLOWED_NETWORKS: networks a target may be in although not public unicast (R51). */
+  allowedNetworks: WebhookNetworks;
+  /** How a target's name is resolved at send time; DNS unless a test stands in (it must not ask a real resolver). */
+  resolve?: ResolveAll;
 }
 
 // A lease outlives one attempt (the request's timeout) by this margin; a process killed while holding it delays
@@ -79,6 +87,12 @@ export class WebhookDeliveries implements OnModuleInit {
   }
 
   private readonly owners: RunLeaseOwners;
+  private readonly rewound = new EventEmitter();
+
+  /** Called with why, each time the cursor is found on a rewound log (#24.2): a metric. */
+  onRewound(listener: (reason: string) => void): void {
+    this.rewound.on('rewound', listener);
+  }
 
   /** A DATA_DIR/webhooks.db of an older build is moved into the shared state once (it would send everything again otherwise). */
   async onModuleInit(): Promise<void> {
@@ -107,10 +121,11 @@ export class WebhookDeliveries implements OnModuleInit {
    * One process at a time (a lease): another would only make the same rows again.
    */
   async ingest(owner: string): Promise<void> {
-    const lease = async (): Promise<boolean> =>
-      (await this.leases.acquire([INGEST_LEASE], owner, Date.now() + INGEST_LEASE_MS, Date.now())).length === 1;
+    const lease = async (): Promise<boolean> => (await this.leases.acquire([INGEST_LEASE], owner, INGEST_LEASE_MS)).length === 1;
     if (!(await lease())) return;
     try {
+      const epoch = await this.checkCursor();
+      if (epoch === false) return;
       for (;;) {
         const cursor = await this.state.cursor();
         const head = await this.store.headPosition();
@@ -124,7 +139,10 @@ export class WebhookDeliveries implements OnModuleInit {
             maxCount: 1,
             filter: { eventTypes: ['WebhookEndpointRegistered'] },
           });
-          if (registrations.length === 0) return this.state.ingest({ registered: [], disabled: [], deliveries: [] }, head);
+          if (registrations.length === 0) {
+            const eventId = (await this.store.eventIdAt?.(head)) ?? null;
+            return this.state.ingest({ registered: [], disabled: [], deliveries: [] }, head, { eventId, epoch });
+          }
         }
         const events = await this.store.readAll({
           after: cursor,
@@ -133,12 +151,34 @@ export class WebhookDeliveries implements OnModuleInit {
         });
         const last = events[events.length - 1];
         const next = events.length < BATCH ? Math.max(head, last?.position ?? 0) : (last as RecordedEvent).position;
-        await this.state.ingest(batchOf(events, endpoints), next);
+        const eventId = next === last?.position ? last.id : ((await this.store.eventIdAt?.(next)) ?? null);
+        await this.state.ingest(batchOf(events, endpoints), next, { eventId, epoch });
         if (events.length < BATCH || !(await lease())) return;
       }
     } finally {
       await this.leases.release(INGEST_LEASE, owner);
     }
+  }
+
+  /**
+   * Before each ingest: a cursor the log no longer holds (a restore or failover rewound it, #24.2) goes back to zero, so
+   * the new events at reused positions are delivered (deliveries are keyed by endpoint and event: none is made twice);
+   * with REWOUND_LOG=stop ingest stops instead (false). Returns the log's epoch, kept with the cursor.
+   */
+  private async checkCursor(): Promise<string | null | false> {
+    if (!this.store.epoch && !this.store.eventIdAt) return null;
+    const epoch = this.store.epoch ? await this.store.epoch() : null;
+    const mark = await this.state.cursorMark();
+    const reason = await rewoundReason(this.store, mark, epoch);
+    if (reason === undefined) return epoch;
+    const stop = this.config.rewoundLog === 'stop';
+    this.logger.warn(
+      `webhook cursor: rewound log: ${reason}; ${stop ? 'ingest stopped (REWOUND_LOG=stop)' : 'ingesting again from the start (keyed: nothing is delivered twice)'}`,
+    );
+    this.rewound.emit('rewound', reason);
+    if (stop) return false;
+    await this.state.rewindCursor(mark, epoch);
+    return epoch;
   }
 
   /** An endpoint row from its registration event: from the log on ingest, or at once by the controller. */
@@ -163,6 +203,11 @@ export class WebhookDeliveries implements OnModuleInit {
     return this.state.redeliver(endpointId, deliveryId);
   }
 
+  /** The endpoint's signing secret, opened from its sealed copy; undefined when its key is gone. */
+  async endpointSecret(endpoint: WebhookEndpointRow): Promise<string | undefined> {
+    return (await this.vault.open<{ secret: string }>(JSON.parse(endpoint.secret) as SealedData))?.secret;
+  }
+
   markDisabled(endpointId: string, reason: string): Promise<void> {
     return this.state.ingest({ registered: [], disabled: [{ endpointId, reason }], deliveries: [] }, null);
   }
@@ -171,12 +216,17 @@ export class WebhookDeliveries implements OnModuleInit {
    * Takes the delivery's lease, then reads it again: another process may have sent it between the query that found it
    * due and the lease (R43). Undefined when the lease is another's or the delivery is no longer due.
    */
-  private async claim(candidate: WebhookDeliveryRow, nowIso: string, owner: string): Promise<WebhookDeliveryRow | undefined> {
+  private async claim(
+    candidate: WebhookDeliveryRow,
+    nowIso: string,
+    owner: string,
+  ): Promise<{ row: WebhookDeliveryRow; fence: LeaseFence } | undefined> {
     const name = deliveryLeaseName(candidate.endpoint_id, candidate.event_id);
-    const taken = await this.leases.acquire([name], owner, Date.now() + this.settings.timeoutMs + LEASE_MARGIN_MS, Date.now());
-    if (taken.length === 0) return undefined;
+    const [lease] = await this.leases.acquire([name], owner, this.settings.timeoutMs + LEASE_MARGIN_MS);
+    if (!lease) return undefined;
     const row = await this.state.delivery(candidate.id);
-    if (row?.state === 'pending' && (row.next_attempt_at === null || row.next_attempt_at <= nowIso)) return row;
+    if (row?.state === 'pending' && (row.next_attempt_at === null || row.next_attempt_at <= nowIso))
+      return { row, fence: { lease, owner } };
     await this.leases.release(name, owner);
     return undefined;
   }
@@ -189,10 +239,11 @@ export class WebhookDeliveries implements OnModuleInit {
       let progressed = false;
       for (const candidate of await this.state.due(nowIso, 500)) {
         // One lease per attempt, taken just before it: a long batch never outlives the leases of its tail.
-        const row = await this.claim(candidate, nowIso, owner);
-        if (!row) continue;
+        const claimed = await this.claim(candidate, nowIso, owner);
+        if (!claimed) continue;
+        const { row, fence } = claimed;
         try {
-          const ok = await this.attempt(row);
+          const ok = await this.attempt(row, fence);
           if (ok) delivered += 1;
           progressed ||= ok;
         } finally {
@@ -203,10 +254,10 @@ export class WebhookDeliveries implements OnModuleInit {
     }
   }
 
-  private async attempt(row: WebhookDeliveryRow): Promise<boolean> {
+  private async attempt(row: WebhookDeliveryRow, fence: LeaseFence): Promise<boolean> {
     const endpoint = await this.endpoint(row.endpoint_id);
     if (!endpoint || endpoint.status !== 'active') return false;
-    const secret = (await this.vault.open<{ secret: string }>(JSON.parse(endpoint.secret) as SealedData))?.secret;
+    const secret = await this.endpointSecret(endpoint);
     const now = this.clock.now();
     let status: number | null = null;
     let error: string | null = null;
@@ -215,42 +266,43 @@ export class WebhookDeliveries implements OnModuleInit {
       // The timestamp is the receiver's replay guard against its own wall clock, so it is wall time, not domain time.
       const headers = signWebhook(secret, row.event_id, Math.floor(Date.now() / 1000), row.payload);
       try {
-        const response = await fetch(endpoint.url, {
-          method: 'POST',
-          headers,
-          body: row.payload,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(this.settings.timeoutMs),
-        });
-        status = response.status;
-        await response.body?.cancel();
+        // R51: resolved and checked now, then connected to the checked address (DNS may have changed since registration).
+        const url = new URL(endpoint.url);
+        const target = await checkedAddress(url, this.settings.allowedNetworks, this.settings.resolve);
+        status = await postWebhook(url, target, headers, row.payload, this.settings.timeoutMs);
         if (status < 200 || status >= 300) error = `HTTP ${status}`;
       } catch (caught) {
-        // An abort is a DOMException, which is not an Error in Node 20: tell it by name.
-        const name = typeof caught === 'object' && caught !== null && 'name' in caught ? String(caught.name) : '';
-        error =
-          name === 'TimeoutError'
-            ? `timed out after ${this.settings.timeoutMs} ms`
-            : caught instanceof Error
-              ? `${caught.message}${caught.cause instanceof Error ? `: ${caught.cause.message}` : ''}`
-              : String(caught);
+        error = caught instanceof Error ? caught.message : String(caught);
+        if (caught instanceof WebhookTargetRefused) this.logger.warn(`webhook ${endpoint.id}: ${caught.message}`);
       }
     }
     const attempt = row.attempts + 1;
     const at = now.toISOString();
     const first = row.first_attempt_at ?? at;
     const givenUp = error !== null && now.getTime() - Date.parse(first) >= WEBHOOK_RETRY_SPAN_MS;
-    const failingSince = await this.state.recordAttempt({
-      deliveryId: row.id,
-      endpointId: endpoint.id,
-      attempt,
-      at,
-      status,
-      error,
-      state: error === null ? 'delivered' : givenUp ? 'failed' : 'pending',
-      firstAttemptAt: first,
-      nextAttemptAt: error === null || givenUp ? null : new Date(now.getTime() + webhookRetryDelayMs(attempt)).toISOString(),
-    });
+    // Fenced (R56): had the lease run out and passed to another sender meanwhile, this record is refused (that sender's
+    // record stands) and the attempt counts for nothing here.
+    const failingSince = await this.state
+      .recordAttempt(
+        {
+          deliveryId: row.id,
+          endpointId: endpoint.id,
+          attempt,
+          at,
+          status,
+          error,
+          state: error === null ? 'delivered' : givenUp ? 'failed' : 'pending',
+          firstAttemptAt: first,
+          nextAttemptAt: error === null || givenUp ? null : new Date(now.getTime() + webhookRetryDelayMs(attempt)).toISOString(),
+        },
+        fence,
+      )
+      .catch((caught: unknown) => {
+        if (!(caught instanceof StaleLeaseError)) throw caught;
+        this.logger.warn(`webhook delivery ${row.id}: ${caught.message}`);
+        return undefined;
+      });
+    if (failingSince === undefined) return false;
     if (error === null) return true;
     if (givenUp && now.getTime() - Date.parse(failingSince ?? at) >= WEBHOOK_RETRY_SPAN_MS)
       await this.disableForFailure(endpoint.id, failingSince ?? at);

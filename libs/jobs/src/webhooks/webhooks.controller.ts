@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CommandMetaFromRequest, deterministicId, RequestMeta, Roles, ValidationProblem } from '@recert/kernel';
-import { PERSONAL_DATA_VAULT, PersonalDataVault, StreamCommands } from '@recert/renewals';
+import { IdempotencyInterceptor, PERSONAL_DATA_VAULT, PersonalDataVault, SealInIdempotentAnswer, StreamCommands } from '@recert/renewals';
 import {
   DomainError,
   WEBHOOK_EVENT_TYPES,
@@ -13,7 +13,8 @@ import {
   webhookUrlProblem,
 } from '@recert/domain';
 import { newWebhookSecret } from './standard-webhooks';
-import { WebhookDeliveries, WebhookEndpointRow } from './webhook-deliveries';
+import { WEBHOOK_SETTINGS, WebhookDeliveries, WebhookEndpointRow, WebhookSettings } from './webhook-deliveries';
+import { webhookTargetProblem } from './webhook-target';
 
 export class RegisterWebhookDto {
   @ApiProperty({ example: 'https://hr.example.com/hooks/recert', description: 'http or https, no credentials in it (R35)' })
@@ -58,6 +59,7 @@ export class WebhooksController {
     private readonly deliveries: WebhookDeliveries,
     private readonly commands: StreamCommands,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
+    @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
   ) {}
 
   @ApiOperation({
@@ -68,12 +70,19 @@ export class WebhooksController {
   @Post()
   @HttpCode(201)
   @Roles('admin')
+  // R52: a repeat with the same Idempotency-Key answers the first answer, secret included, and creates nothing; the
+  // stored answer carries the secret sealed under the endpoint's own key, never in clear.
+  @UseInterceptors(IdempotencyInterceptor)
+  @SealInIdempotentAnswer({ fields: ['secret'], subject: (answer) => webhookStream(String(answer['id'])) })
   async register(@Body() body: RegisterWebhookDto, @CommandMetaFromRequest() meta: RequestMeta): Promise<Record<string, unknown>> {
     const errors = [
       { field: 'url', message: webhookUrlProblem(body.url) },
       { field: 'secret', message: body.secret === undefined ? null : webhookSecretProblem(body.secret) },
     ].filter((error): error is { field: string; message: string } => error.message !== null);
     if (errors.length > 0) throw new ValidationProblem(errors, 'The webhook endpoint is invalid');
+    // R51: a target the URL itself shows to be non-public; a name is judged at each send, against what it resolves to.
+    const targetProblem = webhookTargetProblem(body.url, this.settings.allowedNetworks);
+    if (targetProblem) throw new DomainError('WEBHOOK_TARGET_REFUSED', `url: ${targetProblem}`);
     const id = deterministicId('webhook-endpoint', meta.commandId);
     const secret = body.secret ?? newWebhookSecret();
     const sealedSecret = await this.vault.seal(webhookStream(id), { secret });
@@ -89,7 +98,10 @@ export class WebhooksController {
     const registered = outcome.events[0];
     // Listed at once; the dispatcher's ingest reaches the same row from the log (and would after a crash here).
     if (registered) await this.deliveries.upsertEndpoint(registered);
-    return { ...view(await this.found(id)), secret, events: outcome.events, position: outcome.position };
+    const row = await this.found(id);
+    // A retry after a crash that stored the registration: the secret is the stored one, not the one drawn just now.
+    const shown = registered ? secret : await this.deliveries.endpointSecret(row);
+    return { ...view(row), secret: shown, events: outcome.events, position: outcome.position };
   }
 
   @ApiOperation({ summary: 'List webhook endpoints (never their secrets)' })

@@ -12,6 +12,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import jwt from 'jsonwebtoken';
 import { APP_CONFIG, AppConfig } from '../config';
+import { canonicalSubject } from '../text';
 
 export const ROLES = ['candidate', 'exam-system', 'assessment-system', 'support', 'admin', 'scheduler'] as const;
 export type Role = (typeof ROLES)[number];
@@ -31,7 +32,7 @@ export interface Principal {
 }
 
 const ROLES_KEY = 'recert:roles';
-const PUBLIC_KEY = 'recert:public';
+export const PUBLIC_KEY = 'recert:public';
 
 /** The roles that may call an endpoint; any one of them is enough. */
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
@@ -63,7 +64,7 @@ export function verifyToken(token: string, secret: string): Principal {
   const { sub, roles, profileId, accountType } = claims;
   // A token without exp would be valid forever (API.md: refused).
   if (typeof claims['exp'] !== 'number') throw new Error('The token has no exp claim');
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw new Error('The token has no valid sub claim');
+  const actor = canonicalSubject(sub); // #22.10: no control, bidi or unpaired-surrogate characters; NFC, trimmed
   if (!Array.isArray(roles) || roles.some((role) => !(ROLES as readonly unknown[]).includes(role))) {
     throw new Error(`The roles claim must be an array of ${ROLES.join(', ')}`);
   }
@@ -72,7 +73,7 @@ export function verifyToken(token: string, secret: string): Principal {
   if (accountType !== undefined && accountType !== 'personal' && accountType !== 'work')
     throw new Error('The accountType claim must be personal or work');
   return {
-    sub,
+    sub: actor,
     roles: roles as Role[],
     ...(typeof profileId === 'string' ? { profileId } : {}),
     ...optionalIdClaim(claims, 'learnProfileId'),

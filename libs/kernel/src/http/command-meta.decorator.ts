@@ -8,6 +8,8 @@ export interface RequestMeta {
   correlationId: string;
   causationId: string;
   actor: string;
+  /** A command id derived from an Idempotency-Key: a repeat after a crash answers with the events it finds stored. */
+  replayStored?: boolean;
 }
 
 export interface MetaRequest extends AuthenticatedRequest {
@@ -35,5 +37,6 @@ export const CommandMetaFromRequest = createParamDecorator((_data: unknown, cont
     correlationId,
     causationId: header(request, 'x-causation-id') ?? commandId,
     actor: request.principal?.sub ?? 'anonymous',
+    ...(request.commandId ? { replayStored: true } : {}),
   };
 });

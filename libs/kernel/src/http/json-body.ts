@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /** Deepest nesting of arrays and objects a request body may have: the contract's bodies need 3. */
 export const MAX_JSON_DEPTH = 32;
 
@@ -26,6 +28,15 @@ export function assertJsonDepth(buffer: Buffer, max = MAX_JSON_DEPTH): void {
       if (depth > max) throw new BodyRefused(`The body is nested deeper than ${max} levels`);
     } else if (byte === 0x5d || byte === 0x7d) depth -= 1;
   }
+}
+
+/**
+ * Refuses a UTF-8 body (the default charset) whose bytes are not UTF-8 (#22.8): decoded, they would turn into
+ * replacement characters stored as if sent, and the import refuses such lines, so the two paths agree.
+ */
+export function assertUtf8(buffer: Buffer, encoding: string | undefined): void {
+  const charset = (encoding ?? 'utf-8').toLowerCase();
+  if ((charset === 'utf-8' || charset === 'utf8') && !isUtf8(buffer)) throw new BodyRefused('The body is not valid UTF-8');
 }
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */

@@ -1,4 +1,5 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { unsafeTextFields } from '../text';
 
 /** application/problem+json body (RFC 9457) with the contract's `code`. */
 export interface Problem {
@@ -33,9 +34,23 @@ function flatten(errors: ValidationError[], parent = ''): { field: string; messa
   });
 }
 
-/** Unknown fields are refused, types are checked strictly, nothing is coerced silently. */
+/**
+ * Unknown fields are refused, types are checked strictly, nothing is coerced silently; and no string of a body
+ * (key or value, any depth) holds control, bidirectional formatting or unpaired-surrogate characters (#22.10), so
+ * no command stores them, whatever its DTO checks.
+ */
+class BodyValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body') {
+      const unsafe = unsafeTextFields(value);
+      if (unsafe.length > 0) throw new ValidationProblem(unsafe.slice(0, 20), 'Some text holds characters that are not allowed');
+    }
+    return super.transform(value, metadata) as Promise<unknown>;
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new BodyValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

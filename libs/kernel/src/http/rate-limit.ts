@@ -24,7 +24,7 @@ const WINDOW_MS = 60_000;
  * trusted proxy each client has its own bucket rather than all sharing the proxy's.
  */
 export function rateLimitMiddleware(
-  config: Pick<AppConfig, 'rateLimitPerMinute' | 'jwtSecret'>,
+  config: Pick<AppConfig, 'rateLimitPerMinute' | 'jwtSecret'> & Partial<Pick<AppConfig, 'rateLimitDeadlineMs'>>,
   counters: RateCounterStore,
   clock: Clock,
 ): (request: Request, response: Response, next: NextFunction) => void {
@@ -54,8 +54,18 @@ export function rateLimitMiddleware(
     const principal = subjectOf(request.headers.authorization, Date.now());
     const key = principal ? `sub:${principal.sub}` : `ip:${request.ip ?? request.socket.remoteAddress ?? 'unknown'}`;
     const windowStart = nowMs - (nowMs % WINDOW_MS);
-    counters.hit(key, windowStart).then(
+    // A counter store that hangs (a failover dropping packets) must not hang every request: past the deadline the
+    // request goes through, as on an error (#24.1); the late answer is ignored.
+    let deadline: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      deadline = setTimeout(
+        () => reject(new Error(`no answer within ${config.rateLimitDeadlineMs ?? 1000} ms`)),
+        config.rateLimitDeadlineMs ?? 1000,
+      );
+    });
+    Promise.race([counters.hit(key, windowStart), timedOut]).then(
       (count) => {
+        clearTimeout(deadline);
         if (count <= limit) return next();
         const retryAfter = Math.max(1, Math.ceil((windowStart + WINDOW_MS - nowMs) / 1000));
         response.setHeader('Retry-After', String(retryAfter));
@@ -73,7 +83,8 @@ export function rateLimitMiddleware(
           );
       },
       (error: unknown) => {
-        // The shared state is unreachable: serve (the request will fail on its own if it needs that state).
+        clearTimeout(deadline);
+        // The shared state is unreachable or too slow: serve (the request will fail on its own if it needs that state).
         logger.warn(`rate counters unavailable, request let through: ${error instanceof Error ? error.message : String(error)}`);
         next();
       },

@@ -1,10 +1,10 @@
-import { DynamicModule } from '@nestjs/common';
+import { DynamicModule, LoggerService } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { storage } from 'nestjs-pino/storage';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
-import type { DestinationStream } from 'pino';
+import pino, { DestinationStream } from 'pino';
 import type { AppConfig } from '../config';
 import { RATE_LIMIT_EXEMPT_PATHS as PROBE_PATHS } from '../http/rate-limit';
 
@@ -117,4 +117,25 @@ export function loggingModule(
       destination as DestinationStream,
     ],
   });
+}
+
+/**
+ * The logger of a command-line tool whose standard output is its result (`npm run import`, #22.8): every line goes
+ * to standard error, in LOG_FORMAT (JSON lines, or pretty), redacted like the services' lines, so standard output
+ * stays one JSON document a program can parse. Install it with `Logger.overrideLogger` before any module is built.
+ */
+export function cliLogger(config: Pick<AppConfig, 'logFormat'>, out: NodeJS.WritableStream = process.stderr): LoggerService {
+  const logger = pino(
+    { level: 'warn', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    config.logFormat === 'pretty' ? prettyDestination(out) : (out as DestinationStream),
+  );
+  const at =
+    (level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal') =>
+    (message: unknown, ...params: unknown[]): void => {
+      // Nest passes the context last, and an error's stack before it.
+      const context = params.length > 0 && typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
+      const text = message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message);
+      logger[level]({ ...(context ? { context } : {}), ...(params.length > 0 ? { detail: params } : {}) }, text);
+    };
+  return { log: at('info'), warn: at('warn'), error: at('error'), debug: at('debug'), verbose: at('trace'), fatal: at('fatal') };
 }

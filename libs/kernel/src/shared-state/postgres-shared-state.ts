@@ -1,5 +1,6 @@
-import { Pool, PoolClient } from 'pg';
-import { SqlRunner, sqlWebhookState, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
+import { Client, ClientBase, Pool } from 'pg';
+import { postgresSessionSettings, type PostgresDeadlines } from '../postgres-session';
+import { SqlRunner, sqlWebhookState, WEBHOOK_CURSOR_MARK_MIGRATION, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
 import { doneLookup } from './sqlite-shared-state';
 import {
   IDEMPOTENCY_CLAIM_TTL_MS,
@@ -23,7 +24,13 @@ const MIGRATIONS: readonly string[] = [
    CREATE UNLOGGED TABLE recert_rate_counters (key TEXT NOT NULL, window_start BIGINT NOT NULL, count INTEGER NOT NULL,
      PRIMARY KEY (key, window_start));`,
   WEBHOOK_STATE_MIGRATION,
+  // #24.4: a lease's version, its fencing token (R56); a release keeps the row (and so the version) until the sweep.
+  `ALTER TABLE recert_leases ADD COLUMN version BIGINT NOT NULL DEFAULT 0;`,
+  WEBHOOK_CURSOR_MARK_MIGRATION,
 ];
+
+/** The database's clock in epoch milliseconds: lease and claim times are the store's, never a process's (R56). */
+const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
 /** The tables' schema, unless the URL's `sharedStateSchema` parameter names another (tests use one each). */
 const DEFAULT_SCHEMA = 'recert_shared_state';
@@ -60,17 +67,25 @@ export class PostgresSharedState implements SharedState {
     const pool = this.pool;
     return {
       all: async <T>(sql: string, params: readonly unknown[]) => (await pool.query(sql, [...params])).rows as T[],
-      atomically: async (statements) => {
+      atomically: async (statements, guard) => {
         const client = await pool.connect();
+        let passed = true;
         await inTransaction(client, async () => {
-          for (const { sql, params } of statements) await client.query(sql, [...params]);
+          if (guard) passed = ((await client.query(guard.sql, [...guard.params])).rowCount ?? 0) > 0;
+          if (passed) for (const { sql, params } of statements) await client.query(sql, [...params]);
         }).finally(() => client.release());
+        return passed;
       },
+      // FOR UPDATE: an acquire moving the version waits until the guarded record has committed.
+      leaseGuard: ({ lease, owner }) => ({
+        sql: 'SELECT 1 FROM recert_leases WHERE name = $1 AND owner = $2 AND version = $3 FOR UPDATE',
+        params: [lease.name, owner, lease.version],
+      }),
     };
   }
 
   /** Connects and migrates the schema (under an advisory lock, so processes starting together migrate once). */
-  static async open(connectionString: string, poolSize = 5): Promise<PostgresSharedState> {
+  static async open(connectionString: string, poolSize = 5, deadlines: Partial<PostgresDeadlines> = {}): Promise<PostgresSharedState> {
     // The URL may be the event store's, with its `schema` parameter: the shared state takes a schema of its own.
     const url = new URL(connectionString);
     const schema = url.searchParams.get('sharedStateSchema') ?? DEFAULT_SCHEMA;
@@ -79,18 +94,24 @@ export class PostgresSharedState implements SharedState {
     const pool = new Pool({
       connectionString: url.toString(),
       max: poolSize,
-      connectionTimeoutMillis: 10_000,
       application_name: 'recert-shared-state',
-      options: `-c search_path=${schema}`,
+      // Deadlines and READ COMMITTED whatever the database's defaults (#24.1, #24.5).
+      ...postgresSessionSettings(deadlines, [`search_path=${schema}`]),
     });
     // An idle client's network error must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     try {
-      const client = await pool.connect();
+      // Its own connection without statement or lock deadline: waiting for another process's migration is normal.
+      const client = new Client({
+        connectionString: url.toString(),
+        application_name: 'recert-shared-state-migrate',
+        ...postgresSessionSettings(deadlines, [`search_path=${schema}`], true),
+      });
+      await client.connect();
       try {
         await migrate(client, schema);
       } finally {
-        client.release();
+        await client.end().catch(() => undefined);
       }
     } catch (error) {
       await pool.end();
@@ -120,9 +141,14 @@ export class PostgresSharedState implements SharedState {
       keysOrCreate: async (entries) => {
         if (entries.length === 0) return [];
         const subjects = entries.map((entry) => entry.subject);
-        await pool.query(
-          'INSERT INTO recert_personal_data_keys (subject, key) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (subject) DO NOTHING',
-          [subjects, entries.map((entry) => entry.fresh)],
+        // Sorted, so two imports sealing overlapping subjects wait for each other's inserts in one order (#22.1).
+        await retryingConflicts(() =>
+          pool.query(
+            `INSERT INTO recert_personal_data_keys (subject, key)
+             SELECT subject, key FROM unnest($1::text[], $2::bytea[]) AS entry(subject, key) ORDER BY subject COLLATE "C"
+             ON CONFLICT (subject) DO NOTHING`,
+            [subjects, entries.map((entry) => entry.fresh)],
+          ),
         );
         const rows = (
           await pool.query<{ subject: string; key: Buffer | null }>(
@@ -134,6 +160,16 @@ export class PostgresSharedState implements SharedState {
         return subjects.map((subject) => bySubject.get(subject) ?? null);
       },
       isErased: async (subject) => Boolean((await row(subject))?.erased_at),
+      storedKeys: async (after, limit) =>
+        (
+          await pool.query<{ subject: string; key: Buffer }>(
+            'SELECT subject, key FROM recert_personal_data_keys WHERE subject COLLATE "C" > $1 AND key IS NOT NULL ORDER BY subject COLLATE "C" LIMIT $2',
+            [after, limit],
+          )
+        ).rows,
+      replaceKey: async (subject, from, to) =>
+        (await pool.query('UPDATE recert_personal_data_keys SET key = $3 WHERE subject = $1 AND key = $2', [subject, from, to]))
+          .rowCount === 1,
       // The row version holding the key stays in the table's pages until VACUUM reuses them (ADR 0008).
       erase: async (subject, at) => {
         await pool.query(
@@ -148,14 +184,15 @@ export class PostgresSharedState implements SharedState {
   private idempotencyStore(): IdempotencyStore {
     const pool = this.pool;
     return {
-      claim: async (key, requestHash, nowMs) => {
+      claim: async (key, requestHash, _nowMs, staleAfterMs = IDEMPOTENCY_CLAIM_TTL_MS) => {
         for (;;) {
-          // Takes the key when it is free or its claim is stale; a done answer or a live claim is left alone.
+          // Takes the key when it is free or its claim is stale by the database's clock; a done answer or a live claim
+          // is left alone.
           const taken = await pool.query(
-            `INSERT INTO recert_idempotency (key, request_hash, state, updated_at) VALUES ($1, $2, 'claimed', $3)
+            `INSERT INTO recert_idempotency (key, request_hash, state, updated_at) VALUES ($1, $2, 'claimed', ${DB_NOW_MS})
              ON CONFLICT (key) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'claimed', updated_at = EXCLUDED.updated_at
-             WHERE recert_idempotency.state = 'claimed' AND recert_idempotency.updated_at <= $4 RETURNING key`,
-            [key, requestHash, nowMs, nowMs - IDEMPOTENCY_CLAIM_TTL_MS],
+             WHERE recert_idempotency.state = 'claimed' AND recert_idempotency.updated_at <= EXCLUDED.updated_at - $3 RETURNING key`,
+            [key, requestHash, staleAfterMs],
           );
           if (taken.rowCount === 1) return { kind: 'new' };
           const row = (
@@ -188,20 +225,45 @@ export class PostgresSharedState implements SharedState {
   private leaseStore(): LeaseStore {
     const pool = this.pool;
     return {
-      acquire: async (names, owner, untilMs, nowMs) => {
+      acquire: async (names, owner, ttlMs) => {
         if (names.length === 0) return [];
-        const taken = await pool.query<{ name: string }>(
-          `INSERT INTO recert_leases (name, owner, until_ms) SELECT name, $2, $3 FROM unnest($1::text[]) AS name
-           ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until_ms = EXCLUDED.until_ms
-           WHERE recert_leases.until_ms < $4 OR recert_leases.owner = EXCLUDED.owner RETURNING name`,
-          [names, owner, untilMs, nowMs],
+        // Row locks are taken in the order rows are inserted: every caller takes them in one global order (sorted,
+        // each name once), so two callers with overlapping names queue instead of deadlocking (#22.1). Time is the
+        // database's (R56): EXCLUDED.until_ms - ttl is its now.
+        const taken = await retryingConflicts(() =>
+          pool.query<{ name: string; version: string }>(
+            `INSERT INTO recert_leases (name, owner, until_ms, version)
+             SELECT name, $2, ${DB_NOW_MS} + $3, 1
+               FROM (SELECT DISTINCT name FROM unnest($1::text[]) AS name) AS wanted ORDER BY name COLLATE "C"
+             ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until_ms = EXCLUDED.until_ms, version = recert_leases.version + 1
+             WHERE recert_leases.until_ms < EXCLUDED.until_ms - $3 OR recert_leases.owner = EXCLUDED.owner
+             RETURNING name, version`,
+            [names, owner, ttlMs],
+          ),
         );
-        return taken.rows.map((row) => row.name);
+        const got = new Map(taken.rows.map((row) => [row.name, Number(row.version)]));
+        // In the caller's order, each name once.
+        return [...new Set(names)].flatMap((name) => {
+          const version = got.get(name);
+          return version === undefined ? [] : [{ name, version }];
+        });
       },
+      holds: async (lease, owner) =>
+        (
+          await pool.query('SELECT 1 FROM recert_leases WHERE name = $1 AND owner = $2 AND version = $3', [
+            lease.name,
+            owner,
+            lease.version,
+          ])
+        ).rowCount === 1,
+      // Ended, not deleted: the row keeps its version, so a holder from before never matches again (the sweep drops it).
       release: async (name, owner) => {
-        await pool.query('DELETE FROM recert_leases WHERE name = $1 AND owner = $2', [name, owner]);
+        await pool.query('UPDATE recert_leases SET until_ms = 0 WHERE name = $1 AND owner = $2', [name, owner]);
       },
-      releaseOwner: async (owner) => (await pool.query('DELETE FROM recert_leases WHERE owner = $1', [owner])).rowCount ?? 0,
+      // Updates in heap order, which may cross an acquire's sorted order: the loser of such a deadlock tries once more.
+      releaseOwner: async (owner) =>
+        (await retryingConflicts(() => pool.query('UPDATE recert_leases SET until_ms = 0 WHERE owner = $1 AND until_ms > 0', [owner])))
+          .rowCount ?? 0,
     };
   }
 
@@ -221,7 +283,7 @@ export class PostgresSharedState implements SharedState {
 
   async sweep(nowMs: number): Promise<void> {
     await this.pool.query('DELETE FROM recert_rate_counters WHERE window_start < $1', [nowMs - 3600_000]);
-    await this.pool.query('DELETE FROM recert_leases WHERE until_ms < $1', [nowMs - 3600_000]);
+    await retryingConflicts(() => this.pool.query('DELETE FROM recert_leases WHERE until_ms < $1', [nowMs - 3600_000]));
     await this.idempotency.purge(nowMs);
   }
 
@@ -230,7 +292,26 @@ export class PostgresSharedState implements SharedState {
   }
 }
 
-async function migrate(client: PoolClient, schema: string): Promise<void> {
+/** SQLSTATEs of a transaction PostgreSQL aborted so another could go on: deadlock detected, serialization failure. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/**
+ * Runs one statement, once more if PostgreSQL chose it as a deadlock's or serialisation's victim: the statement
+ * stands alone (autocommit), so its retry sees the winner's rows. Sorted lock order makes this rare (a release by
+ * owner or a sweep still deletes in heap order); the retry makes it harmless.
+ */
+export async function retryingConflicts<T>(run: () => Promise<T>, retries = 1): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (attempt >= retries || typeof code !== 'string' || !RETRYABLE.has(code)) throw error;
+    }
+  }
+}
+
+async function migrate(client: ClientBase, schema: string): Promise<void> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
   try {
     await inTransaction(client, () => migrateSchema(client, schema));
@@ -240,7 +321,7 @@ async function migrate(client: PoolClient, schema: string): Promise<void> {
 }
 
 /** Runs `work` between BEGIN and COMMIT on the client; a failure rolls back and is thrown on. */
-async function inTransaction(client: PoolClient, work: () => Promise<void>): Promise<void> {
+async function inTransaction(client: ClientBase, work: () => Promise<void>): Promise<void> {
   await client.query('BEGIN');
   try {
     await work();
@@ -251,7 +332,7 @@ async function inTransaction(client: PoolClient, work: () => Promise<void>): Pro
   }
 }
 
-async function migrateSchema(client: PoolClient, schema: string): Promise<void> {
+async function migrateSchema(client: ClientBase, schema: string): Promise<void> {
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await client.query('CREATE TABLE IF NOT EXISTS recert_shared_state_schema (version INTEGER NOT NULL)');
   const row = (await client.query<{ version: number }>('SELECT version FROM recert_shared_state_schema')).rows[0];

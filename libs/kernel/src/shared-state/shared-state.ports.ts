@@ -17,6 +17,10 @@ export interface KeyVaultStore {
   isErased(subject: string): Promise<boolean>;
   /** Destroys the key (its bytes overwritten where the medium allows) and remembers the erasure. */
   erase(subject: string, at: Date): Promise<void>;
+  /** KEK rotation (#24.3): stored keys (wrapped bytes as stored, erased ones left out) after `afterSubject`, by subject. */
+  storedKeys(afterSubject: string, limit: number): Promise<{ subject: string; key: Buffer }[]>;
+  /** Stores `to` for the subject if its stored key is still `from` (not erased nor changed meanwhile); true when replaced. */
+  replaceKey(subject: string, from: Buffer, to: Buffer): Promise<boolean>;
 }
 
 export type IdempotencyLookup =
@@ -26,8 +30,13 @@ export type IdempotencyLookup =
 
 /** Answers given to requests with an Idempotency-Key (ADR 0002), claimed before the command runs. */
 export interface IdempotencyStore {
-  /** Looks the key up and, when it is new (or its claim went stale after a crash), claims it atomically. */
-  claim(key: string, requestHash: string, nowMs: number): Promise<IdempotencyLookup>;
+  /**
+   * Looks the key up and, when it is new (or its claim went stale after a crash), claims it atomically. A claim's age
+   * is measured on the store's own clock (#24.4, R56), never the caller's: a process whose clock runs ahead must not
+   * take a claim another still works under. `nowMs` (the caller's) is kept for the port's other timestamps;
+   * `staleAfterMs` (default IDEMPOTENCY_CLAIM_TTL_MS) is how old a claim must be to count as abandoned.
+   */
+  claim(key: string, requestHash: string, nowMs: number, staleAfterMs?: number): Promise<IdempotencyLookup>;
   complete(key: string, status: number, body: unknown, nowMs: number): Promise<void>;
   /** A refused or failed request leaves no answer behind: the same key may be tried again. */
   release(key: string): Promise<void>;
@@ -35,10 +44,39 @@ export interface IdempotencyStore {
   purge(nowMs: number): Promise<number>;
 }
 
+/** A lease as taken: its name and version, the fencing token (R56) that grows each time the lease is taken or renewed. */
+export interface Lease {
+  name: string;
+  version: number;
+}
+
+/** The lease a piece of work was done under, as its record presents it (R56). */
+export interface LeaseFence {
+  lease: Lease;
+  owner: string;
+}
+
+/** A record made under a lease another has taken (or renewed) since: refused, nothing stored (R56). */
+export class StaleLeaseError extends Error {
+  constructor(readonly leaseName: string) {
+    super(`The lease ${leaseName} was taken by another holder since: this record is refused`);
+    this.name = 'StaleLeaseError';
+  }
+}
+
 /** Named, expiring leases (the outbox's: one dispatcher at a time per notification). */
 export interface LeaseStore {
-  /** Takes every named lease that is free, expired or already this owner's, until `untilMs`; returns those taken. */
-  acquire(names: readonly string[], owner: string, untilMs: number, nowMs: number): Promise<string[]>;
+  /**
+   * Takes every named lease that is free, expired or already this owner's, for `ttlMs` of the store's own clock
+   * (`clock_timestamp()`, SQLite's clock), never the caller's: processes' clocks differ (#24.4, R56). Returns those
+   * taken, each with its new version.
+   */
+  acquire(names: readonly string[], owner: string, ttlMs: number): Promise<Lease[]>;
+  /**
+   * The fence (R56): whether `owner` still holds the lease at this version, i.e. nobody took (or renewed) it since.
+   * Checked before recording what was done under the lease; a stale holder's record is refused.
+   */
+  holds(lease: Lease, owner: string): Promise<boolean>;
   /** Ends this owner's lease early (its work is done). */
   release(name: string, owner: string): Promise<void>;
   /** Ends every lease this owner holds (a process shutting down hands its claims back); returns how many. */
@@ -110,8 +148,22 @@ export interface WebhookAttemptOutcome {
  * log, and the cursor in the log up to which deliveries were made. Who sends a delivery is decided by a lease in the
  * LeaseStore, not here.
  */
+/** Where the webhook cursor stands, with what tells a rewound log (#24.2): the event there and the log's epoch. */
+export interface WebhookCursorMark {
+  position: number;
+  /** Null before #24.2 or when the store cannot tell. */
+  eventId: string | null;
+  epoch: string | null;
+}
+
 export interface WebhookStateStore {
   cursor(): Promise<number>;
+  cursorMark(): Promise<WebhookCursorMark>;
+  /**
+   * Back to zero (the log was rewound, #24.2): ingesting again from the start makes only deliveries not made yet,
+   * since every row is keyed. `from` is the mark the caller saw: another process that moved the cursor since wins.
+   */
+  rewindCursor(from: WebhookCursorMark, epoch: string | null): Promise<void>;
   /**
    * One batch of the log, atomically: endpoints registered and disabled in it, the deliveries made of it, and the cursor
    * moved to `position` (never back). Everything is keyed, so a batch applied twice (two processes, a crash) changes nothing.
@@ -119,6 +171,7 @@ export interface WebhookStateStore {
   ingest(
     batch: { registered: WebhookEndpointRecord[]; disabled: { endpointId: string; reason: string }[]; deliveries: NewWebhookDelivery[] },
     position: number | null,
+    mark?: { eventId: string | null; epoch: string | null },
   ): Promise<void>;
   endpoints(): Promise<WebhookEndpointRecord[]>;
   endpoint(id: string): Promise<WebhookEndpointRecord | undefined>;
@@ -127,8 +180,11 @@ export interface WebhookStateStore {
   delivery(id: string): Promise<WebhookDeliveryRecord | undefined>;
   /** Pending deliveries due at `nowIso` of active endpoints, each the first pending one of its endpoint and holding (R36). */
   due(nowIso: string, limit: number): Promise<WebhookDeliveryRecord[]>;
-  /** Records one attempt atomically; returns the endpoint's failing_since afterwards. */
-  recordAttempt(outcome: WebhookAttemptOutcome): Promise<string | null>;
+  /**
+   * Records one attempt atomically; returns the endpoint's failing_since afterwards. With a fence, the record is
+   * refused (StaleLeaseError, nothing stored) when the lease is no longer at that version and owner (R56).
+   */
+  recordAttempt(outcome: WebhookAttemptOutcome, fence?: LeaseFence): Promise<string | null>;
   /** R37: pending again, due now, with a fresh retry span; undefined when the endpoint has no such delivery. */
   redeliver(endpointId: string, deliveryId: string): Promise<WebhookDeliveryRecord | undefined>;
 }
@@ -157,4 +213,4 @@ export const WEBHOOK_STATE_STORE = Symbol('WEBHOOK_STATE_STORE');
 export const IDEMPOTENCY_RETENTION_MS = 7 * 24 * 3600_000;
 export const IDEMPOTENCY_CLAIM_TTL_MS = 60_000;
 /** Schema version both adapters migrate to at start. */
-export const SHARED_STATE_SCHEMA_VERSION = 2;
+export const SHARED_STATE_SCHEMA_VERSION = 4;

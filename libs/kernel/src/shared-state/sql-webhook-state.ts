@@ -1,5 +1,7 @@
-import type {
+import {
+  LeaseFence,
   NewWebhookDelivery,
+  StaleLeaseError,
   WebhookAttemptOutcome,
   WebhookAttemptRecord,
   WebhookDeliveryRecord,
@@ -23,6 +25,11 @@ export const WEBHOOK_STATE_MIGRATION = `
   CREATE TABLE recert_webhook_attempts (delivery_id TEXT NOT NULL, attempt INTEGER NOT NULL, at TEXT NOT NULL, status INTEGER,
     error TEXT, PRIMARY KEY (delivery_id, attempt));`;
 
+/** Schema step 3 of both adapters: the webhook cursor keeps the event at it and the log's epoch (#24.2). */
+export const WEBHOOK_CURSOR_MARK_MIGRATION = `
+  ALTER TABLE recert_webhook_cursor ADD COLUMN event_id TEXT;
+  ALTER TABLE recert_webhook_cursor ADD COLUMN epoch TEXT;`;
+
 export interface SqlStatement {
   /** PostgreSQL placeholders ($1, $2, ...); the SQLite runner rewrites them. */
   sql: string;
@@ -32,7 +39,13 @@ export interface SqlStatement {
 /** The little an adapter lends the webhook store: queries, and statements run in one transaction. */
 export interface SqlRunner {
   all<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
-  atomically(statements: readonly SqlStatement[]): Promise<void>;
+  /**
+   * Runs the statements in one transaction. With a `guard` (a query run first, in the same transaction, that locks
+   * what it finds), nothing runs and false is answered when the guard finds no row.
+   */
+  atomically(statements: readonly SqlStatement[], guard?: SqlStatement): Promise<boolean>;
+  /** The guard that finds (and locks) the fence's lease row at its version: the adapters name the table differently. */
+  leaseGuard(fence: LeaseFence): SqlStatement;
 }
 
 /** `$n` placeholders to SQLite's anonymous ones, with the parameters in the order they appear (a `$n` may repeat). */
@@ -64,6 +77,8 @@ const insertDelivery = (d: NewWebhookDelivery): SqlStatement => ({
   params: [d.id, d.endpoint_id, d.event_id, d.type, d.holding, d.position, d.payload],
 });
 
+const byId = <T extends { id: string }>(rows: readonly T[]): T[] => [...rows].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+
 /** The webhook state over either adapter's SQL. */
 export function sqlWebhookState(db: SqlRunner): WebhookStateStore {
   const delivery = async (id: string): Promise<WebhookDeliveryRecord | undefined> => {
@@ -77,22 +92,44 @@ export function sqlWebhookState(db: SqlRunner): WebhookStateStore {
   return {
     cursor: async () =>
       Number((await db.all<{ position: number }>('SELECT position FROM recert_webhook_cursor WHERE id = 1', []))[0]?.position ?? 0),
-    ingest: (batch, position) =>
-      db.atomically([
-        ...batch.registered.map(insertEndpoint),
-        ...batch.disabled.map(({ endpointId, reason }) => ({
+    cursorMark: async () => {
+      const row = (
+        await db.all<{ position: number; event_id: string | null; epoch: string | null }>(
+          'SELECT position, event_id, epoch FROM recert_webhook_cursor WHERE id = 1',
+          [],
+        )
+      )[0];
+      return { position: Number(row?.position ?? 0), eventId: row?.event_id ?? null, epoch: row?.epoch ?? null };
+    },
+    rewindCursor: async (from, epoch) => {
+      await db.atomically([
+        {
+          sql: 'UPDATE recert_webhook_cursor SET position = 0, event_id = NULL, epoch = $1 WHERE id = 1 AND position = $2',
+          params: [epoch, from.position],
+        },
+      ]);
+    },
+    ingest: async (batch, position, mark) => {
+      await db.atomically([
+        // Rows in one order (by id) whoever ingests, so two processes ingesting overlapping batches cannot deadlock (#22.1).
+        ...byId(batch.registered).map(insertEndpoint),
+        ...byId(batch.disabled.map(({ endpointId, reason }) => ({ id: endpointId, reason }))).map(({ id: endpointId, reason }) => ({
           sql: "UPDATE recert_webhook_endpoints SET status = 'disabled', disabled_reason = $1 WHERE id = $2",
           params: [reason, endpointId],
         })),
-        ...batch.deliveries.map(insertDelivery),
+        ...byId(batch.deliveries).map(insertDelivery),
         ...(position === null
           ? []
           : [
               { sql: 'INSERT INTO recert_webhook_cursor (id, position) VALUES (1, 0) ON CONFLICT (id) DO NOTHING', params: [] },
               // Never back: a slower process finishing an older batch must not make the faster one's work count again.
-              { sql: 'UPDATE recert_webhook_cursor SET position = $1 WHERE id = 1 AND position < $1', params: [position] },
+              {
+                sql: 'UPDATE recert_webhook_cursor SET position = $1, event_id = $2, epoch = $3 WHERE id = 1 AND position < $1',
+                params: [position, mark?.eventId ?? null, mark?.epoch ?? null],
+              },
             ]),
-      ]),
+      ]);
+    },
     endpoints: async () =>
       (await db.all<WebhookEndpointRecord>('SELECT * FROM recert_webhook_endpoints ORDER BY registered_position', [])).map(endpointOf),
     endpoint,
@@ -123,34 +160,41 @@ export function sqlWebhookState(db: SqlRunner): WebhookStateStore {
           [nowIso, limit],
         )
       ).map(deliveryOf),
-    recordAttempt: async (o: WebhookAttemptOutcome) => {
-      await db.atomically([
-        {
-          sql: `INSERT INTO recert_webhook_attempts (delivery_id, attempt, at, status, error) VALUES ($1, $2, $3, $4, $5)
+    recordAttempt: async (o: WebhookAttemptOutcome, fence?: LeaseFence) => {
+      // The fence (R56): the lease row is locked (PostgreSQL FOR UPDATE; SQLite's write lock) until the record commits,
+      // so no acquire can move the version in between.
+      const guard = fence && db.leaseGuard(fence);
+      const recorded = await db.atomically(
+        [
+          {
+            sql: `INSERT INTO recert_webhook_attempts (delivery_id, attempt, at, status, error) VALUES ($1, $2, $3, $4, $5)
                 ON CONFLICT (delivery_id, attempt) DO UPDATE SET at = excluded.at, status = excluded.status, error = excluded.error`,
-          params: [o.deliveryId, o.attempt, o.at, o.status, o.error],
-        },
-        {
-          sql: `UPDATE recert_webhook_deliveries SET state = $1, attempts = $2, first_attempt_at = $3, last_status = $4, last_error = $5,
+            params: [o.deliveryId, o.attempt, o.at, o.status, o.error],
+          },
+          {
+            sql: `UPDATE recert_webhook_deliveries SET state = $1, attempts = $2, first_attempt_at = $3, last_status = $4, last_error = $5,
                   next_attempt_at = $6, delivered_at = $7 WHERE id = $8`,
-          params: [
-            o.state,
-            o.attempt,
-            o.firstAttemptAt,
-            o.status,
-            o.error,
-            o.nextAttemptAt,
-            o.state === 'delivered' ? o.at : null,
-            o.deliveryId,
-          ],
-        },
-        o.error === null
-          ? { sql: 'UPDATE recert_webhook_endpoints SET failing_since = NULL WHERE id = $1', params: [o.endpointId] }
-          : {
-              sql: 'UPDATE recert_webhook_endpoints SET failing_since = COALESCE(failing_since, $1) WHERE id = $2',
-              params: [o.firstAttemptAt, o.endpointId],
-            },
-      ]);
+            params: [
+              o.state,
+              o.attempt,
+              o.firstAttemptAt,
+              o.status,
+              o.error,
+              o.nextAttemptAt,
+              o.state === 'delivered' ? o.at : null,
+              o.deliveryId,
+            ],
+          },
+          o.error === null
+            ? { sql: 'UPDATE recert_webhook_endpoints SET failing_since = NULL WHERE id = $1', params: [o.endpointId] }
+            : {
+                sql: 'UPDATE recert_webhook_endpoints SET failing_since = COALESCE(failing_since, $1) WHERE id = $2',
+                params: [o.firstAttemptAt, o.endpointId],
+              },
+        ],
+        guard,
+      );
+      if (!recorded) throw new StaleLeaseError(fence?.lease.name ?? o.deliveryId);
       return (await endpoint(o.endpointId))?.failing_since ?? null;
     },
     redeliver: async (endpointId, deliveryId) => {

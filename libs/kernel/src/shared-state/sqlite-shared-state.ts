@@ -1,13 +1,14 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { positional, SqlRunner, sqlWebhookState, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
+import { positional, SqlRunner, sqlWebhookState, WEBHOOK_CURSOR_MARK_MIGRATION, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
 import {
   IDEMPOTENCY_CLAIM_TTL_MS,
   IDEMPOTENCY_RETENTION_MS,
   IdempotencyLookup,
   IdempotencyStore,
   KeyVaultStore,
+  Lease,
   LeaseStore,
   RateCounterStore,
   SHARED_STATE_SCHEMA_VERSION,
@@ -32,7 +33,13 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until_ms INTEGER NOT NULL);
    CREATE TABLE rate_counters (key TEXT NOT NULL, window_start INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (key, window_start));`,
   WEBHOOK_STATE_MIGRATION,
+  // #24.4: a lease's version, its fencing token (R56); a release keeps the row (and so the version) until the sweep.
+  `ALTER TABLE leases ADD COLUMN version INTEGER NOT NULL DEFAULT 0;`,
+  WEBHOOK_CURSOR_MARK_MIGRATION,
 ];
+
+/** SQLite's own clock in epoch milliseconds: lease and claim times are the store's, never a process's (R56). */
+const DB_NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
 
 /**
  * The embedded adapter: one SQLite file (WAL, busy_timeout) shared by every process of one machine. Writes take
@@ -79,18 +86,22 @@ export class SqliteSharedState implements SharedState {
       if (!statement) statements.set(sql, (statement = db.prepare(sql)));
       return statement;
     };
-    const batch = db.transaction((list: { sql: string; params: unknown[] }[]) => {
+    const batch = db.transaction((list: { sql: string; params: unknown[] }[], guard?: { sql: string; params: unknown[] }): boolean => {
+      if (guard && prepared(guard.sql).get(...guard.params) === undefined) return false;
       for (const { sql, params } of list) prepared(sql).run(...params);
+      return true;
     });
     return {
       all: <T>(sql: string, params: readonly unknown[]) => {
         const query = positional({ sql, params });
         return Promise.resolve(prepared(query.sql).all(...query.params) as T[]);
       },
-      atomically: (list) => {
-        batch.immediate(list.map(positional));
-        return Promise.resolve();
-      },
+      // Under the write lock (IMMEDIATE): no acquire moves the guard's version before the record commits.
+      atomically: (list, guard) => Promise.resolve(batch.immediate(list.map(positional), guard && positional(guard))),
+      leaseGuard: ({ lease, owner }) => ({
+        sql: 'SELECT 1 AS held FROM leases WHERE name = $1 AND owner = $2 AND version = $3',
+        params: [lease.name, owner, lease.version],
+      }),
     };
   }
 
@@ -145,6 +156,19 @@ export class SqliteSharedState implements SharedState {
         }
         return Promise.resolve();
       },
+      storedKeys: (after, limit) =>
+        Promise.resolve(
+          db
+            .prepare<
+              [string, number],
+              { subject: string; key: Buffer }
+            >('SELECT subject, key FROM personal_data_keys WHERE subject > ? AND key IS NOT NULL ORDER BY subject LIMIT ?')
+            .all(after, limit),
+        ),
+      replaceKey: (subject, from, to) =>
+        Promise.resolve(
+          db.prepare('UPDATE personal_data_keys SET key = ? WHERE subject = ? AND key = ?').run(to, subject, from).changes === 1,
+        ),
     };
   }
 
@@ -154,10 +178,13 @@ export class SqliteSharedState implements SharedState {
     const upsertClaim = db.prepare(
       "INSERT INTO idempotency (key, request_hash, state, updated_at) VALUES (?, ?, 'claimed', ?) ON CONFLICT(key) DO UPDATE SET request_hash = excluded.request_hash, state = 'claimed', updated_at = excluded.updated_at",
     );
-    const claim = db.transaction((key: string, requestHash: string, nowMs: number): IdempotencyLookup => {
+    const dbNow = db.prepare<[], { now: number }>(`SELECT ${DB_NOW_MS} AS now`);
+    const claim = db.transaction((key: string, requestHash: string, staleAfterMs: number): IdempotencyLookup => {
       const row = select.get(key);
       if (row?.state === 'done') return doneLookup(row, requestHash);
-      if (row && nowMs - row.updated_at < IDEMPOTENCY_CLAIM_TTL_MS) return { kind: 'in-progress' };
+      // The claim's age on SQLite's clock, not the caller's (R56).
+      const nowMs = dbNow.get()?.now ?? Date.now();
+      if (row && nowMs - row.updated_at < staleAfterMs) return { kind: 'in-progress' };
       upsertClaim.run(key, requestHash, nowMs);
       return { kind: 'new' };
     });
@@ -165,7 +192,8 @@ export class SqliteSharedState implements SharedState {
     const release = db.prepare("DELETE FROM idempotency WHERE key = ? AND state = 'claimed'");
     const purge = db.prepare('DELETE FROM idempotency WHERE updated_at < ?');
     return {
-      claim: (key, requestHash, nowMs) => Promise.resolve(claim.immediate(key, requestHash, nowMs)),
+      claim: (key, requestHash, _nowMs, staleAfterMs = IDEMPOTENCY_CLAIM_TTL_MS) =>
+        Promise.resolve(claim.immediate(key, requestHash, staleAfterMs)),
       complete: (key, status, body, nowMs) => {
         complete.run(status, JSON.stringify(body), nowMs, key);
         return Promise.resolve();
@@ -180,17 +208,27 @@ export class SqliteSharedState implements SharedState {
 
   private leaseStore(): LeaseStore {
     const db = this.db;
-    const take = db.prepare<[string, string, number, number], { name: string }>(
-      `INSERT INTO leases (name, owner, until_ms) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET owner = excluded.owner,
-         until_ms = excluded.until_ms WHERE leases.until_ms < ? OR leases.owner = excluded.owner RETURNING name`,
+    // Time is SQLite's (R56): excluded.until_ms - ttl is its now.
+    const take = db.prepare<[string, string, number, number], { name: string; version: number }>(
+      `INSERT INTO leases (name, owner, until_ms, version) VALUES (?, ?, ${DB_NOW_MS} + ?, 1) ON CONFLICT(name) DO UPDATE SET
+         owner = excluded.owner, until_ms = excluded.until_ms, version = leases.version + 1
+         WHERE leases.until_ms < excluded.until_ms - ? OR leases.owner = excluded.owner RETURNING name, version`,
     );
-    const acquire = db.transaction((names: readonly string[], owner: string, untilMs: number, nowMs: number): string[] =>
-      names.flatMap((name) => (take.get(name, owner, untilMs, nowMs) ? [name] : [])),
+    const acquire = db.transaction((names: readonly string[], owner: string, ttlMs: number): Lease[] =>
+      [...new Set(names)].flatMap((name) => {
+        const row = take.get(name, owner, ttlMs, ttlMs);
+        return row ? [{ name, version: Number(row.version) }] : [];
+      }),
     );
-    const release = db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?');
-    const releaseOwner = db.prepare('DELETE FROM leases WHERE owner = ?');
+    const holds = db.prepare<[string, string, number], { one: number }>(
+      'SELECT 1 AS one FROM leases WHERE name = ? AND owner = ? AND version = ?',
+    );
+    // Ended, not deleted: the row keeps its version, so a holder from before never matches again (the sweep drops it).
+    const release = db.prepare('UPDATE leases SET until_ms = 0 WHERE name = ? AND owner = ?');
+    const releaseOwner = db.prepare('UPDATE leases SET until_ms = 0 WHERE owner = ? AND until_ms > 0');
     return {
-      acquire: (names, owner, untilMs, nowMs) => Promise.resolve(names.length === 0 ? [] : acquire.immediate(names, owner, untilMs, nowMs)),
+      acquire: (names, owner, ttlMs) => Promise.resolve(names.length === 0 ? [] : acquire.immediate(names, owner, ttlMs)),
+      holds: (lease, owner) => Promise.resolve(holds.get(lease.name, owner, lease.version) !== undefined),
       release: (name, owner) => {
         release.run(name, owner);
         return Promise.resolve();

@@ -5,4 +5,9 @@ export interface CommandMeta {
   correlationId: string;
   causationId: string;
   actor: string;
+  /**
+   * The command may have run before under this very id (a repeat of an Idempotency-Key after a crash, #22.3): events
+   * it already stored in a stream are its answer there, instead of deciding again on a state that now holds them.
+   */
+  replayStored?: boolean;
 }

@@ -75,7 +75,11 @@ export class StreamCommands {
     const stream = decider.streamOf(id);
     const evolve = decider.evolve.bind(decider);
     for (let attempt = 0; ; attempt += 1) {
-      const { state, revision } = await this.load(stream, evolve, decider.initialState);
+      const { state, revision, recorded } = await this.load(stream, evolve, decider.initialState);
+      if (meta.replayStored) {
+        const stored = this.storedBy(recorded, stream, meta, options.step);
+        if (stored.length > 0) return { events: stored, state, position: stored[stored.length - 1]?.position ?? 0 };
+      }
       const now = this.clock.now();
       // Deciders without dependencies take `{}`; the ones with some are always given them by their callers.
       const deps = (options.deps?.() ?? {}) as Deps;
@@ -113,6 +117,24 @@ export class StreamCommands {
     }
   }
 
+  /** Whether an earlier try of this command stored events in the stream just loaded (for checks made before `handle`). */
+  ranBefore(recorded: RecordedEvent[], stream: string, meta: CommandMeta, step?: string): boolean {
+    return meta.replayStored === true && this.storedBy(recorded, stream, meta, step).length > 0;
+  }
+
+  /**
+   * The events an earlier try of this command (same id) appended to the stream (#22.3): their ids are derived from
+   * the command id, stream, step and revision, so they are recognised whoever wrote them and whatever the answer
+   * that try never gave.
+   */
+  private storedBy(recorded: RecordedEvent[], stream: string, meta: CommandMeta, step: string | undefined): RecordedEvent[] {
+    return recorded.filter((event) => event.id === this.eventId(meta, stream, step, event.revision, event.type));
+  }
+
+  private eventId(meta: CommandMeta, stream: string, step: string | undefined, revision: number, type: string): string {
+    return deterministicId(meta.commandId, stream, step ?? '', String(revision), type);
+  }
+
   private toNewEvent(
     event: DomainEvent,
     stream: string,
@@ -124,7 +146,7 @@ export class StreamCommands {
     const policyVersion = typeof event.data['policyVersion'] === 'string' ? event.data['policyVersion'] : undefined;
     return {
       // Same command, same stream, same revision: same id, so a repeated append is dropped by the store.
-      id: deterministicId(meta.commandId, stream, step ?? '', String(revision), event.type),
+      id: this.eventId(meta, stream, step, revision, event.type),
       type: event.type,
       data: event.data as JsonObject,
       metadata: {

@@ -36,7 +36,9 @@ export class CreateProfileHandler implements ICommandHandler<CreateProfileComman
   async execute({ data, meta }: CreateProfileCommand): Promise<CommandResult> {
     const stream = profileStream(data.profileId);
     const existing = await this.commands.load<ProfileState, ProfileEvent>(stream, evolveProfile, initialProfileState);
-    if (existing.state.status !== 'none') throw new DomainError('PROFILE_EXISTS', `Profile ${data.profileId} exists`);
+    // A repeat of a try that created it (#22.3) goes on: each append below answers with what that try stored.
+    if (existing.state.status !== 'none' && !this.commands.ranBefore(existing.recorded, stream, meta))
+      throw new DomainError('PROFILE_EXISTS', `Profile ${data.profileId} exists`);
 
     // The account index first: the link check verifies every listed profile against its own stream (R12).
     const account = await this.commands.handle(

@@ -3,6 +3,8 @@
  * quoted fields with doubled quotes, CRLF or LF, newlines inside quotes). Each yields one record at a time with the
  * line it starts on, so memory stays bounded whatever the file's size and the report can name the line.
  */
+import { isUtf8 } from 'node:buffer';
+
 export type ImportFormat = 'ndjson' | 'csv';
 export const IMPORT_FORMATS: readonly ImportFormat[] = ['ndjson', 'csv'];
 
@@ -12,41 +14,85 @@ export type RawRecord = { line: number; fields: Record<string, unknown> } | { li
 /** Longest line or record accepted: a file without newlines must not grow one string without end (RSS bound). */
 export const MAX_RECORD_CHARS = 64 * 1024;
 
-/** Splits text chunks into lines (LF or CRLF), numbered from 1; one over MAX_RECORD_CHARS is cut and flagged. */
-export async function* lines(
-  chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>,
-): AsyncGenerator<{ line: number; text: string; tooLong: boolean }> {
-  const decoder = new TextDecoder('utf-8');
-  let pending = '';
+/** Bytes a line may take before it is decoded: UTF-8 spends at most 3 bytes on a UTF-16 code unit. */
+const MAX_RECORD_BYTES = MAX_RECORD_CHARS * 3;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** One line: its text, or flagged too long or not UTF-8 (then its text is empty). */
+export interface Line {
+  line: number;
+  text: string;
+  tooLong: boolean;
+  notUtf8?: boolean;
+}
+
+function decodeLine(line: number, bytes: Buffer): Line {
+  const end = bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length;
+  const body = bytes.subarray(0, end);
+  // #22.8: a line that is not UTF-8 is reported, never read with replacement characters the API would not take.
+  if (!isUtf8(body)) return { line, text: '', tooLong: false, notUtf8: true };
+  const text = body.toString('utf8');
+  return text.length > MAX_RECORD_CHARS ? { line, text: '', tooLong: true } : { line, text, tooLong: false };
+}
+
+/**
+ * Splits chunks into lines (LF or CRLF), numbered from 1; one over MAX_RECORD_CHARS is cut and flagged, one that is
+ * not UTF-8 flagged. Text and bytes are split alike, and a leading byte order mark is dropped from both, so a file
+ * gives the same lines (and report, R42) through HTTP as through the CLI (#22.8).
+ */
+export async function* lines(chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>): AsyncGenerator<Line> {
+  let parts: Buffer[] = [];
+  let size = 0;
   let tooLong = false;
   let line = 0;
+  let head: Buffer | undefined = Buffer.alloc(0);
   for await (const chunk of chunks) {
-    pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (head !== undefined) {
+      // The first three bytes decide whether a BOM starts the file, however the chunks fall.
+      head = Buffer.concat([head, bytes]);
+      if (head.length < BOM.length && BOM.subarray(0, head.length).equals(head)) continue;
+      bytes = head.subarray(0, BOM.length).equals(BOM) ? head.subarray(BOM.length) : head;
+      head = undefined;
+    }
     let start = 0;
-    for (let newline = pending.indexOf('\n', start); newline >= 0; newline = pending.indexOf('\n', start)) {
+    for (let newline = bytes.indexOf(10, start); newline >= 0; newline = bytes.indexOf(10, start)) {
       line += 1;
-      const end = newline > start && pending.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-      const long = tooLong || end - start > MAX_RECORD_CHARS;
-      yield { line, text: long ? '' : pending.slice(start, end), tooLong: long };
+      const piece = bytes.subarray(start, newline);
+      if (tooLong || size + piece.length > MAX_RECORD_BYTES) yield { line, text: '', tooLong: true };
+      else yield decodeLine(line, parts.length > 0 ? Buffer.concat([...parts, piece]) : piece);
+      parts = [];
+      size = 0;
       tooLong = false;
       start = newline + 1;
     }
-    pending = pending.slice(start);
-    if (pending.length > MAX_RECORD_CHARS) {
+    const rest = bytes.subarray(start);
+    if (tooLong || rest.length === 0) continue;
+    if (size + rest.length > MAX_RECORD_BYTES) {
       tooLong = true;
-      pending = '';
+      parts = [];
+      size = 0;
+    } else {
+      parts.push(rest);
+      size += rest.length;
     }
   }
-  pending += decoder.decode();
-  if (pending.length > MAX_RECORD_CHARS) tooLong = true;
-  if (pending.length > 0 || tooLong) yield { line: line + 1, text: tooLong ? '' : pending.replace(/\r$/, ''), tooLong };
+  if (head !== undefined && head.length > 0) parts.push(head);
+  if (tooLong) yield { line: line + 1, text: '', tooLong: true };
+  else if (parts.length > 0) yield decodeLine(line + 1, Buffer.concat(parts));
 }
+
+const NOT_UTF8 = 'the line is not valid UTF-8';
 
 /** NDJSON: every non-blank line one JSON object. */
 export async function* ndjsonRecords(chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>): AsyncGenerator<RawRecord> {
-  for await (const { line, text, tooLong } of lines(chunks)) {
+  for await (const { line, text, tooLong, notUtf8 } of lines(chunks)) {
     if (tooLong) {
       yield { line, error: `the line is longer than ${MAX_RECORD_CHARS} characters` };
+      continue;
+    }
+    if (notUtf8) {
+      yield { line, error: NOT_UTF8 };
       continue;
     }
     if (text.trim() === '') continue;
@@ -115,10 +161,10 @@ export async function* csvRecords(chunks: AsyncIterable<string | Buffer> | Itera
   let header: string[] | undefined;
   let record = '';
   let recordLine = 0;
-  for await (const { line, text, tooLong } of lines(chunks)) {
-    if (tooLong) {
+  for await (const { line, text, tooLong, notUtf8 } of lines(chunks)) {
+    if (tooLong || notUtf8) {
       record = '';
-      yield { line: recordLine || line, error: `the record is longer than ${MAX_RECORD_CHARS} characters` };
+      yield { line: recordLine || line, error: notUtf8 ? NOT_UTF8 : `the record is longer than ${MAX_RECORD_CHARS} characters` };
       recordLine = 0;
       continue;
     }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { CERTIFICATION_CODE, DISPLAY_TEXT, EXTERNAL_ID, ISO_INSTANT, PROFILE_ID } from '@recert/kernel';
+import { isEmail } from 'class-validator';
+import { CERTIFICATION_CODE, DISPLAY_TEXT, EXTERNAL_ID, isSafeText, ISO_INSTANT, PROFILE_ID, unsafeTextFields } from '@recert/kernel';
 import type { AccountType } from '@recert/domain';
 import type { RawRecord } from './import-format';
 
@@ -37,7 +38,6 @@ export interface RowProblem {
   detail: string;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MAX_RENEWALS = 100;
 
 /** The profile id an imported holder gets: `<system>-<sourceId>` when that is a valid id, else a hash of both (R39). */
@@ -80,11 +80,15 @@ export function validateRecord(record: RawRecord): ImportRow | RowProblem {
   const sourceId = text(fields, 'sourceId');
   const problem = (detail: string): RowProblem => ({
     line: record.line,
-    ...(kind !== undefined ? { kind: kind.slice(0, 32) } : {}),
-    ...(sourceId !== undefined ? { sourceId: sourceId.slice(0, 128) } : {}),
+    // The report shows them: only when they are text R45 lets through (a cut could also split a surrogate pair).
+    ...(kind !== undefined && isSafeText(kind.slice(0, 32)) ? { kind: kind.slice(0, 32) } : {}),
+    ...(sourceId !== undefined && isSafeText(sourceId.slice(0, 128)) ? { sourceId: sourceId.slice(0, 128) } : {}),
     code: 'VALIDATION_FAILED',
     detail,
   });
+  // R45 as for the API's bodies (#22.8): no control, bidi or unpaired-surrogate character in any field.
+  const [unsafe] = unsafeTextFields(fields);
+  if (unsafe) return problem(unsafe.message);
   try {
     if (kind !== 'holder' && kind !== 'holding') return problem('kind: holder or holding');
     const id = required(fields, 'sourceId', EXTERNAL_ID, '1-128 letters, digits, _ . : @ or -');
@@ -95,7 +99,8 @@ export function validateRecord(record: RawRecord): ImportRow | RowProblem {
       if (displayName === undefined || displayName.length < 1 || displayName.length > 200 || !DISPLAY_TEXT.test(displayName))
         return problem('displayName: 1-200 characters, no control or bidirectional formatting characters');
       const email = text(fields, 'email');
-      if (email === undefined || email.length < 3 || email.length > 254 || !EMAIL.test(email)) return problem('email: an e-mail address');
+      // The API's own check (create-profile's IsEmail), so an imported holder is one the API would have taken (#22.8).
+      if (email === undefined || email.length < 3 || email.length > 254 || !isEmail(email)) return problem('email: an e-mail address');
       return {
         kind,
         line: record.line,

@@ -61,6 +61,42 @@ describe('import readers (#14.3)', () => {
   });
 });
 
+describe('import readers: bytes and text alike (#22.8)', () => {
+  const text = '{"kind":"holder","sourceId":"a"}\n{"kind":"holding"}\n';
+  const expected = [
+    { line: 1, fields: { kind: 'holder', sourceId: 'a' } },
+    { line: 2, fields: { kind: 'holding' } },
+  ];
+
+  it('R42: a byte order mark is dropped, from bytes (the CLI) and from text (HTTP) alike, however the chunks fall', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+    for (const size of [1, 2, 3, 4, 1000]) {
+      const pieces: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) pieces.push(bytes.subarray(i, i + size));
+      expect(await all(ndjsonRecords(pieces))).toEqual(expected);
+      expect(await all(ndjsonRecords(chunked(`\ufeff${text}`, size)))).toEqual(expected);
+    }
+    expect(await all(csvRecords([`\ufeffkind,sourceId\nholder,a\n`]))).toEqual([{ line: 2, fields: { kind: 'holder', sourceId: 'a' } }]);
+    // Only at the start: a BOM later in a line is that line's text.
+    expect(await all(ndjsonRecords([`${text}\ufeff{"x":1}\n`]))).toEqual([...expected, { line: 3, error: 'not a JSON object' }]);
+  });
+
+  it('R39: a line that is not UTF-8 is reported as such (never read with replacement characters); the next is read', async () => {
+    const bad = Buffer.concat([Buffer.from('{"kind":"holder","displayName":"A'), Buffer.from([0xff, 0xc3]), Buffer.from('B"}\n')]);
+    const surrogate = Buffer.from([0xed, 0xa0, 0x80, 0x0a]); // a surrogate encoded as UTF-8 (CESU): not UTF-8
+    expect(await all(ndjsonRecords([bad, surrogate, Buffer.from(text)]))).toEqual([
+      { line: 1, error: 'the line is not valid UTF-8' },
+      { line: 2, error: 'the line is not valid UTF-8' },
+      { line: 3, fields: { kind: 'holder', sourceId: 'a' } },
+      { line: 4, fields: { kind: 'holding' } },
+    ]);
+    expect(await all(csvRecords([Buffer.from('kind,sourceId\n'), bad, Buffer.from('holder,b\n')]))).toEqual([
+      { line: 2, error: 'the line is not valid UTF-8' },
+      { line: 3, fields: { kind: 'holder', sourceId: 'b' } },
+    ]);
+  });
+});
+
 describe('import row validation (#14.3)', () => {
   it('R39: holders and holdings are typed; renewals from a JSON array or `;`-separated; `never` is no expiry', () => {
     expect(
@@ -120,6 +156,13 @@ describe('import row validation (#14.3)', () => {
       [{ kind: 'holder', sourceId: 'h', accountId: 'a', displayName: 'x\u202Ey', email: 'a@b.co' }, /^displayName/],
       [{ kind: 'holder', sourceId: 'h', accountId: 'a', displayName: 'Ada', email: 'nope' }, /^email/],
       [{ kind: 'holder', sourceId: 'h', accountId: 'a', accountType: 'team', displayName: 'Ada', email: 'a@b.co' }, /^accountType/],
+      // #22.8/R45: what the API refuses, the import refuses: lone surrogates, controls, an e-mail IsEmail refuses.
+      [{ kind: 'holder', sourceId: 'h', accountId: 'a', displayName: 'Ada\ud800', email: 'a@b.co' }, /^displayName.*surrogate/],
+      [{ kind: 'holder', sourceId: 'h', accountId: 'a', displayName: '\udc00Ada', email: 'a@b.co' }, /^displayName.*surrogate/],
+      [{ kind: 'holder', sourceId: 'h', accountId: 'a', displayName: 'Ada', email: 'a\ud800@b.co' }, /^email/],
+      [{ kind: 'holder', sourceId: 'h', accountId: 'a', displayName: 'Ada', email: 'a\u0000@b.co' }, /^email/],
+      [{ kind: 'holder', sourceId: 'h', accountId: 'a', displayName: 'Ada', email: 'a@b' }, /^email/],
+      [{ kind: 'holder', sourceId: 'h', accountId: 'a', displayName: 'Ada', email: 'a@b..co' }, /^email/],
     ];
     for (const [fields, detail] of cases) {
       expect(validateRecord({ line: 7, fields })).toEqual(

@@ -25,7 +25,7 @@ import {
   profileStream,
   SealedData,
 } from '@recert/domain';
-import { CLOCK, Clock } from '@recert/kernel';
+import { CLOCK, Clock, EventLoopTurns } from '@recert/kernel';
 import { CommandMeta } from '../command-handling/command-meta';
 import { holdingDeps } from '../command-handling/decisions';
 import { DomainEvent, HandleOptions, StreamCommands } from '../command-handling/stream-commands';
@@ -266,8 +266,11 @@ export class Importer {
       wake?.();
     };
 
+    // #22.5: a dry run's reads resolve at once; without turns an 8 MiB file held the event loop for seconds.
+    const turns = new EventLoopTurns();
     for await (const raw of recordsOf(options.format, chunks)) {
       if (failure) break;
+      await turns.turn();
       if (raw.line <= resumeAfter) continue;
       const entry: { line: number; result?: RowResult } = { line: raw.line };
       queue.push(entry);
@@ -383,7 +386,11 @@ export class Importer {
     const certification = this.catalog.get(row.certificationCode);
     if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${row.certificationCode} in the catalog`);
     const profile = await applier.state<ProfileState, ProfileEvent>(profileStream(profileId), evolveProfile, initialProfileState);
-    assertActive(profile, profileId);
+    const holder = assertActive(profile, profileId);
+    // R39: a holding attaches only to the profile this system's holder row made, never to a live one of that id.
+    if (holder.importedFrom?.system !== source.system || holder.importedFrom.sourceId !== row.holder) {
+      throw new DomainError('PROFILE_EXISTS', `Profile ${profileId} exists, not imported from ${source.system} (R39)`);
+    }
     // R10: a prerequisite held and active at earnedAt: imported earlier in the file (same lane) or already there.
     const prerequisites = new Map<string, HoldingState>();
     for (const code of certification.prerequisites) {

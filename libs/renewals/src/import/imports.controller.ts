@@ -12,7 +12,8 @@ export const IMPORT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 interface ImportRequest {
   format: ImportFormat;
-  content: string;
+  /** Bytes as sent (text bodies), decoded line by line as the CLI decodes a file (#22.8), or the JSON form's text. */
+  content: string | Buffer;
   dryRun: boolean;
   system: string;
 }
@@ -39,7 +40,7 @@ function format(value: unknown, fallback: ImportFormat | undefined): ImportForma
 }
 
 /** The raw body of a text request, refused past the limit before a row is decided (nothing half-imported). */
-async function rawBody(request: Request): Promise<string> {
+async function rawBody(request: Request): Promise<Buffer> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > IMPORT_BODY_LIMIT_BYTES) throw new PayloadTooLargeException();
   const chunks: Buffer[] = [];
@@ -49,7 +50,7 @@ async function rawBody(request: Request): Promise<string> {
     if (size > IMPORT_BODY_LIMIT_BYTES) throw new PayloadTooLargeException();
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 @ApiTags('admin')

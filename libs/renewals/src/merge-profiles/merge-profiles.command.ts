@@ -77,7 +77,8 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
     const { targetProfileId: targetId, sourceProfileId: sourceId } = data;
     if (targetId === sourceId) throw new DomainError('VALIDATION_FAILED', 'A profile cannot be merged into itself');
     const mergeId = deterministicId('merge', sourceId, targetId);
-    const stepMeta: CommandMeta = { ...meta, commandId: mergeId };
+    // The merge's own ids make each step idempotent already (#16.3): no replay of stored events by the request's key.
+    const stepMeta: CommandMeta = { ...meta, commandId: mergeId, replayStored: false };
 
     const target = await this.profiles.active(targetId);
     if (target.mergeIds.includes(mergeId)) return { events: [], position: 0 };

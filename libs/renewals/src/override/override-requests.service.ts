@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
-import { CLOCK, Clock, deterministicId } from '@recert/kernel';
+import { CLOCK, Clock, deterministicId, EventLoopTurns } from '@recert/kernel';
 import {
   ApplyOverride,
   Catalog,
@@ -250,8 +250,12 @@ export class OverrideRequests {
     written?: RecordedEvent[],
   ): Promise<OverrideReport> {
     const rows: OverrideReportRow[] = [];
-    for (const ref of await this.targetsOf(request, meta !== null))
+    // #22.5: tens of thousands of holdings decided on reads that resolve at once: give the event loop its turns.
+    const turns = new EventLoopTurns();
+    for (const ref of await this.targetsOf(request, meta !== null)) {
+      await turns.turn();
       rows.push(await this.effectRow(request, ref, approvedBy, meta, written));
+    }
     return overrideReport(rows);
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SharedState } from '../shared-state.ports';
+import { Lease, SharedState, StaleLeaseError } from '../shared-state.ports';
 
 /**
  * One contract for every shared-state adapter, run on two instances opened on the same store (as two processes
@@ -74,6 +74,26 @@ export function sharedStateContract(open: () => Promise<SharedState>): void {
       expect(await a.keys.isErased(subject)).toBe(true);
       expect(await a.keys.keyOrCreate(subject, randomBytes(32))).toBeNull();
     });
+
+    it('R61: storedKeys pages the stored keys by subject (erased ones left out); replaceKey swaps a key only if it is unchanged', async () => {
+      const prefix = id('rot');
+      const keys = [randomBytes(32), randomBytes(32), randomBytes(32)];
+      await Promise.all(keys.map((key, i) => a.keys.keyOrCreate(`${prefix}-${i}`, key)));
+      await a.keys.erase(`${prefix}-1`, new Date());
+      const mine = async (after: string, limit: number) =>
+        (await b.keys.storedKeys(after, limit)).filter((entry) => entry.subject.startsWith(prefix));
+      expect(await mine(prefix, 10_000)).toEqual([
+        { subject: `${prefix}-0`, key: keys[0] },
+        { subject: `${prefix}-2`, key: keys[2] },
+      ]);
+      expect((await b.keys.storedKeys(`${prefix}-0`, 1))[0]?.subject).not.toBe(`${prefix}-0`);
+      const next = randomBytes(40);
+      expect(await b.keys.replaceKey(`${prefix}-0`, randomBytes(32), next)).toBe(false);
+      expect(await b.keys.replaceKey(`${prefix}-0`, keys[0] as Buffer, next)).toBe(true);
+      expect(await a.keys.key(`${prefix}-0`)).toEqual(next);
+      expect(await b.keys.replaceKey(`${prefix}-1`, keys[1] as Buffer, next)).toBe(false);
+      expect(await a.keys.key(`${prefix}-1`)).toBeNull();
+    });
   });
 
   describe('IdempotencyStore', () => {
@@ -103,7 +123,20 @@ export function sharedStateContract(open: () => Promise<SharedState>): void {
       const abandoned = id('k');
       await a.idempotency.claim(abandoned, 'h', now);
       expect(await b.idempotency.claim(abandoned, 'h', now + 1_000)).toEqual({ kind: 'in-progress' });
-      expect(await b.idempotency.claim(abandoned, 'h', now + 61_000)).toEqual({ kind: 'new' });
+      // Stale once it is older than the TTL by the store's clock (here a TTL of 1 ms, so no test waits a minute).
+      expect(await eventuallyNew(() => b.idempotency.claim(abandoned, 'h', Date.now(), 1))).toEqual({ kind: 'new' });
+    });
+
+    it("R56 (#24.4): a claim ages on the store's clock: a process whose clock runs 61 s ahead does not take a live claim", async () => {
+      const key = id('k');
+      expect(await a.idempotency.claim(key, 'h', Date.now())).toEqual({ kind: 'new' });
+      const ahead = Date.now() + 61_000;
+      const skewed = jest.spyOn(Date, 'now').mockImplementation(() => ahead);
+      try {
+        expect(await b.idempotency.claim(key, 'h', Date.now())).toEqual({ kind: 'in-progress' });
+      } finally {
+        skewed.mockRestore();
+      }
     });
 
     it('#11.2: answers older than the retention are purged; younger ones stay', async () => {
@@ -124,37 +157,87 @@ export function sharedStateContract(open: () => Promise<SharedState>): void {
   });
 
   describe('LeaseStore', () => {
+    const names = (leases: readonly { name: string }[]): string[] => leases.map((lease) => lease.name);
+
     it('#11.2: two instances acquiring the same names at once split them: each name leased to exactly one', async () => {
-      const names = Array.from({ length: 40 }, () => id('n'));
-      const now = Date.now();
-      const [byA, byB] = await Promise.all([
-        a.leases.acquire(names, 'owner-a', now + 10_000, now),
-        b.leases.acquire([...names].reverse(), 'owner-b', now + 10_000, now),
+      const wanted = Array.from({ length: 40 }, () => id('n'));
+      const [leasedA, leasedB] = await Promise.all([
+        a.leases.acquire(wanted, 'owner-a', 10_000),
+        b.leases.acquire([...wanted].reverse(), 'owner-b', 10_000),
       ]);
+      const [byA, byB] = [names(leasedA), names(leasedB)];
       expect(byA.filter((name) => byB.includes(name))).toEqual([]);
-      expect([...byA, ...byB].sort()).toEqual([...names].sort());
+      expect([...byA, ...byB].sort()).toEqual([...wanted].sort());
+    });
+
+    it('#22.1: overlapping acquisitions in opposite orders, many at once, never deadlock and lease each name once; a name given twice counts once', async () => {
+      for (let round = 0; round < 8; round += 1) {
+        const wanted = Array.from({ length: 30 }, () => id('n'));
+        const shuffled = [...wanted].sort(() => Math.random() - 0.5);
+        const results = await Promise.all([
+          a.leases.acquire(wanted, `owner-a-${round}`, 10_000),
+          b.leases.acquire([...wanted].reverse(), `owner-b-${round}`, 10_000),
+          a.leases.acquire(shuffled, `owner-c-${round}`, 10_000),
+          b.leases.acquire([...shuffled].reverse(), `owner-d-${round}`, 10_000),
+        ]);
+        const all = names(results.flat());
+        expect(new Set(all).size).toBe(all.length);
+        expect([...all].sort()).toEqual([...wanted].sort());
+      }
+      const twice = id('n');
+      expect(names(await a.leases.acquire([twice, twice], 'owner-e', 10_000))).toEqual([twice]);
     });
 
     it('#11.2: a lease is taken again once it expires or is released, and renewed by its owner', async () => {
-      const [expiring, released] = [id('n'), id('n')];
-      const now = Date.now();
-      expect(await a.leases.acquire([expiring, released], 'owner-a', now + 1_000, now)).toHaveLength(2);
-      expect(await b.leases.acquire([expiring, released], 'owner-b', now + 1_000, now + 500)).toEqual([]);
-      expect(await a.leases.acquire([expiring], 'owner-a', now + 5_000, now + 500)).toEqual([expiring]);
+      const [expiring, released, renewed] = [id('n'), id('n'), id('n')];
+      expect(await a.leases.acquire([released, renewed], 'owner-a', 60_000)).toHaveLength(2);
+      expect(await b.leases.acquire([released, renewed], 'owner-b', 60_000)).toEqual([]);
+      expect(names(await a.leases.acquire([renewed], 'owner-a', 60_000))).toEqual([renewed]);
       await a.leases.release(released, 'owner-a');
-      expect(await b.leases.acquire([released], 'owner-b', now + 1_000, now + 600)).toEqual([released]);
-      expect(await b.leases.acquire([expiring], 'owner-b', now + 9_000, now + 5_001)).toEqual([expiring]);
+      expect(names(await b.leases.acquire([released], 'owner-b', 60_000))).toEqual([released]);
+      // A lease of 1 ms of the store's time: another owner takes it once the store's clock has passed it.
+      expect(await a.leases.acquire([expiring], 'owner-a', 1)).toHaveLength(1);
+      expect(names(await eventuallyNonEmpty(() => b.leases.acquire([expiring], 'owner-b', 60_000)))).toEqual([expiring]);
     });
 
     it("R43: releasing by owner hands back every lease of that owner, on every instance, and no other owner's", async () => {
       const [first, second, others] = [id('n'), id('n'), id('n')];
-      const now = Date.now();
       const owner = id('owner');
-      expect(await a.leases.acquire([first, second], owner, now + 60_000, now)).toHaveLength(2);
-      expect(await b.leases.acquire([others], 'owner-b', now + 60_000, now)).toEqual([others]);
+      expect(await a.leases.acquire([first, second], owner, 60_000)).toHaveLength(2);
+      expect(names(await b.leases.acquire([others], 'owner-b', 60_000))).toEqual([others]);
       expect(await b.leases.releaseOwner(owner)).toBe(2);
-      expect(await b.leases.acquire([first, second, others], 'owner-c', now + 60_000, now)).toEqual([first, second]);
+      expect(names(await b.leases.acquire([first, second, others], 'owner-c', 60_000))).toEqual([first, second]);
       expect(await a.leases.releaseOwner(owner)).toBe(0);
+    });
+
+    it("R56 (#24.4): lease time is the store's: an instance whose process clock runs 12 s ahead cannot take a 10 s lease another holds", async () => {
+      const name = id('n');
+      expect(names(await a.leases.acquire([name], 'owner-a', 10_000))).toEqual([name]);
+      const ahead = Date.now() + 12_000;
+      const skewed = jest.spyOn(Date, 'now').mockImplementation(() => ahead);
+      try {
+        expect(await b.leases.acquire([name], 'owner-b', 10_000)).toEqual([]);
+      } finally {
+        skewed.mockRestore();
+      }
+    });
+
+    it('R56 (#24.4): the version is a fencing token: once the lease is renewed or taken by another, the old version no longer holds', async () => {
+      const name = id('n');
+      const [first] = await a.leases.acquire([name], 'owner-a', 60_000);
+      expect(first && (await b.leases.holds(first, 'owner-a'))).toBe(true);
+      // Renewed by its owner (a second run of the same owner, say): the first version is stale.
+      const [renewed] = await a.leases.acquire([name], 'owner-a', 1);
+      expect(renewed && first && renewed.version > first.version).toBe(true);
+      expect(first && (await b.leases.holds(first, 'owner-a'))).toBe(false);
+      // Run out and taken by another: the old holder's version and owner are both refused; the new one holds.
+      const [taken] = await eventuallyNonEmpty(() => b.leases.acquire([name], 'owner-b', 60_000));
+      expect(renewed && (await a.leases.holds(renewed, 'owner-a'))).toBe(false);
+      expect(taken && (await a.leases.holds(taken, 'owner-b'))).toBe(true);
+      // Released and taken again: versions keep growing, so no holder from before matches by chance.
+      await b.leases.release(name, 'owner-b');
+      const [again] = await a.leases.acquire([name], 'owner-a', 60_000);
+      expect(again && taken && again.version > taken.version).toBe(true);
     });
   });
 
@@ -262,6 +345,33 @@ export function sharedStateContract(open: () => Promise<SharedState>): void {
       expect(await a.webhooks.endpoint(endpointId)).toMatchObject({ status: 'disabled', disabled_reason: 'admin' });
       expect((await a.webhooks.due('2026-01-03T00:00:00.000Z', 1000)).filter((d) => d.endpoint_id === endpointId)).toEqual([]);
     });
+    it("R56 (#24.4): a stale holder's attempt record (its lease since taken by another) is refused and stores nothing; the new holder's stands", async () => {
+      const endpointId = id('ep');
+      const pending = delivery(endpointId, 'h1', 41);
+      await a.webhooks.ingest({ registered: [endpoint(endpointId, 40)], disabled: [], deliveries: [pending] }, null);
+      const name = id('webhook-lease');
+      // The old holder's lease runs out (1 ms of the store's time) and another sender takes it.
+      const [stale] = await a.leases.acquire([name], 'sender-a', 1);
+      const [current] = await eventuallyNonEmpty(() => b.leases.acquire([name], 'sender-b', 60_000));
+      const at = '2026-01-02T00:00:00.000Z';
+      const outcome = (status: number) => ({
+        deliveryId: pending.id,
+        endpointId,
+        attempt: 1,
+        at,
+        firstAttemptAt: at,
+        status,
+        error: status === 204 ? null : `HTTP ${status}`,
+        state: status === 204 ? ('delivered' as const) : ('pending' as const),
+        nextAttemptAt: status === 204 ? null : '2026-01-02T00:01:00.000Z',
+      });
+      await expect(a.webhooks.recordAttempt(outcome(500), { lease: stale as Lease, owner: 'sender-a' })).rejects.toBeInstanceOf(
+        StaleLeaseError,
+      );
+      expect(await b.webhooks.delivery(pending.id)).toMatchObject({ state: 'pending', attempts: 0, last_status: null });
+      await b.webhooks.recordAttempt(outcome(204), { lease: current as Lease, owner: 'sender-b' });
+      expect(await a.webhooks.delivery(pending.id)).toMatchObject({ state: 'delivered', attempts: 1, last_status: 204 });
+    });
   });
 
   describe('RateCounterStore', () => {
@@ -273,4 +383,23 @@ export function sharedStateContract(open: () => Promise<SharedState>): void {
       expect(await b.rateCounters.hit(id('ip'), 60_000)).toBe(1);
     });
   });
+}
+
+/** Calls `attempt` until it answers a lease (the store's clock moved past the one before); bounded, not timed. */
+async function eventuallyNonEmpty<T>(attempt: () => Promise<T[]>): Promise<T[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const result = await attempt();
+    if (result.length > 0 || Date.now() > deadline) return result;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function eventuallyNew<T extends { kind: string }>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const result = await attempt();
+    if (result.kind === 'new' || Date.now() > deadline) return result;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
