@@ -1,5 +1,5 @@
 import { LoggerService } from '@nestjs/common';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import request from 'supertest';
 import {
@@ -396,6 +396,34 @@ describe('security', () => {
       } finally {
         await visibility('public').expect(200);
       }
+    });
+
+    it("#22.11: the public verification page carries the dashboard page's hardening headers: CSP (no framing, no scripts, its one style by hash), nosniff, no referrer", async () => {
+      const res = await h.http.get(`/verify/${await idOf('sec-a')}`).set('Accept', 'text/html');
+      expect(res.status).toBe(200);
+      const csp = String(res.headers['content-security-policy']).split(/;\s*/);
+      expect(csp).toEqual(
+        expect.arrayContaining([
+          "default-src 'none'",
+          "frame-ancestors 'none'",
+          "base-uri 'none'",
+          "object-src 'none'",
+          "form-action 'none'",
+        ]),
+      );
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      // The page's only inline style is allowed by its hash, so the policy needs no 'unsafe-inline', and it has no script.
+      const styles = [...res.text.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => m[1] as string);
+      expect(styles).toHaveLength(1);
+      expect(csp).toContain(
+        `style-src 'sha256-${createHash('sha256')
+          .update(styles[0] as string)
+          .digest('base64')}'`,
+      );
+      expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
+      expect(res.text).not.toMatch(/<script|\son[a-z]+=/i);
     });
   });
 

@@ -485,7 +485,7 @@ export function HolderPage() {
                           data-testid="calendar"
                           onClick={() =>
                             void download(
-                              `/certification-profiles/${encodeURIComponent(dashboard.profile.profileId)}/certifications/${encodeURIComponent(cert.code)}/calendar.ics?lang=${currentLanguage()}`,
+                              `/certification-profiles/${encodeURIComponent(dashboard.profile.profileId)}/certifications/${encodeURIComponent(cert.code)}/calendar.ics?lang=${currentLanguage()}&tz=${encodeURIComponent(timeZone())}`,
                               `${cert.code}.ics`,
                             )
                           }

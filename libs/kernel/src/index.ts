@@ -23,6 +23,7 @@ export { SqliteSharedState } from './shared-state/sqlite-shared-state';
 export { PostgresSharedState, withoutPassword } from './shared-state/postgres-shared-state';
 export * from './http/server-timeouts';
 export * from './postgres-session';
+export * from './http/page-headers';
 export * from './redact';
 export * from './nest/graceful-shutdown';
 export * from './metrics/metrics';

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { AuthPagesConfig } from './auth-config.view';
-import { APP_CONFIG, AppConfig, projectRoot, Public, TokenVerifier } from '@recert/kernel';
+import { APP_CONFIG, AppConfig, projectRoot, Public, setPageSecurityHeaders, TokenVerifier } from '@recert/kernel';
 
 /** Where `npm run build:web` puts the dashboard pages' bundle. */
 export function webRoot(): string {
@@ -51,7 +51,8 @@ export class WebController {
     const issuer = this.config.oidc ? new URL(this.config.oidc.issuer).origin : undefined;
     const token = this.config.oidc ? await this.tokens.endpoints().catch(() => undefined) : undefined;
     const origins = [...new Set([issuer, token && new URL(token.tokenEndpoint).origin].filter((o): o is string => !!o))];
-    response.setHeader('Content-Security-Policy', pageCsp(origins));
+    // The holder's page has forms (preferences, visibility) that scripts send; they post nowhere else.
+    setPageSecurityHeaders(response, pageCsp(origins), "'self'");
     this.send('index.html', acceptEncoding, response, 'no-cache');
   }
 
