@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { LEASE_STORE, LeaseStore } from '@recert/kernel';
+import { CLOCK, Clock, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { ProjectionRunner, READ_DB } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PolicyRegistry, StreamCommands } from '@recert/renewals';
-import { NotificationDispatcher, NotificationSender, Scheduler } from '@recert/jobs';
+import { HOLDER_MESSAGES, HolderMessages, MessageSender, NotificationDispatcher, REMINDER_PREFERENCES, ReminderPreferences, Scheduler } from '@recert/jobs';
 import { expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 
 type Cert = { code: string; status: string; blockedBy: string[]; canAttemptNow: boolean; attempts: number; expiresAt: string | null };
@@ -58,9 +59,9 @@ describe('scheduler over HTTP', () => {
 
     const files = readdirSync(join(h.dataDir, 'notifications')).filter((f) => f.endsWith('.eml'));
     expect(files).toHaveLength(1);
-    const mail = readFileSync(join(h.dataDir, 'notifications', files[0] as string), 'utf8');
-    expect(mail).toContain('To: kj@example.com');
-    expect(mail).toContain('Azure Developer Associate');
+    const mail = await simpleParser(readFileSync(join(h.dataDir, 'notifications', files[0] as string)));
+    expect(mail.to).toMatchObject({ value: [{ address: 'kj@example.com' }] });
+    expect(mail.text).toContain('Azure Developer Associate');
 
     h.clock.set(new Date('2027-01-01T00:00:00Z'));
     expect((await run()).body).toMatchObject({ windowsOpened: 0, expired: 1 });
@@ -103,12 +104,13 @@ describe('two schedulers at once over one store', () => {
 
       // The holder renews while the notification is on its way.
       const sent: string[] = [];
-      const racing: NotificationSender = {
-        send: async (notification) => {
-          sent.push(notification.notificationId);
+      const racing: MessageSender = {
+        send: async (id) => {
+          sent.push(id);
           await attempt(true).expect(201);
           return 'sent';
         },
+        forget: () => Promise.resolve(),
       };
       const dispatcher = new NotificationDispatcher(
         r.app.get<Database.Database>(READ_DB),
@@ -119,6 +121,9 @@ describe('two schedulers at once over one store', () => {
         r.app.get(StreamCommands),
         r.app.get(PolicyRegistry),
         r.app.get<LeaseStore>(LEASE_STORE),
+        r.app.get<HolderMessages>(HOLDER_MESSAGES),
+        r.app.get<ReminderPreferences>(REMINDER_PREFERENCES),
+        r.app.get<Clock>(CLOCK),
       );
       expect(await dispatcher.dispatchOnce()).toBe(1);
       expect(await dispatcher.dispatchOnce()).toBe(0);

@@ -42,6 +42,8 @@ export const ERROR_CODES = [
   // Round two (#14.3): bulk import, R39-R42.
   'HOLDING_EXISTS',
   'EXPIRY_BEYOND_POLICY',
+  // Round three (#29): a one-click unsubscribe link not minted here, R81.
+  'UNSUBSCRIBE_LINK_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -84,6 +86,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   OVERRIDE_REQUEST_EXPIRED: 'The override request expired unapproved',
   HOLDING_EXISTS: 'The profile holds this certification already, not from this import source',
   EXPIRY_BEYOND_POLICY: 'The imported expiry is later than the policy gives for this history',
+  UNSUBSCRIBE_LINK_NOT_FOUND: 'No such unsubscribe link',
 };
 
 export function firstInContractOrder(codes: readonly ErrorCode[]): ErrorCode | undefined {

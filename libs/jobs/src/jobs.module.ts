@@ -2,13 +2,22 @@ import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicati
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { OverrideTargetQueries, ReadModelsModule } from '@recert/projections';
 import { ModuleRef } from '@nestjs/core';
-import { OverridesModule, ProfileReader, RenewalsModule } from '@recert/renewals';
+import { OverridesModule, ProfileReader, RenewalsModule, UnsubscribeLinks } from '@recert/renewals';
 import { NotificationDispatcher } from './notifications/notification-dispatcher';
-import { FileNotificationSender, NOTIFICATION_SENDER } from './notifications/notification-sender';
-import { SmtpNotificationSender } from './notifications/smtp-notification-sender';
+import { HOLDER_MESSAGES, HolderMessages } from './messages/holder-messages';
+import {
+  FileMailTransport,
+  FolderSender,
+  HOLDER_MESSAGE_SENDER,
+  MAIL_TRANSPORT,
+  MailTransport,
+  NOTIFICATION_SENDER,
+  REMINDER_SENDER,
+  SmtpMailTransport,
+} from './messages/mail-transport';
+import { MessageTemplates } from './messages/message-templates';
 import { ReminderDispatcher } from './reminders/reminder-dispatcher';
 import { ProfileReminderPreferences, REMINDER_PREFERENCES } from './reminders/reminder-preferences';
-import { FileReminderSender, REMINDER_SENDER } from './reminders/reminder-sender';
 import { Scheduler } from './scheduler/scheduler';
 import { WEBHOOK_SETTINGS, WebhookDeliveries } from './webhooks/webhook-deliveries';
 import { WebhooksController } from './webhooks/webhooks.controller';
@@ -72,21 +81,35 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     WebhookDeliveries,
     { provide: WEBHOOK_SETTINGS, useValue: { timeoutMs: 10_000 } },
     WorkerTimers,
-    { provide: REMINDER_SENDER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new FileReminderSender(config.dataDir) },
+    // #24.8: one transport for every holder message, chosen by NOTIFICATION_SENDER; each dispatcher sends through its folder.
+    {
+      provide: MAIL_TRANSPORT,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): MailTransport =>
+        config.notificationSender === 'smtp' && config.smtpUrl
+          ? new SmtpMailTransport(config.smtpUrl, config.smtpFrom)
+          : new FileMailTransport(config.dataDir),
+    },
+    { provide: NOTIFICATION_SENDER, inject: [MAIL_TRANSPORT], useFactory: (t: MailTransport) => new FolderSender(t, 'notifications') },
+    { provide: REMINDER_SENDER, inject: [MAIL_TRANSPORT], useFactory: (t: MailTransport) => new FolderSender(t, 'reminders') },
+    { provide: HOLDER_MESSAGE_SENDER, inject: [MAIL_TRANSPORT], useFactory: (t: MailTransport) => new FolderSender(t, 'messages') },
+    // #29: the templates are read and checked once, at start-up.
+    {
+      provide: HOLDER_MESSAGES,
+      inject: [APP_CONFIG, UnsubscribeLinks],
+      useFactory: (config: AppConfig, links: UnsubscribeLinks) =>
+        new HolderMessages(MessageTemplates.load(config.messages.templatesDir, config.messages.defaultLanguage), {
+          from: config.smtpFrom,
+          publicBaseUrl: config.credentials.publicBaseUrl,
+          unsubscribeUrl: (profileId) => links.url(profileId),
+        }),
+    },
     // ProfileReader is looked up when asked, not named here: @recert/renewals may still be loading when this module is.
     {
       provide: REMINDER_PREFERENCES,
       inject: [ModuleRef],
       useFactory: (refs: ModuleRef) =>
         new ProfileReminderPreferences({ state: (profileId) => refs.get(ProfileReader, { strict: false }).state(profileId) }),
-    },
-    {
-      provide: NOTIFICATION_SENDER,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) =>
-        config.notificationSender === 'smtp' && config.smtpUrl
-          ? new SmtpNotificationSender(config.smtpUrl, config.smtpFrom)
-          : new FileNotificationSender(config.dataDir),
     },
   ],
   exports: [
@@ -96,6 +119,10 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     WebhookDeliveries,
     WEBHOOK_SETTINGS,
     REMINDER_SENDER,
+    NOTIFICATION_SENDER,
+    HOLDER_MESSAGE_SENDER,
+    MAIL_TRANSPORT,
+    HOLDER_MESSAGES,
     REMINDER_PREFERENCES,
   ],
 })

@@ -33,6 +33,8 @@ export interface AppConfig {
   notificationSender: 'file' | 'smtp';
   smtpUrl: string | undefined;
   smtpFrom: string;
+  /** Holder messages (#29): the templates' folder (one sub-folder per language) and the language of holders who chose none. */
+  messages: { templatesDir: string; defaultLanguage: string };
   /** Changed rows a read model's rebuild from zero holds before writing them: its memory against its speed. */
   rebuildCacheRows: number;
   /** Where the state every process shares lives (keys, idempotency, leases, rate counters): `file:<path>` or `postgres://...`. */
@@ -199,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     notificationSender: sender,
     smtpUrl: env['SMTP_URL'] || undefined,
     smtpFrom: env['SMTP_FROM'] ?? 'recert <no-reply@recert.example>',
+    messages: messagesSettings(env, root),
     rebuildCacheRows: integer(env, 'REBUILD_CACHE_ROWS', 50_000, 1, 10_000_000),
     sharedStateUrl: sharedStateUrl(env, resolve(env['DATA_DIR'] ?? './data'), connection),
     trustProxy: trustProxy(env['TRUST_PROXY']),
@@ -212,6 +215,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     storeWriterThread: writerThread === '1',
     projections,
   };
+}
+
+/** MESSAGE_TEMPLATES_DIR (default `config/messages`) and MESSAGE_DEFAULT_LANGUAGE (default `en`), #29. */
+function messagesSettings(env: NodeJS.ProcessEnv, root: string): AppConfig['messages'] {
+  const templatesDir = resolve(env['MESSAGE_TEMPLATES_DIR'] || join(root, 'config', 'messages'));
+  if (!existsSync(templatesDir)) throw new ConfigError(`MESSAGE_TEMPLATES_DIR does not exist: ${templatesDir}`);
+  const defaultLanguage = env['MESSAGE_DEFAULT_LANGUAGE'] || 'en';
+  if (!/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/.test(defaultLanguage))
+    throw new ConfigError(`MESSAGE_DEFAULT_LANGUAGE must be a BCP 47 tag, got "${defaultLanguage}"`);
+  return { templatesDir, defaultLanguage };
 }
 
 function operationsSettings(

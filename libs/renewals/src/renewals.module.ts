@@ -17,6 +17,8 @@ import { PERSONAL_DATA_VAULT, PersonalDataVault } from './personal-data/personal
 import { ProfileReader } from './profile/profile.reader';
 import { AdoptPolicyController } from './adopt-policy/adopt-policy.controller';
 import { ErasePersonalDataController } from './erase-personal-data/erase-personal-data.controller';
+import { UnsubscribeController } from './preferences/unsubscribe.controller';
+import { UnsubscribeLinks } from './preferences/unsubscribe-links';
 import { PreferencesController } from './preferences/preferences.controller';
 import { PolicyAdoptions } from './adopt-policy/policy-adoptions.service';
 import { PolicyReplayJobs, PolicyReplaysController } from './policy-replay/policy-replays.controller';
@@ -51,6 +53,7 @@ const controllers = [
   HoldingStandingController,
   VerificationController,
   PreferencesController,
+  UnsubscribeController,
   ImportsController,
 ];
 
@@ -63,6 +66,7 @@ const controllers = [
     StreamCommands,
     ProfileReader,
     HoldingCommands,
+    UnsubscribeLinks,
     { provide: CATALOG, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadCatalog(config.catalogFile) },
     {
       provide: PolicyRegistry,
@@ -80,6 +84,7 @@ const controllers = [
   ],
   exports: [
     CATALOG,
+    UnsubscribeLinks,
     PolicyRegistry,
     PERSONAL_DATA_VAULT,
     StreamCommands,

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { LEASE_STORE, LeaseStore, redactEmailAddresses } from '@recert/kernel';
+import { CLOCK, Clock, LEASE_STORE, LeaseStore, redactEmailAddresses } from '@recert/kernel';
 import { NotificationRow, READ_DB } from '@recert/projections';
 import { CATALOG, holdingDeps, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import {
@@ -15,7 +15,9 @@ import {
   initialHoldingState,
   profileStream,
 } from '@recert/domain';
-import { NOTIFICATION_SENDER, NotificationSender } from './notification-sender';
+import { HOLDER_MESSAGES, HolderMessages } from '../messages/holder-messages';
+import { MessageSender, NOTIFICATION_SENDER } from '../messages/mail-transport';
+import { REMINDER_PREFERENCES, ReminderPreferences } from '../reminders/reminder-preferences';
 
 // Short: a process killed while holding a lease delays its notifications by this much, never loses them.
 const LEASE_MS = 10_000;
@@ -42,13 +44,16 @@ export class NotificationDispatcher {
 
   constructor(
     @Inject(READ_DB) private readonly db: Database.Database,
-    @Inject(NOTIFICATION_SENDER) private readonly sender: NotificationSender,
+    @Inject(NOTIFICATION_SENDER) private readonly sender: MessageSender,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly commands: StreamCommands,
     private readonly policies: PolicyRegistry,
     @Inject(LEASE_STORE) private readonly leases: LeaseStore,
+    @Inject(HOLDER_MESSAGES) private readonly messages: HolderMessages,
+    @Inject(REMINDER_PREFERENCES) private readonly preferences: ReminderPreferences,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /**
@@ -107,7 +112,6 @@ export class NotificationDispatcher {
   /** #16.5: deletes the sender's artefacts of notifications whose holder's personal data was erased since. */
   async forgetErased(): Promise<number> {
     const { sender } = this;
-    if (!sender.forget) return 0;
     const rows = this.db
       .prepare<[], { id: string }>('SELECT id FROM rm_notifications WHERE personal_data_erased = 1 AND forgotten = 0')
       .all();
@@ -146,18 +150,21 @@ export class NotificationDispatcher {
     const created = (await this.store.readStream(profileStream(row.profile_id), { maxCount: 1 }))[0];
     const sealed = created?.type === 'CertificationProfileCreated' ? (created.data['personalData'] as unknown) : undefined;
     const personal = sealed ? await this.vault.open(sealed as Parameters<PersonalDataVault['open']>[0]) : null;
-    await this.sender.send({
-      notificationId: row.id,
-      profileId: row.profile_id,
-      to: personal?.email ?? null,
-      displayName: personal?.displayName ?? null,
-      certificationCode: row.code,
-      certificationName: certification.name,
-      windowOpensAt: row.opens_at,
-      expiresAt: row.expires_at,
-    });
+    // #29: in the holder's language and zone, with the assessment, the modules and the dashboard. No address left
+    // (erased): nothing can be sent, and the window is recorded notified all the same, so it is not retried forever.
+    const message = await this.messages.compose(
+      { kind: 'window-open', messageId: row.id, certification, expiresAt: row.expires_at, windowOpensAt: row.opens_at },
+      {
+        profileId: row.profile_id,
+        to: personal?.email ?? null,
+        displayName: personal?.displayName ?? null,
+        ...(await this.preferences.forProfile(row.profile_id)),
+      },
+      this.clock.now(),
+    );
+    await this.sender.send(row.id, message);
     // Erased while this was being sent (after the key was opened): the artefact must not outlive the key.
-    if (personal && this.sender.forget && (await this.vault.isErased(row.profile_id))) await this.sender.forget(row.id);
+    if (personal && (await this.vault.isErased(row.profile_id))) await this.sender.forget(row.id);
     const outcome = await this.commands.handle(
       holdingDecider,
       { profileId: row.profile_id, certificationCode: certification.code },

@@ -25,9 +25,9 @@ import {
   remindersStream,
   profileStream,
 } from '@recert/domain';
-import { renderReminder } from './reminder-message';
+import { HOLDER_MESSAGES, HolderMessages } from '../messages/holder-messages';
+import { MessageSender, REMINDER_SENDER } from '../messages/mail-transport';
 import { REMINDER_PREFERENCES, ReminderPreferences } from './reminder-preferences';
-import { REMINDER_SENDER, ReminderSender } from './reminder-sender';
 import { RunLeaseOwners } from '../run-lease-owners';
 
 interface Candidate {
@@ -66,7 +66,8 @@ export class ReminderDispatcher {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(REMINDER_SENDER) private readonly sender: ReminderSender,
+    @Inject(REMINDER_SENDER) private readonly sender: MessageSender,
+    @Inject(HOLDER_MESSAGES) private readonly messages: HolderMessages,
     @Inject(REMINDER_PREFERENCES) private readonly preferences: ReminderPreferences,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     private readonly holdings: HoldingsModel,
@@ -199,23 +200,24 @@ export class ReminderDispatcher {
     if (!certification) return 0;
     const preferences = await this.preferences.forProfile(profileId);
     const personal = await this.personalData(profileId);
-    const message = renderReminder(
-      {
-        reminderId: reminder.reminderId,
-        offset: reminder.offset,
-        certificationCode: code,
-        certificationName: certification.name,
-        displayName: personal?.displayName ?? null,
-        windowOpensAt: context.policies.windowOpensAt(new Date(reminder.expiresAt)).opensAt.toISOString(),
-        expiresAt: reminder.expiresAt,
-        now: context.now,
-      },
-      preferences,
-    );
     let outcome: ReminderOutcome;
     try {
-      const result = await this.sender.send({ ...message, reminderId: reminder.reminderId, to: personal?.email ?? null });
-      outcome = result === 'sent' ? { kind: 'sent', language: message.language } : { kind: 'bounced', reason: 'refused by the sender' };
+      const message = await this.messages.compose(
+        {
+          kind: 'reminder',
+          messageId: reminder.reminderId,
+          certification,
+          offset: reminder.offset,
+          windowOpensAt: context.policies.windowOpensAt(new Date(reminder.expiresAt)).opensAt.toISOString(),
+          expiresAt: reminder.expiresAt,
+        },
+        { profileId, to: personal?.email ?? null, displayName: personal?.displayName ?? null, ...preferences },
+        context.now,
+      );
+      // Already there (a retry after a crash between sending and recording): it was sent. No address (erased): a
+      // bounce, since nothing can ever be delivered, not a retry.
+      const result = await this.sender.send(reminder.reminderId, message);
+      outcome = result === 'no-address' ? { kind: 'bounced', reason: 'no address' } : { kind: 'sent', language: message.language };
     } catch (error) {
       outcome = { kind: 'failed', error: error instanceof Error ? error.message : String(error) };
     }
