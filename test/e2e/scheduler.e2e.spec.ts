@@ -6,7 +6,15 @@ import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { ProjectionRunner, READ_DB } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PolicyRegistry, StreamCommands } from '@recert/renewals';
-import { HOLDER_MESSAGES, HolderMessages, MessageSender, NotificationDispatcher, REMINDER_PREFERENCES, ReminderPreferences, Scheduler } from '@recert/jobs';
+import {
+  HOLDER_MESSAGES,
+  HolderMessages,
+  MessageSender,
+  NotificationDispatcher,
+  REMINDER_PREFERENCES,
+  ReminderPreferences,
+  Scheduler,
+} from '@recert/jobs';
 import { expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 
 type Cert = { code: string; status: string; blockedBy: string[]; canAttemptNow: boolean; attempts: number; expiresAt: string | null };
@@ -124,6 +132,7 @@ describe('two schedulers at once over one store', () => {
         r.app.get<HolderMessages>(HOLDER_MESSAGES),
         r.app.get<ReminderPreferences>(REMINDER_PREFERENCES),
         r.app.get<Clock>(CLOCK),
+        { notificationRetryMs: 30_000 },
       );
       expect(await dispatcher.dispatchOnce()).toBe(1);
       expect(await dispatcher.dispatchOnce()).toBe(0);

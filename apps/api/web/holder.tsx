@@ -106,13 +106,15 @@ function historyWords(event: HistoryEvent, names: Map<string, string>): string {
     // #14.3: an imported fact names its legacy system and the id it had there.
     system: importedFrom(event.data)?.system ?? '',
     sourceId: importedFrom(event.data)?.sourceId ?? '',
-    reminders: text('reminders') ? t(
+    reminders: text('reminders')
+      ? t(
           text('reminders') === 'last-only'
             ? 'preferences.remindersLastOnly'
             : text('reminders') === 'none'
               ? 'preferences.remindersNone'
               : 'preferences.remindersAll',
-        ) : '',
+        )
+      : '',
   };
   if (event.type === 'AssessmentAttempted') {
     const outcome = event.data['passed'] ? 'passed' : 'failed';

@@ -148,7 +148,8 @@ function optionalPresentation(
 
 /** #29: `{ "<language>": [{ "title", "url" (https), "minutes" (1-6000) }] }`. */
 function parsePreparation(raw: unknown, where: string): Record<string, PreparationModule[]> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${where}: an object of language -> modules is required`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error(`${where}: an object of language -> modules is required`);
   const result: Record<string, PreparationModule[]> = {};
   for (const [language, modules] of Object.entries(raw as Record<string, unknown>)) {
     if (!Array.isArray(modules)) throw new Error(`${where}.${language}: a list of modules is required`);

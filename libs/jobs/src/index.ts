@@ -2,6 +2,7 @@ export * from './jobs.module';
 export * from './scheduler/scheduler';
 export * from './notifications/notification-dispatcher';
 export * from './messages/mail-transport';
+export * from './messages/holder-message-dispatcher';
 export * from './messages/holder-messages';
 export * from './messages/message-templates';
 export * from './reminders/reminder-dispatcher';

@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { OverrideTargetQueries, ReadModelsModule } from '@recert/projections';
 import { ModuleRef } from '@nestjs/core';
 import { OverridesModule, ProfileReader, RenewalsModule, UnsubscribeLinks } from '@recert/renewals';
+import { HolderMessageDispatcher } from './messages/holder-message-dispatcher';
 import { NotificationDispatcher } from './notifications/notification-dispatcher';
 import { HOLDER_MESSAGES, HolderMessages } from './messages/holder-messages';
 import {
@@ -16,6 +17,7 @@ import {
   SmtpMailTransport,
 } from './messages/mail-transport';
 import { MessageTemplates } from './messages/message-templates';
+import { MessagesController } from './messages/messages.controller';
 import { ReminderDispatcher } from './reminders/reminder-dispatcher';
 import { ProfileReminderPreferences, REMINDER_PREFERENCES } from './reminders/reminder-preferences';
 import { Scheduler } from './scheduler/scheduler';
@@ -38,6 +40,7 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly dispatcher: NotificationDispatcher,
     private readonly webhooks: WebhookDeliveries,
     private readonly reminders: ReminderDispatcher,
+    private readonly messages: HolderMessageDispatcher,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -55,7 +58,13 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     };
     every(this.config.schedulerIntervalMs, 'scheduler', () => this.scheduler.runOnce());
     // Webhooks go out on the dispatcher's beat too (#14.5): a webhook is an outbound notification.
-    every(this.config.dispatchIntervalMs, 'dispatcher', () => this.dispatcher.dispatchOnce().then(() => this.webhooks.runOnce()));
+    // Status messages (#29) too: the same outbox flow as R4's notices.
+    every(this.config.dispatchIntervalMs, 'dispatcher', () =>
+      this.dispatcher
+        .dispatchOnce()
+        .then(() => this.messages.dispatchOnce())
+        .then(() => this.webhooks.runOnce()),
+    );
   }
 
   /** Graceful: no new runs, the one under way finishes (its batch cut short), then the leases still held (outbox, reminders, webhooks) go back. */
@@ -63,9 +72,13 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.dispatcher.stop();
+    this.messages.stop();
     await this.current;
     const released =
-      (await this.dispatcher.releaseLeases()) + (await this.reminders.releaseLeases()) + (await this.webhooks.releaseLeases());
+      (await this.dispatcher.releaseLeases()) +
+      (await this.messages.releaseLeases()) +
+      (await this.reminders.releaseLeases()) +
+      (await this.webhooks.releaseLeases());
     if (released > 0) this.logger.log(`released ${released} lease(s)`);
   }
 }
@@ -73,10 +86,11 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
 @Module({
   // Overrides (#14.1) find a bulk override's holdings in the holdings read model: given here, where both are known.
   imports: [RenewalsModule, ReadModelsModule, OverridesModule.register({ imports: [ReadModelsModule], targets: OverrideTargetQueries })],
-  controllers: [SchedulerController, WebhooksController],
+  controllers: [SchedulerController, WebhooksController, MessagesController],
   providers: [
     Scheduler,
     NotificationDispatcher,
+    HolderMessageDispatcher,
     ReminderDispatcher,
     WebhookDeliveries,
     { provide: WEBHOOK_SETTINGS, useValue: { timeoutMs: 10_000 } },
@@ -115,6 +129,7 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
   exports: [
     Scheduler,
     NotificationDispatcher,
+    HolderMessageDispatcher,
     ReminderDispatcher,
     WebhookDeliveries,
     WEBHOOK_SETTINGS,

@@ -35,6 +35,8 @@ export interface AppConfig {
   smtpFrom: string;
   /** Holder messages (#29): the templates' folder (one sub-folder per language) and the language of holders who chose none. */
   messages: { templatesDir: string; defaultLanguage: string };
+  /** First back-off of a failed notice or status message (doubling to an hour), NOTIFICATION_RETRY_MS. */
+  notificationRetryMs: number;
   /** Changed rows a read model's rebuild from zero holds before writing them: its memory against its speed. */
   rebuildCacheRows: number;
   /** Where the state every process shares lives (keys, idempotency, leases, rate counters): `file:<path>` or `postgres://...`. */
@@ -202,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     smtpUrl: env['SMTP_URL'] || undefined,
     smtpFrom: env['SMTP_FROM'] ?? 'recert <no-reply@recert.example>',
     messages: messagesSettings(env, root),
+    notificationRetryMs: integer(env, 'NOTIFICATION_RETRY_MS', 30_000, 1, 3_600_000),
     rebuildCacheRows: integer(env, 'REBUILD_CACHE_ROWS', 50_000, 1, 10_000_000),
     sharedStateUrl: sharedStateUrl(env, resolve(env['DATA_DIR'] ?? './data'), connection),
     trustProxy: trustProxy(env['TRUST_PROXY']),

@@ -37,7 +37,12 @@ describe('SMTP mail transport (#24.8, #29)', () => {
   afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const catalog = Catalog.parse([
-    { code: 'azure-administrator-associate', name: 'Microsoft Certified: Azure Administrator Associate', level: 'associate', languages: ['en'] },
+    {
+      code: 'azure-administrator-associate',
+      name: 'Microsoft Certified: Azure Administrator Associate',
+      level: 'associate',
+      languages: ['en'],
+    },
   ]);
   const messages = new HolderMessages(MessageTemplates.load(join(__dirname, '..', '..', '..', '..', 'config', 'messages'), 'en'), {
     from: 'recert <no-reply@recert.example>',

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { CLOCK, Clock, LEASE_STORE, LeaseStore, redactEmailAddresses } from '@recert/kernel';
+import { APP_CONFIG, AppConfig, CLOCK, Clock, LEASE_STORE, LeaseStore, redactEmailAddresses } from '@recert/kernel';
 import { NotificationRow, READ_DB } from '@recert/projections';
 import { CATALOG, holdingDeps, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import {
@@ -26,9 +26,9 @@ function leaseName(notificationId: string): string {
   return `outbox:${notificationId}`;
 }
 
-/** Back-off after a notification's n-th failed delivery (#16.11): 30 s, doubling, at most an hour. */
-export function retryDelayMs(failures: number): number {
-  return Math.min(3_600_000, 30_000 * 2 ** Math.max(0, Math.min(failures, 20) - 1));
+/** Back-off after a notification's n-th failed delivery (#16.11): 30 s (NOTIFICATION_RETRY_MS), doubling, at most an hour. */
+export function retryDelayMs(failures: number, firstMs = 30_000): number {
+  return Math.min(3_600_000, firstMs * 2 ** Math.max(0, Math.min(failures, 20) - 1));
 }
 
 /**
@@ -54,6 +54,7 @@ export class NotificationDispatcher {
     @Inject(HOLDER_MESSAGES) private readonly messages: HolderMessages,
     @Inject(REMINDER_PREFERENCES) private readonly preferences: ReminderPreferences,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'notificationRetryMs'>,
   ) {}
 
   /**
@@ -95,7 +96,7 @@ export class NotificationDispatcher {
         const message = redactEmailAddresses(error instanceof Error ? error.message : String(error));
         // Pending rows count failures in `deliveries` (a success makes the row sent); the lease is dropped and
         // claimed_until becomes the back-off's end, so a failing notification is not retried every interval.
-        const delay = retryDelayMs(row.deliveries + 1);
+        const delay = retryDelayMs(row.deliveries + 1, this.config.notificationRetryMs);
         this.logger.error(`notification ${row.id} failed (attempt ${row.deliveries + 1}, next in ${delay / 1000} s): ${message}`);
         this.db
           .prepare('UPDATE rm_notifications SET deliveries = deliveries + 1, last_error = ?, claimed_until = ? WHERE id = ?')

@@ -56,7 +56,10 @@ export class UnsubscribeController {
   async show(@Param('token') token: string): Promise<string> {
     const language = await this.languageOf(this.profileOf(token));
     const words = PAGES[language] ?? (PAGES['en'] as (typeof PAGES)[string]);
-    return page(language, `<h1>${words.title}</h1><p>${words.ask}</p><form method="post"><button type="submit">${words.button}</button></form>`);
+    return page(
+      language,
+      `<h1>${words.title}</h1><p>${words.ask}</p><form method="post"><button type="submit">${words.button}</button></form>`,
+    );
   }
 
   @Post(':token')
