@@ -4,6 +4,7 @@ import { ApiError, claims, Dashboard, DashboardCertification, download, get, His
 import type { ShareLinks } from './api-types';
 import { currentLanguage, date, dateTime, localName, relative, t, timeZone, timeZones } from './i18n';
 import { preferences, savePreferences } from './preferences';
+import { Preparation } from './preparation';
 import { Badge, reason, reasonTone, Section, Timeline } from './ui';
 
 type Cert = DashboardCertification;
@@ -443,6 +444,7 @@ export function HolderPage() {
                         </a>
                       )}
                       {cert.canAttemptNow && !url && <p class="ok">{t('cert.canAttempt')}</p>}
+                      <Preparation cert={cert} now={dashboard.asOf} />
                       {cert.expiresAt && cert.status !== 'expired' && (
                         <button
                           type="button"

@@ -388,7 +388,10 @@ describe('#15.3 holder preferences (language, time zone, reminders)', () => {
   });
 
   it('R80: a second unsubscribe records nothing; a merged profile is refused; the holder may choose reminders again', () => {
-    const off = spec.given([created()]).when(unsubscribe, now).thenMatches([{ type: 'ProfilePreferencesChanged' }]);
+    const off = spec
+      .given([created()])
+      .when(unsubscribe, now)
+      .thenMatches([{ type: 'ProfilePreferencesChanged' }]);
     spec
       .given([created(), ...off])
       .when(unsubscribe, now)
