@@ -41,7 +41,7 @@ export class MessageTemplates {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`MESSAGE_TEMPLATES_DIR is not a folder: ${dir}`);
     const byLanguage = new Map<string, LanguageTemplates>();
     for (const language of readdirSync(dir).filter((name) => statSync(join(dir, name)).isDirectory())) {
-      byLanguage.set(language, loadLanguage(join(dir, language), language));
+      byLanguage.set(language, loadLanguage(join(dir, language)));
     }
     const found = [...byLanguage.keys()].find((language) => language.toLowerCase() === defaultLanguage.toLowerCase());
     if (!found) throw new Error(`MESSAGE_DEFAULT_LANGUAGE ${defaultLanguage} has no folder in ${dir}`);
@@ -77,7 +77,7 @@ export class MessageTemplates {
   }
 }
 
-function loadLanguage(dir: string, language: string): LanguageTemplates {
+function loadLanguage(dir: string): LanguageTemplates {
   const files = readdirSync(dir);
   const read = (name: string): string => readFileSync(join(dir, name), 'utf8');
   // Two environments: text (nothing escaped) and HTML (every value escaped), each with this language's partials.
@@ -105,7 +105,6 @@ function loadLanguage(dir: string, language: string): LanguageTemplates {
   };
   const each = (format: 'subject' | 'txt' | 'html', env: typeof Handlebars, escape: boolean): Record<MessageKind, Compiled> =>
     Object.fromEntries(MESSAGE_KINDS.map((kind) => [kind, compile(env, `${kind}.${format}`, escape)])) as Record<MessageKind, Compiled>;
-  void language;
   return { subject: each('subject', text, false), text: each('txt', text, false), html: each('html', html, true) };
 }
 
