@@ -37,7 +37,7 @@ class LoopbackSmtp {
         // The message is in, but the connection goes before the 250: the client cannot know it arrived.
         if (this.mode === 'drop') return this.sockets.forEach((socket) => socket.destroy());
         const to = session.envelope.rcptTo.map((r) => r.address);
-        simpleParser(Buffer.concat(chunks))
+        void simpleParser(Buffer.concat(chunks))
           .then((mail) => this.accepted.push({ to, mail }))
           .finally(() => callback());
       });
