@@ -85,7 +85,10 @@ describe('scheduler over HTTP', () => {
       'RenewalWindowOpened',
       'RenewalEligibilityNotified',
       'CertificationExpired',
+      // #29 (R83): the holder is told of the expiry once, recorded beside the holding.
+      'HolderMessageSent',
     ]);
+    expect(readdirSync(join(h.dataDir, 'messages')).filter((f) => f.endsWith('.eml'))).toHaveLength(1);
   });
 
   it('only the scheduler and admins may run it', async () => {

@@ -23,12 +23,12 @@ import {
   ReminderOutcome,
   ReminderState,
   remindersStream,
-  profileStream,
 } from '@recert/domain';
 import { HOLDER_MESSAGES, HolderMessages } from '../messages/holder-messages';
 import { MessageSender, REMINDER_SENDER } from '../messages/mail-transport';
 import { REMINDER_PREFERENCES, ReminderPreferences } from './reminder-preferences';
 import { RunLeaseOwners } from '../run-lease-owners';
+import { recipientOf } from '../outbox-table';
 
 interface Candidate {
   holdingId: string;
@@ -198,8 +198,7 @@ export class ReminderDispatcher {
     const { holdingId, profileId, code } = candidate;
     const certification = this.catalog.get(code);
     if (!certification) return 0;
-    const preferences = await this.preferences.forProfile(profileId);
-    const personal = await this.personalData(profileId);
+    const { recipient } = await recipientOf({ store: this.store, vault: this.vault, preferences: this.preferences }, profileId);
     let outcome: ReminderOutcome;
     try {
       const message = await this.messages.compose(
@@ -211,7 +210,7 @@ export class ReminderDispatcher {
           windowOpensAt: context.policies.windowOpensAt(new Date(reminder.expiresAt)).opensAt.toISOString(),
           expiresAt: reminder.expiresAt,
         },
-        { profileId, to: personal?.email ?? null, displayName: personal?.displayName ?? null, ...preferences },
+        recipient,
         context.now,
       );
       // Already there (a retry after a crash between sending and recording): it was sent. No address (erased): a
@@ -246,11 +245,5 @@ export class ReminderDispatcher {
       },
     );
     return result.events;
-  }
-
-  private async personalData(profileId: string): Promise<{ email: string; displayName: string } | null> {
-    const created = (await this.store.readStream(profileStream(profileId), { maxCount: 1 }))[0];
-    const sealed = created?.type === 'CertificationProfileCreated' ? (created.data['personalData'] as unknown) : undefined;
-    return sealed ? this.vault.open(sealed as Parameters<PersonalDataVault['open']>[0]) : null;
   }
 }
