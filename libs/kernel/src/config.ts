@@ -34,7 +34,7 @@ export interface AppConfig {
   smtpUrl: string | undefined;
   smtpFrom: string;
   /** Holder messages (#29): the templates' folder (one sub-folder per language) and the language of holders who chose none. */
-  messages: { templatesDir: string; defaultLanguage: string };
+  messages: { templatesDir: string; defaultLanguage: string; linkSecret: string | undefined };
   /** First back-off of a failed notice or status message (doubling to an hour), NOTIFICATION_RETRY_MS. */
   notificationRetryMs: number;
   /** Changed rows a read model's rebuild from zero holds before writing them: its memory against its speed. */
@@ -220,14 +220,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
 }
 
-/** MESSAGE_TEMPLATES_DIR (default `config/messages`) and MESSAGE_DEFAULT_LANGUAGE (default `en`), #29. */
+/** MESSAGE_TEMPLATES_DIR (default `config/messages`), MESSAGE_DEFAULT_LANGUAGE (default `en`), MESSAGE_LINK_SECRET, #29. */
 function messagesSettings(env: NodeJS.ProcessEnv, root: string): AppConfig['messages'] {
   const templatesDir = resolve(env['MESSAGE_TEMPLATES_DIR'] || join(root, 'config', 'messages'));
   if (!existsSync(templatesDir)) throw new ConfigError(`MESSAGE_TEMPLATES_DIR does not exist: ${templatesDir}`);
   const defaultLanguage = env['MESSAGE_DEFAULT_LANGUAGE'] || 'en';
   if (!/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/.test(defaultLanguage))
     throw new ConfigError(`MESSAGE_DEFAULT_LANGUAGE must be a BCP 47 tag, got "${defaultLanguage}"`);
-  return { templatesDir, defaultLanguage };
+  // The one-click unsubscribe links' key (R81): its own secret where tokens come from an issuer, not AUTH_JWT_SECRET.
+  const linkSecret = env['MESSAGE_LINK_SECRET'] || undefined;
+  if (linkSecret !== undefined && linkSecret.length < 32) throw new ConfigError('MESSAGE_LINK_SECRET must be at least 32 characters');
+  return { templatesDir, defaultLanguage, linkSecret };
 }
 
 function operationsSettings(

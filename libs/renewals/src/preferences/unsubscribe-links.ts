@@ -6,9 +6,9 @@ const VERSION = 'u1';
 
 /**
  * R81: the one-click unsubscribe link of a holder's messages (RFC 8058): `/unsubscribe/u1.<profileId>.<mac>`, the
- * profile id base64url-encoded and an HMAC-SHA256 of it under a key derived (HKDF) from AUTH_JWT_SECRET for this use
- * only, so no one can unsubscribe a holder whose link they have not received, and the link is no bearer token for
- * anything else. Rotating AUTH_JWT_SECRET retires the links already sent (they answer 404).
+ * profile id base64url-encoded and an HMAC-SHA256 of it under a key derived (HKDF) for this use only from
+ * MESSAGE_LINK_SECRET, else AUTH_JWT_SECRET, so no one can unsubscribe a holder whose link they have not received, and
+ * the link is no bearer token for anything else. Rotating the secret retires the links already sent (they answer 404).
  */
 @Injectable()
 export class UnsubscribeLinks {
@@ -16,7 +16,7 @@ export class UnsubscribeLinks {
   private readonly base: string;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.key = Buffer.from(hkdfSync('sha256', config.jwtSecret, 'recert', 'recert/unsubscribe/v1', 32));
+    this.key = Buffer.from(hkdfSync('sha256', config.messages.linkSecret ?? config.jwtSecret, 'recert', 'recert/unsubscribe/v1', 32));
     this.base = config.credentials.publicBaseUrl;
   }
 
@@ -34,8 +34,9 @@ export class UnsubscribeLinks {
     const match = /^u1\.([A-Za-z0-9_-]{1,200})\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!match) return null;
     const [, id, mac] = match as unknown as [string, string, string];
-    const given = Buffer.from(mac, 'base64url');
-    const expected = this.mac(id);
+    // Compared as text: base64url's last character carries spare bits, so decoding would accept other spellings.
+    const given = Buffer.from(mac);
+    const expected = Buffer.from(this.mac(id).toString('base64url'));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     return Buffer.from(id, 'base64url').toString('utf8');
   }
