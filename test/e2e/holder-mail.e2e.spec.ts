@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { HolderMessageDispatcher, NotificationDispatcher } from '@recert/jobs';
+import { UnsubscribeLinks } from '@recert/renewals';
 import { expectNothingStored, expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 import { REMINDER_POLICY_FILE } from '../support/reminder-policies';
 import { eventually } from '../support/wait';
@@ -279,6 +280,18 @@ describe('holder messages over SMTP (#29, #24.8)', () => {
     await expectNothingStored(h, async () => {
       await h.http.post(path).expect(200);
     });
+    // A link from a message sent before its profile was merged away unsubscribes the holder where they are now.
+    await seedProfile(h, 'mg-src');
+    await seedProfile(h, 'mg-tgt');
+    await h.http
+      .post('/certification-profiles/mg-tgt/merges')
+      .set('Authorization', `Bearer ${h.token(['support'])}`)
+      .send({ sourceProfileId: 'mg-src' })
+      .expect(200);
+    const merged = new URL(h.app.get(UnsubscribeLinks).url('mg-src')).pathname;
+    await h.http.post(merged).expect(200);
+    const target = await h.http.get('/certification-profiles/mg-tgt/preferences').set('Authorization', admin()).expect(200);
+    expect(target.body).toMatchObject({ reminders: 'none' });
     // R80: no reminder any more (its P90D fell due 2026-10-03T20:00Z); the others still get theirs (fail-4xx's P90D).
     await run('2026-10-05T00:00:00Z');
     const sent = (await history('tw-1')).filter((e) => e.type === 'RenewalReminderSent').map((e) => e.data['offset']);

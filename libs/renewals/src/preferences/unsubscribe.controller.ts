@@ -69,7 +69,8 @@ export class UnsubscribeController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'One-click unsubscribe from renewal reminders: the reminders preference becomes none (R80)' })
   async unsubscribe(@Param('token') token: string): Promise<string> {
-    const profileId = this.profileOf(token);
+    // A message sent before its holder's profile was merged away: the choice is the holder's, now on the target.
+    const profileId = await this.currentProfileOf(this.profileOf(token));
     const commandId = randomUUID();
     const outcome = await this.commands.handle(
       profileDecider,
@@ -93,6 +94,16 @@ export class UnsubscribeController {
     const profileId = this.links.profileOf(token);
     if (!profileId) throw new DomainError('UNSUBSCRIBE_LINK_NOT_FOUND', 'This unsubscribe link is not one recert sent');
     return profileId;
+  }
+
+  private async currentProfileOf(profileId: string): Promise<string> {
+    let id = profileId;
+    for (let hops = 0; hops < 8; hops += 1) {
+      const state = (await this.commands.load(profileDecider.streamOf(id), evolveProfile, profileDecider.initialState)).state;
+      if (state.status !== 'closed') return id;
+      id = state.mergedInto;
+    }
+    return id;
   }
 
   private async languageOf(profileId: string): Promise<string> {
