@@ -5,7 +5,7 @@ import { Catalog } from '@recert/domain';
 import { join } from 'node:path';
 import { HolderMessages } from './holder-messages';
 import { SmtpMailTransport } from './mail-transport';
-import { MessageTemplates } from './message-templates';
+import { MESSAGE_KINDS, MessageTemplates } from './message-templates';
 
 /** Against a real SMTP server on loopback (smtp-server), not a mock of the transport. */
 describe('SMTP mail transport (#24.8, #29)', () => {
@@ -74,6 +74,43 @@ describe('SMTP mail transport (#24.8, #29)', () => {
     expect(parsed.messageId).toBe('<0f0e0d0c-0b0a-4908-8706-050403020100@recert>');
     expect(parsed.subject).toBe('Your Microsoft Certified: Azure Administrator Associate can be renewed now');
     expect(parsed.text).toContain('Hello Ada Lovelace,');
+  });
+
+  it('R82: every kind in every language goes through SMTP and reads back in its language (mailparser)', async () => {
+    const transport = new SmtpMailTransport(`smtp://127.0.0.1:${port}`, 'recert <no-reply@recert.example>');
+    const certification = catalog.get('azure-administrator-associate') as NonNullable<ReturnType<Catalog['get']>>;
+    const before = received.length;
+    for (const language of ['en', 'zh-Hant', 'ja']) {
+      for (const kind of MESSAGE_KINDS) {
+        const message = await messages.compose(
+          {
+            kind,
+            messageId: `${kind}-${language}`,
+            certification,
+            windowOpensAt: '2026-02-01T00:00:00.000Z',
+            expiresAt: '2026-08-01T00:00:00.000Z',
+            at: '2026-03-01T00:00:00.000Z',
+            reason: 'r',
+            offset: 'P30D',
+            override: { kind: 'grant-attempts', attempts: 2 },
+          },
+          { profileId: 'p-1', to: `${language}@example.com`, displayName: 'Ada', language, timeZone: 'Asia/Taipei', reminders: 'all' },
+          new Date('2026-03-01T00:00:00.000Z'),
+        );
+        expect(await transport.deliver('messages', `${kind}-${language}`, message)).toBe('sent');
+      }
+    }
+    transport.close();
+    const parsed = await Promise.all(received.slice(before).map((mail) => simpleParser(mail.raw)));
+    expect(parsed).toHaveLength(3 * MESSAGE_KINDS.length);
+    for (const mail of parsed) {
+      const [kind, language] = /^<(.+)-(en|zh-Hant|ja)@recert>$/.exec(mail.messageId ?? '')?.slice(1) ?? [];
+      expect(mail.headers.get('content-language')).toBe(language);
+      expect(mail.to).toMatchObject({ value: [{ address: `${language}@example.com` }] });
+      expect(kind && (MESSAGE_KINDS as readonly string[]).includes(kind)).toBe(true);
+      expect(mail.text).toContain(language === 'en' ? 'Hello Ada,' : language === 'ja' ? 'Ada 様' : 'Ada 您好');
+      expect(mail.html).toContain(`<html lang="${language}">`);
+    }
   });
 
   it('R4: a holder whose personal data was erased has no address: nothing is sent, and nothing is retried', async () => {
