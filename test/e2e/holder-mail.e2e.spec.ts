@@ -5,6 +5,8 @@ import { ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { HolderMessageDispatcher, NotificationDispatcher } from '@recert/jobs';
 import { UnsubscribeLinks } from '@recert/renewals';
+import { LEASE_STORE, LeaseStore } from '@recert/kernel';
+import { holderMessageIdOf, ProjectionRunner } from '@recert/projections';
 import { expectNothingStored, expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 import { REMINDER_POLICY_FILE } from '../support/reminder-policies';
 import { eventually } from '../support/wait';
@@ -319,6 +321,27 @@ describe('holder messages over SMTP (#29, #24.8)', () => {
     const expired = smtp.to('tw-1@example.com').find((m) => m.subject === '您的Microsoft 認證：Azure 系統管理員助理已到期');
     expect(expired?.text).toContain('已於 2027年1月2日 上午4:00 [GMT+8] 到期');
     expect(expired?.text).toContain(`https://learn.recert.example/zh-Hant/credentials/${AA}/exam`);
+  });
+
+  it('R84: a status message leased by another process is not sent; once that lease is released it is sent once', async () => {
+    const res = await h.http
+      .post(`/certification-profiles/fail-4xx/certifications/${AA}/suspension`)
+      .set('Authorization', admin())
+      .send({ reason: 'audit' })
+      .expect(200);
+    const event = (res.body as { events: { id: string; type: string }[] }).events[0] as { id: string };
+    const lease = `message:${holderMessageIdOf(event.id)}`;
+    const leases = h.app.get<LeaseStore>(LEASE_STORE);
+    expect(await leases.acquire([lease], 'another-worker', Date.now() + 600_000, Date.now())).toEqual([lease]);
+    const dispatcher = h.app.get(HolderMessageDispatcher);
+    await h.app.get(ProjectionRunner).waitFor((res.body as { position: number }).position, 60_000);
+    expect(await dispatcher.dispatchOnce()).toBe(0);
+    const suspended = () => smtp.to('fail-4xx@example.com').filter((m) => m.subject?.includes('is suspended'));
+    expect(suspended()).toHaveLength(0);
+    await leases.release(lease, 'another-worker');
+    expect(await dispatcher.dispatchOnce()).toBe(1);
+    expect(await dispatcher.dispatchOnce()).toBe(0);
+    expect(suspended()).toHaveLength(1);
   });
 
   it('R82: GET /admin/messages/preview renders any kind in any language for a sample holder; bad input is a 400', async () => {

@@ -9,8 +9,9 @@ import type { MessageSender } from './messages/mail-transport';
 import type { MessageRecipient } from './messages/holder-messages';
 import type { ReminderPreferences } from './reminders/reminder-preferences';
 
-// Short: a process killed while holding a lease delays its messages by this much, never loses them.
-const LEASE_MS = 10_000;
+// One send (SMTP: at most 10 s to connect, 10 s for the greeting, 30 s idle) and its record fit in it with room; a
+// process killed while holding it delays that message by this much, never loses it.
+const LEASE_MS = 60_000;
 
 /** Back-off after a message's n-th failed delivery (#16.11): 30 s (NOTIFICATION_RETRY_MS), doubling, at most an hour. */
 export function retryDelayMs(failures: number, firstMs = 30_000): number {
@@ -42,16 +43,20 @@ export class OutboxTable<Row extends OutboxRow> {
     return `${this.options.leasePrefix}:${id}`;
   }
 
-  /** Forgets what erasures ask, then delivers the pending rows it leased until `stopping`; returns the sum of `deliver`. */
+  /** Forgets what erasures ask, then delivers the pending rows it leases until `stopping`; returns the sum of `deliver`. */
   async dispatch(limit: number, stopping: () => boolean, deliver: (row: Row) => Promise<number>): Promise<number> {
     await this.forgetErased();
     let done = 0;
-    for (const row of await this.claim(limit)) {
-      // Shutting down: leave the rest of the batch to releaseLeases, for another process or the next start.
+    for (const row of this.pending(limit)) {
+      // Shutting down: leave the rest of the batch for another process or the next start.
       if (stopping()) break;
+      // R84: one lease per send, taken just before it, so a long batch (SMTP is slow) never outlives its tail's leases.
+      const name = this.leaseName(row.id);
+      if ((await this.leases.acquire([name], this.owner, Date.now() + LEASE_MS, Date.now())).length === 0) continue;
       try {
-        // The lease is left to run out: the stream read first by deliver stops any later claimant.
+        // deliver reads its stream first, under the lease: a row another process finished meanwhile is not sent again.
         done += await deliver(row);
+        await this.leases.release(name, this.owner);
       } catch (error) {
         await this.backOff(row, error);
       }
@@ -59,17 +64,14 @@ export class OutboxTable<Row extends OutboxRow> {
     return done;
   }
 
-  private async claim(limit: number): Promise<Row[]> {
-    const nowMs = Date.now();
-    const pending = this.db
+  /** Every worker sees the same rows in its own read model; the lease lets one of them deliver each. */
+  private pending(limit: number): Row[] {
+    return this.db
       .prepare<
         [number, number],
         Row
       >(`SELECT * FROM ${this.options.table} WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) LIMIT ?`)
-      .all(nowMs, limit);
-    const names = pending.map((row) => this.leaseName(row.id));
-    const leased = new Set(await this.leases.acquire(names, this.owner, nowMs + LEASE_MS, nowMs));
-    return pending.filter((row) => leased.has(this.leaseName(row.id)));
+      .all(Date.now(), limit);
   }
 
   private async backOff(row: Row, error: unknown): Promise<void> {
