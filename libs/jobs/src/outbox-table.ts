@@ -9,9 +9,9 @@ import type { MessageSender } from './messages/mail-transport';
 import type { MessageRecipient } from './messages/holder-messages';
 import type { ReminderPreferences } from './reminders/reminder-preferences';
 
-// One send (SMTP: at most 10 s to connect, 10 s for the greeting, 30 s idle) and its record fit in it with room; a
-// process killed while holding it delays that message by this much, never loses it.
-const LEASE_MS = 60_000;
+// One send (SMTP: at most 10 s to connect and be greeted, 15 s idle) and its record fit in it; a process killed
+// while holding it delays that one message by this much, never loses it.
+const LEASE_MS = 30_000;
 
 /** Back-off after a message's n-th failed delivery (#16.11): 30 s (NOTIFICATION_RETRY_MS), doubling, at most an hour. */
 export function retryDelayMs(failures: number, firstMs = 30_000): number {

@@ -59,8 +59,8 @@ export class SmtpMailTransport implements MailTransport {
   constructor(url: string, from: string) {
     try {
       // The URL may hold credentials: it is given to the transport and never logged.
-      // Bounded, so a send ends (or fails, and is retried) well inside its 60 s lease (R84).
-      this.transport = nodemailer.createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
+      // Bounded, so a send ends (or fails, and is retried) inside its 30 s lease (R84).
+      this.transport = nodemailer.createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 15_000 });
     } catch (error) {
       // The URL holds the password: no error leaves with it (#16.9).
       throw new Error(`SMTP_URL was refused: ${redactUrl(error instanceof Error ? error.message : String(error))}`);
