@@ -17,6 +17,9 @@ import { OutboxQueries } from './outbox/outbox.queries';
 import { RenewalOutcomesProjection } from './renewal-outcomes/renewal-outcomes.projection';
 import { ReportsController } from './reports/reports.controller';
 import { ReportsQueries } from './reports/reports.queries';
+import { RosterController } from './roster/roster.controller';
+import { RosterQueries } from './roster/roster.queries';
+import { PersonSearchIndex } from './roster/person-search';
 import { ReadConsistency, SERVING_PROJECTION, ServingProjection } from './runtime/consistency';
 import { ProjectionRunner } from './runtime/projection-runner';
 import { openReadDb, READ_DB } from './runtime/read-db';
@@ -36,6 +39,7 @@ import { VerificationQueries } from './verification/verification.queries';
     CalendarController,
     HistoryController,
     ReportsController,
+    RosterController,
     AuditController,
     VerificationPublicController,
     CredentialsController,
@@ -70,6 +74,8 @@ import { VerificationQueries } from './verification/verification.queries';
     OverrideTargetQueries,
     HistoryQueries,
     ReportsQueries,
+    RosterQueries,
+    PersonSearchIndex,
     DeadlineQueries,
     OutboxQueries,
     VerificationQueries,

@@ -14,4 +14,5 @@ export * from './policy-adoption/policy-adoption';
 export * from './what-if/what-if';
 export * from './reminders/reminders';
 export * from './webhooks/webhook-endpoint';
+export * from './exports/roster-export';
 export * from './override/override-request';
