@@ -36,7 +36,7 @@ export function queryTerms(query: string): string[] {
 }
 
 /**
- * R98 (ADR 0011): names and e-mails are sealed per profile, so they are found through keyed hashes (HMAC-SHA-256 with a
+ * R98 (ADR 0019): names and e-mails are sealed per profile, so they are found through keyed hashes (HMAC-SHA-256 with a
  * key kept in the shared key vault) of their normalised terms, one row per term in `rm_person_search`. The index
  * follows the log on its own cursor: a created profile's sealed data is opened and its terms keyed; an erasure
  * (`PersonalDataErased`) deletes the profile's rows, and a rebuild cannot bring them back (its key is gone, the data
