@@ -55,6 +55,7 @@ import { VerificationQueries } from './verification/verification.queries';
         // The holdings generation is added by HoldingsModel, which knows the policy book.
         return new ProjectionRunner(store, db, [new OutboxProjection(), new RenewalOutcomesProjection()], {
           rebuildCacheRows: config.rebuildCacheRows,
+          rewoundLog: config.rewoundLog,
           log: (message) => logger.warn(message),
         });
       },

@@ -67,6 +67,12 @@ export class Metrics implements OnApplicationBootstrap {
     'Age of the longest-waiting pending notification, from its window opening (domain clock)',
   );
   readonly schedulerRuns = counter(this.registry, 'recert_scheduler_runs_total', 'Scheduler runs by outcome (ok, failed)', ['outcome']);
+  readonly rewoundLog = counter(
+    this.registry,
+    'recert_rewound_log_total',
+    'Checkpoints (a projection, or "webhooks" for the webhook cursor) found on a rewound log at start or resume, each rebuilt or stopped (#24.2)',
+    ['consumer'],
+  );
 
   constructor(private readonly adapterHost: HttpAdapterHost) {
     collectDefaultMetrics({ register: this.registry });
