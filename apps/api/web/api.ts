@@ -5,10 +5,16 @@ export type {
   Expiring,
   ExpiringByWeek,
   HistoryEvent,
+  ImportReport,
+  OverrideRequest,
+  PagedReplayJob,
   Preferences,
   RenewalRate,
   ReplayJob,
+  Roster,
   Summary,
+  WebhookDelivery,
+  WebhookEndpoint,
 } from './api-types';
 
 const TOKEN_KEY = 'recert.token';
