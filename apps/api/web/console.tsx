@@ -466,7 +466,7 @@ export function RosterCard({ summary }: { summary: Summary | null }) {
               </tbody>
             </table>
           </div>
-          <nav class="pager" aria-label={t('program.pages')}>
+          <nav class="pager" aria-label={t('console.rosterPages')}>
             <button type="button" class="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
               {t('program.previous')}
             </button>
