@@ -107,7 +107,7 @@ export class PersonSearchIndex {
       });
       const rows: { profileId: string; tokens: string[] | null }[] = [];
       for (const event of events) {
-        const profileId = String(event.data['profileId']);
+        const profileId = event.data['profileId'] as string;
         if (event.type === 'PersonalDataErased') {
           rows.push({ profileId, tokens: null });
           continue;

@@ -19,7 +19,7 @@ import {
   WebhookEndpoint,
 } from './api';
 import { date, dateTime, localName, number, t } from './i18n';
-import { Badge, Section } from './ui';
+import { Badge, CertificationSelect, Head, Pager, Section } from './ui';
 
 const STATUSES = ['active', 'renewal-open', 'expired', 'never-expires', 'revoked', 'suspended'];
 const SORTS = ['expires', '-expires', 'profile', 'certification', 'status'];
@@ -216,14 +216,13 @@ export function ApprovalsCard({ summary }: { summary: Summary | null }) {
           </label>
           <label>
             {t('program.certification')}
-            <select name="certificationCode" value={draft.code} onChange={field('code')} required>
-              <option value="">—</option>
-              {summary?.byCertification.map((c) => (
-                <option key={c.code} value={c.code}>
-                  {localName(c)}
-                </option>
-              ))}
-            </select>
+            <CertificationSelect
+              certifications={summary?.byCertification}
+              value={draft.code}
+              onChange={field('code')}
+              empty={'—'}
+              required
+            />
           </label>
           {draft.kind === 'grant-attempts' ? (
             <label>
@@ -355,14 +354,12 @@ export function RosterCard({ summary }: { summary: Summary | null }) {
         </label>
         <label>
           {t('program.filterCertification')}
-          <select name="certification" value={draft.certification} onChange={field('certification')}>
-            <option value="">{t('program.all')}</option>
-            {summary?.byCertification.map((c) => (
-              <option key={c.code} value={c.code}>
-                {localName(c)}
-              </option>
-            ))}
-          </select>
+          <CertificationSelect
+            certifications={summary?.byCertification}
+            value={draft.certification}
+            onChange={field('certification')}
+            empty={t('program.all')}
+          />
         </label>
         <label>
           {t('console.sort')}
@@ -400,15 +397,9 @@ export function RosterCard({ summary }: { summary: Summary | null }) {
         <>
           <div class="scroll" tabIndex={0} role="group" aria-labelledby="roster-heading">
             <table data-testid="roster">
-              <thead>
-                <tr>
-                  <th scope="col">{t('console.name')}</th>
-                  <th scope="col">{t('program.certification')}</th>
-                  <th scope="col">{t('console.status')}</th>
-                  <th scope="col">{t('program.expires')}</th>
-                  <th scope="col">{t('console.actions')}</th>
-                </tr>
-              </thead>
+              <Head
+                columns={[t('console.name'), t('program.certification'), t('console.status'), t('program.expires'), t('console.actions')]}
+              />
               <tbody>
                 {roster.data.items.map((item) => (
                   <Fragment key={item.holdingId}>
@@ -466,14 +457,7 @@ export function RosterCard({ summary }: { summary: Summary | null }) {
               </tbody>
             </table>
           </div>
-          <nav class="pager" aria-label={t('console.rosterPages')}>
-            <button type="button" class="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-              {t('program.previous')}
-            </button>
-            <span data-testid="roster-page-of">{t('program.pageOf', { page: number(page), pages: number(pages) })}</span>
-            <button type="button" class="secondary" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-              {t('program.next')}
-            </button>
+          <Pager label={t('console.rosterPages')} page={page} pages={pages} onPage={setPage} testId="roster-page-of">
             <form
               class="jump"
               onSubmit={(e) => {
@@ -497,7 +481,7 @@ export function RosterCard({ summary }: { summary: Summary | null }) {
                 {t('console.go')}
               </button>
             </form>
-          </nav>
+          </Pager>
         </>
       )}
     </Section>
@@ -627,15 +611,9 @@ function DeliveryLog({ endpoint }: { endpoint: WebhookEndpoint }) {
       <Outcome outcome={outcome} />
       <div class="scroll" tabIndex={0} role="group" aria-label={t('console.deliveryLog', { url: endpoint.url })}>
         <table data-testid="deliveries">
-          <thead>
-            <tr>
-              <th scope="col">{t('console.eventType')}</th>
-              <th scope="col">{t('console.status')}</th>
-              <th scope="col">{t('console.attempts')}</th>
-              <th scope="col">{t('console.lastResult')}</th>
-              <th scope="col">{t('console.actions')}</th>
-            </tr>
-          </thead>
+          <Head
+            columns={[t('console.eventType'), t('console.status'), t('console.attempts'), t('console.lastResult'), t('console.actions')]}
+          />
           <tbody>
             {log.data.deliveries.map((d) => (
               <tr key={d.id} data-state={d.state}>
@@ -763,13 +741,7 @@ export function ReplayCard() {
             <>
               <div class="scroll" tabIndex={0} role="group" aria-labelledby="replay-heading">
                 <table data-testid="replay-differences">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('program.profile')}</th>
-                      <th scope="col">{t('program.certification')}</th>
-                      <th scope="col">{t('console.changes')}</th>
-                    </tr>
-                  </thead>
+                  <Head columns={[t('program.profile'), t('program.certification'), t('console.changes')]} />
                   <tbody>
                     {report.holdings.map((d) => (
                       <tr key={d.holdingId}>
@@ -781,15 +753,7 @@ export function ReplayCard() {
                   </tbody>
                 </table>
               </div>
-              <nav class="pager" aria-label={t('console.replayPages')}>
-                <button type="button" class="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                  {t('program.previous')}
-                </button>
-                <span data-testid="replay-page-of">{t('program.pageOf', { page: number(page), pages: number(pages) })}</span>
-                <button type="button" class="secondary" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-                  {t('program.next')}
-                </button>
-              </nav>
+              <Pager label={t('console.replayPages')} page={page} pages={pages} onPage={setPage} testId="replay-page-of" />
             </>
           )}
         </div>

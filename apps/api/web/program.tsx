@@ -2,7 +2,7 @@ import type { FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, Expiring, ExpiringByWeek, get, RenewalRate, Summary } from './api';
 import { date, localName, number, t } from './i18n';
-import { Loadable, RateChart, Section, WeekChart } from './ui';
+import { CertificationSelect, Head, Loadable, Pager, RateChart, Section, WeekChart } from './ui';
 
 // Every status, so the rows add up to their totals (#27.3).
 const STATUSES = ['active', 'renewal-open', 'expired', 'never-expires', 'suspended', 'revoked'];
@@ -95,14 +95,12 @@ function ExpiringCard({ summary }: { summary: Summary | null }) {
       >
         <label>
           {t('program.filterCertification')}
-          <select name="certification" value={draft.certification} onChange={field('certification')}>
-            <option value="">{t('program.all')}</option>
-            {summary?.byCertification.map((c) => (
-              <option key={c.code} value={c.code}>
-                {localName(c)}
-              </option>
-            ))}
-          </select>
+          <CertificationSelect
+            certifications={summary?.byCertification}
+            value={draft.certification}
+            onChange={field('certification')}
+            empty={t('program.all')}
+          />
         </label>
         <label>
           {t('program.filterStatus')}
@@ -132,15 +130,15 @@ function ExpiringCard({ summary }: { summary: Summary | null }) {
           <>
             <div class="scroll" tabIndex={0} role="group" aria-labelledby="soonest-heading">
               <table data-testid="soonest">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('program.profile')}</th>
-                    <th scope="col">{t('program.certification')}</th>
-                    <th scope="col">{t('program.expires')}</th>
-                    <th scope="col">{t('program.daysLeft')}</th>
-                    <th scope="col">{t('program.blockedBy')}</th>
-                  </tr>
-                </thead>
+                <Head
+                  columns={[
+                    t('program.profile'),
+                    t('program.certification'),
+                    t('program.expires'),
+                    t('program.daysLeft'),
+                    t('program.blockedBy'),
+                  ]}
+                />
                 <tbody>
                   {data.items.map((item) => (
                     <tr key={`${item.profileId}.${item.code}`}>
@@ -158,15 +156,7 @@ function ExpiringCard({ summary }: { summary: Summary | null }) {
                 </tbody>
               </table>
             </div>
-            <nav class="pager" aria-label={t('program.pages')}>
-              <button type="button" class="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                {t('program.previous')}
-              </button>
-              <span data-testid="page-of">{t('program.pageOf', { page: number(page), pages: number(pages) })}</span>
-              <button type="button" class="secondary" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-                {t('program.next')}
-              </button>
-            </nav>
+            <Pager label={t('program.pages')} page={page} pages={pages} onPage={setPage} testId="page-of" />
           </>
         )}
       </Loadable>

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { date, dateTime, monthLabel, number, percent, t } from './i18n';
+import { date, dateTime, localName, monthLabel, number, percent, t } from './i18n';
 
 export function Badge({ status }: { status: string }) {
   return <span class={`badge badge-${status}`}>{t(`status.${status}`, { defaultValue: status })}</span>;
@@ -326,6 +326,78 @@ export function RateChart({
       columns={[t('program.month'), t('program.rate')]}
       cell="rate"
     />
+  );
+}
+
+/** Previous, "page n of m", next (and whatever follows, e.g. a page to jump to), as one labelled navigation. */
+export function Pager({
+  label,
+  page,
+  pages,
+  onPage,
+  testId,
+  children,
+}: {
+  label: string;
+  page: number;
+  pages: number;
+  onPage: (page: number) => void;
+  testId: string;
+  children?: ComponentChildren;
+}) {
+  return (
+    <nav class="pager" aria-label={label}>
+      <button type="button" class="secondary" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        {t('program.previous')}
+      </button>
+      <span data-testid={testId}>{t('program.pageOf', { page: number(page), pages: number(pages) })}</span>
+      <button type="button" class="secondary" disabled={page >= pages} onClick={() => onPage(page + 1)}>
+        {t('program.next')}
+      </button>
+      {children}
+    </nav>
+  );
+}
+
+/** A table's header row of column names. */
+export function Head({ columns }: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column) => (
+          <th scope="col" key={column}>
+            {column}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** A certification chosen by its name in the page's language (from the catalog's names), or all / none of them. */
+export function CertificationSelect({
+  certifications,
+  value,
+  onChange,
+  empty,
+  required,
+}: {
+  certifications: { code: string; name: string; names?: Record<string, string> }[] | undefined;
+  value: string;
+  onChange: (event: Event) => void;
+  /** The first option's words: "All" for a filter, "—" for a choice. */
+  empty: string;
+  required?: boolean;
+}) {
+  return (
+    <select name="certification" value={value} onChange={onChange} required={required}>
+      <option value="">{empty}</option>
+      {certifications?.map((c) => (
+        <option key={c.code} value={c.code}>
+          {localName(c)}
+        </option>
+      ))}
+    </select>
   );
 }
 
