@@ -5,7 +5,7 @@
  */
 import type { RecordedEvent } from '@recert/eventstore';
 import type { Dashboard, ReportsQueries, RosterQueries, SummaryReport } from '@recert/projections';
-import type { PolicyReplayJob, PreferencesView } from '@recert/renewals';
+import type { MyProfiles, PolicyReplayJob, PreferencesView } from '@recert/renewals';
 import type { HoldingStatus } from '@recert/domain';
 import type * as Page from '../../apps/api/web/api-types';
 
@@ -21,7 +21,8 @@ export const serverFitsPages: [
   Fits<ReturnType<ReportsQueries['renewalRate']>, Page.RenewalRate>,
   Fits<PreferencesView, Page.Preferences>,
   Fits<Awaited<ReturnType<RosterQueries['page']>>, Page.Roster>,
+  Fits<MyProfiles, Page.MyProfiles>,
   // The view spells the statuses out (it imports no domain module): both ways equal to the domain's.
   Fits<HoldingStatus, Dashboard['certifications'][number]['status']>,
   Fits<Dashboard['certifications'][number]['status'], HoldingStatus>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true];

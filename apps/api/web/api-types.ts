@@ -160,3 +160,9 @@ export type PagedReplayJob = ReplayJob & {
   report: (NonNullable<ReplayJob['report']> & { holdings: ReplayDifference[] }) | null;
   differences: { total: number; page: number; pageSize: number } | null;
 };
+/** GET /me/profiles: a holder's own certification profiles, by its account (R68); several must be merged (R12). */
+export interface MyProfiles {
+  accountId: string | null;
+  profiles: { profileId: string }[];
+  mustMerge: boolean;
+}
