@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { asText, expectProblem, Harness, seedProfile, startApp } from '../support/harness';
-import { PersonSearchIndex } from '../../projections/roster/person-search';
+import { PersonSearchIndex } from '@recert/projections';
 
 const AA = 'azure-administrator-associate';
 type Roster = { total: number; items: { profileId: string; displayName: string | null; email: string | null; status: string }[] };
