@@ -214,16 +214,14 @@ export function ApprovalsCard({ summary }: { summary: Summary | null }) {
             {t('program.profile')}
             <input name="profileId" value={draft.profileId} onInput={field('profileId')} required maxLength={128} />
           </label>
-          <label>
-            {t('program.certification')}
-            <CertificationSelect
-              certifications={summary?.byCertification}
-              value={draft.code}
-              onChange={field('code')}
-              empty={'—'}
-              required
-            />
-          </label>
+          <CertificationSelect
+            label={t('program.certification')}
+            certifications={summary?.byCertification}
+            value={draft.code}
+            onChange={field('code')}
+            empty={'—'}
+            required
+          />
           {draft.kind === 'grant-attempts' ? (
             <label>
               {t('console.attempts')}
@@ -352,15 +350,13 @@ export function RosterCard({ summary }: { summary: Summary | null }) {
             ))}
           </select>
         </label>
-        <label>
-          {t('program.filterCertification')}
-          <CertificationSelect
-            certifications={summary?.byCertification}
-            value={draft.certification}
-            onChange={field('certification')}
-            empty={t('program.all')}
-          />
-        </label>
+        <CertificationSelect
+          label={t('program.filterCertification')}
+          certifications={summary?.byCertification}
+          value={draft.certification}
+          onChange={field('certification')}
+          empty={t('program.all')}
+        />
         <label>
           {t('console.sort')}
           <select name="sort" value={draft.sort} onChange={field('sort')}>

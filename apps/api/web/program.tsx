@@ -93,15 +93,13 @@ function ExpiringCard({ summary }: { summary: Summary | null }) {
           setPage(1);
         }}
       >
-        <label>
-          {t('program.filterCertification')}
-          <CertificationSelect
-            certifications={summary?.byCertification}
-            value={draft.certification}
-            onChange={field('certification')}
-            empty={t('program.all')}
-          />
-        </label>
+        <CertificationSelect
+          label={t('program.filterCertification')}
+          certifications={summary?.byCertification}
+          value={draft.certification}
+          onChange={field('certification')}
+          empty={t('program.all')}
+        />
         <label>
           {t('program.filterStatus')}
           <select name="status" value={draft.status} onChange={field('status')}>

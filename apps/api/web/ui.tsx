@@ -374,14 +374,16 @@ export function Head({ columns }: { columns: string[] }) {
   );
 }
 
-/** A certification chosen by its name in the page's language (from the catalog's names), or all / none of them. */
+/** A labelled choice of a certification by its name in the page's language (the catalog's names), or all / none. */
 export function CertificationSelect({
+  label,
   certifications,
   value,
   onChange,
   empty,
   required,
 }: {
+  label: string;
   certifications: { code: string; name: string; names?: Record<string, string> }[] | undefined;
   value: string;
   onChange: (event: Event) => void;
@@ -390,14 +392,17 @@ export function CertificationSelect({
   required?: boolean;
 }) {
   return (
-    <select name="certification" value={value} onChange={onChange} required={required}>
-      <option value="">{empty}</option>
-      {certifications?.map((c) => (
-        <option key={c.code} value={c.code}>
-          {localName(c)}
-        </option>
-      ))}
-    </select>
+    <label>
+      {label}
+      <select name="certification" value={value} onChange={onChange} required={required}>
+        <option value="">{empty}</option>
+        {certifications?.map((c) => (
+          <option key={c.code} value={c.code}>
+            {localName(c)}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
