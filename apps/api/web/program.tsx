@@ -205,7 +205,8 @@ function ReplayWords({ job }: { job: ReplayJob }) {
 export function ProgramPage() {
   const summary = useCard<Summary>('/reports/summary');
   const weeks = useCard<ExpiringByWeek>('/reports/expiring-by-week?weeks=26');
-  const replay = useCard<ReplayJob>('/admin/policy-replays/latest');
+  // The summary alone (#23.4): the page lists no holding, so it asks for none.
+  const replay = useCard<ReplayJob>('/admin/policy-replays/latest?limit=0');
   const rate = useCard<RenewalRate>('/reports/renewal-rate?months=12');
   return (
     <>

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Injectable, Logger, NotFoundException, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Inject, Injectable, Logger, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { CLOCK, Clock, ISO_INSTANT, Roles, ValidationProblem } from '@recert/kernel';
+import { CLOCK, Clock, ISO_INSTANT, PageInfo, pageOfSorted, parsePage, Roles, ValidationProblem } from '@recert/kernel';
 import { IsDefined, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { Catalog, WhatIfReport } from '@recert/domain';
 import { CATALOG, PolicyRegistry } from '../renewals.tokens';
@@ -104,6 +104,31 @@ export class PolicyReplayJobs {
   }
 }
 
+/**
+ * What a GET answers (#23.4, R110): the job with its report's summary first (counts and totals, whole), and the
+ * differing holdings one page at a time, in holdingId order; `page.nextCursor` fetches the next. A report of a
+ * million holders thus never travels whole; `limit=0` is the summary alone (the program page's call).
+ */
+export interface PolicyReplayJobPage extends PolicyReplayJob {
+  page: PageInfo | null;
+}
+
+export const REPLAY_PAGE = { defaultLimit: 50, maxLimit: 500, minLimit: 0 };
+
+function paged(job: PolicyReplayJob, limit: string | undefined, cursor: string | undefined): PolicyReplayJobPage {
+  const request = parsePage(limit, cursor, REPLAY_PAGE);
+  if (!job.report) return { ...job, page: null };
+  const { items, page } = pageOfSorted(job.report.holdings, (difference) => difference.holdingId, request);
+  return { ...job, report: { ...job.report, holdings: items }, page };
+}
+
+const LIMIT_QUERY = {
+  name: 'limit',
+  required: false,
+  description: 'Differing holdings per page: 0 (the summary alone) to 500, default 50; over 500 is 400 VALIDATION_FAILED',
+};
+const CURSOR_QUERY = { name: 'cursor', required: false, description: "The previous page's `page.nextCursor`; absent for the first page" };
+
 @ApiTags('admin')
 @ApiBearerAuth()
 @Controller('admin/policy-replays')
@@ -119,17 +144,25 @@ export class PolicyReplaysController {
 
   @Get('latest')
   @Roles('admin')
-  latest(): PolicyReplayJob {
+  @ApiOperation({ summary: 'The newest finished replay: its summary, and the differing holdings by page (`limit`, `cursor`)' })
+  @ApiQuery(LIMIT_QUERY)
+  @ApiQuery(CURSOR_QUERY)
+  latest(@Query('limit') limit?: string, @Query('cursor') cursor?: string): PolicyReplayJobPage {
+    parsePage(limit, cursor, REPLAY_PAGE);
     const job = this.jobs.latest();
     if (!job) throw new NotFoundException('No what-if replay has finished yet');
-    return job;
+    return paged(job, limit, cursor);
   }
 
   @Get(':id')
   @Roles('admin')
-  get(@Param() params: PolicyReplayParams): PolicyReplayJob {
+  @ApiOperation({ summary: 'One replay: progress while running; then its summary, and the differing holdings by page (`limit`, `cursor`)' })
+  @ApiQuery(LIMIT_QUERY)
+  @ApiQuery(CURSOR_QUERY)
+  get(@Param() params: PolicyReplayParams, @Query('limit') limit?: string, @Query('cursor') cursor?: string): PolicyReplayJobPage {
+    parsePage(limit, cursor, REPLAY_PAGE);
     const job = this.jobs.get(params.id);
     if (!job) throw new NotFoundException(`No policy replay ${params.id}`);
-    return job;
+    return paged(job, limit, cursor);
   }
 }
