@@ -14,10 +14,13 @@ export interface PageBounds {
   minLimit?: number;
 }
 
+/** A key a list is sorted by, ascending and unique: an id (compared by code point) or a position. */
+export type PageKey = string | number;
+
 export interface PageRequest {
   limit: number;
   /** The key after which this page starts (decoded from the cursor); null for the first page. */
-  after: string | null;
+  after: PageKey | null;
 }
 
 export interface PageInfo {
@@ -29,12 +32,14 @@ export interface PageInfo {
 export const DEFAULT_PAGE: PageBounds = { defaultLimit: 50, maxLimit: 500 };
 
 /** An opaque cursor: the last key of a page, base64url, so clients do not build or parse one. */
-export function encodeCursor(key: string): string {
+export function encodeCursor(key: PageKey): string {
   return Buffer.from(JSON.stringify({ after: key }), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string): string {
-  const invalid = new ValidationProblem([{ field: 'cursor', message: 'a cursor returned by a previous page' }]);
+const badCursor = (): ValidationProblem => new ValidationProblem([{ field: 'cursor', message: 'a cursor returned by a previous page' }]);
+
+export function decodeCursor(cursor: string): PageKey {
+  const invalid = badCursor();
   if (cursor.length === 0 || cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
   let parsed: unknown;
   try {
@@ -42,8 +47,9 @@ export function decodeCursor(cursor: string): string {
   } catch {
     throw invalid;
   }
-  if (typeof parsed !== 'object' || parsed === null || typeof (parsed as { after?: unknown }).after !== 'string') throw invalid;
-  return (parsed as { after: string }).after;
+  const after = typeof parsed === 'object' && parsed !== null ? (parsed as { after?: unknown }).after : undefined;
+  if (typeof after === 'string' || (typeof after === 'number' && Number.isSafeInteger(after))) return after;
+  throw invalid;
 }
 
 /** `?limit=&cursor=` of a request, checked against the bounds: 400 VALIDATION_FAILED when out of them. */
@@ -62,8 +68,11 @@ export function parsePage(limit: string | undefined, cursor: string | undefined,
  * One page of a list sorted ascending by a unique string key (compared as `<` does): the items after the cursor's
  * key, at most `limit` of them. Binary search, so a late page costs no more than the first.
  */
-export function pageOfSorted<T>(sorted: readonly T[], keyOf: (item: T) => string, page: PageRequest): { items: T[]; page: PageInfo } {
+export function pageOfSorted<T>(sorted: readonly T[], keyOf: (item: T) => PageKey, page: PageRequest): { items: T[]; page: PageInfo } {
   let start = 0;
+  const first = sorted[0];
+  // A cursor of another list's kind of key (an id where positions are paged) is not one of ours.
+  if (page.after !== null && first !== undefined && typeof keyOf(first) !== typeof page.after) throw badCursor();
   if (page.after !== null) {
     let lo = 0;
     let hi = sorted.length;
