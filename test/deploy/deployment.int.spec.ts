@@ -20,7 +20,6 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
   tmpfs?: string[];
-  command?: string[];
   healthcheck?: { test: string[]; start_period?: string };
 }
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
