@@ -27,6 +27,7 @@ import { StatusLists } from './credentials/status-lists';
 import { CertificateService } from './credentials/certificate.service';
 import { ISSUER_KEYS, IssuerKeys } from './credentials/issuer-keys';
 import { VerificationQueries } from './verification/verification.queries';
+import { HolderPreferences } from './i18n/holder-preferences';
 
 /** The read side: projections fed from the log through checkpointed subscriptions, and the queries on them. */
 @Module({
@@ -74,6 +75,7 @@ import { VerificationQueries } from './verification/verification.queries';
     DeadlineQueries,
     OutboxQueries,
     VerificationQueries,
+    HolderPreferences,
     {
       provide: ISSUER_KEYS,
       inject: [APP_CONFIG, CLOCK],

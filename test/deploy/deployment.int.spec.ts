@@ -144,7 +144,8 @@ describe('docker-compose.yml', () => {
   (composeBinary.status === 0 ? it : it.skip)('#12.13 docker-compose config -q accepts the file', () => {
     const result = spawnSync('docker-compose', ['-f', join(root, 'docker-compose.yml'), 'config', '-q'], {
       encoding: 'utf8',
-      env: { ...process.env, AUTH_JWT_SECRET: 'x'.repeat(40), PERSONAL_DATA_KEK_FILE_ON_HOST: 'ci-personal-data-kek' },
+      // The two values compose requires (`:?`): the JWT secret and the host file of key-encryption keys (ADR 0008).
+      env: { ...process.env, AUTH_JWT_SECRET: 'x'.repeat(40), PERSONAL_DATA_KEK_FILE_ON_HOST: '/etc/recert/personal-data-kek' },
     });
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
   });

@@ -83,3 +83,10 @@ export interface Preferences {
   reminders: 'all' | 'last-only';
   position: number;
 }
+
+/** GET /me/profiles: a holder's own certification profiles, by its account (R68); several must be merged (R12). */
+export interface MyProfiles {
+  accountId: string | null;
+  profiles: { profileId: string }[];
+  mustMerge: boolean;
+}

@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, claims, Dashboard, DashboardCertification, download, get, HistoryEvent, post } from './api';
-import type { ShareLinks } from './api-types';
+import type { MyProfiles, ShareLinks } from './api-types';
 import { currentLanguage, date, dateTime, localName, relative, t, timeZone, timeZones } from './i18n';
 import { preferences, savePreferences } from './preferences';
 import { Badge, reason, reasonTone, Section, Timeline } from './ui';
@@ -277,6 +277,20 @@ export function HolderPage() {
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
   const [linkProblem, setLinkProblem] = useState<string | null>(null);
+  // A holder signed in through the issuer owns profiles by account (R68): it sees those, and only those.
+  const byAccount = who !== null && !who.profileId && !who.roles.some((role) => role === 'admin' || role === 'support');
+  const [mine, setMine] = useState<MyProfiles | null>(null);
+
+  useEffect(() => {
+    if (!byAccount) return;
+    get<MyProfiles>('/me/profiles')
+      .then((found) => {
+        setMine(found);
+        const first = found.profiles[0]?.profileId;
+        if (first) setRequested((current) => current || first);
+      })
+      .catch((e: unknown) => setError(e instanceof ApiError ? `${e.problem.title}: ${e.problem.detail}` : t('holder.loadFailed')));
+  }, [byAccount]);
 
   useEffect(() => {
     if (!requested) return;
@@ -302,7 +316,10 @@ export function HolderPage() {
   const unlinked =
     dashboard !== null && !dashboard.profile.linkedLearnProfileId && certs.some((c) => c.blockedBy.includes('PROFILE_NOT_LINKED'));
   // Linking proves ownership with the learning account the holder signed in with (its claims are in the token).
-  const ownLearnProfile = who?.profileId && who.profileId === dashboard?.profile.profileId ? who.learnProfileId : undefined;
+  const ownsShown = who?.profileId
+    ? who.profileId === dashboard?.profile.profileId
+    : (mine?.profiles.some((p) => p.profileId === dashboard?.profile.profileId) ?? false);
+  const ownLearnProfile = ownsShown ? who?.learnProfileId : undefined;
   const linkAction = unlinked ? (
     <div class="link-action" data-testid="link-notice">
       <span>{t('attention.link')}</span>
@@ -331,7 +348,34 @@ export function HolderPage() {
 
   return (
     <>
-      {!who?.profileId && (
+      {byAccount && mine && (
+        <Section id="my-profiles-heading" title={t('holder.myProfiles')}>
+          {mine.mustMerge && (
+            <p role="status" class="notice" data-testid="must-merge">
+              {t('holder.mustMerge', { count: mine.profiles.length })}
+            </p>
+          )}
+          {mine.profiles.length === 0 ? (
+            <p data-testid="no-profiles">{t('holder.noProfiles')}</p>
+          ) : (
+            <ul class="my-profiles" data-testid="my-profiles">
+              {mine.profiles.map((p) => (
+                <li key={p.profileId}>
+                  <button
+                    type="button"
+                    class="link"
+                    aria-current={p.profileId === requested ? 'true' : undefined}
+                    onClick={() => setRequested(p.profileId)}
+                  >
+                    {p.profileId}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Section>
+      )}
+      {!who?.profileId && !byAccount && (
         <form
           class="card lookup"
           onSubmit={(event) => {
@@ -442,7 +486,7 @@ export function HolderPage() {
                           data-testid="calendar"
                           onClick={() =>
                             void download(
-                              `/certification-profiles/${encodeURIComponent(dashboard.profile.profileId)}/certifications/${encodeURIComponent(cert.code)}/calendar.ics?lang=${currentLanguage()}`,
+                              `/certification-profiles/${encodeURIComponent(dashboard.profile.profileId)}/certifications/${encodeURIComponent(cert.code)}/calendar.ics?lang=${currentLanguage()}&tz=${encodeURIComponent(timeZone())}`,
                               `${cert.code}.ics`,
                             )
                           }
@@ -457,7 +501,7 @@ export function HolderPage() {
               })}
             </ul>
           </Section>
-          {who?.profileId === dashboard.profile.profileId && <PreferencesCard onSaved={() => setReload((n) => n + 1)} />}
+          {ownsShown && <PreferencesCard onSaved={() => setReload((n) => n + 1)} />}
           <Section id="history-heading" title={t('holder.history')}>
             <ol class="history" data-testid="history">
               {history.slice(0, shownHistory).map((event) => (

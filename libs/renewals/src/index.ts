@@ -22,3 +22,4 @@ export * from './override/override-targets';
 export * from './override/override-requests.service';
 export * from './override/overrides.module';
 export * from './idempotency/idempotency.interceptor';
+export type { MyProfiles } from './my-profiles/my-profiles.controller';

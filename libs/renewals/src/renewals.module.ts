@@ -1,6 +1,6 @@
 import { Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { APP_CONFIG, AppConfig } from '@recert/kernel';
+import { APP_CONFIG, AppConfig, PROFILE_OWNERSHIP } from '@recert/kernel';
 import { AttemptRenewalHandler } from './attempt-renewal/attempt-renewal.command';
 import { AttemptRenewalController } from './attempt-renewal/attempt-renewal.controller';
 import { StreamCommands } from './command-handling/stream-commands';
@@ -29,6 +29,7 @@ import { ChangeVerificationHandler } from './verification/verification.command';
 import { VerificationController } from './verification/verification.controller';
 import { Importer } from './import/importer';
 import { ImportsController } from './import/imports.controller';
+import { MyProfilesController, ProfileOwners } from './my-profiles/my-profiles.controller';
 
 const commandHandlers = [
   CreateProfileHandler,
@@ -52,6 +53,7 @@ const controllers = [
   VerificationController,
   PreferencesController,
   ImportsController,
+  MyProfilesController,
 ];
 
 /** The renewal domain's commands: deciders behind thin handlers, controllers at the HTTP edge. */
@@ -77,6 +79,9 @@ const controllers = [
     MergeCompleter,
     Importer,
     { provide: POLICIES_READY, useExisting: PolicyAdoptions },
+    ProfileOwners,
+    // The guard asks it whether a holder's account owns the profile a route names (R68).
+    { provide: PROFILE_OWNERSHIP, useExisting: ProfileOwners },
   ],
   exports: [
     CATALOG,
@@ -88,6 +93,7 @@ const controllers = [
     PolicyAdoptions,
     MergeCompleter,
     Importer,
+    PROFILE_OWNERSHIP,
   ],
 })
 export class RenewalsModule implements OnApplicationBootstrap {
