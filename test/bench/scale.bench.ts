@@ -31,7 +31,7 @@ import { PostgresEventStore } from '@recert/eventstore';
 import { projectRoot } from '@recert/kernel';
 import { loadCatalog, loadPolicyBook } from '@recert/renewals';
 import { RawReadResult, verdictLine } from './ceiling';
-import { load, percentile, rssMb, token } from './read.bench';
+import { inChild, load, percentile, rssMb, token } from './read.bench';
 import { benchVerificationId, seedPopulation } from './seed';
 
 const EVENTS = Number(process.env['BENCH_SCALE_EVENTS'] ?? 20_000);
@@ -227,7 +227,7 @@ async function main(): Promise<void> {
     const holdings = await sizeOf(url, `SELECT count(DISTINCT stream) AS size FROM ${schema}.events WHERE stream LIKE 'holding-%'`);
     const bytesPerEvent = (await sizeOf(url, `SELECT pg_total_relation_size('${schema}.events') AS size`)) / copied;
 
-    const raw = await inChildProcess<RawReadResult>('raw-read', `${url}?schema=${schema}`);
+    const raw = await inChild<RawReadResult>(__filename, 'raw-read', `${url}?schema=${schema}`);
 
     const storeUrl = `${url}?schema=${schema}`;
     const shared = READ_STORE_URL !== '';
@@ -347,16 +347,6 @@ function report(
       `against ${n(base.events)} events (${base.date}): time to ready x${ready.toFixed(2)}  target <= 1.5  ${verdict(ready <= 1.5)}; RSS x${rss.toFixed(2)}  target <= 1.2  ${verdict(rss <= 1.2)}`,
     );
   }
-}
-
-function inChildProcess<T>(mode: string, url: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [__filename, mode, url], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`${mode} exited ${code}`))));
-  });
 }
 
 if (require.main === module && process.argv[2] === 'raw-read') {
