@@ -349,19 +349,17 @@ function report(
   }
 }
 
+function exitOnError(error: unknown): void {
+  console.error(error);
+  process.exit(1);
+}
+
 if (require.main === module && process.argv[2] === 'raw-read') {
+  // The ceiling's child: the store's URL with its schema, as the api processes get it.
   const url = new URL(process.argv[3] as string);
   const schema = url.searchParams.get('schema') ?? 'recert';
   url.searchParams.delete('schema');
-  rawOrderedReadPg(url.toString(), schema)
-    .then((result) => process.stdout.write(JSON.stringify(result)))
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
+  rawOrderedReadPg(url.toString(), schema).then((result) => process.stdout.write(JSON.stringify(result)), exitOnError);
 } else if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
+  main().catch(exitOnError);
 }
