@@ -12,11 +12,15 @@ import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
 import { OverrideTargetQueries } from './holdings/override-targets.queries';
 import { HoldingsModel } from './holdings/holdings.model';
+import { HolderMessagesProjection } from './outbox/holder-messages.projection';
 import { OutboxProjection } from './outbox/outbox.projection';
 import { OutboxQueries } from './outbox/outbox.queries';
 import { RenewalOutcomesProjection } from './renewal-outcomes/renewal-outcomes.projection';
 import { ReportsController } from './reports/reports.controller';
 import { ReportsQueries } from './reports/reports.queries';
+import { RosterController } from './roster/roster.controller';
+import { RosterQueries } from './roster/roster.queries';
+import { PersonSearchIndex } from './roster/person-search';
 import { ReadConsistency, SERVING_PROJECTION, ServingProjection } from './runtime/consistency';
 import { ProjectionRunner } from './runtime/projection-runner';
 import { openReadDb, READ_DB } from './runtime/read-db';
@@ -37,6 +41,7 @@ import { HolderPreferences } from './i18n/holder-preferences';
     CalendarController,
     HistoryController,
     ReportsController,
+    RosterController,
     AuditController,
     VerificationPublicController,
     CredentialsController,
@@ -50,7 +55,7 @@ import { HolderPreferences } from './i18n/holder-preferences';
       useFactory: (store: EventStore, db: Database.Database, config: AppConfig) => {
         const logger = new Logger('Projections');
         // The holdings generation is added by HoldingsModel, which knows the policy book.
-        return new ProjectionRunner(store, db, [new OutboxProjection(), new RenewalOutcomesProjection()], {
+        return new ProjectionRunner(store, db, [new OutboxProjection(), new HolderMessagesProjection(), new RenewalOutcomesProjection()], {
           rebuildCacheRows: config.rebuildCacheRows,
           rewoundLog: config.rewoundLog,
           log: (message) => logger.warn(message),
@@ -72,6 +77,8 @@ import { HolderPreferences } from './i18n/holder-preferences';
     OverrideTargetQueries,
     HistoryQueries,
     ReportsQueries,
+    RosterQueries,
+    PersonSearchIndex,
     DeadlineQueries,
     OutboxQueries,
     VerificationQueries,

@@ -4,6 +4,7 @@ import { ApiError, claims, Dashboard, DashboardCertification, download, get, His
 import type { MyProfiles, ShareLinks } from './api-types';
 import { currentLanguage, date, dateTime, localName, relative, t, timeZone, zoneChoices, zoneName } from './i18n';
 import { preferences, savePreferences } from './preferences';
+import { Preparation } from './preparation';
 import { Badge, reason, reasonTone, Section, Timeline } from './ui';
 import { closingSoon, lapsed, mayShare, remaining, Urgency, URGENCY_ORDER, urgencyOf } from './urgency';
 
@@ -126,7 +127,15 @@ function historyWords(event: HistoryEvent, names: Map<string, string>): string {
     system: importedFrom(event.data)?.system ?? '',
     sourceId: importedFrom(event.data)?.sourceId ?? '',
     visibility: text('visibility') ? t(`history.visibility.${text('visibility')}`) : '',
-    reminders: text('reminders') ? t(text('reminders') === 'last-only' ? 'preferences.remindersLastOnly' : 'preferences.remindersAll') : '',
+    reminders: text('reminders')
+      ? t(
+          text('reminders') === 'last-only'
+            ? 'preferences.remindersLastOnly'
+            : text('reminders') === 'none'
+              ? 'preferences.remindersNone'
+              : 'preferences.remindersAll',
+        )
+      : '',
   };
   if (event.type === 'AssessmentAttempted') {
     const outcome = event.data['passed'] ? 'passed' : 'failed';
@@ -243,7 +252,7 @@ function PreferencesCard({ onSaved, now }: { onSaved: () => void; now: string })
   const kept = preferences();
   const [zone, setZone] = useState(timeZone());
   const [search, setSearch] = useState('');
-  const [reminders, setReminders] = useState<'all' | 'last-only'>(kept?.reminders ?? 'all');
+  const [reminders, setReminders] = useState<'all' | 'last-only' | 'none'>(kept?.reminders ?? 'all');
   const [state, setState] = useState<'idle' | 'saved' | 'unchanged' | 'failed'>('idle');
   // #27.5: searchable, common zones first, each with its short name; the chosen zone stays listed whatever the search.
   const { common, others } = zoneChoices(search, now);
@@ -292,10 +301,11 @@ function PreferencesCard({ onSaved, now }: { onSaved: () => void; now: string })
           id="reminders"
           name="reminders"
           value={reminders}
-          onChange={(e) => setReminders((e.target as HTMLSelectElement).value as 'all' | 'last-only')}
+          onChange={(e) => setReminders((e.target as HTMLSelectElement).value as 'all' | 'last-only' | 'none')}
         >
           <option value="all">{t('preferences.remindersAll')}</option>
           <option value="last-only">{t('preferences.remindersLastOnly')}</option>
+          <option value="none">{t('preferences.remindersNone')}</option>
         </select>
         <div class="filter-actions">
           <button type="submit">{t('preferences.save')}</button>
@@ -474,6 +484,7 @@ function CertCard({
           </a>
         )}
         {cert.canAttemptNow && !url && <p class="ok">{t('cert.canAttempt')}</p>}
+        <Preparation cert={cert} now={now} />
         {cert.expiresAt && (
           <button
             type="button"
@@ -499,7 +510,7 @@ function CertCard({
 }
 
 /** R104/R106: an expired or revoked holding, with what happened, why (revoked), whom to ask, and the way back. */
-function LapsedCard({ cert, decided }: { cert: Cert; decided: Decisions }) {
+function LapsedCard({ cert, decided, now }: { cert: Cert; decided: Decisions; now: string }) {
   const revocation = cert.status === 'revoked' ? decided.get(`CertificationRevoked:${cert.code}`) : undefined;
   return (
     <li class="cert lapsed" data-code={cert.code} data-status={cert.status}>
@@ -528,6 +539,7 @@ function LapsedCard({ cert, decided }: { cert: Cert; decided: Decisions }) {
       <p class="way-back" data-testid="way-back">
         {t('cert.wayBack', { exam: cert.exam })}
       </p>
+      <Preparation cert={cert} now={now} />
     </li>
   );
 }
@@ -565,7 +577,8 @@ export function HolderPage() {
     setError(null);
     Promise.all([
       get<Dashboard>(`/certification-profiles/${encodeURIComponent(requested)}/dashboard`),
-      get<{ events: HistoryEvent[] }>(`/certification-profiles/${encodeURIComponent(requested)}/history`),
+      // Paged (#23.5): the largest page, which holds every event of all but the longest-lived holders.
+      get<{ events: HistoryEvent[] }>(`/certification-profiles/${encodeURIComponent(requested)}/history?limit=500`),
     ])
       .then(([d, h]) => {
         setDashboard(d);
@@ -707,7 +720,7 @@ export function HolderPage() {
             <Section id="lapsed-heading" title={t('holder.lapsed')}>
               <ul class="certs" data-testid="lapsed">
                 {gone.map((cert) => (
-                  <LapsedCard key={cert.code} cert={cert} decided={decided} />
+                  <LapsedCard key={cert.code} cert={cert} decided={decided} now={now} />
                 ))}
               </ul>
             </Section>
