@@ -231,6 +231,7 @@ const WIDTHS = [1366, 390] as const;
     await brokenPage.goto(`${base}/dashboard/program#token=${admin}`);
     await brokenPage.waitForSelector('[data-testid="summary"]');
     expect(await brokenPage.locator('section[aria-labelledby="chart-heading"] [role="alert"]').textContent()).toContain('try later');
+    await brokenPage.locator('[data-testid="soonest"]').waitFor();
     expect(await brokenPage.locator('[data-testid="soonest"]').count()).toBe(1);
     await broken.close();
   }, 180_000);

@@ -142,6 +142,8 @@ type Cert = {
     await page.goto(`${base}/dashboard`);
     await page.evaluate(() => sessionStorage.clear());
     await page.goto(`${base}/dashboard`);
+    // The form renders once the page has read /auth/config: wait for it, never for a moment.
+    await page.getByLabel('Paste your access token').waitFor();
     expect(await page.getByLabel('Paste your access token').count()).toBe(1);
     await page.getByLabel('Paste your access token').fill(h.token(['support']));
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -248,6 +250,7 @@ type Cert = {
     await page.goto(`${base}/dashboard#token=${expired}`);
     await page.waitForSelector('[data-testid="signed-out-reason"]');
     expect(await page.getByTestId('signed-out-reason').textContent()).toContain('expired');
+    await page.getByLabel('Paste your access token').waitFor();
     expect(await page.getByLabel('Paste your access token').count()).toBe(1);
 
     await page.goto('about:blank');
