@@ -203,10 +203,10 @@ export class PolicyReplaysController {
     }
     const page = Number(query.page ?? 1);
     const pageSize = Number(query.pageSize ?? 50);
-    const holdings = [...job.report.holdings].sort((a, b) => (a.holdingId < b.holdingId ? -1 : a.holdingId > b.holdingId ? 1 : 0));
+    // The report's holdings are already in holding-id order (the what-if sorts them once), as the cursor walk needs.
     return {
       ...job,
-      report: { ...job.report, holdings: holdings.slice((page - 1) * pageSize, page * pageSize) },
+      report: { ...job.report, holdings: job.report.holdings.slice((page - 1) * pageSize, page * pageSize) },
       page: null,
       differences: { total, page, pageSize },
     };
