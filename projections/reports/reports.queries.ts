@@ -10,7 +10,7 @@ import { heldStateOf } from '../holdings/holdings.projection';
 import type { RenewalRateMonth } from '../renewal-outcomes/renewal-outcomes.projection';
 
 // The order of holdingStatusAt (R20): revoked, expired, suspended (ending by itself at its until, R17), then time.
-const STATUS_SQL = `CASE WHEN revoked = 1 THEN 'revoked'
+export const STATUS_SQL = `CASE WHEN revoked = 1 THEN 'revoked'
   WHEN expires_at IS NOT NULL AND (expired = 1 OR expires_at <= @now) THEN 'expired'
   WHEN suspended_since IS NOT NULL AND (suspended_until IS NULL OR suspended_until > @now) THEN 'suspended'
   WHEN expires_at IS NULL THEN 'never-expires'

@@ -1,7 +1,7 @@
 import type { Decider } from '../decider';
 import { DomainError } from '../errors';
 import { profileStream } from '../streams';
-import type { ImportSource } from '../holding/holding';
+import type { ImportSource } from '../holding';
 
 /**
  * A certification profile, stream `profile-<profileId>`. Personal data (name, e-mail) is sealed with the
@@ -120,16 +120,17 @@ export type ProfileEvent =
   | CertificationProfileClosed
   | PersonalDataErased
   | ProfilePreferencesChanged;
-export const PROFILE_EVENT_TYPES: readonly ProfileEvent['type'][] = [
-  'CertificationProfileCreated',
-  'ProfilesLinked',
-  'LearnProfileUnlinked',
-  'ProfileMergeStarted',
-  'CertificationProfilesMerged',
-  'CertificationProfileClosed',
-  'PersonalDataErased',
-  'ProfilePreferencesChanged',
-];
+/** Every profile event type, once: checked against the union both ways (missing or unknown names fail to compile). */
+export const PROFILE_EVENT_TYPES = Object.keys({
+  CertificationProfileCreated: true,
+  ProfilesLinked: true,
+  LearnProfileUnlinked: true,
+  ProfileMergeStarted: true,
+  CertificationProfilesMerged: true,
+  CertificationProfileClosed: true,
+  PersonalDataErased: true,
+  ProfilePreferencesChanged: true,
+} as const satisfies Record<ProfileEvent['type'], true>) as readonly ProfileEvent['type'][];
 
 export type ActiveProfile = {
   status: 'active';

@@ -15,8 +15,8 @@ import {
   holdingStatusAt,
   initialHoldingState,
   snapshotOf,
-} from '../holding/holding';
-import { decideHolding, HoldingCommand, prerequisiteMet, withPolicyWindow } from '../holding/holding.decide';
+} from '../holding';
+import { decideHolding, HoldingCommand, prerequisiteMet, withPolicyWindow } from '../holding';
 import type { PolicyBook } from '../policy';
 import { reminderChanges } from '../reminders/reminders';
 

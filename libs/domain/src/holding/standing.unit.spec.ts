@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { Catalog, Certification } from '../catalog';
 import { PolicyBook } from '../policy';
 import { specification } from '../testing/specification';
-import { evolveHolding, foldHolding, HeldState, HoldingEvent, holdingStatusAt, initialHoldingState, isActiveAt } from './holding';
-import { decideHolding, HoldingCommand, HoldingContext } from './holding.decide';
+import { evolveHolding, foldHolding, HeldState, HoldingEvent, holdingStatusAt, initialHoldingState, isActiveAt } from '.';
+import { decideHolding, HoldingCommand, HoldingContext } from '.';
 
 const root = join(__dirname, '..', '..', '..', '..', 'config');
 const catalog = Catalog.parse(JSON.parse(readFileSync(join(root, 'catalog.json'), 'utf8')));

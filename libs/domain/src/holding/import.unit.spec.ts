@@ -4,8 +4,8 @@ import { Catalog, Certification } from '../catalog';
 import { DomainError } from '../errors';
 import { PolicyBook } from '../policy';
 import { specification } from '../testing/specification';
-import { evolveHolding, HoldingEvent, HoldingState, holdingStatusAt, ImportSource, initialHoldingState } from './holding';
-import { decideHolding, HoldingCommand, HoldingContext } from './holding.decide';
+import { evolveHolding, HoldingEvent, HoldingState, holdingStatusAt, ImportSource, initialHoldingState } from '.';
+import { decideHolding, HoldingCommand, HoldingContext } from '.';
 import { decideProfile, evolveProfile, initialProfileState, ProfileCommand } from '../profile/profile';
 
 const root = join(__dirname, '..', '..', '..', '..', 'config');

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { Catalog, Certification } from '../catalog';
 import { PolicyBook } from '../policy';
 import { specification } from '../testing/specification';
-import { evolveHolding, foldHolding, HeldState, HoldingEvent, initialHoldingState, snapshotOf } from './holding';
-import { ApplyOverride, decideHolding, HoldingCommand, HoldingContext, nextAttemptAllowedAt } from './holding.decide';
+import { evolveHolding, foldHolding, HeldState, HoldingEvent, initialHoldingState, snapshotOf } from '.';
+import { ApplyOverride, decideHolding, HoldingCommand, HoldingContext, nextAttemptAllowedAt } from '.';
 
 const root = join(__dirname, '..', '..', '..', '..', 'config');
 const catalog = Catalog.parse(JSON.parse(readFileSync(join(root, 'catalog.json'), 'utf8')));
