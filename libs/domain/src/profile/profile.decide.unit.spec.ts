@@ -7,58 +7,8 @@ import {
   LearnProfileEvent,
   LearnProfileState,
 } from '../learn-profile/learn-profile';
-import {
-  ActiveProfile,
-  decideProfile,
-  evolveProfile,
-  initialProfileState,
-  ProfileCommand,
-  ProfileContext,
-  ProfileEvent,
-  ProfileState,
-} from './profile';
-
-const spec = specification<ProfileCommand, ProfileEvent, ProfileState, ProfileContext>({
-  decide: decideProfile,
-  evolve: evolveProfile,
-  initialState: initialProfileState,
-});
-const now = { now: new Date('2026-01-01T00:00:00Z') };
-const sealed = { keyId: 'k', iv: 'i', tag: 't', ciphertext: 'c' };
-
-const created = (profileId = 'p1', accountId = 'acc-1', accountType: 'personal' | 'work' = 'personal'): ProfileEvent => ({
-  type: 'CertificationProfileCreated',
-  data: { profileId, accountId, accountType, createdAt: '2025-01-01T00:00:00.000Z', personalData: sealed },
-});
-
-const link = (over: Partial<Extract<ProfileCommand, { type: 'LinkLearnProfile' }>['data']> = {}): ProfileCommand => ({
-  type: 'LinkLearnProfile',
-  data: {
-    learnProfileId: 'l1',
-    accountId: 'acc-1',
-    accountType: 'personal',
-    learnProfileLinkedTo: null,
-    activeProfilesOfAccount: 1,
-    reason: 'request',
-    ...over,
-  },
-});
-
-const linked: ProfileEvent = {
-  type: 'ProfilesLinked',
-  data: { profileId: 'p1', learnProfileId: 'l1', accountId: 'acc-1', linkedAt: '2025-02-01T00:00:00.000Z', reason: 'request' },
-};
-const closed: ProfileEvent = {
-  type: 'CertificationProfileClosed',
-  data: {
-    profileId: 'p1',
-    accountId: 'acc-1',
-    mergedInto: 'p2',
-    mergeId: 'm1',
-    linkedLearnProfileId: null,
-    closedAt: '2025-03-01T00:00:00.000Z',
-  },
-};
+import { ActiveProfile, ProfileCommand, ProfileEvent } from './profile';
+import { closed, created, link, linked, now, sealed, spec } from './profile.fixtures';
 
 describe('certification profile decider', () => {
   describe('when no profile exists', () => {
@@ -298,64 +248,5 @@ describe('R11a: a merge keeps the learn profile link only where R11 holds (#16.4
     const state = spec.given([created('p1', 'acc-1'), ...started, completed]);
     expect(state.state).toMatchObject({ pendingMerges: [], mergeIds: ['m1'] });
     state.when(start(sourceOf('acc-1', null)), now).thenNothing();
-  });
-});
-
-describe('#15.3 holder preferences (language, time zone, reminders)', () => {
-  const set = (language: string, timeZone: string, reminders = 'all'): ProfileCommand => ({
-    type: 'SetPreferences',
-    data: { language, timeZone, reminders },
-  });
-
-  it('#15.3: records ProfilePreferencesChanged with the language and zone spelled canonically (BCP 47 case-insensitive)', () => {
-    const events = spec
-      .given([created()])
-      .when(set('ZH-hant', 'asia/taipei', 'last-only'), now)
-      .then([
-        {
-          type: 'ProfilePreferencesChanged',
-          data: {
-            profileId: 'p1',
-            language: 'zh-Hant',
-            timeZone: 'Asia/Taipei',
-            reminders: 'last-only',
-            changedAt: '2026-01-01T00:00:00.000Z',
-          },
-        },
-      ]);
-    expect(spec.given([created(), ...events]).state).toMatchObject({
-      preferences: { language: 'zh-Hant', timeZone: 'Asia/Taipei', reminders: 'last-only' },
-    });
-  });
-
-  it('#15.3: the same preferences again record nothing; a change records again', () => {
-    const first = spec
-      .given([created()])
-      .when(set('ja', 'Asia/Tokyo'), now)
-      .thenMatches([{ type: 'ProfilePreferencesChanged' }]);
-    spec
-      .given([created(), ...first])
-      .when(set('JA', 'Asia/Tokyo'), now)
-      .thenNothing();
-    spec
-      .given([created(), ...first])
-      .when(set('ja', 'Asia/Tokyo', 'last-only'), now)
-      .thenMatches([{ type: 'ProfilePreferencesChanged', data: { reminders: 'last-only' } }]);
-  });
-
-  it('#15.3: refuses a language recert does not write, a zone Intl does not know, or another reminder choice', () => {
-    spec.given([created()]).when(set('fr', 'Europe/Paris'), now).thenThrows('VALIDATION_FAILED');
-    spec.given([created()]).when(set('zh', 'Asia/Taipei'), now).thenThrows('VALIDATION_FAILED');
-    spec.given([created()]).when(set('en', 'Mars/Olympus_Mons'), now).thenThrows('VALIDATION_FAILED');
-    spec.given([created()]).when(set('en', '../etc/passwd'), now).thenThrows('VALIDATION_FAILED');
-    spec
-      .given([created()])
-      .when(set('en', 'UTC', 'none'), now)
-      .thenThrows('VALIDATION_FAILED');
-  });
-
-  it('#15.3 R12: a missing or merged profile takes no preferences', () => {
-    spec.given([]).when(set('en', 'UTC'), now).thenThrows('PROFILE_NOT_FOUND');
-    spec.given([created(), closed]).when(set('en', 'UTC'), now).thenThrows('PROFILE_MERGED');
   });
 });
