@@ -5,6 +5,7 @@ export * from './runtime/read-db';
 export * from './runtime/consistency';
 export * from './holdings/holdings.projection';
 export * from './outbox/outbox.projection';
+export * from './outbox/holder-messages.projection';
 export * from './renewal-outcomes/renewal-outcomes.projection';
 export * from './deadlines/deadlines.queries';
 export * from './dashboard/dashboard.queries';

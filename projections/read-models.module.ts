@@ -12,6 +12,7 @@ import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
 import { OverrideTargetQueries } from './holdings/override-targets.queries';
 import { HoldingsModel } from './holdings/holdings.model';
+import { HolderMessagesProjection } from './outbox/holder-messages.projection';
 import { OutboxProjection } from './outbox/outbox.projection';
 import { OutboxQueries } from './outbox/outbox.queries';
 import { RenewalOutcomesProjection } from './renewal-outcomes/renewal-outcomes.projection';
@@ -50,7 +51,7 @@ import { HolderPreferences } from './i18n/holder-preferences';
       useFactory: (store: EventStore, db: Database.Database, config: AppConfig) => {
         const logger = new Logger('Projections');
         // The holdings generation is added by HoldingsModel, which knows the policy book.
-        return new ProjectionRunner(store, db, [new OutboxProjection(), new RenewalOutcomesProjection()], {
+        return new ProjectionRunner(store, db, [new OutboxProjection(), new HolderMessagesProjection(), new RenewalOutcomesProjection()], {
           rebuildCacheRows: config.rebuildCacheRows,
           rewoundLog: config.rewoundLog,
           log: (message) => logger.warn(message),

@@ -95,6 +95,15 @@ describe('docker-compose.yml', () => {
     for (const [, app] of apps) expect(env(app, 'STREAM_PREFIX')).toMatch(/^[a-z]+\.$/);
   });
 
+  it('#24.8 the api and the worker send every holder message by SMTP, to the mailpit service for local runs', () => {
+    expect(services['mailpit']?.image).toMatch(/^axllent\/mailpit:v\d+\.\d+\.\d+$/);
+    for (const [name, app] of apps) {
+      expect({ name, sender: env(app, 'NOTIFICATION_SENDER') }).toEqual({ name, sender: 'smtp' });
+      expect(env(app, 'SMTP_URL')).toBe('${SMTP_URL:-smtp://mailpit:1025}');
+      expect(app.depends_on?.['mailpit']).toEqual({ condition: 'service_started' });
+    }
+  });
+
   const composeBinary = spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' });
   if (composeBinary.status !== 0) {
     process.stdout.write('docker-compose config check SKIPPED: no docker-compose binary on PATH\n');

@@ -80,7 +80,7 @@ export interface Preferences {
   profileId: string;
   language: string | null;
   timeZone: string | null;
-  reminders: 'all' | 'last-only';
+  reminders: 'all' | 'last-only' | 'none';
   position: number;
 }
 

@@ -4,6 +4,7 @@ import { ApiError, claims, Dashboard, DashboardCertification, download, get, His
 import type { MyProfiles, ShareLinks } from './api-types';
 import { currentLanguage, date, dateTime, localName, relative, t, timeZone, timeZones } from './i18n';
 import { preferences, savePreferences } from './preferences';
+import { Preparation } from './preparation';
 import { Badge, reason, reasonTone, Section, Timeline } from './ui';
 
 type Cert = DashboardCertification;
@@ -106,7 +107,15 @@ function historyWords(event: HistoryEvent, names: Map<string, string>): string {
     // #14.3: an imported fact names its legacy system and the id it had there.
     system: importedFrom(event.data)?.system ?? '',
     sourceId: importedFrom(event.data)?.sourceId ?? '',
-    reminders: text('reminders') ? t(text('reminders') === 'last-only' ? 'preferences.remindersLastOnly' : 'preferences.remindersAll') : '',
+    reminders: text('reminders')
+      ? t(
+          text('reminders') === 'last-only'
+            ? 'preferences.remindersLastOnly'
+            : text('reminders') === 'none'
+              ? 'preferences.remindersNone'
+              : 'preferences.remindersAll',
+        )
+      : '',
   };
   if (event.type === 'AssessmentAttempted') {
     const outcome = event.data['passed'] ? 'passed' : 'failed';
@@ -216,7 +225,7 @@ function ShareActions({ share, name }: { share: ShareLinks; name: string }) {
 function PreferencesCard({ onSaved }: { onSaved: () => void }) {
   const kept = preferences();
   const [zone, setZone] = useState(timeZone());
-  const [reminders, setReminders] = useState<'all' | 'last-only'>(kept?.reminders ?? 'all');
+  const [reminders, setReminders] = useState<'all' | 'last-only' | 'none'>(kept?.reminders ?? 'all');
   const [state, setState] = useState<'idle' | 'saved' | 'failed'>('idle');
   return (
     <Section id="preferences-heading" title={t('preferences.title')}>
@@ -248,10 +257,11 @@ function PreferencesCard({ onSaved }: { onSaved: () => void }) {
           <select
             name="reminders"
             value={reminders}
-            onChange={(e) => setReminders((e.target as HTMLSelectElement).value as 'all' | 'last-only')}
+            onChange={(e) => setReminders((e.target as HTMLSelectElement).value as 'all' | 'last-only' | 'none')}
           >
             <option value="all">{t('preferences.remindersAll')}</option>
             <option value="last-only">{t('preferences.remindersLastOnly')}</option>
+            <option value="none">{t('preferences.remindersNone')}</option>
           </select>
         </label>
         <div class="filter-actions">
@@ -478,6 +488,7 @@ export function HolderPage() {
                         </a>
                       )}
                       {cert.canAttemptNow && !url && <p class="ok">{t('cert.canAttempt')}</p>}
+                      <Preparation cert={cert} now={dashboard.asOf} />
                       {cert.expiresAt && cert.status !== 'expired' && (
                         <button
                           type="button"

@@ -39,6 +39,10 @@ export interface AppConfig {
   notificationSender: 'file' | 'smtp';
   smtpUrl: string | undefined;
   smtpFrom: string;
+  /** Holder messages (#29): the templates' folder (one sub-folder per language) and the language of holders who chose none. */
+  messages: { templatesDir: string; defaultLanguage: string; linkSecret: string | undefined };
+  /** First back-off of a failed notice or status message (doubling to an hour), NOTIFICATION_RETRY_MS. */
+  notificationRetryMs: number;
   /** Changed rows a read model's rebuild from zero holds before writing them: its memory against its speed. */
   rebuildCacheRows: number;
   /** Where the state every process shares lives (keys, idempotency, leases, rate counters): `file:<path>` or `postgres://...`. */
@@ -309,6 +313,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     notificationSender: sender,
     smtpUrl: env['SMTP_URL'] || undefined,
     smtpFrom: env['SMTP_FROM'] ?? 'recert <no-reply@recert.example>',
+    messages: messagesSettings(env, root),
+    notificationRetryMs: integer(env, 'NOTIFICATION_RETRY_MS', 30_000, 1, 3_600_000),
     rebuildCacheRows: integer(env, 'REBUILD_CACHE_ROWS', 50_000, 1, 10_000_000),
     sharedStateUrl: sharedStateUrl(env, resolve(env['DATA_DIR'] ?? './data'), connection),
     trustProxy: trustProxy(env['TRUST_PROXY']),
@@ -333,6 +339,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rewoundLog,
     ...personalDataKeks(env),
   };
+}
+
+/** MESSAGE_TEMPLATES_DIR (default `config/messages`), MESSAGE_DEFAULT_LANGUAGE (default `en`), MESSAGE_LINK_SECRET, #29. */
+function messagesSettings(env: NodeJS.ProcessEnv, root: string): AppConfig['messages'] {
+  const templatesDir = resolve(env['MESSAGE_TEMPLATES_DIR'] || join(root, 'config', 'messages'));
+  if (!existsSync(templatesDir)) throw new ConfigError(`MESSAGE_TEMPLATES_DIR does not exist: ${templatesDir}`);
+  const defaultLanguage = env['MESSAGE_DEFAULT_LANGUAGE'] || 'en';
+  if (!/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/.test(defaultLanguage))
+    throw new ConfigError(`MESSAGE_DEFAULT_LANGUAGE must be a BCP 47 tag, got "${defaultLanguage}"`);
+  // The one-click unsubscribe links' key (R81): its own secret where tokens come from an issuer, not AUTH_JWT_SECRET.
+  const linkSecret = env['MESSAGE_LINK_SECRET'] || undefined;
+  if (linkSecret !== undefined && linkSecret.length < 32) throw new ConfigError('MESSAGE_LINK_SECRET must be at least 32 characters');
+  // With tokens from an issuer only there is no AUTH_JWT_SECRET to fall back on: production must name one (R81).
+  if (linkSecret === undefined && !env['AUTH_JWT_SECRET'] && env['OIDC_ISSUER'] && env['NODE_ENV'] === 'production')
+    throw new ConfigError('MESSAGE_LINK_SECRET is required in production when no AUTH_JWT_SECRET is set (it keys the unsubscribe links)');
+  return { templatesDir, defaultLanguage, linkSecret };
 }
 
 function operationsSettings(

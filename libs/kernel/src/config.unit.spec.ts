@@ -160,7 +160,7 @@ describe('loadConfig: operations settings (#12, #16.16)', () => {
     const kekDir = mkdtempSync(join(tmpdir(), 'recert-kek-signin-'));
     const kekFile = join(kekDir, 'keks');
     writeFileSync(kekFile, `k1 ${'c'.repeat(64)}\n`);
-    const production = { NODE_ENV: 'production', PERSONAL_DATA_KEK_FILE: kekFile };
+    const production = { NODE_ENV: 'production', PERSONAL_DATA_KEK_FILE: kekFile, MESSAGE_LINK_SECRET: 'm'.repeat(32) };
     afterAll(() => rmSync(kekDir, { recursive: true, force: true }));
 
     it('R66: without an issuer, HS256 with the development secret; NODE_ENV=production refuses to start so', () => {

@@ -13,6 +13,7 @@ export * from './policy-replay/policy-replays.controller';
 export * from './merge-profiles/merge-profiles.command';
 export * from './verification/verification-id';
 export * from './preferences/preferences.controller';
+export * from './preferences/unsubscribe-links';
 export * from './import/import-format';
 export * from './import/import-rows';
 export * from './import/import-report';

@@ -17,6 +17,8 @@ import { PERSONAL_DATA_VAULT, PersonalDataVault } from './personal-data/personal
 import { ProfileReader } from './profile/profile.reader';
 import { AdoptPolicyController } from './adopt-policy/adopt-policy.controller';
 import { ErasePersonalDataController } from './erase-personal-data/erase-personal-data.controller';
+import { UnsubscribeController } from './preferences/unsubscribe.controller';
+import { UnsubscribeLinks } from './preferences/unsubscribe-links';
 import { PreferencesController } from './preferences/preferences.controller';
 import { PolicyAdoptions } from './adopt-policy/policy-adoptions.service';
 import { PolicyReplayJobs, PolicyReplaysController } from './policy-replay/policy-replays.controller';
@@ -52,6 +54,7 @@ const controllers = [
   HoldingStandingController,
   VerificationController,
   PreferencesController,
+  UnsubscribeController,
   ImportsController,
   MyProfilesController,
 ];
@@ -65,6 +68,7 @@ const controllers = [
     StreamCommands,
     ProfileReader,
     HoldingCommands,
+    UnsubscribeLinks,
     { provide: CATALOG, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadCatalog(config.catalogFile) },
     {
       provide: PolicyRegistry,
@@ -85,6 +89,7 @@ const controllers = [
   ],
   exports: [
     CATALOG,
+    UnsubscribeLinks,
     PolicyRegistry,
     PERSONAL_DATA_VAULT,
     StreamCommands,

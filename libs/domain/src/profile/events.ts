@@ -76,15 +76,16 @@ export type CertificationProfileClosed = {
 /** The languages the holder's pages and messages are written in (BCP 47; compared without regard to case). */
 export const PREFERENCE_LANGUAGES = ['en', 'zh-Hant', 'ja'] as const;
 export type PreferenceLanguage = (typeof PREFERENCE_LANGUAGES)[number];
-/** Which renewal reminders the holder wants: every one, or only the last before expiry (#14.4). */
-export const REMINDER_CHOICES = ['all', 'last-only'] as const;
+/** Which renewal reminders the holder wants: every one, only the last before expiry (#14.4), or none (R80, #29). */
+export const REMINDER_CHOICES = ['all', 'last-only', 'none'] as const;
 export type ReminderChoice = (typeof REMINDER_CHOICES)[number];
 export type ProfilePreferences = { language: PreferenceLanguage; timeZone: string; reminders: ReminderChoice };
 
 /** The holder's preferences, set by the holder or support (the actor is in the metadata); v1 (#15, #14.4). */
 export type ProfilePreferencesChanged = {
   type: 'ProfilePreferencesChanged';
-  data: ProfilePreferences & { profileId: string; changedAt: string };
+  /** `reason`: why, when not set on the preferences page (R80: the one-click unsubscribe of a message names it). */
+  data: ProfilePreferences & { profileId: string; changedAt: string; reason?: string };
 };
 
 /** The supported language a BCP 47 tag names, compared case-insensitively (`ZH-hant` is `zh-Hant`), or undefined. */

@@ -115,6 +115,11 @@ export type ProfileCommand =
   | { type: 'RecordMerge'; data: { mergeId: string; sourceProfileId: string; holdings: string[] } }
   /** As asked: the language and zone are checked and spelled canonically here. */
   | { type: 'SetPreferences'; data: { language: string; timeZone: string; reminders: string } }
+  /**
+   * R80: the holder's one-click unsubscribe from reminders (RFC 8058): their preference becomes `none`, the language
+   * and zone the messages used (`current`, the program defaults when never chosen) kept, `reason` naming the message.
+   */
+  | { type: 'UnsubscribeFromReminders'; data: { current: { language: string; timeZone: string }; reason: string } }
   /** `alreadyErased`: the vault has no key left for the subject (a repeat completes nothing new). */
   | { type: 'ErasePersonalData'; data: { profileId: string; reason: string; alreadyErased: boolean } };
 
@@ -258,6 +263,18 @@ export function decideProfile(command: ProfileCommand, state: ProfileState, cont
       )
         return [];
       return [{ type: 'ProfilePreferencesChanged', data: { profileId: profile.profileId, ...preferences, changedAt: now } }];
+    }
+    case 'UnsubscribeFromReminders': {
+      const profile = assertActive(state);
+      if (profile.preferences?.reminders === 'none') return [];
+      const kept = profile.preferences ?? validPreferences({ ...command.data.current, reminders: 'none' });
+      const preferences = { language: kept.language, timeZone: kept.timeZone, reminders: 'none' as const };
+      return [
+        {
+          type: 'ProfilePreferencesChanged',
+          data: { profileId: profile.profileId, ...preferences, changedAt: now, reason: command.data.reason.slice(0, 500) },
+        },
+      ];
     }
     case 'ErasePersonalData': {
       // A merged-away profile's person has the same right: only an unknown profile is refused.
