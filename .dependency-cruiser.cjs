@@ -3,7 +3,7 @@
  * Paths are relative to the repository root. Spec files may do I/O, so the domain's purity rules skip them.
  */
 const SPECS = '\\.spec\\.ts$|/testing/';
-const LIBS = ['domain', 'eventstore', 'renewals', 'http', 'jobs'];
+const LIBS = ['domain', 'eventstore', 'renewals', 'http', 'jobs', 'ops'];
 
 module.exports = {
   forbidden: [
@@ -78,6 +78,53 @@ module.exports = {
       comment: 'Outside projections/, import @recert/projections (its index), never a file past it.',
       from: { pathNot: '^projections/' },
       to: { path: '^projections/', pathNot: '^projections/index\\.ts$' },
+    },
+    // The layers above the domain (docs/ARCHITECTURE.md, ADR 0013): apps -> ops -> http, jobs, projections -> renewals
+    // -> domain -> kernel; the store (libs/eventstore) sits beside the domain and knows none of it.
+    {
+      name: 'eventstore-no-domain',
+      severity: 'error',
+      comment: 'The store knows no domain: the upcaster is passed in by the composition root (EventStoreModule.withUpcaster).',
+      from: { path: '^libs/eventstore/' },
+      to: { path: '^(libs/(domain|renewals|http|jobs|ops)/|projections/|apps/)' },
+    },
+    {
+      name: 'renewals-below-readers',
+      severity: 'error',
+      comment: 'The write slices import no read model, job, HTTP plumbing or app: those build on them.',
+      from: { path: '^libs/renewals/' },
+      to: { path: '^(libs/(http|jobs|ops)/|projections/|apps/)' },
+    },
+    {
+      name: 'projections-below-jobs',
+      severity: 'error',
+      comment: 'Read models import no job, HTTP plumbing or app.',
+      from: { path: '^projections/' },
+      to: { path: '^(libs/(http|jobs|ops)/|apps/)' },
+    },
+    {
+      name: 'jobs-below-ops',
+      severity: 'error',
+      comment: 'Jobs import no HTTP plumbing, operations endpoints or app.',
+      from: { path: '^libs/jobs/' },
+      to: { path: '^(libs/(http|ops)/|apps/)' },
+    },
+    {
+      name: 'http-below-slices',
+      severity: 'error',
+      comment: 'libs/http is plumbing every slice may use (problem+json, the clock endpoint): it imports no slice, read model or job.',
+      from: { path: '^libs/http/' },
+      to: { path: '^(libs/(renewals|jobs|ops)/|projections/|apps/)' },
+    },
+    {
+      name: 'no-orphans',
+      severity: 'error',
+      comment: 'A module nothing imports is dead code, unless it is an entry point (an app, a script, a spec, a bench).',
+      from: {
+        orphan: true,
+        pathNot: ['\\.spec\\.ts$', '\\.d\\.ts$', '(^|/)\\.[^/]+\\.(js|cjs|mjs|json)$', '^apps/[^/]+/src/main\\.ts$', '^scripts/', '^test/'],
+      },
+      to: {},
     },
     {
       name: 'no-circular',

@@ -1,6 +1,6 @@
 import { Policy, PolicyBook } from '../policy';
 import { decideHolding, evolveHolding, HoldingContext, initialHoldingState, renewalBlockers } from '.';
-import { after, attempt, ctx, earn, earned, policies, spec } from './holding.fixtures';
+import { after, attempt, ctx, earn, earned, policies, spec } from './testing/fixtures';
 
 describe('holding decider: renewal attempts', () => {
   describe('when an associate is held and active, window not yet open', () => {

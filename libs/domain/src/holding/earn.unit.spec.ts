@@ -1,5 +1,5 @@
 import { evolveHolding, HoldingContext, initialHoldingState } from '.';
-import { after, attempt, ctx, earn, earned, spec } from './holding.fixtures';
+import { after, attempt, ctx, earn, earned, spec } from './testing/fixtures';
 
 describe('holding decider: earning', () => {
   describe('when nothing is held', () => {

@@ -1,5 +1,5 @@
 import { CertificationEarned, evolveHolding, HoldingCommand, HoldingEvent, initialHoldingState, snapshotOf } from '.';
-import { attempt, ctx, earn, earned, spec } from './holding.fixtures';
+import { attempt, ctx, earn, earned, spec } from './testing/fixtures';
 
 describe('holding decider: merges', () => {
   describe('R12: merges move holdings', () => {

@@ -1,4 +1,4 @@
-import { after, attempt, ctx, earn, earned, spec } from './holding.fixtures';
+import { after, attempt, ctx, earn, earned, spec } from './testing/fixtures';
 
 describe('holding decider: the scheduler opens windows and expires holdings, the dispatcher records reminders', () => {
   describe('when an associate is held and active, window not yet open', () => {

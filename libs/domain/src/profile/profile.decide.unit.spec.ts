@@ -8,7 +8,7 @@ import {
   LearnProfileState,
 } from '../learn-profile/learn-profile';
 import { ActiveProfile, ProfileCommand, ProfileEvent } from './profile';
-import { closed, created, link, linked, now, sealed, spec } from './profile.fixtures';
+import { closed, created, link, linked, now, sealed, spec } from './testing/fixtures';
 
 describe('certification profile decider', () => {
   describe('when no profile exists', () => {

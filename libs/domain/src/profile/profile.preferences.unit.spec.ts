@@ -1,5 +1,5 @@
 import { ProfileCommand } from './profile';
-import { closed, created, now, spec } from './profile.fixtures';
+import { closed, created, now, spec } from './testing/fixtures';
 
 describe('#15.3 holder preferences (language, time zone, reminders)', () => {
   const set = (language: string, timeZone: string, reminders = 'all'): ProfileCommand => ({

@@ -1,5 +1,5 @@
-import { specification } from '../testing/specification';
-import { decideProfile, evolveProfile, initialProfileState, ProfileCommand, ProfileContext, ProfileEvent, ProfileState } from './profile';
+import { specification } from '../../testing/specification';
+import { decideProfile, evolveProfile, initialProfileState, ProfileCommand, ProfileContext, ProfileEvent, ProfileState } from '../profile';
 
 /** What the profile decider's specs share: a given/when/then over the decider, and the events of a profile p1. */
 export const spec = specification<ProfileCommand, ProfileEvent, ProfileState, ProfileContext>({

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Catalog, Certification } from '../catalog';
-import { PolicyBook } from '../policy';
-import { specification } from '../testing/specification';
-import type { HoldingEvent } from './events';
-import { decideHolding, HoldingCommand } from './decide';
-import type { HoldingContext } from './rules';
-import { evolveHolding, HoldingState, initialHoldingState } from './state';
+import { Catalog, Certification } from '../../catalog';
+import { PolicyBook } from '../../policy';
+import { specification } from '../../testing/specification';
+import type { HoldingEvent } from '../events';
+import { decideHolding, HoldingCommand } from '../decide';
+import type { HoldingContext } from '../rules';
+import { evolveHolding, HoldingState, initialHoldingState } from '../state';
 
 /** What the holding's use-case specs share: the repo's catalog and policy book, and commands built for a profile p1. */
-const root = join(__dirname, '..', '..', '..', '..', 'config');
+const root = join(__dirname, '..', '..', '..', '..', '..', 'config');
 export const catalog = Catalog.parse(JSON.parse(readFileSync(join(root, 'catalog.json'), 'utf8')));
 export const policies = PolicyBook.parse(JSON.parse(readFileSync(join(root, 'policy.json'), 'utf8')));
 export const cert = (code: string): Certification => catalog.get(code) as Certification;
