@@ -292,11 +292,6 @@ const HOLDING_EVENT_TYPE_SET = {
 
 export const HOLDING_EVENT_TYPES = Object.keys(HOLDING_EVENT_TYPE_SET) as readonly HoldingEvent['type'][];
 
-/** Narrows a stored event's type name to the holding union's. */
-export function isHoldingEventType(type: string): type is HoldingEvent['type'] {
-  return Object.hasOwn(HOLDING_EVENT_TYPE_SET, type);
-}
-
 /** The renewal window of one expiry: attempts count per window and restart with the next (R8). */
 export type WindowState = {
   id: string;
