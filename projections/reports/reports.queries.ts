@@ -19,7 +19,8 @@ export const STATUS_SQL = `CASE WHEN revoked = 1 THEN 'revoked'
 export interface SummaryReport {
   asOf: string;
   total: number;
-  byCertification: { code: string; name: string; total: number; byStatus: Record<string, number> }[];
+  /** `names`: the catalog's name per language (#27.3), for the pages. */
+  byCertification: { code: string; name: string; names: Record<string, string>; total: number; byStatus: Record<string, number> }[];
   byStatus: Record<string, number>;
 }
 
@@ -66,7 +67,13 @@ export class ReportsQueries {
     const statuses = ['active', 'renewal-open', 'expired', 'never-expires', 'revoked', 'suspended'];
     const empty = (): Record<string, number> => Object.fromEntries(statuses.map((s) => [s, 0]));
     const byStatus = empty();
-    const byCertification = this.catalog.entries.map((entry) => ({ code: entry.code, name: entry.name, total: 0, byStatus: empty() }));
+    const byCertification = this.catalog.entries.map((entry) => ({
+      code: entry.code,
+      name: entry.name,
+      names: entry.names ?? {},
+      total: 0,
+      byStatus: empty(),
+    }));
     for (const row of rows) {
       const target = byCertification.find((c) => c.code === row.code);
       if (!target) continue;

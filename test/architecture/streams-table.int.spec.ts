@@ -8,6 +8,7 @@ import {
   POLICY_ADOPTION_EVENT_TYPES,
   PROFILE_EVENT_TYPES,
   REMINDER_EVENT_TYPES,
+  RosterExported,
   WebhookEndpointEvent,
 } from '@recert/domain';
 import { OVERRIDE_EVENT_TYPES } from '@recert/renewals';
@@ -16,7 +17,12 @@ import { OVERRIDE_EVENT_TYPES } from '@recert/renewals';
  * #28.5: docs/ARCHITECTURE.md's streams table names every stream category and every event type of every decider, so
  * the table a newcomer reads is the log as it is. The lists are the deciders' own (each checked against its union).
  */
-const WEBHOOK_ENDPOINT: Record<WebhookEndpointEvent['type'], true> = { WebhookEndpointRegistered: true, WebhookEndpointDisabled: true };
+const WEBHOOK_ENDPOINT: Record<WebhookEndpointEvent['type'], true> = {
+  WebhookEndpointRegistered: true,
+  WebhookEndpointDisabled: true,
+  WebhookEndpointReEnabled: true,
+};
+const ROSTER_EXPORT: Record<RosterExported['type'], true> = { RosterExported: true };
 const STREAMS: [string, readonly string[]][] = [
   ['profile-<profileId>', PROFILE_EVENT_TYPES],
   ['holding-<profileId>.<code>', HOLDING_EVENT_TYPES],
@@ -27,6 +33,7 @@ const STREAMS: [string, readonly string[]][] = [
   ['messages-<holdingId>', HOLDER_MESSAGE_EVENT_TYPES],
   ['webhook-<endpointId>', Object.keys(WEBHOOK_ENDPOINT)],
   ['override-<overrideId>', OVERRIDE_EVENT_TYPES],
+  ['rosterexport-<exportId>', Object.keys(ROSTER_EXPORT)],
 ];
 
 /** The streams table's rows: stream name (backticks removed) and the words of its events column. */

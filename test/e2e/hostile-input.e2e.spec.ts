@@ -36,6 +36,11 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: () => '/reports/summary', roles: ['admin'], query: ['consistentWith'] },
   { method: 'get', path: () => '/reports/expiring', roles: ['admin'], query: ['withinDays', 'page', 'pageSize'] },
   { method: 'get', path: () => '/audit/export', roles: ['admin'], query: ['from', 'to'] },
+  // #27 (R97-R100)
+  { method: 'get', path: () => '/reports/roster', roles: ['admin'], query: ['q', 'status', 'certification', 'sort', 'page', 'pageSize'] },
+  { method: 'get', path: () => '/reports/roster.csv', roles: ['admin'], query: ['q', 'status', 'certification'] },
+  { method: 'get', path: () => '/admin/policy-replays/latest', roles: ['admin'], query: ['page', 'pageSize'] },
+  { method: 'post', path: (id) => `/admin/webhooks/${id}/enable`, roles: ['admin'] },
   { method: 'get', path: (id) => `/admin/policy-replays/${id}`, roles: ['admin'] },
   // #13 (the public /verify and status lists need no token: their hostile ids are in verification/credentials specs).
   { method: 'post', path: (id, code) => `/certification-profiles/${id}/certifications/${code}/revocation`, roles: ['admin'] },

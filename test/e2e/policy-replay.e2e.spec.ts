@@ -116,6 +116,19 @@ describe('what-if policy replay', () => {
     expect(report.totals.byCertification['azure-administrator-associate']).toMatchObject({ holdings: 2, differing: 2 });
   });
 
+  it('R100: the latest replay is answered as its summary and one page of differences, bounded', async () => {
+    const latest = async (query: string) => h.http.get(`/admin/policy-replays/latest${query}`).set('Authorization', bearer(['admin']));
+    const first = (await latest('?pageSize=1')).body as { report: WhatIfReport; differences: unknown };
+    expect(first.differences).toEqual({ total: 2, page: 1, pageSize: 1 });
+    expect(first.report).toMatchObject({ holdingsDiffering: 2, totals: { byKind: { status: 1 } } });
+    expect(first.report.holdings.map((d) => d.holdingId)).toEqual(['fx-1.azure-administrator-associate']);
+    const second = (await latest('?pageSize=1&page=2')).body as { report: WhatIfReport };
+    expect(second.report.holdings.map((d) => d.holdingId)).toEqual(['fx-3.azure-administrator-associate']);
+    expect(((await latest('')).body as { differences: unknown }).differences).toEqual({ total: 2, page: 1, pageSize: 50 });
+    expectProblem(await latest('?pageSize=201'), 400, 'VALIDATION_FAILED');
+    expectProblem(await latest('?page=0'), 400, 'VALIDATION_FAILED');
+  });
+
   it('R3/R14: with a 180-day window, exactly the hand-computed windows move', async () => {
     const report = await replay(p180d);
     expect(report.holdings.map((d) => [d.holdingId, d.changes, d.live.renewalWindowOpensAt, d.candidate.renewalWindowOpensAt])).toEqual([

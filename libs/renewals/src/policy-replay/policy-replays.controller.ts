@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Inject, Injectable, Logger, NotFoundException, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Inject, Injectable, Logger, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock, ISO_INSTANT, Roles, ValidationProblem } from '@recert/kernel';
@@ -19,6 +19,26 @@ export class StartPolicyReplayDto {
   @Matches(ISO_INSTANT, { message: 'asOf: an ISO 8601 instant with a time zone' })
   asOf?: string;
 }
+
+export class ReplayPageQuery {
+  @ApiPropertyOptional({ example: '1' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[1-9]\d{0,5}$/, { message: 'page: a whole number from 1' })
+  page?: string;
+
+  @ApiPropertyOptional({ example: '50', description: '1-200, default 50' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^(?:[1-9]\d?|1\d{2}|200)$/, { message: 'pageSize: a whole number from 1 to 200' })
+  pageSize?: string;
+}
+
+/** R100: the latest replay's summary with one page of its differing holdings, never all of them at once. */
+export type PagedReplayJob = Omit<PolicyReplayJob, 'report'> & {
+  report: (Omit<WhatIfReport, 'holdings'> & { holdings: WhatIfReport['holdings'] }) | null;
+  differences: { total: number; page: number; pageSize: number } | null;
+};
 
 export class PolicyReplayParams {
   @ApiProperty()
@@ -119,10 +139,22 @@ export class PolicyReplaysController {
 
   @Get('latest')
   @Roles('admin')
-  latest(): PolicyReplayJob {
+  @ApiOperation({
+    summary: 'The newest finished replay: its summary and totals, and one page of the differing holdings (R100)',
+    description: '`report.holdings` is the page asked for (`page`, `pageSize` 1-200, default 50); `differences.total` counts them all.',
+  })
+  latest(@Query() query: ReplayPageQuery): PagedReplayJob {
     const job = this.jobs.latest();
     if (!job) throw new NotFoundException('No what-if replay has finished yet');
-    return job;
+    const page = Number(query.page ?? 1);
+    const pageSize = Number(query.pageSize ?? 50);
+    if (!job.report) return { ...job, differences: null };
+    const all = job.report.holdings;
+    return {
+      ...job,
+      report: { ...job.report, holdings: all.slice((page - 1) * pageSize, page * pageSize) },
+      differences: { total: all.length, page, pageSize },
+    };
   }
 
   @Get(':id')
