@@ -81,41 +81,28 @@ module.exports = {
     },
     // The layers above the domain (docs/ARCHITECTURE.md, ADR 0013): apps -> ops -> http, jobs, projections -> renewals
     // -> domain -> kernel; the store (libs/eventstore) sits beside the domain and knows none of it.
-    {
-      name: 'eventstore-no-domain',
-      severity: 'error',
-      comment: 'The store knows no domain: the upcaster is passed in by the composition root (EventStoreModule.withUpcaster).',
-      from: { path: '^libs/eventstore/' },
-      to: { path: '^(libs/(domain|renewals|http|jobs|ops)/|projections/|apps/)' },
-    },
-    {
-      name: 'renewals-below-readers',
-      severity: 'error',
-      comment: 'The write slices import no read model, job, HTTP plumbing or app: those build on them.',
-      from: { path: '^libs/renewals/' },
-      to: { path: '^(libs/(http|jobs|ops)/|projections/|apps/)' },
-    },
-    {
-      name: 'projections-below-jobs',
-      severity: 'error',
-      comment: 'Read models import no job, HTTP plumbing or app.',
-      from: { path: '^projections/' },
-      to: { path: '^(libs/(http|jobs|ops)/|apps/)' },
-    },
-    {
-      name: 'jobs-below-ops',
-      severity: 'error',
-      comment: 'Jobs import no HTTP plumbing, operations endpoints or app.',
-      from: { path: '^libs/jobs/' },
-      to: { path: '^(libs/(http|ops)/|apps/)' },
-    },
-    {
-      name: 'http-below-slices',
-      severity: 'error',
-      comment: 'libs/http is plumbing every slice may use (problem+json, the clock endpoint): it imports no slice, read model or job.',
-      from: { path: '^libs/http/' },
-      to: { path: '^(libs/(renewals|jobs|ops)/|projections/|apps/)' },
-    },
+    ...[
+      [
+        'eventstore-no-domain',
+        'libs/eventstore',
+        '(libs/(domain|renewals|http|jobs|ops)|projections|apps)',
+        'The store knows no domain: the app passes the upcaster in (EventStoreModule.withUpcaster).',
+      ],
+      [
+        'renewals-below-readers',
+        'libs/renewals',
+        '(libs/(http|jobs|ops)|projections|apps)',
+        'The write slices import no read model, job, HTTP plumbing or app.',
+      ],
+      ['projections-below-jobs', 'projections', '(libs/(http|jobs|ops)|apps)', 'Read models import no job, HTTP plumbing or app.'],
+      ['jobs-below-ops', 'libs/jobs', '(libs/(http|ops)|apps)', 'Jobs import no HTTP plumbing, operations endpoints or app.'],
+      [
+        'http-below-slices',
+        'libs/http',
+        '(libs/(renewals|jobs|ops)|projections|apps)',
+        'libs/http (problem+json, the clock endpoint) imports no slice, read model or job.',
+      ],
+    ].map(([name, from, to, comment]) => ({ name, severity: 'error', comment, from: { path: `^${from}/` }, to: { path: `^${to}/` } })),
     {
       name: 'no-orphans',
       severity: 'error',
