@@ -1,5 +1,5 @@
 import type { CertificationExpired, HoldingEvent, RenewalWindowOpened } from './events';
-import { expiryReached, HoldingContext } from './rules';
+import { expiryReached, HoldingContext, isExpiredAt } from './rules';
 import type { HeldState, HoldingState } from './state';
 
 /** The scheduler's and the dispatcher's commands: a window opens (R3), a holding expires (R9), a reminder was sent (R4). */
@@ -48,8 +48,9 @@ export function windowOpenedEvent(state: HeldState, context: HoldingContext): Re
 /** The scheduler may ask twice or from two processes: a no-op once done, or once too late. */
 export function decideOpenWindow(state: HoldingState, context: HoldingContext): HoldingEvent[] {
   if (state.status !== 'held' || !state.window || state.window.opened) return [];
-  const now = context.now.getTime();
-  if (now < Date.parse(state.window.opensAt) || now >= Date.parse(state.window.expiresAt) || state.expired) return [];
+  const { window, expired } = state;
+  // Not before it opens (R3), nor once its expiry has come (R9).
+  if (context.now.getTime() < Date.parse(window.opensAt) || isExpiredAt({ expiresAt: window.expiresAt, expired }, context.now)) return [];
   return windowOpenedEvent(state, context);
 }
 
