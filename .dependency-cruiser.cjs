@@ -3,7 +3,7 @@
  * Paths are relative to the repository root. Spec files may do I/O, so the domain's purity rules skip them.
  */
 const SPECS = '\\.spec\\.ts$|/testing/';
-const LIBS = ['domain', 'eventstore', 'renewals', 'http', 'jobs'];
+const LIBS = ['domain', 'eventstore', 'renewals', 'http', 'jobs', 'ops'];
 
 module.exports = {
   forbidden: [
@@ -78,6 +78,40 @@ module.exports = {
       comment: 'Outside projections/, import @recert/projections (its index), never a file past it.',
       from: { pathNot: '^projections/' },
       to: { path: '^projections/', pathNot: '^projections/index\\.ts$' },
+    },
+    // The layers above the domain (docs/ARCHITECTURE.md, ADR 0013): apps -> ops -> http, jobs, projections -> renewals
+    // -> domain -> kernel; the store (libs/eventstore) sits beside the domain and knows none of it.
+    ...[
+      [
+        'eventstore-no-domain',
+        'libs/eventstore',
+        '(libs/(domain|renewals|http|jobs|ops)|projections|apps)',
+        'The store knows no domain: the app passes the upcaster in (EventStoreModule.withUpcaster).',
+      ],
+      [
+        'renewals-below-readers',
+        'libs/renewals',
+        '(libs/(http|jobs|ops)|projections|apps)',
+        'The write slices import no read model, job, HTTP plumbing or app.',
+      ],
+      ['projections-below-jobs', 'projections', '(libs/(http|jobs|ops)|apps)', 'Read models import no job, HTTP plumbing or app.'],
+      ['jobs-below-ops', 'libs/jobs', '(libs/(http|ops)|apps)', 'Jobs import no HTTP plumbing, operations endpoints or app.'],
+      [
+        'http-below-slices',
+        'libs/http',
+        '(libs/(renewals|jobs|ops)|projections|apps)',
+        'libs/http (problem+json, the clock endpoint) imports no slice, read model or job.',
+      ],
+    ].map(([name, from, to, comment]) => ({ name, severity: 'error', comment, from: { path: `^${from}/` }, to: { path: `^${to}/` } })),
+    {
+      name: 'no-orphans',
+      severity: 'error',
+      comment: 'A module nothing imports is dead code, unless it is an entry point (an app, a script, a spec, a bench).',
+      from: {
+        orphan: true,
+        pathNot: ['\\.spec\\.ts$', '\\.d\\.ts$', '(^|/)\\.[^/]+\\.(js|cjs|mjs|json)$', '^apps/[^/]+/src/main\\.ts$', '^scripts/', '^test/'],
+      },
+      to: {},
     },
     {
       name: 'no-circular',

@@ -12,6 +12,7 @@ const shared = {
     '^@recert/renewals$': '<rootDir>/libs/renewals/src',
     '^@recert/http$': '<rootDir>/libs/http/src',
     '^@recert/jobs$': '<rootDir>/libs/jobs/src',
+    '^@recert/ops$': '<rootDir>/libs/ops/src',
     '^@recert/projections$': '<rootDir>/projections',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

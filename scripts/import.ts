@@ -10,6 +10,7 @@ import { NestFactory } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { upcast } from '@recert/domain';
 import { EventStoreModule } from '@recert/eventstore';
 import { cliLogger, KernelModule, loadConfigOrExit } from '@recert/kernel';
 import { FileCheckpoint, formatOf, IMPORT_SYSTEM, Importer, RenewalsModule } from '@recert/renewals';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   const logger = cliLogger(config);
   Logger.overrideLogger(logger);
 
-  @Module({ imports: [KernelModule.forRoot(config), EventStoreModule, RenewalsModule] })
+  @Module({ imports: [KernelModule.forRoot(config), EventStoreModule.withUpcaster(upcast), RenewalsModule] })
   class ImportModule {}
 
   const app = await NestFactory.createApplicationContext(ImportModule, { logger });

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createEventStore } from '@recert/eventstore';
 import { ConfigError, loadConfig } from '@recert/kernel';
 import { candidateBook, loadCatalog, loadPolicyBook, runWhatIf } from '@recert/renewals';
-import { summarizeWhatIf } from '@recert/domain';
+import { summarizeWhatIf, upcast } from '@recert/domain';
 
 function argument(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const live = loadPolicyBook(config.policyFile);
   const candidate = candidateBook(JSON.parse(readFileSync(policyFile, 'utf8')) as unknown, live);
-  const store = createEventStore(config);
+  const store = createEventStore(config, upcast);
   const started = Date.now();
   const tty = process.stderr.isTTY;
   let lastDecile = -1;

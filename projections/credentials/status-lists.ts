@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { gzipSync } from 'node:zlib';
+import { suspensionInForceAt } from '@recert/domain';
 import { CLOCK, Clock } from '@recert/kernel';
 import { HoldingsModel } from '../holdings/holdings.model';
 import { ProjectionRunner } from '../runtime/projection-runner';
@@ -126,8 +127,9 @@ class ListState {
     let bits = this.bits.get(purpose) as Buffer;
     let until = Number.POSITIVE_INFINITY;
     const ended = [...this.timed.values()].filter((entry) => {
-      if ((entry.untilMs as number) > now) until = Math.min(until, entry.untilMs as number);
-      return (entry.untilMs as number) <= now;
+      // R17 as the domain states it: a suspension with an until ends by itself then.
+      if (suspensionInForceAt(entry.untilMs, now)) until = Math.min(until, entry.untilMs as number);
+      return !suspensionInForceAt(entry.untilMs, now);
     });
     if (ended.length > 0) {
       bits = Buffer.from(bits);

@@ -35,7 +35,8 @@ const plants: Record<string, string> = {
     "import { readFileSync } from 'node:fs';",
     "import { EVENT_STORE } from '../../../eventstore/src';",
     "import { APP_CONFIG } from '@recert/kernel';",
-    'export const planted = [Injectable, readFileSync, EVENT_STORE, APP_CONFIG];',
+    `import { clean } from './${tag}-clean';`,
+    'export const planted = [Injectable, readFileSync, EVENT_STORE, APP_CONFIG, clean];',
     '',
   ].join('\n'),
   [`libs/domain/src/holding/${tag}-clean.ts`]: "import * as pure from '@recert/kernel/pure';\nexport const clean = pure;\n",
@@ -45,6 +46,13 @@ const plants: Record<string, string> = {
   [`apps/api/src/${tag}-deep.ts`]: "import * as writer from '../../../libs/eventstore/src/sqlite/writer';\nexport const deep = writer;\n",
   [`libs/jobs/src/${tag}-a.ts`]: `import { b } from './${tag}-b';\nexport const a = (): unknown => b;\n`,
   [`libs/jobs/src/${tag}-b.ts`]: `import { a } from './${tag}-a';\nexport const b = (): unknown => a;\n`,
+  // #28.5: the layers above the domain, and dead modules.
+  [`libs/eventstore/src/${tag}.ts`]: "import { upcast } from '@recert/domain';\nexport const e = upcast;\n",
+  [`libs/renewals/src/${tag}.ts`]: "import { ReadModelsModule } from '@recert/projections';\nexport const r = ReadModelsModule;\n",
+  [`projections/${tag}.ts`]: "import { WorkerModule } from '@recert/jobs';\nexport const p = WorkerModule;\n",
+  [`libs/jobs/src/${tag}-ops.ts`]: "import { MetricsModule } from '@recert/ops';\nexport const j = MetricsModule;\n",
+  [`libs/http/src/${tag}.ts`]: "import { PolicyAdoptions } from '@recert/renewals';\nexport const h = PolicyAdoptions;\n",
+  [`libs/ops/src/${tag}-orphan.ts`]: 'export const unused = 1;\n',
 };
 
 describe('#17.2 dependency rules', () => {
@@ -67,6 +75,12 @@ describe('#17.2 dependency rules', () => {
         `apps-not-each-other: apps/api/src/${tag}.ts -> apps/worker/src/${tag}-target.ts`,
         `no-deep-import-eventstore: apps/api/src/${tag}-deep.ts -> libs/eventstore/src/sqlite/writer.ts`,
         expect.stringMatching(new RegExp(`^no-circular: libs/jobs/src/${tag}-(a|b)\\.ts -> libs/jobs/src/${tag}-(a|b)\\.ts$`)),
+        `eventstore-no-domain: libs/eventstore/src/${tag}.ts -> libs/domain/src/index.ts`,
+        `renewals-below-readers: libs/renewals/src/${tag}.ts -> projections/index.ts`,
+        `projections-below-jobs: projections/${tag}.ts -> libs/jobs/src/index.ts`,
+        `jobs-below-ops: libs/jobs/src/${tag}-ops.ts -> libs/ops/src/index.ts`,
+        `http-below-slices: libs/http/src/${tag}.ts -> libs/renewals/src/index.ts`,
+        `no-orphans: libs/ops/src/${tag}-orphan.ts -> libs/ops/src/${tag}-orphan.ts`,
       ]),
     );
     // The domain's import of the pure kernel entry is allowed.

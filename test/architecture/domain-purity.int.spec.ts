@@ -17,7 +17,7 @@ const offending = (files: string[]): string[] => files.filter((file) => FORBIDDE
 
 describe('#17.2 the domain is a pure layer', () => {
   it.each([
-    'libs/domain/src/holding/holding.decide.ts',
+    'libs/domain/src/holding/decide.ts',
     'libs/domain/src/profile/profile.ts',
     'libs/domain/src/account/account.ts',
     'libs/domain/src/learn-profile/learn-profile.ts',

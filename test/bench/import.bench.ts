@@ -14,6 +14,7 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { upcast } from '@recert/domain';
 import { EventStoreModule, NewEvent, SqliteEventStore } from '@recert/eventstore';
 import { KernelModule, loadConfig } from '@recert/kernel';
 import { Importer, RenewalsModule } from '@recert/renewals';
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
     const ceiling = await appendCeiling(join(dir, 'ceiling.db'), CONCURRENCY, 300);
 
     const config = loadConfig({ DATA_DIR: join(dir, 'data'), SCHEDULER_INTERVAL_MS: '0', DISPATCH_INTERVAL_MS: '0', LOG_LEVEL: 'warn' });
-    @Module({ imports: [KernelModule.forRoot(config), EventStoreModule, RenewalsModule] })
+    @Module({ imports: [KernelModule.forRoot(config), EventStoreModule.withUpcaster(upcast), RenewalsModule] })
     class BenchImportModule {}
     const app = await NestFactory.createApplicationContext(BenchImportModule, { logger: ['error'] });
     const importer = app.get(Importer);

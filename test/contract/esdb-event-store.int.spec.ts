@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { createEventStore, EsdbEventStore } from '@recert/eventstore';
+import { upcast } from '@recert/domain';
 import { loadConfig } from '@recert/kernel';
 import { dockerAnswers } from '../support/docker';
 import { GenericContainer, StartedTestContainer, Wait } from 'testcontainers';
@@ -47,7 +48,7 @@ if (!runs) {
 
   // Through the factory production uses (R54), on this adapter.
   describeEventStoreContract('eventstoredb', () => ({
-    store: createEventStore(loadConfig({ DATA_DIR: tmpdir() }), store),
+    store: createEventStore(loadConfig({ DATA_DIR: tmpdir() }), upcast, store),
     adapter: store,
   }));
 

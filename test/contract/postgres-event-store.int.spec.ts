@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { APPEND_LOCK_KEY, ConcurrencyError, createEventStore, PostgresEventStore, RecordedEvent } from '@recert/eventstore';
+import { upcast } from '@recert/domain';
 import { loadConfig } from '@recert/kernel';
 import { dropSchema, PG_TEST_URL, postgresUnavailableReason, uniqueName } from '../support/postgres';
 import { collect, describeEventStoreContract, newEvent, uniqueStream, waitFor } from './event-store.contract';
@@ -34,7 +35,7 @@ function urlFor(schema: string): string {
 
   // Through the factory production uses (R54), on this adapter.
   describeEventStoreContract('postgres', () => ({
-    store: createEventStore(loadConfig({ EVENTSTORE_CONNECTION_STRING: urlFor(schema) }), store),
+    store: createEventStore(loadConfig({ EVENTSTORE_CONNECTION_STRING: urlFor(schema) }), upcast, store),
     adapter: store,
   }));
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConcurrencyError, createEventStore, EventStore, SqliteEventStore } from '@recert/eventstore';
+import { upcast } from '@recert/domain';
 import { loadConfig } from '@recert/kernel';
 import { describeEventStoreContract, newEvent } from './event-store.contract';
 import { runAppender } from './fixtures/run-appender';
@@ -15,7 +16,7 @@ describe('embedded SQLite event store', () => {
     dir = mkdtempSync(join(tmpdir(), 'recert-store-'));
     store = new SqliteEventStore({ file: join(dir, 'events.db'), pollIntervalMs: 20 });
     // The contract runs through the factory production uses (R54), on this adapter.
-    built = createEventStore(loadConfig({ DATA_DIR: dir }), store);
+    built = createEventStore(loadConfig({ DATA_DIR: dir }), upcast, store);
   });
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { upcast } from '@recert/domain';
 import { EventStoreModule } from '@recert/eventstore';
 import { AppConfig, AuthGuard, Clock, KernelModule, loggingModule } from '@recert/kernel';
 import type { DestinationStream } from 'pino';
@@ -9,7 +10,8 @@ import { RenewalsModule } from '@recert/renewals';
 import { WorkerModule } from '@recert/jobs';
 import { NoopController } from './bench/noop.controller';
 import { WebController } from './web/web.controller';
-import { ClockController, HealthController, MetricsModule, ProblemFilter } from '@recert/http';
+import { ClockController, ProblemFilter } from '@recert/http';
+import { HealthController, MetricsModule } from '@recert/ops';
 
 @Module({})
 export class AppModule {
@@ -19,7 +21,7 @@ export class AppModule {
       // The worker runs in the api process by default; its timers follow SCHEDULER_INTERVAL_MS and DISPATCH_INTERVAL_MS.
       imports: [
         KernelModule.forRoot(config, clock),
-        EventStoreModule,
+        EventStoreModule.withUpcaster(upcast),
         RenewalsModule,
         ReadModelsModule,
         WorkerModule,

@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { upcast } from '@recert/domain';
 import { EventStoreModule } from '@recert/eventstore';
 import { AppConfig, AuthGuard, Clock, KernelModule, loggingModule } from '@recert/kernel';
 import { ReadModelsModule } from '@recert/projections';
-import { ClockController, HealthController, MetricsModule, ProblemFilter } from '@recert/http';
+import { ClockController, ProblemFilter } from '@recert/http';
+import { HealthController, MetricsModule } from '@recert/ops';
 import { WorkerModule } from '@recert/jobs';
 
 /** The worker as its own process: scheduler, dispatcher and projections, with /health and the admin endpoints. */
@@ -15,7 +17,7 @@ export class WorkerAppModule {
       module: WorkerAppModule,
       imports: [
         KernelModule.forRoot(config, clock),
-        EventStoreModule,
+        EventStoreModule.withUpcaster(upcast),
         ReadModelsModule,
         WorkerModule,
         TerminusModule,

@@ -92,10 +92,6 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   UNSUBSCRIBE_LINK_NOT_FOUND: 'No such unsubscribe link',
 };
 
-export function firstInContractOrder(codes: readonly ErrorCode[]): ErrorCode | undefined {
-  return [...codes].sort((a, b) => ERROR_CODES.indexOf(a) - ERROR_CODES.indexOf(b))[0];
-}
-
 /** A rule refused a command. Deciders throw it; the HTTP edge maps it to problem+json. */
 export class DomainError extends Error {
   constructor(

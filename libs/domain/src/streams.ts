@@ -1,5 +1,5 @@
 import { streamName } from '@recert/kernel/pure';
-import { holdingIdOf } from './holding/holding';
+import { holdingIdOf } from './holding/state';
 
 /** Stream names of recert's categories, each from one helper. */
 export const profileStream = (profileId: string): string => streamName('profile', profileId);

@@ -28,10 +28,6 @@ export class EventStoreUnavailableError extends Error {
   }
 }
 
-export function isConcurrencyError(error: unknown): error is ConcurrencyError {
-  return error instanceof ConcurrencyError;
-}
-
 /**
  * The store refused recert's own credentials (or a stream's ACL): a deployment fault, not the caller's and not
  * a passing outage. Retrying does not help, so it is a 500 with the cause logged, never a 503.

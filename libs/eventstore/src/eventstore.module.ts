@@ -1,7 +1,7 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
-import { upcast } from '@recert/domain';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
+import type { RecordedEvent } from '@recert/kernel/pure';
 import { EsdbEventStore } from './esdb/esdb-event-store';
 import { EVENT_STORE, EventStore } from './event-store.port';
 import { isPostgresUrl, PostgresEventStore } from './postgres/postgres-event-store';
@@ -27,20 +27,30 @@ export function eventStoreAdapter(config: AppConfig): EventStore {
         });
 }
 
+/** Brings a stored event to its newest payload version; the domain's `upcast`, passed in by the composition root. */
+export type Upcaster = (event: RecordedEvent) => RecordedEvent;
+
 /**
  * The store production reads and writes: the adapter the configuration names, read through the domain's upcasters, so
- * every reader gets events at their newest payload version. The contract suite passes its own adapter (R54).
+ * every reader gets events at their newest payload version. The contract suite passes its own adapter (R54). The
+ * upcaster is passed in, so the store knows no domain (ADR 0013).
  */
-export function createEventStore(config: AppConfig, adapter: EventStore = eventStoreAdapter(config)): EventStore {
+export function createEventStore(config: AppConfig, upcast: Upcaster, adapter: EventStore = eventStoreAdapter(config)): EventStore {
   return upcastingEventStore(adapter, upcast);
 }
 
 @Global()
-@Module({
-  providers: [{ provide: EVENT_STORE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createEventStore(config) }],
-  exports: [EVENT_STORE],
-})
+@Module({})
 export class EventStoreModule implements OnApplicationShutdown {
+  /** The store, upcasting with `upcast` (the domain's, given by the app that composes the two). */
+  static withUpcaster(upcast: Upcaster): DynamicModule {
+    return {
+      module: EventStoreModule,
+      providers: [{ provide: EVENT_STORE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createEventStore(config, upcast) }],
+      exports: [EVENT_STORE],
+    };
+  }
+
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async onApplicationShutdown(): Promise<void> {

@@ -2,7 +2,7 @@ import { addDuration, subtractDuration } from '@recert/kernel/pure';
 import { ReminderPreference, WINDOW_OPENS } from './reminder-offsets';
 
 export * from './reminder-offsets';
-import type { HoldingState } from '../holding/holding';
+import type { HoldingState } from '../holding';
 import type { Policy, PolicyBook } from '../policy';
 import type { Decider } from '../decider';
 import { remindersStream } from '../streams';

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Catalog, Certification } from '../catalog';
 import { PolicyBook, parsePolicy, Policy } from '../policy';
-import { foldHolding, HoldingEvent, HoldingState } from '../holding/holding';
-import { decideHolding } from '../holding/holding.decide';
+import { foldHolding, HoldingEvent, HoldingState } from '../holding';
+import { decideHolding } from '../holding';
 import { specification } from '../testing/specification';
 import {
   decideReminders,

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordedEvent } from '@recert/eventstore';
 import { Catalog, Certification } from '../catalog';
-import { foldHolding, HoldingEvent } from '../holding/holding';
-import { decideHolding, HoldingCommand } from '../holding/holding.decide';
+import { foldHolding, HoldingEvent } from '../holding';
+import { decideHolding, HoldingCommand } from '../holding';
 import { PolicyBook } from '../policy';
 import { WhatIfReplay } from './what-if';
 

@@ -22,12 +22,6 @@ export interface ReminderPreferences {
 /** A holder who never chose: the program's default language (MESSAGE_DEFAULT_LANGUAGE), UTC, every reminder. */
 export const DEFAULT_REMINDER_PREFERENCES: HolderReminderPreferences = { language: null, timeZone: 'UTC', reminders: 'all' };
 
-export class DefaultReminderPreferences implements ReminderPreferences {
-  forProfile(): Promise<HolderReminderPreferences> {
-    return Promise.resolve(DEFAULT_REMINDER_PREFERENCES);
-  }
-}
-
 /**
  * The holder's own choice (#15.3's `ProfilePreferencesChanged` on the profile stream), read from the stream so a
  * reminder decided right after a change already follows it; a merged profile answers with its last active state,

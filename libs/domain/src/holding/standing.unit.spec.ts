@@ -1,21 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Catalog, Certification } from '../catalog';
-import { PolicyBook } from '../policy';
-import { specification } from '../testing/specification';
-import { evolveHolding, foldHolding, HeldState, HoldingEvent, holdingStatusAt, initialHoldingState, isActiveAt } from './holding';
-import { decideHolding, HoldingCommand, HoldingContext } from './holding.decide';
+import { Certification } from '../catalog';
+import { catalog, policies, spec } from './testing/fixtures';
+import { foldHolding, HeldState, HoldingEvent, holdingStatusAt, isActiveAt } from '.';
+import { decideHolding, HoldingCommand, HoldingContext } from '.';
 
-const root = join(__dirname, '..', '..', '..', '..', 'config');
-const catalog = Catalog.parse(JSON.parse(readFileSync(join(root, 'catalog.json'), 'utf8')));
-const policies = PolicyBook.parse(JSON.parse(readFileSync(join(root, 'policy.json'), 'utf8')));
 const ASSOCIATE = 'azure-administrator-associate';
-
-const spec = specification<HoldingCommand, HoldingEvent, ReturnType<typeof foldHolding>, HoldingContext>({
-  decide: decideHolding,
-  evolve: evolveHolding,
-  initialState: initialHoldingState,
-});
 
 const ctx = (now: string, code = ASSOCIATE): HoldingContext => ({
   now: new Date(now),

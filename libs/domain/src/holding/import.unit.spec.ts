@@ -1,23 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Catalog, Certification } from '../catalog';
+import { Certification } from '../catalog';
 import { DomainError } from '../errors';
-import { PolicyBook } from '../policy';
-import { specification } from '../testing/specification';
-import { evolveHolding, HoldingEvent, HoldingState, holdingStatusAt, ImportSource, initialHoldingState } from './holding';
-import { decideHolding, HoldingCommand, HoldingContext } from './holding.decide';
+import { catalog, policies, spec } from './testing/fixtures';
+import { evolveHolding, HoldingEvent, holdingStatusAt, ImportSource, initialHoldingState } from '.';
+import { decideHolding, HoldingCommand, HoldingContext } from '.';
 import { decideProfile, evolveProfile, initialProfileState, ProfileCommand } from '../profile/profile';
 
-const root = join(__dirname, '..', '..', '..', '..', 'config');
-const catalog = Catalog.parse(JSON.parse(readFileSync(join(root, 'catalog.json'), 'utf8')));
-const policies = PolicyBook.parse(JSON.parse(readFileSync(join(root, 'policy.json'), 'utf8')));
 const AA = 'azure-administrator-associate';
 
-const spec = specification<HoldingCommand, HoldingEvent, HoldingState, HoldingContext>({
-  decide: decideHolding,
-  evolve: evolveHolding,
-  initialState: initialHoldingState,
-});
 const ctx = (code = AA, now = '2026-01-01T00:00:00Z'): HoldingContext => ({
   now: new Date(now),
   policies,

@@ -1,21 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Catalog, Certification } from '../catalog';
-import { PolicyBook } from '../policy';
-import { specification } from '../testing/specification';
-import { evolveHolding, foldHolding, HeldState, HoldingEvent, HoldingState, initialHoldingState, snapshotOf } from './holding';
-import { decideHolding, HoldingCommand, HoldingContext } from './holding.decide';
+import { Certification } from '../catalog';
+import { catalog, policies, spec } from './testing/fixtures';
+import { foldHolding, HeldState, HoldingEvent, snapshotOf } from '.';
+import { decideHolding, HoldingCommand, HoldingContext } from '.';
 
-const root = join(__dirname, '..', '..', '..', '..', 'config');
-const catalog = Catalog.parse(JSON.parse(readFileSync(join(root, 'catalog.json'), 'utf8')));
-const policies = PolicyBook.parse(JSON.parse(readFileSync(join(root, 'policy.json'), 'utf8')));
 const AA = 'azure-administrator-associate';
 const ctx = (now: string): HoldingContext => ({ now: new Date(now), policies, certification: catalog.get(AA) as Certification });
-const spec = specification<HoldingCommand, HoldingEvent, HoldingState, HoldingContext>({
-  decide: decideHolding,
-  evolve: evolveHolding,
-  initialState: initialHoldingState,
-});
 
 const earn = (earnedAt: string, verificationId: string): HoldingCommand => ({
   type: 'EarnCertification',

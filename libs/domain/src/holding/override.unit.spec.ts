@@ -1,21 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Catalog, Certification } from '../catalog';
-import { PolicyBook } from '../policy';
-import { specification } from '../testing/specification';
-import { evolveHolding, foldHolding, HeldState, HoldingEvent, initialHoldingState, snapshotOf } from './holding';
-import { ApplyOverride, decideHolding, HoldingCommand, HoldingContext, nextAttemptAllowedAt } from './holding.decide';
+import { Certification } from '../catalog';
+import { catalog, policies, spec } from './testing/fixtures';
+import { foldHolding, HeldState, HoldingEvent, initialHoldingState, snapshotOf } from '.';
+import { ApplyOverride, decideHolding, HoldingCommand, HoldingContext, nextAttemptAllowedAt } from '.';
 
-const root = join(__dirname, '..', '..', '..', '..', 'config');
-const catalog = Catalog.parse(JSON.parse(readFileSync(join(root, 'catalog.json'), 'utf8')));
-const policies = PolicyBook.parse(JSON.parse(readFileSync(join(root, 'policy.json'), 'utf8')));
 const ASSOCIATE = 'azure-administrator-associate';
 
-const spec = specification<HoldingCommand, HoldingEvent, ReturnType<typeof foldHolding>, HoldingContext>({
-  decide: decideHolding,
-  evolve: evolveHolding,
-  initialState: initialHoldingState,
-});
 const ctx = (now: string): HoldingContext => ({ now: new Date(now), policies, certification: catalog.get(ASSOCIATE) as Certification });
 const after = (events: HoldingEvent[], command: HoldingCommand, now: string): HoldingEvent[] => [
   ...events,

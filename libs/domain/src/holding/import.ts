@@ -1,7 +1,8 @@
-import type { Certification } from '../catalog';
 import { DomainError } from '../errors';
 import { Policy, PolicyBook, policyInstant } from '../policy';
-import type { HoldingEvent, HoldingState, ImportSource } from './holding';
+import type { HoldingEvent, ImportSource } from './events';
+import { HoldingContext, refuseIfMerged } from './rules';
+import type { HoldingState } from './state';
 
 /** R39-R41: a holding migrated with its history; the handler computes `prerequisiteActive` at `earnedAt` (R10). */
 export type ImportCertificationCommand = {
@@ -19,12 +20,6 @@ export type ImportCertificationCommand = {
     importedFrom: ImportSource;
   };
 };
-
-interface ImportContext {
-  now: Date;
-  policies: PolicyBook;
-  certification: Certification;
-}
 
 function inForce(policies: PolicyBook, at: Date, what: string): Policy {
   const policy = policies.inForceAt(at);
@@ -50,11 +45,11 @@ export function importedFromSameSource(state: HoldingState, source: ImportSource
  * legacy expiry no later than the policy gives (EXPIRY_BEYOND_POLICY: more would be an override, #14.1). A holding
  * that exists and was not imported from this source is refused (HOLDING_EXISTS): an import never rewrites a history.
  */
-export function decideImport(command: ImportCertificationCommand, state: HoldingState, context: ImportContext): HoldingEvent[] {
+export function decideImport(command: ImportCertificationCommand, state: HoldingState, context: HoldingContext): HoldingEvent[] {
   const d = command.data;
   const { certification, policies, now } = context;
   if (importedFromSameSource(state, d.importedFrom)) return [];
-  if (state.status === 'merged-out') throw new DomainError('PROFILE_MERGED', `This holding moved to profile ${state.toProfileId}`);
+  refuseIfMerged(state);
   if (state.status === 'held') {
     throw new DomainError('HOLDING_EXISTS', `${d.profileId} holds ${certification.code} already, not from ${d.importedFrom.system} (R39)`);
   }
