@@ -50,6 +50,7 @@ import { VerificationQueries } from './verification/verification.queries';
         // The holdings generation is added by HoldingsModel, which knows the policy book.
         return new ProjectionRunner(store, db, [new OutboxProjection(), new RenewalOutcomesProjection()], {
           rebuildCacheRows: config.rebuildCacheRows,
+          leaseMs: config.projectorLeaseMs,
           log: (message) => logger.warn(message),
         });
       },

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { EventStore, RecordedEvent, Subscription } from '@recert/eventstore';
 import type { Projection } from './projection';
+import { projectorOwner, SqliteReadStore, StaleProjectorError } from './read-store';
 import { countRows, emptyRows, isRowProjection, Row, RowProjection, RowWriter, selectRowSql } from './rows';
 
 export interface ProjectionStatus {
@@ -29,6 +30,14 @@ export interface ProjectionRunnerOptions {
   rebuildCacheRows?: number;
   /** Delay before a failed projection resubscribes from its stored checkpoint. */
   retryDelayMs?: number;
+  /**
+   * How long a projector's lease lasts on the read database's clock (#23.2, default 10 s): of several processes
+   * sharing the read models, one projects each model; when it dies, another takes over within this time (at once
+   * when the dead one was a process of this machine). Renewed every third of it.
+   */
+  leaseMs?: number;
+  /** This process as the leases' owner (default: host, pid and a random part). */
+  owner?: string;
   /** Test hook: runs inside the transaction after the read-model writes, before the checkpoint moves. */
   beforeCheckpoint?: (projection: string, lastEvent: RecordedEvent | undefined) => void;
   log?: (message: string) => void;
@@ -44,6 +53,10 @@ interface Running {
   failures: number;
   /** A rebuild from zero under way: stopping waits for it, so no flush of it lands after the runner has stopped. */
   rebuilding?: Promise<void>;
+  /** This process holds the model's projector lease, with this fencing token; otherwise it waits to take over. */
+  token?: number;
+  /** Renews the lease while leading; tries to take it while waiting. */
+  leaseTimer?: NodeJS.Timeout;
 }
 
 /** Lag is counted by reading the log from the checkpoint: bounded, so a far-behind projection costs one page. */
@@ -67,6 +80,10 @@ export class ProjectionRunner {
   private readonly setCheckpoint: Database.Statement<[string, number, number, string]>;
   /** Which log checkpoints are positions of: a read model built on another store is rebuilt, not resumed (#12.11). */
   private readonly storeId: string;
+  /** Checkpoints and projector leases (#23.2) beside the read models. */
+  private readonly readStore: SqliteReadStore;
+  private readonly owner: string;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly store: EventStore,
@@ -76,9 +93,9 @@ export class ProjectionRunner {
   ) {
     this.projections = [...projections];
     this.advanced.setMaxListeners(0);
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, version INTEGER NOT NULL, store TEXT)',
-    );
+    this.readStore = new SqliteReadStore(db);
+    this.owner = options.owner ?? projectorOwner();
+    this.leaseMs = Math.max(30, options.leaseMs ?? 10_000);
     // Read databases from before #12.11 lack the column: their checkpoints name no store, so they are rebuilt once.
     const columns = db.prepare<[], { name: string }>('PRAGMA table_info(projection_checkpoints)').all();
     if (!columns.some((column) => column.name === 'store')) db.exec('ALTER TABLE projection_checkpoints ADD COLUMN store TEXT');
@@ -112,6 +129,7 @@ export class ProjectionRunner {
     this.running.delete(name);
     await entry?.rebuilding;
     await entry?.subscription?.stop();
+    if (entry) this.giveUp(entry);
     this.db
       .transaction(() => {
         projection?.reset(this.db);
@@ -121,8 +139,87 @@ export class ProjectionRunner {
   }
 
   private launch(projection: Projection): void {
+    const entry: Running = { projection, caughtUp: false, lastError: null, failures: 0 };
+    this.running.set(projection.name, entry);
+    this.lead(entry);
+  }
+
+  /**
+   * Takes the model's projector lease and projects; while another process holds it, tries again every third of
+   * the lease's time (its checkpoint, in the shared read database, still answers `waitFor` and `status`).
+   */
+  private lead(entry: Running): void {
+    const { projection } = entry;
+    if (this.stopped || this.running.get(projection.name) !== entry) return;
+    const every = Math.max(10, Math.floor(this.leaseMs / 3));
+    let lease;
+    try {
+      lease = this.readStore.acquireSync(projection.name, this.owner, this.leaseMs);
+    } catch (error) {
+      entry.lastError = error instanceof Error ? error.message : String(error);
+      lease = null;
+    }
+    if (!lease) {
+      entry.leaseTimer = setTimeout(() => this.lead(entry), every);
+      return;
+    }
+    entry.token = lease.token;
+    entry.leaseTimer = setInterval(() => this.renew(entry), every);
+    try {
+      this.begin(entry);
+    } catch (error) {
+      entry.lastError = error instanceof Error ? error.message : String(error);
+      this.options.log?.(`${projection.name}: ${entry.lastError}`);
+      void this.demote(entry);
+    }
+  }
+
+  /** Renews the lease; lost (taken by another after a pause, or its token changed), the projection stands down. */
+  private renew(entry: Running): void {
+    if (entry.token === undefined) return;
+    let lease;
+    try {
+      lease = this.readStore.acquireSync(entry.projection.name, this.owner, this.leaseMs);
+    } catch {
+      return; // a busy database: the next renewal tries again, and the fence guards every write meanwhile
+    }
+    if (lease?.token !== entry.token) void this.demote(entry);
+  }
+
+  /** Stops projecting (its writes would be refused anyway) and waits to take the lease again. */
+  private async demote(entry: Running): Promise<void> {
+    if (entry.token === undefined) return;
+    this.options.log?.(`${entry.projection.name}: projector lease lost (token ${entry.token}); standing by`);
+    entry.token = undefined;
+    entry.caughtUp = false;
+    clearInterval(entry.leaseTimer);
+    if (entry.retryTimer) clearTimeout(entry.retryTimer);
+    await entry.rebuilding;
+    await entry.subscription?.stop();
+    entry.subscription = undefined;
+    if (entry.token === undefined) this.lead(entry);
+  }
+
+  /** Hands the lease back (a stop), so another process takes over at once. */
+  private giveUp(entry: Running): void {
+    clearInterval(entry.leaseTimer);
+    clearTimeout(entry.leaseTimer);
+    const token = entry.token;
+    entry.token = undefined;
+    if (token === undefined || !this.db.open) return;
+    try {
+      this.readStore.releaseSync(entry.projection.name, this.owner, token);
+    } catch {
+      // The lease runs out on its own.
+    }
+  }
+
+  private begin(entry: Running): void {
+    const { projection } = entry;
+    const token = entry.token ?? 0;
     this.db
       .transaction(() => {
+        this.readStore.fenceSync(projection.name, token);
         projection.setup(this.db);
         const stored = this.getCheckpoint.get(projection.name);
         const otherStore = stored !== undefined && stored.store !== this.storeId;
@@ -139,8 +236,6 @@ export class ProjectionRunner {
         }
       })
       .immediate();
-    const entry: Running = { projection, caughtUp: false, lastError: null, failures: 0 };
-    this.running.set(projection.name, entry);
     if (
       this.checkpoint(projection.name) === 0 &&
       isRowProjection(projection) &&
@@ -176,7 +271,7 @@ export class ProjectionRunner {
     // Secondary indexes are built once at the end; a crash before it leaves them to `setup` on the next start.
     const indexes = projection.tables.flatMap((table) => table.indexes ?? []);
     for (const index of indexes) this.db.exec(`DROP INDEX IF EXISTS ${index.name}`);
-    const writer = new RowWriter(this.db.name, projection, (position) => this.advanced.emit('advanced', projection.name, position));
+    const writer = new RowWriter(this.db.name, projection, (position) => this.advanced.emit('advanced', projection.name, position), entry.token);
     const readBack = new Map(projection.tables.map((table) => [table.name, this.db.prepare<[string], Row>(selectRowSql(table))]));
     const capacity = Math.max(1, this.options.rebuildCacheRows ?? 50_000);
     // Small reads: a page's events die young instead of surviving into the old generation (measured: 2,000 beat 5,000).
@@ -224,14 +319,15 @@ export class ProjectionRunner {
   }
 
   private subscribe(entry: Running): void {
-    if (this.stopped) return;
+    if (this.stopped || entry.token === undefined) return;
+    const token = entry.token;
     const { projection } = entry;
     const after = this.checkpoint(projection.name);
     entry.subscription = this.store.subscribe(
       { after, filter: { eventTypes: projection.eventTypes }, batchSize: this.options.batchSize ?? 5000 },
       {
         onEvents: (events, scannedTo) => {
-          this.applyBatch(projection, events, scannedTo);
+          this.applyBatch(projection, events, scannedTo, token);
           entry.lastError = null;
           entry.failures = 0;
           this.advanced.emit('advanced', projection.name, scannedTo);
@@ -248,6 +344,10 @@ export class ProjectionRunner {
         },
         onError: (error) => {
           entry.caughtUp = false;
+          if (error instanceof StaleProjectorError) {
+            void this.demote(entry);
+            return;
+          }
           entry.lastError = error.message;
           entry.failures += 1;
           const delay = Math.min(MAX_RETRY_DELAY_MS, (this.options.retryDelayMs ?? 1000) * 2 ** (entry.failures - 1));
@@ -258,10 +358,14 @@ export class ProjectionRunner {
     );
   }
 
-  /** One transaction: the batch's writes and the checkpoint move together. */
-  applyBatch(projection: Projection, events: readonly RecordedEvent[], scannedTo: number): void {
+  /**
+   * One transaction: the batch's writes and the checkpoint move together, refused (`StaleProjectorError`) when the
+   * projector lease no longer carries `token` (#23.2).
+   */
+  applyBatch(projection: Projection, events: readonly RecordedEvent[], scannedTo: number, token: number): void {
     this.db
       .transaction(() => {
+        this.readStore.fenceSync(projection.name, token);
         const checkpoint = this.getCheckpoint.get(projection.name)?.position ?? 0;
         if (scannedTo <= checkpoint) return;
         const fresh = events.filter((event) => event.position > checkpoint);
@@ -333,8 +437,11 @@ export class ProjectionRunner {
     this.started = false;
     for (const entry of this.running.values()) {
       if (entry.retryTimer) clearTimeout(entry.retryTimer);
+      clearInterval(entry.leaseTimer);
+      clearTimeout(entry.leaseTimer);
       await entry.rebuilding;
       await entry.subscription?.stop();
+      this.giveUp(entry);
     }
     this.running.clear();
   }
