@@ -286,7 +286,8 @@ export class ProjectionRunner {
     try {
       let after = 0;
       for (;;) {
-        if (this.stopped || this.running.get(projection.name) !== entry) break;
+        // Stopped, removed, or its lease lost (its flushes would be refused): the rebuild ends here.
+        if (this.stopped || this.running.get(projection.name) !== entry || entry.token === undefined) break;
         const page = await this.store.readAll({ after, maxCount: batchSize, filter: { eventTypes: projection.eventTypes } });
         const events = page.filter((event) => event.position <= target);
         // The page that reaches the target is the last, even when full: the checkpoint it writes says caught up.

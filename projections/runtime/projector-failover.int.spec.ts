@@ -1,0 +1,201 @@
+import Database from 'better-sqlite3';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NewEvent, SqliteEventStore } from '@recert/eventstore';
+import { projectRoot } from '@recert/kernel';
+import { StreamCountsProjection } from '../../test/support/stream-counts.projection';
+import { eventually } from '../../test/support/wait';
+import { configureReadDb } from './read-db';
+import { SQLITE_COORDINATION } from './read-store';
+import { ProjectionRunner } from './projection-runner';
+
+const NAME = 'stream-counts';
+const LEASE_MS = 1500;
+
+const seen = (n: number): NewEvent => ({
+  id: randomUUID(),
+  type: 'Seen',
+  data: { n },
+  metadata: { correlationId: 'c', causationId: 'c', actor: 'spec', occurredAt: '2026-01-01T00:00:00.000Z' },
+});
+
+interface Projector {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<void>;
+}
+
+function startProjector(env: Record<string, string>): Projector {
+  const root = projectRoot();
+  const child = spawn(process.execPath, ['-r', join(root, 'test', 'support', 'ts-register.js'), join(root, 'test', 'support', 'projector-process.ts')], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { child, output: () => output, exited };
+}
+
+/**
+ * #23.2: of several processes sharing the read models, one projects each model under a lease (database clock,
+ * fencing token). Real processes, real signals: SIGKILL mid-rebuild, SIGSTOP (a paused projector) and SIGKILL while
+ * following, all under writes; the end state must equal a rebuild from zero (no event applied twice or skipped).
+ */
+describe('one projector per read model across processes (#23.2)', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  const children: Projector[] = [];
+  const readDbs: Database.Database[] = [];
+  let writing = false;
+  let writer: Promise<void> = Promise.resolve();
+  let written = 0;
+  let seededHead = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'recert-failover-'));
+    store = new SqliteEventStore({ file: join(dir, 'events.db'), synchronous: 'NORMAL', pollIntervalMs: 10 });
+    // A log of 3,600 events over 100 streams (the first 20 get 60 events, the others 30).
+    for (let batch = 0; batch < 120; batch += 1) {
+      const revision = batch < 100 ? 'no_stream' : 29;
+      await store.append(`seen-${batch % 100}`, Array.from({ length: 30 }, (_, i) => seen(batch * 30 + i)), { expectedRevision: revision });
+    }
+    seededHead = await store.headPosition();
+  }, 60_000);
+
+  afterAll(async () => {
+    writing = false;
+    await writer.catch(() => undefined);
+    for (const projector of children) {
+      if (projector.child.exitCode === null && projector.child.signalCode === null) {
+        projector.child.kill('SIGCONT');
+        projector.child.kill('SIGKILL');
+        await projector.exited;
+      }
+    }
+    for (const db of readDbs) db.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  /** Appends one event every few milliseconds, to streams of its own, until told to stop. */
+  const startWriting = (prefix: string): void => {
+    writing = true;
+    writer = (async () => {
+      for (let n = 0; writing; n += 1) {
+        await store.append(`${prefix}-${n % 7}`, [seen(1_000_000 + written)], { expectedRevision: n < 7 ? 'no_stream' : Math.floor(n / 7) - 1 });
+        written += 1;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+  };
+  const stopWriting = async (): Promise<void> => {
+    writing = false;
+    await writer;
+  };
+
+  /** A read.db of its own for one scenario, and probes of its lease and checkpoint. */
+  const scenario = (name: string) => {
+    const file = join(dir, `${name}.db`);
+    const readDb = configureReadDb(new Database(file));
+    readDb.exec(SQLITE_COORDINATION);
+    readDbs.push(readDb);
+    const lease = (): { owner: string; token: number } | undefined =>
+      readDb.prepare<[string], { owner: string; token: number }>('SELECT owner, token FROM projector_leases WHERE name = ?').get(NAME);
+    return {
+      readDb,
+      lease,
+      checkpoint: (): number =>
+        readDb.prepare<[string], { position: number }>('SELECT position FROM projection_checkpoints WHERE name = ?').get(NAME)?.position ?? 0,
+      ownedBy: (projector: Projector): boolean => lease()?.owner.startsWith(`${hostname()}:${projector.child.pid}:`) ?? false,
+      projector: (env: Record<string, string> = {}): Projector => {
+        const started = startProjector({ EVENTS_FILE: join(dir, 'events.db'), READ_DB: file, LEASE_MS: String(LEASE_MS), ...env });
+        children.push(started);
+        return started;
+      },
+    };
+  };
+
+  /** The shared read model against a rebuild from zero of the same log: an event applied twice or skipped shows. */
+  const expectSameAsRebuild = async (readDb: Database.Database): Promise<void> => {
+    const head = await store.headPosition();
+    const rebuilt = new Database(':memory:');
+    const runner = new ProjectionRunner(store, rebuilt, [new StreamCountsProjection()], { pipelinedRebuild: false });
+    runner.start();
+    expect(await runner.waitFor(head, 60_000)).toBe(true);
+    await runner.stop();
+    const rows = (db: Database.Database): unknown[] => db.prepare('SELECT * FROM rm_stream_counts ORDER BY stream').all();
+    expect(rows(rebuilt).length).toBeGreaterThan(100);
+    expect(rows(readDb)).toEqual(rows(rebuilt));
+    const sum = (db: Database.Database): number | undefined => db.prepare<[], { n: number }>('SELECT sum(n) AS n FROM rm_stream_counts').get()?.n;
+    expect(sum(readDb)).toBe(3600 + written);
+    rebuilt.close();
+  };
+
+  it('R93 SIGKILL of the projector mid-rebuild and of its successor while following, under writes: a survivor continues, rows equal a rebuild', async () => {
+    const { readDb, lease, checkpoint, ownedBy, projector } = scenario('killed');
+    startWriting('live-killed');
+    // A, of "another host" (its lease can only run out), rebuilds slowly; B waits.
+    const a = projector({ OWNER: `elsewhere:${process.pid}:a`, READ_DELAY_MS: '40' });
+    await eventually('A to hold the lease', () => (lease()?.owner === `elsewhere:${process.pid}:a` ? true : undefined));
+    const b = projector();
+    await eventually('A to write a first flush', () => (checkpoint() > 0 ? true : undefined));
+    a.child.kill('SIGKILL');
+    await a.exited;
+    expect(checkpoint()).toBeLessThan(seededHead); // half-way through the rebuild
+    expect(lease()?.token).toBe(1);
+
+    // B takes over once A's lease has run out on the database's clock, and goes on from A's last checkpoint.
+    await eventually('B to take over', () => (ownedBy(b) ? true : undefined));
+    expect(lease()?.token).toBe(2);
+    await eventually('B to pass the seeded log', () => (checkpoint() >= seededHead ? true : undefined));
+
+    // B SIGKILLed while following: C, of this machine, sees B gone and takes over at once.
+    const c = projector();
+    const from = written;
+    await eventually('writes while B follows', () => (written > from + 5 ? true : undefined));
+    b.child.kill('SIGKILL');
+    await b.exited;
+    await eventually('C to take over from the killed B', () => (ownedBy(c) ? true : undefined));
+    expect(lease()?.token).toBe(3);
+
+    await stopWriting();
+    const head = await store.headPosition();
+    await eventually('C to reach the head', () => (checkpoint() >= head ? true : undefined));
+    await expectSameAsRebuild(readDb);
+  }, 180_000);
+
+  it('R92 a projector paused mid-rebuild (SIGSTOP) loses its lease; resumed, its writes are refused and it stands down', async () => {
+    const { readDb, lease, checkpoint, ownedBy, projector } = scenario('paused');
+    startWriting('live-paused');
+    const a = projector({ OWNER: `elsewhere:${process.pid}:a`, READ_DELAY_MS: '40' });
+    await eventually('A to hold the lease', () => (lease()?.owner === `elsewhere:${process.pid}:a` ? true : undefined));
+    await eventually('A to write a first flush', () => (checkpoint() > 0 ? true : undefined));
+    a.child.kill('SIGSTOP');
+    const pausedAt = checkpoint();
+    expect(pausedAt).toBeLessThan(seededHead);
+
+    const b = projector();
+    await eventually('B to take over from the paused A', () => (ownedBy(b) ? true : undefined));
+    expect(lease()?.token).toBe(2);
+    await eventually('B to pass the seeded log', () => (checkpoint() >= seededHead ? true : undefined));
+
+    // A resumes with rows folded before its pause: every write it tries is refused by the fence.
+    a.child.kill('SIGCONT');
+    await eventually('A to stand down', () => (a.output().includes('projector lease lost') ? true : undefined));
+    expect(ownedBy(b)).toBe(true);
+
+    await stopWriting();
+    const head = await store.headPosition();
+    await eventually('B to reach the head', () => (checkpoint() >= head ? true : undefined));
+    await expectSameAsRebuild(readDb);
+  }, 180_000);
+});
