@@ -23,6 +23,7 @@ import { openReadDb, READ_DB } from './runtime/read-db';
 import { VerificationPublicController } from './verification/verification.controller';
 import { CredentialsController, IssuerController } from './credentials/credentials.controller';
 import { CredentialsService } from './credentials/credentials.service';
+import { StatusLists } from './credentials/status-lists';
 import { CertificateService } from './credentials/certificate.service';
 import { ISSUER_KEYS, IssuerKeys } from './credentials/issuer-keys';
 import { VerificationQueries } from './verification/verification.queries';
@@ -51,6 +52,7 @@ import { VerificationQueries } from './verification/verification.queries';
         return new ProjectionRunner(store, db, [new OutboxProjection(), new RenewalOutcomesProjection()], {
           rebuildCacheRows: config.rebuildCacheRows,
           leaseMs: config.projectorLeaseMs,
+          rewoundLog: config.rewoundLog,
           log: (message) => logger.warn(message),
         });
       },
@@ -78,6 +80,7 @@ import { VerificationQueries } from './verification/verification.queries';
       inject: [APP_CONFIG, CLOCK],
       useFactory: (config: AppConfig, clock: Clock) => IssuerKeys.load(config.credentials, clock.now()),
     },
+    StatusLists,
     CredentialsService,
     CertificateService,
   ],

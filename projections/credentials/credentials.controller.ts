@@ -1,10 +1,11 @@
-import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { Response } from 'express';
 import { assertMayAccessProfile, CurrentPrincipal, Principal, Public, Roles } from '@recert/kernel';
-import { DomainError } from '@recert/domain';
-import { HoldingParams } from '@recert/renewals';
+import { Catalog, DomainError } from '@recert/domain';
+import { CATALOG, HoldingParams } from '@recert/renewals';
+import { badgeSvg } from './badge';
 import { ConsistencyQuery, ReadConsistency } from '../runtime/consistency';
 import { CertificateService } from './certificate.service';
 import { CredentialsService } from './credentials.service';
@@ -55,7 +56,7 @@ export class CredentialsController {
   @Header('Cache-Control', 'no-store')
   @ApiProduces(VC_JWT)
   @ApiOkResponse({
-    description: 'An OpenBadgeCredential for the current cycle, as a compact JWS (EdDSA, Ed25519; typ vc+jwt)',
+    description: 'An OpenBadgeCredential for the current cycle, as a compact JWS (ES256, typ JWT; Open Badges 3.0 VC-JWT, R70)',
     content: { [VC_JWT]: { schema: { type: 'string' } } },
   })
   async credential(
@@ -96,15 +97,20 @@ export class CredentialsController {
   }
 }
 
-/** The issuer's identity and the status lists: public, so that anyone can verify a credential without recert's help. */
+/** The issuer's identity, the status lists and the badge images: public, so that anyone can verify a credential without recert's help. */
 @ApiTags('credentials')
 @Controller()
 export class IssuerController {
-  constructor(private readonly credentials: CredentialsService) {}
+  constructor(
+    private readonly credentials: CredentialsService,
+    @Inject(CATALOG) private readonly catalog: Catalog,
+  ) {}
 
   @Get('.well-known/did.json')
   @Public()
-  @ApiOkResponse({ description: "The issuer's did:web document: verificationMethod[].publicKeyJwk, every key still in use" })
+  @ApiOkResponse({
+    description: "The issuer's did:web document: verificationMethod[] (JsonWebKey2020) with publicKeyJwk, every key still in use",
+  })
   did(): object {
     return this.credentials.didDocument();
   }
@@ -112,15 +118,35 @@ export class IssuerController {
   @Get('credentials/status/:list')
   @Public()
   @Header('Cache-Control', 'no-cache')
-  @ApiParam({ name: 'list', example: 'revocation-0', description: '<statusPurpose>-<number>' })
+  @ApiParam({
+    name: 'list',
+    example: 'message-0',
+    description: '<statusPurpose>-<number>: message (R71; credentials since #26), revocation or suspension (credentials before)',
+  })
   @ApiProduces(VC_JWT)
   async statusList(@Param('list') list: string, @Res() response: Response): Promise<void> {
-    const match = /^(revocation|suspension)-(\d{1,9})$/.exec(list);
+    const match = /^(message|revocation|suspension)-(\d{1,9})$/.exec(list);
     if (!match || !STATUS_PURPOSES.includes(match[1] as StatusPurpose))
       throw new DomainError('VERIFICATION_NOT_FOUND', 'No status list of this name');
     response
       .status(200)
       .type(VC_JWT)
       .send(await this.credentials.statusList(match[1] as StatusPurpose, Number(match[2])));
+  }
+
+  @Get('achievements/:code/badge.svg')
+  @Public()
+  @Header('Cache-Control', 'public, max-age=86400')
+  @ApiParam({ name: 'code', example: 'azure-administrator-associate', description: 'a certification code of the catalog' })
+  @ApiProduces('image/svg+xml')
+  @ApiOkResponse({ description: "The achievement's badge image (R70), named by the credential's achievement.image" })
+  badge(@Param('code') code: string, @Res() response: Response): void {
+    const certification = this.catalog.get(code);
+    if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', 'No certification of this code in the catalog');
+    response
+      .status(200)
+      .type('image/svg+xml')
+      .setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
+      .send(badgeSvg(certification));
   }
 }

@@ -8,9 +8,10 @@ import type { HoldingRow, VerificationRow } from '../holdings/holdings.projectio
 import { HoldingsModel } from '../holdings/holdings.model';
 import { READ_DB } from '../runtime/read-db';
 import { PublicStatus, statusOfVerification } from '../verification/verification.queries';
-import { didWebOf, issuerProfile } from './issuer';
+import { didWebOf, issuerProfile, subjectIdOf } from './issuer';
 import { ISSUER_KEYS, IssuerKeys } from './issuer-keys';
-import { encodeStatusList, STATUS_LIST_SIZE, statusEntryOf, StatusPurpose } from './status-list';
+import { STATUS_MESSAGES, STATUS_SIZE, StatusPurpose } from './status-list';
+import { StatusLists } from './status-lists';
 
 const VC_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
 const OB_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
@@ -28,6 +29,7 @@ export class CredentialsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ISSUER_KEYS) private readonly keys: IssuerKeys,
     private readonly model: HoldingsModel,
+    private readonly statusLists: StatusLists,
   ) {}
 
   private get base(): string {
@@ -38,29 +40,45 @@ export class CredentialsService {
     return didWebOf(this.base);
   }
 
-  /** The DID document: every key, the newest last; old keys stay so earlier credentials keep verifying. */
+  /**
+   * The DID document: every key, the newest last; old keys stay so earlier credentials keep verifying. R73: the
+   * methods are `JsonWebKey2020`, a type did-jwt and other did:web resolvers know (`JsonWebKey` is none).
+   */
   didDocument(): object {
     const methods = this.keys.keys.map((key) => ({
       id: `${this.did}#${key.kid}`,
-      type: 'JsonWebKey',
+      type: 'JsonWebKey2020',
       controller: this.did,
       publicKeyJwk: { ...key.publicJwk, kid: key.kid },
     }));
     return {
-      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/jwk/v1'],
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/jws-2020/v1'],
       id: this.did,
       verificationMethod: methods,
       assertionMethod: methods.map((method) => method.id),
     };
   }
 
-  private sign(payload: Record<string, unknown>): Promise<string> {
+  /**
+   * R70, Open Badges 3.0 "JSON Web Token Proof Format": header `alg` ES256, `kid` the DID URL of the key, `typ` JWT
+   * and nothing else; claims `iss` (the issuer's id), `jti` (the credential's id), `nbf` (its validFrom), `exp` (its
+   * validUntil, when it has one) and, for an OpenBadgeCredential, `sub` (its subject's id), beside the credential.
+   */
+  private sign(
+    credential: { id: string; validFrom: string; validUntil?: string } & Record<string, unknown>,
+    sub?: string,
+  ): Promise<string> {
     const key = this.keys.signing;
-    return new SignJWT(payload)
-      .setProtectedHeader({ alg: 'EdDSA', typ: 'vc+jwt', cty: 'vc', kid: `${this.did}#${key.kid}` })
+    const seconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
+    const jwt = new SignJWT(credential)
+      .setProtectedHeader({ alg: key.alg, kid: `${this.did}#${key.kid}`, typ: 'JWT' })
       .setIssuer(this.did)
-      .setIssuedAt(Math.floor(this.clock.now().getTime() / 1000))
-      .sign(key.privateKey);
+      .setJti(credential.id)
+      .setNotBefore(seconds(credential.validFrom))
+      .setIssuedAt(Math.floor(this.clock.now().getTime() / 1000));
+    if (credential.validUntil) jwt.setExpirationTime(seconds(credential.validUntil));
+    if (sub) jwt.setSubject(sub);
+    return jwt.sign(key.privateKey);
   }
 
   statusListUrl(purpose: StatusPurpose, list: number): string {
@@ -96,25 +114,37 @@ export class CredentialsService {
     return { certification, row, status, verificationPrivate: row.private === 1 || holding.verification_private === 1 };
   }
 
-  /** The holder's current cycle as an OpenBadgeCredential, VC-JWT. */
+  /**
+   * The holder's current cycle as an OpenBadgeCredential, VC-JWT (R70): valid for 1EdTech's JSON schema, one status
+   * entry (R71) at a random index (R72), a subject id, the achievement's badge image.
+   */
   async credential(profileId: string, code: string): Promise<string> {
     const { certification, row } = this.currentCycle(profileId, code);
-    const { list, index } = statusEntryOf(row.status_position);
+    const { list, index } = this.statusLists.indexes.entryOf(row.status_position);
     const verificationUrl = `${this.base}/verify/${row.verification_id}`;
+    const listUrl = this.statusListUrl('message', list);
+    const subjectId = subjectIdOf(row.verification_id);
+    // NumericDate claims are whole seconds and must equal validFrom/validUntil: both are cut to the second.
+    const wholeSeconds = (iso: string): string => new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString();
+    const validFrom = wholeSeconds(row.earned_at);
+    const validUntil = row.expires_at ? wholeSeconds(row.expires_at) : undefined;
+    const achievementUrl = `${this.base}/achievements/${certification.code}`;
     const credential = {
       '@context': [VC_CONTEXT, OB_CONTEXT],
       id: `${verificationUrl}#cycle-${row.cycle}`,
       type: ['VerifiableCredential', 'OpenBadgeCredential'],
       issuer: issuerProfile(this.base, this.config.credentials.issuerName),
       name: certification.name,
-      validFrom: row.earned_at,
-      ...(row.expires_at ? { validUntil: row.expires_at } : {}),
+      validFrom,
+      ...(validUntil ? { validUntil } : {}),
+      awardedDate: row.earned_at,
       credentialSubject: {
+        id: subjectId,
         type: ['AchievementSubject'],
         // The public verification id, not the profile id: nothing about the holder's account leaves in the credential.
         identifier: [{ type: 'IdentityObject', identityType: 'identifier', hashed: false, identityHash: row.verification_id }],
         achievement: {
-          id: `${this.base}/achievements/${certification.code}`,
+          id: achievementUrl,
           type: ['Achievement'],
           achievementType: 'Certification',
           name: certification.name,
@@ -122,47 +152,51 @@ export class CredentialsService {
           criteria: {
             narrative: `Pass the ${certification.code} exam; renew by passing the free renewal assessment in the renewal window.`,
           },
+          image: { id: `${achievementUrl}/badge.svg`, type: 'Image', caption: `${certification.name} badge` },
         },
       },
       evidence: [{ id: verificationUrl, type: ['Evidence'], name: 'Public verification of this certification' }],
-      credentialStatus: (['revocation', 'suspension'] as const).map((purpose) => ({
-        id: `${this.statusListUrl(purpose, list)}#${index}`,
+      credentialStatus: {
+        id: `${listUrl}#${index}`,
         type: 'BitstringStatusListEntry',
-        statusPurpose: purpose,
+        statusPurpose: 'message',
         statusListIndex: String(index),
-        statusListCredential: this.statusListUrl(purpose, list),
-      })),
+        statusListCredential: listUrl,
+        statusSize: STATUS_SIZE,
+        statusMessage: STATUS_MESSAGES,
+        statusReference: verificationUrl,
+      },
     };
-    return this.sign(credential);
+    return this.sign(credential, subjectId);
   }
 
-  /** A BitstringStatusListCredential, VC-JWT: the bits of the entries revoked, or suspended now (R17: until counts). */
-  async statusList(purpose: StatusPurpose, list: number): Promise<string> {
-    const now = this.clock.now();
-    const from = list * STATUS_LIST_SIZE;
-    const rows = this.db
-      .prepare<
-        { from: number; to: number },
-        VerificationRow
-      >(`SELECT * FROM ${this.model.tables().verifications} WHERE status_position >= @from AND status_position < @to AND retired = 0`)
-      .all({ from, to: from + STATUS_LIST_SIZE });
-    const set = rows
-      .filter((row) =>
-        purpose === 'revocation'
-          ? row.revoked === 1
-          : row.revoked === 0 &&
-            row.suspended_since !== null &&
-            (row.suspended_until === null || Date.parse(row.suspended_until) > now.getTime()),
-      )
-      .map((row) => statusEntryOf(row.status_position).index);
-    const url = this.statusListUrl(purpose, list);
-    return this.sign({
-      '@context': [VC_CONTEXT],
-      id: url,
-      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
-      issuer: this.did,
-      validFrom: now.toISOString(),
-      credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList: encodeStatusList(set) },
-    });
+  /**
+   * A BitstringStatusListCredential, VC-JWT: the bits of the entries revoked, or suspended now (R17: until counts).
+   * Signed once per encoding (#22.4): its `validFrom` is the instant the list last changed or a suspension ended.
+   */
+  statusList(purpose: StatusPurpose, list: number): Promise<string> {
+    const encoded = this.statusLists.encoded(purpose, list);
+    if (!encoded.signed) {
+      const url = this.statusListUrl(purpose, list);
+      encoded.signed = this.sign({
+        '@context': [VC_CONTEXT],
+        id: url,
+        type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+        issuer: this.did,
+        validFrom: new Date(encoded.from).toISOString(),
+        credentialSubject: {
+          id: `${url}#list`,
+          type: 'BitstringStatusList',
+          statusPurpose: purpose,
+          encodedList: encoded.value,
+          // The spec's list-side names for a multi-bit list (2.2: statusSize, statusMessages).
+          ...(purpose === 'message' ? { statusSize: STATUS_SIZE, statusMessages: STATUS_MESSAGES } : {}),
+        },
+      }).catch((error: unknown) => {
+        encoded.signed = undefined; // not kept: the next request signs again
+        throw error;
+      });
+    }
+    return encoded.signed;
   }
 }

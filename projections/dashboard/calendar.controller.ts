@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { assertMayAccessProfile, CurrentPrincipal, Principal, Roles } from '@recert/kernel';
 import { ProfileParams } from '@recert/renewals';
 import { DomainError } from '@recert/domain';
@@ -15,6 +15,7 @@ const WORDS = {
 type CalendarLanguage = keyof typeof WORDS;
 
 export class CalendarParams extends ProfileParams {
+  @ApiProperty({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$', example: 'azure-administrator-associate' }) // R74: declared in OpenAPI
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'code: a certification code' })
   code!: string;

@@ -357,11 +357,15 @@ export class HoldingsProjection implements RowProjection {
         name: this.verifications,
         key: 'verification_id',
         columns: VERIFICATION_COLUMNS,
-        // The status lists (#13.3) read the entries of one range of positions.
+        // The status lists (#13.3) read the entries of one range of positions, then (#22.4) the rows changed since.
         indexes: [
           {
             name: `${this.verifications}_by_status`,
             create: `CREATE INDEX IF NOT EXISTS ${this.verifications}_by_status ON ${this.verifications} (status_position)`,
+          },
+          {
+            name: `${this.verifications}_by_change`,
+            create: `CREATE INDEX IF NOT EXISTS ${this.verifications}_by_change ON ${this.verifications} (last_position)`,
           },
         ],
       },

@@ -4,27 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnavailableError } from '@eventstore/db-client';
-import { EsdbEventStore, EventStore, NewEvent, RecordedEvent, SqliteEventStore } from '@recert/eventstore';
+import { EsdbEventStore, EventStore, NewEvent, SqliteEventStore } from '@recert/eventstore';
 import { FakeEsdbClient } from '../../libs/eventstore/src/esdb/testing/fake-esdb-client';
 import { configureReadDb } from './read-db';
-import { Projection } from './projection';
+import { SeenProjection } from './testing/seen-projection';
 import { ProjectionRunner } from './projection-runner';
-
-/** Keeps what it is given, in order: a resumed checkpoint of another store shows as missing or doubled rows. */
-class SeenProjection implements Projection {
-  readonly name = 'seen';
-  readonly version = 1;
-  readonly eventTypes = ['Seen'];
-  setup(db: Database.Database): void {
-    db.exec('CREATE TABLE IF NOT EXISTS seen (n INTEGER NOT NULL)');
-  }
-  reset(db: Database.Database): void {
-    db.exec('DROP TABLE IF EXISTS seen');
-  }
-  apply(db: Database.Database, event: RecordedEvent): void {
-    db.prepare('INSERT INTO seen (n) VALUES (?)').run(Number(event.data['n']));
-  }
-}
 
 const seen = (n: number): NewEvent => ({
   id: randomUUID(),

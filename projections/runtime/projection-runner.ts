@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { EventStore, RecordedEvent, Subscription } from '@recert/eventstore';
+import { EventStore, RecordedEvent, rewoundReason, Subscription } from '@recert/eventstore';
 import type { Projection } from './projection';
 import { projectorOwner, SqliteReadStore, StaleProjectorError } from './read-store';
 import { countRows, emptyRows, isRowProjection, Row, RowProjection, RowWriter, selectRowSql } from './rows';
@@ -41,6 +41,21 @@ export interface ProjectionRunnerOptions {
   /** Test hook: runs inside the transaction after the read-model writes, before the checkpoint moves. */
   beforeCheckpoint?: (projection: string, lastEvent: RecordedEvent | undefined) => void;
   log?: (message: string) => void;
+  /**
+   * A checkpoint the log no longer holds (beyond its head, another event at its position, another epoch: a restore or
+   * failover rewound the log, #24.2) is never resumed: `rebuild` from zero (default), or `stop` the projection with
+   * the reason as its error (REWOUND_LOG).
+   */
+  rewoundLog?: 'rebuild' | 'stop';
+}
+
+/** A stored checkpoint: the position, and what tells a rewound log (the event there, the log's epoch; null before #24.2). */
+interface StoredCheckpoint {
+  position: number;
+  version: number;
+  store: string | null;
+  event_id: string | null;
+  epoch: string | null;
 }
 
 interface Running {
@@ -53,6 +68,10 @@ interface Running {
   failures: number;
   /** A rebuild from zero under way: stopping waits for it, so no flush of it lands after the runner has stopped. */
   rebuilding?: Promise<void>;
+  /** Stopped on a rewound log (REWOUND_LOG=stop): not resumed until restarted. */
+  halted?: boolean;
+  /** Its checkpoint is being checked against the log (#24.2): until then it proves nothing to a waiter. */
+  checking?: boolean;
   /** This process holds the model's projector lease, with this fencing token; otherwise it waits to take over. */
   token?: number;
   /** Renews the lease while leading; tries to take it while waiting. */
@@ -76,11 +95,14 @@ export class ProjectionRunner {
   private stopped = false;
   private started = false;
   private readonly projections: Projection[];
-  private readonly getCheckpoint: Database.Statement<[string], { position: number; version: number; store: string | null }>;
-  private readonly setCheckpoint: Database.Statement<[string, number, number, string]>;
+  private readonly getCheckpoint: Database.Statement<[string], StoredCheckpoint>;
+  private readonly setCheckpoint: Database.Statement<[string, number, number, string, string | null, string | null]>;
+  /** The log's epoch as last read (on start and resume), kept with every checkpoint (#24.2); null without epochs. */
+  private epoch: string | null = null;
+  private readonly rewound = new EventEmitter();
   /** Which log checkpoints are positions of: a read model built on another store is rebuilt, not resumed (#12.11). */
   private readonly storeId: string;
-  /** Checkpoints and projector leases (#23.2) beside the read models. */
+  /** Projector leases (#23.2) beside the read models and their checkpoints. */
   private readonly readStore: SqliteReadStore;
   private readonly owner: string;
   private readonly leaseMs: number;
@@ -93,16 +115,24 @@ export class ProjectionRunner {
   ) {
     this.projections = [...projections];
     this.advanced.setMaxListeners(0);
-    this.readStore = new SqliteReadStore(db);
-    this.owner = options.owner ?? projectorOwner();
-    this.leaseMs = Math.max(30, options.leaseMs ?? 10_000);
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, version INTEGER NOT NULL, store TEXT)',
+    );
     // Read databases from before #12.11 lack the column: their checkpoints name no store, so they are rebuilt once.
     const columns = db.prepare<[], { name: string }>('PRAGMA table_info(projection_checkpoints)').all();
     if (!columns.some((column) => column.name === 'store')) db.exec('ALTER TABLE projection_checkpoints ADD COLUMN store TEXT');
+    // Before #24.2 a checkpoint was a bare position: such a one is checked against the head only, once.
+    for (const column of ['event_id', 'epoch'])
+      if (!columns.some((existing) => existing.name === column)) db.exec(`ALTER TABLE projection_checkpoints ADD COLUMN ${column} TEXT`);
     this.storeId = `${store.kind}:${store.identity ?? ''}`;
-    this.getCheckpoint = db.prepare('SELECT position, version, store FROM projection_checkpoints WHERE name = ?');
+    this.readStore = new SqliteReadStore(db);
+    this.owner = options.owner ?? projectorOwner();
+    this.leaseMs = Math.max(30, options.leaseMs ?? 10_000);
+    this.getCheckpoint = db.prepare('SELECT position, version, store, event_id, epoch FROM projection_checkpoints WHERE name = ?');
     this.setCheckpoint = db.prepare(
-      'INSERT INTO projection_checkpoints (name, position, version, store) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version, store = excluded.store',
+      `INSERT INTO projection_checkpoints (name, position, version, store, event_id, epoch) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version, store = excluded.store,
+         event_id = excluded.event_id, epoch = excluded.epoch`,
     );
   }
 
@@ -166,12 +196,14 @@ export class ProjectionRunner {
     entry.token = lease.token;
     entry.leaseTimer = setInterval(() => this.renew(entry), every);
     try {
-      this.begin(entry);
+      this.claim(entry);
     } catch (error) {
       entry.lastError = error instanceof Error ? error.message : String(error);
       this.options.log?.(`${projection.name}: ${entry.lastError}`);
       void this.demote(entry);
+      return;
     }
+    this.begin(entry);
   }
 
   /** Renews the lease; lost (taken by another after a pause, or its token changed), the projection stands down. */
@@ -214,7 +246,8 @@ export class ProjectionRunner {
     }
   }
 
-  private begin(entry: Running): void {
+  /** Under the lease: the model's tables, and a rebuild from zero when its version or store changed. */
+  private claim(entry: Running): void {
     const { projection } = entry;
     const token = entry.token ?? 0;
     this.db
@@ -230,30 +263,91 @@ export class ProjectionRunner {
           this.options.log?.(`${projection.name}: ${why}, rebuilding from zero`);
           projection.reset(this.db);
           projection.setup(this.db);
-          this.setCheckpoint.run(projection.name, 0, projection.version, this.storeId);
+          this.setCheckpoint.run(projection.name, 0, projection.version, this.storeId, null, null);
         } else if (!stored) {
-          this.setCheckpoint.run(projection.name, 0, projection.version, this.storeId);
+          this.setCheckpoint.run(projection.name, 0, projection.version, this.storeId, null, null);
         }
       })
       .immediate();
-    if (
-      this.checkpoint(projection.name) === 0 &&
-      isRowProjection(projection) &&
-      this.db.name !== ':memory:' &&
-      this.options.pipelinedRebuild !== false
-    ) {
-      // From zero: fold on this thread, write on another; then follow the log as usual from where it got.
-      entry.rebuilding = this.pipelinedRebuild(entry, projection)
-        .catch((error: unknown) => {
+  }
+
+  /** Called with the projection's name and why, each time a checkpoint of a rewound log is met (#24.2): a metric. */
+  onRewound(listener: (projection: string, reason: string) => void): void {
+    this.rewound.on('rewound', listener);
+  }
+
+  /**
+   * On start and on every resume: checks the checkpoint against the log (#24.2), rebuilds from zero when it must (on
+   * two threads for a row projection), then follows the log from the checkpoint.
+   */
+  private begin(entry: Running): void {
+    const { projection } = entry;
+    entry.checking = true;
+    entry.rebuilding = (async (): Promise<boolean> => {
+      if (entry.token === undefined) return false;
+      try {
+        if (!(await this.checkAgainstLog(entry))) return false;
+      } catch (error) {
+        // The log could not be asked (unreachable): as a subscription that failed, try again from the checkpoint.
+        this.failed(entry, error instanceof Error ? error : new Error(String(error)));
+        return false;
+      } finally {
+        entry.checking = false;
+      }
+      if (
+        this.checkpoint(projection.name) === 0 &&
+        isRowProjection(projection) &&
+        this.db.name !== ':memory:' &&
+        this.options.pipelinedRebuild !== false
+      ) {
+        // From zero: fold on this thread, write on another; then follow the log as usual from where it got.
+        await this.pipelinedRebuild(entry, projection).catch((error: unknown) => {
           entry.lastError = error instanceof Error ? error.message : String(error);
           this.options.log?.(`${projection.name}: pipelined rebuild stopped (${entry.lastError}); going on from its checkpoint`);
-        })
-        .finally(() => {
-          if (this.running.get(projection.name) === entry) this.subscribe(entry);
         });
-    } else {
-      this.subscribe(entry);
+      }
+      return true;
+    })().then((go) => {
+      if (go && this.running.get(projection.name) === entry) this.subscribe(entry);
+    });
+  }
+
+  /**
+   * A checkpoint is resumed only if the log still holds it: the same epoch, a position not beyond the head, the same
+   * event at that position. Else the log was rewound (a point-in-time restore, a backup, a standby missing the last
+   * commits) and positions are being handed out again: resuming would skip the new events and keep the lost ones.
+   * Returns false when the projection stops on it (REWOUND_LOG=stop).
+   */
+  private async checkAgainstLog(entry: Running): Promise<boolean> {
+    const { projection } = entry;
+    if (!this.store.epoch && !this.store.eventIdAt) return true;
+    const epoch = this.store.epoch ? await this.store.epoch() : null;
+    this.epoch = epoch;
+    const stored = this.getCheckpoint.get(projection.name);
+    // At zero nothing was read: nothing to lose (the epoch is written with the next move).
+    if (!stored || stored.position === 0) return true;
+    const reason = await rewoundReason(this.store, { position: stored.position, eventId: stored.event_id, epoch: stored.epoch }, epoch);
+    if (reason === undefined) return true;
+    const stop = this.options.rewoundLog === 'stop';
+    this.options.log?.(
+      `${projection.name}: rewound log: ${reason}; ${stop ? 'stopped (REWOUND_LOG=stop): set REWOUND_LOG=rebuild or drop its read model' : 'rebuilding from zero'}`,
+    );
+    this.rewound.emit('rewound', projection.name, reason);
+    if (stop) {
+      entry.halted = true;
+      entry.caughtUp = false;
+      entry.lastError = `rewound log: ${reason}`;
+      return false;
     }
+    this.db
+      .transaction(() => {
+        this.readStore.fenceSync(projection.name, entry.token ?? 0);
+        projection.reset(this.db);
+        projection.setup(this.db);
+        this.setCheckpoint.run(projection.name, 0, projection.version, this.storeId, null, epoch);
+      })
+      .immediate();
+    return true;
   }
 
   /**
@@ -268,6 +362,7 @@ export class ProjectionRunner {
   private async pipelinedRebuild(entry: Running, projection: RowProjection): Promise<void> {
     const target = await this.store.headPosition();
     if (target === 0) return;
+    const targetId = (await this.store.eventIdAt?.(target)) ?? null;
     // Secondary indexes are built once at the end; a crash before it leaves them to `setup` on the next start.
     const indexes = projection.tables.flatMap((table) => table.indexes ?? []);
     for (const index of indexes) this.db.exec(`DROP INDEX IF EXISTS ${index.name}`);
@@ -285,6 +380,7 @@ export class ProjectionRunner {
     let flush: Promise<void> = Promise.resolve();
     try {
       let after = 0;
+      let afterId: string | null = null;
       for (;;) {
         // Stopped, removed, or its lease lost (its flushes would be refused): the rebuild ends here.
         if (this.stopped || this.running.get(projection.name) !== entry || entry.token === undefined) break;
@@ -297,13 +393,17 @@ export class ProjectionRunner {
           for (const [key, row] of rows) changed?.set(key, row);
         }
         after = events[events.length - 1]?.position ?? after;
+        afterId = events[events.length - 1]?.id ?? afterId;
         if (last || countRows(dirty) >= capacity) {
           // One flush in flight: once the previous one has committed, its rows can be read back from the database.
           await flush;
           written = writing;
           writing = dirty;
           dirty = emptyRows(projection);
-          flush = writer.write(writing, last ? target : after, last ? indexes.map((index) => index.create) : []);
+          flush = writer.write(writing, last ? target : after, last ? indexes.map((index) => index.create) : [], {
+            eventId: last ? targetId : afterId,
+            epoch: this.epoch,
+          });
         }
         if (last) break;
         // A page is a few milliseconds of work: let requests in between, so queries answer while a rebuild runs.
@@ -327,8 +427,8 @@ export class ProjectionRunner {
     entry.subscription = this.store.subscribe(
       { after, filter: { eventTypes: projection.eventTypes }, batchSize: this.options.batchSize ?? 5000 },
       {
-        onEvents: (events, scannedTo) => {
-          this.applyBatch(projection, events, scannedTo, token);
+        onEvents: (events, scannedTo, scannedId) => {
+          this.applyBatch(projection, events, scannedTo, scannedId, token);
           entry.lastError = null;
           entry.failures = 0;
           this.advanced.emit('advanced', projection.name, scannedTo);
@@ -343,27 +443,35 @@ export class ProjectionRunner {
           entry.lastError = `store unreachable, try ${attempt} in ${delayMs} ms: ${error.message}`;
           this.options.log?.(`${projection.name}: ${entry.lastError}`);
         },
-        onError: (error) => {
-          entry.caughtUp = false;
-          if (error instanceof StaleProjectorError) {
-            void this.demote(entry);
-            return;
-          }
-          entry.lastError = error.message;
-          entry.failures += 1;
-          const delay = Math.min(MAX_RETRY_DELAY_MS, (this.options.retryDelayMs ?? 1000) * 2 ** (entry.failures - 1));
-          this.options.log?.(`${projection.name}: ${error.message}; resubscribing from its checkpoint in ${delay} ms`);
-          entry.retryTimer = setTimeout(() => this.subscribe(entry), delay);
-        },
+        onError: (error) => this.failed(entry, error),
       },
     );
+  }
+
+  /** Waits (longer after each failure in a row), then resumes from the checkpoint, checked against the log again. */
+  private failed(entry: Running, error: Error): void {
+    entry.caughtUp = false;
+    if (error instanceof StaleProjectorError) {
+      void this.demote(entry);
+      return;
+    }
+    entry.lastError = error.message;
+    entry.failures += 1;
+    const delay = Math.min(MAX_RETRY_DELAY_MS, (this.options.retryDelayMs ?? 1000) * 2 ** (entry.failures - 1));
+    this.options.log?.(`${entry.projection.name}: ${error.message}; resubscribing from its checkpoint in ${delay} ms`);
+    entry.retryTimer = setTimeout(() => {
+      if (!this.stopped && this.running.get(entry.projection.name) === entry) this.begin(entry);
+    }, delay);
   }
 
   /**
    * One transaction: the batch's writes and the checkpoint move together, refused (`StaleProjectorError`) when the
    * projector lease no longer carries `token` (#23.2).
    */
-  applyBatch(projection: Projection, events: readonly RecordedEvent[], scannedTo: number, token: number): void {
+  applyBatch(projection: Projection, events: readonly RecordedEvent[], scannedTo: number, scannedId: string | undefined, token: number): void {
+    const last = events[events.length - 1];
+    // The event at the checkpoint, so a start can tell whether the log still holds it (#24.2).
+    const eventId = scannedId ?? (last?.position === scannedTo ? last.id : null);
     this.db
       .transaction(() => {
         this.readStore.fenceSync(projection.name, token);
@@ -373,7 +481,7 @@ export class ProjectionRunner {
         if (projection.applyBatch) projection.applyBatch(this.db, fresh);
         else for (const event of fresh) projection.apply(this.db, event);
         this.options.beforeCheckpoint?.(projection.name, events[events.length - 1]);
-        this.setCheckpoint.run(projection.name, scannedTo, projection.version, this.storeId);
+        this.setCheckpoint.run(projection.name, scannedTo, projection.version, this.storeId, eventId, this.epoch);
       })
       .immediate();
   }
@@ -385,7 +493,10 @@ export class ProjectionRunner {
   /** Waits until the named projections (default: all) have processed `position`; false on time-out. */
   async waitFor(position: number, timeoutMs: number, names: readonly string[] = this.projections.map((p) => p.name)): Promise<boolean> {
     // A stopped runner's read database may be closed under a waiter: it answers `false`, never throws from a timer.
-    const reached = (): boolean => !this.stopped && this.db.open && names.every((name) => this.checkpoint(name) >= position);
+    const reached = (): boolean =>
+      !this.stopped &&
+      this.db.open &&
+      names.every((name) => !this.running.get(name)?.checking && !this.running.get(name)?.halted && this.checkpoint(name) >= position);
     if (reached()) return true;
     if (this.stopped) return false;
     return new Promise((resolve) => {
@@ -420,7 +531,7 @@ export class ProjectionRunner {
           head,
           lag,
           lagCapped: lag >= LAG_COUNT_CAP,
-          caughtUp: checkpoint >= head,
+          caughtUp: !entry?.halted && checkpoint >= head,
           lastError: entry?.lastError ?? null,
         };
       }),

@@ -92,7 +92,7 @@ db.pragma('busy_timeout = 10000');
 db.pragma('cache_size = -16384');
 const upserts = Object.fromEntries(Object.entries(workerData.upserts).map(([table, sql]) => [table, db.prepare(sql)]));
 const lease = db.prepare('SELECT token FROM projector_leases WHERE name = ?');
-const checkpoint = db.prepare('INSERT INTO projection_checkpoints (name, position, version) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version');
+const checkpoint = db.prepare('INSERT INTO projection_checkpoints (name, position, version, event_id, epoch) VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version, event_id = excluded.event_id, epoch = excluded.epoch');
 let gathered = new Map();
 const write = db.transaction((message) => {
   for (const [table, rows] of gathered) {
@@ -105,7 +105,7 @@ const write = db.transaction((message) => {
   if (workerData.token !== null && lease.get(workerData.name)?.token !== workerData.token) {
     throw new Error(workerData.name + ': the projector lease has been taken by another since token ' + workerData.token + '; its write is refused');
   }
-  checkpoint.run(workerData.name, message.position, workerData.version);
+  checkpoint.run(workerData.name, message.position, workerData.version, message.eventId, message.epoch);
 });
 parentPort.on('message', (message) => {
   if (message === 'close') { db.close(); parentPort.close(); return; }
@@ -165,8 +165,16 @@ export class RowWriter {
     this.waiting.splice(0).forEach((w) => w.reject(this.failure ?? error));
   }
 
-  /** Writes the rows, creates `indexes`, and moves the checkpoint to `position`, in one transaction. */
-  async write(rows: RowsByTable, position: number, indexes: readonly string[] = []): Promise<void> {
+  /**
+   * Writes the rows, creates `indexes`, and moves the checkpoint to `position` (with the id of the event there and the
+   * log's epoch, #24.2), in one transaction.
+   */
+  async write(
+    rows: RowsByTable,
+    position: number,
+    indexes: readonly string[] = [],
+    at: { eventId: string | null; epoch: string | null } = { eventId: null, epoch: null },
+  ): Promise<void> {
     if (this.failure) throw this.failure;
     for (const table of this.projection.tables) {
       const byKey = rows.get(table.name);
@@ -186,7 +194,7 @@ export class RowWriter {
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       this.waiting.push({ resolve, reject });
-      this.worker.postMessage({ position, indexes });
+      this.worker.postMessage({ position, indexes, eventId: at.eventId, epoch: at.epoch });
     });
   }
 

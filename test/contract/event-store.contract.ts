@@ -21,6 +21,8 @@ const PORT_MEMBERS = [
   'readAll',
   'subscribe',
   'countEvents',
+  'epoch',
+  'eventIdAt',
   'headPosition',
   'ping',
   'close',

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readKeyEncryptionKeys } from '@recert/kernel';
 import { RecertProcess, startRecertProcess, waitFor } from '../support/processes';
 
 const SECRET = 'erasure-on-disk-secret-erasure-on-disk-secret';
@@ -85,20 +86,31 @@ describe('erasure on disk (#16.5)', () => {
     expect((await call('POST', '/admin/scheduler/run', ['scheduler'])).body).toMatchObject({ windowsOpened: 1, notified: 1 });
 
     const shared = new Database(join(dataDir, 'shared-state.db'), { readonly: true });
-    const key = shared.prepare<[string], { key: Buffer }>('SELECT key FROM personal_data_keys WHERE subject = ?').get(profileId)?.key;
+    const stored = shared.prepare<[string], { key: Buffer }>('SELECT key FROM personal_data_keys WHERE subject = ?').get(profileId)?.key;
     shared.close();
+    // Stored wrapped under the (development) KEK (#24.3): the raw key is what the vault unwraps from it.
+    const keks = readKeyEncryptionKeys(undefined);
+    expect(keks.kekIdOf(stored as Buffer)).toBe('development');
+    const key = await keks.unwrap(profileId, stored as Buffer);
     expect(key).toHaveLength(32);
     const needles = {
       'name (UTF-8)': Buffer.from(displayName, 'utf8'),
       'name (UTF-16)': Buffer.from(displayName, 'utf16le'),
       'e-mail (UTF-8)': Buffer.from(email, 'utf8'),
       'e-mail (UTF-16)': Buffer.from(email, 'utf16le'),
-      key: key as Buffer,
+      key,
+      'key (wrapped)': stored as Buffer,
     };
-    // The scan sees them before: the notification file holds the name and address, the shared state the key.
-    expect(findOnDisk(dataDir, needles)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^name \(UTF-8\) in .*\.eml$/), expect.stringMatching(/^key in .*shared-state\.db/)]),
+    // The scan sees them before: the notification file holds the name and address, the shared state the wrapped key;
+    // the raw key is in no file at any time (R61).
+    const before = findOnDisk(dataDir, needles);
+    expect(before).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^name \(UTF-8\) in .*\.eml$/),
+        expect.stringMatching(/^key \(wrapped\) in .*shared-state\.db/),
+      ]),
     );
+    expect(before.filter((found) => found.startsWith('key in'))).toEqual([]);
 
     expect(
       (await call('POST', `/certification-profiles/${profileId}/personal-data-erasure`, ['support'], { reason: 'GDPR art. 17 #16.5' }))

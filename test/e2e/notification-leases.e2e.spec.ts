@@ -1,9 +1,6 @@
-import type Database from 'better-sqlite3';
-import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { LEASE_STORE, LeaseStore } from '@recert/kernel';
-import { ProjectionRunner, READ_DB } from '@recert/projections';
-import { CATALOG, PERSONAL_DATA_VAULT, PolicyRegistry, StreamCommands } from '@recert/renewals';
-import { NotificationDispatcher, NotificationSender } from '@recert/jobs';
+import { ProjectionRunner } from '@recert/projections';
+import type { NotificationDispatcher, NotificationSender } from '@recert/jobs';
+import { notificationDispatcher } from '../support/dispatchers';
 import { Harness, seedProfile, startApp } from '../support/harness';
 
 /**
@@ -41,16 +38,7 @@ describe('notification leases per run and per send (#24.4)', () => {
         return 'sent';
       },
     };
-    const dispatcher: NotificationDispatcher = new NotificationDispatcher(
-      h.app.get<Database.Database>(READ_DB),
-      sender,
-      h.app.get(PERSONAL_DATA_VAULT),
-      h.app.get(CATALOG),
-      h.app.get<EventStore>(EVENT_STORE),
-      h.app.get(StreamCommands),
-      h.app.get(PolicyRegistry),
-      h.app.get<LeaseStore>(LEASE_STORE),
-    );
+    const dispatcher: NotificationDispatcher = notificationDispatcher(h, sender);
     expect(await dispatcher.dispatchOnce()).toBe(1);
     expect(await second).toBe(0);
     expect(sent).toHaveLength(1);

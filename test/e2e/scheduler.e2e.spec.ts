@@ -1,11 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { ProjectionRunner, READ_DB } from '@recert/projections';
-import { CATALOG, PERSONAL_DATA_VAULT, PolicyRegistry, StreamCommands } from '@recert/renewals';
-import { NotificationDispatcher, NotificationSender, Scheduler } from '@recert/jobs';
+import { NotificationSender, Scheduler } from '@recert/jobs';
+import { notificationDispatcher } from '../support/dispatchers';
 import { expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 
 type Cert = { code: string; status: string; blockedBy: string[]; canAttemptNow: boolean; attempts: number; expiresAt: string | null };
@@ -110,16 +108,7 @@ describe('two schedulers at once over one store', () => {
           return 'sent';
         },
       };
-      const dispatcher = new NotificationDispatcher(
-        r.app.get<Database.Database>(READ_DB),
-        racing,
-        r.app.get(PERSONAL_DATA_VAULT),
-        r.app.get(CATALOG),
-        r.app.get<EventStore>(EVENT_STORE),
-        r.app.get(StreamCommands),
-        r.app.get(PolicyRegistry),
-        r.app.get<LeaseStore>(LEASE_STORE),
-      );
+      const dispatcher = notificationDispatcher(r, racing);
       expect(await dispatcher.dispatchOnce()).toBe(1);
       expect(await dispatcher.dispatchOnce()).toBe(0);
       expect(sent).toHaveLength(1);

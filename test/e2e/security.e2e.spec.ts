@@ -318,12 +318,8 @@ describe('security', () => {
         .buffer(true)
         .parse(asBytes);
       const did = await h.http.get('/.well-known/did.json');
-      const statusUrl = (decodeJwt(credential.body as string)['credentialStatus'] as { statusListCredential: string }[])[0]
-        ?.statusListCredential;
-      const statusList = await h.http
-        .get(new URL(statusUrl as string).pathname)
-        .buffer(true)
-        .parse(asText);
+      const statusUrl = (decodeJwt(credential.body as string)['credentialStatus'] as { statusListCredential: string }).statusListCredential;
+      const statusList = await h.http.get(new URL(statusUrl).pathname).buffer(true).parse(asText);
       for (const res of [verifyJson, verifyHtml, credential, pdf, did, statusList]) expect(res.status).toBe(200);
       const outputs: [string, string][] = [
         ['verification JSON', verifyJson.text],

@@ -18,6 +18,7 @@ import {
   wellFormedStrings,
 } from '@recert/kernel';
 import { AppModule } from './app.module';
+import { refineOpenApi } from './openapi';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -55,6 +56,16 @@ export async function createApp({ config, clock, logger, logDestination }: Creat
     reviver: wellFormedStrings,
   });
   app.useGlobalPipes(createValidationPipe());
+  const document = openApiDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  new Logger('recert').log(
+    `Event store: ${config.eventStoreConnectionString ? (isPostgresUrl(config.eventStoreConnectionString) ? 'PostgreSQL' : 'EventStoreDB') : `embedded SQLite in ${config.dataDir}`}; clock: ${config.clock}`,
+  );
+  return app;
+}
+
+/** The OpenAPI document served at /docs (and written by `scripts/openapi.ts` for Redocly, R74). */
+export function openApiDocument(app: INestApplication, config: AppConfig): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -65,11 +76,8 @@ export async function createApp({ config, clock, logger, logDestination }: Creat
       .build(),
   );
   describeProblems(document);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
-  new Logger('recert').log(
-    `Event store: ${config.eventStoreConnectionString ? (isPostgresUrl(config.eventStoreConnectionString) ? 'PostgreSQL' : 'EventStoreDB') : `embedded SQLite in ${config.dataDir}`}; clock: ${config.clock}`,
-  );
-  return app;
+  refineOpenApi(app, document, config.credentials.publicBaseUrl);
+  return document;
 }
 
 /** Codes the HTTP edge answers beyond the contract's table: docs/ERRORS.md lists each. */

@@ -49,9 +49,10 @@ export interface SubscriptionHandlers {
    * Called with consecutive batches in global order; the next batch comes once the promise settles.
    * `scannedTo` is the position up to which the log has been read (at least the last event's position,
    * more when a filter skipped events), so a consumer can checkpoint past events it does not see.
-   * A batch may be empty when only filtered-out events were scanned.
+   * A batch may be empty when only filtered-out events were scanned. `scannedId`, when the adapter knows it, is the id
+   * of the event at `scannedTo` (filtered out or not), kept with a checkpoint to tell a rewound log (#24.2).
    */
-  onEvents(events: RecordedEvent[], scannedTo: number): void | Promise<void>;
+  onEvents(events: RecordedEvent[], scannedTo: number, scannedId?: string): void | Promise<void>;
   /** Called each time the subscription has delivered everything up to the head it knows of. */
   onCaughtUp?(position: number): void;
   /** Called once when the subscription stops because of an error it could not recover from. */
@@ -95,6 +96,14 @@ export interface EventStore {
    * and lag are reported in events (#12.12); without this, callers count with `readAll` (countEventsBetween).
    */
   countEvents?(options: { after?: number; upTo: number; filter?: EventFilter }): Promise<number>;
+  /**
+   * Optional: the log's epoch, a UUID written when the store is created and changed by the restore procedure
+   * (`npm run store:new-epoch`, ADR 0007). Positions of one epoch mean nothing in another: a checkpoint of another
+   * epoch is never resumed (#24.2).
+   */
+  epoch?(): Promise<string>;
+  /** Optional: id of the event at `position`, undefined when none is there (a rewound log, #24.2). */
+  eventIdAt?(position: number): Promise<string | undefined>;
   /** Position of the newest event in the log (0 when empty). */
   headPosition(): Promise<number>;
   /** Cheap check for health endpoints. */

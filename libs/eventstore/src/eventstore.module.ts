@@ -1,4 +1,4 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
 import { upcast } from '@recert/domain';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
@@ -15,6 +15,7 @@ export function eventStoreAdapter(config: AppConfig): EventStore {
         connectionString: config.eventStoreConnectionString as string,
         deadlines: config.postgres,
         maxPendingAppends: config.postgres.maxPendingAppends,
+        log: (message) => new Logger('EventStore').warn(message),
       })
     : config.eventStoreConnectionString
       ? new EsdbEventStore({ connectionString: config.eventStoreConnectionString, streamPrefix: config.streamPrefix })

@@ -6,3 +6,4 @@ export { parseStreamName, streamName } from '@recert/kernel/pure';
 export * from './postgres/postgres-event-store';
 export * from './eventstore.module';
 export * from './upcasting-event-store';
+export * from './rewound-log';

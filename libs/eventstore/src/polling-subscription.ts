@@ -5,6 +5,8 @@ import type { EventFilter, RecordedEvent, SubscribeOptions, Subscription, Subscr
 export interface ScannedPage {
   events: RecordedEvent[];
   scannedTo: number;
+  /** Id of the event at scannedTo, for the checkpoint (#24.2). */
+  scannedId?: string;
   rowCount: number;
 }
 
@@ -56,7 +58,7 @@ export function pollingSubscription(
         const page = await log.readPage(after, options.filter, options.limit);
         if (stopped) break;
         if (page.scannedTo > after) {
-          await handlers.onEvents(page.events, page.scannedTo);
+          await handlers.onEvents(page.events, page.scannedTo, page.scannedId);
           after = page.scannedTo;
         }
         if (stopped) break;

@@ -22,10 +22,13 @@ export function upcastingEventStore(store: EventStore, upcast: (event: RecordedE
     subscribe: (options, handlers) => {
       const upcasting: SubscriptionHandlers = {
         ...handlers,
-        onEvents: (events, scannedTo) => handlers.onEvents(events.map(upcast), scannedTo),
+        onEvents: (events, scannedTo, scannedId) => handlers.onEvents(events.map(upcast), scannedTo, scannedId),
       };
       return store.subscribe(options, upcasting);
     },
+    // Optional: present only when the adapter has them, so a reader can tell a log without epochs (#24.2).
+    ...(store.epoch && { epoch: () => store.epoch?.() ?? Promise.reject(new Error('no epoch')) }),
+    ...(store.eventIdAt && { eventIdAt: (position: number) => store.eventIdAt?.(position) ?? Promise.resolve(undefined) }),
     headPosition: () => store.headPosition(),
     ping: () => store.ping(),
     close: () => store.close(),

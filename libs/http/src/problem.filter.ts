@@ -30,6 +30,18 @@ function statusOfParserError(error: unknown): number | undefined {
   return typeof candidate === 'number' && candidate >= 400 && candidate < 500 ? candidate : undefined;
 }
 
+/** A 400 the event store's refusal of a value makes: VALIDATION_FAILED naming the field at fault. */
+function storeValidationProblem(field: string, detail: string): Problem {
+  return {
+    type: problemType('VALIDATION_FAILED'),
+    title: ERROR_TITLES.VALIDATION_FAILED,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    detail,
+    errors: [{ field, message: detail }],
+  };
+}
+
 /** Every error leaves as application/problem+json with the contract's code; nothing internal leaks. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -88,27 +100,11 @@ export class ProblemFilter implements ExceptionFilter {
       };
     }
     if (exception instanceof InvalidPositionError) {
-      const detail = `${exception.position} is not a position of this event store's log`;
-      return {
-        type: problemType('VALIDATION_FAILED'),
-        title: ERROR_TITLES.VALIDATION_FAILED,
-        status: 400,
-        code: 'VALIDATION_FAILED',
-        detail,
-        errors: [{ field: 'from/to', message: detail }],
-      };
+      return storeValidationProblem('from/to', `${exception.position} is not a position of this event store's log`);
     }
     // #24.6: the store refused a value of this request (a NUL in text, an id twice): the caller's fault, never a 5xx.
     if (exception instanceof InvalidStoreInputError) {
-      const detail = 'The event store refused a value of this request as malformed';
-      return {
-        type: problemType('VALIDATION_FAILED'),
-        title: ERROR_TITLES.VALIDATION_FAILED,
-        status: 400,
-        code: 'VALIDATION_FAILED',
-        detail,
-        errors: [{ field: 'body', message: detail }],
-      };
+      return storeValidationProblem('body', 'The event store refused a value of this request as malformed');
     }
     if (exception instanceof StreamDeletedError) {
       const detail = 'What this request needs was deleted from the event store outside recert';

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { PostgresDeadlines } from './postgres-session';
 import ipaddr from 'ipaddr.js';
+import { KeyEncryptionKeys, readKeyEncryptionKeys } from './shared-state/key-wrapping';
 
 /** Every start-up setting of the HTTP contract, read once from the environment and checked. */
 export interface AppConfig {
@@ -72,6 +73,12 @@ export interface AppConfig {
    * read database while another process (the worker) runs the projections, off this process's event loop.
    */
   projections: 'run' | 'follow';
+  /** A checkpoint or webhook cursor the log no longer holds (restore, failover, #24.2): `rebuild` it from zero, or `stop` it. */
+  rewoundLog: 'rebuild' | 'stop';
+  /** PERSONAL_DATA_KEK_FILE's key-encryption keys (#24.3): personal-data keys are stored only wrapped under them. */
+  personalDataKeks: KeyEncryptionKeys;
+  /** True when no PERSONAL_DATA_KEK_FILE was given: the public development KEK wraps (refused in production). */
+  personalDataKekIsDevelopment: boolean;
   /** Public verification and signed credentials (#13). */
   credentials: CredentialsConfig;
   /** PostgreSQL (event store and shared state): deadlines of every call and the bound of the pending appends (#24.1). */
@@ -90,7 +97,7 @@ export interface CredentialsConfig {
   publicBaseUrl: string;
   /** The issuer's name on verifications and credentials (ISSUER_NAME). */
   issuerName: string;
-  /** The issuer's Ed25519 signing keys, newest last (ISSUER_KEY_FILE); a development key is generated when unset. */
+  /** The issuer's keys (P-256 signs, Ed25519 only verifies), newest last (ISSUER_KEY_FILE); a development key is generated when unset. */
   issuerKeyFile: string;
   /** True when no ISSUER_KEY_FILE was given and a development key in DATA_DIR is in use. */
   issuerKeyIsDevelopment: boolean;
@@ -170,6 +177,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const projections = env['PROJECTIONS'] ?? 'run';
   if (projections !== 'run' && projections !== 'follow')
     throw new ConfigError(`PROJECTIONS must be "run" or "follow", got "${projections}"`);
+  const rewoundLog = env['REWOUND_LOG'] || 'rebuild';
+  if (rewoundLog !== 'rebuild' && rewoundLog !== 'stop')
+    throw new ConfigError(`REWOUND_LOG must be "rebuild" or "stop", got "${rewoundLog}"`);
   const writerThread = env['STORE_WRITER_THREAD'] ?? '1';
   if (writerThread !== '0' && writerThread !== '1') throw new ConfigError('STORE_WRITER_THREAD must be 0 or 1');
   const root = projectRoot();
@@ -238,6 +248,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxPendingAppends: integer(env, 'PG_MAX_PENDING_APPENDS', 10_000, 1, 1_000_000),
     },
     rateLimitDeadlineMs: integer(env, 'RATE_LIMIT_DEADLINE_MS', 1_000, 10, 60_000),
+    rewoundLog,
+    ...personalDataKeks(env),
   };
 }
 
@@ -272,6 +284,24 @@ function operationsSettings(
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     readyMaxLagEvents: integer(env, 'READY_MAX_LAG_EVENTS', 1000, 0, 100_000_000),
   };
+}
+
+/**
+ * PERSONAL_DATA_KEK_FILE (#24.3, ADR 0008). Unset: the public development KEK, so every process of a development
+ * cluster (each with its own DATA_DIR) agrees without a file, as with the development JWT secret; it protects nothing,
+ * so production (NODE_ENV=production) refuses to start without a file.
+ */
+function personalDataKeks(env: NodeJS.ProcessEnv): Pick<AppConfig, 'personalDataKeks' | 'personalDataKekIsDevelopment'> {
+  const file = env['PERSONAL_DATA_KEK_FILE'] || undefined;
+  if (!file && env['NODE_ENV'] === 'production') {
+    throw new ConfigError('PERSONAL_DATA_KEK_FILE must name the key-encryption keys in production (a line "<id> $(openssl rand -hex 32)")');
+  }
+  if (file && !existsSync(file)) throw new ConfigError(`PERSONAL_DATA_KEK_FILE does not exist: ${file}`);
+  try {
+    return { personalDataKeks: readKeyEncryptionKeys(file), personalDataKekIsDevelopment: !file };
+  } catch (error) {
+    throw new ConfigError(`PERSONAL_DATA_KEK_FILE: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, redactUrl } from './config';
 
 /** Start-up settings: sound defaults, and a bad value stops the start with a message naming the setting. */
@@ -129,5 +132,26 @@ describe('loadConfig: operations settings (#12, #16.16)', () => {
     [{ SHUTDOWN_TIMEOUT_MS: '0' }, /SHUTDOWN_TIMEOUT_MS must be a whole number/],
   ])('#12: refuses %j with a message naming the setting', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('R60/R61: REWOUND_LOG is rebuild or stop; PERSONAL_DATA_KEK_FILE is read, unset wraps under the development KEK and is refused in production', () => {
+    expect(loadConfig({})).toMatchObject({ rewoundLog: 'rebuild', personalDataKekIsDevelopment: true });
+    expect(loadConfig({}).personalDataKeks.currentId).toBe('development');
+    expect(loadConfig({ REWOUND_LOG: 'stop' }).rewoundLog).toBe('stop');
+    expect(() => loadConfig({ REWOUND_LOG: 'skip' })).toThrow(/REWOUND_LOG must be "rebuild" or "stop"/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PERSONAL_DATA_KEK_FILE must name the key-encryption keys in production/);
+    const dir = mkdtempSync(join(tmpdir(), 'recert-kek-config-'));
+    try {
+      const file = join(dir, 'keks');
+      writeFileSync(file, `old ${'a'.repeat(64)}\nnew ${'b'.repeat(64)}\n`);
+      const config = loadConfig({ NODE_ENV: 'production', PERSONAL_DATA_KEK_FILE: file });
+      expect(config.personalDataKeks.currentId).toBe('new');
+      expect(config.personalDataKekIsDevelopment).toBe(false);
+      writeFileSync(file, 'old not-hex\n');
+      expect(() => loadConfig({ PERSONAL_DATA_KEK_FILE: file })).toThrow(/PERSONAL_DATA_KEK_FILE: .*expected "<id> <64 hex digits>"/);
+      expect(() => loadConfig({ PERSONAL_DATA_KEK_FILE: join(dir, 'missing') })).toThrow(/PERSONAL_DATA_KEK_FILE does not exist/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -15,6 +15,7 @@ export * from './http/json-body';
 export * from './shared-state/shared-state.ports';
 export * from './shared-state/shared-state.module';
 export * from './shared-state/open-shared-state';
+export * from './shared-state/key-wrapping';
 export { SqliteSharedState } from './shared-state/sqlite-shared-state';
 export { PostgresSharedState, withoutPassword } from './shared-state/postgres-shared-state';
 export * from './http/server-timeouts';

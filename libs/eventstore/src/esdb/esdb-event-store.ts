@@ -21,6 +21,7 @@ import {
   WrongExpectedVersionError,
   excludeSystemEvents,
   jsonEvent,
+  streamNameFilter,
   type AppendExpectedRevision,
   type AppendResult as ClientAppendResult,
   type AppendToStreamOptions,
@@ -104,7 +105,11 @@ export interface EsdbEventStoreOptions {
    * `deadline` option on reads and subscriptions (it passes `deadline: Infinity`), so the adapter keeps its own.
    */
   readDeadlineMs?: number;
-  /** Deadline of an append, passed to the client (which honours it for appends). */
+  /**
+   * Deadline of an append. Passed to the client, which with batchAppend (every server since 21.10) only sends it to the
+   * server inside the request: the gRPC call itself has none (`deadline: Infinity`, batchAppend.js). The adapter keeps
+   * its own timer too, so a dead connection fails the append instead of waiting for keepalive (#24.7).
+   */
   appendDeadlineMs?: number;
   resubscribe?: Partial<EsdbRetryPolicy>;
   /** Records scanned backwards per page while looking for the newest recert event. */
@@ -150,20 +155,28 @@ export class EsdbEventStore implements EventStore {
     const duplicate = await this.findStored(stream, events);
     if (duplicate) return duplicate;
     let result: ClientAppendResult;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      result = await this.client.appendToStream(
+      const appended = this.client.appendToStream(
         this.prefix + stream,
         events.map((event) =>
           jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata as unknown as JsonObject }),
         ),
         { expectedRevision: toClientRevision(options.expectedRevision), deadline: this.appendDeadlineMs },
       );
+      // The append may still land after this answer: its event ids derive from the command, so a retry finds it stored.
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new AppendDeadlineExceeded(this.appendDeadlineMs)), this.appendDeadlineMs);
+      });
+      result = await Promise.race([appended, expired]);
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
         const actual = error.actualVersion === NO_STREAM ? -1 : Number(error.actualVersion);
         throw new ConcurrencyError(stream, options.expectedRevision, actual);
       }
       throw mapError(error, { stream });
+    } finally {
+      clearTimeout(timer);
     }
     const next = Number(result.nextExpectedRevision);
     if (events.length === 1 && result.position) {
@@ -276,7 +289,8 @@ export class EsdbEventStore implements EventStore {
     const followLive = async (): Promise<void> => {
       const subscription = this.client.subscribeToAll({
         fromPosition: checkpoint > 0 ? toPosition(checkpoint) : START,
-        filter: excludeSystemEvents(),
+        // The server filters (#24.7): with a namespace, only its streams cross the wire (system streams begin with `$`).
+        filter: this.prefix ? streamNameFilter({ prefixes: [this.prefix] }) : excludeSystemEvents(),
       });
       live = subscription;
       if (stopped) return;
@@ -410,8 +424,17 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
+  /**
+   * Readiness in one record (#24.7): the newest record of `$all`, whoever wrote it, read from the leader. The head's
+   * search for a recert event could page back through a whole shared cluster's log.
+   */
   async ping(): Promise<void> {
-    await this.headPosition();
+    try {
+      const handle = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1, requiresLeader: true });
+      await drain(handle, this.readDeadlineMs, () => false);
+    } catch (error) {
+      throw mapError(error, {});
+    }
   }
 
   async close(): Promise<void> {
@@ -451,6 +474,12 @@ class HandlerFailed extends Error {
 class ReadDeadlineExceeded extends Error {
   constructor(ms: number) {
     super(`no answer from EventStoreDB within ${ms} ms`);
+  }
+}
+
+class AppendDeadlineExceeded extends Error {
+  constructor(ms: number) {
+    super(`no acknowledgement of the append from EventStoreDB within ${ms} ms`);
   }
 }
 
@@ -510,6 +539,7 @@ export function mapError(error: unknown, context: { stream?: string; after?: num
     error instanceof CancelledError ||
     error instanceof NotLeaderError ||
     error instanceof ReadDeadlineExceeded ||
+    error instanceof AppendDeadlineExceeded ||
     (error instanceof Error && /^Failed to discover/.test(error.message))
   )
     return new EventStoreUnavailableError(`EventStoreDB: ${message}`, { cause: error });

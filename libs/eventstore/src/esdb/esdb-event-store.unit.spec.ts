@@ -241,6 +241,58 @@ describe('EsdbEventStore against a stand-in client', () => {
     });
   });
 
+  describe('#24.7 deadlines, readiness and filtering on the server', () => {
+    it('R63: an append the connection never acknowledges fails at its deadline, not at keepalive; the deadline goes to the client too', async () => {
+      const store = open({ appendDeadlineMs: 30 });
+      client.stallAppends = true;
+      const error = await store.append('profile-1', [event('A')], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EventStoreUnavailableError);
+      expect((error as Error).message).toMatch(/no acknowledgement of the append from EventStoreDB within 30 ms/);
+      const append = client.calls.find((call) => call.method === 'appendToStream');
+      expect((append?.options as { deadline?: number }).deadline).toBe(30);
+      // The connection back: the same append (same event ids) goes through.
+      client.stallAppends = false;
+      await expect(store.append('profile-1', [event('B')], { expectedRevision: 'no_stream' })).resolves.toMatchObject({ duplicate: false });
+    });
+
+    it('R63: ping reads one record of $all from the leader, however much foreign traffic follows the last recert event', async () => {
+      const store = open({ streamPrefix: 'recert.', headPageSize: 2 });
+      await store.append('profile-1', [event('A')], { expectedRevision: 'no_stream' });
+      for (let i = 0; i < 50; i += 1) client.write(`shop.order-${i}`, 'OrderPlaced');
+      client.calls.length = 0;
+      await store.ping();
+      expect(client.calls).toEqual([
+        { method: 'readAll', options: { direction: 'backwards', fromPosition: 'end', maxCount: 1, requiresLeader: true } },
+      ]);
+      // The head, by contrast, pages back to the recert event (25 pages of 2 here).
+      client.calls.length = 0;
+      await store.headPosition();
+      expect(client.calls.length).toBeGreaterThan(20);
+      client.stallReads = true;
+      await expect(open({ readDeadlineMs: 20 }).ping()).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    });
+
+    it('R63: the live subscription asks the server to filter the namespace (streamNameFilter prefixes); without one, system events', async () => {
+      const namespaced = open({ streamPrefix: 'recert.' });
+      const received: RecordedEvent[] = [];
+      const subscription = namespaced.subscribe({ after: 0 }, { onEvents: (events) => void received.push(...events) });
+      await waitFor(() => client.live.size === 1, 'live');
+      const [live] = client.calls.filter((call) => call.method === 'subscribeToAll');
+      expect((live?.options as { filter?: object }).filter).toMatchObject({ filterOn: 'streamName', prefixes: ['recert.'] });
+      client.write('shop.order-1', 'OrderPlaced');
+      await namespaced.append('profile-1', [event('A')], { expectedRevision: 'no_stream' });
+      await waitFor(() => received.length === 1, 'the recert event');
+      await subscription.stop();
+
+      const plain = open();
+      const other = plain.subscribe({ after: 0 }, { onEvents: () => undefined });
+      await waitFor(() => client.calls.filter((call) => call.method === 'subscribeToAll').length === 2, 'second live');
+      const second = client.calls.filter((call) => call.method === 'subscribeToAll')[1];
+      expect((second?.options as { filter?: object }).filter).toMatchObject({ filterOn: 'eventType', regex: '^[^$].*' });
+      await other.stop();
+    });
+  });
+
   describe('#12.10 a stream namespace', () => {
     it("#12.10 writes under the prefix, reads it off, and leaves other applications' streams out of $all, subscriptions and the head", async () => {
       const store = open({ streamPrefix: 'recert.' });

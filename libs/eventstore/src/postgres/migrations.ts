@@ -8,6 +8,14 @@ export interface Migration {
   name: string;
   /** The statements, for the schema named (an identifier already checked and quoted). */
   sql(schema: string): string;
+  /**
+   * A migration that would lock a live table (an index built or dropped on `events`): on a schema that already holds
+   * data, the service's start leaves it pending and `npm run store:migrate` runs these statements, one by one outside
+   * a transaction (`… CONCURRENTLY`; each idempotent, since a crash before it is recorded runs it again). On a new
+   * schema (no migration applied yet) the start runs `sql` in its transaction: no data, no reader. No later migration
+   * may depend on one still pending.
+   */
+  concurrently?(schema: string): string[];
 }
 
 /** Key of the transaction-scoped advisory lock that serialises appends (see ADR 0007); the schema is the second key. */
@@ -183,5 +191,25 @@ BEGIN
 END
 $fn$;
 `,
+  },
+  {
+    version: 4,
+    name: 'store_epoch: the log epoch a restore changes',
+    sql: (s) => `
+-- Positions are max(position) + 1: after a point-in-time restore, a restore from backup or a failover to a standby
+-- missing the last commits they are handed out again. The epoch, written once here and changed by the restore
+-- procedure (npm run store:new-epoch, ADR 0007), is kept with every checkpoint, so none of another epoch is resumed (#24.2).
+CREATE TABLE ${s}.store_epoch (id integer PRIMARY KEY CHECK (id = 1), epoch uuid NOT NULL, changed_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO ${s}.store_epoch (id, epoch) VALUES (1, gen_random_uuid());
+`,
+  },
+  {
+    version: 5,
+    name: 'drop events_type_position',
+    // #24.9: the index costs an entry per event on every append, under the append lock, and reads do not use it:
+    // readAll's type filter is a prepared statement whose generic plan walks events_pkey in position order and filters
+    // (docs/adr/0007, test/contract/postgres-event-store.int.spec.ts shows the plan); subscriptions read every row.
+    sql: (s) => `DROP INDEX IF EXISTS ${s}.events_type_position;`,
+    concurrently: (s) => [`DROP INDEX CONCURRENTLY IF EXISTS ${s}.events_type_position`],
   },
 ];

@@ -19,7 +19,7 @@ import {
   SubscriptionHandlers,
 } from '../event-store.port';
 import { pollingSubscription } from '../polling-subscription';
-import { APPEND_LOCK_KEY, APPENDED_CHANNEL, MIGRATION_LOCK_KEY, MIGRATIONS } from './migrations';
+import { APPEND_LOCK_KEY, APPENDED_CHANNEL, Migration, MIGRATION_LOCK_KEY, MIGRATIONS } from './migrations';
 
 export { APPEND_LOCK_KEY } from './migrations';
 
@@ -40,6 +40,8 @@ export interface PostgresEventStoreOptions {
   deadlines?: Partial<PostgresDeadlines>;
   /** Appends waiting for the group commit; one more is refused at once (EventStoreUnavailableError). Default 10,000. */
   maxPendingAppends?: number;
+  /** Where warnings go (a migration left for `npm run store:migrate`). */
+  log?: (message: string) => void;
 }
 
 /** A stored event as the read statements return it (rowMode array): the columns of EVENT_COLUMNS in order. */
@@ -120,6 +122,7 @@ export class PostgresEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly now: () => Date;
+  private readonly log: ((message: string) => void) | undefined;
   private readonly appended = new EventEmitter();
   private readonly subscriptions = new Set<Subscription>();
   private migrated: Promise<void> | undefined;
@@ -151,6 +154,7 @@ export class PostgresEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.batchSize = options.batchSize ?? 1000;
     this.now = options.now ?? (() => new Date());
+    this.log = options.log;
     this.appended.setMaxListeners(0);
     this.sql = statements(this.schema);
     // Migrate at start; a server that is down now is retried by the first call that needs it.
@@ -186,8 +190,15 @@ export class PostgresEventStore implements EventStore {
       );
       const applied = await client.query<{ version: number }>(`SELECT version FROM ${this.schema}.schema_migrations`);
       const done = new Set(applied.rows.map((row) => row.version));
+      const fresh = done.size === 0;
+      const deferred: Migration[] = [];
       for (const migration of MIGRATIONS) {
         if (done.has(migration.version)) continue;
+        // A lock on a live table waits for every reader and stops every append: npm run store:migrate runs it instead.
+        if (migration.concurrently && !fresh) {
+          deferred.push(migration);
+          continue;
+        }
         await client.query(migration.sql(this.schema));
         await client.query(`INSERT INTO ${this.schema}.schema_migrations (version, name) VALUES ($1, $2)`, [
           migration.version,
@@ -195,12 +206,48 @@ export class PostgresEventStore implements EventStore {
         ]);
       }
       await client.query('COMMIT');
+      if (deferred.length > 0) {
+        this.log?.(
+          `event store ${this.identity}: migrations ${deferred.map((m) => `${m.version} (${m.name})`).join(', ')} wait for npm run store:migrate (ADR 0007)`,
+        );
+      }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       await client.end().catch(() => undefined);
     }
+  }
+
+  /**
+   * `npm run store:migrate`: the migrations the start leaves pending (`concurrently`), each statement on its own outside
+   * a transaction, then recorded; returns their versions. Runs beside live services: no lock is held while a statement
+   * waits for their transactions, so each statement is idempotent and two runs at once do no harm.
+   */
+  async migrateOutsideStart(): Promise<number[]> {
+    await this.ready();
+    const applied = new Set(await this.migrations());
+    const ran: number[] = [];
+    // A connection of its own, without the pool's deadlines: building an index on a large log takes what it takes.
+    const client = new Client({ connectionString: this.connectionString, application_name: 'recert-migrate' });
+    try {
+      await client.connect();
+      await client.query('SET statement_timeout = 0');
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.version) || !migration.concurrently) continue;
+        for (const statement of migration.concurrently(this.schema)) await client.query(statement);
+        await client.query(
+          `INSERT INTO ${this.schema}.schema_migrations (version, name) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING`,
+          [migration.version, migration.name],
+        );
+        ran.push(migration.version);
+      }
+    } catch (error) {
+      throw wrap(error);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    return ran;
   }
 
   /** Versions of the applied migrations, oldest first. */
@@ -390,11 +437,13 @@ export class PostgresEventStore implements EventStore {
     });
     const events: RecordedEvent[] = [];
     let scannedTo = after;
+    let scannedId: string | undefined;
     for (const row of rows) {
       scannedTo = Number(row[0]);
+      scannedId = row[3];
       if (matchesFilter(filter, row[4], row[1])) events.push(toRecorded(row));
     }
-    return { events, scannedTo, rowCount: rows.length };
+    return { events, scannedTo, scannedId, rowCount: rows.length };
   }
 
   /**
@@ -474,6 +523,26 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  async epoch(): Promise<string> {
+    const [row] = await this.query<[string]>(this.sql.epoch);
+    if (!row) throw new EventStoreUnavailableError(`PostgreSQL: ${this.schema}.store_epoch has no row`);
+    return row[0];
+  }
+
+  /** A new epoch, after the database was restored or failed over (`npm run store:new-epoch`): every checkpoint is rebuilt. */
+  async newEpoch(): Promise<string> {
+    const [row] = await this.query<[string]>({
+      text: `UPDATE ${this.schema}.store_epoch SET epoch = gen_random_uuid(), changed_at = now() RETURNING epoch`,
+    });
+    if (!row) throw new EventStoreUnavailableError(`PostgreSQL: ${this.schema}.store_epoch has no row`);
+    return row[0];
+  }
+
+  async eventIdAt(position: number): Promise<string | undefined> {
+    const [row] = await this.query<[string]>({ ...this.sql.eventIdAt, values: [position] });
+    return row?.[0];
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     // Appends already accepted are committed (or refused) before the pool goes.
@@ -536,6 +605,8 @@ function statements(schema: string) {
          FROM ${schema}.events WHERE position > $1 ORDER BY position LIMIT $3`,
     ),
     head: named('head', `SELECT coalesce(max(position), 0) FROM ${schema}.events`),
+    epoch: named('epoch', `SELECT epoch::text FROM ${schema}.store_epoch WHERE id = 1`),
+    eventIdAt: named('event_id_at', `SELECT id FROM ${schema}.events WHERE position = $1`),
   };
 }
 

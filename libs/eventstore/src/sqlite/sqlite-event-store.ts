@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -84,6 +85,8 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream_revision ON events (stream, revision);
 CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream_id ON events (stream, id);
+-- The log's epoch (#24.2): written once when the file is created; \`npm run store:new-epoch\` changes it after a restore.
+CREATE TABLE IF NOT EXISTS store_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), epoch TEXT NOT NULL);
 `;
 
 /**
@@ -126,6 +129,7 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`mmap_size = ${options.mmapBytes ?? 0}`);
     this.db.pragma('cache_size = -16384');
     this.db.exec(SCHEMA);
+    this.db.prepare('INSERT OR IGNORE INTO store_epoch (id, epoch) VALUES (1, ?)').run(randomUUID());
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.batchSize = options.batchSize ?? 1000;
     this.now = options.now ?? (() => new Date());
@@ -300,15 +304,17 @@ export class SqliteEventStore implements EventStore {
     after: number,
     filter: EventFilter | undefined,
     limit: number,
-  ): { events: RecordedEvent[]; scannedTo: number; rowCount: number } {
+  ): { events: RecordedEvent[]; scannedTo: number; scannedId?: string; rowCount: number } {
     const rows = this.readAfterStmt.all(after, limit);
     const events: RecordedEvent[] = [];
     let scannedTo = after;
+    let scannedId: string | undefined;
     for (const row of rows) {
       scannedTo = row[0];
+      scannedId = row[3];
       if (matchesFilter(filter, row[4], row[1])) events.push(toRecorded(row));
     }
-    return { events, scannedTo, rowCount: rows.length };
+    return { events, scannedTo, scannedId, rowCount: rows.length };
   }
 
   subscribe(options: SubscribeOptions, handlers: SubscriptionHandlers): Subscription {
@@ -332,6 +338,22 @@ export class SqliteEventStore implements EventStore {
 
   async ping(): Promise<void> {
     await this.headPosition();
+  }
+
+  epoch(): Promise<string> {
+    return this.settled(() => (this.db.prepare('SELECT epoch FROM store_epoch WHERE id = 1').get() as { epoch: string }).epoch);
+  }
+
+  /** A new epoch, after the file was restored from a copy (`npm run store:new-epoch`): every checkpoint is rebuilt. */
+  newEpoch(): Promise<string> {
+    const epoch = randomUUID();
+    return this.settled(() => (this.db.prepare('UPDATE store_epoch SET epoch = ? WHERE id = 1').run(epoch), epoch));
+  }
+
+  eventIdAt(position: number): Promise<string | undefined> {
+    return this.settled(
+      () => (this.db.prepare('SELECT id FROM events WHERE position = ?').get(position) as { id: string } | undefined)?.id,
+    );
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import { ConcurrencyError, EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock, Metrics } from '@recert/kernel';
 import { OutboxQueries, ProjectionRunner } from '@recert/projections';
 import { DomainError } from '@recert/domain';
-import { Scheduler } from '@recert/jobs';
+import { Scheduler, WebhookDeliveries } from '@recert/jobs';
 
 /** Replaces `object[method]` by a wrapper that sees each call's arguments and outcome: the one place metrics hook in. */
 function around<T extends object, K extends keyof T>(
@@ -76,6 +76,9 @@ export class Instrumentation implements OnModuleInit {
     const scheduler = this.optional(Scheduler);
     if (scheduler)
       around(scheduler, 'runOnce', ({ error }) => metrics.schedulerRuns.inc({ outcome: error === undefined ? 'ok' : 'failed' }));
+
+    this.runner.onRewound((projection) => metrics.rewoundLog.inc({ consumer: projection }));
+    this.optional(WebhookDeliveries)?.onRewound(() => metrics.rewoundLog.inc({ consumer: 'webhooks' }));
 
     metrics.onScrape(async () => {
       for (const projection of await this.runner.status()) {

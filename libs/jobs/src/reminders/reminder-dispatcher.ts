@@ -157,10 +157,13 @@ export class ReminderDispatcher {
       return 0;
     }
     const name = reminderLeaseName(first.reminder.reminderId);
-    if ((await this.leases.acquire([name], owner, LEASE_MS)).length === 0) return 0;
+    const [lease] = await this.leases.acquire([name], owner, LEASE_MS);
+    if (!lease) return 0;
     try {
       const decided = await this.decide(candidate);
       if (!decided || decided.reminder.reminderId !== first.reminder.reminderId) return 0;
+      // The fence (R56): reading took so long that the lease passed to another sender: that one sends.
+      if (!(await this.leases.holds(lease, owner))) return 0;
       return await this.send(candidate, decided.reminder, decided.context);
     } finally {
       await this.leases.release(name, owner);

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
+import { EVENT_STORE, EventStore, RecordedEvent, rewoundReason } from '@recert/eventstore';
 import {
   APP_CONFIG,
   AppConfig,
@@ -86,6 +87,12 @@ export class WebhookDeliveries implements OnModuleInit {
   }
 
   private readonly owners: RunLeaseOwners;
+  private readonly rewound = new EventEmitter();
+
+  /** Called with why, each time the cursor is found on a rewound log (#24.2): a metric. */
+  onRewound(listener: (reason: string) => void): void {
+    this.rewound.on('rewound', listener);
+  }
 
   /** A DATA_DIR/webhooks.db of an older build is moved into the shared state once (it would send everything again otherwise). */
   async onModuleInit(): Promise<void> {
@@ -117,6 +124,8 @@ export class WebhookDeliveries implements OnModuleInit {
     const lease = async (): Promise<boolean> => (await this.leases.acquire([INGEST_LEASE], owner, INGEST_LEASE_MS)).length === 1;
     if (!(await lease())) return;
     try {
+      const epoch = await this.checkCursor();
+      if (epoch === false) return;
       for (;;) {
         const cursor = await this.state.cursor();
         const head = await this.store.headPosition();
@@ -130,7 +139,10 @@ export class WebhookDeliveries implements OnModuleInit {
             maxCount: 1,
             filter: { eventTypes: ['WebhookEndpointRegistered'] },
           });
-          if (registrations.length === 0) return this.state.ingest({ registered: [], disabled: [], deliveries: [] }, head);
+          if (registrations.length === 0) {
+            const eventId = (await this.store.eventIdAt?.(head)) ?? null;
+            return this.state.ingest({ registered: [], disabled: [], deliveries: [] }, head, { eventId, epoch });
+          }
         }
         const events = await this.store.readAll({
           after: cursor,
@@ -139,12 +151,34 @@ export class WebhookDeliveries implements OnModuleInit {
         });
         const last = events[events.length - 1];
         const next = events.length < BATCH ? Math.max(head, last?.position ?? 0) : (last as RecordedEvent).position;
-        await this.state.ingest(batchOf(events, endpoints), next);
+        const eventId = next === last?.position ? last.id : ((await this.store.eventIdAt?.(next)) ?? null);
+        await this.state.ingest(batchOf(events, endpoints), next, { eventId, epoch });
         if (events.length < BATCH || !(await lease())) return;
       }
     } finally {
       await this.leases.release(INGEST_LEASE, owner);
     }
+  }
+
+  /**
+   * Before each ingest: a cursor the log no longer holds (a restore or failover rewound it, #24.2) goes back to zero, so
+   * the new events at reused positions are delivered (deliveries are keyed by endpoint and event: none is made twice);
+   * with REWOUND_LOG=stop ingest stops instead (false). Returns the log's epoch, kept with the cursor.
+   */
+  private async checkCursor(): Promise<string | null | false> {
+    if (!this.store.epoch && !this.store.eventIdAt) return null;
+    const epoch = this.store.epoch ? await this.store.epoch() : null;
+    const mark = await this.state.cursorMark();
+    const reason = await rewoundReason(this.store, mark, epoch);
+    if (reason === undefined) return epoch;
+    const stop = this.config.rewoundLog === 'stop';
+    this.logger.warn(
+      `webhook cursor: rewound log: ${reason}; ${stop ? 'ingest stopped (REWOUND_LOG=stop)' : 'ingesting again from the start (keyed: nothing is delivered twice)'}`,
+    );
+    this.rewound.emit('rewound', reason);
+    if (stop) return false;
+    await this.state.rewindCursor(mark, epoch);
+    return epoch;
   }
 
   /** An endpoint row from its registration event: from the log on ingest, or at once by the controller. */

@@ -32,7 +32,7 @@ export interface Principal {
 }
 
 const ROLES_KEY = 'recert:roles';
-const PUBLIC_KEY = 'recert:public';
+export const PUBLIC_KEY = 'recert:public';
 
 /** The roles that may call an endpoint; any one of them is enough. */
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);

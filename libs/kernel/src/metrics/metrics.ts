@@ -67,9 +67,19 @@ export class Metrics implements OnApplicationBootstrap {
     'Age of the longest-waiting pending notification, from its window opening (domain clock)',
   );
   readonly schedulerRuns = counter(this.registry, 'recert_scheduler_runs_total', 'Scheduler runs by outcome (ok, failed)', ['outcome']);
+  readonly rewoundLog = counter(
+    this.registry,
+    'recert_rewound_log_total',
+    'Checkpoints (a projection, or "webhooks" for the webhook cursor) found on a rewound log at start or resume, each rebuilt or stopped (#24.2)',
+    ['consumer'],
+  );
 
   constructor(private readonly adapterHost: HttpAdapterHost) {
     collectDefaultMetrics({ register: this.registry });
+    // R74: promtool wants `_total` on counters only; these three are gauges. Their per-type series stay
+    // (nodejs_active_handles{type}, …), so the totals remain `sum(nodejs_active_handles)`.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+      this.registry.removeSingleMetric(name);
     // Series that exist from the start at 0, so a scrape before the first event can be compared with one after.
     for (const outcome of ['appended', 'duplicate', 'conflict', 'failed']) this.appends.inc({ outcome }, 0);
     for (const outcome of ['ok', 'failed']) this.schedulerRuns.inc({ outcome }, 0);

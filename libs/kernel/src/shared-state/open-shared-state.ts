@@ -3,13 +3,37 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PostgresDeadlines } from '../postgres-session';
 import { PostgresSharedState } from './postgres-shared-state';
+import { KeyEncryptionKeys, wrappingKeyVault } from './key-wrapping';
 import type { SharedState } from './shared-state.ports';
 import { SqliteSharedState } from './sqlite-shared-state';
 
-/** Opens (and migrates) the shared state a SHARED_STATE_URL names: `file:<path>` or `postgres://...`. */
-export async function openSharedState(url: string, deadlines: Partial<PostgresDeadlines> = {}): Promise<SharedState> {
-  if (url.startsWith('file:')) return new SqliteSharedState(url.slice('file:'.length));
-  return PostgresSharedState.open(url, 5, deadlines);
+/**
+ * Opens (and migrates) the shared state a SHARED_STATE_URL names: `file:<path>` or `postgres://...`. With `keks`, its
+ * key vault stores personal-data keys only wrapped under them (#24.3): the application still sees raw keys.
+ */
+export async function openSharedState(
+  url: string,
+  keks?: KeyEncryptionKeys,
+  deadlines: Partial<PostgresDeadlines> = {},
+): Promise<SharedState> {
+  const state = url.startsWith('file:')
+    ? new SqliteSharedState(url.slice('file:'.length))
+    : await PostgresSharedState.open(url, 5, deadlines);
+  return keks ? withWrappedKeys(state, keks) : state;
+}
+
+/** The same shared state, its key vault wrapping and unwrapping every key under the KEKs. */
+export function withWrappedKeys(state: SharedState, keks: KeyEncryptionKeys): SharedState {
+  return {
+    description: state.description,
+    keys: wrappingKeyVault(state.keys, keks),
+    idempotency: state.idempotency,
+    leases: state.leases,
+    rateCounters: state.rateCounters,
+    webhooks: state.webhooks,
+    sweep: (nowMs) => state.sweep(nowMs),
+    close: () => state.close(),
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Client, ClientBase, Pool } from 'pg';
 import { postgresSessionSettings, type PostgresDeadlines } from '../postgres-session';
-import { SqlRunner, sqlWebhookState, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
+import { SqlRunner, sqlWebhookState, WEBHOOK_CURSOR_MARK_MIGRATION, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
 import { doneLookup } from './sqlite-shared-state';
 import {
   IDEMPOTENCY_CLAIM_TTL_MS,
@@ -26,6 +26,7 @@ const MIGRATIONS: readonly string[] = [
   WEBHOOK_STATE_MIGRATION,
   // #24.4: a lease's version, its fencing token (R56); a release keeps the row (and so the version) until the sweep.
   `ALTER TABLE recert_leases ADD COLUMN version BIGINT NOT NULL DEFAULT 0;`,
+  WEBHOOK_CURSOR_MARK_MIGRATION,
 ];
 
 /** The database's clock in epoch milliseconds: lease and claim times are the store's, never a process's (R56). */
@@ -159,6 +160,16 @@ export class PostgresSharedState implements SharedState {
         return subjects.map((subject) => bySubject.get(subject) ?? null);
       },
       isErased: async (subject) => Boolean((await row(subject))?.erased_at),
+      storedKeys: async (after, limit) =>
+        (
+          await pool.query<{ subject: string; key: Buffer }>(
+            'SELECT subject, key FROM recert_personal_data_keys WHERE subject COLLATE "C" > $1 AND key IS NOT NULL ORDER BY subject COLLATE "C" LIMIT $2',
+            [after, limit],
+          )
+        ).rows,
+      replaceKey: async (subject, from, to) =>
+        (await pool.query('UPDATE recert_personal_data_keys SET key = $3 WHERE subject = $1 AND key = $2', [subject, from, to]))
+          .rowCount === 1,
       // The row version holding the key stays in the table's pages until VACUUM reuses them (ADR 0008).
       erase: async (subject, at) => {
         await pool.query(

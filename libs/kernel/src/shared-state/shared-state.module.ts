@@ -43,9 +43,14 @@ export function sharedStateProviders(): Provider[] {
       provide: SHARED_STATE,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig): Promise<SharedState> => {
-        const state = await openSharedState(config.sharedStateUrl, config.postgres);
+        const state = await openSharedState(config.sharedStateUrl, config.personalDataKeks, config.postgres);
         const moved = await importLegacyPersonalDataKeys(config.dataDir, state);
         const logger = new Logger('SharedState');
+        if (config.personalDataKekIsDevelopment) {
+          logger.warn(
+            'PERSONAL_DATA_KEK_FILE is unset: personal-data keys are wrapped under the PUBLIC development KEK, so an erasure does not reach copies of the shared state (backups, WAL). Set it outside development (ADR 0008).',
+          );
+        }
         if (moved > 0) logger.log(`moved ${moved} personal-data keys from ${config.dataDir}/personal-data.db`);
         logger.log(`shared state: ${state.description}`);
         if (config.eventStoreConnectionString?.startsWith('esdb') && config.sharedStateUrl.startsWith('file:')) {

@@ -17,6 +17,10 @@ export interface KeyVaultStore {
   isErased(subject: string): Promise<boolean>;
   /** Destroys the key (its bytes overwritten where the medium allows) and remembers the erasure. */
   erase(subject: string, at: Date): Promise<void>;
+  /** KEK rotation (#24.3): stored keys (wrapped bytes as stored, erased ones left out) after `afterSubject`, by subject. */
+  storedKeys(afterSubject: string, limit: number): Promise<{ subject: string; key: Buffer }[]>;
+  /** Stores `to` for the subject if its stored key is still `from` (not erased nor changed meanwhile); true when replaced. */
+  replaceKey(subject: string, from: Buffer, to: Buffer): Promise<boolean>;
 }
 
 export type IdempotencyLookup =
@@ -144,8 +148,22 @@ export interface WebhookAttemptOutcome {
  * log, and the cursor in the log up to which deliveries were made. Who sends a delivery is decided by a lease in the
  * LeaseStore, not here.
  */
+/** Where the webhook cursor stands, with what tells a rewound log (#24.2): the event there and the log's epoch. */
+export interface WebhookCursorMark {
+  position: number;
+  /** Null before #24.2 or when the store cannot tell. */
+  eventId: string | null;
+  epoch: string | null;
+}
+
 export interface WebhookStateStore {
   cursor(): Promise<number>;
+  cursorMark(): Promise<WebhookCursorMark>;
+  /**
+   * Back to zero (the log was rewound, #24.2): ingesting again from the start makes only deliveries not made yet,
+   * since every row is keyed. `from` is the mark the caller saw: another process that moved the cursor since wins.
+   */
+  rewindCursor(from: WebhookCursorMark, epoch: string | null): Promise<void>;
   /**
    * One batch of the log, atomically: endpoints registered and disabled in it, the deliveries made of it, and the cursor
    * moved to `position` (never back). Everything is keyed, so a batch applied twice (two processes, a crash) changes nothing.
@@ -153,6 +171,7 @@ export interface WebhookStateStore {
   ingest(
     batch: { registered: WebhookEndpointRecord[]; disabled: { endpointId: string; reason: string }[]; deliveries: NewWebhookDelivery[] },
     position: number | null,
+    mark?: { eventId: string | null; epoch: string | null },
   ): Promise<void>;
   endpoints(): Promise<WebhookEndpointRecord[]>;
   endpoint(id: string): Promise<WebhookEndpointRecord | undefined>;
@@ -194,4 +213,4 @@ export const WEBHOOK_STATE_STORE = Symbol('WEBHOOK_STATE_STORE');
 export const IDEMPOTENCY_RETENTION_MS = 7 * 24 * 3600_000;
 export const IDEMPOTENCY_CLAIM_TTL_MS = 60_000;
 /** Schema version both adapters migrate to at start. */
-export const SHARED_STATE_SCHEMA_VERSION = 3;
+export const SHARED_STATE_SCHEMA_VERSION = 4;

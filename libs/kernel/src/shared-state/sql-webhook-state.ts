@@ -25,6 +25,11 @@ export const WEBHOOK_STATE_MIGRATION = `
   CREATE TABLE recert_webhook_attempts (delivery_id TEXT NOT NULL, attempt INTEGER NOT NULL, at TEXT NOT NULL, status INTEGER,
     error TEXT, PRIMARY KEY (delivery_id, attempt));`;
 
+/** Schema step 3 of both adapters: the webhook cursor keeps the event at it and the log's epoch (#24.2). */
+export const WEBHOOK_CURSOR_MARK_MIGRATION = `
+  ALTER TABLE recert_webhook_cursor ADD COLUMN event_id TEXT;
+  ALTER TABLE recert_webhook_cursor ADD COLUMN epoch TEXT;`;
+
 export interface SqlStatement {
   /** PostgreSQL placeholders ($1, $2, ...); the SQLite runner rewrites them. */
   sql: string;
@@ -87,7 +92,24 @@ export function sqlWebhookState(db: SqlRunner): WebhookStateStore {
   return {
     cursor: async () =>
       Number((await db.all<{ position: number }>('SELECT position FROM recert_webhook_cursor WHERE id = 1', []))[0]?.position ?? 0),
-    ingest: async (batch, position) => {
+    cursorMark: async () => {
+      const row = (
+        await db.all<{ position: number; event_id: string | null; epoch: string | null }>(
+          'SELECT position, event_id, epoch FROM recert_webhook_cursor WHERE id = 1',
+          [],
+        )
+      )[0];
+      return { position: Number(row?.position ?? 0), eventId: row?.event_id ?? null, epoch: row?.epoch ?? null };
+    },
+    rewindCursor: async (from, epoch) => {
+      await db.atomically([
+        {
+          sql: 'UPDATE recert_webhook_cursor SET position = 0, event_id = NULL, epoch = $1 WHERE id = 1 AND position = $2',
+          params: [epoch, from.position],
+        },
+      ]);
+    },
+    ingest: async (batch, position, mark) => {
       await db.atomically([
         // Rows in one order (by id) whoever ingests, so two processes ingesting overlapping batches cannot deadlock (#22.1).
         ...byId(batch.registered).map(insertEndpoint),
@@ -101,7 +123,10 @@ export function sqlWebhookState(db: SqlRunner): WebhookStateStore {
           : [
               { sql: 'INSERT INTO recert_webhook_cursor (id, position) VALUES (1, 0) ON CONFLICT (id) DO NOTHING', params: [] },
               // Never back: a slower process finishing an older batch must not make the faster one's work count again.
-              { sql: 'UPDATE recert_webhook_cursor SET position = $1 WHERE id = 1 AND position < $1', params: [position] },
+              {
+                sql: 'UPDATE recert_webhook_cursor SET position = $1, event_id = $2, epoch = $3 WHERE id = 1 AND position < $1',
+                params: [position, mark?.eventId ?? null, mark?.epoch ?? null],
+              },
             ]),
       ]);
     },

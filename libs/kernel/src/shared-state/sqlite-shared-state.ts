@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { positional, SqlRunner, sqlWebhookState, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
+import { positional, SqlRunner, sqlWebhookState, WEBHOOK_CURSOR_MARK_MIGRATION, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
 import {
   IDEMPOTENCY_CLAIM_TTL_MS,
   IDEMPOTENCY_RETENTION_MS,
@@ -35,6 +35,7 @@ const MIGRATIONS: readonly string[] = [
   WEBHOOK_STATE_MIGRATION,
   // #24.4: a lease's version, its fencing token (R56); a release keeps the row (and so the version) until the sweep.
   `ALTER TABLE leases ADD COLUMN version INTEGER NOT NULL DEFAULT 0;`,
+  WEBHOOK_CURSOR_MARK_MIGRATION,
 ];
 
 /** SQLite's own clock in epoch milliseconds: lease and claim times are the store's, never a process's (R56). */
@@ -155,6 +156,19 @@ export class SqliteSharedState implements SharedState {
         }
         return Promise.resolve();
       },
+      storedKeys: (after, limit) =>
+        Promise.resolve(
+          db
+            .prepare<
+              [string, number],
+              { subject: string; key: Buffer }
+            >('SELECT subject, key FROM personal_data_keys WHERE subject > ? AND key IS NOT NULL ORDER BY subject LIMIT ?')
+            .all(after, limit),
+        ),
+      replaceKey: (subject, from, to) =>
+        Promise.resolve(
+          db.prepare('UPDATE personal_data_keys SET key = ? WHERE subject = ? AND key = ?').run(to, subject, from).changes === 1,
+        ),
     };
   }
 

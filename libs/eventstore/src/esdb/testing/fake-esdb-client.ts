@@ -30,6 +30,8 @@ export class FakeEsdbClient implements EsdbClient {
   subscriptionsFail: Error | undefined;
   /** Reads that never answer until cancelled (a stalled node). */
   stallReads = false;
+  /** Appends that are never acknowledged (a dead connection batchAppend waits on until keepalive notices). */
+  stallAppends = false;
   /** Live subscriptions that are never confirmed. */
   confirmSubscriptions = true;
   readonly live = new Set<FakeLive>();
@@ -67,6 +69,7 @@ export class FakeEsdbClient implements EsdbClient {
     this.calls.push({ method: 'appendToStream', stream, options });
     const failure = this.takeFailure('appendToStream');
     if (failure) throw failure;
+    if (this.stallAppends) return new Promise<AppendResult>(() => undefined);
     const current = this.records.filter((r) => r.event?.streamId === stream).length - 1;
     const expected = options.expectedRevision;
     const clash =
@@ -119,7 +122,10 @@ export class FakeEsdbClient implements EsdbClient {
     const from = options.fromPosition;
     // Subscriptions start after their position (exclusive).
     const after = from && typeof from === 'object' ? from.commit : -1n;
-    const subscription = new FakeLive(this, this.takeFailure('subscribeToAll') ?? this.subscriptionsFail);
+    // The server applies a stream-name prefix filter: other streams never reach the client.
+    const filter = options.filter as { filterOn?: string; prefixes?: string[] } | undefined;
+    const prefixes = filter?.filterOn === 'streamName' ? filter.prefixes : undefined;
+    const subscription = new FakeLive(this, this.takeFailure('subscribeToAll') ?? this.subscriptionsFail, prefixes);
     this.live.add(subscription);
     for (const record of this.records) if (record.commitPosition! > after) subscription.offer(record);
     setImmediate(() => {
@@ -179,12 +185,14 @@ export class FakeLive extends EventEmitter implements EsdbLive<AllStreamResolved
   constructor(
     private readonly owner: FakeEsdbClient,
     failure: Error | undefined,
+    private readonly prefixes?: readonly string[],
   ) {
     super();
     this.error = failure;
   }
 
   offer(record: AllStreamResolvedEvent): void {
+    if (this.prefixes && !this.prefixes.some((prefix) => record.event?.streamId.startsWith(prefix))) return;
     this.queue.push(record);
     this.wake?.();
   }

@@ -74,6 +74,26 @@ export function sharedStateContract(open: () => Promise<SharedState>): void {
       expect(await a.keys.isErased(subject)).toBe(true);
       expect(await a.keys.keyOrCreate(subject, randomBytes(32))).toBeNull();
     });
+
+    it('R61: storedKeys pages the stored keys by subject (erased ones left out); replaceKey swaps a key only if it is unchanged', async () => {
+      const prefix = id('rot');
+      const keys = [randomBytes(32), randomBytes(32), randomBytes(32)];
+      await Promise.all(keys.map((key, i) => a.keys.keyOrCreate(`${prefix}-${i}`, key)));
+      await a.keys.erase(`${prefix}-1`, new Date());
+      const mine = async (after: string, limit: number) =>
+        (await b.keys.storedKeys(after, limit)).filter((entry) => entry.subject.startsWith(prefix));
+      expect(await mine(prefix, 10_000)).toEqual([
+        { subject: `${prefix}-0`, key: keys[0] },
+        { subject: `${prefix}-2`, key: keys[2] },
+      ]);
+      expect((await b.keys.storedKeys(`${prefix}-0`, 1))[0]?.subject).not.toBe(`${prefix}-0`);
+      const next = randomBytes(40);
+      expect(await b.keys.replaceKey(`${prefix}-0`, randomBytes(32), next)).toBe(false);
+      expect(await b.keys.replaceKey(`${prefix}-0`, keys[0] as Buffer, next)).toBe(true);
+      expect(await a.keys.key(`${prefix}-0`)).toEqual(next);
+      expect(await b.keys.replaceKey(`${prefix}-1`, keys[1] as Buffer, next)).toBe(false);
+      expect(await a.keys.key(`${prefix}-1`)).toBeNull();
+    });
   });
 
   describe('IdempotencyStore', () => {
@@ -325,49 +345,17 @@ export function sharedStateContract(open: () => Promise<SharedState>): void {
       expect(await a.webhooks.endpoint(endpointId)).toMatchObject({ status: 'disabled', disabled_reason: 'admin' });
       expect((await a.webhooks.due('2026-01-03T00:00:00.000Z', 1000)).filter((d) => d.endpoint_id === endpointId)).toEqual([]);
     });
-  });
-
-  describe('fenced records (R56, #24.4)', () => {
-    it("R56: a stale holder's attempt record (its lease since taken by another) is refused and stores nothing; the new holder's stands", async () => {
+    it("R56 (#24.4): a stale holder's attempt record (its lease since taken by another) is refused and stores nothing; the new holder's stands", async () => {
       const endpointId = id('ep');
-      const deliveryId = id('d');
-      await a.webhooks.ingest(
-        {
-          registered: [
-            {
-              id: endpointId,
-              url: 'http://127.0.0.1:9/hook',
-              events: '["certification.earned"]',
-              secret: '{"sealed":true}',
-              status: 'active',
-              registered_at: '2026-01-01T00:00:00.000Z',
-              registered_position: 1,
-              failing_since: null,
-              disabled_reason: null,
-            },
-          ],
-          disabled: [],
-          deliveries: [
-            {
-              id: deliveryId,
-              endpoint_id: endpointId,
-              event_id: id('e'),
-              type: 'certification.earned',
-              holding: 'h1',
-              position: 2,
-              payload: '{}',
-            },
-          ],
-        },
-        null,
-      );
+      const pending = delivery(endpointId, 'h1', 41);
+      await a.webhooks.ingest({ registered: [endpoint(endpointId, 40)], disabled: [], deliveries: [pending] }, null);
       const name = id('webhook-lease');
       // The old holder's lease runs out (1 ms of the store's time) and another sender takes it.
       const [stale] = await a.leases.acquire([name], 'sender-a', 1);
       const [current] = await eventuallyNonEmpty(() => b.leases.acquire([name], 'sender-b', 60_000));
       const at = '2026-01-02T00:00:00.000Z';
       const outcome = (status: number) => ({
-        deliveryId,
+        deliveryId: pending.id,
         endpointId,
         attempt: 1,
         at,
@@ -380,9 +368,9 @@ export function sharedStateContract(open: () => Promise<SharedState>): void {
       await expect(a.webhooks.recordAttempt(outcome(500), { lease: stale as Lease, owner: 'sender-a' })).rejects.toBeInstanceOf(
         StaleLeaseError,
       );
-      expect(await b.webhooks.delivery(deliveryId)).toMatchObject({ state: 'pending', attempts: 0, last_status: null });
+      expect(await b.webhooks.delivery(pending.id)).toMatchObject({ state: 'pending', attempts: 0, last_status: null });
       await b.webhooks.recordAttempt(outcome(204), { lease: current as Lease, owner: 'sender-b' });
-      expect(await a.webhooks.delivery(deliveryId)).toMatchObject({ state: 'delivered', attempts: 1, last_status: 204 });
+      expect(await a.webhooks.delivery(pending.id)).toMatchObject({ state: 'delivered', attempts: 1, last_status: 204 });
     });
   });
 

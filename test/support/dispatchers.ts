@@ -1,0 +1,21 @@
+import type Database from 'better-sqlite3';
+import { EVENT_STORE, EventStore } from '@recert/eventstore';
+import { LEASE_STORE, LeaseStore } from '@recert/kernel';
+import { READ_DB } from '@recert/projections';
+import { CATALOG, PERSONAL_DATA_VAULT, PolicyRegistry, StreamCommands } from '@recert/renewals';
+import { NotificationDispatcher, NotificationSender } from '@recert/jobs';
+import type { Harness } from './harness';
+
+/** A notification dispatcher of the app's own parts, sending through `sender` (a spec's stand-in). */
+export function notificationDispatcher(h: Pick<Harness, 'app'>, sender: NotificationSender): NotificationDispatcher {
+  return new NotificationDispatcher(
+    h.app.get<Database.Database>(READ_DB),
+    sender,
+    h.app.get(PERSONAL_DATA_VAULT),
+    h.app.get(CATALOG),
+    h.app.get<EventStore>(EVENT_STORE),
+    h.app.get(StreamCommands),
+    h.app.get(PolicyRegistry),
+    h.app.get<LeaseStore>(LEASE_STORE),
+  );
+}
