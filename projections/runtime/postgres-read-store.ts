@@ -99,7 +99,12 @@ export class PostgresReadStore implements ReadStore {
         if (live && !ownerIsGone(row.owner)) return null;
         token += 1;
       }
-      await client.query('UPDATE projector_leases SET owner = $2, token = $3, expires_at = $4 WHERE name = $1', [name, owner, token, expiresAt]);
+      await client.query('UPDATE projector_leases SET owner = $2, token = $3, expires_at = $4 WHERE name = $1', [
+        name,
+        owner,
+        token,
+        expiresAt,
+      ]);
       return { name, owner, token, expiresAt };
     });
   }
@@ -139,8 +144,7 @@ export class PostgresReadStore implements ReadStore {
         run: async (sql, params = []) => {
           await client.query(numbered(sql), [...params]);
         },
-        query: async <T>(sql: string, params: readonly ReadValue[] = []) =>
-          (await client.query(numbered(sql), [...params])).rows as T[],
+        query: async <T>(sql: string, params: readonly ReadValue[] = []) => (await client.query(numbered(sql), [...params])).rows as T[],
       });
       await client.query(
         `INSERT INTO projection_checkpoints (name, position, version, store) VALUES ($1, $2, $3, $4)

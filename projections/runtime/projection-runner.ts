@@ -366,7 +366,12 @@ export class ProjectionRunner {
     // Secondary indexes are built once at the end; a crash before it leaves them to `setup` on the next start.
     const indexes = projection.tables.flatMap((table) => table.indexes ?? []);
     for (const index of indexes) this.db.exec(`DROP INDEX IF EXISTS ${index.name}`);
-    const writer = new RowWriter(this.db.name, projection, (position) => this.advanced.emit('advanced', projection.name, position), entry.token);
+    const writer = new RowWriter(
+      this.db.name,
+      projection,
+      (position) => this.advanced.emit('advanced', projection.name, position),
+      entry.token,
+    );
     const readBack = new Map(projection.tables.map((table) => [table.name, this.db.prepare<[string], Row>(selectRowSql(table))]));
     const capacity = Math.max(1, this.options.rebuildCacheRows ?? 50_000);
     // Small reads: a page's events die young instead of surviving into the old generation (measured: 2,000 beat 5,000).
@@ -468,7 +473,13 @@ export class ProjectionRunner {
    * One transaction: the batch's writes and the checkpoint move together, refused (`StaleProjectorError`) when the
    * projector lease no longer carries `token` (#23.2).
    */
-  applyBatch(projection: Projection, events: readonly RecordedEvent[], scannedTo: number, scannedId: string | undefined, token: number): void {
+  applyBatch(
+    projection: Projection,
+    events: readonly RecordedEvent[],
+    scannedTo: number,
+    scannedId: string | undefined,
+    token: number,
+  ): void {
     const last = events[events.length - 1];
     // The event at the checkpoint, so a start can tell whether the log still holds it (#24.2).
     const eventId = scannedId ?? (last?.position === scannedTo ? last.id : null);

@@ -30,11 +30,15 @@ interface Projector {
 
 function startProjector(env: Record<string, string>): Projector {
   const root = projectRoot();
-  const child = spawn(process.execPath, ['-r', join(root, 'test', 'support', 'ts-register.js'), join(root, 'test', 'support', 'projector-process.ts')], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', join(root, 'test', 'support', 'ts-register.js'), join(root, 'test', 'support', 'projector-process.ts')],
+    {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-20_000);
@@ -66,7 +70,11 @@ describe('one projector per read model across processes (#23.2)', () => {
     // A log of 3,600 events over 100 streams (the first 20 get 60 events, the others 30).
     for (let batch = 0; batch < 120; batch += 1) {
       const revision = batch < 100 ? 'no_stream' : 29;
-      await store.append(`seen-${batch % 100}`, Array.from({ length: 30 }, (_, i) => seen(batch * 30 + i)), { expectedRevision: revision });
+      await store.append(
+        `seen-${batch % 100}`,
+        Array.from({ length: 30 }, (_, i) => seen(batch * 30 + i)),
+        { expectedRevision: revision },
+      );
     }
     seededHead = await store.headPosition();
   }, 60_000);
@@ -91,7 +99,9 @@ describe('one projector per read model across processes (#23.2)', () => {
     writing = true;
     writer = (async () => {
       for (let n = 0; writing; n += 1) {
-        await store.append(`${prefix}-${n % 7}`, [seen(1_000_000 + written)], { expectedRevision: n < 7 ? 'no_stream' : Math.floor(n / 7) - 1 });
+        await store.append(`${prefix}-${n % 7}`, [seen(1_000_000 + written)], {
+          expectedRevision: n < 7 ? 'no_stream' : Math.floor(n / 7) - 1,
+        });
         written += 1;
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
@@ -114,7 +124,8 @@ describe('one projector per read model across processes (#23.2)', () => {
       readDb,
       lease,
       checkpoint: (): number =>
-        readDb.prepare<[string], { position: number }>('SELECT position FROM projection_checkpoints WHERE name = ?').get(NAME)?.position ?? 0,
+        readDb.prepare<[string], { position: number }>('SELECT position FROM projection_checkpoints WHERE name = ?').get(NAME)?.position ??
+        0,
       ownedBy: (projector: Projector): boolean => lease()?.owner.startsWith(`${hostname()}:${projector.child.pid}:`) ?? false,
       projector: (env: Record<string, string> = {}): Projector => {
         const started = startProjector({ EVENTS_FILE: join(dir, 'events.db'), READ_DB: file, LEASE_MS: String(LEASE_MS), ...env });
@@ -135,7 +146,8 @@ describe('one projector per read model across processes (#23.2)', () => {
     const rows = (db: Database.Database): unknown[] => db.prepare('SELECT * FROM rm_stream_counts ORDER BY stream').all();
     expect(rows(rebuilt).length).toBeGreaterThan(100);
     expect(rows(readDb)).toEqual(rows(rebuilt));
-    const sum = (db: Database.Database): number | undefined => db.prepare<[], { n: number }>('SELECT sum(n) AS n FROM rm_stream_counts').get()?.n;
+    const sum = (db: Database.Database): number | undefined =>
+      db.prepare<[], { n: number }>('SELECT sum(n) AS n FROM rm_stream_counts').get()?.n;
     expect(sum(readDb)).toBe(3600 + written);
     rebuilt.close();
   };

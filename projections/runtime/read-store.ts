@@ -119,7 +119,10 @@ export class SqliteReadStore implements ReadStore {
       .transaction((): ProjectorLease | null => {
         const now = this.db.prepare<[], { now: number }>(`SELECT ${SQLITE_NOW_MS} AS now`).get()?.now ?? 0;
         const row = this.db
-          .prepare<[string], { owner: string; token: number; expires_at: number }>('SELECT owner, token, expires_at FROM projector_leases WHERE name = ?')
+          .prepare<
+            [string],
+            { owner: string; token: number; expires_at: number }
+          >('SELECT owner, token, expires_at FROM projector_leases WHERE name = ?')
           .get(name);
         const expiresAt = now + ttlMs;
         if (!row) {
@@ -133,7 +136,9 @@ export class SqliteReadStore implements ReadStore {
         }
         if (live && !ownerIsGone(row.owner)) return null;
         const token = row.token + 1;
-        this.db.prepare('UPDATE projector_leases SET owner = ?, token = ?, expires_at = ? WHERE name = ?').run(owner, token, expiresAt, name);
+        this.db
+          .prepare('UPDATE projector_leases SET owner = ?, token = ?, expires_at = ? WHERE name = ?')
+          .run(owner, token, expiresAt, name);
         return { name, owner, token, expiresAt };
       })
       .immediate();
@@ -154,7 +159,10 @@ export class SqliteReadStore implements ReadStore {
 
   leaseSync(name: string): ProjectorLease | undefined {
     const row = this.db
-      .prepare<[string], { owner: string; token: number; expires_at: number }>('SELECT owner, token, expires_at FROM projector_leases WHERE name = ?')
+      .prepare<
+        [string],
+        { owner: string; token: number; expires_at: number }
+      >('SELECT owner, token, expires_at FROM projector_leases WHERE name = ?')
       .get(name);
     return row && { name, owner: row.owner, token: row.token, expiresAt: row.expires_at };
   }

@@ -15,7 +15,9 @@ export class StreamCountsProjection implements RowProjection {
   readonly tables = [TABLE];
 
   setup(db: Database.Database): void {
-    db.exec(`CREATE TABLE IF NOT EXISTS ${TABLE.name} (stream TEXT PRIMARY KEY, n INTEGER NOT NULL, total INTEGER NOT NULL, last_position INTEGER NOT NULL)`);
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS ${TABLE.name} (stream TEXT PRIMARY KEY, n INTEGER NOT NULL, total INTEGER NOT NULL, last_position INTEGER NOT NULL)`,
+    );
   }
 
   reset(db: Database.Database): void {
@@ -38,7 +40,10 @@ export class StreamCountsProjection implements RowProjection {
 
   applyBatch(db: Database.Database, events: readonly RecordedEvent[]): void {
     const select = db.prepare<[string], Row>(selectRowSql(TABLE));
-    writeRows(this.fold(events, (_, key) => select.get(key)), () => db.prepare(upsertSql(TABLE)));
+    writeRows(
+      this.fold(events, (_, key) => select.get(key)),
+      () => db.prepare(upsertSql(TABLE)),
+    );
   }
 
   apply(db: Database.Database, event: RecordedEvent): void {
