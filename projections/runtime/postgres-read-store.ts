@@ -141,6 +141,7 @@ export class PostgresReadStore implements ReadStore {
       const { rows } = await client.query<{ token: string }>('SELECT token FROM projector_leases WHERE name = $1 FOR UPDATE', [name]);
       if (rows[0] === undefined || Number(rows[0].token) !== token) throw new StaleProjectorError(name, token);
       await work({
+        dialect: 'postgres',
         run: async (sql, params = []) => {
           await client.query(numbered(sql), [...params]);
         },

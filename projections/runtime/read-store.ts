@@ -37,6 +37,8 @@ export type ReadValue = string | number | null;
 
 /** A transaction's statements, `?` placeholders in both dialects (the PostgreSQL adapter numbers them). */
 export interface ReadTx {
+  /** For the little DDL that differs (`WITHOUT ROWID`, column types). */
+  readonly dialect: 'sqlite' | 'postgres';
   run(sql: string, params?: readonly ReadValue[]): Promise<void>;
   query<T>(sql: string, params?: readonly ReadValue[]): Promise<T[]>;
 }
@@ -104,6 +106,7 @@ export const SQLITE_COORDINATION = `
  */
 export class SqliteReadStore implements ReadStore {
   readonly kind = 'sqlite' as const;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly db: Database.Database) {
     db.exec(SQLITE_COORDINATION);
@@ -168,12 +171,18 @@ export class SqliteReadStore implements ReadStore {
   }
 
   acquire(name: string, owner: string, ttlMs: number): Promise<ProjectorLease | null> {
-    return Promise.resolve(this.acquireSync(name, owner, ttlMs));
+    return this.queued(() => this.acquireSync(name, owner, ttlMs));
   }
 
   release(name: string, owner: string, token: number): Promise<void> {
-    this.releaseSync(name, owner, token);
-    return Promise.resolve();
+    return this.queued(() => this.releaseSync(name, owner, token));
+  }
+
+  /** After the units of work queued before it: never inside one's open transaction. */
+  private queued<T>(work: () => T): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   lease(name: string): Promise<ProjectorLease | undefined> {
@@ -186,24 +195,34 @@ export class SqliteReadStore implements ReadStore {
     );
   }
 
-  async commit(name: string, token: number, checkpoint: StoredCheckpoint, work: (tx: ReadTx) => Promise<void>): Promise<void> {
-    // better-sqlite3 transactions are synchronous: the statements are gathered, then run in one IMMEDIATE transaction.
-    const statements: { sql: string; params: readonly ReadValue[] }[] = [];
-    const tx: ReadTx = {
-      run: (sql, params = []) => {
-        statements.push({ sql, params });
-        return Promise.resolve();
-      },
-      query: <T>(sql: string, params: readonly ReadValue[] = []) => Promise.resolve(this.db.prepare(sql).all(...params) as T[]),
-    };
-    await work(tx);
-    this.db
-      .transaction(() => {
-        for (const { sql, params } of statements) this.db.prepare(sql).run(...params);
+  /**
+   * One IMMEDIATE transaction on this adapter's connection, statements run as they come (a unit reads its own
+   * writes, as on PostgreSQL); units are queued, since one connection holds one transaction. Give the adapter a
+   * connection of its own when other code writes through the same one.
+   */
+  commit(name: string, token: number, checkpoint: StoredCheckpoint, work: (tx: ReadTx) => Promise<void>): Promise<void> {
+    const run = this.queue.then(async () => {
+      const tx: ReadTx = {
+        dialect: 'sqlite',
+        run: (sql, params = []) => {
+          this.db.prepare(sql).run(...params);
+          return Promise.resolve();
+        },
+        query: <T>(sql: string, params: readonly ReadValue[] = []) => Promise.resolve(this.db.prepare(sql).all(...params) as T[]),
+      };
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        await work(tx);
         this.fenceSync(name, token);
         upsertCheckpoint(this.db, name, checkpoint);
-      })
-      .immediate();
+        this.db.exec('COMMIT');
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   query<T>(sql: string, params: readonly ReadValue[] = []): Promise<T[]> {
