@@ -6,8 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { SqliteEventStore } from '@recert/eventstore';
-import { configureReadDb } from '../../projections/runtime/read-db';
-import { ProjectionRunner } from '../../projections/runtime/projection-runner';
+import { configureReadDb, ProjectionRunner } from '@recert/projections';
 import { StreamCountsProjection } from './stream-counts.projection';
 
 const env = (name: string): string => {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
-import { Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from '../../projections/runtime/rows';
+import { Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from '@recert/projections';
 
 const TABLE: RowTable = { name: 'rm_stream_counts', key: 'stream', columns: ['stream', 'n', 'total', 'last_position'] };
 
