@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NewEvent, SqliteEventStore } from '@recert/eventstore';
-import { projectRoot } from '@recert/kernel';
+import { spawnTypeScript } from '../../test/support/processes';
 import { StreamCountsProjection } from '../../test/support/stream-counts.projection';
 import { eventually } from '../../test/support/wait';
 import { configureReadDb } from './read-db';
@@ -29,24 +29,7 @@ interface Projector {
 }
 
 function startProjector(env: Record<string, string>): Projector {
-  const root = projectRoot();
-  const child = spawn(
-    process.execPath,
-    ['-r', join(root, 'test', 'support', 'ts-register.js'), join(root, 'test', 'support', 'projector-process.ts')],
-    {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { child, output: () => output, exited };
+  return spawnTypeScript(join('test', 'support', 'projector-process.ts'), env);
 }
 
 /**

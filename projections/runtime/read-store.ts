@@ -121,18 +121,13 @@ export class SqliteReadStore implements ReadStore {
     return this.db
       .transaction((): ProjectorLease | null => {
         const now = this.db.prepare<[], { now: number }>(`SELECT ${SQLITE_NOW_MS} AS now`).get()?.now ?? 0;
-        const row = this.db
-          .prepare<
-            [string],
-            { owner: string; token: number; expires_at: number }
-          >('SELECT owner, token, expires_at FROM projector_leases WHERE name = ?')
-          .get(name);
+        const row = this.leaseSync(name);
         const expiresAt = now + ttlMs;
         if (!row) {
           this.db.prepare('INSERT INTO projector_leases (name, owner, token, expires_at) VALUES (?, ?, 1, ?)').run(name, owner, expiresAt);
           return { name, owner, token: 1, expiresAt };
         }
-        const live = row.expires_at > now;
+        const live = row.expiresAt > now;
         if (row.owner === owner && live) {
           this.db.prepare('UPDATE projector_leases SET expires_at = ? WHERE name = ?').run(expiresAt, name);
           return { name, owner, token: row.token, expiresAt };
