@@ -12,7 +12,7 @@ module.exports = {
       severity: 'error',
       comment: 'The domain is plain TypeScript: no Nest, no rxjs, no token library.',
       from: { path: '^libs/domain/', pathNot: SPECS },
-      to: { path: 'node_modules/(@nestjs/|rxjs/|jsonwebtoken/|class-validator/|class-transformer/)' },
+      to: { path: 'node_modules/(@nestjs/|rxjs/|jose/|class-validator/|class-transformer/)' },
     },
     {
       name: 'domain-no-adapter',

@@ -9,6 +9,7 @@ export * from './runtime/rows';
 export * from './runtime/consistency';
 export * from './holdings/holdings.projection';
 export * from './outbox/outbox.projection';
+export * from './outbox/holder-messages.projection';
 export * from './renewal-outcomes/renewal-outcomes.projection';
 export * from './deadlines/deadlines.queries';
 export * from './dashboard/dashboard.queries';

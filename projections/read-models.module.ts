@@ -12,6 +12,7 @@ import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
 import { OverrideTargetQueries } from './holdings/override-targets.queries';
 import { HoldingsModel } from './holdings/holdings.model';
+import { HolderMessagesProjection } from './outbox/holder-messages.projection';
 import { OutboxProjection } from './outbox/outbox.projection';
 import { OutboxQueries } from './outbox/outbox.queries';
 import { RenewalOutcomesProjection } from './renewal-outcomes/renewal-outcomes.projection';
@@ -27,6 +28,7 @@ import { StatusLists } from './credentials/status-lists';
 import { CertificateService } from './credentials/certificate.service';
 import { ISSUER_KEYS, IssuerKeys } from './credentials/issuer-keys';
 import { VerificationQueries } from './verification/verification.queries';
+import { HolderPreferences } from './i18n/holder-preferences';
 
 /** The read side: projections fed from the log through checkpointed subscriptions, and the queries on them. */
 @Module({
@@ -49,7 +51,7 @@ import { VerificationQueries } from './verification/verification.queries';
       useFactory: (store: EventStore, db: Database.Database, config: AppConfig) => {
         const logger = new Logger('Projections');
         // The holdings generation is added by HoldingsModel, which knows the policy book.
-        return new ProjectionRunner(store, db, [new OutboxProjection(), new RenewalOutcomesProjection()], {
+        return new ProjectionRunner(store, db, [new OutboxProjection(), new HolderMessagesProjection(), new RenewalOutcomesProjection()], {
           rebuildCacheRows: config.rebuildCacheRows,
           leaseMs: config.projectorLeaseMs,
           rewoundLog: config.rewoundLog,
@@ -75,6 +77,7 @@ import { VerificationQueries } from './verification/verification.queries';
     DeadlineQueries,
     OutboxQueries,
     VerificationQueries,
+    HolderPreferences,
     {
       provide: ISSUER_KEYS,
       inject: [APP_CONFIG, CLOCK],

@@ -8,7 +8,7 @@ PROFILE="smoke-$(date +%s)-$$"
 
 token() {
   docker compose exec -T api node -e \
-    "process.stdout.write(require('jsonwebtoken').sign({ sub: 'smoke', roles: ['$1'] }, process.env.AUTH_JWT_SECRET, { algorithm: 'HS256', expiresIn: '10m' }))"
+    "process.stdout.write(require('./dist/libs/kernel/src/http/development-token.js').signDevelopmentToken({ sub: 'smoke', roles: ['$1'] }, process.env.AUTH_JWT_SECRET, { expiresInSeconds: 600 }))"
 }
 
 # The stack is up when the proxy reaches a ready api.

@@ -16,8 +16,7 @@
 import { spawn, ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import jwt from 'jsonwebtoken';
-import { DEVELOPMENT_JWT_SECRET } from '@recert/kernel';
+import { DEVELOPMENT_JWT_SECRET, signDevelopmentToken } from '@recert/kernel';
 
 export interface DemoLinks {
   holder: string;
@@ -37,11 +36,11 @@ const IMPORTED = 20;
 const ASSOCIATES = ['azure-administrator-associate', 'azure-developer-associate', 'azure-virtual-desktop-specialty'] as const;
 
 /**
- * The one place tokens are made: an HS256 JWT signed with the secret the api verifies with today (AUTH_JWT_SECRET,
- * else the public development secret). Swap this for `npm run dev:token` (OpenID Connect) when that exists.
+ * The one place tokens are made: a development HS256 token (the kernel's, as `npm run dev:token` prints) signed with
+ * the secret the api verifies with (AUTH_JWT_SECRET, else the public development secret), valid 12 hours.
  */
 export function signInToken(claims: { sub: string; roles: string[]; [claim: string]: unknown }, secret: string): string {
-  return jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: '12h' });
+  return signDevelopmentToken(claims, secret, { expiresInSeconds: 12 * 3600 });
 }
 
 class Api {

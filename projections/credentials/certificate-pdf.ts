@@ -1,19 +1,25 @@
 import { PDFDocument, PDFFont, PDFName, PDFPage, PDFString, rgb, StandardFonts } from 'pdf-lib';
 import { create as createQr } from 'qrcode';
+import { fill, formatDateTime, formatDay, Language, messages } from '../i18n/holder-i18n';
+import { certificateFontkit, cjkFontBytes, cjkFontFor } from './certificate-fonts';
 
 /** What a PDF certificate states: the facts of one cycle, read from the log's read model at request time. */
 export interface CertificateFacts {
   /** Null once the holder's personal data was erased: the certificate then names nobody. */
   holderName: string | null;
+  /** In the certificate's language (the catalog's name for it, else the English one). */
   certificationName: string;
   level: string;
-  status: string;
+  status: 'active' | 'expired' | 'revoked' | 'suspended' | 'never-expires';
   earnedAt: string;
   expiresAt: string | null;
   issuerName: string;
   verificationUrl: string;
   /** When it was made: the PDF's dates and its "as of", from the clock. */
   asOf: Date;
+  /** The holder's language and IANA time zone (their preferences, #26.4). */
+  language: Language;
+  timeZone: string;
 }
 
 // A4 landscape, in PDF points.
@@ -24,27 +30,67 @@ const INK = rgb(0.12, 0.16, 0.22);
 const ACCENT = rgb(0.05, 0.33, 0.6);
 const MUTED = rgb(0.38, 0.42, 0.48);
 
-export const CERTIFICATE_TITLE = (certificationName: string): string => `Certificate: ${certificationName}`;
+export const CERTIFICATE_TITLE = (certificationName: string, language: Language = 'en'): string =>
+  fill(messages(language).certificate.title, { name: certificationName });
+
+/** Text Helvetica's WinAnsi encoding draws as it is: then English needs no embedded font. */
+const WIN_ANSI =
+  /^[\x20-\x7e\xa0-\xff\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178]*$/;
 
 /**
  * #13.4: a one-page PDF certificate with the verification URL, as text, as a link, and as a QR code drawn from the
- * QR matrix with rectangles (crisp at any zoom, no image codec). The standard fonts carry WinAnsi only, so text
- * outside it is folded to its base letters or '?', never an error: a holder's name is input we do not control.
+ * QR matrix with rectangles (crisp at any zoom, no image codec). #26.4: in the holder's language, dates in their
+ * zone; English whose texts WinAnsi encodes uses the standard Helvetica, anything else embeds a subset of Noto Sans
+ * TC or JP (whichever draws every character, the language's own first), so 山田 太郎 prints as written. A character
+ * no font has is folded to its base letters or '?', never an error: a holder's name is input we do not control.
  */
 export async function certificatePdf(facts: CertificateFacts): Promise<Uint8Array> {
   const pdf = await PDFDocument.create();
-  const title = CERTIFICATE_TITLE(facts.certificationName);
+  const words = messages(facts.language).certificate;
+  const title = CERTIFICATE_TITLE(facts.certificationName, facts.language);
   pdf.setTitle(title, { showInWindowTitleBar: true });
   pdf.setAuthor(facts.issuerName);
-  pdf.setSubject(`Verify at ${facts.verificationUrl}`);
+  pdf.setSubject(`${words.checkAt} ${facts.verificationUrl}`);
+  pdf.setLanguage(facts.language);
   pdf.setKeywords(['certificate', facts.certificationName, facts.verificationUrl]);
   pdf.setCreator('recert');
   pdf.setProducer('recert (pdf-lib)');
   pdf.setCreationDate(facts.asOf);
   pdf.setModificationDate(facts.asOf);
 
-  const regular = await pdf.embedFont(StandardFonts.Helvetica);
-  const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
+  const day = (iso: string): string => formatDay(iso, facts.language, facts.timeZone);
+  const status = messages(facts.language).status[facts.status];
+  const level = (messages(facts.language).level as Record<string, string>)[facts.level] ?? facts.level;
+  const texts = {
+    heading: words.heading,
+    issuedBy: fill(words.issuedBy, { issuer: facts.issuerName }),
+    certifies: facts.holderName === null ? words.certifiesThatHolder : words.certifiesThat,
+    holds: words.holds,
+    level: fill(words.level, { level }),
+    dates:
+      facts.expiresAt === null
+        ? fill(words.earnedNoExpiry, { earned: day(facts.earnedAt) })
+        : fill(words.earnedUntil, {
+            earned: day(facts.earnedAt),
+            expires: formatDateTime(facts.expiresAt, facts.language, facts.timeZone),
+          }),
+    statusOn: fill(words.statusOn, { date: day(facts.asOf.toISOString()), status }),
+    checkAt: words.checkAt,
+    authoritative: words.authoritative,
+    zone: fill(words.zone, { zone: facts.timeZone }),
+  };
+  const all = [...Object.values(texts), facts.holderName ?? '', facts.certificationName];
+  let regular: PDFFont;
+  let bold: PDFFont;
+  if (facts.language === 'en' && all.every((text) => WIN_ANSI.test(text))) {
+    regular = await pdf.embedFont(StandardFonts.Helvetica);
+    bold = await pdf.embedFont(StandardFonts.HelveticaBold);
+  } else {
+    pdf.registerFontkit(certificateFontkit);
+    const font = cjkFontFor(facts.language, all);
+    regular = await pdf.embedFont(cjkFontBytes(font, 400), { subset: true });
+    bold = await pdf.embedFont(cjkFontBytes(font, 700), { subset: true });
+  }
   const page = pdf.addPage([WIDTH, HEIGHT]);
   page.drawRectangle({ x: 24, y: 24, width: WIDTH - 48, height: HEIGHT - 48, borderColor: ACCENT, borderWidth: 2 });
 
@@ -54,16 +100,16 @@ export async function certificatePdf(facts: CertificateFacts): Promise<Uint8Arra
     page.drawText(fitted.text, { x: (WIDTH - width) / 2, y, font: fitted.font, size: fitted.size, color });
   };
 
-  centred('CERTIFICATE', 500, bold, 34, ACCENT);
-  centred(`issued by ${facts.issuerName}`, 472, regular, 14, MUTED);
-  centred(facts.holderName === null ? 'This certifies that the holder' : 'This certifies that', 420, regular, 14, MUTED);
+  centred(texts.heading, 500, bold, 34, ACCENT);
+  centred(texts.issuedBy, 472, regular, 14, MUTED);
+  centred(texts.certifies, 420, regular, 14, MUTED);
   if (facts.holderName !== null) centred(facts.holderName, 385, bold, 28);
-  centred('holds the certification', 350, regular, 14, MUTED);
+  centred(texts.holds, 350, regular, 14, MUTED);
   centred(facts.certificationName, 315, bold, 24, ACCENT);
-  centred(`Level: ${facts.level}`, 290, regular, 12, MUTED);
-  const expiry = facts.expiresAt === null ? 'does not expire' : `valid until ${day(facts.expiresAt)}`;
-  centred(`Earned ${day(facts.earnedAt)}, ${expiry}`, 250, regular, 14);
-  centred(`Status on ${day(facts.asOf.toISOString())}: ${facts.status}`, 228, regular, 12, MUTED);
+  centred(texts.level, 290, regular, 12, MUTED);
+  centred(texts.dates, 250, regular, 14);
+  centred(texts.statusOn, 228, regular, 12, MUTED);
+  centred(texts.zone, 208, regular, 10, MUTED);
 
   const qrSize = 118;
   const qrX = WIDTH - MARGIN - qrSize;
@@ -71,37 +117,22 @@ export async function certificatePdf(facts: CertificateFacts): Promise<Uint8Arra
   drawQr(page, facts.verificationUrl, qrX, qrY, qrSize);
   const left = MARGIN;
   const textWidth = qrX - left - 24;
-  page.drawText('Check this certificate, its current status and its signed credential at:', {
-    x: left,
-    y: qrY + 62,
-    font: regular,
-    size: 11,
-    color: MUTED,
-  });
+  const checkAt = fit(texts.checkAt, regular, 11, textWidth);
+  page.drawText(checkAt.text, { x: left, y: qrY + 62, font: regular, size: checkAt.size, color: MUTED });
   const url = fit(facts.verificationUrl, regular, 12, textWidth);
   page.drawText(url.text, { x: left, y: qrY + 42, font: url.font, size: url.size, color: ACCENT });
   link(pdf, page, facts.verificationUrl, [left, qrY + 38, left + url.font.widthOfTextAtSize(url.text, url.size), qrY + 56]);
   link(pdf, page, facts.verificationUrl, [qrX, qrY, qrX + qrSize, qrY + qrSize]);
-  page.drawText('The verification link, not this paper, is authoritative: a renewal, an expiry or a revocation shows there.', {
-    x: left,
-    y: qrY + 18,
-    font: regular,
-    size: 9,
-    color: MUTED,
-  });
+  const authoritative = fit(texts.authoritative, regular, 9, textWidth);
+  page.drawText(authoritative.text, { x: left, y: qrY + 18, font: regular, size: authoritative.size, color: MUTED });
 
   // Objects uncompressed into streams: a reader (and the tests) finds the link and metadata as plain PDF objects.
   return pdf.save({ useObjectStreams: false });
 }
 
-/** A calendar day, UTC, unambiguous in every locale. */
-function day(iso: string): string {
-  return iso.slice(0, 10);
-}
-
 /** Text the font can draw: control characters become spaces, accented letters their base, the rest '?'. */
 export function drawable(text: string, font: PDFFont): string {
-  const supported = new Set(font.getCharacterSet());
+  const supported = characterSet(font);
   return [...text]
     .map((char) => {
       if (/\p{Cc}|\p{Zl}|\p{Zp}/u.test(char)) return ' ';
@@ -110,6 +141,17 @@ export function drawable(text: string, font: PDFFont): string {
       return base.length > 0 && [...base].every((c) => supported.has(c.codePointAt(0) as number)) ? base : '?';
     })
     .join('');
+}
+
+const characterSets = new WeakMap<PDFFont, Set<number>>();
+/** A font's code points, once per font (a CJK font has tens of thousands). */
+function characterSet(font: PDFFont): Set<number> {
+  let found = characterSets.get(font);
+  if (!found) {
+    found = new Set(font.getCharacterSet());
+    characterSets.set(font, found);
+  }
+  return found;
 }
 
 /** Shrinks the size (down to 8 pt) and then cuts with an ellipsis, so a long name or URL stays on the page. */

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import type { Response } from 'express';
@@ -85,13 +85,14 @@ export class CredentialsController {
     @Query() query: DocumentQuery,
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
+    @Headers('accept-language') acceptLanguage?: string,
   ): Promise<void> {
     await sendDocument(
       { params, query, principal, consistency: this.consistency, response },
       {
         type: 'application/pdf',
         filename: `${params.code}-certificate.pdf`,
-        make: async () => Buffer.from(await this.certificates.certificate(params.profileId, params.code)),
+        make: async () => Buffer.from(await this.certificates.certificate(params.profileId, params.code, acceptLanguage)),
       },
     );
   }

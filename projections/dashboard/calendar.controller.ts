@@ -1,18 +1,15 @@
-import { Controller, Get, Header, Param, Query } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { assertMayAccessProfile, CurrentPrincipal, Principal, Roles } from '@recert/kernel';
+import { assertMayAccessProfile, CLOCK, Clock, CurrentPrincipal, Principal, Roles } from '@recert/kernel';
 import { ProfileParams } from '@recert/renewals';
-import { DomainError } from '@recert/domain';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import icalGenerator, { ICalCalendarMethod } from 'ical-generator';
+import { canonicalTimeZone, DomainError, PREFERENCE_LANGUAGES } from '@recert/domain';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { HolderPreferences } from '../i18n/holder-preferences';
+import { Language, languageOfAcceptLanguage, zoneOr } from '../i18n/holder-i18n';
 import { DashboardQueries } from './dashboard.queries';
+import { holdingCalendar } from './holding-calendar';
 
-const WORDS = {
-  en: { opens: 'Renewal window opens: {name}', expires: '{name} expires', renew: 'Renew before this date: {url}' },
-  'zh-Hant': { opens: '續期期間開始：{name}', expires: '{name} 到期', renew: '請於此日前完成續期：{url}' },
-  ja: { opens: '更新期間の開始: {name}', expires: '{name} の有効期限', renew: 'この日までに更新してください: {url}' },
-} as const;
-type CalendarLanguage = keyof typeof WORDS;
+const CALENDAR_LANGUAGES = [...PREFERENCE_LANGUAGES];
 
 export class CalendarParams extends ProfileParams {
   @ApiProperty({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$', example: 'azure-administrator-associate' }) // R74: declared in OpenAPI
@@ -22,18 +19,37 @@ export class CalendarParams extends ProfileParams {
 }
 
 export class CalendarQuery {
-  @ApiPropertyOptional({ enum: Object.keys(WORDS), description: 'Language of the event titles (default en)' })
+  @ApiPropertyOptional({
+    enum: CALENDAR_LANGUAGES,
+    description: "Language of the events (default: the holder's preference, else Accept-Language, else en)",
+  })
   @IsOptional()
-  @IsIn(Object.keys(WORDS), { message: `lang: one of ${Object.keys(WORDS).join(', ')}` })
-  lang?: CalendarLanguage;
+  @IsIn(CALENDAR_LANGUAGES, { message: `lang: one of ${CALENDAR_LANGUAGES.join(', ')}` })
+  lang?: Language;
+
+  @ApiPropertyOptional({
+    example: 'America/Los_Angeles',
+    description: "IANA time zone the whole-day dates are taken in (default: the holder's preference, else UTC)",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  tz?: string;
 }
 
-/** A holding's renewal window and expiry as an RFC 5545 calendar, so a holder's own calendar reminds them. */
+/**
+ * A holding's renewal window and last day as an RFC 5545 calendar, so a holder's own calendar reminds them: in the
+ * holder's language and time zone (their preferences, #26.5), only what still lies ahead.
+ */
 @ApiTags('queries')
 @ApiBearerAuth()
 @Controller('certification-profiles')
 export class CalendarController {
-  constructor(private readonly queries: DashboardQueries) {}
+  constructor(
+    private readonly queries: DashboardQueries,
+    private readonly preferences: HolderPreferences,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   @Get(':profileId/certifications/:code/calendar.ics')
   @Roles('candidate', 'support', 'admin')
@@ -43,43 +59,30 @@ export class CalendarController {
     @Param() params: CalendarParams,
     @Query() query: CalendarQuery,
     @CurrentPrincipal() principal: Principal,
+    @Headers('accept-language') acceptLanguage: string | undefined,
   ): Promise<string> {
     assertMayAccessProfile(principal, params.profileId);
     const dashboard = await this.queries.dashboard(params.profileId);
     if (!dashboard) throw new DomainError('PROFILE_NOT_FOUND', `No certification profile ${params.profileId}`);
     const cert = dashboard.certifications.find((c) => c.code === params.code);
     if (!cert) throw new DomainError('HOLDING_NOT_FOUND', `Profile ${params.profileId} holds no ${params.code}`);
-    const language = query.lang ?? 'en';
-    const words = WORDS[language];
-    const name = cert.names[language] ?? cert.name;
-    const fill = (text: string, values: Record<string, string>): string =>
-      text.replace(/\{(\w+)\}/g, (_, key: string) => values[key] ?? '');
-    const url = cert.renewalAssessmentUrl?.replaceAll('{code}', cert.code).replaceAll('{language}', language) ?? '';
-    const calendar = icalGenerator({ name: `recert: ${name}`, prodId: { company: 'recert', product: 'dashboard' } });
-    calendar.method(ICalCalendarMethod.PUBLISH);
-    // Stable UIDs: importing the file again updates the same events instead of adding copies.
-    const uid = (what: string): string => `${what}.${cert.cycle}.${params.code}.${params.profileId}@recert`;
-    if (cert.renewalWindowOpensAt) {
-      calendar.createEvent({
-        id: uid('window'),
-        start: new Date(cert.renewalWindowOpensAt),
-        allDay: true,
-        summary: fill(words.opens, { name }),
-        description: url ? fill(words.renew, { url }) : undefined,
-        url: url || undefined,
-      });
-    }
-    if (cert.expiresAt) {
-      calendar.createEvent({
-        id: uid('expiry'),
-        start: new Date(cert.expiresAt),
-        allDay: true,
-        summary: fill(words.expires, { name }),
-        description: url ? fill(words.renew, { url }) : undefined,
-        url: url || undefined,
-        alarms: [{ trigger: 7 * 24 * 3600 }],
-      });
-    }
-    return calendar.toString();
+    const asked = query.tz === undefined ? undefined : canonicalTimeZone(query.tz);
+    if (query.tz !== undefined && !asked) throw new DomainError('VALIDATION_FAILED', 'tz: an IANA time zone, such as Asia/Taipei');
+    const chosen = await this.preferences.of(params.profileId);
+    const language = query.lang ?? chosen.language ?? languageOfAcceptLanguage(acceptLanguage);
+    const url = cert.renewalAssessmentUrl?.replaceAll('{code}', cert.code).replaceAll('{language}', language) ?? null;
+    return holdingCalendar(
+      {
+        profileId: params.profileId,
+        code: cert.code,
+        cycle: cert.cycle,
+        name: cert.names[language] ?? cert.name,
+        renewalWindowOpensAt: cert.renewalWindowOpensAt,
+        expiresAt: cert.expiresAt,
+        renewalUrl: url,
+      },
+      // The page asks in the zone it shows (the holder's preference, else the browser's).
+      { language, timeZone: asked ?? zoneOr(chosen.timeZone), now: this.clock.now() },
+    );
   }
 }

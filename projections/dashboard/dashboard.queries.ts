@@ -68,6 +68,8 @@ export class DashboardQueries {
           name: certification.name,
           names: certification.names ?? {},
           renewalAssessmentUrl: certification.renewalAssessmentUrl ?? null,
+          examUrl: certification.examUrl ?? null,
+          preparation: certification.preparation ?? {},
           level: certification.level,
           status,
           suspendedUntil: status === 'suspended' ? row.suspended_until : null,

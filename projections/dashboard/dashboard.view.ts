@@ -9,6 +9,10 @@ export interface DashboardCertification {
   names: Record<string, string>;
   /** The renewal assessment's URL template from the catalog (`{code}`, `{language}`), or null. */
   renewalAssessmentUrl: string | null;
+  /** #29: the exam that earns it again (an expired or revoked holding), a URL template like the assessment's, or null. */
+  examUrl: string | null;
+  /** #29: free preparation modules per language (BCP 47 tag -> modules), from the catalog; empty when none. */
+  preparation: Record<string, { title: string; url: string; minutes: number }[]>;
   level: string;
   status: 'active' | 'renewal-open' | 'expired' | 'never-expires' | 'revoked' | 'suspended';
   /** R16: when a suspension ends by itself; null when none or open-ended. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
 import { CATALOG } from '@recert/renewals';
-import { Catalog, holdingIdOf, holdingStream, profileStream, remindersStream } from '@recert/domain';
+import { Catalog, holderMessagesStream, holdingIdOf, holdingStream, profileStream, remindersStream } from '@recert/domain';
 
 /**
  * The audit history of a profile: every event of its stream and of its holdings' streams, in global order,
@@ -22,6 +22,10 @@ export class HistoryQueries {
     const reminders = await Promise.all(
       this.catalog.entries.map((entry) => this.store.readStream(remindersStream(holdingIdOf(profileId, entry.code)))),
     );
-    return [...profile, ...holdings.flat(), ...reminders.flat()].sort((a, b) => a.position - b.position);
+    // And the status messages sent or dropped (#29).
+    const messages = await Promise.all(
+      this.catalog.entries.map((entry) => this.store.readStream(holderMessagesStream(holdingIdOf(profileId, entry.code)))),
+    );
+    return [...profile, ...holdings.flat(), ...reminders.flat(), ...messages.flat()].sort((a, b) => a.position - b.position);
   }
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 
 /**
- * The read store's port (#23.1, ADR 0015): where read models, their checkpoints and their projectors' leases live.
+ * The read store's port (#23.1, ADR 0016): where read models, their checkpoints and their projectors' leases live.
  * Two adapters: the embedded SQLite `read.db` (default, `SqliteReadStore`) and PostgreSQL (`READ_STORE_URL`,
  * `PostgresReadStore`). Both answer the same contract (`read-store.contract.int.spec.ts`).
  *

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@recert/kernel';
-import { Catalog, HeldState, holdingStatusAt, SealedData } from '@recert/domain';
+import { Catalog, Certification, HeldState, holdingStatusAt, SealedData } from '@recert/domain';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, VERIFICATION_ID } from '@recert/renewals';
 import { issuerProfile, IssuerProfile } from '../credentials/issuer';
 import type { VerificationRow } from '../holdings/holdings.projection';
@@ -89,6 +89,17 @@ export class VerificationQueries {
       issuer: issuerProfile(this.config.credentials.publicBaseUrl, this.config.credentials.issuerName),
       asOf: now.toISOString(),
     };
+  }
+
+  /** The catalog's entry for a code (the badge is drawn from it). */
+  certificationOf(code: string): Certification | undefined {
+    return this.catalog.get(code);
+  }
+
+  /** The certification's catalog name in a language, else its name. */
+  nameIn(code: string, language: string): string {
+    const certification = this.catalog.get(code);
+    return certification?.names?.[language] ?? certification?.name ?? code;
   }
 
   /** The absolute link of an id (dashboard, PDF, LinkedIn). */

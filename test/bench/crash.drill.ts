@@ -188,7 +188,7 @@ async function main(): Promise<void> {
       hooks.close();
       return n + w;
     };
-    // Leases of a killed process (notifications 10 s, webhooks 15 s) run out well before 60 s without progress; a
+    // Leases of a killed process (notifications 30 s, webhooks 15 s) run out well before 60 s without progress; a
     // loaded machine only drains more slowly, so the drill gives up on a stall, not on a clock (15 min at most).
     const hardStop = Date.now() + 15 * 60_000;
     let lastProgressAt = Date.now();

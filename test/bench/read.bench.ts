@@ -13,9 +13,8 @@ import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
-import jwt from 'jsonwebtoken';
 import { SqliteEventStore } from '@recert/eventstore';
-import { loadConfig, projectRoot } from '@recert/kernel';
+import { loadConfig, projectRoot, signDevelopmentToken } from '@recert/kernel';
 import { configureReadDb, HoldingsProjection, holdingsGeneration, ProjectionRunner, recordServingGeneration } from '@recert/projections';
 import { rawOrderedRead, RawReadResult, verdictLine } from './ceiling';
 import { seedPopulation } from './seed';
@@ -75,7 +74,7 @@ export async function startApiProcess(
 }
 
 export function token(roles: string[], extra: Record<string, string> = {}): string {
-  return jwt.sign({ sub: 'bench', roles, ...extra }, SECRET, { algorithm: 'HS256', expiresIn: '1h' });
+  return signDevelopmentToken({ ...extra, sub: 'bench', roles }, SECRET);
 }
 
 export interface LoadResult {

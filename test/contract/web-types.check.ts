@@ -5,7 +5,7 @@
  */
 import type { RecordedEvent } from '@recert/eventstore';
 import type { Dashboard, ReportsQueries, SummaryReport } from '@recert/projections';
-import type { PolicyReplayJob, PreferencesView } from '@recert/renewals';
+import type { MyProfiles, PolicyReplayJob, PreferencesView } from '@recert/renewals';
 import type { HoldingStatus } from '@recert/domain';
 import type * as Page from '../../apps/api/web/api-types';
 
@@ -20,7 +20,8 @@ export const serverFitsPages: [
   Fits<PolicyReplayJob, Page.ReplayJob>,
   Fits<ReturnType<ReportsQueries['renewalRate']>, Page.RenewalRate>,
   Fits<PreferencesView, Page.Preferences>,
+  Fits<MyProfiles, Page.MyProfiles>,
   // The view spells the statuses out (it imports no domain module): both ways equal to the domain's.
   Fits<HoldingStatus, Dashboard['certifications'][number]['status']>,
   Fits<Dashboard['certifications'][number]['status'], HoldingStatus>,
-] = [true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true];

@@ -95,6 +95,15 @@ describe('docker-compose.yml', () => {
     for (const [, app] of apps) expect(env(app, 'STREAM_PREFIX')).toMatch(/^[a-z]+\.$/);
   });
 
+  it('#24.8 the api and the worker send every holder message by SMTP, to the mailpit service for local runs', () => {
+    expect(services['mailpit']?.image).toMatch(/^axllent\/mailpit:v\d+\.\d+\.\d+$/);
+    for (const [name, app] of apps) {
+      expect({ name, sender: env(app, 'NOTIFICATION_SENDER') }).toEqual({ name, sender: 'smtp' });
+      expect(env(app, 'SMTP_URL')).toBe('${SMTP_URL:-smtp://mailpit:1025}');
+      expect(app.depends_on?.['mailpit']).toEqual({ condition: 'service_started' });
+    }
+  });
+
   const composeBinary = spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' });
   if (composeBinary.status !== 0) {
     process.stdout.write('docker-compose config check SKIPPED: no docker-compose binary on PATH\n');
@@ -102,7 +111,8 @@ describe('docker-compose.yml', () => {
   (composeBinary.status === 0 ? it : it.skip)('#12.13 docker-compose config -q accepts the file', () => {
     const result = spawnSync('docker-compose', ['-f', join(root, 'docker-compose.yml'), 'config', '-q'], {
       encoding: 'utf8',
-      env: { ...process.env, AUTH_JWT_SECRET: 'x'.repeat(40) },
+      // The two values compose requires (`:?`): the JWT secret and the host file of key-encryption keys (ADR 0008).
+      env: { ...process.env, AUTH_JWT_SECRET: 'x'.repeat(40), PERSONAL_DATA_KEK_FILE_ON_HOST: '/etc/recert/personal-data-kek' },
     });
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
   });

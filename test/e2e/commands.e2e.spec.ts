@@ -1,8 +1,9 @@
-import jwt from 'jsonwebtoken';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectNothingStored, expectProblem, Harness, seedProfile, startApp, TEST_SECRET } from '../support/harness';
+import { signDevelopmentToken } from '@recert/kernel';
+import { signExactly } from '../support/tokens';
 
 /**
  * The command side of the HTTP contract through the real stack (Nest, guards, pipes, filters) and the real
@@ -359,7 +360,7 @@ describe('commands over HTTP', () => {
       const body = { profileId: newId(), accountId: 'a', accountType: 'personal', displayName: 'X', email: 'x@example.com' };
       await expectNothingStored(h, async () => {
         expectProblem(await h.http.post('/certification-profiles').send(body), 401, 'UNAUTHORIZED');
-        const forged = jwt.sign({ sub: 'x', roles: ['exam-system'] }, 'another-secret-another-secret-another-secret');
+        const forged = signDevelopmentToken({ sub: 'x', roles: ['exam-system'] }, 'another-secret-another-secret-another-secret');
         expectProblem(
           await h.http.post('/certification-profiles').set('Authorization', `Bearer ${forged}`).send(body),
           401,
@@ -367,7 +368,7 @@ describe('commands over HTTP', () => {
         );
         const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"x","roles":["exam-system"]}').toString('base64url')}.`;
         expectProblem(await h.http.post('/certification-profiles').set('Authorization', `Bearer ${none}`).send(body), 401, 'UNAUTHORIZED');
-        const expired = jwt.sign({ sub: 'x', roles: ['exam-system'], exp: Math.floor(Date.now() / 1000) - 60 }, TEST_SECRET);
+        const expired = await signExactly({ sub: 'x', roles: ['exam-system'], exp: Math.floor(Date.now() / 1000) - 60 }, TEST_SECRET);
         expectProblem(
           await h.http.post('/certification-profiles').set('Authorization', `Bearer ${expired}`).send(body),
           401,

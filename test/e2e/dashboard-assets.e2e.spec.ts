@@ -38,6 +38,16 @@ describe('#15.5 dashboard assets', () => {
     expect(buildOutput).toMatch(/first visit [0-9.]+ kB gzip of a 60 kB budget: MET/);
   });
 
+  it('#22.11: the dashboard page carries the hardening headers the verification page has (one function sets both)', async () => {
+    const page = await h.http.get('/dashboard');
+    expect(page.status).toBe(200);
+    const csp = String(page.headers['content-security-policy']).split(/;\s*/);
+    expect(csp).toEqual(expect.arrayContaining(["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"]));
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+  });
+
   it('#15.5: the page names content-hashed assets, which are cached for a year and sent compressed', async () => {
     const page = await h.http.get('/dashboard').set('Accept-Encoding', 'identity');
     expect(page.status).toBe(200);

@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 /// <reference lib="dom" />
 import { join } from 'node:path';
 import { AddressInfo } from 'node:net';
-import jwt from 'jsonwebtoken';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Harness, seedProfile, startApp, TEST_SECRET } from '../support/harness';
 import { eventually } from '../support/wait';
 import { ARTIFACTS, axeViolations, buildWeb, chromiumAvailable, CHROMIUM, launchChromium, missingKeys } from '../support/browser';
+import { signDevelopmentToken } from '@recert/kernel';
 
 /**
  * #15's leftovers in a real browser: the renewal rate on the program page (#15.4), a renewal on the holder's timeline,
@@ -244,8 +244,9 @@ const share = (profileId: string) => ({
   }, 150_000);
 
   it('#15 screenshots: one per state at 1366 and 390 px in en and zh-Hant, each with no axe violation and no missing key', async () => {
-    const expired = jwt.sign({ sub: 'ada', roles: ['candidate'], profileId: 'six', exp: Math.floor(Date.now() / 1000) - 60 }, TEST_SECRET, {
-      algorithm: 'HS256',
+    const expired = signDevelopmentToken({ sub: 'ada', roles: ['candidate'], profileId: 'six' }, TEST_SECRET, {
+      nowSeconds: Math.floor(Date.now() / 1000) - 120,
+      expiresInSeconds: 60,
     });
     const states: { name: string; path: string; ready: string; injectShare?: boolean; failChart?: boolean }[] = [
       { name: 'signin-expired', path: `/dashboard#token=${expired}`, ready: '[data-testid="signed-out-reason"]' },

@@ -1,10 +1,10 @@
 /// <reference lib="dom" />
 import { AddressInfo } from 'node:net';
-import jwt from 'jsonwebtoken';
 import type { Browser, Page } from 'playwright-core';
 import { buildWeb, chromiumAvailable, CHROMIUM, launchChromium } from '../support/browser';
 import { Harness, seedProfile, startApp, TEST_SECRET } from '../support/harness';
 import { eventually } from '../support/wait';
+import { signDevelopmentToken } from '@recert/kernel';
 
 /**
  * The dashboard pages in a real browser (Debian's Chromium through playwright-core), against the api seeded
@@ -240,10 +240,10 @@ type Cert = {
     expect(await page.getByRole('alert').textContent()).toContain('not an access token');
     expect(await page.getByLabel('Certification profile id').count()).toBe(0);
 
-    const expired = jwt.sign(
-      { sub: 'ada', roles: ['candidate'], profileId: 'web-1', exp: Math.floor(Date.now() / 1000) - 60 },
-      TEST_SECRET,
-    );
+    const expired = signDevelopmentToken({ sub: 'ada', roles: ['candidate'], profileId: 'web-1' }, TEST_SECRET, {
+      nowSeconds: Math.floor(Date.now() / 1000) - 120,
+      expiresInSeconds: 60,
+    });
     await page.goto('about:blank');
     await page.goto(`${base}/dashboard#token=${expired}`);
     await page.waitForSelector('[data-testid="signed-out-reason"]');

@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
-import jwt from 'jsonwebtoken';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readKeyEncryptionKeys } from '@recert/kernel';
 import { RecertProcess, startRecertProcess, waitFor } from '../support/processes';
+import { signDevelopmentToken } from '@recert/kernel';
 
 const SECRET = 'erasure-on-disk-secret-erasure-on-disk-secret';
 
@@ -56,7 +56,7 @@ describe('erasure on disk (#16.5)', () => {
     const email = `quintessa.${tag}@example.org`;
     const profileId = `erase-${tag}`;
     const call = async (method: string, path: string, roles: string[], body?: unknown): Promise<{ status: number; body: unknown }> => {
-      const token = jwt.sign({ sub: `${roles.join('+')}-caller`, roles }, SECRET, { algorithm: 'HS256', expiresIn: '1h' });
+      const token = signDevelopmentToken({ sub: `${roles.join('+')}-caller`, roles }, SECRET);
       const res = await fetch(`${api?.url}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -1,11 +1,10 @@
-import jwt from 'jsonwebtoken';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@recert/eventstore';
-import { projectRoot } from '@recert/kernel';
+import { projectRoot, signDevelopmentToken } from '@recert/kernel';
 import { TEST_SECRET } from '../support/harness';
 
 /**
@@ -159,7 +158,7 @@ describe('#12 graceful shutdown: SIGTERM under load', () => {
     const { child, port } = started;
     api = child;
 
-    const auth = `Bearer ${jwt.sign({ sub: 'exam', roles: ['exam-system'] }, TEST_SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
+    const auth = `Bearer ${signDevelopmentToken({ sub: 'exam', roles: ['exam-system'] }, TEST_SECRET)}`;
     const outcomes: Outcome[] = [];
     let running = true;
     let sequence = 0;

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@recert/eventstore';
-import { IDEMPOTENCY_CLAIM_TTL_MS, IDEMPOTENCY_STORE, IdempotencyStore } from '@recert/kernel';
+import { IDEMPOTENCY_STORE, IdempotencyStore } from '@recert/kernel';
 import type { Response } from 'supertest';
 import { Harness, seedProfile, startApp } from '../support/harness';
 import { createDatabase, dropDatabase, postgresUnavailableReason, uniqueName } from '../support/postgres';
@@ -45,7 +45,8 @@ function crashRetrySpec(name: string, start: () => Promise<Harness>, after?: () 
       const claim = store.claim.bind(store);
       jest
         .spyOn(store, 'claim')
-        .mockImplementationOnce((key, requestHash, nowMs) => claim(key, requestHash, nowMs + IDEMPOTENCY_CLAIM_TTL_MS + 1));
+        // Claims age on the shared state's own clock (R56): a claim stale after 0 ms is as one IDEMPOTENCY_CLAIM_TTL_MS old.
+        .mockImplementationOnce((key, requestHash, nowMs) => claim(key, requestHash, nowMs, 0));
       return send();
     }
 

@@ -1,11 +1,10 @@
 import { INestApplication } from '@nestjs/common';
-import jwt from 'jsonwebtoken';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { loadConfig, ManualClock } from '@recert/kernel';
+import { loadConfig, ManualClock, signDevelopmentToken } from '@recert/kernel';
 import { createApp } from '../../apps/api/src/app.factory';
 import { TEST_SECRET } from '../support/harness';
 
@@ -23,7 +22,7 @@ describe('structured logs', () => {
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Line);
-  const token = jwt.sign({ sub: 'exam-1', roles: ['exam-system'] }, TEST_SECRET, { algorithm: 'HS256', expiresIn: '1h' });
+  const token = signDevelopmentToken({ sub: 'exam-1', roles: ['exam-system'] }, TEST_SECRET);
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'recert-logs-'));
@@ -108,7 +107,7 @@ describe('structured logs', () => {
     // The same correlation id the stored events carry.
     const history = await http
       .get('/certification-profiles/log-2/history')
-      .set('Authorization', `Bearer ${jwt.sign({ sub: 's', roles: ['support'] }, TEST_SECRET, { expiresIn: '1h' })}`);
+      .set('Authorization', `Bearer ${signDevelopmentToken({ sub: 's', roles: ['support'] }, TEST_SECRET)}`);
     expect(JSON.stringify(history.body)).toContain(summary?.['correlationId'] as string);
   });
 

@@ -94,7 +94,7 @@ describe('#15.3 holder preferences', () => {
       for (const body of [
         { language: 'fr', timeZone: 'Europe/Paris', reminders: 'all' },
         { language: 'en', timeZone: 'Mars/Olympus_Mons', reminders: 'all' },
-        { language: 'en', timeZone: 'Europe/London', reminders: 'none' },
+        { language: 'en', timeZone: 'Europe/London', reminders: 'weekly' },
         { language: 'en', timeZone: 'x'.repeat(65), reminders: 'all' },
         { language: 'en<script>', timeZone: 'UTC', reminders: 'all' },
         { language: 'en', reminders: 'all' },

@@ -181,6 +181,8 @@ describe('read side over HTTP', () => {
         'AssessmentAttempted',
         'CertificationRenewed',
         'CertificationExpired',
+        // #29 (R83): the holder was told of the expiry, recorded beside the holding.
+        'HolderMessageSent',
         'HoldingMergedIn',
         'ProfileMergeStarted',
         'CertificationProfilesMerged',

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REMINDER_SENDER, ReminderSender } from '@recert/jobs';
+import { MessageSender, REMINDER_SENDER } from '@recert/jobs';
+import { simpleParser } from 'mailparser';
 import type { WhatIfReport } from '@recert/domain';
 import { Harness, seedProfile, startApp } from '../support/harness';
 import { eventually } from '../support/wait';
@@ -52,13 +53,13 @@ describe('renewal reminders (#14.4)', () => {
     // rem-tw wants the last reminder only; rem-renews' window opened too.
     expect(await reminders('rem-tw')).toEqual([]);
     expect(mails()).toHaveLength(2);
-    const mail = readFileSync(join(h.dataDir, 'reminders', mails()[0] as string), 'utf8');
-    expect(mail).toContain('Subject: Microsoft Certified: Azure Developer Associate: 184 days left to renew');
-    expect(mail).toContain('is open from July 2, 2026 until January 2, 2027');
+    const mail = await simpleParser(readFileSync(join(h.dataDir, 'reminders', mails()[0] as string)));
+    expect(mail.subject).toBe('Your Microsoft Certified: Azure Developer Associate can be renewed now');
+    expect(mail.text).toContain('is open from July 2, 2026 until January 2, 2027');
   });
 
   it('R32: a failed delivery is recorded with its retry instant and retried after the backoff', async () => {
-    const sender = h.app.get<ReminderSender>(REMINDER_SENDER);
+    const sender = h.app.get<MessageSender>(REMINDER_SENDER);
     const send = jest.spyOn(sender, 'send').mockRejectedValueOnce(new Error('mail relay down'));
     // A renewal cancels the rest of its cycle (R30): rem-renews renews before its P90D reminder.
     h.clock.set(new Date('2026-09-01T00:00:00Z'));
@@ -88,12 +89,12 @@ describe('renewal reminders (#14.4)', () => {
     expect(await reminders('rem-tw')).toEqual([]);
     await run('2026-12-25T20:00:00Z');
     expect(await reminders('rem-tw')).toMatchObject([{ type: 'RenewalReminderSent', data: { offset: 'P7D', language: 'zh-Hant' } }]);
-    const mail = mails()
-      .map((f) => readFileSync(join(h.dataDir, 'reminders', f), 'utf8'))
-      .find((m) => m.includes('rem-tw@example.com')) as string;
-    expect(mail).toContain('Content-Language: zh-Hant');
-    expect(mail).toContain('將於 2027年1月2日 到期');
-    expect(mail).toContain('林小姐 您好');
+    const parsed = await Promise.all(mails().map((f) => simpleParser(readFileSync(join(h.dataDir, 'reminders', f)))));
+    const mail = parsed.find((m) => JSON.stringify(m.to).includes('rem-tw@example.com'));
+    expect(mail?.headers.get('content-language')).toBe('zh-Hant');
+    expect(mail?.subject).toBe('Microsoft 認證：Azure 開發人員助理：距離續證期限還有 7 天');
+    expect(mail?.text).toContain('將於 2027年1月2日 到期');
+    expect(mail?.text).toContain('林小姐 您好');
   });
 
   it('R31: the what-if replay counts the reminders a candidate policy would change, not yet due ones only', async () => {

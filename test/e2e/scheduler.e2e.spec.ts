@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import type Database from 'better-sqlite3';
 import { ProjectionRunner, READ_DB } from '@recert/projections';
-import { NotificationSender, Scheduler } from '@recert/jobs';
+import { MessageSender, Scheduler } from '@recert/jobs';
 import { notificationDispatcher } from '../support/dispatchers';
 import { expectProblem, Harness, seedProfile, startApp } from '../support/harness';
 
@@ -56,9 +57,9 @@ describe('scheduler over HTTP', () => {
 
     const files = readdirSync(join(h.dataDir, 'notifications')).filter((f) => f.endsWith('.eml'));
     expect(files).toHaveLength(1);
-    const mail = readFileSync(join(h.dataDir, 'notifications', files[0] as string), 'utf8');
-    expect(mail).toContain('To: kj@example.com');
-    expect(mail).toContain('Azure Developer Associate');
+    const mail = await simpleParser(readFileSync(join(h.dataDir, 'notifications', files[0] as string)));
+    expect(mail.to).toMatchObject({ value: [{ address: 'kj@example.com' }] });
+    expect(mail.text).toContain('Azure Developer Associate');
 
     h.clock.set(new Date('2027-01-01T00:00:00Z'));
     expect((await run()).body).toMatchObject({ windowsOpened: 0, expired: 1 });
@@ -74,7 +75,10 @@ describe('scheduler over HTTP', () => {
       'RenewalWindowOpened',
       'RenewalEligibilityNotified',
       'CertificationExpired',
+      // #29 (R83): the holder is told of the expiry once, recorded beside the holding.
+      'HolderMessageSent',
     ]);
+    expect(readdirSync(join(h.dataDir, 'messages')).filter((f) => f.endsWith('.eml'))).toHaveLength(1);
   });
 
   it('only the scheduler and admins may run it', async () => {
@@ -101,12 +105,13 @@ describe('two schedulers at once over one store', () => {
 
       // The holder renews while the notification is on its way.
       const sent: string[] = [];
-      const racing: NotificationSender = {
-        send: async (notification) => {
-          sent.push(notification.notificationId);
+      const racing: MessageSender = {
+        send: async (id) => {
+          sent.push(id);
           await attempt(true).expect(201);
           return 'sent';
         },
+        forget: () => Promise.resolve(),
       };
       const dispatcher = notificationDispatcher(r, racing);
       expect(await dispatcher.dispatchOnce()).toBe(1);

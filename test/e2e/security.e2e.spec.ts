@@ -1,6 +1,5 @@
 import { LoggerService } from '@nestjs/common';
-import { createHmac } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import { createHash, createHmac } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import request from 'supertest';
 import {
@@ -14,6 +13,8 @@ import {
   TEST_SECRET,
   seedProfile,
 } from '../support/harness';
+import { signDevelopmentToken } from '@recert/kernel';
+import { signExactly } from '../support/tokens';
 
 const AF = 'azure-fundamentals';
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -64,9 +65,10 @@ describe('security', () => {
 
   describe('tokens', () => {
     const claims = { sub: 'mallory', roles: ['admin'] };
-    const attempts: [string, () => string][] = [
-      ['an expired exp', () => jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 1 }, TEST_SECRET)],
-      ['a not-yet-valid nbf', () => jwt.sign({ ...claims, nbf: Math.floor(Date.now() / 1000) + 3600 }, TEST_SECRET)],
+    const hour = (): number => Math.floor(Date.now() / 1000) + 3600;
+    const attempts: [string, () => string | Promise<string>][] = [
+      ['an expired exp', () => signExactly({ ...claims, exp: Math.floor(Date.now() / 1000) - 1 }, TEST_SECRET)],
+      ['a not-yet-valid nbf', () => signExactly({ ...claims, exp: hour(), nbf: hour() }, TEST_SECRET)],
       ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`],
       [
         'RS256 in the header, signed with the HS secret',
@@ -78,18 +80,21 @@ describe('security', () => {
       [
         'claims tampered after signing',
         () => {
-          const [header, , signature] = jwt.sign({ sub: 'mallory', roles: ['candidate'], profileId: 'sec-a' }, TEST_SECRET).split('.');
+          const [header, , signature] = signDevelopmentToken(
+            { sub: 'mallory', roles: ['candidate'], profileId: 'sec-a' },
+            TEST_SECRET,
+          ).split('.');
           return `${header}.${b64(claims)}.${signature}`;
         },
       ],
-      ['HS512 with the right secret', () => jwt.sign(claims, TEST_SECRET, { algorithm: 'HS512' })],
-      ['an unknown role', () => jwt.sign({ sub: 'mallory', roles: ['root'] }, TEST_SECRET)],
-      ['no sub', () => jwt.sign({ roles: ['admin'] }, TEST_SECRET)],
-      ['#16.1 no exp (valid forever)', () => jwt.sign(claims, TEST_SECRET)],
+      ['HS512 with the right secret', () => signExactly({ ...claims, exp: hour() }, TEST_SECRET, 'HS512')],
+      ['an unknown role', () => signDevelopmentToken({ sub: 'mallory', roles: ['root'] }, TEST_SECRET)],
+      ['no sub', () => signExactly({ roles: ['admin'], exp: hour() }, TEST_SECRET)],
+      ['#16.1 no exp (valid forever)', () => signExactly(claims, TEST_SECRET)],
     ];
 
     it.each(attempts)('refuses a token with %s: 401 problem, nothing stored', async (_label, make) => {
-      const forged = make();
+      const forged = await make();
       usedTokens.push(forged);
       await expectNothingStored(h, async () => {
         expectProblem(await h.http.get('/reports/summary').set('Authorization', `Bearer ${forged}`), 401, 'UNAUTHORIZED');
@@ -114,7 +119,7 @@ describe('security', () => {
       ['a lone surrogate', 'mallory\ud800'],
       ['only white space', '   '],
     ])('R45 (#22.10): a sub holding %s is a 401 problem, nothing stored', async (_what, sub) => {
-      const forged = jwt.sign({ sub, roles: ['admin'] }, TEST_SECRET, { expiresIn: '1h' });
+      const forged = signDevelopmentToken({ sub, roles: ['admin'] }, TEST_SECRET);
       usedTokens.push(forged);
       await expectNothingStored(h, async () => {
         expectProblem(await h.http.get('/reports/summary').set('Authorization', `Bearer ${forged}`), 401, 'UNAUTHORIZED');
@@ -391,6 +396,34 @@ describe('security', () => {
       } finally {
         await visibility('public').expect(200);
       }
+    });
+
+    it("#22.11: the public verification page carries the dashboard page's hardening headers: CSP (no framing, no scripts, its one style by hash), nosniff, no referrer", async () => {
+      const res = await h.http.get(`/verify/${await idOf('sec-a')}`).set('Accept', 'text/html');
+      expect(res.status).toBe(200);
+      const csp = String(res.headers['content-security-policy']).split(/;\s*/);
+      expect(csp).toEqual(
+        expect.arrayContaining([
+          "default-src 'none'",
+          "frame-ancestors 'none'",
+          "base-uri 'none'",
+          "object-src 'none'",
+          "form-action 'none'",
+        ]),
+      );
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      // The page's only inline style is allowed by its hash, so the policy needs no 'unsafe-inline', and it has no script.
+      const styles = [...res.text.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => m[1] as string);
+      expect(styles).toHaveLength(1);
+      expect(csp).toContain(
+        `style-src 'sha256-${createHash('sha256')
+          .update(styles[0] as string)
+          .digest('base64')}'`,
+      );
+      expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
+      expect(res.text).not.toMatch(/<script|\son[a-z]+=/i);
     });
   });
 

@@ -1,13 +1,20 @@
 import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { LEASE_STORE, LeaseStore } from '@recert/kernel';
+import { CLOCK, Clock, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { READ_DB } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PolicyRegistry, StreamCommands } from '@recert/renewals';
-import { NotificationDispatcher, NotificationSender } from '@recert/jobs';
+import {
+  HOLDER_MESSAGES,
+  HolderMessages,
+  MessageSender,
+  NotificationDispatcher,
+  REMINDER_PREFERENCES,
+  ReminderPreferences,
+} from '@recert/jobs';
 import type { Harness } from './harness';
 
 /** A notification dispatcher of the app's own parts, sending through `sender` (a spec's stand-in). */
-export function notificationDispatcher(h: Pick<Harness, 'app'>, sender: NotificationSender): NotificationDispatcher {
+export function notificationDispatcher(h: Pick<Harness, 'app'>, sender: MessageSender): NotificationDispatcher {
   return new NotificationDispatcher(
     h.app.get<Database.Database>(READ_DB),
     sender,
@@ -17,5 +24,9 @@ export function notificationDispatcher(h: Pick<Harness, 'app'>, sender: Notifica
     h.app.get(StreamCommands),
     h.app.get(PolicyRegistry),
     h.app.get<LeaseStore>(LEASE_STORE),
+    h.app.get<HolderMessages>(HOLDER_MESSAGES),
+    h.app.get<ReminderPreferences>(REMINDER_PREFERENCES),
+    h.app.get<Clock>(CLOCK),
+    { notificationRetryMs: 30_000 },
   );
 }

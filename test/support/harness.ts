@@ -1,12 +1,11 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
-import jwt from 'jsonwebtoken';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../apps/api/src/app.factory';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { loadConfig, ManualClock, Role } from '@recert/kernel';
+import { loadConfig, ManualClock, Role, signDevelopmentToken } from '@recert/kernel';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-use';
 
@@ -57,8 +56,7 @@ export async function startApp(
     clock,
     store: app.get<EventStore>(EVENT_STORE),
     dataDir,
-    token: (roles, claims = {}) =>
-      jwt.sign({ ...claims, sub: claims.sub ?? `${roles.join('+')}-user`, roles }, TEST_SECRET, { algorithm: 'HS256', expiresIn: '1h' }),
+    token: (roles, claims = {}) => signDevelopmentToken({ ...claims, sub: claims.sub ?? `${roles.join('+')}-user`, roles }, TEST_SECRET),
     close: async () => {
       await app.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });

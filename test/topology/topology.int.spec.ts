@@ -1,4 +1,3 @@
-import jwt from 'jsonwebtoken';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -9,6 +8,7 @@ import { Client } from 'pg';
 import { createTestDatabase, describeWithPostgres } from '../support/postgres';
 import { RecertProcess, startRecertProcess, waitFor } from '../support/processes';
 import { REMINDER_POLICY_FILE } from '../support/reminder-policies';
+import { signDevelopmentToken } from '@recert/kernel';
 
 const SECRET = 'topology-secret-topology-secret-topology';
 const RATE_LIMIT = 150;
@@ -56,7 +56,7 @@ function roundRobinProxy(targets: () => number[]): Promise<{ url: string; close:
 let subjects = 0;
 /** A fresh subject per call: the flow's own requests never meet the rate limit the last test proves. */
 function bearer(roles: string[], sub = `${roles.join('+')}-${++subjects}`): string {
-  return `Bearer ${jwt.sign({ sub, roles }, SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`;
+  return `Bearer ${signDevelopmentToken({ sub, roles }, SECRET)}`;
 }
 
 async function call(

@@ -80,6 +80,13 @@ export interface Preferences {
   profileId: string;
   language: string | null;
   timeZone: string | null;
-  reminders: 'all' | 'last-only';
+  reminders: 'all' | 'last-only' | 'none';
   position: number;
+}
+
+/** GET /me/profiles: a holder's own certification profiles, by its account (R68); several must be merged (R12). */
+export interface MyProfiles {
+  accountId: string | null;
+  profiles: { profileId: string }[];
+  mustMerge: boolean;
 }

@@ -1,4 +1,6 @@
 /** The dashboard page's window on the API: the visitor's bearer token, kept for the tab only. */
+import { rolesAt } from './oidc';
+
 export type {
   Dashboard,
   DashboardCertification,
@@ -26,6 +28,21 @@ export interface Claims {
 export type SignedOutReason = 'expired' | 'rejected';
 const SIGNED_OUT = 'recert:signed-out';
 
+/** With an issuer (R69) the token lives in this tab's memory only; a pasted development token stays for the tab. */
+let inMemory: string | null = null;
+let issuerSession: { rolesClaim: string } | null = null;
+
+/** Switches to the issuer's sign-in: tokens in memory, roles read at the configured claim path. */
+export function useIssuerSession(rolesClaim: string): void {
+  issuerSession = { rolesClaim };
+  sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export function setToken(value: string): void {
+  if (issuerSession) inMemory = value;
+  else sessionStorage.setItem(TOKEN_KEY, value);
+}
+
 export function takeTokenFromLocation(): void {
   const match = /(?:^|&)token=([^&]+)/.exec(window.location.hash.slice(1));
   if (match?.[1]) {
@@ -36,7 +53,7 @@ export function takeTokenFromLocation(): void {
 }
 
 export function token(): string | null {
-  return sessionStorage.getItem(TOKEN_KEY);
+  return issuerSession ? inMemory : sessionStorage.getItem(TOKEN_KEY);
 }
 
 /** Keeps the token when it reads as one (three parts, claims with sub and roles, not expired); else says why not. */
@@ -62,6 +79,7 @@ export function onSignedOut(listener: (reason: SignedOutReason) => void): () => 
 }
 
 export function signOut(): void {
+  inMemory = null;
   sessionStorage.removeItem(TOKEN_KEY);
 }
 
@@ -76,7 +94,10 @@ function readClaims(value: string | null): Claims | null {
   if (parts.length !== 3 || !payload) return null;
   try {
     const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    const parsed = JSON.parse(json) as Partial<Claims>;
+    const parsed = JSON.parse(json) as Partial<Claims> & Record<string, unknown>;
+    // An issuer's access token carries recert's roles where OIDC_ROLES_CLAIM says, and none for a holder.
+    if (issuerSession && typeof parsed.sub === 'string')
+      return { ...parsed, sub: parsed.sub, roles: rolesAt(parsed, issuerSession.rolesClaim) };
     return typeof parsed.sub === 'string' && Array.isArray(parsed.roles) ? (parsed as Claims) : null;
   } catch {
     return null;

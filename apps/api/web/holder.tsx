@@ -1,9 +1,10 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, claims, Dashboard, DashboardCertification, download, get, HistoryEvent, post } from './api';
-import type { ShareLinks } from './api-types';
+import type { MyProfiles, ShareLinks } from './api-types';
 import { currentLanguage, date, dateTime, localName, relative, t, timeZone, timeZones } from './i18n';
 import { preferences, savePreferences } from './preferences';
+import { Preparation } from './preparation';
 import { Badge, reason, reasonTone, Section, Timeline } from './ui';
 
 type Cert = DashboardCertification;
@@ -106,7 +107,15 @@ function historyWords(event: HistoryEvent, names: Map<string, string>): string {
     // #14.3: an imported fact names its legacy system and the id it had there.
     system: importedFrom(event.data)?.system ?? '',
     sourceId: importedFrom(event.data)?.sourceId ?? '',
-    reminders: text('reminders') ? t(text('reminders') === 'last-only' ? 'preferences.remindersLastOnly' : 'preferences.remindersAll') : '',
+    reminders: text('reminders')
+      ? t(
+          text('reminders') === 'last-only'
+            ? 'preferences.remindersLastOnly'
+            : text('reminders') === 'none'
+              ? 'preferences.remindersNone'
+              : 'preferences.remindersAll',
+        )
+      : '',
   };
   if (event.type === 'AssessmentAttempted') {
     const outcome = event.data['passed'] ? 'passed' : 'failed';
@@ -216,7 +225,7 @@ function ShareActions({ share, name }: { share: ShareLinks; name: string }) {
 function PreferencesCard({ onSaved }: { onSaved: () => void }) {
   const kept = preferences();
   const [zone, setZone] = useState(timeZone());
-  const [reminders, setReminders] = useState<'all' | 'last-only'>(kept?.reminders ?? 'all');
+  const [reminders, setReminders] = useState<'all' | 'last-only' | 'none'>(kept?.reminders ?? 'all');
   const [state, setState] = useState<'idle' | 'saved' | 'failed'>('idle');
   return (
     <Section id="preferences-heading" title={t('preferences.title')}>
@@ -248,10 +257,11 @@ function PreferencesCard({ onSaved }: { onSaved: () => void }) {
           <select
             name="reminders"
             value={reminders}
-            onChange={(e) => setReminders((e.target as HTMLSelectElement).value as 'all' | 'last-only')}
+            onChange={(e) => setReminders((e.target as HTMLSelectElement).value as 'all' | 'last-only' | 'none')}
           >
             <option value="all">{t('preferences.remindersAll')}</option>
             <option value="last-only">{t('preferences.remindersLastOnly')}</option>
+            <option value="none">{t('preferences.remindersNone')}</option>
           </select>
         </label>
         <div class="filter-actions">
@@ -277,6 +287,20 @@ export function HolderPage() {
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
   const [linkProblem, setLinkProblem] = useState<string | null>(null);
+  // A holder signed in through the issuer owns profiles by account (R68): it sees those, and only those.
+  const byAccount = who !== null && !who.profileId && !who.roles.some((role) => role === 'admin' || role === 'support');
+  const [mine, setMine] = useState<MyProfiles | null>(null);
+
+  useEffect(() => {
+    if (!byAccount) return;
+    get<MyProfiles>('/me/profiles')
+      .then((found) => {
+        setMine(found);
+        const first = found.profiles[0]?.profileId;
+        if (first) setRequested((current) => current || first);
+      })
+      .catch((e: unknown) => setError(e instanceof ApiError ? `${e.problem.title}: ${e.problem.detail}` : t('holder.loadFailed')));
+  }, [byAccount]);
 
   useEffect(() => {
     if (!requested) return;
@@ -301,7 +325,10 @@ export function HolderPage() {
   const unlinked =
     dashboard !== null && !dashboard.profile.linkedLearnProfileId && certs.some((c) => c.blockedBy.includes('PROFILE_NOT_LINKED'));
   // Linking proves ownership with the learning account the holder signed in with (its claims are in the token).
-  const ownLearnProfile = who?.profileId && who.profileId === dashboard?.profile.profileId ? who.learnProfileId : undefined;
+  const ownsShown = who?.profileId
+    ? who.profileId === dashboard?.profile.profileId
+    : (mine?.profiles.some((p) => p.profileId === dashboard?.profile.profileId) ?? false);
+  const ownLearnProfile = ownsShown ? who?.learnProfileId : undefined;
   const linkAction = unlinked ? (
     <div class="link-action" data-testid="link-notice">
       <span>{t('attention.link')}</span>
@@ -330,7 +357,34 @@ export function HolderPage() {
 
   return (
     <>
-      {!who?.profileId && (
+      {byAccount && mine && (
+        <Section id="my-profiles-heading" title={t('holder.myProfiles')}>
+          {mine.mustMerge && (
+            <p role="status" class="notice" data-testid="must-merge">
+              {t('holder.mustMerge', { count: mine.profiles.length })}
+            </p>
+          )}
+          {mine.profiles.length === 0 ? (
+            <p data-testid="no-profiles">{t('holder.noProfiles')}</p>
+          ) : (
+            <ul class="my-profiles" data-testid="my-profiles">
+              {mine.profiles.map((p) => (
+                <li key={p.profileId}>
+                  <button
+                    type="button"
+                    class="link"
+                    aria-current={p.profileId === requested ? 'true' : undefined}
+                    onClick={() => setRequested(p.profileId)}
+                  >
+                    {p.profileId}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Section>
+      )}
+      {!who?.profileId && !byAccount && (
         <form
           class="card lookup"
           onSubmit={(event) => {
@@ -434,6 +488,7 @@ export function HolderPage() {
                         </a>
                       )}
                       {cert.canAttemptNow && !url && <p class="ok">{t('cert.canAttempt')}</p>}
+                      <Preparation cert={cert} now={dashboard.asOf} />
                       {cert.expiresAt && cert.status !== 'expired' && (
                         <button
                           type="button"
@@ -441,7 +496,7 @@ export function HolderPage() {
                           data-testid="calendar"
                           onClick={() =>
                             void download(
-                              `/certification-profiles/${encodeURIComponent(dashboard.profile.profileId)}/certifications/${encodeURIComponent(cert.code)}/calendar.ics?lang=${currentLanguage()}`,
+                              `/certification-profiles/${encodeURIComponent(dashboard.profile.profileId)}/certifications/${encodeURIComponent(cert.code)}/calendar.ics?lang=${currentLanguage()}&tz=${encodeURIComponent(timeZone())}`,
                               `${cert.code}.ics`,
                             )
                           }
@@ -456,7 +511,7 @@ export function HolderPage() {
               })}
             </ul>
           </Section>
-          {who?.profileId === dashboard.profile.profileId && <PreferencesCard onSaved={() => setReload((n) => n + 1)} />}
+          {ownsShown && <PreferencesCard onSaved={() => setReload((n) => n + 1)} />}
           <Section id="history-heading" title={t('holder.history')}>
             <ol class="history" data-testid="history">
               {history.slice(0, shownHistory).map((event) => (

@@ -1,6 +1,18 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { claims, onSignedOut, SignedOutReason, signIn, signOut, takeTokenFromLocation, token } from './api';
+import {
+  claims,
+  onSignedOut,
+  SignedOutReason,
+  signIn,
+  signOut,
+  signOutBecause,
+  setToken,
+  takeTokenFromLocation,
+  token,
+  useIssuerSession,
+} from './api';
+import { AuthConfig, beginSignIn, completeSignIn, loadAuthConfig, SignInFailure, signOutAtIssuer } from './oidc';
 import { HolderPage } from './holder';
 import { currentLanguage, Language, LANGUAGE_NAMES, LANGUAGES, rememberLanguage, t, useLanguage } from './i18n';
 import { applyPreferences, savePreferences } from './preferences';
@@ -46,6 +58,37 @@ function SignIn({ onDone, why }: { onDone: () => void; why: SignedOutReason | nu
   );
 }
 
+/** Sign-in through the issuer (R69): one button; after an expiry or a failed return, a clear reason first. */
+function IssuerSignIn({
+  config,
+  why,
+  failure,
+}: {
+  config: Extract<AuthConfig, { mode: 'oidc' }>;
+  why: SignedOutReason | null;
+  failure: SignInFailure | null;
+}) {
+  return (
+    <section class="card signin" aria-labelledby="signin-heading">
+      <h2 id="signin-heading">{t('signIn.title')}</h2>
+      {why && !failure && (
+        <p role="status" class="notice" data-testid="signed-out-reason">
+          {t('signIn.issuer.signedOut')}
+        </p>
+      )}
+      {failure && (
+        <p role="alert" class="error" data-testid="sign-in-failure">
+          {t(`signIn.issuer.failed.${failure}`)}
+        </p>
+      )}
+      <p>{t('signIn.issuer.intro')}</p>
+      <button type="button" data-testid="sign-in" onClick={() => void beginSignIn(config)}>
+        {t('signIn.issuer.submit')}
+      </button>
+    </section>
+  );
+}
+
 function LanguageSwitcher({ onChange }: { onChange: () => void }) {
   return (
     <label class="language">
@@ -73,6 +116,19 @@ function LanguageSwitcher({ onChange }: { onChange: () => void }) {
   );
 }
 
+/** How this visit signs in: set once at start from GET /auth/config. */
+let auth: AuthConfig = { mode: 'development' };
+let idToken: string | undefined;
+let signInFailure: SignInFailure | null = null;
+let expiryTimer: number | undefined;
+
+/** A clear "signed out" at the token's expiry, rather than requests that start failing one by one. */
+function watchExpiry(): void {
+  window.clearTimeout(expiryTimer);
+  const exp = claims()?.exp;
+  if (exp !== undefined) expiryTimer = window.setTimeout(() => signOutBecause('expired'), Math.max(0, exp * 1000 - Date.now()));
+}
+
 function App() {
   const [, refresh] = useState(0);
   const [why, setWhy] = useState<SignedOutReason | null>(null);
@@ -92,7 +148,8 @@ function App() {
     if (why === null) setWhy('expired');
   }
   const mayReadProgram = who?.roles.includes('admin') ?? false;
-  const title = program ? t('app.programTitle') : who?.profileId ? t('app.holderTitle') : t('app.holdersTitle');
+  const ownPage = who !== null && (who.profileId !== undefined || !who.roles.some((role) => role === 'admin' || role === 'support'));
+  const title = program ? t('app.programTitle') : ownPage ? t('app.holderTitle') : t('app.holdersTitle');
   document.title = `${title} · recert`;
   return (
     <>
@@ -114,6 +171,7 @@ function App() {
               class="link"
               onClick={() => {
                 signOut();
+                if (auth.mode === 'oidc') signOutAtIssuer(auth, idToken);
                 refresh((n) => n + 1);
               }}
             >
@@ -123,7 +181,9 @@ function App() {
         </nav>
       </header>
       <main id="main">
-        {!token() ? (
+        {!token() && auth.mode === 'oidc' ? (
+          <IssuerSignIn config={auth} why={why} failure={signInFailure} />
+        ) : !token() ? (
           <SignIn
             why={why}
             onDone={() => {
@@ -141,12 +201,32 @@ function App() {
   );
 }
 
-takeTokenFromLocation();
+/** With an issuer: finish a return from it (code and state in the address), else stay signed out until asked. */
+async function startSession(): Promise<void> {
+  auth = await loadAuthConfig().catch((): AuthConfig => ({ mode: 'development' }));
+  if (auth.mode !== 'oidc') {
+    takeTokenFromLocation();
+    return;
+  }
+  useIssuerSession(auth.rolesClaim);
+  const result = await completeSignIn(auth).catch((): SignInFailure => 'refused');
+  if (result === null) return;
+  if (typeof result === 'string') {
+    signInFailure = result;
+    return;
+  }
+  setToken(result.accessToken);
+  idToken = result.idToken;
+  watchExpiry();
+}
+
 const root = document.getElementById('root');
 if (root) {
-  void applyPreferences().then(() => {
-    // Replace the static loading line rather than render beside it.
-    root.textContent = '';
-    render(<App />, root);
-  });
+  void startSession()
+    .then(applyPreferences)
+    .then(() => {
+      // Replace the static loading line rather than render beside it.
+      root.textContent = '';
+      render(<App />, root);
+    });
 }

@@ -1,11 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import jwt from 'jsonwebtoken';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { createValidationPipe, loadConfig, ManualClock } from '@recert/kernel';
+import { createValidationPipe, loadConfig, ManualClock, signDevelopmentToken } from '@recert/kernel';
 import { WorkerAppModule } from './worker-app.module';
 
 describe('the worker as its own process', () => {
@@ -38,11 +37,11 @@ describe('the worker as its own process', () => {
     const health = await http.get('/health');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', info: { store: { status: 'up' }, projections: { status: 'up' } } });
-    const scheduler = jwt.sign({ sub: 'cron', roles: ['scheduler'] }, secret, { expiresIn: '1h' });
+    const scheduler = signDevelopmentToken({ sub: 'cron', roles: ['scheduler'] }, secret);
     const run = await http.post('/admin/scheduler/run').set('Authorization', `Bearer ${scheduler}`);
     expect(run.status).toBe(200);
     expect(run.body).toMatchObject({ windowsOpened: 0, expired: 0, notified: 0 });
-    const candidate = jwt.sign({ sub: 'c', roles: ['candidate'], profileId: 'p' }, secret, { expiresIn: '1h' });
+    const candidate = signDevelopmentToken({ sub: 'c', roles: ['candidate'], profileId: 'p' }, secret);
     expect((await http.post('/admin/scheduler/run').set('Authorization', `Bearer ${candidate}`)).status).toBe(403);
   });
 });

@@ -44,6 +44,8 @@ export const ERROR_CODES = [
   'EXPIRY_BEYOND_POLICY',
   // Round three (#22.2): webhook targets, R51.
   'WEBHOOK_TARGET_REFUSED',
+  // Round three (#29): a one-click unsubscribe link not minted here, R81.
+  'UNSUBSCRIBE_LINK_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -87,6 +89,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   HOLDING_EXISTS: 'The profile holds this certification already, not from this import source',
   EXPIRY_BEYOND_POLICY: 'The imported expiry is later than the policy gives for this history',
   WEBHOOK_TARGET_REFUSED: 'The webhook URL names a loopback, private or otherwise non-public address (R51)',
+  UNSUBSCRIBE_LINK_NOT_FOUND: 'No such unsubscribe link',
 };
 
 export function firstInContractOrder(codes: readonly ErrorCode[]): ErrorCode | undefined {

@@ -13,5 +13,6 @@ export * from './learn-profile/learn-profile';
 export * from './policy-adoption/policy-adoption';
 export * from './what-if/what-if';
 export * from './reminders/reminders';
+export * from './holder-messages/holder-messages';
 export * from './webhooks/webhook-endpoint';
 export * from './override/override-request';

@@ -2,13 +2,24 @@ import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicati
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { OverrideTargetQueries, ReadModelsModule } from '@recert/projections';
 import { ModuleRef } from '@nestjs/core';
-import { OverridesModule, ProfileReader, RenewalsModule } from '@recert/renewals';
+import { OverridesModule, ProfileReader, RenewalsModule, UnsubscribeLinks } from '@recert/renewals';
+import { HolderMessageDispatcher } from './messages/holder-message-dispatcher';
 import { NotificationDispatcher } from './notifications/notification-dispatcher';
-import { FileNotificationSender, NOTIFICATION_SENDER } from './notifications/notification-sender';
-import { SmtpNotificationSender } from './notifications/smtp-notification-sender';
+import { HOLDER_MESSAGES, HolderMessages } from './messages/holder-messages';
+import {
+  FileMailTransport,
+  FolderSender,
+  HOLDER_MESSAGE_SENDER,
+  MAIL_TRANSPORT,
+  MailTransport,
+  NOTIFICATION_SENDER,
+  REMINDER_SENDER,
+  SmtpMailTransport,
+} from './messages/mail-transport';
+import { MessageTemplates } from './messages/message-templates';
+import { MessagesController } from './messages/messages.controller';
 import { ReminderDispatcher } from './reminders/reminder-dispatcher';
 import { ProfileReminderPreferences, REMINDER_PREFERENCES } from './reminders/reminder-preferences';
-import { FileReminderSender, REMINDER_SENDER } from './reminders/reminder-sender';
 import { Scheduler } from './scheduler/scheduler';
 import { WEBHOOK_SETTINGS, WebhookDeliveries, WebhookSettings } from './webhooks/webhook-deliveries';
 import { webhookNetworks } from './webhooks/webhook-target';
@@ -30,6 +41,7 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly dispatcher: NotificationDispatcher,
     private readonly webhooks: WebhookDeliveries,
     private readonly reminders: ReminderDispatcher,
+    private readonly messages: HolderMessageDispatcher,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -47,7 +59,13 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     };
     every(this.config.schedulerIntervalMs, 'scheduler', () => this.scheduler.runOnce());
     // Webhooks go out on the dispatcher's beat too (#14.5): a webhook is an outbound notification.
-    every(this.config.dispatchIntervalMs, 'dispatcher', () => this.dispatcher.dispatchOnce().then(() => this.webhooks.runOnce()));
+    // Status messages (#29) too: the same outbox flow as R4's notices.
+    every(this.config.dispatchIntervalMs, 'dispatcher', () =>
+      this.dispatcher
+        .dispatchOnce()
+        .then(() => this.messages.dispatchOnce())
+        .then(() => this.webhooks.runOnce()),
+    );
   }
 
   /** Graceful: no new runs, the one under way finishes (its batch cut short), then the leases still held (outbox, reminders, webhooks) go back. */
@@ -55,9 +73,13 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.dispatcher.stop();
+    this.messages.stop();
     await this.current;
     const released =
-      (await this.dispatcher.releaseLeases()) + (await this.reminders.releaseLeases()) + (await this.webhooks.releaseLeases());
+      (await this.dispatcher.releaseLeases()) +
+      (await this.messages.releaseLeases()) +
+      (await this.reminders.releaseLeases()) +
+      (await this.webhooks.releaseLeases());
     if (released > 0) this.logger.log(`released ${released} lease(s)`);
   }
 }
@@ -65,10 +87,11 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
 @Module({
   // Overrides (#14.1) find a bulk override's holdings in the holdings read model: given here, where both are known.
   imports: [RenewalsModule, ReadModelsModule, OverridesModule.register({ imports: [ReadModelsModule], targets: OverrideTargetQueries })],
-  controllers: [SchedulerController, WebhooksController],
+  controllers: [SchedulerController, WebhooksController, MessagesController],
   providers: [
     Scheduler,
     NotificationDispatcher,
+    HolderMessageDispatcher,
     ReminderDispatcher,
     WebhookDeliveries,
     {
@@ -80,7 +103,29 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
       }),
     },
     WorkerTimers,
-    { provide: REMINDER_SENDER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new FileReminderSender(config.dataDir) },
+    // #24.8: one transport for every holder message, chosen by NOTIFICATION_SENDER; each dispatcher sends through its folder.
+    {
+      provide: MAIL_TRANSPORT,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): MailTransport =>
+        config.notificationSender === 'smtp' && config.smtpUrl
+          ? new SmtpMailTransport(config.smtpUrl, config.smtpFrom)
+          : new FileMailTransport(config.dataDir),
+    },
+    { provide: NOTIFICATION_SENDER, inject: [MAIL_TRANSPORT], useFactory: (t: MailTransport) => new FolderSender(t, 'notifications') },
+    { provide: REMINDER_SENDER, inject: [MAIL_TRANSPORT], useFactory: (t: MailTransport) => new FolderSender(t, 'reminders') },
+    { provide: HOLDER_MESSAGE_SENDER, inject: [MAIL_TRANSPORT], useFactory: (t: MailTransport) => new FolderSender(t, 'messages') },
+    // #29: the templates are read and checked once, at start-up.
+    {
+      provide: HOLDER_MESSAGES,
+      inject: [APP_CONFIG, UnsubscribeLinks],
+      useFactory: (config: AppConfig, links: UnsubscribeLinks) =>
+        new HolderMessages(MessageTemplates.load(config.messages.templatesDir, config.messages.defaultLanguage), {
+          from: config.smtpFrom,
+          publicBaseUrl: config.credentials.publicBaseUrl,
+          unsubscribeUrl: (profileId) => links.url(profileId),
+        }),
+    },
     // ProfileReader is looked up when asked, not named here: @recert/renewals may still be loading when this module is.
     {
       provide: REMINDER_PREFERENCES,
@@ -88,22 +133,19 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
       useFactory: (refs: ModuleRef) =>
         new ProfileReminderPreferences({ state: (profileId) => refs.get(ProfileReader, { strict: false }).state(profileId) }),
     },
-    {
-      provide: NOTIFICATION_SENDER,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) =>
-        config.notificationSender === 'smtp' && config.smtpUrl
-          ? new SmtpNotificationSender(config.smtpUrl, config.smtpFrom)
-          : new FileNotificationSender(config.dataDir),
-    },
   ],
   exports: [
     Scheduler,
     NotificationDispatcher,
+    HolderMessageDispatcher,
     ReminderDispatcher,
     WebhookDeliveries,
     WEBHOOK_SETTINGS,
     REMINDER_SENDER,
+    NOTIFICATION_SENDER,
+    HOLDER_MESSAGE_SENDER,
+    MAIL_TRANSPORT,
+    HOLDER_MESSAGES,
     REMINDER_PREFERENCES,
   ],
 })

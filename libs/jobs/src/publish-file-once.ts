@@ -6,7 +6,7 @@ import { join } from 'node:path';
  * which fails if the name exists. So two dispatchers (or a retry after a crash) can never write one message twice,
  * and a reader never sees half a file. True when this call published it, false when it was there already.
  */
-export function publishFileOnce(dir: string, name: string, body: string): boolean {
+export function publishFileOnce(dir: string, name: string, body: string | Buffer): boolean {
   const temp = join(dir, `.${name}.${process.pid}.${Date.now()}.tmp`);
   writeFileSync(temp, body, { flag: 'wx' });
   try {

@@ -12,9 +12,12 @@ export interface AppConfig {
   eventStoreConnectionString: string | undefined;
   /** EventStoreDB only: prefix of recert's streams on a shared cluster (STREAM_PREFIX, e.g. `recert.`); '' for none. */
   streamPrefix: string;
-  jwtSecret: string;
+  /** HS256 secret (AUTH_JWT_SECRET, else the development secret); undefined when only the issuer's tokens count. */
+  jwtSecret: string | undefined;
   /** True when no AUTH_JWT_SECRET was given and the development secret is in use. */
   jwtSecretIsDevelopment: boolean;
+  /** The OpenID Connect provider whose tokens sign people and systems in (OIDC_*, ADR 0015); undefined: HS256 only. */
+  oidc: OidcConfig | undefined;
   clock: 'system' | 'manual';
   clockStart: Date | undefined;
   schedulerIntervalMs: number;
@@ -36,6 +39,10 @@ export interface AppConfig {
   notificationSender: 'file' | 'smtp';
   smtpUrl: string | undefined;
   smtpFrom: string;
+  /** Holder messages (#29): the templates' folder (one sub-folder per language) and the language of holders who chose none. */
+  messages: { templatesDir: string; defaultLanguage: string; linkSecret: string | undefined };
+  /** First back-off of a failed notice or status message (doubling to an hour), NOTIFICATION_RETRY_MS. */
+  notificationRetryMs: number;
   /** Changed rows a read model's rebuild from zero holds before writing them: its memory against its speed. */
   rebuildCacheRows: number;
   /** A projector's lease on its read model, on the read database's clock: another process takes over within it (#23.2). */
@@ -122,6 +129,89 @@ function credentialsConfig(env: NodeJS.ProcessEnv, port: number, dataDir: string
   };
 }
 
+export interface OidcConfig {
+  /** OIDC_ISSUER, exactly as the provider writes `iss` (discovery at `<issuer>/.well-known/openid-configuration`). */
+  issuer: string;
+  /** OIDC_AUDIENCE: the `aud` recert's access tokens must carry. */
+  audience: string;
+  /** OIDC_ROLES_CLAIM: where recert's role names are, a dotted path (`realm_access.roles`). */
+  rolesClaim: string;
+  /** OIDC_ACCOUNT_CLAIM: the claim naming the person's account, which owns certification profiles. */
+  accountClaim: string;
+  /** OIDC_CLIENT_ID: the pages' public client (authorization code with PKCE); unset: the pages cannot sign in. */
+  clientId: string | undefined;
+  /** OIDC_PAGES_SCOPE: what the pages ask for, e.g. `openid api://recert/access` (Entra needs the API's scope). */
+  pagesScope: string;
+  /** OIDC_JWKS_COOLDOWN_MS: least time between two fetches of the issuer's keys for an unknown `kid`. */
+  jwksCooldownMs: number;
+}
+
+/** Hosts an `http://` issuer may have: this machine only (tests, local runs); anywhere else the keys need TLS. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** An issuer or key URL recert may fetch: https, or http on loopback; no credentials, query or fragment. */
+export function assertIssuerUrl(name: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL: "${redactUrl(raw)}"`);
+  }
+  if (url.username || url.password || url.search || url.hash) throw new ConfigError(`${name} must have no credentials, query or fragment`);
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
+  throw new ConfigError(`${name} must be https:// (http:// only on a loopback host), got "${redactUrl(raw)}"`);
+}
+
+function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | undefined {
+  const issuer = env['OIDC_ISSUER'];
+  if (!issuer) {
+    const stray = ['OIDC_AUDIENCE', 'OIDC_CLIENT_ID'].filter((name) => env[name]);
+    if (stray.length > 0) throw new ConfigError(`${stray.join(', ')} set without OIDC_ISSUER`);
+    return undefined;
+  }
+  assertIssuerUrl('OIDC_ISSUER', issuer);
+  const audience = env['OIDC_AUDIENCE'];
+  if (!audience) throw new ConfigError('OIDC_AUDIENCE is required with OIDC_ISSUER (the aud of recert access tokens)');
+  const claimPath = /^[A-Za-z0-9_:$/-]+(?:\.[A-Za-z0-9_:$/-]+)*$/;
+  const rolesClaim = env['OIDC_ROLES_CLAIM'] || 'roles';
+  const accountClaim = env['OIDC_ACCOUNT_CLAIM'] || 'sub';
+  for (const [name, value] of [
+    ['OIDC_ROLES_CLAIM', rolesClaim],
+    ['OIDC_ACCOUNT_CLAIM', accountClaim],
+  ] as const) {
+    if (!claimPath.test(value)) throw new ConfigError(`${name} must be a claim name or a dotted path, got "${value}"`);
+  }
+  return {
+    issuer,
+    audience,
+    rolesClaim,
+    accountClaim,
+    clientId: env['OIDC_CLIENT_ID'] || undefined,
+    pagesScope: env['OIDC_PAGES_SCOPE'] || 'openid',
+    jwksCooldownMs: integer(env, 'OIDC_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+  };
+}
+
+/**
+ * HS256 secret: AUTH_JWT_SECRET; else the public development secret, but only without an issuer and never with
+ * NODE_ENV=production (a production start without either is refused: anyone could mint an admin token).
+ */
+function jwtSecretOf(env: NodeJS.ProcessEnv, oidc: OidcConfig | undefined): Pick<AppConfig, 'jwtSecret' | 'jwtSecretIsDevelopment'> {
+  const secret = env['AUTH_JWT_SECRET'] || undefined;
+  const production = env['NODE_ENV'] === 'production';
+  if (secret !== undefined && secret.length < 32) throw new ConfigError('AUTH_JWT_SECRET must be at least 32 characters');
+  if (production && secret === DEVELOPMENT_JWT_SECRET)
+    throw new ConfigError('NODE_ENV=production refuses the public development secret as AUTH_JWT_SECRET');
+  if (secret !== undefined) return { jwtSecret: secret, jwtSecretIsDevelopment: false };
+  if (oidc) return { jwtSecret: undefined, jwtSecretIsDevelopment: false };
+  if (production)
+    throw new ConfigError('NODE_ENV=production needs OIDC_ISSUER or an explicit AUTH_JWT_SECRET (refusing the development secret)');
+  return { jwtSecret: DEVELOPMENT_JWT_SECRET, jwtSecretIsDevelopment: true };
+}
+
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
 export const DEVELOPMENT_JWT_SECRET = 'recert-development-secret-do-not-use-in-production';
@@ -191,8 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   ] as const) {
     if (!existsSync(file)) throw new ConfigError(`${name} does not exist: ${file}`);
   }
-  const secret = env['AUTH_JWT_SECRET'];
-  if (secret !== undefined && secret.length < 32) throw new ConfigError('AUTH_JWT_SECRET must be at least 32 characters');
+  const oidc = oidcConfig(env);
   const sender = env['NOTIFICATION_SENDER'] ?? 'file';
   if (sender !== 'file' && sender !== 'smtp') throw new ConfigError(`NOTIFICATION_SENDER must be "file" or "smtp", got "${sender}"`);
   if (sender === 'smtp' && !/^smtps?:\/\//.test(env['SMTP_URL'] ?? ''))
@@ -210,8 +299,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: resolve(env['DATA_DIR'] ?? './data'),
     eventStoreConnectionString: connection || undefined,
     streamPrefix,
-    jwtSecret: secret ?? DEVELOPMENT_JWT_SECRET,
-    jwtSecretIsDevelopment: secret === undefined,
+    ...jwtSecretOf(env, oidc),
+    oidc,
     clock,
     clockStart,
     schedulerIntervalMs: integer(env, 'SCHEDULER_INTERVAL_MS', 60_000, 0, 86_400_000),
@@ -226,6 +315,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     notificationSender: sender,
     smtpUrl: env['SMTP_URL'] || undefined,
     smtpFrom: env['SMTP_FROM'] ?? 'recert <no-reply@recert.example>',
+    messages: messagesSettings(env, root),
+    notificationRetryMs: integer(env, 'NOTIFICATION_RETRY_MS', 30_000, 1, 3_600_000),
     rebuildCacheRows: integer(env, 'REBUILD_CACHE_ROWS', 50_000, 1, 10_000_000),
     projectorLeaseMs: integer(env, 'PROJECTOR_LEASE_MS', 10_000, 100, 600_000),
     sharedStateUrl: sharedStateUrl(env, resolve(env['DATA_DIR'] ?? './data'), connection),
@@ -251,6 +342,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rewoundLog,
     ...personalDataKeks(env),
   };
+}
+
+/** MESSAGE_TEMPLATES_DIR (default `config/messages`), MESSAGE_DEFAULT_LANGUAGE (default `en`), MESSAGE_LINK_SECRET, #29. */
+function messagesSettings(env: NodeJS.ProcessEnv, root: string): AppConfig['messages'] {
+  const templatesDir = resolve(env['MESSAGE_TEMPLATES_DIR'] || join(root, 'config', 'messages'));
+  if (!existsSync(templatesDir)) throw new ConfigError(`MESSAGE_TEMPLATES_DIR does not exist: ${templatesDir}`);
+  const defaultLanguage = env['MESSAGE_DEFAULT_LANGUAGE'] || 'en';
+  if (!/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/.test(defaultLanguage))
+    throw new ConfigError(`MESSAGE_DEFAULT_LANGUAGE must be a BCP 47 tag, got "${defaultLanguage}"`);
+  // The one-click unsubscribe links' key (R81): its own secret where tokens come from an issuer, not AUTH_JWT_SECRET.
+  const linkSecret = env['MESSAGE_LINK_SECRET'] || undefined;
+  if (linkSecret !== undefined && linkSecret.length < 32) throw new ConfigError('MESSAGE_LINK_SECRET must be at least 32 characters');
+  // With tokens from an issuer only there is no AUTH_JWT_SECRET to fall back on: production must name one (R81).
+  if (linkSecret === undefined && !env['AUTH_JWT_SECRET'] && env['OIDC_ISSUER'] && env['NODE_ENV'] === 'production')
+    throw new ConfigError('MESSAGE_LINK_SECRET is required in production when no AUTH_JWT_SECRET is set (it keys the unsubscribe links)');
+  return { templatesDir, defaultLanguage, linkSecret };
 }
 
 function operationsSettings(

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, redactUrl } from './config';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig, redactUrl } from './config';
 
 /** Start-up settings: sound defaults, and a bad value stops the start with a message naming the setting. */
 describe('loadConfig', () => {
@@ -139,12 +139,14 @@ describe('loadConfig: operations settings (#12, #16.16)', () => {
     expect(loadConfig({}).personalDataKeks.currentId).toBe('development');
     expect(loadConfig({ REWOUND_LOG: 'stop' }).rewoundLog).toBe('stop');
     expect(() => loadConfig({ REWOUND_LOG: 'skip' })).toThrow(/REWOUND_LOG must be "rebuild" or "stop"/);
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PERSONAL_DATA_KEK_FILE must name the key-encryption keys in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32) })).toThrow(
+      /PERSONAL_DATA_KEK_FILE must name the key-encryption keys in production/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'recert-kek-config-'));
     try {
       const file = join(dir, 'keks');
       writeFileSync(file, `old ${'a'.repeat(64)}\nnew ${'b'.repeat(64)}\n`);
-      const config = loadConfig({ NODE_ENV: 'production', PERSONAL_DATA_KEK_FILE: file });
+      const config = loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32), PERSONAL_DATA_KEK_FILE: file });
       expect(config.personalDataKeks.currentId).toBe('new');
       expect(config.personalDataKekIsDevelopment).toBe(false);
       writeFileSync(file, 'old not-hex\n');
@@ -153,5 +155,46 @@ describe('loadConfig: operations settings (#12, #16.16)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('sign-in settings (ADR 0015)', () => {
+    const issuer = { OIDC_ISSUER: 'https://login.example.com/t/v2.0', OIDC_AUDIENCE: 'api://recert' };
+    // Production also needs its key-encryption keys (R61): given here, so only the sign-in settings decide.
+    const kekDir = mkdtempSync(join(tmpdir(), 'recert-kek-signin-'));
+    const kekFile = join(kekDir, 'keks');
+    writeFileSync(kekFile, `k1 ${'c'.repeat(64)}\n`);
+    const production = { NODE_ENV: 'production', PERSONAL_DATA_KEK_FILE: kekFile, MESSAGE_LINK_SECRET: 'm'.repeat(32) };
+    afterAll(() => rmSync(kekDir, { recursive: true, force: true }));
+
+    it('R66: without an issuer, HS256 with the development secret; NODE_ENV=production refuses to start so', () => {
+      expect(loadConfig({})).toMatchObject({ jwtSecretIsDevelopment: true, oidc: undefined });
+      expect(() => loadConfig(production)).toThrow(/NODE_ENV=production needs OIDC_ISSUER or an explicit AUTH_JWT_SECRET/);
+      expect(() => loadConfig({ ...production, AUTH_JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(/development secret/);
+      expect(loadConfig({ ...production, AUTH_JWT_SECRET: 'x'.repeat(32) })).toMatchObject({ jwtSecretIsDevelopment: false });
+    });
+
+    it('R66: with an issuer only issuer tokens count (no development secret), also in production; both may be set', () => {
+      expect(loadConfig({ ...issuer, ...production })).toMatchObject({
+        jwtSecret: undefined,
+        jwtSecretIsDevelopment: false,
+        oidc: { issuer: issuer.OIDC_ISSUER, audience: 'api://recert', rolesClaim: 'roles', accountClaim: 'sub', jwksCooldownMs: 30_000 },
+      });
+      expect(loadConfig({ ...issuer, AUTH_JWT_SECRET: 'y'.repeat(32) })).toMatchObject({ jwtSecret: 'y'.repeat(32) });
+    });
+
+    it.each([
+      [{ OIDC_ISSUER: 'https://login.example.com' }, /OIDC_AUDIENCE is required/],
+      [{ ...issuer, OIDC_ISSUER: 'http://login.example.com' }, /http:\/\/ only on a loopback host/],
+      [{ ...issuer, OIDC_ISSUER: 'https://u:p@login.example.com' }, /no credentials/],
+      [{ ...issuer, OIDC_ROLES_CLAIM: 'realm access' }, /OIDC_ROLES_CLAIM must be a claim name or a dotted path/],
+      [{ OIDC_AUDIENCE: 'api://recert' }, /set without OIDC_ISSUER/],
+    ])('R65: refuses %j', (env, message) => {
+      expect(() => loadConfig(env)).toThrow(message);
+    });
+
+    it('R65: http:// issuers are accepted on loopback hosts only', () => {
+      for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080'])
+        expect(loadConfig({ ...issuer, OIDC_ISSUER: `http://${host}` }).oidc?.issuer).toBe(`http://${host}`);
+    });
   });
 });

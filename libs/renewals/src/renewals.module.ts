@@ -1,6 +1,6 @@
 import { Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { APP_CONFIG, AppConfig } from '@recert/kernel';
+import { APP_CONFIG, AppConfig, PROFILE_OWNERSHIP } from '@recert/kernel';
 import { AttemptRenewalHandler } from './attempt-renewal/attempt-renewal.command';
 import { AttemptRenewalController } from './attempt-renewal/attempt-renewal.controller';
 import { StreamCommands } from './command-handling/stream-commands';
@@ -17,6 +17,8 @@ import { PERSONAL_DATA_VAULT, PersonalDataVault } from './personal-data/personal
 import { ProfileReader } from './profile/profile.reader';
 import { AdoptPolicyController } from './adopt-policy/adopt-policy.controller';
 import { ErasePersonalDataController } from './erase-personal-data/erase-personal-data.controller';
+import { UnsubscribeController } from './preferences/unsubscribe.controller';
+import { UnsubscribeLinks } from './preferences/unsubscribe-links';
 import { PreferencesController } from './preferences/preferences.controller';
 import { PolicyAdoptions } from './adopt-policy/policy-adoptions.service';
 import { PolicyReplayJobs, PolicyReplaysController } from './policy-replay/policy-replays.controller';
@@ -29,6 +31,7 @@ import { ChangeVerificationHandler } from './verification/verification.command';
 import { VerificationController } from './verification/verification.controller';
 import { Importer } from './import/importer';
 import { ImportsController } from './import/imports.controller';
+import { MyProfilesController, ProfileOwners } from './my-profiles/my-profiles.controller';
 
 const commandHandlers = [
   CreateProfileHandler,
@@ -51,7 +54,9 @@ const controllers = [
   HoldingStandingController,
   VerificationController,
   PreferencesController,
+  UnsubscribeController,
   ImportsController,
+  MyProfilesController,
 ];
 
 /** The renewal domain's commands: deciders behind thin handlers, controllers at the HTTP edge. */
@@ -63,6 +68,7 @@ const controllers = [
     StreamCommands,
     ProfileReader,
     HoldingCommands,
+    UnsubscribeLinks,
     { provide: CATALOG, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadCatalog(config.catalogFile) },
     {
       provide: PolicyRegistry,
@@ -77,9 +83,13 @@ const controllers = [
     MergeCompleter,
     Importer,
     { provide: POLICIES_READY, useExisting: PolicyAdoptions },
+    ProfileOwners,
+    // The guard asks it whether a holder's account owns the profile a route names (R68).
+    { provide: PROFILE_OWNERSHIP, useExisting: ProfileOwners },
   ],
   exports: [
     CATALOG,
+    UnsubscribeLinks,
     PolicyRegistry,
     PERSONAL_DATA_VAULT,
     StreamCommands,
@@ -88,6 +98,7 @@ const controllers = [
     PolicyAdoptions,
     MergeCompleter,
     Importer,
+    PROFILE_OWNERSHIP,
   ],
 })
 export class RenewalsModule implements OnApplicationBootstrap {

@@ -1,9 +1,10 @@
-import { Controller, Get, Headers, NotFoundException, Param, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, NotFoundException, Param, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { projectRoot, Public } from '@recert/kernel';
+import type { AuthPagesConfig } from './auth-config.view';
+import { APP_CONFIG, AppConfig, projectRoot, Public, setPageSecurityHeaders, TokenVerifier } from '@recert/kernel';
 
 /** Where `npm run build:web` puts the dashboard pages' bundle. */
 export function webRoot(): string {
@@ -20,7 +21,10 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 /** Names the build gave a content hash: their bytes never change, so browsers may keep them for a year. */
 const HASHED = /-[A-Za-z0-9]{8}\.(?:js|css|svg|js\.map|css\.map)$/;
-const PAGE_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'";
+/** The pages' CSP; with an issuer, they also call its token endpoint (on the issuer's origin) from the browser. */
+function pageCsp(connectTo: string[]): string {
+  return `default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src ${["'self'", ...connectTo].join(' ')}`;
+}
 
 interface Manifest {
   icon: string;
@@ -36,11 +40,45 @@ interface Manifest {
 export class WebController {
   private manifest: Manifest | undefined;
 
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tokens: TokenVerifier,
+  ) {}
+
   @Get(['dashboard', 'dashboard/program'])
   @Public()
-  page(@Headers('accept-encoding') acceptEncoding: string | undefined, @Res() response: Response): void {
-    response.setHeader('Content-Security-Policy', PAGE_CSP);
+  async page(@Headers('accept-encoding') acceptEncoding: string | undefined, @Res() response: Response): Promise<void> {
+    const issuer = this.config.oidc ? new URL(this.config.oidc.issuer).origin : undefined;
+    const token = this.config.oidc ? await this.tokens.endpoints().catch(() => undefined) : undefined;
+    const origins = [...new Set([issuer, token && new URL(token.tokenEndpoint).origin].filter((o): o is string => !!o))];
+    // The holder's page has forms (preferences, visibility) that scripts send; they post nowhere else.
+    setPageSecurityHeaders(response, pageCsp(origins), "'self'");
     this.send('index.html', acceptEncoding, response, 'no-cache');
+  }
+
+  /**
+   * What the pages need to sign in (R69): the issuer's endpoints and the public client, or development mode (the
+   * token form). Without OIDC_CLIENT_ID the pages cannot sign in through the issuer: development mode then too.
+   */
+  @Get('auth/config')
+  @Public()
+  async authConfig(): Promise<AuthPagesConfig> {
+    const oidc = this.config.oidc;
+    if (!oidc?.clientId) return { mode: 'development' };
+    const endpoints = await this.tokens.endpoints().catch((error: unknown) => {
+      throw new ServiceUnavailableException(error instanceof Error ? error.message : 'The issuer is unreachable');
+    });
+    if (!endpoints) return { mode: 'development' };
+    return {
+      mode: 'oidc',
+      issuer: endpoints.issuer,
+      clientId: oidc.clientId,
+      scope: oidc.pagesScope,
+      rolesClaim: oidc.rolesClaim,
+      authorizationEndpoint: endpoints.authorizationEndpoint,
+      tokenEndpoint: endpoints.tokenEndpoint,
+      endSessionEndpoint: endpoints.endSessionEndpoint ?? null,
+    };
   }
 
   @Get('dashboard/assets/:file')

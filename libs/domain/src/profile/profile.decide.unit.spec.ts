@@ -350,8 +350,57 @@ describe('#15.3 holder preferences (language, time zone, reminders)', () => {
     spec.given([created()]).when(set('en', '../etc/passwd'), now).thenThrows('VALIDATION_FAILED');
     spec
       .given([created()])
-      .when(set('en', 'UTC', 'none'), now)
+      .when(set('en', 'UTC', 'weekly'), now)
       .thenThrows('VALIDATION_FAILED');
+  });
+
+  const unsubscribe: ProfileCommand = {
+    type: 'UnsubscribeFromReminders',
+    data: { current: { language: 'en', timeZone: 'UTC' }, reason: 'one-click unsubscribe (RFC 8058) from a renewal message' },
+  };
+
+  it('R80: a one-click unsubscribe records the reminders preference none, keeping the language and zone, with why', () => {
+    const chosen = spec
+      .given([created()])
+      .when(set('zh-Hant', 'Asia/Taipei', 'last-only'), now)
+      .thenMatches([{ type: 'ProfilePreferencesChanged' }]);
+    spec
+      .given([created(), ...chosen])
+      .when(unsubscribe, now)
+      .then([
+        {
+          type: 'ProfilePreferencesChanged',
+          data: {
+            profileId: 'p1',
+            language: 'zh-Hant',
+            timeZone: 'Asia/Taipei',
+            reminders: 'none',
+            changedAt: '2026-01-01T00:00:00.000Z',
+            reason: 'one-click unsubscribe (RFC 8058) from a renewal message',
+          },
+        },
+      ]);
+    // A holder who never chose keeps the program defaults the messages were written in.
+    spec
+      .given([created()])
+      .when(unsubscribe, now)
+      .thenMatches([{ type: 'ProfilePreferencesChanged', data: { language: 'en', timeZone: 'UTC', reminders: 'none' } }]);
+  });
+
+  it('R80: a second unsubscribe records nothing; a merged profile is refused; the holder may choose reminders again', () => {
+    const off = spec
+      .given([created()])
+      .when(unsubscribe, now)
+      .thenMatches([{ type: 'ProfilePreferencesChanged' }]);
+    spec
+      .given([created(), ...off])
+      .when(unsubscribe, now)
+      .thenNothing();
+    spec.given([created(), closed]).when(unsubscribe, now).thenThrows('PROFILE_MERGED');
+    spec
+      .given([created(), ...off])
+      .when(set('en', 'UTC', 'all'), now)
+      .thenMatches([{ type: 'ProfilePreferencesChanged', data: { reminders: 'all' } }]);
   });
 
   it('#15.3 R12: a missing or merged profile takes no preferences', () => {

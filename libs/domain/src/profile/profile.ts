@@ -79,15 +79,16 @@ export type CertificationProfileClosed = {
 /** The languages the holder's pages and messages are written in (BCP 47; compared without regard to case). */
 export const PREFERENCE_LANGUAGES = ['en', 'zh-Hant', 'ja'] as const;
 export type PreferenceLanguage = (typeof PREFERENCE_LANGUAGES)[number];
-/** Which renewal reminders the holder wants: every one, or only the last before expiry (#14.4). */
-export const REMINDER_CHOICES = ['all', 'last-only'] as const;
+/** Which renewal reminders the holder wants: every one, only the last before expiry (#14.4), or none (R80, #29). */
+export const REMINDER_CHOICES = ['all', 'last-only', 'none'] as const;
 export type ReminderChoice = (typeof REMINDER_CHOICES)[number];
 export type ProfilePreferences = { language: PreferenceLanguage; timeZone: string; reminders: ReminderChoice };
 
 /** The holder's preferences, set by the holder or support (the actor is in the metadata); v1 (#15, #14.4). */
 export type ProfilePreferencesChanged = {
   type: 'ProfilePreferencesChanged';
-  data: ProfilePreferences & { profileId: string; changedAt: string };
+  /** `reason`: why, when not set on the preferences page (R80: the one-click unsubscribe of a message names it). */
+  data: ProfilePreferences & { profileId: string; changedAt: string; reason?: string };
 };
 
 /** The supported language a BCP 47 tag names, compared case-insensitively (`ZH-hant` is `zh-Hant`), or undefined. */
@@ -229,6 +230,11 @@ export type ProfileCommand =
   | { type: 'RecordMerge'; data: { mergeId: string; sourceProfileId: string; holdings: string[] } }
   /** As asked: the language and zone are checked and spelled canonically here. */
   | { type: 'SetPreferences'; data: { language: string; timeZone: string; reminders: string } }
+  /**
+   * R80: the holder's one-click unsubscribe from reminders (RFC 8058): their preference becomes `none`, the language
+   * and zone the messages used (`current`, the program defaults when never chosen) kept, `reason` naming the message.
+   */
+  | { type: 'UnsubscribeFromReminders'; data: { current: { language: string; timeZone: string }; reason: string } }
   /** `alreadyErased`: the vault has no key left for the subject (a repeat completes nothing new). */
   | { type: 'ErasePersonalData'; data: { profileId: string; reason: string; alreadyErased: boolean } };
 
@@ -372,6 +378,18 @@ export function decideProfile(command: ProfileCommand, state: ProfileState, cont
       )
         return [];
       return [{ type: 'ProfilePreferencesChanged', data: { profileId: profile.profileId, ...preferences, changedAt: now } }];
+    }
+    case 'UnsubscribeFromReminders': {
+      const profile = assertActive(state);
+      if (profile.preferences?.reminders === 'none') return [];
+      const kept = profile.preferences ?? validPreferences({ ...command.data.current, reminders: 'none' });
+      const preferences = { language: kept.language, timeZone: kept.timeZone, reminders: 'none' as const };
+      return [
+        {
+          type: 'ProfilePreferencesChanged',
+          data: { profileId: profile.profileId, ...preferences, changedAt: now, reason: command.data.reason.slice(0, 500) },
+        },
+      ];
     }
     case 'ErasePersonalData': {
       // A merged-away profile's person has the same right: only an unknown profile is refused.

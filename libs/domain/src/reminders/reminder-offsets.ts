@@ -6,7 +6,8 @@ export const MAX_REMINDER_OFFSETS = 8;
 /** R30: offsets lie between one hour and two years before expiry. */
 const SHORTEST = 'PT1H';
 const LONGEST = 'P2Y';
-export type ReminderPreference = 'all' | 'last-only';
+/** `none` (R80): the holder unsubscribed from reminders; R4's notice and the status messages still go. */
+export type ReminderPreference = 'all' | 'last-only' | 'none';
 
 /** Checks a policy's `reminders` (R30); throws with the field at fault. Absent: no reminders beyond R4's notice. */
 export function parseReminderOffsets(raw: unknown, where: string): string[] {

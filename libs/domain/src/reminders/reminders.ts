@@ -147,6 +147,7 @@ export interface DueReminder extends ScheduledReminder {
  */
 export function dueReminder(state: ReminderState, context: ReminderContext): DueReminder | null {
   const holding = context.holding;
+  if (context.preference === 'none') return null;
   if (holding.status !== 'held' || holding.expired || holding.expiresAt === null) return null;
   const expiresAt = new Date(holding.expiresAt);
   const now = context.now.getTime();

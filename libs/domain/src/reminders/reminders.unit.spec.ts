@@ -59,7 +59,7 @@ function holding(policies: PolicyBook, renewedAt?: string): HoldingState {
   return foldHolding(events);
 }
 
-const ctx = (now: string, policies = book, preference: 'all' | 'last-only' = 'all', renewedAt?: string): ReminderContext => ({
+const ctx = (now: string, policies = book, preference: 'all' | 'last-only' | 'none' = 'all', renewedAt?: string): ReminderContext => ({
   now: new Date(now),
   policies,
   holding: holding(policies, renewedAt),
@@ -121,6 +121,12 @@ describe('reminder schedule (#14.4)', () => {
 
   it('R33: a late run sends only the latest due reminder; the earlier ones are superseded, never sent stale', () => {
     expect(due(initialReminderState, ctx('2026-12-03T00:00:00Z')).offset).toBe('P30D');
+  });
+
+  it('R80: a holder who unsubscribed (none) gets no reminder at all, not even the last', () => {
+    for (const at of ['2026-07-01T00:00:00Z', '2026-12-03T00:00:00Z', '2026-12-25T00:00:00Z']) {
+      expect(dueReminder(initialReminderState, ctx(at, book, 'none'))).toBeNull();
+    }
   });
 
   it('R33: last-only sends the last offset and nothing before it', () => {

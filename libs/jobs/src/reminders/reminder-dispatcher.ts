@@ -23,12 +23,12 @@ import {
   ReminderOutcome,
   ReminderState,
   remindersStream,
-  profileStream,
 } from '@recert/domain';
-import { renderReminder } from './reminder-message';
+import { HOLDER_MESSAGES, HolderMessages } from '../messages/holder-messages';
+import { MessageSender, REMINDER_SENDER } from '../messages/mail-transport';
 import { REMINDER_PREFERENCES, ReminderPreferences } from './reminder-preferences';
-import { REMINDER_SENDER, ReminderSender } from './reminder-sender';
 import { RunLeaseOwners } from '../run-lease-owners';
+import { recipientOf } from '../outbox-table';
 
 interface Candidate {
   holdingId: string;
@@ -66,7 +66,8 @@ export class ReminderDispatcher {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(REMINDER_SENDER) private readonly sender: ReminderSender,
+    @Inject(REMINDER_SENDER) private readonly sender: MessageSender,
+    @Inject(HOLDER_MESSAGES) private readonly messages: HolderMessages,
     @Inject(REMINDER_PREFERENCES) private readonly preferences: ReminderPreferences,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     private readonly holdings: HoldingsModel,
@@ -200,25 +201,25 @@ export class ReminderDispatcher {
     const { holdingId, profileId, code } = candidate;
     const certification = this.catalog.get(code);
     if (!certification) return 0;
-    const preferences = await this.preferences.forProfile(profileId);
-    const personal = await this.personalData(profileId);
-    const message = renderReminder(
-      {
-        reminderId: reminder.reminderId,
-        offset: reminder.offset,
-        certificationCode: code,
-        certificationName: certification.name,
-        displayName: personal?.displayName ?? null,
-        windowOpensAt: context.policies.windowOpensAt(new Date(reminder.expiresAt)).opensAt.toISOString(),
-        expiresAt: reminder.expiresAt,
-        now: context.now,
-      },
-      preferences,
-    );
+    const { recipient } = await recipientOf({ store: this.store, vault: this.vault, preferences: this.preferences }, profileId);
     let outcome: ReminderOutcome;
     try {
-      const result = await this.sender.send({ ...message, reminderId: reminder.reminderId, to: personal?.email ?? null });
-      outcome = result === 'sent' ? { kind: 'sent', language: message.language } : { kind: 'bounced', reason: 'refused by the sender' };
+      const message = await this.messages.compose(
+        {
+          kind: 'reminder',
+          messageId: reminder.reminderId,
+          certification,
+          offset: reminder.offset,
+          windowOpensAt: context.policies.windowOpensAt(new Date(reminder.expiresAt)).opensAt.toISOString(),
+          expiresAt: reminder.expiresAt,
+        },
+        recipient,
+        context.now,
+      );
+      // Already there (a retry after a crash between sending and recording): it was sent. No address (erased): a
+      // bounce, since nothing can ever be delivered, not a retry.
+      const result = await this.sender.send(reminder.reminderId, message);
+      outcome = result === 'no-address' ? { kind: 'bounced', reason: 'no address' } : { kind: 'sent', language: message.language };
     } catch (error) {
       outcome = { kind: 'failed', error: error instanceof Error ? error.message : String(error) };
     }
@@ -247,11 +248,5 @@ export class ReminderDispatcher {
       },
     );
     return result.events;
-  }
-
-  private async personalData(profileId: string): Promise<{ email: string; displayName: string } | null> {
-    const created = (await this.store.readStream(profileStream(profileId), { maxCount: 1 }))[0];
-    const sealed = created?.type === 'CertificationProfileCreated' ? (created.data['personalData'] as unknown) : undefined;
-    return sealed ? this.vault.open(sealed as Parameters<PersonalDataVault['open']>[0]) : null;
   }
 }

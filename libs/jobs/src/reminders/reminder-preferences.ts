@@ -3,8 +3,8 @@ import type { ProfileReader } from '@recert/renewals';
 
 /** What a holder chose about reminders (#14.4): the language and time zone of the message, and how many to get. */
 export interface HolderReminderPreferences {
-  /** BCP 47 tag; a catalog is looked up by the tag, then its language, then `en`. */
-  language: string;
+  /** BCP 47 tag; templates are looked up by the tag, then its language, then MESSAGE_DEFAULT_LANGUAGE. Null: never chosen. */
+  language: string | null;
   /** IANA time zone the dates of the message are written in. */
   timeZone: string;
   reminders: ReminderPreference;
@@ -19,7 +19,8 @@ export interface ReminderPreferences {
   forProfile(profileId: string): Promise<HolderReminderPreferences>;
 }
 
-export const DEFAULT_REMINDER_PREFERENCES: HolderReminderPreferences = { language: 'en', timeZone: 'UTC', reminders: 'all' };
+/** A holder who never chose: the program's default language (MESSAGE_DEFAULT_LANGUAGE), UTC, every reminder. */
+export const DEFAULT_REMINDER_PREFERENCES: HolderReminderPreferences = { language: null, timeZone: 'UTC', reminders: 'all' };
 
 export class DefaultReminderPreferences implements ReminderPreferences {
   forProfile(): Promise<HolderReminderPreferences> {

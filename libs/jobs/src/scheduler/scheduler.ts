@@ -4,6 +4,7 @@ import { CLOCK, Clock } from '@recert/kernel';
 import { Deadline, DeadlineQueries, HoldingsModel, ProjectionRunner } from '@recert/projections';
 import { CATALOG, holdingDeps, MergeCompleter, OverrideRequests, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { Catalog, HoldingCommand, holdingDecider } from '@recert/domain';
+import { HolderMessageDispatcher } from '../messages/holder-message-dispatcher';
 import { NotificationDispatcher } from '../notifications/notification-dispatcher';
 import { ReminderDispatcher } from '../reminders/reminder-dispatcher';
 import { WebhookDeliveries } from '../webhooks/webhook-deliveries';
@@ -16,6 +17,8 @@ export interface SchedulerRun {
   reminded: number;
   /** Webhook deliveries that succeeded in this run (#14.5). */
   webhooksDelivered: number;
+  /** Status messages (expired, revoked, suspended, reinstated, override applied) recorded sent by this run (#29). */
+  messaged: number;
   /** Merges a crash had left half-done, finished by this run (#16.3). */
   mergesCompleted: number;
   /** Override requests left undecided 7 days, recorded expired by this run (R24). */
@@ -48,6 +51,7 @@ export class Scheduler {
     private readonly reminders: ReminderDispatcher,
     private readonly webhooks: WebhookDeliveries,
     private readonly overrides: OverrideRequests,
+    private readonly messages: HolderMessageDispatcher,
   ) {}
 
   async runOnce(): Promise<SchedulerRun> {
@@ -68,8 +72,9 @@ export class Scheduler {
       expired += await this.send(due, { type: 'ExpireHolding' }, 'expire');
     }
     // The outbox is fed by the projection: let it take the windows just opened before dispatching.
-    await this.runner.waitFor(await this.store.headPosition(), 5000, ['outbox']);
+    await this.runner.waitFor(await this.store.headPosition(), 5000, ['outbox', 'holder-messages']);
     const notified = await this.dispatcher.dispatchOnce();
+    const messaged = await this.messages.dispatchOnce();
     const reminded = await this.reminders.runOnce();
     const webhooksDelivered = await this.webhooks.runOnce();
     if (windowsOpened + expired + notified + reminded > 0)
@@ -80,6 +85,7 @@ export class Scheduler {
       notified,
       reminded,
       webhooksDelivered,
+      messaged,
       mergesCompleted,
       overridesExpired,
       overridesCompleted,

@@ -6,30 +6,14 @@ import {
   Inject,
   Injectable,
   SetMetadata,
+  Optional,
+  ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import jwt from 'jsonwebtoken';
-import { APP_CONFIG, AppConfig } from '../config';
-import { canonicalSubject } from '../text';
-
-export const ROLES = ['candidate', 'exam-system', 'assessment-system', 'support', 'admin', 'scheduler'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** Who asked: from a verified bearer token. */
-export interface Principal {
-  sub: string;
-  roles: Role[];
-  /** For candidates: the only profile they may read and act on. */
-  profileId?: string;
-  /** For candidates linking: the signed-in learning account, from the identity provider (API.md, Authentication). */
-  learnProfileId?: string;
-  accountId?: string;
-  accountType?: 'personal' | 'work';
-  /** The token's roles that the endpoint lists: what granted this request (set per request by AuthGuard). */
-  grantedBy?: Role[];
-}
+import { Principal, Role } from './principal';
+import { IssuerUnavailableError, TokenVerifier, VerifiedToken } from './token-verifier';
 
 const ROLES_KEY = 'recert:roles';
 export const PUBLIC_KEY = 'recert:public';
@@ -49,41 +33,8 @@ export const CurrentPrincipal = createParamDecorator((_data: unknown, context: E
   return principal;
 });
 
-const optionalIdClaim = (claims: Record<string, unknown>, name: string): Record<string, string> => {
-  const value = claims[name];
-  if (value === undefined) return {};
-  if (typeof value !== 'string' || value.length === 0 || value.length > 64) throw new Error(`The ${name} claim must be a string`);
-  return { [name]: value };
-};
-
-/** Verifies an HS256 token: only HS256, signature, exp (required) and nbf; claims must have the contract's shape. */
-export function verifyToken(token: string, secret: string): Principal {
-  const payload = jwt.verify(token, secret, { algorithms: ['HS256'] });
-  if (typeof payload !== 'object' || payload === null) throw new Error('The token has no claims');
-  const claims = payload as Record<string, unknown>;
-  const { sub, roles, profileId, accountType } = claims;
-  // A token without exp would be valid forever (API.md: refused).
-  if (typeof claims['exp'] !== 'number') throw new Error('The token has no exp claim');
-  const actor = canonicalSubject(sub); // #22.10: no control, bidi or unpaired-surrogate characters; NFC, trimmed
-  if (!Array.isArray(roles) || roles.some((role) => !(ROLES as readonly unknown[]).includes(role))) {
-    throw new Error(`The roles claim must be an array of ${ROLES.join(', ')}`);
-  }
-  if (profileId !== undefined && (typeof profileId !== 'string' || profileId.length > 64))
-    throw new Error('The profileId claim must be a string');
-  if (accountType !== undefined && accountType !== 'personal' && accountType !== 'work')
-    throw new Error('The accountType claim must be personal or work');
-  return {
-    sub: actor,
-    roles: roles as Role[],
-    ...(typeof profileId === 'string' ? { profileId } : {}),
-    ...optionalIdClaim(claims, 'learnProfileId'),
-    ...optionalIdClaim(claims, 'accountId'),
-    ...(accountType ? { accountType } : {}),
-  };
-}
-
 /**
- * Verified tokens by their text, until they expire: verifying an HMAC and parsing claims on every request of a
+ * Verified tokens by their text, until they expire: verifying a signature and parsing claims on every request of a
  * busy dashboard is measurable, and a token's text cannot change without its signature failing.
  */
 export class VerifiedTokens {
@@ -106,41 +57,69 @@ export class VerifiedTokens {
   }
 }
 
+/**
+ * Which account owns a certification profile (R68): provided by the renewals module, which reads the profiles'
+ * streams. Without it (the worker app) a holder without a profileId claim reaches no profile.
+ */
+export interface ProfileOwnership {
+  accountOf(profileId: string): Promise<string | undefined>;
+}
+export const PROFILE_OWNERSHIP = Symbol('PROFILE_OWNERSHIP');
+
+/** A holder whose rights come from its account, not from a profileId claim. */
+export function holdsByAccount(principal: Principal): principal is Principal & { accountId: string } {
+  return principal.roles.includes('candidate') && principal.profileId === undefined && principal.accountId !== undefined;
+}
+
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly verified = new VerifiedTokens();
 
   constructor(
     private readonly reflector: Reflector,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tokens: TokenVerifier,
+    @Optional() @Inject(PROFILE_OWNERSHIP) private readonly ownership?: ProfileOwnership,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
     if (!header || !/^Bearer [A-Za-z0-9._~+/=-]+$/.test(header)) throw new UnauthorizedException('A bearer token is required');
     const token = header.slice('Bearer '.length);
-    const nowMs = Date.now();
-    let principal = this.verified.get(token, nowMs);
-    if (!principal) {
-      try {
-        principal = verifyToken(token, this.config.jwtSecret);
-      } catch (error) {
-        throw new UnauthorizedException(`The token was refused: ${error instanceof Error ? error.message : 'invalid'}`);
-      }
-      // Tokens verify against wall time (exp), as every JWT library does; cache no longer than a minute.
-      const exp = (jwt.decode(token) as { exp?: number } | null)?.exp;
-      this.verified.set(token, principal, Math.min(nowMs + 60_000, exp ? exp * 1000 : nowMs + 60_000));
-    }
+    const principal = await verifyCached(this.verified, this.tokens, token);
     const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     const grantedBy = allowed ? principal.roles.filter((role) => allowed.includes(role)) : principal.roles;
     // A fresh object per request: the cached principal is shared by every request with this token.
     request.principal = { ...principal, grantedBy };
     if (allowed && grantedBy.length === 0) throw new ForbiddenException(`This needs one of the roles ${allowed.join(', ')}`);
+    // A holder reaches the profile the route names when its account owns it (R68); assertMayAccessProfile then checks.
+    const named = (request.params as Record<string, unknown> | undefined)?.['profileId'];
+    if (holdsByAccount(principal) && typeof named === 'string' && this.ownership) {
+      if ((await this.ownership.accountOf(named)) === principal.accountId) request.principal.profileId = named;
+    }
     return true;
   }
+}
+
+/**
+ * A token's principal from the cache or verified now; refusals are 401, an unreachable issuer 503. Cached no
+ * longer than a minute and never past exp (tokens verify against wall time, as every JWT library does).
+ */
+export async function verifyCached(cache: VerifiedTokens, tokens: TokenVerifier, token: string): Promise<Principal> {
+  const nowMs = Date.now();
+  const cached = cache.get(token, nowMs);
+  if (cached) return cached;
+  let verified: VerifiedToken;
+  try {
+    verified = await tokens.verify(token);
+  } catch (error) {
+    if (error instanceof IssuerUnavailableError) throw new ServiceUnavailableException(error.message);
+    throw new UnauthorizedException(`The token was refused: ${error instanceof Error ? error.message : 'invalid'}`);
+  }
+  cache.set(token, verified.principal, Math.min(nowMs + 60_000, verified.expiresAtMs));
+  return verified.principal;
 }
 
 /**

@@ -36,7 +36,7 @@ export const CommandMetaFromRequest = createParamDecorator((_data: unknown, cont
     commandId,
     correlationId,
     causationId: header(request, 'x-causation-id') ?? commandId,
-    actor: request.principal?.sub ?? 'anonymous',
+    actor: request.principal?.actor ?? 'anonymous',
     ...(request.commandId ? { replayStored: true } : {}),
   };
 });

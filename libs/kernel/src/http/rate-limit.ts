@@ -1,10 +1,11 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import jwt from 'jsonwebtoken';
 import { CLOCK, Clock } from '../clock';
 import { APP_CONFIG, AppConfig } from '../config';
 import { RATE_COUNTER_STORE, RateCounterStore } from '../shared-state/shared-state.ports';
-import { Principal, VerifiedTokens, verifyToken } from './auth';
+import { VerifiedTokens, verifyCached } from './auth';
+import { Principal } from './principal';
+import { TokenVerifier } from './token-verifier';
 import { problemType } from './problem';
 
 /**
@@ -24,35 +25,23 @@ const WINDOW_MS = 60_000;
  * trusted proxy each client has its own bucket rather than all sharing the proxy's.
  */
 export function rateLimitMiddleware(
-  config: Pick<AppConfig, 'rateLimitPerMinute' | 'jwtSecret'> & Partial<Pick<AppConfig, 'rateLimitDeadlineMs'>>,
+  config: Pick<AppConfig, 'rateLimitPerMinute'> & Partial<Pick<AppConfig, 'rateLimitDeadlineMs'>>,
   counters: RateCounterStore,
   clock: Clock,
+  tokens: TokenVerifier,
 ): (request: Request, response: Response, next: NextFunction) => void {
   const verified = new VerifiedTokens();
   const logger = new Logger('RateLimit');
-  const subjectOf = (header: string | undefined, nowMs: number): Principal | undefined => {
+  const subjectOf = async (header: string | undefined): Promise<Principal | undefined> => {
     if (!header?.startsWith('Bearer ')) return undefined;
-    const token = header.slice('Bearer '.length);
-    const cached = verified.get(token, nowMs);
-    if (cached) return cached;
-    try {
-      const principal = verifyToken(token, config.jwtSecret);
-      const exp = (jwt.decode(token) as { exp?: number } | null)?.exp;
-      verified.set(token, principal, Math.min(nowMs + WINDOW_MS, exp ? exp * 1000 : nowMs + WINDOW_MS));
-      return principal;
-    } catch {
-      // A forged or expired token is keyed by address: inventing tokens must not mint fresh buckets.
-      return undefined;
-    }
+    // A forged or expired token is keyed by address: inventing tokens must not mint fresh buckets.
+    return verifyCached(verified, tokens, header.slice('Bearer '.length)).catch(() => undefined);
   };
   return (request, response, next) => {
     const limit = config.rateLimitPerMinute;
     const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
     if (limit <= 0 || RATE_LIMIT_EXEMPT_PATHS.includes(path)) return next();
     const nowMs = clock.now().getTime();
-    // Tokens expire in wall time, whatever the service's clock says.
-    const principal = subjectOf(request.headers.authorization, Date.now());
-    const key = principal ? `sub:${principal.sub}` : `ip:${request.ip ?? request.socket.remoteAddress ?? 'unknown'}`;
     const windowStart = nowMs - (nowMs % WINDOW_MS);
     // A counter store that hangs (a failover dropping packets) must not hang every request: past the deadline the
     // request goes through, as on an error (#24.1); the late answer is ignored.
@@ -63,7 +52,11 @@ export function rateLimitMiddleware(
         config.rateLimitDeadlineMs ?? 1000,
       );
     });
-    Promise.race([counters.hit(key, windowStart), timedOut]).then(
+    const counted = subjectOf(request.headers.authorization).then((principal) => {
+      const key = principal ? `sub:${principal.actor}` : `ip:${request.ip ?? request.socket.remoteAddress ?? 'unknown'}`;
+      return counters.hit(key, windowStart);
+    });
+    Promise.race([counted, timedOut]).then(
       (count) => {
         clearTimeout(deadline);
         if (count <= limit) return next();
@@ -99,5 +92,5 @@ export function rateLimitMiddleware(
 export function installRateLimit(app: INestApplication): void {
   const config = app.get<AppConfig>(APP_CONFIG);
   (app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void }).set('trust proxy', config.trustProxy);
-  app.use(rateLimitMiddleware(config, app.get<RateCounterStore>(RATE_COUNTER_STORE), app.get<Clock>(CLOCK)));
+  app.use(rateLimitMiddleware(config, app.get<RateCounterStore>(RATE_COUNTER_STORE), app.get<Clock>(CLOCK), app.get(TokenVerifier)));
 }

@@ -13,7 +13,8 @@ import type { Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { CLOCK, Clock } from '../clock';
 import { APP_CONFIG, AppConfig } from '../config';
-import { AuthenticatedRequest, verifyToken } from '../http/auth';
+import { AuthenticatedRequest, VerifiedTokens, verifyCached } from '../http/auth';
+import { TokenVerifier } from '../http/token-verifier';
 import { RATE_COUNTER_STORE, RateCounterStore } from '../shared-state/shared-state.ports';
 
 function sameSecret(given: string, expected: string): boolean {
@@ -37,9 +38,11 @@ const MAX_LOCKED = 10_000;
 export class MetricsAccessGuard implements CanActivate {
   private readonly logger = new Logger('Metrics');
   private readonly lockedUntil = new Map<string, number>();
+  private readonly verified = new VerifiedTokens();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tokens: TokenVerifier,
     @Inject(RATE_COUNTER_STORE) private readonly counters: RateCounterStore,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -52,7 +55,7 @@ export class MetricsAccessGuard implements CanActivate {
     const nowMs = this.clock.now().getTime();
     const windowEnd = nowMs - (nowMs % WINDOW_MS) + WINDOW_MS;
     if (limit > 0 && (this.lockedUntil.get(address) ?? 0) > nowMs) throw this.tooMany(response, windowEnd, nowMs);
-    const refusal = this.refusal(request.headers.authorization);
+    const refusal = await this.refusal(request.headers.authorization);
     if (refusal === null) return true;
     this.logger.warn(`GET /metrics refused (${refusal.getStatus()}) for ${address}: ${refusal.message}`);
     if (limit > 0) {
@@ -75,15 +78,17 @@ export class MetricsAccessGuard implements CanActivate {
   }
 
   /** Null when the header carries the metrics token or an admin's token; else the exception to answer with. */
-  private refusal(header: string | undefined): HttpException | null {
+  private async refusal(header: string | undefined): Promise<HttpException | null> {
     if (!header?.startsWith('Bearer ')) return new UnauthorizedException('A bearer token (an admin token or METRICS_TOKEN) is required');
     const token = header.slice('Bearer '.length);
     if (this.config.metricsToken !== undefined && sameSecret(token, this.config.metricsToken)) return null;
     let roles: readonly string[];
     try {
-      roles = verifyToken(token, this.config.jwtSecret).roles;
+      roles = (await verifyCached(this.verified, this.tokens, token)).roles;
     } catch (error) {
-      return new UnauthorizedException(`The token was refused: ${error instanceof Error ? error.message : 'invalid'}`);
+      // The issuer not answering (503) is no failed guess: answered as it is, never counted.
+      if (error instanceof HttpException && error.getStatus() !== 401) throw error;
+      return error instanceof HttpException ? error : new UnauthorizedException('The token was refused');
     }
     return roles.includes('admin') ? null : new ForbiddenException('Metrics need the admin role or the metrics token');
   }

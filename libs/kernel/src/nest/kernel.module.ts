@@ -5,12 +5,17 @@ import { APP_CONFIG, AppConfig, loadConfig } from '../config';
 import { SHARED_STATE_TOKENS, sharedStateProviders } from '../shared-state/shared-state.module';
 import { Metrics } from '../metrics/metrics';
 import { GracefulShutdown } from './graceful-shutdown';
+import { TokenVerifier } from '../http/token-verifier';
 
 /** Configuration, the one clock and the shared state, for every module of every app. */
 @Global()
 @Module({})
 export class KernelModule {
   static forRoot(config: AppConfig = loadConfig(), clock?: Clock): DynamicModule {
+    if (config.oidc) {
+      const also = config.jwtSecret === undefined ? '' : ', and HS256 tokens with AUTH_JWT_SECRET';
+      new Logger('Config').log(`tokens: the issuer ${config.oidc.issuer} for audience ${config.oidc.audience}${also} (ADR 0015)`);
+    }
     if (config.jwtSecretIsDevelopment) {
       new Logger('Config').warn(
         '!!! AUTH_JWT_SECRET is not set: tokens are checked with the PUBLIC DEVELOPMENT SECRET. Never run like this in production. !!!',
@@ -30,8 +35,9 @@ export class KernelModule {
         ...sharedStateProviders(),
         GracefulShutdown,
         Metrics,
+        TokenVerifier,
       ],
-      exports: [APP_CONFIG, CLOCK, ...SHARED_STATE_TOKENS, GracefulShutdown, Metrics],
+      exports: [APP_CONFIG, CLOCK, ...SHARED_STATE_TOKENS, GracefulShutdown, Metrics, TokenVerifier],
     };
   }
 }

@@ -69,7 +69,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (header === undefined || !KEY_SHAPE.test(header)) {
       throw new ValidationProblem([{ field: 'Idempotency-Key', message: '1-255 visible ASCII characters' }]);
     }
-    const key = idempotencyKeyOf(request.principal?.sub ?? 'anonymous', header);
+    const key = idempotencyKeyOf(request.principal?.actor ?? 'anonymous', header);
     const requestHash = requestHashOf(request.method, request.originalUrl.split('?')[0] ?? '', request.body);
     const response = http.getResponse<Response>();
     const status = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
