@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropSchema, describeWithPostgres, PG_TEST_URL, uniqueName } from '../../test/support/postgres';
 import { eventually } from '../../test/support/wait';
@@ -45,6 +46,18 @@ function readStoreContract(open: () => Promise<ReadStore>): void {
     // A release by one who no longer holds the lease changes nothing.
     await store.release('r90-expiry', 'host:2:b', taken.token);
     expect(await store.acquire('r90-expiry', 'host:2:b', 60_000)).toBeNull();
+  });
+
+  it('R90 a lease whose holder is a process of this machine that no longer runs is taken at once, not after its time', async () => {
+    // A pid that is surely gone: a child that has exited and been reaped.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const crashed = await store.acquire('r90-dead', `${hostname()}:${dead}:old`, 600_000);
+    expect(crashed).not.toBeNull();
+    const taken = await store.acquire('r90-dead', `${hostname()}:${process.pid}:new`, 600_000);
+    expect(taken?.token).toBeGreaterThan(crashed?.token ?? Infinity);
+    // A live process of this machine (this one) keeps its lease.
+    expect(await store.acquire('r90-dead', `${hostname()}:${process.pid}:other`, 600_000)).toBeNull();
+    expect(await store.acquire('r90-dead', `${hostname()}:${dead}:old`, 600_000)).toBeNull();
   });
 
   it('R91 rows and checkpoint move in one unit of work; a stale token (a paused projector) is refused and stores nothing', async () => {
