@@ -23,8 +23,10 @@ export function numbered(sql: string): string {
 
 /**
  * The PostgreSQL adapter (`READ_STORE_URL=postgres://…`): one schema of its own, which may sit in the event store's
- * database. A unit of work locks its projector's lease row (`FOR UPDATE`) before checking the token, so a take-over
- * waits for a commit in flight and no write of the old holder commits after it.
+ * database. A unit of work locks its projector's lease row (`FOR UPDATE`) after its writes and checks the token
+ * under that lock, so a take-over waits for a commit in flight and no write of the old holder commits after it.
+ * Open it with `idleInTransactionTimeoutMs` near the lease's time: the server then ends the transaction of a
+ * projector paused inside a unit, whose row locks would otherwise hold up its successor's writes.
  */
 export class PostgresReadStore implements ReadStore {
   readonly kind = 'postgres' as const;
@@ -137,9 +139,6 @@ export class PostgresReadStore implements ReadStore {
 
   async commit(name: string, token: number, checkpoint: StoredCheckpoint, work: (tx: ReadTx) => Promise<void>): Promise<void> {
     await this.transaction(async (client) => {
-      // The lease row first: a take-over's update waits for this transaction, and this one sees the token it left.
-      const { rows } = await client.query<{ token: string }>('SELECT token FROM projector_leases WHERE name = $1 FOR UPDATE', [name]);
-      if (rows[0] === undefined || Number(rows[0].token) !== token) throw new StaleProjectorError(name, token);
       await work({
         dialect: 'postgres',
         run: async (sql, params = []) => {
@@ -147,6 +146,11 @@ export class PostgresReadStore implements ReadStore {
         },
         query: async <T>(sql: string, params: readonly ReadValue[] = []) => (await client.query(numbered(sql), [...params])).rows as T[],
       });
+      // The lease row last, locked until the commit: a take-over waits for it, and a unit whose lease was taken while
+      // it worked is refused. Not first: a projector paused inside a unit must not hold the lease row (its session
+      // ends after the pool's idle-in-transaction deadline; give the pool the lease's time, see `open`).
+      const { rows } = await client.query<{ token: string }>('SELECT token FROM projector_leases WHERE name = $1 FOR UPDATE', [name]);
+      if (rows[0] === undefined || Number(rows[0].token) !== token) throw new StaleProjectorError(name, token);
       await client.query(
         `INSERT INTO projection_checkpoints (name, position, version, store) VALUES ($1, $2, $3, $4)
          ON CONFLICT (name) DO UPDATE SET position = excluded.position, version = excluded.version, store = excluded.store`,

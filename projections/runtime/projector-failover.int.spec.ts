@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { NewEvent, SqliteEventStore } from '@recert/eventstore';
 import { spawnTypeScript } from '../../test/support/processes';
 import { StreamCountsProjection } from '../../test/support/stream-counts.projection';
+import { describeWithPostgres, dropSchema, PG_TEST_URL, uniqueName } from '../../test/support/postgres';
 import { eventually } from '../../test/support/wait';
+import { PostgresReadStore } from './postgres-read-store';
 import { configureReadDb } from './read-db';
 import { SQLITE_COORDINATION } from './read-store';
 import { ProjectionRunner } from './projection-runner';
@@ -192,5 +194,111 @@ describe('one projector per read model across processes (#23.2)', () => {
     const head = await store.headPosition();
     await eventually('B to reach the head', () => (checkpoint() >= head ? true : undefined));
     await expectSameAsRebuild(readDb);
+  }, 180_000);
+});
+
+/**
+ * #23.1/#23.2 on PostgreSQL: the read model in the read store's PostgreSQL schema, projected by
+ * `StoreProjectionRunner` in each process: SIGKILL mid-rebuild and while following, under writes; the rows end equal
+ * to a rebuild of the log on `read.db`. (A paused projector on PostgreSQL: see docs/READ-STORE-STATUS.md.)
+ */
+describeWithPostgres('one projector per read model across processes, read store on PostgreSQL (#23.2)', () => {
+  const schema = uniqueName('recert_read');
+  const url = `${PG_TEST_URL}?readStoreSchema=${schema}`;
+  let dir: string;
+  let store: SqliteEventStore;
+  let readStore: PostgresReadStore;
+  const children: Projector[] = [];
+  let writing = false;
+  let writer: Promise<void> = Promise.resolve();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'recert-failover-pg-'));
+    store = new SqliteEventStore({ file: join(dir, 'events.db'), synchronous: 'NORMAL', pollIntervalMs: 10 });
+    readStore = await PostgresReadStore.open(url);
+  }, 60_000);
+
+  afterAll(async () => {
+    writing = false;
+    await writer.catch(() => undefined);
+    for (const projector of children) {
+      if (projector.child.exitCode === null && projector.child.signalCode === null) {
+        projector.child.kill('SIGCONT');
+        projector.child.kill('SIGKILL');
+        await projector.exited;
+      }
+    }
+    await readStore.close();
+    await store.close();
+    await dropSchema(schema);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('R93 SIGKILL mid-rebuild and while following, under writes: a survivor continues, rows equal a rebuild', async () => {
+    for (let batch = 0; batch < 60; batch += 1)
+      await store.append(
+        `seen-${batch}`,
+        Array.from({ length: 30 }, (_, i) => seen(batch * 30 + i)),
+        { expectedRevision: 'no_stream' },
+      );
+    const seededHead = await store.headPosition();
+    let written = 0;
+    writing = true;
+    writer = (async () => {
+      for (let n = 0; writing; n += 1) {
+        await store.append(`live-${n % 7}`, [seen(1_000_000 + n)], { expectedRevision: n < 7 ? 'no_stream' : Math.floor(n / 7) - 1 });
+        written += 1;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    const projector = (env: Record<string, string> = {}): Projector => {
+      const started = startProjector({ EVENTS_FILE: join(dir, 'events.db'), READ_STORE_URL: url, LEASE_MS: String(LEASE_MS), ...env });
+      children.push(started);
+      return started;
+    };
+    const lease = () => readStore.lease(NAME);
+    const checkpoint = async (): Promise<number> => (await readStore.checkpoint(NAME))?.position ?? 0;
+    const ownedBy = async (p: Projector): Promise<true | undefined> =>
+      (await lease())?.owner.startsWith(`${hostname()}:${p.child.pid}:`) ? true : undefined;
+
+    const a = projector({ OWNER: `elsewhere:${process.pid}:a`, READ_DELAY_MS: '40' });
+    await eventually('A to hold the lease', async () => ((await lease())?.owner === `elsewhere:${process.pid}:a` ? true : undefined));
+    const b = projector();
+    await eventually('A to commit a first page', async () => ((await checkpoint()) > 0 ? true : undefined));
+    a.child.kill('SIGKILL');
+    await a.exited;
+    expect(await checkpoint()).toBeLessThan(seededHead);
+    await eventually('B to take over', () => ownedBy(b));
+    expect((await lease())?.token).toBe(2);
+    await eventually('B to pass the seeded log', async () => ((await checkpoint()) >= seededHead ? true : undefined));
+
+    // B SIGKILLed while following: C, of this machine, sees B gone and takes over at once.
+    const c = projector();
+    const from = written;
+    await eventually('writes while B follows', () => (written > from + 5 ? true : undefined));
+    b.child.kill('SIGKILL');
+    await b.exited;
+    await eventually('C to take over from the killed B', () => ownedBy(c));
+    expect((await lease())?.token).toBe(3);
+
+    writing = false;
+    await writer;
+    const head = await store.headPosition();
+    await eventually('C to reach the head', async () => ((await checkpoint()) >= head ? true : undefined));
+
+    const rebuilt = new Database(':memory:');
+    const runner = new ProjectionRunner(store, rebuilt, [new StreamCountsProjection()], { pipelinedRebuild: false });
+    runner.start();
+    expect(await runner.waitFor(head, 60_000)).toBe(true);
+    await runner.stop();
+    type Counts = { stream: string; n: number; total: number; last_position: number };
+    const sorted = (rows: Counts[]): Counts[] =>
+      rows
+        .map((r) => ({ stream: r.stream, n: Number(r.n), total: Number(r.total), last_position: Number(r.last_position) }))
+        .sort((x, y) => (x.stream < y.stream ? -1 : 1));
+    const expected = sorted(rebuilt.prepare('SELECT * FROM rm_stream_counts').all() as Counts[]);
+    expect(expected.reduce((sum, r) => sum + r.n, 0)).toBe(1800 + written);
+    expect(sorted(await readStore.query<Counts>('SELECT * FROM rm_stream_counts'))).toEqual(expected);
+    rebuilt.close();
   }, 180_000);
 });

@@ -90,7 +90,9 @@ export class StoreProjectionRunner {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         this.options.log?.(
-          error instanceof StaleProjectorError ? `${projection.name}: projector lease lost; standing by` : `${projection.name}: ${message}`,
+          error instanceof StaleProjectorError
+            ? `${projection.name}: projector lease lost; standing by`
+            : `${projection.name}: ${message}; standing by until the lease is taken again`,
         );
         await sleep(every);
       } finally {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
-import { Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from '@recert/projections';
+import { ReadTx, Row, RowProjection, RowTable, selectRowSql, StoreProjection, upsertSql, writeRows } from '@recert/projections';
 
 const TABLE: RowTable = { name: 'rm_stream_counts', key: 'stream', columns: ['stream', 'n', 'total', 'last_position'] };
 
@@ -48,5 +48,32 @@ export class StreamCountsProjection implements RowProjection {
 
   apply(db: Database.Database, event: RecordedEvent): void {
     this.applyBatch(db, [event]);
+  }
+}
+
+/** The same counts through the read-store port (#23.1), on SQLite or PostgreSQL: an event applied twice shows too. */
+export class StreamCountsStoreProjection implements StoreProjection {
+  readonly name = 'stream-counts';
+  readonly version = 1;
+  readonly eventTypes = ['Seen'];
+
+  async setup(tx: ReadTx): Promise<void> {
+    await tx.run(
+      `CREATE TABLE IF NOT EXISTS ${TABLE.name} (stream TEXT PRIMARY KEY, n INTEGER NOT NULL, total INTEGER NOT NULL, last_position BIGINT NOT NULL)`,
+    );
+  }
+
+  async reset(tx: ReadTx): Promise<void> {
+    await tx.run(`DROP TABLE IF EXISTS ${TABLE.name}`);
+  }
+
+  async applyPage(tx: ReadTx, events: readonly RecordedEvent[]): Promise<void> {
+    for (const event of events) {
+      await tx.run(
+        `INSERT INTO ${TABLE.name} (stream, n, total, last_position) VALUES (?, 1, ?, ?)
+         ON CONFLICT (stream) DO UPDATE SET n = ${TABLE.name}.n + 1, total = ${TABLE.name}.total + excluded.total, last_position = excluded.last_position`,
+        [event.stream, Number(event.data['n']), event.position],
+      );
+    }
   }
 }
