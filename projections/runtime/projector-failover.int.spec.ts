@@ -30,6 +30,16 @@ interface Projector {
   exited: Promise<void>;
 }
 
+/** Ends every projector still running (paused ones too). */
+async function killAll(children: readonly Projector[]): Promise<void> {
+  for (const projector of children) {
+    if (projector.child.exitCode !== null || projector.child.signalCode !== null) continue;
+    projector.child.kill('SIGCONT');
+    projector.child.kill('SIGKILL');
+    await projector.exited;
+  }
+}
+
 function startProjector(env: Record<string, string>): Projector {
   return spawnTypeScript(join('test', 'support', 'projector-process.ts'), env);
 }
@@ -67,13 +77,7 @@ describe('one projector per read model across processes (#23.2)', () => {
   afterAll(async () => {
     writing = false;
     await writer.catch(() => undefined);
-    for (const projector of children) {
-      if (projector.child.exitCode === null && projector.child.signalCode === null) {
-        projector.child.kill('SIGCONT');
-        projector.child.kill('SIGKILL');
-        await projector.exited;
-      }
-    }
+    await killAll(children);
     for (const db of readDbs) db.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -221,13 +225,7 @@ describeWithPostgres('one projector per read model across processes, read store 
   afterAll(async () => {
     writing = false;
     await writer.catch(() => undefined);
-    for (const projector of children) {
-      if (projector.child.exitCode === null && projector.child.signalCode === null) {
-        projector.child.kill('SIGCONT');
-        projector.child.kill('SIGKILL');
-        await projector.exited;
-      }
-    }
+    await killAll(children);
     await readStore.close();
     await store.close();
     await dropSchema(schema);
