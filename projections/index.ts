@@ -16,6 +16,8 @@ export * from './dashboard/dashboard.queries';
 export * from './audit/audit-chain';
 export * from './holdings/holdings.model';
 export * from './reports/reports.queries';
+export * from './roster/roster.queries';
+export * from './roster/person-search';
 export * from './outbox/outbox.queries';
 export * from './verification/verification.queries';
 export * from './credentials/issuer';

@@ -18,6 +18,9 @@ import { OutboxQueries } from './outbox/outbox.queries';
 import { RenewalOutcomesProjection } from './renewal-outcomes/renewal-outcomes.projection';
 import { ReportsController } from './reports/reports.controller';
 import { ReportsQueries } from './reports/reports.queries';
+import { RosterController } from './roster/roster.controller';
+import { RosterQueries } from './roster/roster.queries';
+import { PersonSearchIndex } from './roster/person-search';
 import { ReadConsistency, SERVING_PROJECTION, ServingProjection } from './runtime/consistency';
 import { ProjectionRunner } from './runtime/projection-runner';
 import { openReadDb, READ_DB } from './runtime/read-db';
@@ -38,6 +41,7 @@ import { HolderPreferences } from './i18n/holder-preferences';
     CalendarController,
     HistoryController,
     ReportsController,
+    RosterController,
     AuditController,
     VerificationPublicController,
     CredentialsController,
@@ -74,6 +78,8 @@ import { HolderPreferences } from './i18n/holder-preferences';
     OverrideTargetQueries,
     HistoryQueries,
     ReportsQueries,
+    RosterQueries,
+    PersonSearchIndex,
     DeadlineQueries,
     OutboxQueries,
     VerificationQueries,

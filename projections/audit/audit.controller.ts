@@ -70,6 +70,8 @@ export class AuditController {
         }
         await write(chain.event(event));
       }
+      // Compressed (R111), a page's lines reach the client now rather than when the compressor's buffer fills.
+      (response as Response & { flush?: () => void }).flush?.();
       if (after >= head) break;
     }
     await write(chain.trailer());

@@ -10,7 +10,7 @@ import { heldStateOf } from '../holdings/holdings.projection';
 import type { RenewalRateMonth } from '../renewal-outcomes/renewal-outcomes.projection';
 
 // The order of holdingStatusAt (R20): revoked, expired, suspended (ending by itself at its until, R17), then time.
-const STATUS_SQL = `CASE WHEN revoked = 1 THEN 'revoked'
+export const STATUS_SQL = `CASE WHEN revoked = 1 THEN 'revoked'
   WHEN expires_at IS NOT NULL AND (expired = 1 OR expires_at <= @now) THEN 'expired'
   WHEN suspended_since IS NOT NULL AND (suspended_until IS NULL OR suspended_until > @now) THEN 'suspended'
   WHEN expires_at IS NULL THEN 'never-expires'
@@ -19,7 +19,8 @@ const STATUS_SQL = `CASE WHEN revoked = 1 THEN 'revoked'
 export interface SummaryReport {
   asOf: string;
   total: number;
-  byCertification: { code: string; name: string; total: number; byStatus: Record<string, number> }[];
+  /** `names`: the catalog's name per language (#27.3), for the pages. */
+  byCertification: { code: string; name: string; names: Record<string, string>; total: number; byStatus: Record<string, number> }[];
   byStatus: Record<string, number>;
 }
 
@@ -66,7 +67,13 @@ export class ReportsQueries {
     const statuses = ['active', 'renewal-open', 'expired', 'never-expires', 'revoked', 'suspended'];
     const empty = (): Record<string, number> => Object.fromEntries(statuses.map((s) => [s, 0]));
     const byStatus = empty();
-    const byCertification = this.catalog.entries.map((entry) => ({ code: entry.code, name: entry.name, total: 0, byStatus: empty() }));
+    const byCertification = this.catalog.entries.map((entry) => ({
+      code: entry.code,
+      name: entry.name,
+      names: entry.names ?? {},
+      total: 0,
+      byStatus: empty(),
+    }));
     for (const row of rows) {
       const target = byCertification.find((c) => c.code === row.code);
       if (!target) continue;

@@ -3,7 +3,7 @@
  * shapes and policy versions are the ones production writes. About 11 events per profile.
  */
 import Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { NewEvent, SqliteEventStore } from '@recert/eventstore';
 import { addDuration, deterministicId } from '@recert/kernel';
@@ -39,6 +39,13 @@ export interface SeedOptions {
    * apart as they would after two years of use. `profile`: as written here, each profile's history in one run.
    */
   order?: 'time' | 'profile';
+  /** Each associate earned with a public verification id (`/verify/:id` load); off by default, as before. */
+  verificationIds?: boolean;
+}
+
+/** The verification id the seed gives profile `i`'s associate: 22 base64url characters, as the service draws them. */
+export function benchVerificationId(i: number): string {
+  return createHash('sha256').update(`bench-verification-${i}`).digest().subarray(0, 16).toString('base64url');
 }
 
 function meta(actor: string, occurredAt: Date, policyVersion?: string): NewEvent['metadata'] {
@@ -134,7 +141,16 @@ export async function seedPopulation(options: SeedOptions): Promise<{ profiles: 
       }
     };
     step(
-      { type: 'EarnCertification', data: { holdingId: `${profileId}.${associate.code}`, profileId, earnedAt, prerequisiteActive: true } },
+      {
+        type: 'EarnCertification',
+        data: {
+          holdingId: `${profileId}.${associate.code}`,
+          profileId,
+          earnedAt,
+          prerequisiteActive: true,
+          ...(options.verificationIds ? { verificationId: benchVerificationId(i) } : {}),
+        },
+      },
       earnedAt,
       'exam-system',
     );

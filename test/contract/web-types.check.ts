@@ -4,7 +4,7 @@
  * instead of a blank cell in a browser.
  */
 import type { RecordedEvent } from '@recert/eventstore';
-import type { Dashboard, ReportsQueries, SummaryReport } from '@recert/projections';
+import type { Dashboard, ReportsQueries, RosterQueries, SummaryReport } from '@recert/projections';
 import type { MyProfiles, PolicyReplayJob, PreferencesView } from '@recert/renewals';
 import type { HoldingStatus } from '@recert/domain';
 import type * as Page from '../../apps/api/web/api-types';
@@ -20,8 +20,9 @@ export const serverFitsPages: [
   Fits<PolicyReplayJob, Page.ReplayJob>,
   Fits<ReturnType<ReportsQueries['renewalRate']>, Page.RenewalRate>,
   Fits<PreferencesView, Page.Preferences>,
+  Fits<Awaited<ReturnType<RosterQueries['page']>>, Page.Roster>,
   Fits<MyProfiles, Page.MyProfiles>,
   // The view spells the statuses out (it imports no domain module): both ways equal to the domain's.
   Fits<HoldingStatus, Dashboard['certifications'][number]['status']>,
   Fits<Dashboard['certifications'][number]['status'], HoldingStatus>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true];

@@ -19,7 +19,8 @@ interface Service {
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
-  healthcheck?: { test: string[] };
+  tmpfs?: string[];
+  healthcheck?: { test: string[]; start_period?: string };
 }
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
@@ -85,10 +86,51 @@ describe('docker-compose.yml', () => {
     expect(proxy?.ports).toHaveLength(1);
     expect(proxy?.depends_on?.['api']).toEqual({ condition: 'service_healthy' });
     const mounted = (proxy?.volumes ?? []).map((volume) => volume.split(':')[0] ?? '');
-    const config = read(mounted.find((file) => file.endsWith('.conf')) ?? 'missing.conf');
-    expect(config).toMatch(/proxy_pass \$api;/);
-    expect(config).toMatch(/set \$api http:\/\/api:3000;/);
-    expect(config).toMatch(/resolver 127\.0\.0\.11/);
+    const config = read(mounted.find((file) => file.endsWith('.cfg')) ?? 'missing.cfg');
+    // Every replica Docker's DNS names for `api`, re-resolved while running (replicas added by --scale join).
+    expect(config).toMatch(/^\s*nameserver \S+ 127\.0\.0\.11:53$/m);
+    expect(config).toMatch(/^\s*server-template api \d+ api:3000$/m);
+  });
+
+  it('R113 (#23.6): the proxy sends traffic only to ready replicas: an active check of /health/ready on each', () => {
+    const proxy = services['proxy'];
+    expect(proxy?.image).toMatch(/^haproxy:/);
+    const mounted = (proxy?.volumes ?? []).map((volume) => volume.split(':'));
+    const [file, target] = mounted.find(([host]) => host?.endsWith('.cfg')) ?? [];
+    expect(target).toBe('/usr/local/etc/haproxy/haproxy.cfg');
+    const config = read(file ?? 'missing.cfg');
+    const backend = /^backend api$([\s\S]*?)(?=^\S|(?![\s\S]))/m.exec(config)?.[1] ?? '';
+    expect(backend).toMatch(/^\s*option httpchk$/m);
+    expect(backend).toMatch(/^\s*http-check send meth GET uri \/health\/ready\b/m);
+    expect(backend).toMatch(/^\s*http-check expect status 200$/m);
+    // `check` on the servers (through default-server), resolved through Docker's DNS, none assumed up at start.
+    expect(backend).toMatch(/^\s*default-server\b.*\bcheck\b.*\bresolvers docker\b.*\binit-addr none\b/m);
+  });
+
+  it('R113 (#23.6): api replicas keep no read volume; every process reads one shared read store, api replicas follow', () => {
+    const api = services['api'];
+    // No named or anonymous volume: the image's /data is a tmpfs, so --scale leaves no volume per replica behind.
+    expect(api?.volumes).toBeUndefined();
+    expect(api?.tmpfs?.some((mount) => mount.startsWith('/data:'))).toBe(true);
+    expect(env(api, 'PROJECTIONS')).toBe('follow');
+    expect(env(services['worker'], 'PROJECTIONS')).toBe('run');
+    const readStore = env(api, 'READ_STORE_URL');
+    expect(readStore).toMatch(/^postgres:\/\/[^@]+@postgres:5432\//);
+    expect(env(services['worker'], 'READ_STORE_URL')).toBe(readStore);
+  });
+
+  it('R113 (#23.6): every health check has a start_period; pools are sized by PG_POOL_SIZE within max_connections', () => {
+    const checked = Object.entries(services).filter(([, service]) => service.healthcheck);
+    expect(checked.map(([name]) => name).sort()).toEqual(expect.arrayContaining(['api', 'esdb1', 'postgres', 'worker']));
+    for (const [name, service] of checked)
+      expect({ name, startPeriod: service.healthcheck?.start_period }).toEqual({ name, startPeriod: expect.stringMatching(/^\d+s$/) });
+    const poolSize = Number(/^\$\{PG_POOL_SIZE:-(\d+)\}$/.exec(env(services['api'], 'PG_POOL_SIZE'))?.[1]);
+    expect(poolSize).toBeGreaterThan(0);
+    const maxConnections = Number(/max_connections=(\d+)/.exec((services['postgres']?.command ?? []).join(' '))?.[1]);
+    // ADR 0009's budget: per process two pools (shared state, read store) and two single connections; 3 reserved.
+    const perProcess = 2 * poolSize + 2;
+    expect(Math.floor((maxConnections - 3) / perProcess)).toBeGreaterThanOrEqual(10);
+    expect(read('docs/adr/0009-eventstoredb-deployment-and-failure-paths.md')).toMatch(/max_connections/);
   });
 
   it('#12.10 the apps name their streams under a prefix on the shared cluster', () => {

@@ -131,7 +131,11 @@ const share = (profileId: string) => ({
     const { context, page } = await open({}, `/dashboard/program#token=${admin()}`, 'section[aria-labelledby="rate-heading"] figure');
     const section = page.locator('section[aria-labelledby="rate-heading"]');
     expect(await section.locator('h2').textContent()).toBe('Renewal rate by month');
-    expect(await section.locator('svg rect.bar').count()).toBe(12);
+    // #27.3: a month without a closed window is an empty slot (rect.no-data), never a 0 % bar.
+    expect(await section.locator('svg rect.bar, svg rect.no-data').count()).toBe(12);
+    expect(await section.locator('svg rect.bar').count()).toBe(
+      (api.body as { months: { rate: number | null }[] }).months.filter((m) => m.rate !== null).length,
+    );
     await section.locator('summary').click();
     const row = section.locator('tbody tr', { hasText: 'January 2026' });
     expect(await row.locator('td[data-rate]').getAttribute('data-rate')).toBe('0.5');

@@ -32,11 +32,21 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: () => '/admin/policy-replays', roles: ['admin'] },
   { method: 'post', path: () => '/admin/clock', roles: ['admin'] },
   { method: 'get', path: (id) => `/certification-profiles/${id}/dashboard`, roles: ['support'], query: ['consistentWith'] },
-  { method: 'get', path: (id) => `/certification-profiles/${id}/history`, roles: ['support'], query: ['consistentWith'] },
+  {
+    method: 'get',
+    path: (id) => `/certification-profiles/${id}/history`,
+    roles: ['support'],
+    query: ['consistentWith', 'limit', 'cursor'],
+  },
   { method: 'get', path: () => '/reports/summary', roles: ['admin'], query: ['consistentWith'] },
   { method: 'get', path: () => '/reports/expiring', roles: ['admin'], query: ['withinDays', 'page', 'pageSize'] },
   { method: 'get', path: () => '/audit/export', roles: ['admin'], query: ['from', 'to'] },
-  { method: 'get', path: (id) => `/admin/policy-replays/${id}`, roles: ['admin'] },
+  // #27 (R97-R100), #23.4 (R110)
+  { method: 'get', path: () => '/reports/roster', roles: ['admin'], query: ['q', 'status', 'certification', 'sort', 'page', 'pageSize'] },
+  { method: 'get', path: () => '/reports/roster.csv', roles: ['admin'], query: ['q', 'status', 'certification'] },
+  { method: 'get', path: () => '/admin/policy-replays/latest', roles: ['admin'], query: ['page', 'pageSize', 'limit', 'cursor'] },
+  { method: 'post', path: (id) => `/admin/webhooks/${id}/enable`, roles: ['admin'] },
+  { method: 'get', path: (id) => `/admin/policy-replays/${id}`, roles: ['admin'], query: ['limit', 'cursor'] },
   // #13 (the public /verify and status lists need no token: their hostile ids are in verification/credentials specs).
   { method: 'post', path: (id, code) => `/certification-profiles/${id}/certifications/${code}/revocation`, roles: ['admin'] },
   { method: 'post', path: (id, code) => `/certification-profiles/${id}/certifications/${code}/suspension`, roles: ['admin'] },

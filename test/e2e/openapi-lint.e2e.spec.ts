@@ -9,6 +9,8 @@ const PUBLIC = new Set([
   'get /health',
   'get /health/live',
   'get /health/ready',
+  'get /unsubscribe/{token}',
+  'post /unsubscribe/{token}',
   'get /verify/{verificationId}',
   'get /.well-known/did.json',
   'get /credentials/status/{list}',

@@ -116,6 +116,19 @@ describe('what-if policy replay', () => {
     expect(report.totals.byCertification['azure-administrator-associate']).toMatchObject({ holdings: 2, differing: 2 });
   });
 
+  it('R100: the latest replay is answered as its summary and one page of differences, bounded', async () => {
+    const latest = async (query: string) => h.http.get(`/admin/policy-replays/latest${query}`).set('Authorization', bearer(['admin']));
+    const first = (await latest('?pageSize=1')).body as { report: WhatIfReport; differences: unknown };
+    expect(first.differences).toEqual({ total: 2, page: 1, pageSize: 1 });
+    expect(first.report).toMatchObject({ holdingsDiffering: 2, totals: { byKind: { status: 1 } } });
+    expect(first.report.holdings.map((d) => d.holdingId)).toEqual(['fx-1.azure-administrator-associate']);
+    const second = (await latest('?pageSize=1&page=2')).body as { report: WhatIfReport };
+    expect(second.report.holdings.map((d) => d.holdingId)).toEqual(['fx-3.azure-administrator-associate']);
+    expect(((await latest('')).body as { differences: unknown }).differences).toEqual({ total: 2, page: 1, pageSize: 50 });
+    expectProblem(await latest('?pageSize=201'), 400, 'VALIDATION_FAILED');
+    expectProblem(await latest('?page=0'), 400, 'VALIDATION_FAILED');
+  });
+
   it('R3/R14: with a 180-day window, exactly the hand-computed windows move', async () => {
     const report = await replay(p180d);
     expect(report.holdings.map((d) => [d.holdingId, d.changes, d.live.renewalWindowOpensAt, d.candidate.renewalWindowOpensAt])).toEqual([
@@ -124,6 +137,38 @@ describe('what-if policy replay', () => {
       ['fx-3.azure-administrator-associate', ['window'], '2027-03-01T00:00:00.000Z', '2027-03-05T00:00:00.000Z'],
     ]);
     expect(report.totals.byKind.window).toBe(3);
+  });
+
+  it('R110: the report is paged: the summary whole, the differing holdings by page with a cursor, limit bounded', async () => {
+    const whole = await replay(p180d);
+    const admin = bearer(['admin']);
+    interface Paged {
+      report: WhatIfReport;
+      page: { limit: number; nextCursor: string | null };
+    }
+    const summary = await h.http.get('/admin/policy-replays/latest?limit=0').set('Authorization', admin).expect(200);
+    expect((summary.body as Paged).report).toMatchObject({ holdingsDiffering: 3, holdings: [], totals: whole.totals });
+    // Walk the pages of two: the same three holdings in the same order, and no page past the last.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor === null ? '?limit=2' : `?limit=2&cursor=${cursor}`;
+      const res = await h.http.get(`/admin/policy-replays/latest${query}`).set('Authorization', admin).expect(200);
+      const body = res.body as Paged;
+      expect(body.report.holdingsDiffering).toBe(3);
+      expect(body.page.limit).toBe(2);
+      seen.push(...body.report.holdings.map((d) => d.holdingId));
+      cursor = body.page.nextCursor;
+      pages += 1;
+    } while (cursor !== null && pages < 5);
+    expect(pages).toBe(2);
+    expect(seen).toEqual(whole.holdings.map((d) => d.holdingId));
+    // The default page is bounded (50); over the maximum, a malformed limit or cursor: 400, never a clamp.
+    const byDefault = await h.http.get('/admin/policy-replays/latest').set('Authorization', admin).expect(200);
+    expect((byDefault.body as Paged).page).toEqual({ limit: 50, nextCursor: null });
+    for (const query of ['?limit=501', '?limit=-1', '?limit=abc', '?cursor=not-a-cursor', '?cursor=%7B%7D'])
+      expectProblem(await h.http.get(`/admin/policy-replays/latest${query}`).set('Authorization', admin), 400, 'VALIDATION_FAILED');
   });
 
   it('R14: a replay never writes: the live log is byte-for-byte unchanged', async () => {

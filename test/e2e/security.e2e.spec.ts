@@ -175,6 +175,29 @@ describe('security', () => {
     });
   });
 
+  describe('R51 (#22.2): webhooks cannot be aimed at the service or its network', () => {
+    it.each([
+      'http://127.0.0.1:5432/',
+      'http://[::ffff:127.0.0.1]:3000/',
+      'http://0x7f000001:3000/',
+      'http://2130706433:3000/',
+      'http://127.1:3000/',
+      'http://0:3000/',
+      'http://localhost:3000/admin/clock',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://192.168.1.1/',
+      'http://[fe80::1]/',
+    ])('R51: %s is refused at registration (400 WEBHOOK_TARGET_REFUSED), nothing stored', async (url) => {
+      await expectNothingStored(h, async () => {
+        const res = await h.http
+          .post('/admin/webhooks')
+          .set('Authorization', `Bearer ${h.token(['admin'])}`)
+          .send({ url, events: ['certification.earned'] });
+        expectProblem(res, 400, 'WEBHOOK_TARGET_REFUSED');
+      });
+    });
+  });
+
   describe('R11: a candidate reaches its own profile only', () => {
     /** Every endpoint, called by candidate A on profile B (or on program-wide data). */
     const matrix: { name: string; call: (h: Harness, auth: string) => Promise<import('supertest').Response> }[] = [

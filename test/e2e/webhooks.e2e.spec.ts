@@ -219,6 +219,35 @@ describe('outbound webhooks (#14.5)', () => {
     expect(events.map((e) => e.type)).toEqual(['WebhookEndpointRegistered', 'WebhookEndpointDisabled']);
     expect(events[1]?.data).toMatchObject({ reason: 'repeated-failure', disabledBy: 'webhook-dispatcher' });
   });
+
+  it('R97: a disabled endpoint is re-enabled through its decider: active again, failure cleared, and delivered to from then on', async () => {
+    const { endpoints } = (await h.http.get('/admin/webhooks').set('Authorization', admin()).expect(200)).body as {
+      endpoints: { id: string; status: string; disabledReason: string | null }[];
+    };
+    const failed = endpoints.find((e) => e.disabledReason === 'repeated-failure') as { id: string };
+    expectProblem(
+      await h.http.post('/admin/webhooks/00000000-0000-0000-0000-000000000000/enable').set('Authorization', admin()),
+      404,
+      'WEBHOOK_NOT_FOUND',
+    );
+    expectProblem(await h.http.post('/admin/webhooks/nope/enable').set('Authorization', admin()), 400, 'VALIDATION_FAILED');
+    const enabled = await h.http.post(`/admin/webhooks/${failed.id}/enable`).set('Authorization', admin('ops-bob'));
+    expect(enabled.status).toBe(200);
+    expect(enabled.body).toMatchObject({
+      status: 'active',
+      failingSince: null,
+      disabledReason: null,
+      events: [{ type: 'WebhookEndpointReEnabled', data: { reEnabledBy: 'ops-bob' } }],
+    });
+    const again = await h.http.post(`/admin/webhooks/${failed.id}/enable`).set('Authorization', admin());
+    expect(again.body).toMatchObject({ status: 'active', events: [] });
+    mode = 'ok';
+    await seedProfile(h, 'wh-3', { earn: [{ code: 'azure-developer-associate' }] });
+    await run();
+    expect((await log(failed.id)).find((d) => d.state === 'delivered')?.type).toBe('certification.earned');
+    const after = await h.http.get(`/admin/webhooks/${failed.id}`).set('Authorization', admin());
+    expect(after.body).toMatchObject({ status: 'active' });
+  });
 });
 
 /**

@@ -1,5 +1,6 @@
 import { INestApplication, Logger, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import compression from 'compression';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -44,6 +45,15 @@ export async function createApp({ config, clock, logger, logDestination }: Creat
   app.disable('x-powered-by');
   // First of all: the rate limit counts every request, malformed and unauthenticated ones included.
   installRateLimit(app);
+  // #23.5 (R111): JSON, NDJSON, SVG and text answers over 1 KiB are compressed when the client accepts it (brotli at
+  // quality 4, else gzip); PDFs are not; the pages' precompressed assets keep their own encoding. Streams (the audit
+  // export) call res.flush() after each page they write. mime-db does not mark NDJSON compressible: named here.
+  app.use(
+    compression({
+      threshold: 1024,
+      filter: (req, res) => /^application\/x-ndjson\b/.test(String(res.getHeader('Content-Type') ?? '')) || compression.filter(req, res),
+    }),
+  );
   applyServerTimeouts(app.getHttpServer(), config);
   // Depth and well-formed strings are checked while parsing (#16.6, #16.8): 400, never a stack overflow or a 500.
   app.useBodyParser('json', {

@@ -32,7 +32,7 @@ export interface Summary {
   asOf: string;
   total: number;
   byStatus: Record<string, number>;
-  byCertification: { code: string; name: string; total: number; byStatus: Record<string, number> }[];
+  byCertification: { code: string; name: string; names?: Record<string, string>; total: number; byStatus: Record<string, number> }[];
 }
 
 export interface Expiring {
@@ -84,6 +84,82 @@ export interface Preferences {
   position: number;
 }
 
+/** #27.2 the roster: every holding with its holder's name (admins). */
+export interface Roster {
+  asOf: string;
+  total: number;
+  page: number;
+  pageSize: number;
+  items: {
+    profileId: string;
+    holdingId: string;
+    code: string;
+    displayName: string | null;
+    email: string | null;
+    status: string;
+    earnedAt: string;
+    expiresAt: string | null;
+    suspendedUntil: string | null;
+  }[];
+}
+
+export interface OverrideRequest {
+  id: string;
+  kind: string;
+  target: {
+    profileId?: string;
+    certificationCode?: string;
+    filter?: { certificationCode: string; expiresFrom: string; expiresTo: string };
+  };
+  params: { by?: string; attempts?: number };
+  reason: string;
+  status: string;
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  decidedBy: string | null;
+}
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  status: string;
+  registeredAt: string;
+  failingSince: string | null;
+  disabledReason: string | null;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  type: string;
+  state: string;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+  nextAttemptAt: string | null;
+}
+
+export interface ImportReport {
+  dryRun: boolean;
+  rows: number;
+  counts: Record<string, number>;
+  byCode: Record<string, number>;
+  samples: Record<string, { line: number; code?: string; detail?: string; sourceId?: string }[]>;
+}
+
+export interface ReplayDifference {
+  holdingId: string;
+  profileId: string;
+  certificationCode: string;
+  changes: string[];
+}
+
+export type PagedReplayJob = ReplayJob & {
+  report: (NonNullable<ReplayJob['report']> & { holdings: ReplayDifference[] }) | null;
+  differences: { total: number; page: number; pageSize: number } | null;
+};
 /** GET /me/profiles: a holder's own certification profiles, by its account (R68); several must be merged (R12). */
 export interface MyProfiles {
   accountId: string | null;

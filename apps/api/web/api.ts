@@ -7,10 +7,16 @@ export type {
   Expiring,
   ExpiringByWeek,
   HistoryEvent,
+  ImportReport,
+  OverrideRequest,
+  PagedReplayJob,
   Preferences,
   RenewalRate,
   ReplayJob,
+  Roster,
   Summary,
+  WebhookDelivery,
+  WebhookEndpoint,
 } from './api-types';
 
 const TOKEN_KEY = 'recert.token';

@@ -307,7 +307,8 @@ export function HolderPage() {
     setError(null);
     Promise.all([
       get<Dashboard>(`/certification-profiles/${encodeURIComponent(requested)}/dashboard`),
-      get<{ events: HistoryEvent[] }>(`/certification-profiles/${encodeURIComponent(requested)}/history`),
+      // Paged (#23.5): the largest page, which holds every event of all but the longest-lived holders.
+      get<{ events: HistoryEvent[] }>(`/certification-profiles/${encodeURIComponent(requested)}/history?limit=500`),
     ])
       .then(([d, h]) => {
         setDashboard(d);

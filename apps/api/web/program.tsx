@@ -1,9 +1,11 @@
+import type { FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, Expiring, ExpiringByWeek, get, RenewalRate, ReplayJob, Summary } from './api';
+import { ApiError, Expiring, ExpiringByWeek, get, RenewalRate, Summary } from './api';
 import { date, localName, number, t } from './i18n';
-import { Loadable, RateChart, Section, WeekChart } from './ui';
+import { CertificationSelect, Head, Loadable, Pager, RateChart, Section, WeekChart } from './ui';
 
-const STATUSES = ['active', 'renewal-open', 'expired', 'never-expires'];
+// Every status, so the rows add up to their totals (#27.3).
+const STATUSES = ['active', 'renewal-open', 'expired', 'never-expires', 'suspended', 'revoked'];
 const PAGE_SIZE = 20;
 
 interface Card<T> {
@@ -79,6 +81,7 @@ function ExpiringCard({ summary }: { summary: Summary | null }) {
   const expiring = useCard<Expiring>(expiringPath(filters, page));
   const pages = expiring.data ? Math.max(1, Math.ceil(expiring.data.total / PAGE_SIZE)) : 1;
   const field = (key: keyof Filters) => (e: Event) => setDraft({ ...draft, [key]: (e.target as HTMLInputElement).value });
+  const names = new Map((summary?.byCertification ?? []).map((c) => [c.code, localName(c)]));
   return (
     <Section id="soonest-heading" title={t('program.expiringTitle', { count: expiring.data?.total ?? 0 })}>
       <form
@@ -90,17 +93,13 @@ function ExpiringCard({ summary }: { summary: Summary | null }) {
           setPage(1);
         }}
       >
-        <label>
-          {t('program.filterCertification')}
-          <select name="certification" value={draft.certification} onChange={field('certification')}>
-            <option value="">{t('program.all')}</option>
-            {summary?.byCertification.map((c) => (
-              <option key={c.code} value={c.code}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CertificationSelect
+          label={t('program.filterCertification')}
+          certifications={summary?.byCertification}
+          value={draft.certification}
+          onChange={field('certification')}
+          empty={t('program.all')}
+        />
         <label>
           {t('program.filterStatus')}
           <select name="status" value={draft.status} onChange={field('status')}>
@@ -129,22 +128,22 @@ function ExpiringCard({ summary }: { summary: Summary | null }) {
           <>
             <div class="scroll" tabIndex={0} role="group" aria-labelledby="soonest-heading">
               <table data-testid="soonest">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('program.profile')}</th>
-                    <th scope="col">{t('program.certification')}</th>
-                    <th scope="col">{t('program.expires')}</th>
-                    <th scope="col">{t('program.daysLeft')}</th>
-                    <th scope="col">{t('program.blockedBy')}</th>
-                  </tr>
-                </thead>
+                <Head
+                  columns={[
+                    t('program.profile'),
+                    t('program.certification'),
+                    t('program.expires'),
+                    t('program.daysLeft'),
+                    t('program.blockedBy'),
+                  ]}
+                />
                 <tbody>
                   {data.items.map((item) => (
                     <tr key={`${item.profileId}.${item.code}`}>
                       <td>
                         <a href={`/dashboard?profile=${encodeURIComponent(item.profileId)}`}>{item.profileId}</a>
                       </td>
-                      <td>{item.name}</td>
+                      <td>{names.get(item.code) ?? item.name}</td>
                       <td>{date(item.expiresAt)}</td>
                       <td>{number(item.daysUntilExpiry)}</td>
                       <td data-testid="blocked-by">
@@ -155,15 +154,7 @@ function ExpiringCard({ summary }: { summary: Summary | null }) {
                 </tbody>
               </table>
             </div>
-            <nav class="pager" aria-label={t('program.pages')}>
-              <button type="button" class="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                {t('program.previous')}
-              </button>
-              <span data-testid="page-of">{t('program.pageOf', { page: number(page), pages: number(pages) })}</span>
-              <button type="button" class="secondary" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-                {t('program.next')}
-              </button>
-            </nav>
+            <Pager label={t('program.pages')} page={page} pages={pages} onPage={setPage} testId="page-of" />
           </>
         )}
       </Loadable>
@@ -171,41 +162,19 @@ function ExpiringCard({ summary }: { summary: Summary | null }) {
   );
 }
 
-function ReplayWords({ job }: { job: ReplayJob }) {
-  const report = job.report;
-  if (!report) return <p class="muted">{t('program.replayRunning')}</p>;
-  const kinds = (byKind: Record<string, number>): string[] =>
-    Object.entries(byKind)
-      .filter(([, n]) => n > 0)
-      .map(([kind, n]) => t(`replay.kind.${kind}`, { count: n, defaultValue: `${kind}: ${n}` }));
-  return (
-    <div data-testid="replay">
-      <p>
-        {t('program.replaySummary', {
-          policy: report.candidatePolicyVersions.join(', '),
-          asOf: date(report.asOf),
-          differing: number(report.holdingsDiffering),
-          compared: number(report.holdingsCompared),
-        })}
-      </p>
-      <ul>
-        {Object.entries(report.totals.byCertification)
-          .filter(([, cert]) => cert.differing > 0)
-          .map(([code, cert]) => (
-            <li key={code} data-code={code}>
-              {t('program.replayCertification', { name: code, differing: number(cert.differing), holdings: number(cert.holdings) })}{' '}
-              {kinds(cert.byKind).join('; ')}
-            </li>
-          ))}
-      </ul>
-    </div>
-  );
+/** The admin console (approvals, find anyone, webhooks, import, replays, audit) comes in its own chunk (#27.1). */
+function useConsole(): FunctionComponent<{ summary: Summary | null }> | null {
+  const [component, setComponent] = useState<FunctionComponent<{ summary: Summary | null }> | null>(null);
+  useEffect(() => {
+    void import('./console').then((module) => setComponent(() => module.AdminConsole));
+  }, []);
+  return component;
 }
 
 export function ProgramPage() {
   const summary = useCard<Summary>('/reports/summary');
   const weeks = useCard<ExpiringByWeek>('/reports/expiring-by-week?weeks=26');
-  const replay = useCard<ReplayJob>('/admin/policy-replays/latest');
+  const AdminConsole = useConsole();
   const rate = useCard<RenewalRate>('/reports/renewal-rate?months=12');
   return (
     <>
@@ -231,14 +200,29 @@ export function ProgramPage() {
                     <tr key={c.code} data-code={c.code}>
                       <th scope="row">{localName(c)}</th>
                       {STATUSES.map((s) => (
-                        <td key={s} data-status={s}>
-                          {c.byStatus[s] ?? 0}
+                        <td key={s} data-status={s} data-count={c.byStatus[s] ?? 0}>
+                          {number(c.byStatus[s] ?? 0)}
                         </td>
                       ))}
-                      <td data-status="total">{c.total}</td>
+                      <td data-status="total" data-count={c.total}>
+                        {number(c.total)}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
+                <tfoot>
+                  <tr data-testid="summary-totals">
+                    <th scope="row">{t('program.totalsRow')}</th>
+                    {STATUSES.map((s) => (
+                      <td key={s} data-status={s} data-count={data.byStatus[s] ?? 0}>
+                        {number(data.byStatus[s] ?? 0)}
+                      </td>
+                    ))}
+                    <td data-status="total" data-count={data.total}>
+                      {number(data.total)}
+                    </td>
+                  </tr>
+                </tfoot>
               </table>
             </div>
           )}
@@ -248,16 +232,16 @@ export function ProgramPage() {
         <Loadable state={weeks}>{(data) => <WeekChart weeks={data.weeks} />}</Loadable>
       </Section>
       <Section id="rate-heading" title={t('program.rateHeading')}>
-        <Loadable state={rate}>{(data) => <RateChart months={data.months} />}</Loadable>
+        <Loadable state={rate}>{(data) => <RateChart months={data.months} asOf={data.asOf} />}</Loadable>
       </Section>
       <ExpiringCard summary={summary.data} />
-      <Section id="replay-heading" title={t('program.replayTitle')}>
-        {replay.error ? (
-          <p class="muted">{t('program.noReplay')}</p>
-        ) : (
-          <Loadable state={replay}>{(job) => <ReplayWords job={job} />}</Loadable>
-        )}
-      </Section>
+      {AdminConsole ? (
+        <AdminConsole summary={summary.data} />
+      ) : (
+        <p class="muted loading-line" aria-busy="true">
+          {t('common.loading')}
+        </p>
+      )}
     </>
   );
 }

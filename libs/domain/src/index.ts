@@ -15,4 +15,5 @@ export * from './what-if/what-if';
 export * from './reminders/reminders';
 export * from './holder-messages/holder-messages';
 export * from './webhooks/webhook-endpoint';
+export * from './exports/roster-export';
 export * from './override/override-request';

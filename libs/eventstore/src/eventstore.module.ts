@@ -15,6 +15,7 @@ export function eventStoreAdapter(config: AppConfig): EventStore {
         connectionString: config.eventStoreConnectionString as string,
         deadlines: config.postgres,
         maxPendingAppends: config.postgres.maxPendingAppends,
+        poolSize: config.postgres.poolSize,
         log: (message) => new Logger('EventStore').warn(message),
       })
     : config.eventStoreConnectionString

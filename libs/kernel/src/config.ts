@@ -97,6 +97,11 @@ export interface AppConfig {
 export interface PostgresSettings extends PostgresDeadlines {
   /** Appends waiting for this process's group commit; one more is refused at once (503) rather than queued (PG_MAX_PENDING_APPENDS). */
   maxPendingAppends: number;
+  /**
+   * Connections of each PostgreSQL pool of this process (PG_POOL_SIZE, #23.6): the event store's, the shared state's
+   * and the read store's. Unset: each pool's own default (event store 8, shared state 5). Budget: docs/adr/0009.
+   */
+  poolSize?: number;
 }
 
 export interface CredentialsConfig {
@@ -337,6 +342,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       connectTimeoutMs: integer(env, 'PG_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
       idleInTransactionTimeoutMs: integer(env, 'PG_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 1_000, 86_400_000),
       maxPendingAppends: integer(env, 'PG_MAX_PENDING_APPENDS', 10_000, 1, 1_000_000),
+      ...(env['PG_POOL_SIZE'] ? { poolSize: integer(env, 'PG_POOL_SIZE', 8, 1, 1000) } : {}),
     },
     rateLimitDeadlineMs: integer(env, 'RATE_LIMIT_DEADLINE_MS', 1_000, 10, 60_000),
     rewoundLog,

@@ -29,3 +29,4 @@ export * from './nest/graceful-shutdown';
 export * from './metrics/metrics';
 export * from './metrics/metrics-access.guard';
 export * from './logging/logging';
+export * from './http/paging';

@@ -63,7 +63,12 @@ export type WebhookEndpointDisabled = {
   type: 'WebhookEndpointDisabled';
   data: { endpointId: string; reason: 'admin' | 'repeated-failure'; detail: string; disabledAt: string; disabledBy: string };
 };
-export type WebhookEndpointEvent = WebhookEndpointRegistered | WebhookEndpointDisabled;
+/** R97: a disabled endpoint taken back into service by an admin; events recorded while it was disabled are not sent. */
+export type WebhookEndpointReEnabled = {
+  type: 'WebhookEndpointReEnabled';
+  data: { endpointId: string; reEnabledAt: string; reEnabledBy: string };
+};
+export type WebhookEndpointEvent = WebhookEndpointRegistered | WebhookEndpointDisabled | WebhookEndpointReEnabled;
 
 export type WebhookEndpointState =
   | { status: 'none' }
@@ -75,7 +80,8 @@ export type WebhookEndpointCommand =
       type: 'RegisterWebhookEndpoint';
       data: { endpointId: string; url: string; events: WebhookEventType[]; secret: SealedData; registeredBy: string };
     }
-  | { type: 'DisableWebhookEndpoint'; data: { reason: 'admin' | 'repeated-failure'; detail: string; disabledBy: string } };
+  | { type: 'DisableWebhookEndpoint'; data: { reason: 'admin' | 'repeated-failure'; detail: string; disabledBy: string } }
+  | { type: 'ReEnableWebhookEndpoint'; data: { reEnabledBy: string } };
 
 export function evolveWebhookEndpoint(state: WebhookEndpointState, event: WebhookEndpointEvent): WebhookEndpointState {
   switch (event.type) {
@@ -89,6 +95,8 @@ export function evolveWebhookEndpoint(state: WebhookEndpointState, event: Webhoo
       };
     case 'WebhookEndpointDisabled':
       return state.status === 'none' ? state : { ...state, status: 'disabled' };
+    case 'WebhookEndpointReEnabled':
+      return state.status === 'none' ? state : { ...state, status: 'active' };
     default: {
       const unknown: never = event;
       return unknown;
@@ -96,7 +104,7 @@ export function evolveWebhookEndpoint(state: WebhookEndpointState, event: Webhoo
   }
 }
 
-/** R34-R36: an endpoint is registered once (a repeat is a no-op) and disabled once; the input was checked at the edge. */
+/** R34-R36, R97: an endpoint is registered once (a repeat is a no-op), disabled once and re-enabled when disabled; the input was checked at the edge. */
 export function decideWebhookEndpoint(
   command: WebhookEndpointCommand,
   state: WebhookEndpointState,
@@ -117,6 +125,16 @@ export function decideWebhookEndpoint(
       if (state.status === 'none') throw new DomainError('WEBHOOK_NOT_FOUND', 'No such webhook endpoint');
       if (state.status === 'disabled') return [];
       return [{ type: 'WebhookEndpointDisabled', data: { endpointId: state.endpointId, ...command.data, disabledAt: at } }];
+    case 'ReEnableWebhookEndpoint':
+      // R97: only a disabled endpoint is re-enabled; re-enabling an active one is a no-op (a repeat of the click).
+      if (state.status === 'none') throw new DomainError('WEBHOOK_NOT_FOUND', 'No such webhook endpoint');
+      if (state.status === 'active') return [];
+      return [
+        {
+          type: 'WebhookEndpointReEnabled',
+          data: { endpointId: state.endpointId, reEnabledAt: at, reEnabledBy: command.data.reEnabledBy },
+        },
+      ];
     default: {
       const unknown: never = command;
       return unknown;

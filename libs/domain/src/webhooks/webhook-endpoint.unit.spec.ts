@@ -71,6 +71,28 @@ describe('webhook endpoint (#14.5)', () => {
     spec.given([]).when(disable, now).thenThrows('WEBHOOK_NOT_FOUND');
   });
 
+  it('R97: a disabled endpoint is re-enabled once, by whom; an active one re-enables nothing; an unknown one is WEBHOOK_NOT_FOUND', () => {
+    const reEnable: WebhookEndpointCommand = { type: 'ReEnableWebhookEndpoint', data: { reEnabledBy: 'bob' } };
+    const disabled = decideWebhookEndpoint(disable, evolveWebhookEndpoint(initialWebhookEndpointState, registered), now);
+    spec
+      .given([registered, ...disabled])
+      .when(reEnable, now)
+      .then([
+        { type: 'WebhookEndpointReEnabled', data: { endpointId: 'e1', reEnabledAt: '2026-03-01T00:00:00.000Z', reEnabledBy: 'bob' } },
+      ]);
+    spec.given([registered]).when(reEnable, now).thenNothing();
+    spec.given([]).when(reEnable, now).thenThrows('WEBHOOK_NOT_FOUND');
+    const back = [
+      registered,
+      ...disabled,
+      { type: 'WebhookEndpointReEnabled', data: { endpointId: 'e1', reEnabledAt: 'x', reEnabledBy: 'bob' } } as const,
+    ];
+    spec
+      .given(back)
+      .when(disable, now)
+      .thenMatches([{ type: 'WebhookEndpointDisabled' }]);
+  });
+
   it('R34: the payload is { type, timestamp, data } of a mapped event, revoked included; other events map to none', () => {
     const event = (type: string): RecordedEvent => ({
       id: 'ev-1',

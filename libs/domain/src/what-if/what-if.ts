@@ -361,7 +361,8 @@ export class WhatIfReplay {
         refused: track.refused,
       });
     }
-    differences.sort((a, b) => a.holdingId.localeCompare(b.holdingId));
+    // Code-point order (not the locale's), so a page's cursor is the last id and the next page starts past it (#23.4).
+    differences.sort((a, b) => (a.holdingId < b.holdingId ? -1 : a.holdingId > b.holdingId ? 1 : 0));
     return {
       asOf: asOf.toISOString(),
       candidatePolicyVersions: this.candidate.versions.map((policy) => policy.version),

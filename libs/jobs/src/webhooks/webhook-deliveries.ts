@@ -27,6 +27,7 @@ import {
   WEBHOOK_SOURCES,
   WebhookEndpointCommand,
   WebhookEndpointDisabled,
+  WebhookEndpointReEnabled,
   webhookPayload,
   webhookRetryDelayMs,
 } from '@recert/domain';
@@ -147,7 +148,14 @@ export class WebhookDeliveries implements OnModuleInit {
         const events = await this.store.readAll({
           after: cursor,
           maxCount: BATCH,
-          filter: { eventTypes: ['WebhookEndpointRegistered', 'WebhookEndpointDisabled', ...Object.keys(WEBHOOK_SOURCES)] },
+          filter: {
+            eventTypes: [
+              'WebhookEndpointRegistered',
+              'WebhookEndpointDisabled',
+              'WebhookEndpointReEnabled',
+              ...Object.keys(WEBHOOK_SOURCES),
+            ],
+          },
         });
         const last = events[events.length - 1];
         const next = events.length < BATCH ? Math.max(head, last?.position ?? 0) : (last as RecordedEvent).position;
@@ -210,6 +218,25 @@ export class WebhookDeliveries implements OnModuleInit {
 
   markDisabled(endpointId: string, reason: string): Promise<void> {
     return this.state.ingest({ registered: [], disabled: [{ endpointId, reason }], deliveries: [] }, null);
+  }
+
+  /**
+   * R97: an admin takes a disabled endpoint back into service through its decider; the row is active at once (the
+   * ingest reaches the same from the log). Events recorded while it was disabled were never queued for it.
+   */
+  async reEnable(
+    endpointId: string,
+    reEnabledBy: string,
+    meta: { commandId: string; correlationId: string; causationId: string; actor: string },
+  ): Promise<{ events: RecordedEvent[]; position: number }> {
+    const outcome = await this.commands.handle(
+      webhookEndpointDecider,
+      endpointId,
+      { type: 'ReEnableWebhookEndpoint', data: { reEnabledBy } },
+      meta,
+    );
+    await this.state.ingest({ registered: [], disabled: [], enabled: [endpointId], deliveries: [] }, null);
+    return { events: outcome.events, position: outcome.position };
   }
 
   /**
@@ -366,7 +393,7 @@ export function batchOf(
   known: ReadonlyMap<string, WebhookEndpointRecord>,
 ): Parameters<WebhookStateStore['ingest']>[0] {
   const endpoints = new Map(known);
-  const batch: Parameters<WebhookStateStore['ingest']>[0] = { registered: [], disabled: [], deliveries: [] };
+  const batch: Parameters<WebhookStateStore['ingest']>[0] = { registered: [], disabled: [], enabled: [], deliveries: [] };
   for (const event of events) {
     if (event.type === 'WebhookEndpointRegistered') {
       const endpoint = endpointOf(event);
@@ -378,7 +405,19 @@ export function batchOf(
       const data = event.data as WebhookEndpointDisabled['data'];
       const endpoint = endpoints.get(data.endpointId);
       if (endpoint) endpoints.set(endpoint.id, { ...endpoint, status: 'disabled', disabled_reason: data.reason });
+      batch.disabled = batch.disabled.filter((d) => d.endpointId !== data.endpointId);
+      batch.enabled = (batch.enabled ?? []).filter((id) => id !== data.endpointId);
       batch.disabled.push({ endpointId: data.endpointId, reason: data.reason });
+      continue;
+    }
+    if (event.type === 'WebhookEndpointReEnabled') {
+      // R97: the last of a disable and a re-enable in one batch wins; deliveries start from this event on.
+      const data = event.data as WebhookEndpointReEnabled['data'];
+      const endpoint = endpoints.get(data.endpointId);
+      if (endpoint)
+        endpoints.set(endpoint.id, { ...endpoint, status: 'active', disabled_reason: null, registered_position: event.position });
+      batch.disabled = batch.disabled.filter((d) => d.endpointId !== data.endpointId);
+      batch.enabled = [...(batch.enabled ?? []).filter((id) => id !== data.endpointId), data.endpointId];
       continue;
     }
     const payload = webhookPayload(event);

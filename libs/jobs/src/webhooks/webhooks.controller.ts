@@ -132,6 +132,19 @@ export class WebhooksController {
     return { ...view(await this.found(id)), events: outcome.events, position: outcome.position };
   }
 
+  @ApiOperation({
+    summary: 'Re-enable a disabled endpoint (WebhookEndpointReEnabled, R97)',
+    description: 'Deliveries start again with the events recorded after it; a repeat on an active endpoint changes nothing.',
+  })
+  @Post(':id/enable')
+  @HttpCode(200)
+  @Roles('admin')
+  async enable(@Param('id') id: string, @CommandMetaFromRequest() meta: RequestMeta): Promise<Record<string, unknown>> {
+    await this.found(id);
+    const outcome = await this.deliveries.reEnable(id, meta.actor, meta);
+    return { ...view(await this.found(id)), events: outcome.events, position: outcome.position };
+  }
+
   @ApiOperation({ summary: 'The delivery log of an endpoint, newest first: state (pending, delivered, failed), attempts and each attempt' })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 1000, default 100' })
   @Get(':id/deliveries')

@@ -14,11 +14,11 @@ import { SqliteSharedState } from './sqlite-shared-state';
 export async function openSharedState(
   url: string,
   keks?: KeyEncryptionKeys,
-  deadlines: Partial<PostgresDeadlines> = {},
+  deadlines: Partial<PostgresDeadlines> & { poolSize?: number } = {},
 ): Promise<SharedState> {
   const state = url.startsWith('file:')
     ? new SqliteSharedState(url.slice('file:'.length))
-    : await PostgresSharedState.open(url, 5, deadlines);
+    : await PostgresSharedState.open(url, deadlines.poolSize ?? 5, deadlines);
   return keks ? withWrappedKeys(state, keks) : state;
 }
 

@@ -169,7 +169,13 @@ export interface WebhookStateStore {
    * moved to `position` (never back). Everything is keyed, so a batch applied twice (two processes, a crash) changes nothing.
    */
   ingest(
-    batch: { registered: WebhookEndpointRecord[]; disabled: { endpointId: string; reason: string }[]; deliveries: NewWebhookDelivery[] },
+    batch: {
+      registered: WebhookEndpointRecord[];
+      disabled: { endpointId: string; reason: string }[];
+      /** R97: endpoints re-enabled (active again, failure and reason cleared). */
+      enabled?: string[];
+      deliveries: NewWebhookDelivery[];
+    },
     position: number | null,
     mark?: { eventId: string | null; epoch: string | null },
   ): Promise<void>;

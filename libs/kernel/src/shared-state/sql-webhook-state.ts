@@ -117,6 +117,10 @@ export function sqlWebhookState(db: SqlRunner): WebhookStateStore {
           sql: "UPDATE recert_webhook_endpoints SET status = 'disabled', disabled_reason = $1 WHERE id = $2",
           params: [reason, endpointId],
         })),
+        ...[...(batch.enabled ?? [])].sort().map((endpointId) => ({
+          sql: "UPDATE recert_webhook_endpoints SET status = 'active', disabled_reason = NULL, failing_since = NULL WHERE id = $1",
+          params: [endpointId],
+        })),
         ...byId(batch.deliveries).map(insertDelivery),
         ...(position === null
           ? []

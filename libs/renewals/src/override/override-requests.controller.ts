@@ -1,6 +1,16 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { CERTIFICATION_CODE, CommandMetaFromRequest, PROFILE_ID, RequestMeta, Roles, ValidationProblem } from '@recert/kernel';
+import {
+  CERTIFICATION_CODE,
+  CommandMetaFromRequest,
+  PageInfo,
+  pageOfSorted,
+  parsePage,
+  PROFILE_ID,
+  RequestMeta,
+  Roles,
+  ValidationProblem,
+} from '@recert/kernel';
 import { MAX_GRANTED_ATTEMPTS, OVERRIDE_KINDS, OverrideKind, OverrideStatus, OverrideTarget } from '@recert/domain';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
@@ -111,7 +121,20 @@ export class OverrideListQuery {
   @IsOptional()
   @IsIn(STATUSES, { message: `status: one of ${STATUSES.join(', ')}` })
   status?: OverrideStatus;
+
+  @ApiPropertyOptional({ example: '50', description: 'Requests per page, 1 to 500, default 50; over 500 is 400 VALIDATION_FAILED' })
+  @IsOptional()
+  @IsString()
+  limit?: string;
+
+  @ApiPropertyOptional({ description: "The previous page's `page.nextCursor`; absent for the first page (the oldest requests)" })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
 }
+
+/** Requests accumulate for the life of a program: the list is paged in log order (#23.5, R110). */
+export const OVERRIDE_LIST_PAGE = { defaultLimit: 50, maxLimit: 500 };
 
 /** The target as the decider takes it: the shape per kind is the decider's to check (R25). */
 function targetOf(dto: OverrideTargetDto): OverrideTarget {
@@ -180,8 +203,13 @@ export class OverrideRequestsController {
   @Get()
   @Roles('admin')
   @ApiOperation({ summary: 'Override requests in log order, optionally of one status' })
-  async list(@Query() query: OverrideListQuery): Promise<{ overrideRequests: OverrideRequestView[] }> {
-    return { overrideRequests: await this.overrides.list(query.status) };
+  async list(@Query() query: OverrideListQuery): Promise<{ overrideRequests: OverrideRequestView[]; page: PageInfo }> {
+    const request = parsePage(query.limit, query.cursor, OVERRIDE_LIST_PAGE);
+    // The key is a request's ordinal in log order, which a later decision never moves (filtered by status or not).
+    const all = (await this.overrides.list()).map((view, ordinal) => ({ view, ordinal }));
+    const chosen = query.status ? all.filter((entry) => entry.view.status === query.status) : all;
+    const { items, page } = pageOfSorted(chosen, (entry) => entry.ordinal, request);
+    return { overrideRequests: items.map((entry) => entry.view), page };
   }
 
   @Get(':id')
