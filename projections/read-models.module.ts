@@ -57,6 +57,7 @@ import { HolderPreferences } from './i18n/holder-preferences';
         // The holdings generation is added by HoldingsModel, which knows the policy book.
         return new ProjectionRunner(store, db, [new OutboxProjection(), new HolderMessagesProjection(), new RenewalOutcomesProjection()], {
           rebuildCacheRows: config.rebuildCacheRows,
+          leaseMs: config.projectorLeaseMs,
           rewoundLog: config.rewoundLog,
           log: (message) => logger.warn(message),
         });

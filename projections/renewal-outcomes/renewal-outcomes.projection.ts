@@ -8,7 +8,9 @@ import type {
   HoldingMergedIn,
 } from '@recert/domain';
 import type { Projection } from '../runtime/projection';
+import type { ReadTx } from '../runtime/read-store';
 import { Statements } from '../runtime/statements';
+import type { StoreProjection } from '../runtime/store-projection-runner';
 
 /**
  * How each renewal window ended (#15.4, the program page's renewal rate): one row per holding and expiry date, either
@@ -46,61 +48,128 @@ export class RenewalOutcomesProjection implements Projection {
   }
 
   apply(db: Database.Database, event: RecordedEvent): void {
-    const track = (holdingId: string, expiresAt: string | null): void => {
-      this.sql
-        .get(
-          db,
-          'INSERT INTO rm_outcome_holdings (holding_id, expires_at) VALUES (?, ?) ON CONFLICT(holding_id) DO UPDATE SET expires_at = excluded.expires_at',
-        )
-        .run(holdingId, expiresAt);
-    };
-    const record = (holdingId: string, closesAt: string, code: string, outcome: 'renewed' | 'expired', at: string): void => {
-      this.sql
-        .get(db, 'INSERT OR REPLACE INTO rm_window_outcomes (holding_id, closes_at, code, outcome, at) VALUES (?, ?, ?, ?, ?)')
-        .run(holdingId, closesAt, code, outcome, at);
-    };
-    switch (event.type) {
-      case 'CertificationEarned': {
-        const d = (event as unknown as CertificationEarned).data;
-        track(d.holdingId, d.expiresAt);
-        return;
+    for (const step of outcomeSteps(event)) {
+      if (step.kind === 'track') {
+        this.sql
+          .get(
+            db,
+            'INSERT INTO rm_outcome_holdings (holding_id, expires_at) VALUES (?, ?) ON CONFLICT(holding_id) DO UPDATE SET expires_at = excluded.expires_at',
+          )
+          .run(step.holdingId, step.expiresAt);
+      } else {
+        const closesAt = step.kind === 'record' ? step.closesAt : this.heldExpiry(db, step.holdingId);
+        this.sql
+          .get(db, 'INSERT OR REPLACE INTO rm_window_outcomes (holding_id, closes_at, code, outcome, at) VALUES (?, ?, ?, ?, ?)')
+          .run(step.holdingId, new Date(closesAt ?? step.at).toISOString(), step.code, step.outcome, step.at);
       }
-      case 'CertificationImported': {
-        // #14.3: the renewals before the import were the legacy system's; its expiry is tracked from here.
-        const d = (event as unknown as CertificationImported).data;
-        track(d.holdingId, d.expiresAt);
-        return;
+    }
+  }
+
+  private heldExpiry(db: Database.Database, holdingId: string): string | null | undefined {
+    const held = this.sql.get(db, 'SELECT expires_at FROM rm_outcome_holdings WHERE holding_id = ?').get(holdingId) as
+      | { expires_at: string | null }
+      | undefined;
+    return held?.expires_at;
+  }
+}
+
+/** What an event does to the outcomes, for the projection on `read.db` and the one on the read-store port alike. */
+type OutcomeStep =
+  | { kind: 'track'; holdingId: string; expiresAt: string | null }
+  | { kind: 'record'; holdingId: string; closesAt: string; code: string; outcome: 'renewed'; at: string }
+  /** Closes at the expiry tracked for the holding; the scheduler's run date stands in only for one never seen. */
+  | { kind: 'expire'; holdingId: string; code: string; outcome: 'expired'; at: string };
+
+function outcomeSteps(event: RecordedEvent): OutcomeStep[] {
+  switch (event.type) {
+    case 'CertificationEarned': {
+      const d = (event as unknown as CertificationEarned).data;
+      return [{ kind: 'track', holdingId: d.holdingId, expiresAt: d.expiresAt }];
+    }
+    case 'CertificationImported': {
+      // #14.3: the renewals before the import were the legacy system's; its expiry is tracked from here.
+      const d = (event as unknown as CertificationImported).data;
+      return [{ kind: 'track', holdingId: d.holdingId, expiresAt: d.expiresAt }];
+    }
+    case 'HoldingMergedIn': {
+      const d = (event as unknown as HoldingMergedIn).data;
+      // Windows the source closed stay recorded under the source's holding; the target tracks what it adopted.
+      return d.adopted ? [{ kind: 'track', holdingId: d.holdingId, expiresAt: d.snapshot.expired ? null : d.snapshot.expiresAt }] : [];
+    }
+    case 'CertificationRenewed': {
+      const d = (event as unknown as CertificationRenewed).data;
+      return [
+        {
+          kind: 'record',
+          holdingId: d.holdingId,
+          closesAt: d.previousExpiresAt,
+          code: d.certificationCode,
+          outcome: 'renewed',
+          at: d.renewedAt,
+        },
+        { kind: 'track', holdingId: d.holdingId, expiresAt: d.expiresAt },
+      ];
+    }
+    case 'CertificationExpired': {
+      const d = (event as unknown as CertificationExpired).data;
+      return [{ kind: 'expire', holdingId: d.holdingId, code: d.certificationCode, outcome: 'expired', at: d.expiredAt }];
+    }
+    case 'HoldingExpiryExtended':
+    case 'RenewalWindowReopened': {
+      const d = event.data as { holdingId: string; to: string };
+      return [{ kind: 'track', holdingId: d.holdingId, expiresAt: d.to }];
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * The same read model through the read-store port (#23.1), on SQLite or PostgreSQL: the first model moved behind it
+ * (`docs/READ-STORE-STATUS.md`). Same tables, same rows as `RenewalOutcomesProjection`.
+ */
+export class RenewalOutcomesStoreProjection implements StoreProjection {
+  readonly name = 'renewal-outcomes';
+  readonly version = 1;
+  readonly eventTypes = new RenewalOutcomesProjection().eventTypes;
+
+  async setup(tx: ReadTx): Promise<void> {
+    const withoutRowid = tx.dialect === 'sqlite' ? ' WITHOUT ROWID' : '';
+    await tx.run(`CREATE TABLE IF NOT EXISTS rm_outcome_holdings (holding_id TEXT PRIMARY KEY, expires_at TEXT)${withoutRowid}`);
+    await tx.run(`CREATE TABLE IF NOT EXISTS rm_window_outcomes (
+        holding_id TEXT NOT NULL, closes_at TEXT NOT NULL, code TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL,
+        PRIMARY KEY (holding_id, closes_at))${withoutRowid}`);
+    await tx.run('CREATE INDEX IF NOT EXISTS rm_window_outcomes_by_close ON rm_window_outcomes (closes_at)');
+  }
+
+  async reset(tx: ReadTx): Promise<void> {
+    await tx.run('DROP TABLE IF EXISTS rm_outcome_holdings');
+    await tx.run('DROP TABLE IF EXISTS rm_window_outcomes');
+  }
+
+  async applyPage(tx: ReadTx, events: readonly RecordedEvent[]): Promise<void> {
+    for (const event of events) {
+      for (const step of outcomeSteps(event)) {
+        if (step.kind === 'track') {
+          await tx.run(
+            'INSERT INTO rm_outcome_holdings (holding_id, expires_at) VALUES (?, ?) ON CONFLICT (holding_id) DO UPDATE SET expires_at = excluded.expires_at',
+            [step.holdingId, step.expiresAt],
+          );
+          continue;
+        }
+        let closesAt: string | null | undefined = step.kind === 'record' ? step.closesAt : undefined;
+        if (step.kind === 'expire') {
+          const held = await tx.query<{ expires_at: string | null }>('SELECT expires_at FROM rm_outcome_holdings WHERE holding_id = ?', [
+            step.holdingId,
+          ]);
+          closesAt = held[0]?.expires_at;
+        }
+        await tx.run(
+          `INSERT INTO rm_window_outcomes (holding_id, closes_at, code, outcome, at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (holding_id, closes_at) DO UPDATE SET code = excluded.code, outcome = excluded.outcome, at = excluded.at`,
+          [step.holdingId, new Date(closesAt ?? step.at).toISOString(), step.code, step.outcome, step.at],
+        );
       }
-      case 'HoldingMergedIn': {
-        const d = (event as unknown as HoldingMergedIn).data;
-        // Windows the source closed stay recorded under the source's holding; the target tracks what it adopted.
-        if (d.adopted) track(d.holdingId, d.snapshot.expired ? null : d.snapshot.expiresAt);
-        return;
-      }
-      case 'CertificationRenewed': {
-        const d = (event as unknown as CertificationRenewed).data;
-        record(d.holdingId, new Date(d.previousExpiresAt).toISOString(), d.certificationCode, 'renewed', d.renewedAt);
-        track(d.holdingId, d.expiresAt);
-        return;
-      }
-      case 'CertificationExpired': {
-        const d = (event as unknown as CertificationExpired).data;
-        const held = this.sql.get(db, 'SELECT expires_at FROM rm_outcome_holdings WHERE holding_id = ?').get(d.holdingId) as
-          | { expires_at: string | null }
-          | undefined;
-        // The scheduler's run date stands in only for a holding whose expiry this projection never saw.
-        const closesAt = held?.expires_at ?? d.expiredAt;
-        record(d.holdingId, new Date(closesAt).toISOString(), d.certificationCode, 'expired', d.expiredAt);
-        return;
-      }
-      case 'HoldingExpiryExtended':
-      case 'RenewalWindowReopened': {
-        const d = event.data as { holdingId: string; to: string };
-        track(d.holdingId, d.to);
-        return;
-      }
-      default:
-        return;
     }
   }
 }

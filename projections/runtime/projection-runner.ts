@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { EventStore, RecordedEvent, rewoundReason, Subscription } from '@recert/eventstore';
 import type { Projection } from './projection';
+import { projectorOwner, SqliteReadStore, StaleProjectorError } from './read-store';
 import { countRows, emptyRows, isRowProjection, Row, RowProjection, RowWriter, selectRowSql } from './rows';
 
 export interface ProjectionStatus {
@@ -29,6 +30,14 @@ export interface ProjectionRunnerOptions {
   rebuildCacheRows?: number;
   /** Delay before a failed projection resubscribes from its stored checkpoint. */
   retryDelayMs?: number;
+  /**
+   * How long a projector's lease lasts on the read database's clock (#23.2, default 10 s): of several processes
+   * sharing the read models, one projects each model; when it dies, another takes over within this time (at once
+   * when the dead one was a process of this machine). Renewed every third of it.
+   */
+  leaseMs?: number;
+  /** This process as the leases' owner (default: host, pid and a random part). */
+  owner?: string;
   /** Test hook: runs inside the transaction after the read-model writes, before the checkpoint moves. */
   beforeCheckpoint?: (projection: string, lastEvent: RecordedEvent | undefined) => void;
   log?: (message: string) => void;
@@ -63,6 +72,10 @@ interface Running {
   halted?: boolean;
   /** Its checkpoint is being checked against the log (#24.2): until then it proves nothing to a waiter. */
   checking?: boolean;
+  /** This process holds the model's projector lease, with this fencing token; otherwise it waits to take over. */
+  token?: number;
+  /** Renews the lease while leading; tries to take it while waiting. */
+  leaseTimer?: NodeJS.Timeout;
 }
 
 /** Lag is counted by reading the log from the checkpoint: bounded, so a far-behind projection costs one page. */
@@ -89,6 +102,10 @@ export class ProjectionRunner {
   private readonly rewound = new EventEmitter();
   /** Which log checkpoints are positions of: a read model built on another store is rebuilt, not resumed (#12.11). */
   private readonly storeId: string;
+  /** Projector leases (#23.2) beside the read models and their checkpoints. */
+  private readonly readStore: SqliteReadStore;
+  private readonly owner: string;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly store: EventStore,
@@ -108,6 +125,9 @@ export class ProjectionRunner {
     for (const column of ['event_id', 'epoch'])
       if (!columns.some((existing) => existing.name === column)) db.exec(`ALTER TABLE projection_checkpoints ADD COLUMN ${column} TEXT`);
     this.storeId = `${store.kind}:${store.identity ?? ''}`;
+    this.readStore = new SqliteReadStore(db);
+    this.owner = options.owner ?? projectorOwner();
+    this.leaseMs = Math.max(30, options.leaseMs ?? 10_000);
     this.getCheckpoint = db.prepare('SELECT position, version, store, event_id, epoch FROM projection_checkpoints WHERE name = ?');
     this.setCheckpoint = db.prepare(
       `INSERT INTO projection_checkpoints (name, position, version, store, event_id, epoch) VALUES (?, ?, ?, ?, ?, ?)
@@ -139,6 +159,7 @@ export class ProjectionRunner {
     this.running.delete(name);
     await entry?.rebuilding;
     await entry?.subscription?.stop();
+    if (entry) this.giveUp(entry);
     this.db
       .transaction(() => {
         projection?.reset(this.db);
@@ -148,8 +169,90 @@ export class ProjectionRunner {
   }
 
   private launch(projection: Projection): void {
+    const entry: Running = { projection, caughtUp: false, lastError: null, failures: 0 };
+    this.running.set(projection.name, entry);
+    this.lead(entry);
+  }
+
+  /**
+   * Takes the model's projector lease and projects; while another process holds it, tries again every third of
+   * the lease's time (its checkpoint, in the shared read database, still answers `waitFor` and `status`).
+   */
+  private lead(entry: Running): void {
+    const { projection } = entry;
+    if (this.stopped || this.running.get(projection.name) !== entry) return;
+    const every = Math.max(10, Math.floor(this.leaseMs / 3));
+    let lease;
+    try {
+      lease = this.readStore.acquireSync(projection.name, this.owner, this.leaseMs);
+    } catch (error) {
+      entry.lastError = error instanceof Error ? error.message : String(error);
+      lease = null;
+    }
+    if (!lease) {
+      entry.leaseTimer = setTimeout(() => this.lead(entry), every);
+      return;
+    }
+    entry.token = lease.token;
+    entry.leaseTimer = setInterval(() => this.renew(entry), every);
+    try {
+      this.claim(entry);
+    } catch (error) {
+      entry.lastError = error instanceof Error ? error.message : String(error);
+      this.options.log?.(`${projection.name}: ${entry.lastError}`);
+      void this.demote(entry);
+      return;
+    }
+    this.begin(entry);
+  }
+
+  /** Renews the lease; lost (taken by another after a pause, or its token changed), the projection stands down. */
+  private renew(entry: Running): void {
+    if (entry.token === undefined) return;
+    let lease;
+    try {
+      lease = this.readStore.acquireSync(entry.projection.name, this.owner, this.leaseMs);
+    } catch {
+      return; // a busy database: the next renewal tries again, and the fence guards every write meanwhile
+    }
+    if (lease?.token !== entry.token) void this.demote(entry);
+  }
+
+  /** Stops projecting (its writes would be refused anyway) and waits to take the lease again. */
+  private async demote(entry: Running): Promise<void> {
+    if (entry.token === undefined) return;
+    this.options.log?.(`${entry.projection.name}: projector lease lost (token ${entry.token}); standing by`);
+    entry.token = undefined;
+    entry.caughtUp = false;
+    clearInterval(entry.leaseTimer);
+    if (entry.retryTimer) clearTimeout(entry.retryTimer);
+    await entry.rebuilding;
+    await entry.subscription?.stop();
+    entry.subscription = undefined;
+    if (entry.token === undefined) this.lead(entry);
+  }
+
+  /** Hands the lease back (a stop), so another process takes over at once. */
+  private giveUp(entry: Running): void {
+    clearInterval(entry.leaseTimer);
+    clearTimeout(entry.leaseTimer);
+    const token = entry.token;
+    entry.token = undefined;
+    if (token === undefined || !this.db.open) return;
+    try {
+      this.readStore.releaseSync(entry.projection.name, this.owner, token);
+    } catch {
+      // The lease runs out on its own.
+    }
+  }
+
+  /** Under the lease: the model's tables, and a rebuild from zero when its version or store changed. */
+  private claim(entry: Running): void {
+    const { projection } = entry;
+    const token = entry.token ?? 0;
     this.db
       .transaction(() => {
+        this.readStore.fenceSync(projection.name, token);
         projection.setup(this.db);
         const stored = this.getCheckpoint.get(projection.name);
         const otherStore = stored !== undefined && stored.store !== this.storeId;
@@ -166,9 +269,6 @@ export class ProjectionRunner {
         }
       })
       .immediate();
-    const entry: Running = { projection, caughtUp: false, lastError: null, failures: 0 };
-    this.running.set(projection.name, entry);
-    this.begin(entry);
   }
 
   /** Called with the projection's name and why, each time a checkpoint of a rewound log is met (#24.2): a metric. */
@@ -184,6 +284,7 @@ export class ProjectionRunner {
     const { projection } = entry;
     entry.checking = true;
     entry.rebuilding = (async (): Promise<boolean> => {
+      if (entry.token === undefined) return false;
       try {
         if (!(await this.checkAgainstLog(entry))) return false;
       } catch (error) {
@@ -240,6 +341,7 @@ export class ProjectionRunner {
     }
     this.db
       .transaction(() => {
+        this.readStore.fenceSync(projection.name, entry.token ?? 0);
         projection.reset(this.db);
         projection.setup(this.db);
         this.setCheckpoint.run(projection.name, 0, projection.version, this.storeId, null, epoch);
@@ -264,7 +366,12 @@ export class ProjectionRunner {
     // Secondary indexes are built once at the end; a crash before it leaves them to `setup` on the next start.
     const indexes = projection.tables.flatMap((table) => table.indexes ?? []);
     for (const index of indexes) this.db.exec(`DROP INDEX IF EXISTS ${index.name}`);
-    const writer = new RowWriter(this.db.name, projection, (position) => this.advanced.emit('advanced', projection.name, position));
+    const writer = new RowWriter(
+      this.db.name,
+      projection,
+      (position) => this.advanced.emit('advanced', projection.name, position),
+      entry.token,
+    );
     const readBack = new Map(projection.tables.map((table) => [table.name, this.db.prepare<[string], Row>(selectRowSql(table))]));
     const capacity = Math.max(1, this.options.rebuildCacheRows ?? 50_000);
     // Small reads: a page's events die young instead of surviving into the old generation (measured: 2,000 beat 5,000).
@@ -280,7 +387,8 @@ export class ProjectionRunner {
       let after = 0;
       let afterId: string | null = null;
       for (;;) {
-        if (this.stopped || this.running.get(projection.name) !== entry) break;
+        // Stopped, removed, or its lease lost (its flushes would be refused): the rebuild ends here.
+        if (this.stopped || this.running.get(projection.name) !== entry || entry.token === undefined) break;
         const page = await this.store.readAll({ after, maxCount: batchSize, filter: { eventTypes: projection.eventTypes } });
         const events = page.filter((event) => event.position <= target);
         // The page that reaches the target is the last, even when full: the checkpoint it writes says caught up.
@@ -317,14 +425,15 @@ export class ProjectionRunner {
   }
 
   private subscribe(entry: Running): void {
-    if (this.stopped) return;
+    if (this.stopped || entry.token === undefined) return;
+    const token = entry.token;
     const { projection } = entry;
     const after = this.checkpoint(projection.name);
     entry.subscription = this.store.subscribe(
       { after, filter: { eventTypes: projection.eventTypes }, batchSize: this.options.batchSize ?? 5000 },
       {
         onEvents: (events, scannedTo, scannedId) => {
-          this.applyBatch(projection, events, scannedTo, scannedId);
+          this.applyBatch(projection, events, scannedTo, scannedId, token);
           entry.lastError = null;
           entry.failures = 0;
           this.advanced.emit('advanced', projection.name, scannedTo);
@@ -347,6 +456,10 @@ export class ProjectionRunner {
   /** Waits (longer after each failure in a row), then resumes from the checkpoint, checked against the log again. */
   private failed(entry: Running, error: Error): void {
     entry.caughtUp = false;
+    if (error instanceof StaleProjectorError) {
+      void this.demote(entry);
+      return;
+    }
     entry.lastError = error.message;
     entry.failures += 1;
     const delay = Math.min(MAX_RETRY_DELAY_MS, (this.options.retryDelayMs ?? 1000) * 2 ** (entry.failures - 1));
@@ -356,13 +469,23 @@ export class ProjectionRunner {
     }, delay);
   }
 
-  /** One transaction: the batch's writes and the checkpoint move together. */
-  applyBatch(projection: Projection, events: readonly RecordedEvent[], scannedTo: number, scannedId?: string): void {
+  /**
+   * One transaction: the batch's writes and the checkpoint move together, refused (`StaleProjectorError`) when the
+   * projector lease no longer carries `token` (#23.2).
+   */
+  applyBatch(
+    projection: Projection,
+    events: readonly RecordedEvent[],
+    scannedTo: number,
+    scannedId: string | undefined,
+    token: number,
+  ): void {
     const last = events[events.length - 1];
     // The event at the checkpoint, so a start can tell whether the log still holds it (#24.2).
     const eventId = scannedId ?? (last?.position === scannedTo ? last.id : null);
     this.db
       .transaction(() => {
+        this.readStore.fenceSync(projection.name, token);
         const checkpoint = this.getCheckpoint.get(projection.name)?.position ?? 0;
         if (scannedTo <= checkpoint) return;
         const fresh = events.filter((event) => event.position > checkpoint);
@@ -437,8 +560,11 @@ export class ProjectionRunner {
     this.started = false;
     for (const entry of this.running.values()) {
       if (entry.retryTimer) clearTimeout(entry.retryTimer);
+      clearInterval(entry.leaseTimer);
+      clearTimeout(entry.leaseTimer);
       await entry.rebuilding;
       await entry.subscription?.stop();
+      this.giveUp(entry);
     }
     this.running.clear();
   }

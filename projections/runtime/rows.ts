@@ -91,6 +91,7 @@ db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = 10000');
 db.pragma('cache_size = -16384');
 const upserts = Object.fromEntries(Object.entries(workerData.upserts).map(([table, sql]) => [table, db.prepare(sql)]));
+const lease = db.prepare('SELECT token FROM projector_leases WHERE name = ?');
 const checkpoint = db.prepare('INSERT INTO projection_checkpoints (name, position, version, event_id, epoch) VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version, event_id = excluded.event_id, epoch = excluded.epoch');
 let gathered = new Map();
 const write = db.transaction((message) => {
@@ -100,6 +101,10 @@ const write = db.transaction((message) => {
     for (const row of rows) upserts[table].run(...row);
   }
   for (const sql of message.indexes) db.exec(sql);
+  // Fenced (#23.2): a writer whose projector lease another process has taken since writes nothing.
+  if (workerData.token !== null && lease.get(workerData.name)?.token !== workerData.token) {
+    throw new Error(workerData.name + ': the projector lease has been taken by another since token ' + workerData.token + '; its write is refused');
+  }
   checkpoint.run(workerData.name, message.position, workerData.version, message.eventId, message.epoch);
 });
 parentPort.on('message', (message) => {
@@ -130,6 +135,8 @@ export class RowWriter {
     file: string,
     private readonly projection: RowProjection,
     onCommitted: (position: number) => void,
+    /** The projector lease's token the rows are written under (#23.2); none: unfenced. */
+    token?: number,
   ) {
     this.worker = new Worker(ROW_WRITER_SOURCE, {
       eval: true,
@@ -138,6 +145,7 @@ export class RowWriter {
         file,
         name: projection.name,
         version: projection.version,
+        token: token ?? null,
         upserts: Object.fromEntries(projection.tables.map((table) => [table.name, upsertSql(table, 'positional')])),
         keyIndex: Object.fromEntries(projection.tables.map((table) => [table.name, table.columns.indexOf(table.key)])),
       },

@@ -53,6 +53,30 @@ function healthy(port: number): Promise<boolean> {
 }
 
 /**
+ * Runs a TypeScript file of the repository (`file`, from its root) in a child process of its own, through
+ * `ts-register.js`, keeping the last 20,000 characters of its stdout and stderr.
+ */
+export function spawnTypeScript(
+  file: string,
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string; exited: Promise<void> } {
+  const root = projectRoot();
+  const child = spawn(process.execPath, ['-r', join(root, 'test', 'support', 'ts-register.js'), join(root, file)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { child, output: () => output, exited };
+}
+
+/**
  * Starts the api (`apps/api/src/main.ts`) or the worker (`apps/worker/src/main.ts`) from the TypeScript sources in a
  * child process of its own, and waits until its /health answers 200.
  */
@@ -62,24 +86,12 @@ export async function startRecertProcess(
   env: Record<string, string>,
   timeoutMs = 120_000,
 ): Promise<RecertProcess> {
-  const root = projectRoot();
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['-r', join(root, 'test', 'support', 'ts-register.js'), join(root, 'apps', entry, 'src', 'main.ts')],
-    {
-      cwd: root,
-      env: { ...process.env, NODE_ENV: 'test', ...env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const { child, output, exited } = spawnTypeScript(join('apps', entry, 'src', 'main.ts'), {
+    NODE_ENV: 'test',
+    ...env,
+    PORT: String(port),
+  });
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
@@ -88,7 +100,7 @@ export async function startRecertProcess(
     await waitFor(
       `${name} to answer /health`,
       async () => {
-        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
+        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output()}`);
         return healthy(port);
       },
       timeoutMs,
@@ -102,7 +114,7 @@ export async function startRecertProcess(
     port,
     url: `http://127.0.0.1:${port}`,
     child,
-    output: () => output,
+    output,
     kill: () => end('SIGKILL'),
     stop: () => end('SIGTERM'),
   };

@@ -45,6 +45,8 @@ export interface AppConfig {
   notificationRetryMs: number;
   /** Changed rows a read model's rebuild from zero holds before writing them: its memory against its speed. */
   rebuildCacheRows: number;
+  /** A projector's lease on its read model, on the read database's clock: another process takes over within it (#23.2). */
+  projectorLeaseMs: number;
   /** Where the state every process shares lives (keys, idempotency, leases, rate counters): `file:<path>` or `postgres://...`. */
   sharedStateUrl: string;
   /** Express `trust proxy`: which proxies' X-Forwarded-For names the client (rate limit by address); false trusts none. */
@@ -321,6 +323,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     messages: messagesSettings(env, root),
     notificationRetryMs: integer(env, 'NOTIFICATION_RETRY_MS', 30_000, 1, 3_600_000),
     rebuildCacheRows: integer(env, 'REBUILD_CACHE_ROWS', 50_000, 1, 10_000_000),
+    projectorLeaseMs: integer(env, 'PROJECTOR_LEASE_MS', 10_000, 100, 600_000),
     sharedStateUrl: sharedStateUrl(env, resolve(env['DATA_DIR'] ?? './data'), connection),
     trustProxy: trustProxy(env['TRUST_PROXY']),
     webhookAllowedNetworks: webhookAllowedNetworks(env['WEBHOOK_ALLOWED_NETWORKS']),

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       consistencyTimeoutMs: 5000,
       notificationSender: 'file',
       rebuildCacheRows: 50_000,
+      projectorLeaseMs: 10_000,
       benchNoopRoute: false,
     });
   });
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       STORE_SYNCHRONOUS: 'normal',
       AUTH_JWT_SECRET: 'x'.repeat(32),
       REBUILD_CACHE_ROWS: '10000',
+      PROJECTOR_LEASE_MS: '3000',
       EVENTSTORE_CONNECTION_STRING: 'esdb://localhost:2113?tls=false',
     });
     expect(config).toMatchObject({
@@ -38,6 +40,7 @@ describe('loadConfig', () => {
       storeSynchronous: 'NORMAL',
       jwtSecretIsDevelopment: false,
       rebuildCacheRows: 10_000,
+      projectorLeaseMs: 3000,
       eventStoreConnectionString: 'esdb://localhost:2113?tls=false',
     });
   });

@@ -1,0 +1,184 @@
+import { Client, Pool, PoolClient } from 'pg';
+import { postgresSessionSettings, type PostgresDeadlines } from '@recert/kernel';
+import { ownerIsGone, ProjectorLease, ReadStore, ReadTx, ReadValue, StaleProjectorError, StoredCheckpoint } from './read-store';
+
+/** The read store's schema, unless the URL's `readStoreSchema` parameter names another (tests use one each). */
+const DEFAULT_SCHEMA = 'recert_read';
+
+/** pg_advisory_lock key for the read store's set-up ("recert-rd" as a number), distinct from the others'. */
+const SETUP_LOCK = 0x7265_6365_7274_5244n;
+
+/** The database's clock in epoch milliseconds: leases run on the server's time, never a process's (#23.2). */
+const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+
+const COORDINATION = `
+  CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL, store TEXT);
+  CREATE TABLE IF NOT EXISTS projector_leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, token BIGINT NOT NULL, expires_at BIGINT NOT NULL);`;
+
+/** `?` placeholders (the port's, shared with SQLite) as PostgreSQL's `$n`; no `?` sits inside a literal in our SQL. */
+export function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${(n += 1)}`);
+}
+
+/**
+ * The PostgreSQL adapter (`READ_STORE_URL=postgres://…`): one schema of its own, which may sit in the event store's
+ * database. A unit of work locks its projector's lease row (`FOR UPDATE`) after its writes and checks the token
+ * under that lock, so a take-over waits for a commit in flight and no write of the old holder commits after it.
+ * Open it with `idleInTransactionTimeoutMs` near the lease's time: the server then ends the transaction of a
+ * projector paused inside a unit, whose row locks would otherwise hold up its successor's writes.
+ */
+export class PostgresReadStore implements ReadStore {
+  readonly kind = 'postgres' as const;
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly setupUrl: string,
+    private readonly schema: string,
+    private readonly deadlines: Partial<PostgresDeadlines>,
+  ) {}
+
+  static async open(connectionString: string, poolSize = 5, deadlines: Partial<PostgresDeadlines> = {}): Promise<PostgresReadStore> {
+    const url = new URL(connectionString);
+    const schema = url.searchParams.get('readStoreSchema') ?? DEFAULT_SCHEMA;
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`Bad read-store schema name: ${schema}`);
+    for (const parameter of ['schema', 'sharedStateSchema', 'readStoreSchema']) url.searchParams.delete(parameter);
+    const pool = new Pool({
+      connectionString: url.toString(),
+      max: poolSize,
+      application_name: 'recert-read-store',
+      ...postgresSessionSettings(deadlines, [`search_path=${schema}`]),
+    });
+    pool.on('error', () => undefined);
+    const store = new PostgresReadStore(pool, url.toString(), schema, deadlines);
+    try {
+      await store.setup();
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return store;
+  }
+
+  async setup(): Promise<void> {
+    // Its own connection, without statement deadline: waiting for another process's set-up is normal.
+    const client = new Client({
+      connectionString: this.setupUrl,
+      application_name: 'recert-read-store-setup',
+      ...postgresSessionSettings(this.deadlines, [`search_path=${this.schema}`], true),
+    });
+    await client.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [SETUP_LOCK.toString()]);
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+        await client.query(COORDINATION);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [SETUP_LOCK.toString()]);
+      }
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async acquire(name: string, owner: string, ttlMs: number): Promise<ProjectorLease | null> {
+    return this.transaction(async (client) => {
+      await client.query(
+        `INSERT INTO projector_leases (name, owner, token, expires_at) VALUES ($1, $2, 0, 0) ON CONFLICT (name) DO NOTHING`,
+        [name, owner],
+      );
+      const { rows } = await client.query<{ owner: string; token: string; expires_at: string; now: string }>(
+        `SELECT owner, token, expires_at, ${DB_NOW_MS} AS now FROM projector_leases WHERE name = $1 FOR UPDATE`,
+        [name],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const now = Number(row.now);
+      const live = Number(row.expires_at) > now;
+      const expiresAt = now + ttlMs;
+      let token = Number(row.token);
+      if (!(row.owner === owner && live)) {
+        if (live && !ownerIsGone(row.owner)) return null;
+        token += 1;
+      }
+      await client.query('UPDATE projector_leases SET owner = $2, token = $3, expires_at = $4 WHERE name = $1', [
+        name,
+        owner,
+        token,
+        expiresAt,
+      ]);
+      return { name, owner, token, expiresAt };
+    });
+  }
+
+  async release(name: string, owner: string, token: number): Promise<void> {
+    await this.pool.query(`UPDATE projector_leases SET expires_at = ${DB_NOW_MS} - 1 WHERE name = $1 AND owner = $2 AND token = $3`, [
+      name,
+      owner,
+      token,
+    ]);
+  }
+
+  async lease(name: string): Promise<ProjectorLease | undefined> {
+    const { rows } = await this.pool.query<{ owner: string; token: string; expires_at: string }>(
+      'SELECT owner, token, expires_at FROM projector_leases WHERE name = $1',
+      [name],
+    );
+    const row = rows[0];
+    return row && { name, owner: row.owner, token: Number(row.token), expiresAt: Number(row.expires_at) };
+  }
+
+  async checkpoint(name: string): Promise<StoredCheckpoint | undefined> {
+    const { rows } = await this.pool.query<{ position: string; version: number; store: string | null }>(
+      'SELECT position, version, store FROM projection_checkpoints WHERE name = $1',
+      [name],
+    );
+    const row = rows[0];
+    return row && { position: Number(row.position), version: row.version, store: row.store };
+  }
+
+  async commit(name: string, token: number, checkpoint: StoredCheckpoint, work: (tx: ReadTx) => Promise<void>): Promise<void> {
+    await this.transaction(async (client) => {
+      await work({
+        dialect: 'postgres',
+        run: async (sql, params = []) => {
+          await client.query(numbered(sql), [...params]);
+        },
+        query: async <T>(sql: string, params: readonly ReadValue[] = []) => (await client.query(numbered(sql), [...params])).rows as T[],
+      });
+      // The lease row last, locked until the commit: a take-over waits for it, and a unit whose lease was taken while
+      // it worked is refused. Not first: a projector paused inside a unit must not hold the lease row (its session
+      // ends after the pool's idle-in-transaction deadline; give the pool the lease's time, see `open`).
+      const { rows } = await client.query<{ token: string }>('SELECT token FROM projector_leases WHERE name = $1 FOR UPDATE', [name]);
+      if (rows[0] === undefined || Number(rows[0].token) !== token) throw new StaleProjectorError(name, token);
+      await client.query(
+        `INSERT INTO projection_checkpoints (name, position, version, store) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position, version = excluded.version, store = excluded.store`,
+        [name, checkpoint.position, checkpoint.version, checkpoint.store],
+      );
+    });
+  }
+
+  async query<T>(sql: string, params: readonly ReadValue[] = []): Promise<T[]> {
+    return (await this.pool.query(numbered(sql), [...params])).rows as T[];
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
