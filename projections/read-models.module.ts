@@ -24,6 +24,7 @@ import { PersonSearchIndex } from './roster/person-search';
 import { ReadConsistency, SERVING_PROJECTION, ServingProjection } from './runtime/consistency';
 import { ProjectionRunner } from './runtime/projection-runner';
 import { openReadDb, READ_DB } from './runtime/read-db';
+import { READ_STORE, SqliteReadStore } from './runtime/read-store';
 import { VerificationPublicController } from './verification/verification.controller';
 import { CredentialsController, IssuerController } from './credentials/credentials.controller';
 import { CredentialsService } from './credentials/credentials.service';
@@ -49,6 +50,7 @@ import { HolderPreferences } from './i18n/holder-preferences';
   ],
   providers: [
     { provide: READ_DB, inject: [APP_CONFIG], useFactory: (config: AppConfig) => openReadDb(config.dataDir) },
+    { provide: READ_STORE, inject: [READ_DB], useFactory: (db: Database.Database) => new SqliteReadStore(db) },
     {
       provide: ProjectionRunner,
       inject: [EVENT_STORE, READ_DB, APP_CONFIG],
@@ -96,6 +98,7 @@ import { HolderPreferences } from './i18n/holder-preferences';
   exports: [
     OverrideTargetQueries,
     READ_DB,
+    READ_STORE,
     ProjectionRunner,
     ReadConsistency,
     DeadlineQueries,

@@ -35,6 +35,9 @@ export interface ReadStore {
 
 export type ReadValue = string | number | null;
 
+/** Nest token of the process's `ReadStore` (the SQLite adapter over `read.db` unless `READ_STORE_URL` names PostgreSQL). */
+export const READ_STORE = Symbol('READ_STORE');
+
 /** A transaction's statements, `?` placeholders in both dialects (the PostgreSQL adapter numbers them). */
 export interface ReadTx {
   /** For the little DDL that differs (`WITHOUT ROWID`, column types). */
@@ -220,8 +223,16 @@ export class SqliteReadStore implements ReadStore {
     return run;
   }
 
+  /** Statements by their SQL: queries are few and fixed, so preparing each once keeps reads as fast as before. */
+  private readonly statements = new Map<string, Database.Statement>();
+
   query<T>(sql: string, params: readonly ReadValue[] = []): Promise<T[]> {
-    return Promise.resolve(this.db.prepare(sql).all(...params) as T[]);
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return Promise.resolve(statement.all(...params) as T[]);
   }
 
   close(): Promise<void> {
