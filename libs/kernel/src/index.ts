@@ -1,6 +1,7 @@
 export * from './clock';
 export * from './clock-file';
 export * from './config';
+export * from './settings';
 export * from './duration';
 export * from './ids';
 export * from './text';
