@@ -1,4 +1,4 @@
-import { Client, Pool, PoolClient } from 'pg';
+import { Client, Pool, PoolClient, types } from 'pg';
 import { postgresSessionSettings, type PostgresDeadlines } from '@recert/kernel';
 import { ownerIsGone, ProjectorLease, ReadStore, ReadTx, ReadValue, StaleProjectorError, StoredCheckpoint } from './read-store';
 
@@ -14,6 +14,20 @@ const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 const COORDINATION = `
   CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL, store TEXT);
   CREATE TABLE IF NOT EXISTS projector_leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, token BIGINT NOT NULL, expires_at BIGINT NOT NULL);`;
+
+/**
+ * Numbers as numbers, as SQLite gives them: `count(*)`, `sum()` and BIGINT columns would otherwise come back as
+ * strings, and the queries are shared by both adapters. Read-model numbers (positions, counts, epoch milliseconds)
+ * stay far below 2^53.
+ */
+const INT8 = 20;
+const NUMERIC = 1700;
+const READ_TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): ((value: string) => unknown) =>
+    oid === INT8 || oid === NUMERIC
+      ? (value: string) => Number(value)
+      : (types.getTypeParser(oid, format) as (value: string) => unknown)) as typeof types.getTypeParser,
+};
 
 /** `?` placeholders (the port's, shared with SQLite) as PostgreSQL's `$n`; no `?` sits inside a literal in our SQL. */
 export function numbered(sql: string): string {
@@ -47,6 +61,7 @@ export class PostgresReadStore implements ReadStore {
       connectionString: url.toString(),
       max: poolSize,
       application_name: 'recert-read-store',
+      types: READ_TYPES,
       ...postgresSessionSettings(deadlines, [`search_path=${schema}`]),
     });
     pool.on('error', () => undefined);
@@ -161,6 +176,10 @@ export class PostgresReadStore implements ReadStore {
 
   async query<T>(sql: string, params: readonly ReadValue[] = []): Promise<T[]> {
     return (await this.pool.query(numbered(sql), [...params])).rows as T[];
+  }
+
+  async run(sql: string, params: readonly ReadValue[] = []): Promise<number> {
+    return (await this.pool.query(numbered(sql), [...params])).rowCount ?? 0;
   }
 
   async close(): Promise<void> {

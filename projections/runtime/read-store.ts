@@ -30,6 +30,11 @@ export interface ReadStore {
   commit(name: string, token: number, checkpoint: StoredCheckpoint, work: (tx: ReadTx) => Promise<void>): Promise<void>;
   /** Reads outside any unit of work. */
   query<T>(sql: string, params?: readonly ReadValue[]): Promise<T[]>;
+  /**
+   * A write outside any projector's unit of work, for state the jobs keep beside a model (delivery claims, reminder
+   * marks): one statement, its own transaction; how many rows it changed.
+   */
+  run(sql: string, params?: readonly ReadValue[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -233,6 +238,15 @@ export class SqliteReadStore implements ReadStore {
       this.statements.set(sql, statement);
     }
     return Promise.resolve(statement.all(...params) as T[]);
+  }
+
+  run(sql: string, params: readonly ReadValue[] = []): Promise<number> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return Promise.resolve(statement.run(...params).changes);
   }
 
   close(): Promise<void> {
