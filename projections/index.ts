@@ -1,5 +1,6 @@
 export * from './read-models.module';
 export * from './runtime/projection';
+export * from './runtime/projector';
 export * from './runtime/projection-runner';
 export * from './runtime/read-db';
 export * from './runtime/read-store';

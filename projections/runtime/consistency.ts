@@ -2,7 +2,7 @@ import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@recert/kernel';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
-import { ProjectionRunner } from './projection-runner';
+import { PROJECTOR, Projector } from './projector';
 
 export class ConsistencyQuery {
   @ApiPropertyOptional({ description: 'Wait (up to 5 s) until the read model has processed this global position' })
@@ -19,11 +19,14 @@ export class ConsistencyQuery {
 export type ServingProjection = (name: string) => string;
 export const SERVING_PROJECTION = Symbol('SERVING_PROJECTION');
 
-/** Read-your-writes: a query waits for the read model to reach the position its client wrote at. */
+/**
+ * Read-your-writes: a query waits for the read model to reach the position its client wrote at. The checkpoints are
+ * the read store's, so a write answered by one replica is awaited on any other (R142).
+ */
 @Injectable()
 export class ReadConsistency {
   constructor(
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTOR) private readonly runner: Projector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(SERVING_PROJECTION) private readonly serving: ServingProjection,
   ) {}

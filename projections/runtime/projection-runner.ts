@@ -2,21 +2,9 @@ import type Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { EventStore, RecordedEvent, rewoundReason, Subscription } from '@recert/eventstore';
 import type { Projection } from './projection';
+import { projectionStatus, type ProjectionStatus, type Projector } from './projector';
 import { projectorOwner, SqliteReadStore, StaleProjectorError } from './read-store';
 import { countRows, emptyRows, isRowProjection, Row, RowProjection, RowWriter, selectRowSql } from './rows';
-
-export interface ProjectionStatus {
-  name: string;
-  version: number;
-  checkpoint: number;
-  head: number;
-  /** Events between the checkpoint and the head (positions are bytes on EventStoreDB), at most LAG_COUNT_CAP. */
-  lag: number;
-  /** True when the lag reached LAG_COUNT_CAP and was not counted further. */
-  lagCapped: boolean;
-  caughtUp: boolean;
-  lastError: string | null;
-}
 
 export interface ProjectionRunnerOptions {
   /** Rebuilds from zero of row projections write on a worker thread (default on; off with false). */
@@ -78,8 +66,7 @@ interface Running {
   leaseTimer?: NodeJS.Timeout;
 }
 
-/** Lag is counted by reading the log from the checkpoint: bounded, so a far-behind projection costs one page. */
-export const LAG_COUNT_CAP = 1000;
+export { LAG_COUNT_CAP } from './projector';
 /** Longest pause before a failed projection resubscribes. */
 const MAX_RETRY_DELAY_MS = 60_000;
 
@@ -89,7 +76,7 @@ const MAX_RETRY_DELAY_MS = 60_000;
  * sharing the read database never apply one event twice. A failing projection logs, waits and resubscribes
  * from its checkpoint; it never skips an event, and the others keep running.
  */
-export class ProjectionRunner {
+export class ProjectionRunner implements Projector {
   private readonly running = new Map<string, Running>();
   private readonly advanced = new EventEmitter();
   private stopped = false;
@@ -531,28 +518,14 @@ export class ProjectionRunner {
   async status(): Promise<ProjectionStatus[]> {
     const head = await this.store.headPosition();
     return Promise.all(
-      this.projections.map(async (projection) => {
+      this.projections.map((projection) => {
         const entry = this.running.get(projection.name);
-        const checkpoint = this.checkpoint(projection.name);
-        const lag = checkpoint >= head ? 0 : await this.eventsBetween(checkpoint, head);
-        return {
-          name: projection.name,
-          version: projection.version,
-          checkpoint,
-          head,
-          lag,
-          lagCapped: lag >= LAG_COUNT_CAP,
-          caughtUp: !entry?.halted && checkpoint >= head,
+        return projectionStatus(this.store, projection, this.checkpoint(projection.name), head, {
+          halted: entry?.halted,
           lastError: entry?.lastError ?? null,
-        };
+        });
       }),
     );
-  }
-
-  /** Events after `after` up to `head`, counted (positions are byte offsets on EventStoreDB), at most LAG_COUNT_CAP. */
-  private async eventsBetween(after: number, head: number): Promise<number> {
-    const page = await this.store.readAll({ after, maxCount: LAG_COUNT_CAP });
-    return page.filter((event) => event.position <= head).length;
   }
 
   async stop(): Promise<void> {

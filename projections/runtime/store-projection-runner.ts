@@ -1,4 +1,5 @@
 import type { EventStore, RecordedEvent } from '@recert/eventstore';
+import { projectionStatus, type ProjectionStatus, type Projector } from './projector';
 import { projectorOwner, ReadStore, ReadTx, StaleProjectorError } from './read-store';
 
 /**
@@ -33,8 +34,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * refused anyway). The model's checkpoint is the read store's, so every process sharing it sees the same one.
  * The step the synchronous `ProjectionRunner` takes next (`docs/READ-STORE-STATUS.md`); it has no pipelined rebuild.
  */
-export class StoreProjectionRunner {
+export class StoreProjectionRunner implements Projector {
   private stopped = true;
+  /** Each model's last failure while this process projected it (null once a page commits again). */
+  private readonly lastErrors = new Map<string, string | null>();
   private loops: Promise<void>[] = [];
   private readonly owner: string;
   private readonly leaseMs: number;
@@ -65,15 +68,35 @@ export class StoreProjectionRunner {
     return (await this.readStore.checkpoint(name))?.position ?? 0;
   }
 
-  /** Until every projection's checkpoint (whoever projects it) reaches `position`; false on time-out. */
-  async waitFor(position: number, timeoutMs: number): Promise<boolean> {
+  /**
+   * Until the named projections' checkpoints (default: all) reach `position`, whoever projects them: the checkpoints
+   * are the read store's, so a follow replica waits on the projecting process's progress (R142); false on time-out.
+   */
+  async waitFor(position: number, timeoutMs: number, names: readonly string[] = this.projections.map((p) => p.name)): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const positions = await Promise.all(this.projections.map((p) => this.checkpoint(p.name)));
+      const positions = await Promise.all(names.map((name) => this.checkpoint(name)));
       if (positions.every((at) => at >= position)) return true;
       if (Date.now() > deadline) return false;
-      await sleep(10);
+      await sleep(20);
     }
+  }
+
+  /** Each model's shared checkpoint against the log's head, the lag counted up to LAG_COUNT_CAP events (R141). */
+  async status(): Promise<ProjectionStatus[]> {
+    const head = await this.events.headPosition();
+    return Promise.all(
+      this.projections.map(async (projection) =>
+        projectionStatus(this.events, projection, await this.checkpoint(projection.name), head, {
+          lastError: this.lastErrors.get(projection.name) ?? null,
+        }),
+      ),
+    );
+  }
+
+  /** This runner does not check checkpoints against a rewound log yet (#24.2 is the read.db runner's): never called. */
+  onRewound(listener: (projection: string, reason: string) => void): void {
+    void listener;
   }
 
   private async run(projection: StoreProjection): Promise<void> {
@@ -89,6 +112,7 @@ export class StoreProjectionRunner {
         await this.project(projection, token, every);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
+        if (!(error instanceof StaleProjectorError)) this.lastErrors.set(projection.name, message);
         this.options.log?.(
           error instanceof StaleProjectorError
             ? `${projection.name}: projector lease lost; standing by`
@@ -132,6 +156,7 @@ export class StoreProjectionRunner {
         projection.applyPage(tx, page),
       );
       position = to;
+      this.lastErrors.set(projection.name, null);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock } from '@recert/kernel';
-import { Deadline, DeadlineQueries, HoldingsModel, ProjectionRunner } from '@recert/projections';
+import { Deadline, DeadlineQueries, HoldingsModel, PROJECTOR, Projector } from '@recert/projections';
 import { CATALOG, holdingDeps, MergeCompleter, OverrideRequests, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { Catalog, HoldingCommand, holdingDecider } from '@recert/domain';
 import { HolderMessageDispatcher } from '../messages/holder-message-dispatcher';
@@ -42,7 +42,7 @@ export class Scheduler {
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly deadlines: DeadlineQueries,
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTOR) private readonly runner: Projector,
     private readonly holdings: HoldingsModel,
     private readonly commands: StreamCommands,
     private readonly policies: PolicyRegistry,
