@@ -6,7 +6,7 @@ import { RenewalsModule } from '@recert/renewals';
 import { AuditController } from './audit/audit.controller';
 import { CalendarController } from './dashboard/calendar.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
-import { DashboardQueries } from './dashboard/dashboard.queries';
+import { DashboardQueries, dashboardSettings } from './dashboard/dashboard.queries';
 import { DeadlineQueries } from './deadlines/deadlines.queries';
 import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
@@ -112,6 +112,7 @@ function storeProjections(): StoreProjection[] {
           name === 'holdings' ? holdings.tables().projection : name,
     },
     DashboardQueries,
+    dashboardSettings,
     OverrideTargetQueries,
     HistoryQueries,
     ReportsQueries,
