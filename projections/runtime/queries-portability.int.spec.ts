@@ -210,8 +210,8 @@ const insert = (store: ReadStore, table: string, row: object): Promise<number> =
   );
 };
 
-const search = new PersonSearchIndex(undefined as unknown as Database.Database, {} as EventStore, vault, keys);
-// The index follows the log on read.db (r3-msgs moves it); here its rows are written by hand on each store.
+const search = new PersonSearchIndex(undefined as unknown as ReadStore, {} as EventStore, vault, keys);
+// The index follows the log under its lease; here its rows are written by hand on each store.
 jest.spyOn(search, 'catchUp').mockResolvedValue();
 
 async function fill(store: ReadStore, profiles: ProfileRow[]): Promise<void> {

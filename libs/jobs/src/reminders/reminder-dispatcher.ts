@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId, LEASE_STORE, LeaseStore } from '@recert/kernel';
-import { HoldingsModel, READ_DB } from '@recert/projections';
+import { createTableStatements, HoldingsModel, READ_STORE, ReadStore, TableDefinition } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import {
   Catalog,
@@ -41,6 +40,22 @@ const PAGE = 1000;
 /** A failure whose record found nothing to append (recorded by a twin): look again at once on the next run. */
 const nowRetry = (now: Date): string => now.toISOString();
 
+/**
+ * Outcomes already recorded, by holding, expiry and offset: a cache beside the holdings model (losing it costs stream
+ * reads, never a reminder). Declared once for both read-store dialects. `"offset"` is quoted: a reserved word on
+ * PostgreSQL.
+ */
+const REMINDER_MARKS = {
+  name: 'reminder_marks',
+  columns: {
+    holding_id: { type: 'text', notNull: true },
+    expires_at: { type: 'text', notNull: true },
+    '"offset"': { type: 'text', notNull: true },
+    retry_at: { type: 'text' },
+  },
+  primaryKey: ['holding_id', 'expires_at', '"offset"'],
+} as const satisfies TableDefinition;
+
 const reminderIdOf = (holdingId: string, expiresAt: string, offset: string): string =>
   deterministicId('reminder', holdingId, expiresAt, offset);
 
@@ -62,7 +77,7 @@ export class ReminderDispatcher {
   private readonly logger = new Logger('Reminders');
 
   constructor(
-    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -101,21 +116,22 @@ export class ReminderDispatcher {
     const book = this.policies.book();
     const horizon = reminderHorizon(now, book);
     if (horizon.getTime() === now.getTime()) return 0;
-    this.db.exec(
-      'CREATE TABLE IF NOT EXISTS reminder_marks (holding_id TEXT NOT NULL, expires_at TEXT NOT NULL, offset TEXT NOT NULL, retry_at TEXT, PRIMARY KEY (holding_id, expires_at, offset))',
-    );
-    const page = this.db.prepare<[string, string, string, number], Candidate>(
-      `SELECT holding_id AS holdingId, profile_id AS profileId, code, expires_at AS expiresAt FROM ${this.holdings.tables().holdings}
-       WHERE merged_out = 0 AND expired = 0 AND expires_at > ? AND expires_at <= ? AND holding_id > ? ORDER BY holding_id LIMIT ?`,
-    );
-    const marked = this.db.prepare<[string, string, string], { retry_at: string | null }>(
-      'SELECT retry_at FROM reminder_marks WHERE holding_id = ? AND expires_at = ? AND offset = ?',
-    );
+    await this.setupMarks();
+    // Column aliases quoted: PostgreSQL folds unquoted ones to lower case.
+    const pageSql = `SELECT holding_id AS "holdingId", profile_id AS "profileId", code, expires_at AS "expiresAt" FROM ${this.holdings.tables().holdings}
+       WHERE merged_out = 0 AND expired = 0 AND expires_at > ? AND expires_at <= ? AND holding_id > ? ORDER BY holding_id LIMIT ?`;
+    const marked = async (holdingId: string, expiresAt: string, offset: string) =>
+      (
+        await this.readStore.query<{ retry_at: string | null }>(
+          'SELECT retry_at FROM reminder_marks WHERE holding_id = ? AND expires_at = ? AND "offset" = ?',
+          [holdingId, expiresAt, offset],
+        )
+      )[0];
     const latestByExpiry = new Map<string, string | undefined>();
     const nowIso = now.toISOString();
     let sent = 0;
     for (let after = ''; ; ) {
-      const candidates = page.all(nowIso, horizon.toISOString(), after, PAGE);
+      const candidates = await this.readStore.query<Candidate>(pageSql, [nowIso, horizon.toISOString(), after, PAGE]);
       for (const candidate of candidates) {
         if (!latestByExpiry.has(candidate.expiresAt)) {
           const due = reminderSchedule(new Date(candidate.expiresAt), book).filter((r) => r.dueAt <= nowIso);
@@ -123,7 +139,7 @@ export class ReminderDispatcher {
         }
         const latest = latestByExpiry.get(candidate.expiresAt);
         if (latest === undefined) continue;
-        const mark = marked.get(candidate.holdingId, candidate.expiresAt, latest);
+        const mark = await marked(candidate.holdingId, candidate.expiresAt, latest);
         if (mark && (mark.retry_at === null || mark.retry_at > nowIso)) continue;
         try {
           sent += await this.remind(candidate, latest, owner);
@@ -138,12 +154,23 @@ export class ReminderDispatcher {
     }
   }
 
-  private mark(holdingId: string, expiresAt: string, offset: string, retryAt: string | null): void {
-    this.db
-      .prepare(
-        'INSERT INTO reminder_marks (holding_id, expires_at, offset, retry_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET retry_at = excluded.retry_at',
-      )
-      .run(holdingId, expiresAt, offset, retryAt);
+  /** Once per process: the table exists from then on (a statement each, as the port runs one at a time). */
+  private marksReady?: Promise<void>;
+  private setupMarks(): Promise<void> {
+    this.marksReady ??= (async () => {
+      for (const statement of createTableStatements(REMINDER_MARKS, this.readStore.kind)) await this.readStore.run(statement);
+    })().catch((error: unknown) => {
+      this.marksReady = undefined;
+      throw error;
+    });
+    return this.marksReady;
+  }
+
+  private async mark(holdingId: string, expiresAt: string, offset: string, retryAt: string | null): Promise<void> {
+    await this.readStore.run(
+      'INSERT INTO reminder_marks (holding_id, expires_at, "offset", retry_at) VALUES (?, ?, ?, ?) ON CONFLICT (holding_id, expires_at, "offset") DO UPDATE SET retry_at = excluded.retry_at',
+      [holdingId, expiresAt, offset, retryAt],
+    );
   }
 
   /**
@@ -154,7 +181,7 @@ export class ReminderDispatcher {
     const first = await this.decide(candidate);
     if (!first) {
       // Done already (another process), or not wanted (last-only): nothing to read again until the next offset.
-      this.mark(candidate.holdingId, candidate.expiresAt, latest, null);
+      await this.mark(candidate.holdingId, candidate.expiresAt, latest, null);
       return 0;
     }
     const name = reminderLeaseName(first.reminder.reminderId);
@@ -227,7 +254,7 @@ export class ReminderDispatcher {
     const failed = recorded.find((event) => event.type === 'RenewalReminderDeliveryFailed');
     const retryAt = failed ? ((failed.data['nextAttemptAt'] as string | null) ?? null) : null;
     // A failure leaves the mark due again at its retry instant; anything else marks this offset done.
-    this.mark(holdingId, reminder.expiresAt, reminder.offset, outcome.kind === 'failed' && !failed ? nowRetry(context.now) : retryAt);
+    await this.mark(holdingId, reminder.expiresAt, reminder.offset, outcome.kind === 'failed' && !failed ? nowRetry(context.now) : retryAt);
     return outcome.kind === 'sent' ? recorded.length : 0;
   }
 
