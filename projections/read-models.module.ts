@@ -15,7 +15,8 @@ import { HoldingsModel } from './holdings/holdings.model';
 import { HolderMessagesProjection } from './outbox/holder-messages.projection';
 import { OutboxProjection } from './outbox/outbox.projection';
 import { OutboxQueries } from './outbox/outbox.queries';
-import { RenewalOutcomesProjection, RenewalOutcomesStoreProjection } from './renewal-outcomes/renewal-outcomes.projection';
+import { RenewalOutcomesProjection } from './renewal-outcomes/renewal-outcomes.projection';
+import { storeProjections } from './store-projections';
 import { ReportsController } from './reports/reports.controller';
 import { ReportsQueries } from './reports/reports.queries';
 import { RosterController } from './roster/roster.controller';
@@ -28,7 +29,7 @@ import { ProjectionRunner } from './runtime/projection-runner';
 import { PROJECTOR, Projector } from './runtime/projector';
 import { openReadDb, READ_DB } from './runtime/read-db';
 import { READ_STORE, ReadStore } from './runtime/read-store';
-import { StoreProjection, StoreProjectionRunner } from './runtime/store-projection-runner';
+import { StoreProjectionRunner } from './runtime/store-projection-runner';
 import { VerificationPublicController } from './verification/verification.controller';
 import { CredentialsController, IssuerController } from './credentials/credentials.controller';
 import { CredentialsService } from './credentials/credentials.service';
@@ -42,11 +43,6 @@ import { HolderPreferences } from './i18n/holder-preferences';
 /** The models `read.db`'s runner projects (default mode); the holdings generations come from HoldingsModel. */
 function readDbProjections(): Projection[] {
   return [new OutboxProjection(), new HolderMessagesProjection(), new RenewalOutcomesProjection()];
-}
-
-/** Their twins through the read-store port (READ_STORE_URL): the same rows in PostgreSQL. */
-function storeProjections(): StoreProjection[] {
-  return [new RenewalOutcomesStoreProjection()];
 }
 
 /** The read side: projections fed from the log through checkpointed subscriptions, and the queries on them. */
@@ -78,13 +74,19 @@ function storeProjections(): StoreProjection[] {
     },
     {
       provide: PROJECTOR,
-      inject: [EVENT_STORE, READ_DB, READ_STORE, APP_CONFIG],
-      useFactory: (store: EventStore, db: Database.Database, readStore: ReadStore, config: AppConfig): Projector => {
+      inject: [EVENT_STORE, READ_DB, READ_STORE, APP_CONFIG, PersonSearchIndex],
+      useFactory: (
+        store: EventStore,
+        db: Database.Database,
+        readStore: ReadStore,
+        config: AppConfig,
+        personSearch: PersonSearchIndex,
+      ): Projector => {
         const logger = new Logger('Projections');
         const log = (message: string): void => logger.warn(message);
         // The holdings generation is added by HoldingsModel, which knows the policy book.
         if (config.readStoreUrl !== undefined)
-          return new StoreProjectionRunner(store, readStore, storeProjections(), { leaseMs: config.projectorLeaseMs, log });
+          return new StoreProjectionRunner(store, readStore, storeProjections({ personSearch }), { leaseMs: config.projectorLeaseMs, log });
         return new ProjectionRunner(store, db, readDbProjections(), {
           rebuildCacheRows: config.rebuildCacheRows,
           leaseMs: config.projectorLeaseMs,
