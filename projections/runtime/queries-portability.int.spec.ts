@@ -290,6 +290,7 @@ const QUERIES: [string, (q: Queries) => Promise<unknown>][] = [
   ['roster, a name word', (q) => q.roster.page({ q: 'ada' }, 'profile', 1, 25)],
   ['roster, an e-mail', (q) => q.roster.page({ q: 'GRACE@example.test' }, 'profile', 1, 25)],
   ['roster, a profile id', (q) => q.roster.page({ q: 'p5' }, 'profile', 1, 25)],
+  ['roster, a query of no words', (q) => q.roster.page({ q: '--' }, 'profile', 1, 25)],
   ['roster, a name and a status', (q) => q.roster.page({ q: 'Ada', status: 'renewal-open', certification: AZD }, 'expires', 1, 25)],
   ['roster stream', (q) => streamed(q.roster, {})],
   ['roster stream, filtered', (q) => streamed(q.roster, { q: 'ada', status: 'active' })],
@@ -370,6 +371,9 @@ describe('R120 the holdings queries on the embedded SQLite read store', () => {
     expect(names('roster, a name word')).toEqual([`p1.${AZA}`, `p1.${AZD}`, `p1.${AZF}`, `p3.${AZA}`, `p3.${AZD}`]);
     expect(names('roster, an e-mail')).toEqual([`p2.${AZA}`, `p2.${AZD}`]);
     expect(names('roster, a name and a status')).toEqual([`p1.${AZD}`]);
+    expect(names('roster, a profile id')).toEqual([`p5.${AZA}`, `p5.${AZD}`]);
+    expect(names('roster, a query of no words')).toEqual([]);
+    expect(names('expiring, renewal-open of one certification')).toEqual([`p5.${AZA}`]);
     expect((got.get('roster stream') as RosterItem[][]).map((batch) => batch.length)).toEqual([2, 2, 2, 2, 1]);
   });
 });
