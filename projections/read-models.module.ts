@@ -27,6 +27,7 @@ import { onlyWithReadDb, openReadStore } from './runtime/open-read-store';
 import type { Projection } from './runtime/projection';
 import { ProjectionRunner } from './runtime/projection-runner';
 import { PROJECTOR, Projector } from './runtime/projector';
+import { ProjectorFollower } from './runtime/projector-follower';
 import { openReadDb, READ_DB } from './runtime/read-db';
 import { READ_STORE, ReadStore } from './runtime/read-store';
 import { StoreProjectionRunner } from './runtime/store-projection-runner';
@@ -85,8 +86,16 @@ function readDbProjections(): Projection[] {
         const logger = new Logger('Projections');
         const log = (message: string): void => logger.warn(message);
         // The holdings generation is added by HoldingsModel, which knows the policy book.
-        if (config.readStoreUrl !== undefined)
-          return new StoreProjectionRunner(store, readStore, storeProjections({ personSearch }), { leaseMs: config.projectorLeaseMs, log });
+        if (config.readStoreUrl !== undefined) {
+          const models = storeProjections({ personSearch });
+          // A follow replica projects nothing: it answers from the checkpoints the projecting processes keep (R141).
+          if (config.projections === 'follow') return new ProjectorFollower(store, readStore, models);
+          return new StoreProjectionRunner(store, readStore, models, {
+            leaseMs: config.projectorLeaseMs,
+            rewoundLog: config.rewoundLog,
+            log,
+          });
+        }
         return new ProjectionRunner(store, db, readDbProjections(), {
           rebuildCacheRows: config.rebuildCacheRows,
           leaseMs: config.projectorLeaseMs,
@@ -111,7 +120,7 @@ function readDbProjections(): Projection[] {
       useFactory:
         (holdings: HoldingsModel): ServingProjection =>
         (name) =>
-          name === 'holdings' ? holdings.tables().projection : name,
+          name === 'holdings' ? holdings.servingProjection() : name,
     },
     DashboardQueries,
     dashboardSettings,
@@ -161,9 +170,9 @@ export class ReadModelsModule implements OnModuleInit, OnApplicationShutdown {
    * PROJECTIONS=follow: another process runs the projections on the shared read store; this one serves it (with
    * READ_STORE_URL it keeps nothing on disk and projects nothing, R141).
    */
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     const follow = this.config.projections === 'follow';
-    this.holdings.initialise({ follow });
+    await this.holdings.initialise({ follow });
     if (!follow) this.runner.start();
   }
 

@@ -14,9 +14,10 @@ export class ConsistencyQuery {
 
 /**
  * The projection serving a read model's name now: a model rebuilt per policy serves from a generation of its own.
- * Given by the read-models module, so the runtime knows no read model.
+ * Given by the read-models module, so the runtime knows no read model. A promise when it is read from the shared
+ * read store (a swap made by another process is seen at once, #23.4).
  */
-export type ServingProjection = (name: string) => string;
+export type ServingProjection = (name: string) => string | Promise<string>;
 export const SERVING_PROJECTION = Symbol('SERVING_PROJECTION');
 
 /**
@@ -33,8 +34,8 @@ export class ReadConsistency {
 
   async await(query: ConsistencyQuery, names: string[]): Promise<void> {
     const timeoutMs = this.config.consistencyTimeoutMs;
-    names = names.map(this.serving);
     if (query.consistentWith === undefined) return;
+    names = await Promise.all(names.map(async (name) => this.serving(name)));
     const reached = await this.runner.waitFor(Number(query.consistentWith), timeoutMs, names);
     if (!reached) {
       throw new HttpException(

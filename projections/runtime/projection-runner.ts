@@ -2,9 +2,11 @@ import type Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { EventStore, RecordedEvent, rewoundReason, Subscription } from '@recert/eventstore';
 import type { Projection } from './projection';
-import { projectionStatus, type ProjectionStatus, type Projector } from './projector';
+import { LAG_COUNT_CAP, ProjectionStatus, Projector, rewoundLogMessage } from './projector';
 import { projectorOwner, SqliteReadStore, StaleProjectorError } from './read-store';
 import { countRows, emptyRows, isRowProjection, Row, RowProjection, RowWriter, selectRowSql } from './rows';
+
+export type { ProjectionStatus } from './projector';
 
 export interface ProjectionRunnerOptions {
   /** Rebuilds from zero of row projections write on a worker thread (default on; off with false). */
@@ -316,9 +318,7 @@ export class ProjectionRunner implements Projector {
     const reason = await rewoundReason(this.store, { position: stored.position, eventId: stored.event_id, epoch: stored.epoch }, epoch);
     if (reason === undefined) return true;
     const stop = this.options.rewoundLog === 'stop';
-    this.options.log?.(
-      `${projection.name}: rewound log: ${reason}; ${stop ? 'stopped (REWOUND_LOG=stop): set REWOUND_LOG=rebuild or drop its read model' : 'rebuilding from zero'}`,
-    );
+    this.options.log?.(rewoundLogMessage(projection.name, reason, stop));
     this.rewound.emit('rewound', projection.name, reason);
     if (stop) {
       entry.halted = true;
@@ -518,14 +518,28 @@ export class ProjectionRunner implements Projector {
   async status(): Promise<ProjectionStatus[]> {
     const head = await this.store.headPosition();
     return Promise.all(
-      this.projections.map((projection) => {
+      this.projections.map(async (projection) => {
         const entry = this.running.get(projection.name);
-        return projectionStatus(this.store, projection, this.checkpoint(projection.name), head, {
-          halted: entry?.halted,
+        const checkpoint = this.checkpoint(projection.name);
+        const lag = checkpoint >= head ? 0 : await this.eventsBetween(checkpoint, head);
+        return {
+          name: projection.name,
+          version: projection.version,
+          checkpoint,
+          head,
+          lag,
+          lagCapped: lag >= LAG_COUNT_CAP,
+          caughtUp: !entry?.halted && checkpoint >= head,
           lastError: entry?.lastError ?? null,
-        });
+        };
       }),
     );
+  }
+
+  /** Events after `after` up to `head`, counted (positions are byte offsets on EventStoreDB), at most LAG_COUNT_CAP. */
+  private async eventsBetween(after: number, head: number): Promise<number> {
+    const page = await this.store.readAll({ after, maxCount: LAG_COUNT_CAP });
+    return page.filter((event) => event.position <= head).length;
   }
 
   async stop(): Promise<void> {

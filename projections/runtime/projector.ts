@@ -1,4 +1,4 @@
-import type { EventStore } from '@recert/eventstore';
+import type { RowProjection } from './rows';
 
 export interface ProjectionStatus {
   name: string;
@@ -13,53 +13,38 @@ export interface ProjectionStatus {
   lastError: string | null;
 }
 
-/**
- * What the app asks of whichever runner keeps its read models (#23): the synchronous `ProjectionRunner` over
- * `read.db` (default) or the `StoreProjectionRunner` over the PostgreSQL read store (`READ_STORE_URL`). Readiness,
- * metrics, read-your-writes and the jobs depend on this, never on one runner, so they work in both modes and on a
- * follow replica that projects nothing (its answers come from the checkpoints every process shares).
- */
-export interface Projector {
-  /** Starts projecting (a follow replica never calls it). */
-  start(): void;
-  stop(): Promise<void>;
-  /** Until the named models (default: all) have processed `position`, whoever projects them; false on time-out. */
-  waitFor(position: number, timeoutMs: number, names?: readonly string[]): Promise<boolean>;
-  /** Each model's checkpoint, the log's head and the lag between them (for readiness and metrics). */
-  status(): Promise<ProjectionStatus[]>;
-  /** A checkpoint the log no longer holds (#24.2) was found (metrics count them). */
-  onRewound(listener: (projection: string, reason: string) => void): void;
-}
-
-/** Nest token of the process's `Projector`. */
-export const PROJECTOR = Symbol('PROJECTOR');
-
 /** Lag is counted by reading the log from the checkpoint: bounded, so a far-behind projection costs one page. */
 export const LAG_COUNT_CAP = 1000;
 
 /**
- * One model's status from its checkpoint and the log's head: the events between them counted (positions are byte
- * offsets on EventStoreDB), at most LAG_COUNT_CAP. Shared by both runners, so readiness means the same in both modes.
+ * What the read side asks of whatever keeps its models up to date (#23.1): the synchronous `ProjectionRunner` over
+ * `read.db`, the `StoreProjectionRunner` over the read-store port, or a `ProjectorFollower` that projects nothing and
+ * reads the checkpoints another process writes. The holdings model adds and removes its generations through it,
+ * `?consistentWith=` waits on it, `/health` and `/metrics` read its status.
  */
-export async function projectionStatus(
-  events: EventStore,
-  projection: { name: string; version: number },
-  checkpoint: number,
-  head: number,
-  state: { halted?: boolean; lastError: string | null },
-): Promise<ProjectionStatus> {
-  const lag =
-    checkpoint >= head
-      ? 0
-      : (await events.readAll({ after: checkpoint, maxCount: LAG_COUNT_CAP })).filter((event) => event.position <= head).length;
-  return {
-    name: projection.name,
-    version: projection.version,
-    checkpoint,
-    head,
-    lag,
-    lagCapped: lag >= LAG_COUNT_CAP,
-    caughtUp: !state.halted && checkpoint >= head,
-    lastError: state.lastError,
-  };
+export interface Projector {
+  start(): void;
+  stop(): Promise<void>;
+  /** Adds a model while running (a blue/green generation): from its own checkpoint, zero when new. */
+  add(projection: RowProjection): void;
+  /** Stops projecting `name` and drops its data, checkpoint and lease (the old side of a swap). */
+  remove(name: string): Promise<void>;
+  /** Until the named models (default: all) have processed `position`, whoever projects them; false on time-out. */
+  waitFor(position: number, timeoutMs: number, names?: readonly string[]): Promise<boolean>;
+  /** Each model's checkpoint and lag to the log's head. */
+  status(): Promise<ProjectionStatus[]>;
+  checkpoint(name: string): number | Promise<number>;
+  /** Called with the model's name and why, each time a checkpoint of a rewound log is met (#24.2): a metric. */
+  onRewound(listener: (projection: string, reason: string) => void): void;
+}
+
+/** Nest token of the process's `Projector` (the `ProjectionRunner` unless the read store is PostgreSQL). */
+export const PROJECTOR = Symbol('PROJECTOR');
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What a runner logs on meeting a checkpoint of a rewound log (#24.2). */
+export function rewoundLogMessage(name: string, reason: string, stop: boolean): string {
+  const then = stop ? 'stopped (REWOUND_LOG=stop): set REWOUND_LOG=rebuild or drop its read model' : 'rebuilding from zero';
+  return `${name}: rewound log: ${reason}; ${then}`;
 }

@@ -1,7 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId, LEASE_STORE, LeaseStore } from '@recert/kernel';
-import { createTableStatements, HoldingsModel, READ_STORE, ReadStore, TableDefinition } from '@recert/projections';
+import {
+  createTableStatements,
+  HoldingsModel,
+  READ_STORE,
+  ReadStore,
+  StatementTableDefinition as TableDefinition,
+} from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import {
   Catalog,
