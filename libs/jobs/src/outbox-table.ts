@@ -114,9 +114,16 @@ export class OutboxTable<Row extends OutboxRow> {
     return changed === 1 ? until : null;
   }
 
-  /** Hands a claim back (unless a back-off or another claim replaced it), so the next run looks at the row again. */
+  /**
+   * Hands a claim back (unless a back-off or another claim replaced it), so the next run looks at the row again. To
+   * now, not to what it was: a claimer still holding the value read before this claim must find it changed (no ABA).
+   */
   private async unclaim(id: string, claim: number): Promise<void> {
-    await this.readStore.run(`UPDATE ${this.options.table} SET claimed_until = NULL WHERE id = ? AND claimed_until = ?`, [id, claim]);
+    await this.readStore.run(`UPDATE ${this.options.table} SET claimed_until = ? WHERE id = ? AND claimed_until = ?`, [
+      Date.now(),
+      id,
+      claim,
+    ]);
   }
 
   private async backOff(row: Row, error: unknown, owner: string): Promise<void> {
