@@ -213,6 +213,7 @@ export class StoreProjectionRunner implements Projector {
     const rows = isRowStoreProjection(projection) ? projection : undefined;
     let at: StoredCheckpoint = { position, version: projection.version, store: this.storeId, eventId: stored?.eventId ?? null, epoch };
     if (fresh) at = { ...at, eventId: null };
+    if (fresh) this.options.log?.(`${projection.name}: building from zero (token ${token})`);
     await this.readStore.commit(projection.name, token, at, async (tx) => {
       if (fresh && stored) await projection.reset(tx);
       await projection.setup(tx);
