@@ -87,6 +87,7 @@ function readDbProjections(): Projection[] {
         const log = (message: string): void => logger.warn(message);
         // The holdings generation is added by HoldingsModel, which knows the policy book.
         if (config.readStoreUrl !== undefined) {
+          personSearch.projectsOnSearch = false;
           const models = storeProjections({ personSearch });
           // A follow replica projects nothing: it answers from the checkpoints the projecting processes keep (R141).
           if (config.projections === 'follow') return new ProjectorFollower(store, readStore, models);

@@ -70,6 +70,12 @@ export class PersonSearchIndex implements StoreProjection {
   private key?: Buffer;
   private running?: Promise<void>;
   private readonly owner = projectorOwner();
+  /**
+   * Whether a search may project (take the lease when nobody holds it): the default mode, which has no runner for
+   * the index. With READ_STORE_URL the runners project it and a search only waits, so a follow replica projects
+   * nothing (R141); the read-models module says which.
+   */
+  projectsOnSearch = true;
 
   constructor(
     @Inject(READ_STORE) private readonly readStore: ReadStore,
@@ -147,7 +153,7 @@ export class PersonSearchIndex implements StoreProjection {
 
   private async run(): Promise<void> {
     const head = await this.store.headPosition();
-    const lease = await this.readStore.acquire(this.name, this.owner, CATCH_UP_WAIT_MS);
+    const lease = this.projectsOnSearch ? await this.readStore.acquire(this.name, this.owner, CATCH_UP_WAIT_MS) : null;
     if (!lease) {
       // Another process projects it (the PostgreSQL mode's runner, or a search in a process sharing read.db).
       const deadline = Date.now() + CATCH_UP_WAIT_MS;
