@@ -31,6 +31,7 @@ import { CredentialsService } from './credentials/credentials.service';
 import { StatusLists } from './credentials/status-lists';
 import { CertificateService } from './credentials/certificate.service';
 import { ISSUER_KEYS, IssuerKeys } from './credentials/issuer-keys';
+import { issuerSettings } from './credentials/issuer';
 import { VerificationQueries } from './verification/verification.queries';
 import { HolderPreferences } from './i18n/holder-preferences';
 
@@ -85,6 +86,7 @@ import { HolderPreferences } from './i18n/holder-preferences';
     DeadlineQueries,
     OutboxQueries,
     VerificationQueries,
+    issuerSettings,
     HolderPreferences,
     {
       provide: ISSUER_KEYS,
