@@ -6,7 +6,7 @@ import { RenewalsModule } from '@recert/renewals';
 import { AuditController } from './audit/audit.controller';
 import { CalendarController } from './dashboard/calendar.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
-import { DashboardQueries } from './dashboard/dashboard.queries';
+import { DashboardQueries, dashboardSettings } from './dashboard/dashboard.queries';
 import { DeadlineQueries } from './deadlines/deadlines.queries';
 import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
@@ -78,6 +78,7 @@ import { HolderPreferences } from './i18n/holder-preferences';
           name === 'holdings' ? holdings.tables().projection : name,
     },
     DashboardQueries,
+    dashboardSettings,
     OverrideTargetQueries,
     HistoryQueries,
     ReportsQueries,
