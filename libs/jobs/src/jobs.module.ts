@@ -21,6 +21,9 @@ import { MessagesController } from './messages/messages.controller';
 import { ReminderDispatcher } from './reminders/reminder-dispatcher';
 import { ProfileReminderPreferences, REMINDER_PREFERENCES } from './reminders/reminder-preferences';
 import { Scheduler } from './scheduler/scheduler';
+import { DeadlineTicks } from './scheduler/deadline-ticks';
+import { OutboundDeliveries } from './scheduler/outbound-deliveries';
+import { ProcessCompletions } from './scheduler/process-completions';
 import { WEBHOOK_SETTINGS, WebhookDeliveries, WebhookSettings } from './webhooks/webhook-deliveries';
 import { webhookNetworks } from './webhooks/webhook-target';
 import { WebhooksController } from './webhooks/webhooks.controller';
@@ -90,6 +93,9 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
   controllers: [SchedulerController, WebhooksController, MessagesController],
   providers: [
     Scheduler,
+    DeadlineTicks,
+    OutboundDeliveries,
+    ProcessCompletions,
     NotificationDispatcher,
     HolderMessageDispatcher,
     ReminderDispatcher,

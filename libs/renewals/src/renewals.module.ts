@@ -4,6 +4,9 @@ import { APP_CONFIG, AppConfig, PROFILE_OWNERSHIP } from '@recert/kernel';
 import { AttemptRenewalHandler } from './attempt-renewal/attempt-renewal.command';
 import { AttemptRenewalController } from './attempt-renewal/attempt-renewal.controller';
 import { StreamCommands } from './command-handling/stream-commands';
+import { StreamReader } from './command-handling/stream-reader';
+import { streamWriteHandlers } from './command-handling/aggregate-writes';
+import { HoldingHandler } from './command-handling/holding-handler';
 import { CreateProfileHandler } from './create-profile/create-profile.command';
 import { CreateProfileController } from './create-profile/create-profile.controller';
 import { EarnCertificationHandler } from './earn-certification/earn-certification.command';
@@ -26,7 +29,6 @@ import { CATALOG, POLICIES_READY, PolicyRegistry } from './renewals.tokens';
 import { loadCatalog, loadPolicyBook } from './config-files';
 import { ChangeStandingHandler } from './holding-standing/holding-standing.command';
 import { HoldingStandingController } from './holding-standing/holding-standing.controller';
-import { HoldingCommands } from './holding-standing/holding-commands';
 import { ChangeVerificationHandler } from './verification/verification.command';
 import { VerificationController } from './verification/verification.controller';
 import { Importer } from './import/importer';
@@ -41,6 +43,9 @@ const commandHandlers = [
   AttemptRenewalHandler,
   ChangeStandingHandler,
   ChangeVerificationHandler,
+  // Every write of an aggregate (#28.1): the holding's with its preamble, the others' the one command loop.
+  HoldingHandler,
+  ...streamWriteHandlers,
 ];
 const controllers = [
   CreateProfileController,
@@ -66,8 +71,8 @@ const controllers = [
   providers: [
     ...commandHandlers,
     StreamCommands,
+    StreamReader,
     ProfileReader,
-    HoldingCommands,
     UnsubscribeLinks,
     { provide: CATALOG, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadCatalog(config.catalogFile) },
     {
@@ -88,11 +93,15 @@ const controllers = [
     { provide: PROFILE_OWNERSHIP, useExisting: ProfileOwners },
   ],
   exports: [
+    // The CommandBus: the jobs and the apps send their writes on it (#28.1).
+    CqrsModule,
+    HoldingHandler,
     CATALOG,
     UnsubscribeLinks,
     PolicyRegistry,
     PERSONAL_DATA_VAULT,
     StreamCommands,
+    StreamReader,
     ProfileReader,
     PolicyReplayJobs,
     PolicyAdoptions,

@@ -1,3 +1,4 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
@@ -19,11 +20,10 @@ import {
   WebhookEndpointRecord,
   WebhookStateStore,
 } from '@recert/kernel';
-import { PERSONAL_DATA_VAULT, PersonalDataVault, StreamCommands } from '@recert/renewals';
+import { PERSONAL_DATA_VAULT, PersonalDataVault, WebhookEndpointWrite } from '@recert/renewals';
 import {
   SealedData,
   WEBHOOK_RETRY_SPAN_MS,
-  webhookEndpointDecider,
   WEBHOOK_SOURCES,
   WebhookEndpointCommand,
   WebhookEndpointDisabled,
@@ -82,7 +82,7 @@ export class WebhookDeliveries implements OnModuleInit {
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
     @Inject(WEBHOOK_STATE_STORE) private readonly state: WebhookStateStore,
     @Inject(LEASE_STORE) private readonly leases: LeaseStore,
-    private readonly commands: StreamCommands,
+    private readonly bus: CommandBus,
   ) {
     this.owners = new RunLeaseOwners(leases);
   }
@@ -229,11 +229,8 @@ export class WebhookDeliveries implements OnModuleInit {
     reEnabledBy: string,
     meta: { commandId: string; correlationId: string; causationId: string; actor: string },
   ): Promise<{ events: RecordedEvent[]; position: number }> {
-    const outcome = await this.commands.handle(
-      webhookEndpointDecider,
-      endpointId,
-      { type: 'ReEnableWebhookEndpoint', data: { reEnabledBy } },
-      meta,
+    const outcome = await this.bus.execute(
+      new WebhookEndpointWrite(endpointId, { type: 'ReEnableWebhookEndpoint', data: { reEnabledBy } }, meta),
     );
     await this.state.ingest({ registered: [], disabled: [], enabled: [endpointId], deliveries: [] }, null);
     return { events: outcome.events, position: outcome.position };
@@ -362,7 +359,7 @@ export class WebhookDeliveries implements OnModuleInit {
     command: WebhookEndpointCommand,
     meta: { commandId: string; correlationId: string; causationId: string; actor: string },
   ): Promise<{ events: RecordedEvent[]; position: number }> {
-    const outcome = await this.commands.handle(webhookEndpointDecider, endpointId, command, meta);
+    const outcome = await this.bus.execute(new WebhookEndpointWrite(endpointId, command, meta));
     await this.markDisabled(endpointId, command.type === 'DisableWebhookEndpoint' ? command.data.reason : 'admin');
     return { events: outcome.events, position: outcome.position };
   }
