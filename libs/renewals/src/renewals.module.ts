@@ -11,7 +11,7 @@ import { CreateProfileHandler } from './create-profile/create-profile.command';
 import { CreateProfileController } from './create-profile/create-profile.controller';
 import { EarnCertificationHandler } from './earn-certification/earn-certification.command';
 import { EarnCertificationController } from './earn-certification/earn-certification.controller';
-import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IDEMPOTENCY_SETTINGS, IdempotencyInterceptor, idempotencySettings } from './idempotency/idempotency.interceptor';
 import { LinkLearnProfileHandler } from './link-learn-profile/link-learn-profile.command';
 import { LinkLearnProfileController } from './link-learn-profile/link-learn-profile.controller';
 import { MergeCompleter, MergeProfilesHandler } from './merge-profiles/merge-profiles.command';
@@ -20,8 +20,8 @@ import { PERSONAL_DATA_VAULT, PersonalDataVault } from './personal-data/personal
 import { ProfileReader } from './profile/profile.reader';
 import { AdoptPolicyController } from './adopt-policy/adopt-policy.controller';
 import { ErasePersonalDataController } from './erase-personal-data/erase-personal-data.controller';
-import { UnsubscribeController } from './preferences/unsubscribe.controller';
-import { UnsubscribeLinks } from './preferences/unsubscribe-links';
+import { UnsubscribeController, unsubscribePageSettings } from './preferences/unsubscribe.controller';
+import { unsubscribeLinkSettings, UnsubscribeLinks } from './preferences/unsubscribe-links';
 import { PreferencesController } from './preferences/preferences.controller';
 import { PolicyAdoptions } from './adopt-policy/policy-adoptions.service';
 import { PolicyReplayJobs, PolicyReplaysController } from './policy-replay/policy-replays.controller';
@@ -83,6 +83,9 @@ const controllers = [
     // The keys and the idempotency answers live in the shared state (KernelModule, ADR 0008).
     { provide: PERSONAL_DATA_VAULT, useClass: PersonalDataVault },
     IdempotencyInterceptor,
+    idempotencySettings,
+    unsubscribeLinkSettings,
+    unsubscribePageSettings,
     PolicyReplayJobs,
     PolicyAdoptions,
     MergeCompleter,
@@ -108,6 +111,8 @@ const controllers = [
     MergeCompleter,
     Importer,
     PROFILE_OWNERSHIP,
+    // Controllers of other modules (overrides, webhooks) put the interceptor on their routes: it needs its settings there.
+    IDEMPOTENCY_SETTINGS,
   ],
 })
 export class RenewalsModule implements OnApplicationBootstrap {

@@ -6,14 +6,13 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENT_STORE, EventStore, RecordedEvent, rewoundReason } from '@recert/eventstore';
 import {
-  APP_CONFIG,
-  AppConfig,
   CLOCK,
   Clock,
   deterministicId,
   LEASE_STORE,
   LeaseFence,
   LeaseStore,
+  settingsProvider,
   StaleLeaseError,
   WEBHOOK_STATE_STORE,
   WebhookDeliveryRecord,
@@ -37,6 +36,17 @@ import { RunLeaseOwners } from '../run-lease-owners';
 
 export type WebhookEndpointRow = WebhookEndpointRecord;
 export type WebhookDeliveryRow = WebhookDeliveryRecord;
+
+/** What the deliveries read of the process's settings (#28.4): where an older build's file is, what a rewound log does. */
+export interface WebhookLogSettings {
+  dataDir: string;
+  rewoundLog: 'rebuild' | 'stop';
+}
+export const WEBHOOK_LOG_SETTINGS = Symbol('WEBHOOK_LOG_SETTINGS');
+export const webhookLogSettings = settingsProvider(
+  WEBHOOK_LOG_SETTINGS,
+  (c): WebhookLogSettings => ({ dataDir: c.dataDir, rewoundLog: c.rewoundLog }),
+);
 
 export const WEBHOOK_SETTINGS = Symbol('WEBHOOK_SETTINGS');
 export interface WebhookSettings {
@@ -75,7 +85,7 @@ export class WebhookDeliveries implements OnModuleInit {
   private readonly logger = new Logger('Webhooks');
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WEBHOOK_LOG_SETTINGS) private readonly config: WebhookLogSettings,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,

@@ -2,7 +2,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { Controller, Get, Header, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { APP_CONFIG, AppConfig, Public } from '@recert/kernel';
+import { Public, settingsProvider } from '@recert/kernel';
 import { DomainError, evolveProfile, profileDecider } from '@recert/domain';
 import { ProfileWrite } from '../command-handling/aggregate-writes';
 import { StreamReader } from '../command-handling/stream-reader';
@@ -34,6 +34,16 @@ const page = (language: string, body: string): string => {
   return `<!doctype html><html lang="${language}"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>${words.title}</title></head><body>${body}</body></html>`;
 };
 
+/** What the unsubscribe page reads of the settings (#28.4): the language of a holder who chose none. */
+export interface UnsubscribePageSettings {
+  messages: { defaultLanguage: string };
+}
+export const UNSUBSCRIBE_PAGE_SETTINGS = Symbol('UNSUBSCRIBE_PAGE_SETTINGS');
+export const unsubscribePageSettings = settingsProvider(
+  UNSUBSCRIBE_PAGE_SETTINGS,
+  (c): UnsubscribePageSettings => ({ messages: { defaultLanguage: c.messages.defaultLanguage } }),
+);
+
 /**
  * R80, R81: the one-click unsubscribe of every holder message (RFC 8058). `POST` (what a mail client sends for
  * `List-Unsubscribe-Post: List-Unsubscribe=One-Click`, whatever its body) records the holder's choice as their
@@ -48,7 +58,7 @@ export class UnsubscribeController {
     private readonly links: UnsubscribeLinks,
     private readonly bus: CommandBus,
     private readonly reader: StreamReader,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(UNSUBSCRIBE_PAGE_SETTINGS) private readonly config: UnsubscribePageSettings,
   ) {}
 
   @Get(':token')
