@@ -4,8 +4,9 @@
  */
 
 // The shape of an event lives in the pure kernel, so the domain can name it without importing a store.
-import type { EventMetadata, JsonObject, JsonValue, NewEvent, RecordedEvent } from '@recert/kernel/pure';
-export type { EventMetadata, JsonObject, JsonValue, NewEvent, RecordedEvent };
+import type { EventList, EventMetadata, EventShape, JsonObject, JsonValue, NewEvent, Recorded, RecordedEvent } from '@recert/kernel/pure';
+import { logPages } from './log-pages';
+export type { EventList, EventMetadata, EventShape, JsonObject, JsonValue, NewEvent, Recorded, RecordedEvent };
 
 /** `any`, `no_stream`, `stream_exists`, or the exact revision of the stream's last event. */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
@@ -129,17 +130,8 @@ export async function countEventsBetween(
   options: { after?: number; upTo: number; filter?: EventFilter; pageSize?: number },
 ): Promise<number> {
   if (store.countEvents) return store.countEvents(options);
-  const pageSize = options.pageSize ?? 5000;
-  let after = options.after ?? 0;
+  const pages = logPages(store, { after: options.after, until: options.upTo, filter: options.filter, pageSize: options.pageSize ?? 5000 });
   let count = 0;
-  while (after < options.upTo) {
-    const page = await store.readAll({ after, maxCount: pageSize, filter: options.filter });
-    for (const event of page) {
-      if (event.position > options.upTo) return count;
-      count += 1;
-      after = event.position;
-    }
-    if (page.length < pageSize) break;
-  }
+  for await (const page of pages) count += page.events.length;
   return count;
 }
