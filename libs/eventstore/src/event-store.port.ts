@@ -5,7 +5,6 @@
 
 // The shape of an event lives in the pure kernel, so the domain can name it without importing a store.
 import type { EventList, EventMetadata, EventShape, JsonObject, JsonValue, NewEvent, Recorded, RecordedEvent } from '@recert/kernel/pure';
-import { logPages } from './log-pages';
 export type { EventList, EventMetadata, EventShape, JsonObject, JsonValue, NewEvent, Recorded, RecordedEvent };
 
 /** `any`, `no_stream`, `stream_exists`, or the exact revision of the stream's last event. */
@@ -119,19 +118,4 @@ export function matchesFilter(filter: EventFilter | undefined, type: string, str
   if (filter.eventTypes && !filter.eventTypes.includes(type)) return false;
   if (filter.streamPrefixes && !filter.streamPrefixes.some((prefix) => stream.startsWith(prefix))) return false;
   return true;
-}
-
-/**
- * Events (matching `filter`) after `after` up to `upTo`: the store's own count when it has one, else counted page by
- * page with `readAll` (on EventStoreDB positions are byte offsets, so their difference is no count of events).
- */
-export async function countEventsBetween(
-  store: EventStore,
-  options: { after?: number; upTo: number; filter?: EventFilter; pageSize?: number },
-): Promise<number> {
-  if (store.countEvents) return store.countEvents(options);
-  const pages = logPages(store, { after: options.after, until: options.upTo, filter: options.filter, pageSize: options.pageSize ?? 5000 });
-  let count = 0;
-  for await (const page of pages) count += page.events.length;
-  return count;
 }

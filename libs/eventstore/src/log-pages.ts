@@ -62,3 +62,18 @@ export async function* logPages(
 export async function* logEvents(store: EventStore, options?: LogPagesOptions): AsyncGenerator<RecordedEvent> {
   for await (const page of logPages(store, options)) yield* page.events;
 }
+
+/**
+ * Events (matching `filter`) after `after` up to `upTo`: the store's own count when it has one, else counted page by
+ * page with `readAll` (on EventStoreDB positions are byte offsets, so their difference is no count of events).
+ */
+export async function countEventsBetween(
+  store: EventStore,
+  options: { after?: number; upTo: number; filter?: EventFilter; pageSize?: number },
+): Promise<number> {
+  if (store.countEvents) return store.countEvents(options);
+  const pages = logPages(store, { after: options.after, until: options.upTo, filter: options.filter, pageSize: options.pageSize ?? 5000 });
+  let count = 0;
+  for await (const page of pages) count += page.events.length;
+  return count;
+}
