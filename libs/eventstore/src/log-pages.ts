@@ -21,7 +21,7 @@ export interface LogPagesOptions {
   /**
    * Where to stop. `'head'` (the default): at the head read when the iteration starts, so a long read is bounded and
    * what was appended meanwhile is left for the next read. `'end'`: until a short page, following appends made while
-   * reading (a view catching up). A number: at that position.
+   * reading (a view catching up). A number: at that position, one the log has reached (a head read before, a mark).
    */
   until?: 'head' | 'end' | number;
 }
@@ -49,9 +49,9 @@ export async function* logPages(
     const page = await store.readAll({ after, maxCount: pageSize, filter });
     const events = page.filter((event) => event.position <= bound);
     const reachedBound = events.length < page.length;
-    // A short page read the log to its end: up to the head read at the start, filtered-out events included.
+    // A short page read the log to its end: up to the bound (a head), filtered-out events included.
     const short = page.length < pageSize;
-    const scannedTo = reachedBound || (short && until === 'head') ? bound : (events[events.length - 1]?.position ?? after);
+    const scannedTo = reachedBound || (short && until !== 'end') ? bound : (events[events.length - 1]?.position ?? after);
     if (scannedTo > after) yield { events, scannedTo };
     if (reachedBound || short) return;
     after = scannedTo;
