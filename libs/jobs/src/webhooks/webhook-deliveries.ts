@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_STORE, EventStore, RecordedEvent, rewoundReason } from '@recert/eventstore';
+import { EVENT_STORE, EventStore, logPages, RecordedEvent, rewoundReason } from '@recert/eventstore';
 import {
   CLOCK,
   Clock,
@@ -137,41 +137,40 @@ export class WebhookDeliveries implements OnModuleInit {
     try {
       const epoch = await this.checkCursor();
       if (epoch === false) return;
-      for (;;) {
-        const cursor = await this.state.cursor();
-        const head = await this.store.headPosition();
-        if (head <= cursor) return;
-        const endpoints = new Map((await this.state.endpoints()).map((endpoint) => [endpoint.id, endpoint]));
-        // An endpoint gets only events after its registration: with none active, nothing before the head can be
-        // delivered, so the cursor jumps there instead of scanning (a registration after it is read as it comes).
-        if (![...endpoints.values()].some((endpoint) => endpoint.status === 'active')) {
-          const registrations = await this.store.readAll({
-            after: cursor,
-            maxCount: 1,
-            filter: { eventTypes: ['WebhookEndpointRegistered'] },
-          });
-          if (registrations.length === 0) {
-            const eventId = (await this.store.eventIdAt?.(head)) ?? null;
-            return this.state.ingest({ registered: [], disabled: [], deliveries: [] }, head, { eventId, epoch });
-          }
-        }
-        const events = await this.store.readAll({
+      const cursor = await this.state.cursor();
+      // Up to the head read now: what is appended meanwhile waits for the next run.
+      const head = await this.store.headPosition();
+      if (head <= cursor) return;
+      // An endpoint gets only events after its registration: with none active, nothing before the head can be
+      // delivered, so the cursor jumps there instead of scanning (a registration after it is read as it comes).
+      if (!(await this.state.endpoints()).some((endpoint) => endpoint.status === 'active')) {
+        const registrations = await this.store.readAll({
           after: cursor,
-          maxCount: BATCH,
-          filter: {
-            eventTypes: [
-              'WebhookEndpointRegistered',
-              'WebhookEndpointDisabled',
-              'WebhookEndpointReEnabled',
-              ...Object.keys(WEBHOOK_SOURCES),
-            ],
-          },
+          maxCount: 1,
+          filter: { eventTypes: ['WebhookEndpointRegistered'] },
         });
+        if (registrations.length === 0) {
+          const eventId = (await this.store.eventIdAt?.(head)) ?? null;
+          return this.state.ingest({ registered: [], disabled: [], deliveries: [] }, head, { eventId, epoch });
+        }
+      }
+      const eventTypes = [
+        'WebhookEndpointRegistered',
+        'WebhookEndpointDisabled',
+        'WebhookEndpointReEnabled',
+        ...Object.keys(WEBHOOK_SOURCES),
+      ];
+      for await (const { events, scannedTo } of logPages(this.store, {
+        after: cursor,
+        until: head,
+        pageSize: BATCH,
+        filter: { eventTypes },
+      })) {
+        const endpoints = new Map((await this.state.endpoints()).map((endpoint) => [endpoint.id, endpoint]));
         const last = events[events.length - 1];
-        const next = events.length < BATCH ? Math.max(head, last?.position ?? 0) : (last as RecordedEvent).position;
-        const eventId = next === last?.position ? last.id : ((await this.store.eventIdAt?.(next)) ?? null);
-        await this.state.ingest(batchOf(events, endpoints), next, { eventId, epoch });
-        if (events.length < BATCH || !(await lease())) return;
+        const eventId = scannedTo === last?.position ? last.id : ((await this.store.eventIdAt?.(scannedTo)) ?? null);
+        await this.state.ingest(batchOf(events, endpoints), scannedTo, { eventId, epoch });
+        if (scannedTo >= head || !(await lease())) return;
       }
     } finally {
       await this.leases.release(INGEST_LEASE, owner);
