@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EVENT_STORE, EventStore } from '@recert/eventstore';
+import { EVENT_STORE, EventStore, logPages } from '@recert/eventstore';
 import { Command, CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { deterministicId } from '@recert/kernel';
 import { assertActive, Catalog, Certification, DomainError, HoldingCommand, holdingIdOf, ProfileCommand, snapshotOf } from '@recert/domain';
@@ -201,14 +201,17 @@ export class MergeCompleter {
 
   /** Completes what is pending; answers how many merges it completed. */
   async completeStarted(): Promise<number> {
-    for (;;) {
-      const page = await this.store.readAll({ after: this.scannedTo, maxCount: 1000, filter: { eventTypes: ['ProfileMergeStarted'] } });
-      for (const event of page) {
+    // The merges started since the last look, to the end of the log (R160).
+    for await (const page of logPages(this.store, {
+      after: this.scannedTo,
+      filter: { eventTypes: ['ProfileMergeStarted'] },
+      until: 'end',
+    })) {
+      for (const event of page.events) {
         const { profileId, sourceProfileId, mergeId } = event.data as { profileId: string; sourceProfileId: string; mergeId: string };
         this.started.set(mergeId, { targetProfileId: profileId, sourceProfileId, mergeId });
-        this.scannedTo = event.position;
       }
-      if (page.length < 1000) break;
+      this.scannedTo = page.scannedTo;
     }
     let completed = 0;
     for (const merge of [...this.started.values()]) {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
+import { EVENT_STORE, EventStore, logPages, RecordedEvent } from '@recert/eventstore';
 import { CLOCK, Clock } from '@recert/kernel';
 import {
   DomainError,
@@ -80,13 +80,13 @@ export class OverrideView {
 
   /** Every request in the log, caught up first. */
   async all(): Promise<KnownOverride[]> {
-    // TODO(#28.3): the shared async page iterator over the log (r3-types) replaces this loop once merged.
-    for (;;) {
-      const page = await this.store.readAll({ after: this.scannedTo, maxCount: 1000, filter: { eventTypes: [...OVERRIDE_EVENT_TYPES] } });
-      this.remember(page);
-      if (page.length > 0) this.scannedTo = (page[page.length - 1] as RecordedEvent).position;
-      if (page.length < 1000) return [...this.known.values()];
+    // To the end of the log, following what is appended meanwhile (a view catching up, R160).
+    const pages = logPages(this.store, { after: this.scannedTo, filter: { eventTypes: [...OVERRIDE_EVENT_TYPES] }, until: 'end' });
+    for await (const page of pages) {
+      this.remember(page.events);
+      this.scannedTo = page.scannedTo;
     }
+    return [...this.known.values()];
   }
 
   private remember(events: readonly RecordedEvent[]): void {
