@@ -1,6 +1,6 @@
 import { Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { APP_CONFIG, AppConfig, PROFILE_OWNERSHIP } from '@recert/kernel';
+import { APP_CONFIG, PROFILE_OWNERSHIP } from '@recert/kernel';
 import { AttemptRenewalHandler } from './attempt-renewal/attempt-renewal.command';
 import { AttemptRenewalController } from './attempt-renewal/attempt-renewal.controller';
 import { StreamCommands } from './command-handling/stream-commands';
@@ -74,11 +74,11 @@ const controllers = [
     StreamReader,
     ProfileReader,
     UnsubscribeLinks,
-    { provide: CATALOG, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadCatalog(config.catalogFile) },
+    { provide: CATALOG, inject: [APP_CONFIG], useFactory: (config: { catalogFile: string }) => loadCatalog(config.catalogFile) },
     {
       provide: PolicyRegistry,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new PolicyRegistry(loadPolicyBook(config.policyFile)),
+      useFactory: (config: { policyFile: string }) => new PolicyRegistry(loadPolicyBook(config.policyFile)),
     },
     // The keys and the idempotency answers live in the shared state (KernelModule, ADR 0008).
     { provide: PERSONAL_DATA_VAULT, useClass: PersonalDataVault },

@@ -47,7 +47,7 @@ describe('R153 (#28.1): every write of a holding through one handler, the preamb
     await commands.handle(
       profileDecider,
       'p2',
-      { type: 'CreateProfile', data: { profileId: 'p2', accountId: 'a2', accountType: 'individual', personalData } },
+      { type: 'CreateProfile', data: { profileId: 'p2', accountId: 'a2', accountType: 'personal', personalData } },
       meta,
     );
     const earned = await handler.execute(new HoldingWrite({ profileId: 'p2', certificationCode: AA }, earn('p2'), meta));
