@@ -23,6 +23,7 @@ import { RosterQueries } from './roster/roster.queries';
 import { PersonSearchIndex } from './roster/person-search';
 import { ReadConsistency, SERVING_PROJECTION, ServingProjection } from './runtime/consistency';
 import { ProjectionRunner } from './runtime/projection-runner';
+import { PROJECTOR } from './runtime/projector';
 import { openReadDb, READ_DB } from './runtime/read-db';
 import { READ_STORE, SqliteReadStore } from './runtime/read-store';
 import { VerificationPublicController } from './verification/verification.controller';
@@ -66,6 +67,8 @@ import { HolderPreferences } from './i18n/holder-preferences';
         });
       },
     },
+    // The synchronous runner over read.db is the projector of the default mode (#23.1).
+    { provide: PROJECTOR, useExisting: ProjectionRunner },
     ReadConsistency,
     HoldingsModel,
     {
@@ -75,7 +78,7 @@ import { HolderPreferences } from './i18n/holder-preferences';
       useFactory:
         (holdings: HoldingsModel): ServingProjection =>
         (name) =>
-          name === 'holdings' ? holdings.tables().projection : name,
+          name === 'holdings' ? holdings.servingProjection() : name,
     },
     DashboardQueries,
     dashboardSettings,
@@ -103,6 +106,7 @@ import { HolderPreferences } from './i18n/holder-preferences';
     READ_DB,
     READ_STORE,
     ProjectionRunner,
+    PROJECTOR,
     ReadConsistency,
     DeadlineQueries,
     DashboardQueries,
@@ -122,9 +126,9 @@ export class ReadModelsModule implements OnModuleInit, OnApplicationShutdown {
    * After RenewalsModule's init, so adopted policies are in the book the holdings generation is built with.
    * PROJECTIONS=follow: another process runs the projections on the shared read database; this one serves it.
    */
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     const follow = this.config.projections === 'follow';
-    this.holdings.initialise({ follow });
+    await this.holdings.initialise({ follow });
     if (!follow) this.runner.start();
   }
 

@@ -3,7 +3,7 @@ import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { DomainError } from '@recert/domain';
 import type { OverrideTargetRef, OverrideTargets } from '@recert/renewals';
 import { READ_STORE, ReadStore } from '../runtime/read-store';
-import { ProjectionRunner } from '../runtime/projection-runner';
+import { PROJECTOR, type Projector } from '../runtime/projector';
 import { HoldingsModel } from './holdings.model';
 
 /**
@@ -24,7 +24,7 @@ export class OverrideTargetQueries implements OverrideTargets {
   constructor(
     @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTOR) private readonly runner: Projector,
     private readonly model: HoldingsModel,
   ) {}
 

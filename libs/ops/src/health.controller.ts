@@ -12,7 +12,7 @@ import {
 import type { Response } from 'express';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock, GracefulShutdown, Public, settingsProvider } from '@recert/kernel';
-import { OutboxQueries, ProjectionRunner } from '@recert/projections';
+import { OutboxQueries, PROJECTOR, Projector } from '@recert/projections';
 import { PolicyAdoptions } from '@recert/renewals';
 
 function messageOf(error: unknown, fallback: string): string {
@@ -38,7 +38,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTOR) private readonly runner: Projector,
     private readonly outbox: OutboxQueries,
     private readonly shutdown: GracefulShutdown,
     private readonly modules: ModuleRef,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { ProjectionRunner } from '@recert/projections';
+import { PROJECTOR, type Projector } from '@recert/projections';
 import { HolderMessageDispatcher } from '../messages/holder-message-dispatcher';
 import { NotificationDispatcher } from '../notifications/notification-dispatcher';
 import { ReminderDispatcher } from '../reminders/reminder-dispatcher';
@@ -11,7 +11,7 @@ import { WebhookDeliveries } from '../webhooks/webhook-deliveries';
 export class OutboundDeliveries {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTOR) private readonly runner: Projector,
     private readonly dispatcher: NotificationDispatcher,
     private readonly messages: HolderMessageDispatcher,
     private readonly reminders: ReminderDispatcher,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { HoldingsModel, ProjectionRunner } from '@recert/projections';
+import { HoldingsModel, PROJECTOR, type Projector } from '@recert/projections';
 import { DeadlineTicks } from './deadline-ticks';
 import { OutboundDeliveries } from './outbound-deliveries';
 import { ProcessCompletions } from './process-completions';
@@ -34,7 +34,7 @@ export class Scheduler {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTOR) private readonly runner: Projector,
     private readonly holdings: HoldingsModel,
     private readonly processes: ProcessCompletions,
     private readonly deadlines: DeadlineTicks,
