@@ -1,27 +1,22 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Database from 'better-sqlite3';
-import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
+import { EVENT_STORE, EventStore, eventsOfType, Recorded } from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { HoldingsModel, READ_DB } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import {
   Catalog,
-  DueReminder,
   dueReminder,
-  evolveHolding,
-  evolveReminders,
-  HoldingEvent,
-  HoldingState,
+  DueReminder,
+  holdingDecider,
   holdingStream,
   initialHoldingState,
-  initialReminderState,
+  ReminderContext,
   reminderDecider,
   ReminderEvent,
   reminderHorizon,
-  reminderSchedule,
-  ReminderContext,
   ReminderOutcome,
-  ReminderState,
+  reminderSchedule,
   remindersStream,
 } from '@recert/domain';
 import { HOLDER_MESSAGES, HolderMessages } from '../messages/holder-messages';
@@ -175,16 +170,8 @@ export class ReminderDispatcher {
     const { holdingId, profileId, code } = candidate;
     const certification = this.catalog.get(code);
     if (!certification) return null;
-    const holding = await this.commands.load<HoldingState, HoldingEvent>(
-      holdingStream(profileId, code),
-      evolveHolding,
-      initialHoldingState,
-    );
-    const reminders = await this.commands.load<ReminderState, ReminderEvent>(
-      remindersStream(holdingId),
-      evolveReminders,
-      initialReminderState,
-    );
+    const holding = await this.commands.load(holdingStream(profileId, code), holdingDecider);
+    const reminders = await this.commands.load(remindersStream(holdingId), reminderDecider);
     const preferences = await this.preferences.forProfile(profileId);
     const context: ReminderContext = {
       now: this.clock.now(),
@@ -224,14 +211,14 @@ export class ReminderDispatcher {
       outcome = { kind: 'failed', error: error instanceof Error ? error.message : String(error) };
     }
     const recorded = await this.record(reminder, outcome);
-    const failed = recorded.find((event) => event.type === 'RenewalReminderDeliveryFailed');
-    const retryAt = failed ? ((failed.data['nextAttemptAt'] as string | null) ?? null) : null;
+    const [failed] = eventsOfType(recorded, 'RenewalReminderDeliveryFailed');
+    const retryAt = failed ? failed.data.nextAttemptAt : null;
     // A failure leaves the mark due again at its retry instant; anything else marks this offset done.
     this.mark(holdingId, reminder.expiresAt, reminder.offset, outcome.kind === 'failed' && !failed ? nowRetry(context.now) : retryAt);
     return outcome.kind === 'sent' ? recorded.length : 0;
   }
 
-  private async record(reminder: DueReminder, outcome: ReminderOutcome): Promise<RecordedEvent[]> {
+  private async record(reminder: DueReminder, outcome: ReminderOutcome): Promise<Recorded<ReminderEvent>[]> {
     const result = await this.commands.handle(
       reminderDecider,
       reminder.holdingId,

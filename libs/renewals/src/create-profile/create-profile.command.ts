@@ -1,16 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import {
-  accountDecider,
-  AccountType,
-  DomainError,
-  evolveProfile,
-  initialProfileState,
-  profileDecider,
-  ProfileEvent,
-  ProfileState,
-  profileStream,
-} from '@recert/domain';
+import { accountDecider, AccountType, DomainError, profileDecider, profileStream } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
@@ -35,7 +25,7 @@ export class CreateProfileHandler implements ICommandHandler<CreateProfileComman
 
   async execute({ data, meta }: CreateProfileCommand): Promise<CommandResult> {
     const stream = profileStream(data.profileId);
-    const existing = await this.commands.load<ProfileState, ProfileEvent>(stream, evolveProfile, initialProfileState);
+    const existing = await this.commands.load(stream, profileDecider);
     // A repeat of a try that created it (#22.3) goes on: each append below answers with what that try stored.
     if (existing.state.status !== 'none' && !this.commands.ranBefore(existing.recorded, stream, meta))
       throw new DomainError('PROFILE_EXISTS', `Profile ${data.profileId} exists`);

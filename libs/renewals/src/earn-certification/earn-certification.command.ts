@@ -4,9 +4,7 @@ import { CLOCK, Clock } from '@recert/kernel';
 import {
   Catalog,
   DomainError,
-  evolveHolding,
   holdingDecider,
-  HoldingEvent,
   holdingIdOf,
   HoldingState,
   holdingStream,
@@ -57,11 +55,7 @@ export class EarnCertificationHandler implements ICommandHandler<EarnCertificati
     // R10: one prerequisite held and active at the moment the expert was earned.
     const prerequisites = new Map<string, HoldingState>();
     for (const code of certification.prerequisites) {
-      const prerequisite = await this.commands.load<HoldingState, HoldingEvent>(
-        holdingStream(data.profileId, code),
-        evolveHolding,
-        initialHoldingState,
-      );
+      const prerequisite = await this.commands.load(holdingStream(data.profileId, code), holdingDecider);
       prerequisites.set(code, prerequisite.state);
     }
     const prerequisiteActive = prerequisiteMet(certification, earnedAt, (code) => prerequisites.get(code) ?? initialHoldingState);

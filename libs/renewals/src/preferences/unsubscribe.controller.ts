@@ -2,7 +2,7 @@ import { Controller, Get, Header, HttpCode, Inject, Param, Post } from '@nestjs/
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig, Public } from '@recert/kernel';
-import { DomainError, evolveProfile, profileDecider } from '@recert/domain';
+import { DomainError, profileDecider } from '@recert/domain';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { UnsubscribeLinks } from './unsubscribe-links';
 
@@ -99,7 +99,7 @@ export class UnsubscribeController {
   private async currentProfileOf(profileId: string): Promise<string> {
     let id = profileId;
     for (let hops = 0; hops < 8; hops += 1) {
-      const state = (await this.commands.load(profileDecider.streamOf(id), evolveProfile, profileDecider.initialState)).state;
+      const state = (await this.commands.load(profileDecider.streamOf(id), profileDecider)).state;
       if (state.status !== 'closed') return id;
       id = state.mergedInto;
     }
@@ -107,7 +107,7 @@ export class UnsubscribeController {
   }
 
   private async languageOf(profileId: string): Promise<string> {
-    const state = (await this.commands.load(profileDecider.streamOf(profileId), evolveProfile, profileDecider.initialState)).state;
+    const state = (await this.commands.load(profileDecider.streamOf(profileId), profileDecider)).state;
     if (state.status === 'none') throw new DomainError('UNSUBSCRIBE_LINK_NOT_FOUND', 'This unsubscribe link is not one recert sent');
     return (state.status === 'active' ? state.preferences?.language : undefined) ?? this.config.messages.defaultLanguage;
   }
