@@ -4,24 +4,19 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rm
 import { dirname } from 'node:path';
 import {
   accountDecider,
+  Aggregate,
   assertActive,
   Catalog,
   Decider,
   DomainError,
-  evolveHolding,
-  evolveProfile,
-  HoldingEvent,
   holdingDecider,
   holdingIdOf,
   HoldingState,
   holdingStream,
   ImportSource,
   initialHoldingState,
-  initialProfileState,
   prerequisiteMet,
   profileDecider,
-  ProfileEvent,
-  ProfileState,
   profileStream,
   SealedData,
 } from '@recert/domain';
@@ -107,7 +102,7 @@ interface RowResult {
 
 /** How a row's commands meet the store: for real (the one write path) or in memory (dry run, R42). */
 interface Applier {
-  state<S, E extends DomainEvent>(stream: string, evolve: (state: S, event: E) => S, initial: S): Promise<S>;
+  state<S, E extends DomainEvent>(stream: string, aggregate: Aggregate<S, E>): Promise<S>;
   handle<Id, C, S, E extends DomainEvent, D>(
     decider: Decider<Id, C, S, E, D>,
     id: Id,
@@ -120,8 +115,8 @@ interface Applier {
 class StoreApplier implements Applier {
   constructor(private readonly commands: StreamCommands) {}
 
-  async state<S, E extends DomainEvent>(stream: string, evolve: (state: S, event: E) => S, initial: S): Promise<S> {
-    return (await this.commands.load<S, E>(stream, evolve, initial)).state;
+  async state<S, E extends DomainEvent>(stream: string, aggregate: Aggregate<S, E>): Promise<S> {
+    return (await this.commands.load(stream, aggregate)).state;
   }
 
   async handle<Id, C, S, E extends DomainEvent, D>(
@@ -148,9 +143,9 @@ class DryApplier implements Applier {
     private readonly clock: Clock,
   ) {}
 
-  async state<S, E extends DomainEvent>(stream: string, evolve: (state: S, event: E) => S, initial: S): Promise<S> {
+  async state<S, E extends DomainEvent>(stream: string, aggregate: Aggregate<S, E>): Promise<S> {
     if (this.states.has(stream)) return this.states.get(stream) as S;
-    return (await this.commands.load<S, E>(stream, evolve, initial)).state;
+    return (await this.commands.load(stream, aggregate)).state;
   }
 
   async handle<Id, C, S, E extends DomainEvent, D>(
@@ -162,7 +157,7 @@ class DryApplier implements Applier {
   ): Promise<{ appended: number; state: S }> {
     const stream = decider.streamOf(id);
     const evolve = decider.evolve.bind(decider);
-    const state = await this.state<S, E>(stream, evolve, decider.initialState);
+    const state = await this.state(stream, decider);
     const deps = (options?.deps?.() ?? {}) as D;
     const events = decider.decide(command, state, { ...deps, now: this.clock.now() });
     const next = events.reduce(evolve, state);
@@ -362,7 +357,7 @@ export class Importer {
         data: { profileId, accountId: row.accountId, accountType: row.accountType, personalData, importedFrom: source },
       }) as const;
     // Decided first on the state as it is (like create-profile): a refused or repeated row registers no account.
-    const before = await applier.state<ProfileState, ProfileEvent>(profileStream(profileId), evolveProfile, initialProfileState);
+    const before = await applier.state(profileStream(profileId), profileDecider);
     const planned = profileDecider.decide(importProfile(NOT_SEALED), before, { now: this.clock.now() });
     if (planned.length === 0) {
       const existing = before.status === 'active' ? before : before.status === 'closed' ? before.last : undefined;
@@ -385,7 +380,7 @@ export class Importer {
   ): Promise<ImportOutcome> {
     const certification = this.catalog.get(row.certificationCode);
     if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${row.certificationCode} in the catalog`);
-    const profile = await applier.state<ProfileState, ProfileEvent>(profileStream(profileId), evolveProfile, initialProfileState);
+    const profile = await applier.state(profileStream(profileId), profileDecider);
     const holder = assertActive(profile, profileId);
     // R39: a holding attaches only to the profile this system's holder row made, never to a live one of that id.
     if (holder.importedFrom?.system !== source.system || holder.importedFrom.sourceId !== row.holder) {
@@ -394,10 +389,7 @@ export class Importer {
     // R10: a prerequisite held and active at earnedAt: imported earlier in the file (same lane) or already there.
     const prerequisites = new Map<string, HoldingState>();
     for (const code of certification.prerequisites) {
-      prerequisites.set(
-        code,
-        await applier.state<HoldingState, HoldingEvent>(holdingStream(profileId, code), evolveHolding, initialHoldingState),
-      );
+      prerequisites.set(code, await applier.state(holdingStream(profileId, code), holdingDecider));
     }
     const prerequisiteActive = prerequisiteMet(certification, row.earnedAt, (code) => prerequisites.get(code) ?? initialHoldingState);
     const outcome = await applier.handle(
