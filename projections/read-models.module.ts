@@ -6,7 +6,7 @@ import { RenewalsModule } from '@recert/renewals';
 import { AuditController } from './audit/audit.controller';
 import { CalendarController } from './dashboard/calendar.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
-import { DashboardQueries } from './dashboard/dashboard.queries';
+import { DashboardQueries, dashboardSettings } from './dashboard/dashboard.queries';
 import { DeadlineQueries } from './deadlines/deadlines.queries';
 import { HistoryController } from './history/history.controller';
 import { HistoryQueries } from './history/history.queries';
@@ -31,6 +31,7 @@ import { CredentialsService } from './credentials/credentials.service';
 import { StatusLists } from './credentials/status-lists';
 import { CertificateService } from './credentials/certificate.service';
 import { ISSUER_KEYS, IssuerKeys } from './credentials/issuer-keys';
+import { issuerSettings } from './credentials/issuer';
 import { VerificationQueries } from './verification/verification.queries';
 import { HolderPreferences } from './i18n/holder-preferences';
 
@@ -77,6 +78,7 @@ import { HolderPreferences } from './i18n/holder-preferences';
           name === 'holdings' ? holdings.tables().projection : name,
     },
     DashboardQueries,
+    dashboardSettings,
     OverrideTargetQueries,
     HistoryQueries,
     ReportsQueries,
@@ -85,6 +87,7 @@ import { HolderPreferences } from './i18n/holder-preferences';
     DeadlineQueries,
     OutboxQueries,
     VerificationQueries,
+    issuerSettings,
     HolderPreferences,
     {
       provide: ISSUER_KEYS,

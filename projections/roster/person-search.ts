@@ -132,16 +132,14 @@ export class PersonSearchIndex {
     }
   }
 
-  /** The SQL condition and parameters that keep profiles matching every term of the query. */
-  async condition(query: string): Promise<{ sql: string; params: Record<string, string | number> }> {
+  /** The SQL condition and its parameters (`?`, in order, as both read stores take them) that keep profiles matching every term of the query. */
+  async condition(query: string): Promise<{ sql: string; params: (string | number)[] }> {
     const terms = queryTerms(query);
     const tokens = await Promise.all(terms.map((term) => this.token(term)));
-    const params: Record<string, string | number> = { termCount: tokens.length };
-    tokens.forEach((token, i) => (params[`t${i}`] = token));
-    const list = tokens.map((_, i) => `@t${i}`).join(', ');
+    const list = tokens.map(() => '?').join(', ');
     return {
-      sql: `h.profile_id IN (SELECT profile_id FROM ${TABLE} WHERE token IN (${list || "''"}) GROUP BY profile_id HAVING count(*) = @termCount)`,
-      params,
+      sql: `h.profile_id IN (SELECT profile_id FROM ${TABLE} WHERE token IN (${list || "''"}) GROUP BY profile_id HAVING count(*) = ?)`,
+      params: [...tokens, tokens.length],
     };
   }
 }

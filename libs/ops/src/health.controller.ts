@@ -136,10 +136,10 @@ export class HealthController {
   }
 
   /** #16.11: down while notifications fail (the folder is read-only, SMTP refuses ...): never ok while none goes out. */
-  private outboxDelivery(): HealthIndicatorResult {
+  private async outboxDelivery(): Promise<HealthIndicatorResult> {
     const indicator = this.indicators.check('outbox');
     try {
-      const status = this.outbox.status();
+      const status = await this.outbox.status();
       const details = {
         pending: status.pending,
         failing: status.failing,

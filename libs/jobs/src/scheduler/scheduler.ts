@@ -65,10 +65,10 @@ export class Scheduler {
     const now = this.clock.now();
     let windowsOpened = 0;
     let expired = 0;
-    for (const due of this.deadlines.windowsDue(now)) {
+    for (const due of await this.deadlines.windowsDue(now)) {
       windowsOpened += await this.send(due, { type: 'OpenRenewalWindow' }, 'open-window');
     }
-    for (const due of this.deadlines.expiriesDue(now)) {
+    for (const due of await this.deadlines.expiriesDue(now)) {
       expired += await this.send(due, { type: 'ExpireHolding' }, 'expire');
     }
     // The outbox is fed by the projection: let it take the windows just opened before dispatching.

@@ -87,8 +87,8 @@ export class Instrumentation implements OnModuleInit {
         metrics.projectionLag.set({ projection: projection.name }, projection.lag);
       }
     });
-    metrics.onScrape(() => {
-      const status = this.outbox.status();
+    metrics.onScrape(async () => {
+      const status = await this.outbox.status();
       metrics.outboxPending.set(status.pending);
       metrics.outboxFailing.set(status.failing);
       metrics.outboxOldestAge.set(
