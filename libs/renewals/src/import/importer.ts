@@ -115,20 +115,12 @@ interface Applier {
 class StoreApplier implements Applier {
   constructor(private readonly commands: StreamCommands) {}
 
-  async state<S, E extends DomainEvent>(stream: string, aggregate: Aggregate<S, E>): Promise<S> {
-    return (await this.commands.load(stream, aggregate)).state;
-  }
+  state: Applier['state'] = async (stream, aggregate) => (await this.commands.load(stream, aggregate)).state;
 
-  async handle<Id, C, S, E extends DomainEvent, D>(
-    decider: Decider<Id, C, S, E, D>,
-    id: Id,
-    command: C,
-    meta: CommandMeta,
-    options?: HandleOptions<D>,
-  ): Promise<{ appended: number; state: S }> {
+  handle: Applier['handle'] = async (decider, id, command, meta, options) => {
     const outcome = await this.commands.handle(decider, id, command, meta, options);
     return { appended: outcome.events.length, state: outcome.state };
-  }
+  };
 }
 
 /**
