@@ -8,3 +8,4 @@ export * from './eventstore.module';
 export * from './upcasting-event-store';
 export * from './rewound-log';
 export * from './log-pages';
+export * from './typed-reads';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Database from 'better-sqlite3';
-import type { EventStore } from '@recert/eventstore';
+import { EventStore, readStreamOf } from '@recert/eventstore';
 import { LeaseStore, redactEmailAddresses } from '@recert/kernel';
 import type { PersonalData, PersonalDataVault } from '@recert/renewals';
 import { PROFILE_EVENTS, profileStream } from '@recert/domain';
@@ -173,8 +173,8 @@ export abstract class OutboxDispatcher<Row extends OutboxRow> {
 
 /** The holder's name and address, opened from the profile's creation event; null when erased or unknown. */
 export async function openPersonalData(store: EventStore, vault: PersonalDataVault, profileId: string): Promise<PersonalData | null> {
-  const created = (await store.readStream(profileStream(profileId), { maxCount: 1 }))[0];
-  if (!created || !PROFILE_EVENTS.is(created) || created.type !== 'CertificationProfileCreated') return null;
+  const [created] = await readStreamOf(store, profileStream(profileId), PROFILE_EVENTS, { maxCount: 1 });
+  if (created?.type !== 'CertificationProfileCreated') return null;
   // Absent in no event of today's shape; kept falsy-safe as before for whatever an old log holds.
   return created.data.personalData ? vault.open(created.data.personalData) : null;
 }
