@@ -4,7 +4,8 @@ import { DomainError } from './errors';
 import { parseReminderOffsets } from './reminders/reminder-offsets';
 
 /** One version of the renewal policy: data, never code (R14). */
-export interface Policy {
+// A type, not an interface: it is stored as JSON in PolicyAdopted, and only a type is checked as a JSON object.
+export type Policy = {
   version: string;
   effectiveFrom: string;
   validity: Record<Level, string | null>;
@@ -13,7 +14,7 @@ export interface Policy {
   retakes: { immediateAttempts: number; cooldown: string };
   /** Reminder offsets before expiry (#14.4, R30): `window-opens` or ISO 8601 durations; absent, none. */
   reminders?: string[];
-}
+};
 
 /** The policy versions in force over time; a decision takes the one in force at its domain time. */
 export class PolicyBook {

@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
-import type { EventStore } from '@recert/eventstore';
+import { EventStore, readStreamOf } from '@recert/eventstore';
 import { LeaseStore, redactEmailAddresses } from '@recert/kernel';
 import type { ReadStore } from '@recert/projections';
 import type { PersonalData, PersonalDataVault } from '@recert/renewals';
-import { profileStream } from '@recert/domain';
+import { PROFILE_EVENTS, profileStream } from '@recert/domain';
 import type { MessageSender } from './messages/mail-transport';
 import type { MessageRecipient } from './messages/holder-messages';
 import type { ReminderPreferences } from './reminders/reminder-preferences';
@@ -212,9 +212,10 @@ export abstract class OutboxDispatcher<Row extends OutboxRow> {
 
 /** The holder's name and address, opened from the profile's creation event; null when erased or unknown. */
 export async function openPersonalData(store: EventStore, vault: PersonalDataVault, profileId: string): Promise<PersonalData | null> {
-  const created = (await store.readStream(profileStream(profileId), { maxCount: 1 }))[0];
-  const sealed = created?.type === 'CertificationProfileCreated' ? (created.data['personalData'] as unknown) : undefined;
-  return sealed ? vault.open(sealed as Parameters<PersonalDataVault['open']>[0]) : null;
+  const [created] = await readStreamOf(store, profileStream(profileId), PROFILE_EVENTS, { maxCount: 1 });
+  if (created?.type !== 'CertificationProfileCreated') return null;
+  // Absent in no event of today's shape; kept falsy-safe as before for whatever an old log holds.
+  return created.data.personalData ? vault.open(created.data.personalData) : null;
 }
 
 /** Whom a message goes to and how they want it (#29): their address and name, their language, zone and reminder choice. */

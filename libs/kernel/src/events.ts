@@ -42,13 +42,13 @@ export type EventShape = { type: string; data: JsonObject };
  * A stored event of the union `E`, still a union: `if (event.type === 'X')` narrows its `data` to X's payload, so a
  * renamed field fails to compile where it is read. Made by an `EventList`'s guard, never by a cast.
  */
-export type Recorded<E extends EventShape> = E extends EventShape ? RecordedEvent<E['type'], E['data']> : never;
+export type Recorded<E extends EventShape> = E & Omit<RecordedEvent, 'type' | 'data'>;
 
 /** The one list of an aggregate's event types, and the guard that narrows a stored event to the union. */
 export interface EventList<E extends EventShape> {
   readonly types: readonly E['type'][];
   /** True when the event's type is one of the list's: the event is then a `Recorded<E>`. */
-  is(event: RecordedEvent): event is Recorded<E>;
+  readonly is: (event: RecordedEvent) => event is Recorded<E>;
 }
 
 /**
@@ -59,4 +59,9 @@ export function eventList<E extends EventShape>(types: { readonly [K in E['type'
   const names = Object.keys(types) as E['type'][];
   const known = new Set<string>(names);
   return { types: names, is: (event): event is Recorded<E> => known.has(event.type) };
+}
+
+/** The events of one type among a union's, narrowed to it: `eventsOfType(recorded, 'X')[0]?.data` reads X's fields. */
+export function eventsOfType<E extends { type: string }, T extends E['type']>(events: readonly E[], type: T): Extract<E, { type: T }>[] {
+  return events.filter((event): event is Extract<E, { type: T }> => event.type === type);
 }

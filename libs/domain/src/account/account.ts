@@ -1,3 +1,4 @@
+import { eventList } from '@recert/kernel/pure';
 import type { Decider } from '../decider';
 import { accountStream } from '../streams';
 /**
@@ -8,7 +9,8 @@ import { accountStream } from '../streams';
 export type AccountProfileRegistered = { type: 'AccountProfileRegistered'; data: { accountId: string; profileId: string } };
 export type AccountProfileClosed = { type: 'AccountProfileClosed'; data: { accountId: string; profileId: string; mergedInto: string } };
 export type AccountEvent = AccountProfileRegistered | AccountProfileClosed;
-export const ACCOUNT_EVENT_TYPES: readonly AccountEvent['type'][] = ['AccountProfileRegistered', 'AccountProfileClosed'];
+export const ACCOUNT_EVENTS = eventList<AccountEvent>({ AccountProfileRegistered: true, AccountProfileClosed: true });
+export const ACCOUNT_EVENT_TYPES = ACCOUNT_EVENTS.types;
 
 export type AccountState = { profiles: string[] };
 export const initialAccountState: AccountState = { profiles: [] };
@@ -46,6 +48,7 @@ export function decideAccount(command: AccountCommand, state: AccountState): Acc
 
 export const accountDecider: Decider<string, AccountCommand, AccountState, AccountEvent> = {
   streamOf: accountStream,
+  events: ACCOUNT_EVENTS,
   initialState: initialAccountState,
   evolve: evolveAccount,
   decide: decideAccount,

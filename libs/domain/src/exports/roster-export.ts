@@ -1,5 +1,5 @@
 import type { Decider } from '../decider';
-import { streamName } from '@recert/kernel/pure';
+import { eventList, streamName } from '@recert/kernel/pure';
 
 /**
  * R99: who exported the roster (names and e-mails included), when and with which filters, in the log: the audit export
@@ -9,6 +9,7 @@ export type RosterExported = {
   type: 'RosterExported';
   data: { exportId: string; exportedBy: string; exportedAt: string; filters: Record<string, string> };
 };
+export const ROSTER_EXPORT_EVENTS = eventList<RosterExported>({ RosterExported: true });
 export type RosterExportCommand = {
   type: 'RecordRosterExport';
   data: { exportId: string; exportedBy: string; filters: Record<string, string> };
@@ -19,6 +20,7 @@ export const rosterExportStream = (exportId: string): string => streamName('rost
 
 export const rosterExportDecider: Decider<string, RosterExportCommand, RosterExportState, RosterExported> = {
   streamOf: rosterExportStream,
+  events: ROSTER_EXPORT_EVENTS,
   initialState: { recorded: false },
   evolve: () => ({ recorded: true }),
   // A repeat of the same command (a retry) records nothing more.

@@ -1,4 +1,4 @@
-import { subtractDuration } from '@recert/kernel/pure';
+import { eventList, subtractDuration } from '@recert/kernel/pure';
 import type { Decider, DecideContext } from '../decider';
 import { holderMessagesStream } from '../streams';
 
@@ -31,7 +31,8 @@ export type HolderMessageDropped = {
   data: MessageKey & { droppedAt: string; reason: 'stale' | 'no-address' };
 };
 export type HolderMessageEvent = HolderMessageSent | HolderMessageDropped;
-export const HOLDER_MESSAGE_EVENT_TYPES: readonly HolderMessageEvent['type'][] = ['HolderMessageSent', 'HolderMessageDropped'];
+export const HOLDER_MESSAGE_EVENTS = eventList<HolderMessageEvent>({ HolderMessageSent: true, HolderMessageDropped: true });
+export const HOLDER_MESSAGE_EVENT_TYPES = HOLDER_MESSAGE_EVENTS.types;
 
 /** Messages recorded, by message id. */
 export type HolderMessageState = { recorded: Record<string, 'sent' | 'dropped'> };
@@ -69,6 +70,7 @@ export function decideHolderMessages(
 
 export const holderMessageDecider: Decider<string, HolderMessageCommand, HolderMessageState, HolderMessageEvent> = {
   streamOf: (holdingId) => holderMessagesStream(holdingId),
+  events: HOLDER_MESSAGE_EVENTS,
   initialState: initialHolderMessageState,
   evolve: evolveHolderMessages,
   decide: decideHolderMessages,

@@ -2,7 +2,7 @@ import type { Decider } from '../decider';
 import { holdingStream } from '../streams';
 import { AttemptRenewalCommand, decideAttempt } from './attempt';
 import { decideEarn, EarnCertificationCommand } from './earn';
-import type { HoldingEvent } from './events';
+import { HOLDING_EVENTS, HoldingEvent } from './events';
 import { decideImport, ImportCertificationCommand } from './import';
 import { decideMerge, MergeCommand } from './merge';
 import { ApplyOverrideCommand, decideOverrideEffect } from './override';
@@ -75,6 +75,7 @@ export const holdingDecider: Decider<
   Omit<HoldingContext, 'now'>
 > = {
   streamOf: ({ profileId, certificationCode }) => holdingStream(profileId, certificationCode),
+  events: HOLDING_EVENTS,
   initialState: initialHoldingState,
   evolve: evolveHolding,
   decide: (command, state, context) => decideHolding(command, state, context),

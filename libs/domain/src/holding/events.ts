@@ -1,3 +1,4 @@
+import { eventList } from '@recert/kernel/pure';
 import type { Level } from '../catalog';
 
 /**
@@ -290,7 +291,9 @@ const HOLDING_EVENT_TYPE_SET = {
   RenewalAttemptsGranted: true,
 } as const satisfies Record<HoldingEvent['type'], true>;
 
-export const HOLDING_EVENT_TYPES = Object.keys(HOLDING_EVENT_TYPE_SET) as readonly HoldingEvent['type'][];
+/** The list with its guard: `HOLDING_EVENTS.is(event)` narrows a stored event to `Recorded<HoldingEvent>`. */
+export const HOLDING_EVENTS = eventList<HoldingEvent>(HOLDING_EVENT_TYPE_SET);
+export const HOLDING_EVENT_TYPES = HOLDING_EVENTS.types;
 
 /** The renewal window of one expiry: attempts count per window and restart with the next (R8). */
 export type WindowState = {

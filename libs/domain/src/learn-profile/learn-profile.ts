@@ -1,3 +1,4 @@
+import { eventList } from '@recert/kernel/pure';
 import type { Decider } from '../decider';
 import { DomainError } from '../errors';
 import { learnProfileStream } from '../streams';
@@ -21,11 +22,12 @@ export type LearnProfileLinkReleased = {
   data: { learnProfileId: string; profileId: string; reason: string; releasedAt: string };
 };
 export type LearnProfileEvent = LearnProfileLinkReserved | LearnProfileLinkTransferred | LearnProfileLinkReleased;
-export const LEARN_PROFILE_EVENT_TYPES: readonly LearnProfileEvent['type'][] = [
-  'LearnProfileLinkReserved',
-  'LearnProfileLinkTransferred',
-  'LearnProfileLinkReleased',
-];
+export const LEARN_PROFILE_EVENTS = eventList<LearnProfileEvent>({
+  LearnProfileLinkReserved: true,
+  LearnProfileLinkTransferred: true,
+  LearnProfileLinkReleased: true,
+});
+export const LEARN_PROFILE_EVENT_TYPES = LEARN_PROFILE_EVENTS.types;
 
 export type LearnProfileState = { linkedTo: string | null };
 export const initialLearnProfileState: LearnProfileState = { linkedTo: null };
@@ -76,6 +78,7 @@ export function decideLearnProfile(command: LearnProfileCommand, state: LearnPro
 
 export const learnProfileDecider: Decider<string, LearnProfileCommand, LearnProfileState, LearnProfileEvent> = {
   streamOf: learnProfileStream,
+  events: LEARN_PROFILE_EVENTS,
   initialState: initialLearnProfileState,
   evolve: evolveLearnProfile,
   decide: decideLearnProfile,

@@ -1,4 +1,4 @@
-import { addDuration, isDuration, sameActor } from '@recert/kernel/pure';
+import { addDuration, eventList, isDuration, sameActor } from '@recert/kernel/pure';
 import { nominalMs } from '../policy';
 import { DomainError, ErrorCode } from '../errors';
 import type { Decider } from '../decider';
@@ -71,6 +71,13 @@ export type OverrideCompleted = {
   data: { overrideId: string; requestedBy: string; approvedBy: string; completedAt: string; report: OverrideReport };
 };
 export type OverrideEvent = OverrideRequested | OverrideApproved | OverrideRejected | OverrideRequestExpired | OverrideCompleted;
+export const OVERRIDE_EVENTS = eventList<OverrideEvent>({
+  OverrideRequested: true,
+  OverrideApproved: true,
+  OverrideRejected: true,
+  OverrideRequestExpired: true,
+  OverrideCompleted: true,
+});
 
 export type OverrideStatus = 'pending' | 'approved' | 'completed' | 'rejected' | 'expired';
 export type OverrideState =
@@ -273,6 +280,7 @@ export function overrideReport(rows: Iterable<OverrideReportRow>, limit = OVERRI
 /** One override request under four eyes (`override-<overrideId>`), #14.1. */
 export const overrideDecider: Decider<string, OverrideCommand, OverrideState, OverrideEvent, Omit<OverrideContext, 'now'>> = {
   streamOf: (overrideId) => overrideStream(overrideId),
+  events: OVERRIDE_EVENTS,
   initialState: initialOverrideState,
   evolve: evolveOverride,
   decide: decideOverride,

@@ -1,3 +1,4 @@
+import { eventList } from '@recert/kernel/pure';
 import type { Decider } from '../decider';
 import { DomainError } from '../errors';
 import { latestEffectiveFrom, Policy, policyProblems } from '../policy';
@@ -11,7 +12,8 @@ export type PolicyAdoptionWithdrawn = {
   data: { version: string; effectiveFrom: string; reason: string; withdrawnAt: string };
 };
 export type PolicyAdoptionEvent = PolicyAdopted | PolicyAdoptionWithdrawn;
-export const POLICY_ADOPTION_EVENT_TYPES: readonly PolicyAdoptionEvent['type'][] = ['PolicyAdopted', 'PolicyAdoptionWithdrawn'];
+export const POLICY_ADOPTION_EVENTS = eventList<PolicyAdoptionEvent>({ PolicyAdopted: true, PolicyAdoptionWithdrawn: true });
+export const POLICY_ADOPTION_EVENT_TYPES = POLICY_ADOPTION_EVENTS.types;
 
 export type PolicyAdoptionState = {
   /** Every version ever adopted here, withdrawn ones included: a version name is used once. */
@@ -101,6 +103,7 @@ export type PolicyAdoptionCommand =
 /** One stream for every adoption and withdrawal: its id is nothing. */
 export const policyAdoptionDecider: Decider<void, PolicyAdoptionCommand, PolicyAdoptionState, PolicyAdoptionEvent> = {
   streamOf: () => policyStream(),
+  events: POLICY_ADOPTION_EVENTS,
   initialState: initialPolicyAdoptionState,
   evolve: evolvePolicyAdoption,
   decide: (command, state, context) =>

@@ -1,3 +1,4 @@
+import { eventList } from '@recert/kernel/pure';
 import type { ImportSource } from '../holding';
 
 /**
@@ -119,7 +120,7 @@ export type ProfileEvent =
   | PersonalDataErased
   | ProfilePreferencesChanged;
 /** Every profile event type, once: checked against the union both ways (missing or unknown names fail to compile). */
-export const PROFILE_EVENT_TYPES = Object.keys({
+export const PROFILE_EVENTS = eventList<ProfileEvent>({
   CertificationProfileCreated: true,
   ProfilesLinked: true,
   LearnProfileUnlinked: true,
@@ -128,4 +129,5 @@ export const PROFILE_EVENT_TYPES = Object.keys({
   CertificationProfileClosed: true,
   PersonalDataErased: true,
   ProfilePreferencesChanged: true,
-} as const satisfies Record<ProfileEvent['type'], true>) as readonly ProfileEvent['type'][];
+} as const satisfies Record<ProfileEvent['type'], true>);
+export const PROFILE_EVENT_TYPES = PROFILE_EVENTS.types;

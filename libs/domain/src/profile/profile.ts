@@ -9,6 +9,7 @@ import {
   preferenceLanguageOf,
   PREFERENCE_LANGUAGES,
   canonicalTimeZone,
+  PROFILE_EVENTS,
   ProfileEvent,
   ProfilePreferences,
   REMINDER_CHOICES,
@@ -323,6 +324,7 @@ export function mergeLinkPlan(source: ActiveProfile, target: ActiveProfile): Mer
 
 export const profileDecider: Decider<string, ProfileCommand, ProfileState, ProfileEvent> = {
   streamOf: profileStream,
+  events: PROFILE_EVENTS,
   initialState: initialProfileState,
   evolve: evolveProfile,
   decide: decideProfile,

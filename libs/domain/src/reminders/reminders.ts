@@ -1,4 +1,4 @@
-import { addDuration, subtractDuration } from '@recert/kernel/pure';
+import { addDuration, eventList, subtractDuration } from '@recert/kernel/pure';
 import { ReminderPreference, WINDOW_OPENS } from './reminder-offsets';
 
 export * from './reminder-offsets';
@@ -83,11 +83,12 @@ export type RenewalReminderBounced = {
   data: ReminderKey & { dueAt: string; bouncedAt: string; attempt: number; reason: string };
 };
 export type ReminderEvent = RenewalReminderSent | RenewalReminderDeliveryFailed | RenewalReminderBounced;
-export const REMINDER_EVENT_TYPES: readonly ReminderEvent['type'][] = [
-  'RenewalReminderSent',
-  'RenewalReminderDeliveryFailed',
-  'RenewalReminderBounced',
-];
+export const REMINDER_EVENTS = eventList<ReminderEvent>({
+  RenewalReminderSent: true,
+  RenewalReminderDeliveryFailed: true,
+  RenewalReminderBounced: true,
+});
+export const REMINDER_EVENT_TYPES = REMINDER_EVENTS.types;
 
 export interface ReminderRecord {
   status: 'sent' | 'bounced' | 'failed' | 'retrying';
@@ -265,6 +266,7 @@ export function reminderChanges(
 /** A holding's reminders (`reminders-<holdingId>`): what was sent, failed or bounced per offset (#14.4). */
 export const reminderDecider: Decider<string, ReminderCommand, ReminderState, ReminderEvent, Omit<ReminderContext, 'now'>> = {
   streamOf: (holdingId) => remindersStream(holdingId),
+  events: REMINDER_EVENTS,
   initialState: initialReminderState,
   evolve: evolveReminders,
   decide: decideReminders,

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@recert/kernel/pure';
+import { eventList, type RecordedEvent } from '@recert/kernel/pure';
 import { DomainError } from '../errors';
 import type { SealedData } from '../profile/profile';
 import type { Decider } from '../decider';
@@ -69,6 +69,11 @@ export type WebhookEndpointReEnabled = {
   data: { endpointId: string; reEnabledAt: string; reEnabledBy: string };
 };
 export type WebhookEndpointEvent = WebhookEndpointRegistered | WebhookEndpointDisabled | WebhookEndpointReEnabled;
+export const WEBHOOK_ENDPOINT_EVENTS = eventList<WebhookEndpointEvent>({
+  WebhookEndpointRegistered: true,
+  WebhookEndpointDisabled: true,
+  WebhookEndpointReEnabled: true,
+});
 
 export type WebhookEndpointState =
   | { status: 'none' }
@@ -159,6 +164,7 @@ export const WEBHOOK_RETRY_SPAN_MS = 24 * 3_600_000;
 /** One registered endpoint (`webhook-<endpointId>`), #14.5. */
 export const webhookEndpointDecider: Decider<string, WebhookEndpointCommand, WebhookEndpointState, WebhookEndpointEvent> = {
   streamOf: (endpointId) => webhookStream(endpointId),
+  events: WEBHOOK_ENDPOINT_EVENTS,
   initialState: initialWebhookEndpointState,
   evolve: evolveWebhookEndpoint,
   decide: decideWebhookEndpoint,

@@ -6,6 +6,7 @@ import {
   CertificationEarned,
   evolveHolding,
   HOLDING_EVENT_TYPES,
+  HOLDING_EVENTS,
   HoldingEvent,
   HoldingMergedIn,
   HoldingMergedOut,
@@ -19,6 +20,7 @@ import { decideHolding, HoldingCommand, prerequisiteMet, withPolicyWindow } from
 import type { PolicyBook } from '../policy';
 import { CHANGE_KINDS, ChangeKind, HoldingDifference, HoldingSide, WhatIfReport } from './report';
 import { reminderChanges } from '../reminders/reminders';
+import { PROFILE_EVENTS } from '../profile/events';
 
 export * from './report';
 
@@ -100,21 +102,15 @@ export class WhatIfReplay {
   apply(event: RecordedEvent): void {
     if (!INPUT_TYPES.has(event.type)) return;
     this.replayed += 1;
-    switch (event.type) {
-      case 'ProfilesLinked':
-        this.linked.add(event.data['profileId'] as string);
-        return;
-      case 'LearnProfileUnlinked':
-      case 'CertificationProfileClosed':
-        this.linked.delete(event.data['profileId'] as string);
-        return;
-      default:
-        break;
+    if (PROFILE_EVENTS.is(event)) {
+      if (event.type === 'ProfilesLinked') this.linked.add(event.data.profileId);
+      else if (event.type === 'LearnProfileUnlinked' || event.type === 'CertificationProfileClosed')
+        this.linked.delete(event.data.profileId);
+      return;
     }
-    if (!event.stream.startsWith('holding-')) return;
-    const holding = event as unknown as HoldingEvent;
-    const data = holding.data as { holdingId: string; profileId: string; certificationCode: string };
-    const track = this.track(data.holdingId, data.profileId, data.certificationCode);
+    if (!HOLDING_EVENTS.is(event) || !event.stream.startsWith('holding-')) return;
+    const holding: HoldingEvent = event;
+    const track = this.track(holding.data.holdingId, holding.data.profileId, holding.data.certificationCode);
     track.live = evolveHolding(track.live, holding);
     switch (holding.type) {
       case 'CertificationEarned':

@@ -159,9 +159,7 @@ export class EsdbEventStore implements EventStore {
     try {
       const appended = this.client.appendToStream(
         this.prefix + stream,
-        events.map((event) =>
-          jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata as unknown as JsonObject }),
-        ),
+        events.map((event) => jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata })),
         { expectedRevision: toClientRevision(options.expectedRevision), deadline: this.appendDeadlineMs },
       );
       // The append may still land after this answer: its event ids derive from the command, so a retry finds it stored.

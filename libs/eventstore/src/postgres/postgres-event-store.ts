@@ -18,6 +18,7 @@ import {
   Subscription,
   SubscriptionHandlers,
 } from '../event-store.port';
+import { GroupCommitQueue } from '../group-commit';
 import { pollingSubscription } from '../polling-subscription';
 import { APPEND_LOCK_KEY, APPENDED_CHANNEL, Migration, MIGRATION_LOCK_KEY, MIGRATIONS } from './migrations';
 
@@ -128,9 +129,7 @@ export class PostgresEventStore implements EventStore {
   private migrated: Promise<void> | undefined;
   private listener: Promise<Client> | undefined;
   private closed = false;
-  private pending: PendingAppend[] = [];
-  private flushScheduled = false;
-  private flushing: Promise<void> | undefined;
+  private readonly queue = new GroupCommitQueue<PendingAppend>((batch) => this.flush(batch), MAX_APPENDS_PER_COMMIT);
   private readonly sql: ReturnType<typeof statements>;
 
   constructor(options: PostgresEventStoreOptions) {
@@ -265,31 +264,18 @@ export class PostgresEventStore implements EventStore {
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     if (this.closed) return Promise.reject(new Error('The event store is closed'));
     // Bounded (#24.1): while the store does not answer, callers hear so at once instead of piling up in memory.
-    if (this.pending.length >= this.maxPendingAppends) {
-      return Promise.reject(new EventStoreUnavailableError(`PostgreSQL: ${this.pending.length} appends already wait for the store`));
+    if (this.queue.size >= this.maxPendingAppends) {
+      return Promise.reject(new EventStoreUnavailableError(`PostgreSQL: ${this.queue.size} appends already wait for the store`));
     }
     return new Promise<AppendResult>((resolve, reject) => {
-      this.pending.push({ stream, events, expected: options.expectedRevision, queuedAt: performance.now(), resolve, reject });
-      this.scheduleFlush();
+      this.queue.push({ stream, events, expected: options.expectedRevision, queuedAt: performance.now(), resolve, reject });
     });
   }
 
-  private scheduleFlush(): void {
-    if (this.flushing || this.flushScheduled || this.pending.length === 0) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flushing = this.flush().finally(() => {
-        this.flushing = undefined;
-        this.scheduleFlush();
-      });
-    });
-  }
-
-  private async flush(): Promise<void> {
+  private async flush(group: readonly PendingAppend[]): Promise<void> {
     const now = performance.now();
     const batch: PendingAppend[] = [];
-    for (const append of this.pending.splice(0, MAX_APPENDS_PER_COMMIT)) {
+    for (const append of group) {
       // Queued past its deadline behind commits that hung: refused unsent (so surely not stored), not sent late.
       if (now - append.queuedAt > this.appendDeadlineMs) {
         append.reject(new EventStoreUnavailableError('PostgreSQL: the append waited past its deadline for the store'));
@@ -498,7 +484,7 @@ export class PostgresEventStore implements EventStore {
    * transaction, makes this process unready rather than green while every append waits). Taken and let go at once.
    */
   async ping(): Promise<void> {
-    const oldest = this.pending[0];
+    const oldest = this.queue.oldest;
     if (oldest && performance.now() - oldest.queuedAt > this.appendDeadlineMs) {
       throw new EventStoreUnavailableError('PostgreSQL: appends wait past their deadline');
     }
@@ -546,9 +532,7 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     // Appends already accepted are committed (or refused) before the pool goes.
-    while (this.flushing || this.flushScheduled || this.pending.length > 0) {
-      await (this.flushing ?? new Promise((resolve) => setImmediate(resolve)));
-    }
+    await this.queue.drain();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     this.closed = true;
     const listener = this.listener;

@@ -19,6 +19,7 @@ import {
   Subscription,
   SubscriptionHandlers,
 } from '../event-store.port';
+import { GroupCommitQueue } from '../group-commit';
 import { pollingSubscription } from '../polling-subscription';
 import { Committer, createCommitter, outcomeError, ThreadWriter, WireAppend, WireOutcome } from './writer';
 
@@ -113,10 +114,7 @@ export class SqliteEventStore implements EventStore {
   /** Commits a group on the writer thread, or inline for a store without one. */
   private readonly commitGroup: (appends: WireAppend[]) => Promise<WireOutcome[]>;
   private readonly writer: ThreadWriter | undefined;
-  private pending: PendingAppend[] = [];
-  private flushScheduled = false;
-  /** The group being committed, if any: the next one gathers meanwhile (group commit). */
-  private inFlight: Promise<void> | undefined;
+  private readonly queue = new GroupCommitQueue<PendingAppend>((appends) => this.flush(appends));
 
   constructor(options: SqliteEventStoreOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -181,28 +179,12 @@ export class SqliteEventStore implements EventStore {
     }).then(
       (wire) =>
         new Promise<AppendResult>((resolve, reject) => {
-          this.pending.push({ wire, resolve, reject });
-          this.scheduleFlush();
+          this.queue.push({ wire, resolve, reject });
         }),
     );
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.inFlight) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.inFlight = this.flush().finally(() => {
-        this.inFlight = undefined;
-        if (this.pending.length > 0) this.scheduleFlush();
-      });
-    });
-  }
-
-  private async flush(): Promise<void> {
-    const appends = this.pending;
-    this.pending = [];
-    if (appends.length === 0) return;
+  private async flush(appends: readonly PendingAppend[]): Promise<void> {
     let outcomes: WireOutcome[];
     try {
       outcomes = await this.commitGroup(appends.map((append) => append.wire));
@@ -220,14 +202,6 @@ export class SqliteEventStore implements EventStore {
       append.resolve(outcome.result);
     });
     if (newest > 0) this.appended.emit('appended', newest);
-  }
-
-  /** Commits everything appended so far; resolves once no group is pending or in flight. */
-  private async drain(): Promise<void> {
-    while (this.inFlight || this.flushScheduled || this.pending.length > 0) {
-      if (this.inFlight) await this.inFlight;
-      else await new Promise((resolve) => setImmediate(resolve));
-    }
   }
 
   readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -359,7 +333,7 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.drain();
+    await this.queue.drain();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     await this.writer?.close();
     this.db.close();

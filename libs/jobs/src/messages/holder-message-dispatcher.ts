@@ -4,16 +4,7 @@ import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { APP_CONFIG, AppConfig, CLOCK, Clock, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { HolderMessageRow, READ_STORE, ReadStore, StatusMessageFacts } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, HolderMessageWrite, StreamReader } from '@recert/renewals';
-import {
-  Catalog,
-  evolveHolderMessages,
-  HolderMessageCommand,
-  HolderMessageEvent,
-  HolderMessageState,
-  holderMessagesStream,
-  initialHolderMessageState,
-  isStaleMessage,
-} from '@recert/domain';
+import { Catalog, HolderMessageCommand, holderMessageDecider, holderMessagesStream, isStaleMessage } from '@recert/domain';
 import { OutboxDispatcher, recipientOf } from '../outbox-table';
 import { REMINDER_PREFERENCES, ReminderPreferences } from '../reminders/reminder-preferences';
 import { HOLDER_MESSAGES, HolderMessages } from './holder-messages';
@@ -55,11 +46,7 @@ export class HolderMessageDispatcher extends OutboxDispatcher<HolderMessageRow> 
     const certification = this.catalog.get(row.code);
     if (!certification) return 0;
     // The messages stream is the authority: another process (with its own read model) may have recorded it.
-    const recorded = await this.reader.load<HolderMessageState, HolderMessageEvent>(
-      holderMessagesStream(row.holding_id),
-      evolveHolderMessages,
-      initialHolderMessageState,
-    );
+    const recorded = await this.reader.load(holderMessagesStream(row.holding_id), holderMessageDecider);
     if (recorded.state.recorded[row.id]) return 0;
     const now = this.clock.now();
     const key: HolderMessageCommand['data']['message'] = {

@@ -86,7 +86,8 @@ function loadLanguage(dir: string): LanguageTemplates {
   for (const file of files.filter((name) => name.startsWith('_'))) {
     const match = /^_([\w-]+)\.(txt|html)$/.exec(file);
     if (!match) continue;
-    const [, name, format] = match as unknown as [string, string, string];
+    // The pattern has both groups: the defaults never apply.
+    const [, name = '', format = ''] = match;
     const source = read(file).replace(/\n$/, '');
     if (format === 'txt') text.registerPartial(name, source);
     // The HTML partial wins over the text one of the same name, whatever the order of the listing.

@@ -4,7 +4,7 @@ import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { APP_CONFIG, AppConfig, CLOCK, Clock, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { NotificationRow, READ_STORE, ReadStore } from '@recert/projections';
 import { CATALOG, HoldingWrite, PERSONAL_DATA_VAULT, PersonalDataVault, StreamReader } from '@recert/renewals';
-import { Catalog, evolveHolding, HoldingEvent, HoldingState, holdingStream, initialHoldingState } from '@recert/domain';
+import { Catalog, holdingDecider, holdingStream } from '@recert/domain';
 import { HOLDER_MESSAGES, HolderMessages } from '../messages/holder-messages';
 import { MessageSender, NOTIFICATION_SENDER } from '../messages/mail-transport';
 import { REMINDER_PREFERENCES, ReminderPreferences } from '../reminders/reminder-preferences';
@@ -48,11 +48,7 @@ export class NotificationDispatcher extends OutboxDispatcher<NotificationRow> {
     const certification = this.catalog.get(row.code);
     if (!certification) return 0;
     // The holding's stream is the authority: another process (with its own outbox) may have notified already.
-    const holding = await this.reader.load<HoldingState, HoldingEvent>(
-      holdingStream(row.profile_id, row.code),
-      evolveHolding,
-      initialHoldingState,
-    );
+    const holding = await this.reader.load(holdingStream(row.profile_id, row.code), holdingDecider);
     const window = holding.state.status === 'held' ? holding.state.window : null;
     // Notified by another process, or the window ended first (the projection marks those obsolete from the log).
     if (!window || window.id !== row.window_id || window.notified) return 0;

@@ -1,26 +1,22 @@
 import { CommandBus } from '@nestjs/cqrs';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
+import { EVENT_STORE, EventStore, eventsOfType, Recorded } from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { HoldingsModel, READ_STORE, ReadStore } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, ReminderWrite, StreamReader } from '@recert/renewals';
 import {
   Catalog,
-  DueReminder,
   dueReminder,
-  evolveHolding,
-  evolveReminders,
-  HoldingEvent,
-  HoldingState,
+  DueReminder,
+  holdingDecider,
   holdingStream,
   initialHoldingState,
-  initialReminderState,
+  ReminderContext,
+  reminderDecider,
   ReminderEvent,
   reminderHorizon,
-  reminderSchedule,
-  ReminderContext,
   ReminderOutcome,
-  ReminderState,
+  reminderSchedule,
   remindersStream,
 } from '@recert/domain';
 import { HOLDER_MESSAGES, HolderMessages } from '../messages/holder-messages';
@@ -156,12 +152,8 @@ export class ReminderDispatcher {
     const { holdingId, profileId, code } = candidate;
     const certification = this.catalog.get(code);
     if (!certification) return null;
-    const holding = await this.reader.load<HoldingState, HoldingEvent>(holdingStream(profileId, code), evolveHolding, initialHoldingState);
-    const reminders = await this.reader.load<ReminderState, ReminderEvent>(
-      remindersStream(holdingId),
-      evolveReminders,
-      initialReminderState,
-    );
+    const holding = await this.reader.load(holdingStream(profileId, code), holdingDecider);
+    const reminders = await this.reader.load(remindersStream(holdingId), reminderDecider);
     const preferences = await this.preferences.forProfile(profileId);
     const context: ReminderContext = {
       now: this.clock.now(),
@@ -201,8 +193,8 @@ export class ReminderDispatcher {
       outcome = { kind: 'failed', error: error instanceof Error ? error.message : String(error) };
     }
     const recorded = await this.record(reminder, outcome);
-    const failed = recorded.find((event) => event.type === 'RenewalReminderDeliveryFailed');
-    const retryAt = failed ? ((failed.data['nextAttemptAt'] as string | null) ?? null) : null;
+    const [failed] = eventsOfType(recorded, 'RenewalReminderDeliveryFailed');
+    const retryAt = failed ? failed.data.nextAttemptAt : null;
     // A failure leaves the mark due again at its retry instant; anything else marks this offset done.
     await this.marks.mark(
       holdingId,
@@ -213,7 +205,7 @@ export class ReminderDispatcher {
     return outcome.kind === 'sent' ? recorded.length : 0;
   }
 
-  private async record(reminder: DueReminder, outcome: ReminderOutcome): Promise<RecordedEvent[]> {
+  private async record(reminder: DueReminder, outcome: ReminderOutcome): Promise<Recorded<ReminderEvent>[]> {
     const result = await this.bus.execute(
       new ReminderWrite(
         reminder.holdingId,

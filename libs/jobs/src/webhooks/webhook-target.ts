@@ -104,10 +104,10 @@ export function postWebhook(
   timeoutMs: number,
 ): Promise<number> {
   // Net calls this instead of DNS; with autoSelectFamily it asks for every address (`all`).
-  const lookup = ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+  const lookup: LookupFunction = (_hostname, options, callback) => {
     if (options.all) callback(null, [target]);
     else callback(null, target.address, target.family);
-  }) as unknown as LookupFunction;
+  };
   return new Promise<number>((resolve, reject) => {
     const request = (url.protocol === 'https:' ? https : http).request(
       url,

@@ -8,15 +8,16 @@ import { DomainError } from '@recert/domain';
 import { Scheduler, WebhookDeliveries } from '@recert/jobs';
 
 /** Replaces `object[method]` by a wrapper that sees each call's arguments and outcome: the one place metrics hook in. */
-function around<T extends object, K extends keyof T>(
-  object: T,
+function around<K extends PropertyKey>(
+  object: { [P in K]: (...args: never[]) => Promise<unknown> },
   method: K,
   observe: (outcome: { result?: unknown; error?: unknown }, args: unknown[]) => void,
 ): void {
-  const original = object[method] as unknown as (...args: unknown[]) => Promise<unknown>;
+  const original = object[method];
   const wrapped = async (...args: unknown[]): Promise<unknown> => {
     try {
-      const result = await original.apply(object, args);
+      // The wrapper passes on whatever arguments it is given, as the method it replaces took them.
+      const result: unknown = await Reflect.apply(original, object, args);
       observe({ result }, args);
       return result;
     } catch (error) {
@@ -24,7 +25,7 @@ function around<T extends object, K extends keyof T>(
       throw error;
     }
   };
-  (object as Record<K, unknown>)[method] = wrapped;
+  object[method] = wrapped;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { EventStore, EventStoreUnavailableError, SqliteEventStore } from '@recert/eventstore';
+import { eventList, EventStore, EventStoreUnavailableError, SqliteEventStore } from '@recert/eventstore';
 import { ManualClock } from '@recert/kernel';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { Decider, PolicyBook, policyStream } from '@recert/domain';
@@ -52,6 +52,7 @@ describe('policy adoptions while the store is unreachable', () => {
     const commands = new StreamCommands(flaky, new ManualClock(new Date('2026-01-01T00:00:00Z')), adoptions);
     const counter: Decider<null, null, number, { type: 'Counted'; data: Record<string, never> }> = {
       streamOf: () => 'counter-1',
+      events: eventList({ Counted: true }),
       initialState: 0,
       evolve: (s) => s + 1,
       decide: () => [{ type: 'Counted', data: {} }],

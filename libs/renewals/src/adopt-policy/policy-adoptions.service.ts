@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { EVENT_STORE, EventStore, RecordedEvent, Subscription } from '@recert/eventstore';
-import { parsePolicy, POLICY_ADOPTION_EVENT_TYPES, PolicyBook, policyStream } from '@recert/domain';
+import { parsePolicy, POLICY_ADOPTION_EVENT_TYPES, POLICY_ADOPTION_EVENTS, PolicyBook, policyStream } from '@recert/domain';
 import { PolicyRegistry } from '../renewals.tokens';
 
 /**
@@ -51,10 +51,11 @@ export class PolicyAdoptions implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** One event of the policy-adoptions stream, from the log or just stored by this process; idempotent. */
-  apply(event: Pick<RecordedEvent, 'type' | 'data'>): void {
-    const version = event.data['version'];
-    if (event.type === 'PolicyAdoptionWithdrawn' && typeof version === 'string') this.withdraw(version);
-    else if (event.type === 'PolicyAdopted') this.adopt(event.data['policy']);
+  apply(event: RecordedEvent): void {
+    if (!POLICY_ADOPTION_EVENTS.is(event)) return;
+    if (event.type === 'PolicyAdoptionWithdrawn') this.withdraw(event.data.version);
+    // Parsed again: a stored adoption is checked for shape whatever its type says.
+    else this.adopt(event.data.policy);
   }
 
   /** Idempotent: a version already in the book (or withdrawn) changes nothing. */

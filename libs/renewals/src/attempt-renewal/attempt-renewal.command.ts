@@ -1,8 +1,8 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CommandMeta } from '../command-handling/command-meta';
 import { HoldingHandler } from '../command-handling/holding-handler';
-import type { RecordedEvent } from '@recert/eventstore';
-import { evolveHolding, HoldingEvent, initialHoldingState } from '@recert/domain';
+import { eventsOfType, RecordedEvent } from '@recert/eventstore';
+import { evolveHolding, initialHoldingState } from '@recert/domain';
 import { ProfileReader } from '../profile/profile.reader';
 import { CommandResult } from '../renewals.tokens';
 
@@ -59,10 +59,10 @@ export class AttemptRenewalHandler implements ICommandHandler<AttemptRenewalComm
       const stored = await this.storedAttempt(data.profileId, data.certificationCode, data.attemptId);
       if (stored) return stored;
     }
-    const attempted = outcome.events.find((event) => event.type === 'AssessmentAttempted');
+    const [attempted] = eventsOfType(outcome.events, 'AssessmentAttempted');
     const state = outcome.state;
     return {
-      attempt: attempted ? Number(attempted.data['attempt']) : state.status === 'held' && state.window ? state.window.attempts : 0,
+      attempt: attempted ? attempted.data.attempt : state.status === 'held' && state.window ? state.window.attempts : 0,
       renewed: outcome.events.some((event) => event.type === 'CertificationRenewed'),
       expiresAt: state.status === 'held' ? state.expiresAt : null,
       events: outcome.events,
@@ -76,9 +76,9 @@ export class AttemptRenewalHandler implements ICommandHandler<AttemptRenewalComm
    */
   private async storedAttempt(profileId: string, code: string, attemptId: string): Promise<AttemptRenewalResult | undefined> {
     const { recorded } = await this.holdings.load(profileId, code);
-    const index = recorded.findIndex((event) => event.type === 'AssessmentAttempted' && event.data['attemptId'] === attemptId);
+    const index = recorded.findIndex((event) => event.type === 'AssessmentAttempted' && event.data.attemptId === attemptId);
     const attempted = recorded[index];
-    if (!attempted) return undefined;
+    if (attempted?.type !== 'AssessmentAttempted') return undefined;
     // The events of the same append: same command (correlation), same instant, consecutive positions.
     const sameAppend = (a: RecordedEvent | undefined, b: RecordedEvent | undefined): boolean =>
       a !== undefined &&
@@ -91,14 +91,12 @@ export class AttemptRenewalHandler implements ICommandHandler<AttemptRenewalComm
     let to = index;
     while (sameAppend(recorded[to], recorded[to + 1])) to += 1;
     const events = recorded.slice(from, to + 1);
-    const renewal = events.find((event) => event.type === 'CertificationRenewed');
-    const before = recorded
-      .slice(0, index)
-      .reduce((state, event) => evolveHolding(state, event as unknown as HoldingEvent), initialHoldingState);
+    const [renewal] = eventsOfType(events, 'CertificationRenewed');
+    const before = recorded.slice(0, index).reduce(evolveHolding, initialHoldingState);
     return {
-      attempt: Number(attempted.data['attempt']),
+      attempt: attempted.data.attempt,
       renewed: renewal !== undefined,
-      expiresAt: renewal ? (renewal.data['expiresAt'] as string) : before.status === 'held' ? before.expiresAt : null,
+      expiresAt: renewal ? renewal.data.expiresAt : before.status === 'held' ? before.expiresAt : null,
       events,
       position: events[events.length - 1]?.position ?? attempted.position,
     };

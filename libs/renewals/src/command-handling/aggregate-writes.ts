@@ -12,6 +12,7 @@ import {
   rosterExportDecider,
   webhookEndpointDecider,
 } from '@recert/domain';
+import type { Recorded, RecordedEvent } from '@recert/eventstore';
 import { CommandMeta } from './command-meta';
 import { DomainEvent, HandleOptions, StreamOutcome, StreamCommands } from './stream-commands';
 
@@ -20,19 +21,20 @@ import { DomainEvent, HandleOptions, StreamOutcome, StreamCommands } from './str
  * the decider's dependencies (read again on each retry) or a step name. Every write of recert is one of these or a
  * `HoldingWrite` (holding-handler.ts), so a newcomer finds every write of an aggregate here, one handler per family.
  */
-export interface StreamWrite<Id, C, S, D> extends Command<StreamOutcome<S>> {
+export interface StreamWrite<Id, C, S, D, R extends RecordedEvent = RecordedEvent> extends Command<StreamOutcome<S, R>> {
   readonly id: Id;
   readonly command: C;
   readonly meta: CommandMeta;
   readonly options: HandleOptions<D>;
 }
 
-export type StreamWriteClass<Id, C, S, D> = new (
+/** `R`: the outcome's events, typed by the decider's event list (#28.3). */
+export type StreamWriteClass<Id, C, S, D, R extends RecordedEvent = RecordedEvent> = new (
   id: Id,
   command: C,
   meta: CommandMeta,
   options?: HandleOptions<D>,
-) => StreamWrite<Id, C, S, D>;
+) => StreamWrite<Id, C, S, D, R>;
 
 /** Each decider's write class, for `writeOf`. */
 const writes = new Map<unknown, unknown>();
@@ -42,8 +44,11 @@ export const streamWriteHandlers: Type<ICommandHandler>[] = [];
  * The command class of an aggregate's writes and its handler (registered in `streamWriteHandlers`): the handler runs
  * the one command loop, `StreamCommands.handle`. The class carries `name`, which is the metrics' command label.
  */
-function streamWrite<Id, C, S, E extends DomainEvent, D>(name: string, decider: Decider<Id, C, S, E, D>): StreamWriteClass<Id, C, S, D> {
-  class Write extends Command<StreamOutcome<S>> implements StreamWrite<Id, C, S, D> {
+function streamWrite<Id, C, S, E extends DomainEvent, D>(
+  name: string,
+  decider: Decider<Id, C, S, E, D>,
+): StreamWriteClass<Id, C, S, D, Recorded<E>> {
+  class Write extends Command<StreamOutcome<S, Recorded<E>>> implements StreamWrite<Id, C, S, D, Recorded<E>> {
     constructor(
       readonly id: Id,
       readonly command: C,
@@ -57,10 +62,10 @@ function streamWrite<Id, C, S, E extends DomainEvent, D>(name: string, decider: 
 
   @CommandHandler(Write)
   @Injectable()
-  class Handler implements ICommandHandler<Write, StreamOutcome<S>> {
+  class Handler implements ICommandHandler<Write, StreamOutcome<S, Recorded<E>>> {
     constructor(readonly commands: StreamCommands) {}
 
-    execute(write: Write): Promise<StreamOutcome<S>> {
+    execute(write: Write): Promise<StreamOutcome<S, Recorded<E>>> {
       return this.commands.handle(decider, write.id, write.command, write.meta, write.options);
     }
   }
@@ -82,8 +87,8 @@ export const WebhookEndpointWrite = streamWrite('WebhookEndpointWrite', webhookE
 export const RosterExportWrite = streamWrite('RosterExportWrite', rosterExportDecider);
 
 /** The write command of a decider's aggregate, for code generic over deciders (the importer's applier). */
-export function writeOf<Id, C, S, E extends DomainEvent, D>(decider: Decider<Id, C, S, E, D>): StreamWriteClass<Id, C, S, D> {
-  const write = writes.get(decider) as StreamWriteClass<Id, C, S, D> | undefined;
+export function writeOf<Id, C, S, E extends DomainEvent, D>(decider: Decider<Id, C, S, E, D>): StreamWriteClass<Id, C, S, D, Recorded<E>> {
+  const write = writes.get(decider) as StreamWriteClass<Id, C, S, D, Recorded<E>> | undefined;
   if (!write) throw new Error('No write command for this decider: the holding one is HoldingWrite');
   return write;
 }

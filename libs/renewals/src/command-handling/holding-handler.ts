@@ -1,23 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import type { RecordedEvent } from '@recert/eventstore';
+import type { Recorded } from '@recert/eventstore';
 import {
   Catalog,
   Certification,
   DomainError,
-  evolveHolding,
   holdingDecider,
   HoldingCommand,
   HoldingEvent,
   HoldingState,
   holdingStream,
-  initialHoldingState,
 } from '@recert/domain';
 import { ProfileReader } from '../profile/profile.reader';
 import { CATALOG, PolicyRegistry } from '../renewals.tokens';
 import { CommandMeta } from './command-meta';
 import { holdingDeps } from './decisions';
-import { StreamCommands, StreamOutcome } from './stream-commands';
+import { Loaded, StreamCommands, StreamOutcome } from './stream-commands';
 
 export interface HoldingRef {
   profileId: string;
@@ -34,7 +32,7 @@ export interface HoldingWriteOptions {
 }
 
 /** One holding command, sent on the `CommandBus` (#28.1); the bus answers the holding's outcome. */
-export class HoldingWrite extends Command<StreamOutcome<HoldingState>> {
+export class HoldingWrite extends Command<StreamOutcome<HoldingState, Recorded<HoldingEvent>>> {
   constructor(
     readonly ref: HoldingRef,
     readonly command: HoldingCommand,
@@ -60,7 +58,7 @@ export function certificationOf(catalog: Catalog, code: string): Certification {
  */
 @CommandHandler(HoldingWrite)
 @Injectable()
-export class HoldingHandler implements ICommandHandler<HoldingWrite, StreamOutcome<HoldingState>> {
+export class HoldingHandler implements ICommandHandler<HoldingWrite, StreamOutcome<HoldingState, Recorded<HoldingEvent>>> {
   constructor(
     private readonly commands: StreamCommands,
     private readonly profiles: ProfileReader,
@@ -68,7 +66,7 @@ export class HoldingHandler implements ICommandHandler<HoldingWrite, StreamOutco
     @Inject(CATALOG) private readonly catalog: Catalog,
   ) {}
 
-  async execute({ ref, command, meta, options }: HoldingWrite): Promise<StreamOutcome<HoldingState>> {
+  async execute({ ref, command, meta, options }: HoldingWrite): Promise<StreamOutcome<HoldingState, Recorded<HoldingEvent>>> {
     return this.write(ref.profileId, await this.prepare(ref, options), command, meta);
   }
 
@@ -79,7 +77,12 @@ export class HoldingHandler implements ICommandHandler<HoldingWrite, StreamOutco
   }
 
   /** Decides and appends on the holding of a catalog entry `prepare` gave. */
-  write(profileId: string, certification: Certification, command: HoldingCommand, meta: CommandMeta): Promise<StreamOutcome<HoldingState>> {
+  write(
+    profileId: string,
+    certification: Certification,
+    command: HoldingCommand,
+    meta: CommandMeta,
+  ): Promise<StreamOutcome<HoldingState, Recorded<HoldingEvent>>> {
     return this.commands.handle(
       holdingDecider,
       { profileId, certificationCode: certification.code },
@@ -90,7 +93,7 @@ export class HoldingHandler implements ICommandHandler<HoldingWrite, StreamOutco
   }
 
   /** A holding's state and its events as stored (upcast), for the checks made before a write. */
-  load(profileId: string, certificationCode: string): Promise<{ state: HoldingState; recorded: RecordedEvent[] }> {
-    return this.commands.load<HoldingState, HoldingEvent>(holdingStream(profileId, certificationCode), evolveHolding, initialHoldingState);
+  load(profileId: string, certificationCode: string): Promise<Loaded<HoldingState, Recorded<HoldingEvent>>> {
+    return this.commands.load(holdingStream(profileId, certificationCode), holdingDecider);
   }
 }

@@ -1,4 +1,4 @@
-import { AppendResult, ExpectedRevision, NewEvent, SqliteEventStore } from '@recert/eventstore';
+import { AppendResult, eventList, ExpectedRevision, NewEvent, SqliteEventStore } from '@recert/eventstore';
 import { ManualClock } from '@recert/kernel';
 import { Decider, DomainError } from '@recert/domain';
 import { MAX_CONFLICT_RETRIES, StreamCommands } from './stream-commands';
@@ -34,6 +34,7 @@ describe('the command loop (read, decide, append with expected revision, retry)'
   // A decider whose id is its stream: each command counts once more.
   const counter: Decider<string, null, Counter, Counted> = {
     streamOf: (stream) => stream,
+    events: eventList({ Counted: true }),
     initialState: { count: 0 },
     evolve: (state) => ({ count: state.count + 1 }),
     decide: (_command, state) => [{ type: 'Counted', data: { n: state.count } }],

@@ -4,20 +4,29 @@ import {
   EVENT_STORE,
   EventStore,
   EventStoreUnavailableError,
-  JsonObject,
+  EventShape,
   NewEvent,
+  Recorded,
   RecordedEvent,
 } from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId } from '@recert/kernel';
-import { currentSchemaVersion, Decider, DomainError } from '@recert/domain';
+import { Aggregate, currentSchemaVersion, Decider, DomainError } from '@recert/domain';
 import { POLICIES_READY, PoliciesReady } from '../renewals.tokens';
 import { CommandMeta } from './command-meta';
 
-export type DomainEvent = { type: string; data: Record<string, unknown> };
+export type DomainEvent = EventShape;
 
-export interface StreamOutcome<State> {
-  /** What was appended now (or found already appended by an earlier try of the same command). */
-  events: RecordedEvent[];
+/** An aggregate's stream as read: its state, the revision to append after, and its events typed by the event list. */
+export interface Loaded<State, Event extends RecordedEvent = RecordedEvent> {
+  state: State;
+  /** Revision of the stream's last event, -1 when the stream does not exist. */
+  revision: number;
+  recorded: Event[];
+}
+
+export interface StreamOutcome<State, Event extends RecordedEvent = RecordedEvent> {
+  /** What was appended now (or found already appended by an earlier try of the same command), typed as the decider's. */
+  events: Event[];
   /** State after the appended events. */
   state: State;
   /** Global position of the last appended event, 0 when nothing was appended. */
@@ -46,36 +55,37 @@ export class StreamCommands {
     @Optional() @Inject(POLICIES_READY) private readonly adoptions?: PoliciesReady,
   ) {}
 
-  async load<State, Event extends DomainEvent>(
-    stream: string,
-    evolve: (state: State, event: Event) => State,
-    initialState: State,
-  ): Promise<{ state: State; revision: number; recorded: RecordedEvent[] }> {
-    const recorded = await this.store.readStream(stream);
-    let state = initialState;
-    for (const event of recorded) state = evolve(state, event as unknown as Event);
-    const last = recorded[recorded.length - 1];
-    return { state, revision: last ? last.revision : -1, recorded };
+  /**
+   * Reads a stream as the aggregate (its decider) knows it: events of a type its list does not name are not folded
+   * (an evolve's exhaustive switch has no branch for them), the others come out typed.
+   */
+  async load<State, Event extends EventShape>(stream: string, aggregate: Aggregate<State, Event>): Promise<Loaded<State, Recorded<Event>>> {
+    const all = await this.store.readStream(stream);
+    const last = all[all.length - 1];
+    const revision = last ? last.revision : -1;
+    const recorded = all.filter(aggregate.events.is);
+    const state = recorded.reduce((folded, event) => aggregate.evolve(folded, event), aggregate.initialState);
+    return { state, revision, recorded };
   }
 
   /**
    * The one write path: every write of recert, whatever asks (a request, the scheduler, the dispatcher, the
    * merge process), is `handle(decider, id, command, meta)`.
    */
-  async handle<Id, Command, State, Event extends DomainEvent, Deps = object>(
+  async handle<Id, Command, State, Event extends EventShape, Deps = object>(
     decider: Decider<Id, Command, State, Event, Deps>,
     id: Id,
     command: Command,
     meta: CommandMeta,
     options: HandleOptions<Deps> = {},
-  ): Promise<StreamOutcome<State>> {
+  ): Promise<StreamOutcome<State, Recorded<Event>>> {
     // A decision under an incomplete policy book would be wrong (R14): wait for the adopted versions.
     if (this.adoptions && !this.adoptions.loaded)
       throw new EventStoreUnavailableError('Adopted policies are not loaded yet: the event store was unreachable');
     const stream = decider.streamOf(id);
     const evolve = decider.evolve.bind(decider);
     for (let attempt = 0; ; attempt += 1) {
-      const { state, revision, recorded } = await this.load(stream, evolve, decider.initialState);
+      const { state, revision, recorded } = await this.load(stream, decider);
       if (meta.replayStored) {
         const stored = this.storedBy(recorded, stream, meta, options.step);
         if (stored.length > 0) return { events: stored, state, position: stored[stored.length - 1]?.position ?? 0 };
@@ -99,7 +109,7 @@ export class StreamCommands {
           (await this.store.readStream(stream, { fromRevision: firstRevision, maxCount: 1 }))[0]?.recordedAt ??
           now.toISOString();
         const recorded = toAppend.map(
-          (event, index): RecordedEvent => ({
+          (event, index): Recorded<Event> => ({
             ...event,
             stream,
             revision: firstRevision + index,
@@ -118,7 +128,7 @@ export class StreamCommands {
   }
 
   /** Whether an earlier try of this command stored events in the stream just loaded (for checks made before `handle`). */
-  ranBefore(recorded: RecordedEvent[], stream: string, meta: CommandMeta, step?: string): boolean {
+  ranBefore(recorded: readonly RecordedEvent[], stream: string, meta: CommandMeta, step?: string): boolean {
     return meta.replayStored === true && this.storedBy(recorded, stream, meta, step).length > 0;
   }
 
@@ -127,7 +137,12 @@ export class StreamCommands {
    * the command id, stream, step and revision, so they are recognised whoever wrote them and whatever the answer
    * that try never gave.
    */
-  private storedBy(recorded: RecordedEvent[], stream: string, meta: CommandMeta, step: string | undefined): RecordedEvent[] {
+  private storedBy<Stored extends RecordedEvent>(
+    recorded: readonly Stored[],
+    stream: string,
+    meta: CommandMeta,
+    step: string | undefined,
+  ): Stored[] {
     return recorded.filter((event) => event.id === this.eventId(meta, stream, step, event.revision, event.type));
   }
 
@@ -135,20 +150,19 @@ export class StreamCommands {
     return deterministicId(meta.commandId, stream, step ?? '', String(revision), type);
   }
 
-  private toNewEvent(
-    event: DomainEvent,
+  private toNewEvent<Event extends EventShape>(
+    event: Event,
     stream: string,
     meta: CommandMeta,
     step: string | undefined,
     revision: number,
     now: Date,
-  ): NewEvent {
+  ): Event & Omit<NewEvent, 'type' | 'data'> {
     const policyVersion = typeof event.data['policyVersion'] === 'string' ? event.data['policyVersion'] : undefined;
     return {
+      ...event,
       // Same command, same stream, same revision: same id, so a repeated append is dropped by the store.
       id: this.eventId(meta, stream, step, revision, event.type),
-      type: event.type,
-      data: event.data as JsonObject,
       metadata: {
         correlationId: meta.correlationId,
         causationId: meta.causationId,

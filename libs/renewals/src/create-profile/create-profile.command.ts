@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { AccountType, DomainError, evolveProfile, initialProfileState, ProfileEvent, ProfileState, profileStream } from '@recert/domain';
+import { AccountType, DomainError, profileDecider, profileStream } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
 import { StreamCommands } from '../command-handling/stream-commands';
 import { AccountWrite, ProfileWrite } from '../command-handling/aggregate-writes';
@@ -27,7 +27,7 @@ export class CreateProfileHandler implements ICommandHandler<CreateProfileComman
 
   async execute({ data, meta }: CreateProfileCommand): Promise<CommandResult> {
     const stream = profileStream(data.profileId);
-    const existing = await this.commands.load<ProfileState, ProfileEvent>(stream, evolveProfile, initialProfileState);
+    const existing = await this.commands.load(stream, profileDecider);
     // A repeat of a try that created it (#22.3) goes on: each append below answers with what that try stored.
     if (existing.state.status !== 'none' && !this.commands.ranBefore(existing.recorded, stream, meta))
       throw new DomainError('PROFILE_EXISTS', `Profile ${data.profileId} exists`);

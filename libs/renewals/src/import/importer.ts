@@ -4,26 +4,21 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rm
 import { dirname } from 'node:path';
 import {
   accountDecider,
+  Aggregate,
   assertActive,
   Catalog,
   Certification,
   Decider,
   DomainError,
-  evolveHolding,
-  evolveProfile,
   HoldingCommand,
-  HoldingEvent,
   holdingDecider,
   holdingIdOf,
   HoldingState,
   holdingStream,
   ImportSource,
   initialHoldingState,
-  initialProfileState,
   prerequisiteMet,
   profileDecider,
-  ProfileEvent,
-  ProfileState,
   profileStream,
   SealedData,
 } from '@recert/domain';
@@ -113,7 +108,7 @@ interface RowResult {
 
 /** How a row's commands meet the store: for real (the one write path) or in memory (dry run, R42). */
 interface Applier {
-  state<S, E extends DomainEvent>(stream: string, evolve: (state: S, event: E) => S, initial: S): Promise<S>;
+  state<S, E extends DomainEvent>(stream: string, aggregate: Aggregate<S, E>): Promise<S>;
   handle<Id, C, S, E extends DomainEvent, D>(
     decider: Decider<Id, C, S, E, D>,
     id: Id,
@@ -136,32 +131,19 @@ class StoreApplier implements Applier {
     private readonly reader: StreamReader,
   ) {}
 
-  async state<S, E extends DomainEvent>(stream: string, evolve: (state: S, event: E) => S, initial: S): Promise<S> {
-    return (await this.reader.load<S, E>(stream, evolve, initial)).state;
-  }
+  state: Applier['state'] = async (stream, aggregate) => (await this.reader.load(stream, aggregate)).state;
 
-  async handle<Id, C, S, E extends DomainEvent, D>(
-    decider: Decider<Id, C, S, E, D>,
-    id: Id,
-    command: C,
-    meta: CommandMeta,
-    options?: HandleOptions<D>,
-  ): Promise<{ appended: number; state: S }> {
+  handle: Applier['handle'] = async (decider, id, command, meta, options) => {
     const Write = writeOf(decider);
     const outcome = await this.bus.execute(new Write(id, command, meta, options));
     return { appended: outcome.events.length, state: outcome.state };
-  }
+  };
 
-  async holding(
-    ref: HoldingRef,
-    _certification: Certification,
-    command: HoldingCommand,
-    meta: CommandMeta,
-  ): Promise<{ appended: number; state: HoldingState }> {
+  holding: Applier['holding'] = async (ref, _certification, command, meta) => {
     // The row's profile was checked on the applier's own state (R39), as a dry run checks it.
     const outcome = await this.bus.execute(new HoldingWrite(ref, command, meta, { activeProfile: false }));
     return { appended: outcome.events.length, state: outcome.state };
-  }
+  };
 }
 
 /**
@@ -177,9 +159,9 @@ class DryApplier implements Applier {
     private readonly policies: PolicyRegistry,
   ) {}
 
-  async state<S, E extends DomainEvent>(stream: string, evolve: (state: S, event: E) => S, initial: S): Promise<S> {
+  async state<S, E extends DomainEvent>(stream: string, aggregate: Aggregate<S, E>): Promise<S> {
     if (this.states.has(stream)) return this.states.get(stream) as S;
-    return (await this.reader.load<S, E>(stream, evolve, initial)).state;
+    return (await this.reader.load(stream, aggregate)).state;
   }
 
   holding(
@@ -200,7 +182,7 @@ class DryApplier implements Applier {
   ): Promise<{ appended: number; state: S }> {
     const stream = decider.streamOf(id);
     const evolve = decider.evolve.bind(decider);
-    const state = await this.state<S, E>(stream, evolve, decider.initialState);
+    const state = await this.state(stream, decider);
     const deps = (options?.deps?.() ?? {}) as D;
     const events = decider.decide(command, state, { ...deps, now: this.clock.now() });
     const next = events.reduce(evolve, state);
@@ -403,7 +385,7 @@ export class Importer {
         data: { profileId, accountId: row.accountId, accountType: row.accountType, personalData, importedFrom: source },
       }) as const;
     // Decided first on the state as it is (like create-profile): a refused or repeated row registers no account.
-    const before = await applier.state<ProfileState, ProfileEvent>(profileStream(profileId), evolveProfile, initialProfileState);
+    const before = await applier.state(profileStream(profileId), profileDecider);
     const planned = profileDecider.decide(importProfile(NOT_SEALED), before, { now: this.clock.now() });
     if (planned.length === 0) {
       const existing = before.status === 'active' ? before : before.status === 'closed' ? before.last : undefined;
@@ -425,7 +407,7 @@ export class Importer {
     applier: Applier,
   ): Promise<ImportOutcome> {
     const certification = certificationOf(this.catalog, row.certificationCode);
-    const profile = await applier.state<ProfileState, ProfileEvent>(profileStream(profileId), evolveProfile, initialProfileState);
+    const profile = await applier.state(profileStream(profileId), profileDecider);
     const holder = assertActive(profile, profileId);
     // R39: a holding attaches only to the profile this system's holder row made, never to a live one of that id.
     if (holder.importedFrom?.system !== source.system || holder.importedFrom.sourceId !== row.holder) {
@@ -434,10 +416,7 @@ export class Importer {
     // R10: a prerequisite held and active at earnedAt: imported earlier in the file (same lane) or already there.
     const prerequisites = new Map<string, HoldingState>();
     for (const code of certification.prerequisites) {
-      prerequisites.set(
-        code,
-        await applier.state<HoldingState, HoldingEvent>(holdingStream(profileId, code), evolveHolding, initialHoldingState),
-      );
+      prerequisites.set(code, await applier.state(holdingStream(profileId, code), holdingDecider));
     }
     const prerequisiteActive = prerequisiteMet(certification, row.earnedAt, (code) => prerequisites.get(code) ?? initialHoldingState);
     const outcome = await applier.holding(

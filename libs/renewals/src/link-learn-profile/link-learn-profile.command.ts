@@ -2,18 +2,12 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@recert/kernel';
 import {
-  AccountEvent,
-  AccountState,
+  accountDecider,
   accountStream,
   AccountType,
   decideProfile,
   DomainError,
-  evolveAccount,
-  evolveLearnProfile,
-  initialAccountState,
-  initialLearnProfileState,
-  LearnProfileEvent,
-  LearnProfileState,
+  learnProfileDecider,
   learnProfileStream,
   ProfileCommand,
 } from '@recert/domain';
@@ -44,7 +38,7 @@ export class LinkLearnProfileHandler implements ICommandHandler<LinkLearnProfile
 
   /** Active profiles of an account, each checked against its own stream: the index may list a failed creation. */
   private async activeProfilesOf(accountId: string): Promise<number> {
-    const index = await this.reader.load<AccountState, AccountEvent>(accountStream(accountId), evolveAccount, initialAccountState);
+    const index = await this.reader.load(accountStream(accountId), accountDecider);
     let count = 0;
     for (const profileId of index.state.profiles) {
       const state = await this.profiles.state(profileId);
@@ -56,7 +50,7 @@ export class LinkLearnProfileHandler implements ICommandHandler<LinkLearnProfile
   async execute({ data, meta }: LinkLearnProfileCommand): Promise<CommandResult> {
     const learnStream = learnProfileStream(data.learnProfileId);
     // Check every rule before reserving anything, so a refused link stores nothing.
-    const learn = await this.reader.load<LearnProfileState, LearnProfileEvent>(learnStream, evolveLearnProfile, initialLearnProfileState);
+    const learn = await this.reader.load(learnStream, learnProfileDecider);
     const profileState = await this.profiles.state(data.profileId);
     const command: Extract<ProfileCommand, { type: 'LinkLearnProfile' }> = {
       type: 'LinkLearnProfile',

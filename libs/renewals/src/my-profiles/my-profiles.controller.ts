@@ -1,17 +1,6 @@
 import { Controller, ForbiddenException, Get, Injectable } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  accountStream,
-  AccountEvent,
-  AccountState,
-  evolveAccount,
-  evolveProfile,
-  initialAccountState,
-  initialProfileState,
-  ProfileEvent,
-  ProfileState,
-  profileStream,
-} from '@recert/domain';
+import { accountDecider, accountStream, profileDecider, profileStream } from '@recert/domain';
 import { CurrentPrincipal, holdsByAccount, Principal, ProfileOwnership, Roles } from '@recert/kernel';
 import { StreamReader } from '../command-handling/stream-reader';
 
@@ -24,13 +13,13 @@ export class ProfileOwners implements ProfileOwnership {
   constructor(private readonly reader: StreamReader) {}
 
   async accountOf(profileId: string): Promise<string | undefined> {
-    const { state } = await this.reader.load<ProfileState, ProfileEvent>(profileStream(profileId), evolveProfile, initialProfileState);
+    const { state } = await this.reader.load(profileStream(profileId), profileDecider);
     return state.status === 'active' ? state.accountId : state.status === 'closed' ? state.last.accountId : undefined;
   }
 
   /** The account's active profiles, each checked against its own stream (the index is not the truth). */
   async activeProfilesOf(accountId: string): Promise<string[]> {
-    const { state } = await this.reader.load<AccountState, AccountEvent>(accountStream(accountId), evolveAccount, initialAccountState);
+    const { state } = await this.reader.load(accountStream(accountId), accountDecider);
     const owned = await Promise.all(
       state.profiles.map(async (profileId) => ((await this.accountOf(profileId)) === accountId ? profileId : null)),
     );

@@ -63,7 +63,7 @@ export class OverrideView {
 
   /** One request as stored now, else OVERRIDE_NOT_FOUND. */
   async load(overrideId: string): Promise<KnownOverride> {
-    const { state } = await this.reader.load(overrideDecider.streamOf(overrideId), evolveOverride, initialOverrideState);
+    const { state } = await this.reader.load(overrideDecider.streamOf(overrideId), overrideDecider);
     if (state.status === 'none') throw new DomainError('OVERRIDE_NOT_FOUND', `No override request ${overrideId}`);
     return state;
   }

@@ -124,8 +124,7 @@ describe('what-if compared with the live path over the same commands (#17.3, R2/
     for (const { profileId } of script) {
       const { state } = await run.commands.load(
         holdingDecider.streamOf({ profileId, certificationCode: certification.code }),
-        holdingDecider.evolve,
-        holdingDecider.initialState,
+        holdingDecider,
       );
       if (state.status !== 'held') throw new Error(`${profileId} not held`);
       const current = withPolicyWindow(state, book);

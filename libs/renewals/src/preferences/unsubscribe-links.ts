@@ -51,7 +51,8 @@ export class UnsubscribeLinks {
   profileOf(token: string): string | null {
     const match = /^u1\.([A-Za-z0-9_-]{1,200})\.([A-Za-z0-9_-]{43})$/.exec(token);
     if (!match) return null;
-    const [, id, mac] = match as unknown as [string, string, string];
+    // The pattern has both groups: the defaults never apply.
+    const [, id = '', mac = ''] = match;
     // Compared as text: base64url's last character carries spare bits, so decoding would accept other spellings.
     const given = Buffer.from(mac);
     const expected = Buffer.from(this.mac(id).toString('base64url'));

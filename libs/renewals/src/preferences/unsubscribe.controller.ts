@@ -3,7 +3,7 @@ import { Controller, Get, Header, HttpCode, Inject, Param, Post } from '@nestjs/
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Public, settingsProvider } from '@recert/kernel';
-import { DomainError, evolveProfile, profileDecider } from '@recert/domain';
+import { DomainError, profileDecider } from '@recert/domain';
 import { ProfileWrite } from '../command-handling/aggregate-writes';
 import { StreamReader } from '../command-handling/stream-reader';
 import { UnsubscribeLinks } from './unsubscribe-links';
@@ -113,7 +113,7 @@ export class UnsubscribeController {
   private async currentProfileOf(profileId: string): Promise<string> {
     let id = profileId;
     for (let hops = 0; hops < 8; hops += 1) {
-      const state = (await this.reader.load(profileDecider.streamOf(id), evolveProfile, profileDecider.initialState)).state;
+      const state = (await this.reader.load(profileDecider.streamOf(id), profileDecider)).state;
       if (state.status !== 'closed') return id;
       id = state.mergedInto;
     }
@@ -121,7 +121,7 @@ export class UnsubscribeController {
   }
 
   private async languageOf(profileId: string): Promise<string> {
-    const state = (await this.reader.load(profileDecider.streamOf(profileId), evolveProfile, profileDecider.initialState)).state;
+    const state = (await this.reader.load(profileDecider.streamOf(profileId), profileDecider)).state;
     if (state.status === 'none') throw new DomainError('UNSUBSCRIBE_LINK_NOT_FOUND', 'This unsubscribe link is not one recert sent');
     return (state.status === 'active' ? state.preferences?.language : undefined) ?? this.config.messages.defaultLanguage;
   }

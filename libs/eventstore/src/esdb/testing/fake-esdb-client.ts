@@ -5,6 +5,7 @@ import {
   STREAM_EXISTS,
   StreamNotFoundError,
   WrongExpectedVersionError,
+  type AllStreamRecordedEvent,
   type AllStreamResolvedEvent,
   type AppendResult,
   type AppendToStreamOptions,
@@ -46,20 +47,13 @@ export class FakeEsdbClient implements EsdbClient {
     const commit = this.nextCommit;
     this.nextCommit += 100n;
     const revision = BigInt(this.records.filter((r) => r.event?.streamId === stream).length);
-    const record = {
-      event: {
-        streamId: stream,
-        id: `${stream}#${revision}#${commit}`,
-        revision,
-        type,
-        data,
-        metadata: {},
-        isJson,
-        created: new Date(0),
-        position: { commit, prepare: commit },
-      },
-      commitPosition: commit,
-    } as unknown as AllStreamResolvedEvent;
+    const common = { streamId: stream, id: `${stream}#${revision}#${commit}`, revision, type, metadata: {}, created: new Date(0) };
+    const position = { commit, prepare: commit };
+    // A non-JSON record carries bytes, as the server gives them.
+    const event: AllStreamRecordedEvent = isJson
+      ? { ...common, data: { ...data }, isJson: true, position }
+      : { ...common, data: new TextEncoder().encode(JSON.stringify(data)), isJson: false, position };
+    const record: AllStreamResolvedEvent = { event, commitPosition: commit };
     this.records.push(record);
     for (const subscription of this.live) subscription.offer(record);
     return record;
