@@ -4,6 +4,7 @@ import {
   evolveHolding,
   HeldState,
   HOLDING_EVENT_TYPES,
+  HOLDING_EVENTS,
   HoldingEvent,
   HoldingState,
   ImportSource,
@@ -11,6 +12,7 @@ import {
   LastOverride,
   PolicyBook,
   PROFILE_EVENT_TYPES,
+  PROFILE_EVENTS,
   ProfileEvent,
   WindowState,
   windowIdOf,
@@ -383,36 +385,38 @@ export class HoldingsProjection implements RowProjection {
     const profiles = new Map<string, ProfileRow | undefined>();
     const verifications = new Map<string, VerificationRow>();
     for (const event of events) {
-      if (event.stream.startsWith('holding-')) {
-        const holdingEvent = event as unknown as HoldingEvent;
-        const id = holdingEvent.data.holdingId;
+      // The projection is fed only these two lists' types (its filter): anything else is not its business.
+      if (HOLDING_EVENTS.is(event)) {
+        const id = event.data.holdingId;
         // An earning rewrites every column: no row to read first either.
         const before =
-          holdings.has(id) || isNew(event) || holdingEvent.type === 'CertificationEarned' || holdingEvent.type === 'CertificationImported'
+          holdings.has(id) || isNew(event) || event.type === 'CertificationEarned' || event.type === 'CertificationImported'
             ? holdings.get(id)
             : (current(this.holdings, id) as HoldingRow | undefined);
-        const next = evolveHoldingRow(before, holdingEvent, event.position, this.windowOf);
+        const next = evolveHoldingRow(before, event, event.position, this.windowOf);
         holdings.set(id, next);
         // R19: the verification row follows its holding row; a rotated-away id is retired (404 from now on).
-        if (holdingEvent.type === 'VerificationIdRotated' && before) {
+        if (event.type === 'VerificationIdRotated' && before) {
           const old = verificationRowOf({ ...before, last_position: event.position }, true);
           if (old) verifications.set(old.verification_id, old);
         }
         const verification = next && verificationRowOf(next);
         if (verification) verifications.set(verification.verification_id, verification);
-      } else {
-        const profileEvent = event as unknown as ProfileEvent;
-        const id = profileEvent.data.profileId;
+      } else if (PROFILE_EVENTS.is(event)) {
+        const id = event.data.profileId;
         const before = profiles.has(id) || isNew(event) ? profiles.get(id) : (current(this.profiles, id) as ProfileRow | undefined);
-        profiles.set(id, evolveProfileRow(before, profileEvent, event.position));
+        profiles.set(id, evolveProfileRow(before, event, event.position));
       }
     }
-    const defined = <R>(rows: Map<string, R | undefined>): Map<string, Row> =>
-      new Map([...rows].filter((entry): entry is [string, R] => entry[1] !== undefined) as unknown as [string, Row][]);
+    const defined = <R extends Row>(rows: Map<string, R | undefined>): Map<string, Row> => {
+      const kept = new Map<string, Row>();
+      for (const [key, row] of rows) if (row !== undefined) kept.set(key, row);
+      return kept;
+    };
     return new Map([
       [this.holdings, defined(holdings)],
       [this.profiles, defined(profiles)],
-      [this.verifications, verifications as unknown as Map<string, Row>],
+      [this.verifications, defined(verifications)],
     ]);
   }
 

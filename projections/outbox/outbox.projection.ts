@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@recert/eventstore';
 import { deterministicId } from '@recert/kernel';
-import type { RenewalEligibilityNotified, RenewalWindowOpened } from '@recert/domain';
+import { HOLDING_EVENTS, PROFILE_EVENTS } from '@recert/domain';
 import { ReadDbStatementProjection, StoreStatementProjection, Write } from '../runtime/statement-projection';
 import type { RowOf, TableDefinition } from '../runtime/table-definition';
 
@@ -47,8 +47,13 @@ const OUTBOX_EVENT_TYPES: readonly string[] = [
 
 /** What an event does to the outbox, for the projection on `read.db` and its read-store twin alike. */
 function outboxWrites(event: RecordedEvent): Write[] {
+  if (PROFILE_EVENTS.is(event)) {
+    if (event.type !== 'PersonalDataErased') return [];
+    return [{ sql: 'UPDATE rm_notifications SET personal_data_erased = 1 WHERE profile_id = ?', params: [event.data.profileId] }];
+  }
+  if (!HOLDING_EVENTS.is(event)) return [];
   if (event.type === 'RenewalWindowOpened') {
-    const d = (event as unknown as RenewalWindowOpened).data;
+    const d = event.data;
     return [
       {
         sql: `INSERT INTO rm_notifications (id, window_id, holding_id, profile_id, code, opens_at, expires_at, state)
@@ -58,19 +63,11 @@ function outboxWrites(event: RecordedEvent): Write[] {
     ];
   }
   if (event.type === 'RenewalEligibilityNotified') {
-    const d = (event as unknown as RenewalEligibilityNotified).data;
+    const d = event.data;
     return [{ sql: "UPDATE rm_notifications SET state = 'sent', sent_at = ? WHERE window_id = ?", params: [d.notifiedAt, d.windowId] }];
   }
-  if (event.type === 'PersonalDataErased') {
-    return [
-      { sql: 'UPDATE rm_notifications SET personal_data_erased = 1 WHERE profile_id = ?', params: [event.data['profileId'] as string] },
-    ];
-  }
   return [
-    {
-      sql: "UPDATE rm_notifications SET state = 'obsolete' WHERE holding_id = ? AND state = 'pending'",
-      params: [event.data['holdingId'] as string],
-    },
+    { sql: "UPDATE rm_notifications SET state = 'obsolete' WHERE holding_id = ? AND state = 'pending'", params: [event.data.holdingId] },
   ];
 }
 

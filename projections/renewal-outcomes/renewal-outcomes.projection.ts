@@ -1,12 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
-import type {
-  CertificationEarned,
-  CertificationExpired,
-  CertificationImported,
-  CertificationRenewed,
-  HoldingMergedIn,
-} from '@recert/domain';
+import { HOLDING_EVENTS } from '@recert/domain';
 import type { Projection } from '../runtime/projection';
 import type { ReadTx } from '../runtime/read-store';
 import { Statements } from '../runtime/statements';
@@ -104,23 +98,24 @@ type OutcomeStep =
   | { kind: 'expire'; holdingId: string; code: string; outcome: 'expired'; at: string };
 
 function outcomeSteps(event: RecordedEvent): OutcomeStep[] {
+  if (!HOLDING_EVENTS.is(event)) return [];
   switch (event.type) {
     case 'CertificationEarned': {
-      const d = (event as unknown as CertificationEarned).data;
+      const d = event.data;
       return [{ kind: 'track', holdingId: d.holdingId, expiresAt: d.expiresAt }];
     }
     case 'CertificationImported': {
       // #14.3: the renewals before the import were the legacy system's; its expiry is tracked from here.
-      const d = (event as unknown as CertificationImported).data;
+      const d = event.data;
       return [{ kind: 'track', holdingId: d.holdingId, expiresAt: d.expiresAt }];
     }
     case 'HoldingMergedIn': {
-      const d = (event as unknown as HoldingMergedIn).data;
+      const d = event.data;
       // Windows the source closed stay recorded under the source's holding; the target tracks what it adopted.
       return d.adopted ? [{ kind: 'track', holdingId: d.holdingId, expiresAt: d.snapshot.expired ? null : d.snapshot.expiresAt }] : [];
     }
     case 'CertificationRenewed': {
-      const d = (event as unknown as CertificationRenewed).data;
+      const d = event.data;
       return [
         {
           kind: 'record',
@@ -134,12 +129,12 @@ function outcomeSteps(event: RecordedEvent): OutcomeStep[] {
       ];
     }
     case 'CertificationExpired': {
-      const d = (event as unknown as CertificationExpired).data;
+      const d = event.data;
       return [{ kind: 'expire', holdingId: d.holdingId, code: d.certificationCode, outcome: 'expired', at: d.expiredAt }];
     }
     case 'HoldingExpiryExtended':
     case 'RenewalWindowReopened': {
-      const d = event.data as { holdingId: string; to: string };
+      const d = event.data;
       return [{ kind: 'track', holdingId: d.holdingId, expiresAt: d.to }];
     }
     default:

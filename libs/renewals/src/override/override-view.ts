@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENT_STORE, EventStore, logPages, RecordedEvent } from '@recert/eventstore';
+import { EVENT_STORE, EventStore, logPages, Recorded } from '@recert/eventstore';
 import { CLOCK, Clock } from '@recert/kernel';
 import {
   DomainError,
   evolveOverride,
   initialOverrideState,
   overrideDecider,
+  OVERRIDE_EVENTS,
   OverrideEvent,
   OverrideKind,
   OverrideParams,
@@ -16,13 +17,7 @@ import {
 } from '@recert/domain';
 import { StreamReader } from '../command-handling/stream-reader';
 
-export const OVERRIDE_EVENT_TYPES: readonly OverrideEvent['type'][] = [
-  'OverrideRequested',
-  'OverrideApproved',
-  'OverrideRejected',
-  'OverrideRequestExpired',
-  'OverrideCompleted',
-];
+export const OVERRIDE_EVENT_TYPES: readonly OverrideEvent['type'][] = OVERRIDE_EVENTS.types;
 
 /** An override request as the API shows it. */
 export interface OverrideRequestView {
@@ -81,7 +76,7 @@ export class OverrideView {
   /** Every request in the log, caught up first. */
   async all(): Promise<KnownOverride[]> {
     // To the end of the log, following what is appended meanwhile (a view catching up, R160).
-    const pages = logPages(this.store, { after: this.scannedTo, filter: { eventTypes: [...OVERRIDE_EVENT_TYPES] }, until: 'end' });
+    const pages = logPages(this.store, { after: this.scannedTo, events: OVERRIDE_EVENTS, until: 'end' });
     for await (const page of pages) {
       this.remember(page.events);
       this.scannedTo = page.scannedTo;
@@ -89,12 +84,11 @@ export class OverrideView {
     return [...this.known.values()];
   }
 
-  private remember(events: readonly RecordedEvent[]): void {
+  private remember(events: readonly Recorded<OverrideEvent>[]): void {
     for (const event of events) {
       if (!event.stream.startsWith('override-')) continue;
-      const overrideEvent = event as unknown as OverrideEvent;
-      const id = overrideEvent.data.overrideId;
-      const next = evolveOverride(this.known.get(id) ?? initialOverrideState, overrideEvent);
+      const id = event.data.overrideId;
+      const next = evolveOverride(this.known.get(id) ?? initialOverrideState, event);
       if (next.status !== 'none') this.known.set(id, next);
     }
   }
