@@ -73,7 +73,8 @@ export function named<C extends ColumnSet>(definition: TableDefinition<C>, name:
       name: `${name}_${suffix}`,
       create: `CREATE INDEX IF NOT EXISTS ${name}_${suffix} ON ${name} ${on}`,
     })),
-    definition: definition as unknown as TableDefinition<ColumnSet>,
+    // Rebuilt field by field: `key` is `keyof C`, so the generic interface is not assignable to its widest form as is.
+    definition: { key: definition.key, columns: definition.columns, indexes: definition.indexes, withoutRowid: definition.withoutRowid },
   };
 }
 

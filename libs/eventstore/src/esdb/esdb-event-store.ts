@@ -450,7 +450,7 @@ export class EsdbEventStore implements EventStore {
       id: event.id,
       type: event.type,
       data: event.data as JsonObject,
-      metadata: event.metadata as unknown as EventMetadata,
+      metadata: event.metadata as EventMetadata,
       stream: event.streamId.slice(this.prefix.length),
       revision: Number(event.revision),
       position: position ? toNumber(position.commit) : 0,
