@@ -3,7 +3,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
 import { KEY_VAULT_STORE, KeyVaultStore } from '@recert/kernel';
 import { PERSONAL_DATA_VAULT, PersonalData, PersonalDataVault } from '@recert/renewals';
-import type { SealedData } from '@recert/domain';
+import { PROFILE_EVENTS } from '@recert/domain';
 import { projectorOwner, READ_STORE, ReadStore, ReadTx } from '../runtime/read-store';
 import type { StoreProjection } from '../runtime/store-projection-runner';
 import { createTableStatements, TableDefinition } from '../runtime/table-definition';
@@ -100,11 +100,12 @@ export class PersonSearchIndex implements StoreProjection {
   private async steps(events: readonly RecordedEvent[]): Promise<IndexStep[]> {
     const steps: IndexStep[] = [];
     for (const event of events) {
-      const profileId = event.data['profileId'] as string;
+      if (!PROFILE_EVENTS.is(event)) continue;
+      const profileId = event.data.profileId;
       if (event.type === 'PersonalDataErased') {
         steps.push({ profileId, tokens: null });
       } else if (event.type === 'CertificationProfileCreated') {
-        const data = await this.vault.open<PersonalData>(event.data['personalData'] as SealedData);
+        const data = await this.vault.open<PersonalData>(event.data.personalData);
         steps.push({ profileId, tokens: data ? await Promise.all(searchTerms(data).map((term) => this.token(term))) : [] });
       }
     }
