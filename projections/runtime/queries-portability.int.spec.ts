@@ -8,7 +8,6 @@ import { loadCatalog, loadPolicyBook, PersonalDataVault, PolicyRegistry } from '
 import { describeWithPostgres, dropSchema, PG_TEST_URL, uniqueName } from '../../test/support/postgres';
 import { DashboardQueries } from '../dashboard/dashboard.queries';
 import { DeadlineQueries } from '../deadlines/deadlines.queries';
-import type { HoldingsModel } from '../holdings/holdings.model';
 import { HoldingRow, HoldingsProjection, ProfileRow } from '../holdings/holdings.projection';
 import { OverrideTargetQueries } from '../holdings/override-targets.queries';
 import { RenewalOutcomesStoreProjection } from '../renewal-outcomes/renewal-outcomes.projection';
@@ -18,7 +17,8 @@ import { ROSTER_SORTS, RosterItem, RosterQueries } from '../roster/roster.querie
 import { PostgresReadStore } from './postgres-read-store';
 import type { ProjectionRunner } from './projection-runner';
 import { configureReadDb } from './read-db';
-import { ReadStore, ReadTx, ReadValue, SqliteReadStore } from './read-store';
+import { ReadStore, ReadTx, SqliteReadStore } from './read-store';
+import { holdingsModelOf, insertRows } from './testing/holdings-rows';
 
 /**
  * R120: the queries on the holdings read model (dashboard, deadlines, override targets, reports, roster) answer
@@ -67,15 +67,7 @@ class MemoryKeys implements KeyVaultStore {
 const keys = new MemoryKeys();
 const vault = new PersonalDataVault(keys);
 const projection = new HoldingsProjection(policies.book(), 'portable');
-const model = {
-  tables: () => ({
-    profiles: projection.profiles,
-    holdings: projection.holdings,
-    verifications: projection.verifications,
-    generation: projection.generation,
-    projection: projection.name,
-  }),
-} as unknown as HoldingsModel;
+const model = holdingsModelOf(projection);
 
 /** The window opens six months before expiry (config/policy.json), as the projection derives it. */
 function holding(profileId: string, code: string, change: Partial<HoldingRow>, position: number): HoldingRow {
@@ -202,13 +194,7 @@ const txOf = (store: ReadStore): ReadTx => ({
   query: (sql, params) => store.query(sql, params),
 });
 
-const insert = (store: ReadStore, table: string, row: object): Promise<number> => {
-  const entries = Object.entries(row) as [string, ReadValue][];
-  return store.run(
-    `INSERT INTO ${table} (${entries.map(([column]) => column).join(', ')}) VALUES (${entries.map(() => '?').join(', ')})`,
-    entries.map(([, value]) => value),
-  );
-};
+const insert = (store: ReadStore, table: string, row: object): Promise<void> => insertRows(store, table, [row]);
 
 const search = new PersonSearchIndex(undefined as unknown as ReadStore, {} as EventStore, vault, keys);
 // The index follows the log under its lease; here its rows are written by hand on each store.
