@@ -16,16 +16,12 @@ import {
   windowIdOf,
 } from '@recert/domain';
 import { createRowTableSql, named, Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from '../runtime/rows';
-import { column, defineTable, RowOf } from '../runtime/table-definition';
+import { column, defineKeyedTable, RowOf } from '../runtime/table-definition';
 import type { ReadTx } from '../runtime/read-store';
 import { Statements } from '../runtime/statements';
 
 /** The holdings table, declared once (#28.3): `HoldingRow`, its column list and its DDL in both dialects come from here. */
-export const HOLDINGS_TABLE = defineTable({
-  name: 'rm_holdings',
-  primaryKey: ['holding_id'],
-  keyOnColumn: true,
-  withoutRowid: true,
+export const HOLDINGS_TABLE = defineKeyedTable('rm_holdings', 'holding_id', {
   columns: {
     holding_id: column.text(),
     profile_id: column.text(),
@@ -73,11 +69,7 @@ export type HoldingRow = RowOf<typeof HOLDINGS_TABLE>;
  * R19: one public verification id: the cycle it names, as of its last event. A rotated id is retired (404); the id of
  * an earlier cycle keeps that cycle's final state (expired or revoked).
  */
-export const VERIFICATIONS_TABLE = defineTable({
-  name: 'rm_verifications',
-  primaryKey: ['verification_id'],
-  keyOnColumn: true,
-  withoutRowid: true,
+export const VERIFICATIONS_TABLE = defineKeyedTable('rm_verifications', 'verification_id', {
   columns: {
     verification_id: column.text(),
     holding_id: column.text(),
@@ -100,11 +92,7 @@ export const VERIFICATIONS_TABLE = defineTable({
 });
 export type VerificationRow = RowOf<typeof VERIFICATIONS_TABLE>;
 
-export const PROFILES_TABLE = defineTable({
-  name: 'rm_profiles',
-  primaryKey: ['profile_id'],
-  keyOnColumn: true,
-  withoutRowid: true,
+export const PROFILES_TABLE = defineKeyedTable('rm_profiles', 'profile_id', {
   columns: {
     profile_id: column.text(),
     account_id: column.text(),

@@ -18,7 +18,7 @@ import { PostgresReadStore } from './postgres-read-store';
 import type { ProjectionRunner } from './projection-runner';
 import { configureReadDb } from './read-db';
 import { ReadStore, ReadTx, SqliteReadStore } from './read-store';
-import { holdingsModelOf, insertRows } from './testing/holdings-rows';
+import { holdingRow, holdingsModelOf, insertRows } from './testing/holdings-rows';
 
 /**
  * R120: the queries on the holdings read model (dashboard, deadlines, override targets, reports, roster) answer
@@ -73,34 +73,17 @@ const model = holdingsModelOf(projection);
 function holding(profileId: string, code: string, change: Partial<HoldingRow>, position: number): HoldingRow {
   const expiresAt = change.expires_at === undefined ? '2027-09-01T00:00:00.000Z' : change.expires_at;
   const opensAt = expiresAt === null ? null : policies.book().windowOpensAt(new Date(expiresAt)).opensAt.toISOString();
-  return {
-    holding_id: `${profileId}.${code}`,
-    profile_id: profileId,
-    code,
+  return holdingRow(profileId, code, {
     level: catalog.get(code)?.level ?? 'associate',
-    cycle: 1,
     earned_at: '2025-09-01T00:00:00.000Z',
     expires_at: expiresAt,
     window_opens_at: opensAt,
     window_id: opensAt === null ? null : `${profileId}.${code}:1`,
-    window_opened: 0,
-    notified: 0,
-    attempts: 0,
-    last_attempt_at: null,
-    expired: 0,
-    merged_out: 0,
-    revoked: 0,
-    suspended_since: null,
-    suspended_until: null,
     verification_id: `v-${profileId}-${code}`,
-    verification_private: 0,
-    cooldown_free_until: null,
-    last_override: null,
     cycle_position: position,
     last_position: position,
-    imported_from: null,
     ...change,
-  };
+  });
 }
 
 const override = (overrideId: string): string =>

@@ -9,16 +9,10 @@ import { ProjectorFollower } from './projector-follower';
 import { configureReadDb } from './read-db';
 import { SqliteReadStore } from './read-store';
 import { createRowTableSql, named, Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from './rows';
-import { column, defineTable } from './table-definition';
+import { column, defineKeyedTable } from './table-definition';
 import { StoreProjectionRunner } from './store-projection-runner';
 
-const SEEN = defineTable({
-  name: 'rm_seen_rows',
-  primaryKey: ['stream'],
-  keyOnColumn: true,
-  withoutRowid: true,
-  columns: { stream: column.text(), n: column.integer(), at: column.bigint() },
-});
+const SEEN = defineKeyedTable('rm_seen_rows', 'stream', { columns: { stream: column.text(), n: column.integer(), at: column.bigint() } });
 const TABLE: RowTable = named(SEEN, 'rm_seen_rows');
 
 /** Specs only: per stream, the last `n` seen and its position. */

@@ -60,6 +60,18 @@ export function defineTable<C extends ColumnSet>(
   return definition;
 }
 
+/**
+ * A table keyed by one column declared `PRIMARY KEY` on it, its rows in the key's B-tree (SQLite `WITHOUT ROWID`,
+ * one lookup per read): the row projections' tables (`named` in rows.ts gives each generation its own).
+ */
+export function defineKeyedTable<C extends ColumnSet>(
+  name: string,
+  key: keyof C & string,
+  table: Pick<TableDefinition<C>, 'columns' | 'indexes'>,
+): TableDefinition<C> {
+  return { name, primaryKey: [key], keyOnColumn: true, withoutRowid: true, ...table };
+}
+
 const SQL_TYPES: Record<'sqlite' | 'postgres', Record<Column<unknown>['type'], string>> = {
   sqlite: { text: 'TEXT', integer: 'INTEGER', bigint: 'INTEGER' },
   postgres: { text: 'TEXT', integer: 'INTEGER', bigint: 'BIGINT' },

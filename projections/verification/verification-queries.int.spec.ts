@@ -12,7 +12,7 @@ import { StatusLists } from '../credentials/status-lists';
 import { HoldingRow, HoldingsProjection, ProfileRow, VerificationRow } from '../holdings/holdings.projection';
 import type { HolderPreferences } from '../i18n/holder-preferences';
 import type { ReadTx } from '../runtime/read-store';
-import { holdingsModelOf, insertRows } from '../runtime/testing/holdings-rows';
+import { holdingRow, holdingsModelOf, insertRows } from '../runtime/testing/holdings-rows';
 import { onEachReadStore, type SpecReadStore } from '../runtime/testing/read-stores';
 import { VerificationQueries } from './verification.queries';
 
@@ -63,34 +63,7 @@ function profile(profileId: string, name: string): ProfileRow {
 }
 
 function holding(profileId: string, code: string, fields: Partial<HoldingRow>): HoldingRow {
-  return {
-    holding_id: `${profileId}.${code}`,
-    profile_id: profileId,
-    code,
-    level: CATALOG.get(code)?.level ?? 'associate',
-    cycle: 1,
-    earned_at: '2025-06-01T00:00:00.000Z',
-    expires_at: '2028-06-01T00:00:00.000Z',
-    window_opens_at: null,
-    window_id: null,
-    window_opened: 0,
-    notified: 0,
-    attempts: 0,
-    last_attempt_at: null,
-    expired: 0,
-    merged_out: 0,
-    revoked: 0,
-    suspended_since: null,
-    suspended_until: null,
-    verification_id: null,
-    verification_private: 0,
-    cooldown_free_until: null,
-    last_override: null,
-    cycle_position: 1,
-    last_position: 1,
-    imported_from: null,
-    ...fields,
-  };
+  return holdingRow(profileId, code, { level: CATALOG.get(code)?.level ?? 'associate', expires_at: '2028-06-01T00:00:00.000Z', ...fields });
 }
 
 function verification(name: string, of: HoldingRow, fields: Partial<VerificationRow>): VerificationRow {

@@ -1,5 +1,5 @@
 import type { HoldingsModel } from '../../holdings/holdings.model';
-import type { HoldingsProjection } from '../../holdings/holdings.projection';
+import type { HoldingRow, HoldingsProjection } from '../../holdings/holdings.projection';
 import type { ReadValue } from '../read-store';
 
 /** Specs only: the holdings model of one projection's tables (a spec's own generation), caught up by construction. */
@@ -28,4 +28,36 @@ export async function insertRows(
       entries.map(([, value]) => value),
     );
   }
+}
+
+/** Specs only: a holding row of one cycle, every column at its plain value but those of `fields`. */
+export function holdingRow(profileId: string, code: string, fields: Partial<HoldingRow>): HoldingRow {
+  return {
+    holding_id: `${profileId}.${code}`,
+    profile_id: profileId,
+    code,
+    level: 'associate',
+    cycle: 1,
+    earned_at: '2025-06-01T00:00:00.000Z',
+    expires_at: null,
+    window_opens_at: null,
+    window_id: null,
+    window_opened: 0,
+    notified: 0,
+    attempts: 0,
+    last_attempt_at: null,
+    expired: 0,
+    merged_out: 0,
+    revoked: 0,
+    suspended_since: null,
+    suspended_until: null,
+    verification_id: null,
+    verification_private: 0,
+    cooldown_free_until: null,
+    last_override: null,
+    cycle_position: 1,
+    last_position: 1,
+    imported_from: null,
+    ...fields,
+  };
 }
