@@ -12,19 +12,21 @@ import { HoldingRow, HoldingsProjection, ProfileRow } from '../holdings/holdings
 import { OverrideTargetQueries } from '../holdings/override-targets.queries';
 import { RenewalOutcomesStoreProjection } from '../renewal-outcomes/renewal-outcomes.projection';
 import { ReportsQueries } from '../reports/reports.queries';
-import { PersonSearchIndex, searchTerms } from '../roster/person-search';
+import { PERSON_SEARCH_TABLE, PersonSearchIndex, searchTerms } from '../roster/person-search';
 import { ROSTER_SORTS, RosterItem, RosterQueries } from '../roster/roster.queries';
 import { PostgresReadStore } from './postgres-read-store';
 import type { ProjectionRunner } from './projection-runner';
 import { configureReadDb } from './read-db';
 import { ReadStore, ReadTx, SqliteReadStore } from './read-store';
+import { createRowTableSql } from './rows';
+import { createTableStatements } from './table-definition';
 import { holdingRow, holdingsModelOf, insertRows } from './testing/holdings-rows';
 
 /**
  * R120: the queries on the holdings read model (dashboard, deadlines, override targets, reports, roster) answer
  * the same on the embedded SQLite read store and on PostgreSQL, given the same rows. Each adapter gets the tables
- * of the model's own definition (SQLite: the projection's set-up; PostgreSQL: the same columns, types, defaults
- * and keys read back from it, until the rows helper makes DDL per dialect, #23.1), the same rows, then every query.
+ * of the model's own definition (SQLite: the projection's set-up; PostgreSQL: the DDL of the same definition in its
+ * dialect, #28.3), the same rows, then every query.
  */
 
 const root = projectRoot();
@@ -153,23 +155,6 @@ const OUTCOMES: [string, string, string, string, string][] = [
   ['p5.x', '2026-12-24T00:00:00.000Z', AZA, 'expired', '2026-12-24T00:00:00.000Z'], // not closed yet at NOW
 ];
 
-/** PostgreSQL DDL from the model's SQLite tables: their columns, types, defaults and keys (INTEGER as BIGINT). */
-function postgresTableLike(db: Database.Database, table: string): string {
-  const columns = db.pragma(`table_info(${table})`) as {
-    name: string;
-    type: string;
-    notnull: number;
-    dflt_value: string | null;
-    pk: number;
-  }[];
-  const keys = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
-  const definitions = columns.map(
-    (c) =>
-      `${c.name} ${c.type === 'INTEGER' ? 'BIGINT' : c.type}${c.notnull ? ' NOT NULL' : ''}${c.dflt_value === null ? '' : ` DEFAULT ${c.dflt_value}`}`,
-  );
-  return `CREATE TABLE ${table} (${definitions.join(', ')}, PRIMARY KEY (${keys.map((c) => c.name).join(', ')}))`;
-}
-
 /** Statements outside any projector's unit of work, as a `ReadTx` (the renewal outcomes' set-up takes one). */
 const txOf = (store: ReadStore): ReadTx => ({
   dialect: store.kind,
@@ -185,9 +170,7 @@ jest.spyOn(search, 'catchUp').mockResolvedValue();
 
 async function fill(store: ReadStore, profiles: ProfileRow[]): Promise<void> {
   await new RenewalOutcomesStoreProjection().setup(txOf(store));
-  await store.run(
-    'CREATE TABLE IF NOT EXISTS rm_person_search (token TEXT NOT NULL, profile_id TEXT NOT NULL, PRIMARY KEY (token, profile_id))',
-  );
+  for (const sql of createTableStatements(PERSON_SEARCH_TABLE, store.kind)) await store.run(sql);
   for (const row of HOLDINGS) await insert(store, projection.holdings, row);
   for (const row of profiles) await insert(store, projection.profiles, row);
   for (const [holding_id, closes_at, code, outcome, at] of OUTCOMES)
@@ -356,13 +339,10 @@ describeWithPostgres('R120 the holdings queries on the PostgreSQL read store ans
   beforeAll(async () => {
     expected = await onSqlite();
     store = await PostgresReadStore.open(`${PG_TEST_URL}?readStoreSchema=${schema}`);
-    const scratch = new Database(':memory:');
-    projection.setup(scratch);
     for (const table of projection.tables) {
-      await store.run(postgresTableLike(scratch, table.name));
+      await store.run(createRowTableSql(table, 'postgres'));
       for (const index of table.indexes ?? []) await store.run(index.create);
     }
-    scratch.close();
     await fill(store, (await profiles) ?? []);
     got = await answers(store);
   }, 60_000);

@@ -151,7 +151,7 @@ onEachReadStore('R125/R126 verification, credentials and status lists on the rea
 
   beforeAll(async () => {
     spec = adapter();
-    await spec.createTables((db) => projection.setup(db));
+    await spec.createTables(projection.tables);
     const lease = await spec.store.acquire(projection.name, 'spec:1:q2', 600_000);
     if (!lease) throw new Error('the spec holds the lease');
     token = lease.token;
