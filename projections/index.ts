@@ -8,8 +8,8 @@ export * from './runtime/postgres-read-store';
 export * from './runtime/store-projection-runner';
 export * from './store-projections';
 export * from './runtime/statement-projection';
-// The message models' table definitions (r3-msgs); the holdings' own (`defineTable`) come from rows.
-export { createTableStatements, columnList, type TableDefinition as StatementTableDefinition } from './runtime/table-definition';
+// Every read model's tables, declared once (#28.3).
+export * from './runtime/table-definition';
 export * from './runtime/row-store-projection';
 export * from './runtime/projector';
 export * from './runtime/projector-follower';

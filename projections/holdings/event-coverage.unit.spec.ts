@@ -30,16 +30,8 @@ describe('#17.3 every event type reaches its projection', () => {
     const outbox = new OutboxProjection();
     // PersonalDataErased: the dispatcher forgets what the sender kept of an erased profile's notifications (#16.5).
     for (const type of outbox.eventTypes) expect([...HOLDING, 'PersonalDataErased']).toContain(type);
-    expect(outbox.eventTypes).toEqual(
-      expect.arrayContaining([
-        'RenewalWindowOpened',
-        'RenewalEligibilityNotified',
-        'CertificationRenewed',
-        'CertificationExpired',
-        'CertificationEarned',
-        'HoldingMergedOut',
-        'PersonalDataErased',
-      ]),
-    );
+    const opensOrSends = ['RenewalWindowOpened', 'RenewalEligibilityNotified'];
+    const endsAWindow = ['CertificationRenewed', 'CertificationExpired', 'CertificationEarned', 'HoldingMergedOut'];
+    expect(outbox.eventTypes).toEqual(expect.arrayContaining([...opensOrSends, ...endsAWindow, 'PersonalDataErased']));
   });
 });

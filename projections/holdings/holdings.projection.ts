@@ -17,25 +17,13 @@ import {
   WindowState,
   windowIdOf,
 } from '@recert/domain';
-import {
-  column,
-  createTableSql,
-  defineTable,
-  named,
-  Row,
-  RowOf,
-  RowProjection,
-  RowTable,
-  selectRowSql,
-  upsertSql,
-  writeRows,
-} from '../runtime/rows';
+import { createRowTableSql, named, Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from '../runtime/rows';
+import { column, defineKeyedTable, RowOf } from '../runtime/table-definition';
 import type { ReadTx } from '../runtime/read-store';
 import { Statements } from '../runtime/statements';
 
 /** The holdings table, declared once (#28.3): `HoldingRow`, its column list and its DDL in both dialects come from here. */
-export const HOLDINGS_TABLE = defineTable({
-  key: 'holding_id',
+export const HOLDINGS_TABLE = defineKeyedTable('rm_holdings', 'holding_id', {
   columns: {
     holding_id: column.text(),
     profile_id: column.text(),
@@ -65,17 +53,17 @@ export const HOLDINGS_TABLE = defineTable({
     /** R26: the last override applied to this holding (JSON of LastOverride), null when none. */
     last_override: column.nullableText(),
     /** Global position of the event that started this cycle: its credentials' status list entry (#13.3). */
-    cycle_position: column.position(0),
-    last_position: column.position(),
+    cycle_position: column.bigint(0),
+    last_position: column.bigint(),
     /** R39: `{ system, sourceId }` of the import that recorded this cycle (JSON), null when earned here. */
     imported_from: column.nullableText(),
   },
   // By profile (dashboard), by expiry and by window (scheduler, reports).
-  indexes: [
-    { suffix: 'by_profile', on: '(profile_id)' },
-    { suffix: 'by_expiry', on: '(expires_at) WHERE merged_out = 0' },
-    { suffix: 'by_window', on: '(window_opens_at) WHERE merged_out = 0 AND window_opened = 0 AND expired = 0' },
-  ],
+  indexes: {
+    by_profile: ['profile_id'],
+    by_expiry: { on: ['expires_at'], where: 'merged_out = 0' },
+    by_window: { on: ['window_opens_at'], where: 'merged_out = 0 AND window_opened = 0 AND expired = 0' },
+  },
 });
 export type HoldingRow = RowOf<typeof HOLDINGS_TABLE>;
 
@@ -83,8 +71,7 @@ export type HoldingRow = RowOf<typeof HOLDINGS_TABLE>;
  * R19: one public verification id: the cycle it names, as of its last event. A rotated id is retired (404); the id of
  * an earlier cycle keeps that cycle's final state (expired or revoked).
  */
-export const VERIFICATIONS_TABLE = defineTable({
-  key: 'verification_id',
+export const VERIFICATIONS_TABLE = defineKeyedTable('rm_verifications', 'verification_id', {
   columns: {
     verification_id: column.text(),
     holding_id: column.text(),
@@ -99,19 +86,15 @@ export const VERIFICATIONS_TABLE = defineTable({
     suspended_until: column.nullableText(),
     private: column.integer(),
     retired: column.integer(),
-    status_position: column.position(),
-    last_position: column.position(),
+    status_position: column.bigint(),
+    last_position: column.bigint(),
   },
   // The status lists (#13.3) read the entries of one range of positions, then (#22.4) the rows changed since.
-  indexes: [
-    { suffix: 'by_status', on: '(status_position)' },
-    { suffix: 'by_change', on: '(last_position)' },
-  ],
+  indexes: { by_status: ['status_position'], by_change: ['last_position'] },
 });
 export type VerificationRow = RowOf<typeof VERIFICATIONS_TABLE>;
 
-export const PROFILES_TABLE = defineTable({
-  key: 'profile_id',
+export const PROFILES_TABLE = defineKeyedTable('rm_profiles', 'profile_id', {
   columns: {
     profile_id: column.text(),
     account_id: column.text(),
@@ -121,7 +104,7 @@ export const PROFILES_TABLE = defineTable({
     merged_into: column.nullableText(),
     linked_learn_profile_id: column.nullableText(),
     created_at: column.text(),
-    last_position: column.position(),
+    last_position: column.bigint(),
   },
 });
 export type ProfileRow = RowOf<typeof PROFILES_TABLE>;
@@ -349,7 +332,7 @@ export class HoldingsProjection implements RowProjection {
   }
 
   setup(db: Database.Database): void {
-    for (const table of this.tables) db.exec(createTableSql(table, 'sqlite'));
+    for (const table of this.tables) db.exec(createRowTableSql(table, 'sqlite'));
     for (const table of this.tables) for (const index of table.indexes ?? []) db.exec(index.create);
   }
 

@@ -2,7 +2,7 @@ import type { RecordedEvent } from '@recert/eventstore';
 import { deterministicId } from '@recert/kernel';
 import type { StatusMessageKind } from '@recert/domain';
 import { ReadDbStatementProjection, StoreStatementProjection, Write } from '../runtime/statement-projection';
-import type { RowOf, TableDefinition } from '../runtime/table-definition';
+import { column, defineTable, RowOf } from '../runtime/table-definition';
 
 /** What a status message tells, kept with its row so the dispatcher needs no other read to write it (#29). */
 export interface StatusMessageFacts {
@@ -16,8 +16,23 @@ export interface StatusMessageFacts {
 type Data = Record<string, unknown>;
 const text = (data: Data, key: string): string => data[key] as string;
 
+type Message = { kind: StatusMessageKind; facts: StatusMessageFacts };
+
+/** An override that moves the expiry (R27): the message tells the new one, from and to. */
+const expiryMoved =
+  (atKey: string, kind: 'extend-expiry' | 'reopen-window') =>
+  (d: Data): Message => ({
+    kind: 'override-applied',
+    facts: {
+      at: text(d, atKey),
+      expiresAt: text(d, 'to'),
+      reason: text(d, 'reason'),
+      override: { kind, from: text(d, 'from'), to: text(d, 'to') },
+    },
+  });
+
 /** Each holding event that a holder is told of, as the message kind and facts it makes (#29). */
-const MESSAGES: Record<string, (data: Data) => { kind: StatusMessageKind; facts: StatusMessageFacts }> = {
+const MESSAGES: Record<string, (data: Data) => Message> = {
   CertificationExpired: (d) => ({ kind: 'expired', facts: { at: text(d, 'expiredAt'), expiresAt: text(d, 'expiredAt') } }),
   CertificationRevoked: (d) => ({ kind: 'revoked', facts: { at: text(d, 'revokedAt'), expiresAt: null, reason: text(d, 'reason') } }),
   CertificationSuspended: (d) => ({
@@ -28,24 +43,8 @@ const MESSAGES: Record<string, (data: Data) => { kind: StatusMessageKind; facts:
     kind: 'reinstated',
     facts: { at: text(d, 'reinstatedAt'), expiresAt: null, reason: text(d, 'reason') },
   }),
-  HoldingExpiryExtended: (d) => ({
-    kind: 'override-applied',
-    facts: {
-      at: text(d, 'extendedAt'),
-      expiresAt: text(d, 'to'),
-      reason: text(d, 'reason'),
-      override: { kind: 'extend-expiry', from: text(d, 'from'), to: text(d, 'to') },
-    },
-  }),
-  RenewalWindowReopened: (d) => ({
-    kind: 'override-applied',
-    facts: {
-      at: text(d, 'reopenedAt'),
-      expiresAt: text(d, 'to'),
-      reason: text(d, 'reason'),
-      override: { kind: 'reopen-window', from: text(d, 'from'), to: text(d, 'to') },
-    },
-  }),
+  HoldingExpiryExtended: expiryMoved('extendedAt', 'extend-expiry'),
+  RenewalWindowReopened: expiryMoved('reopenedAt', 'reopen-window'),
   RenewalAttemptsGranted: (d) => ({
     kind: 'override-applied',
     facts: {
@@ -58,29 +57,29 @@ const MESSAGES: Record<string, (data: Data) => { kind: StatusMessageKind; facts:
 };
 
 /** `rm_holder_messages`, declared once for both dialects; the dispatcher's job state (claims, deliveries) sits beside. */
-export const HOLDER_MESSAGES_TABLE = {
+export const HOLDER_MESSAGES_TABLE = defineTable({
   name: 'rm_holder_messages',
   columns: {
-    id: { type: 'text', notNull: true },
-    holding_id: { type: 'text', notNull: true },
-    profile_id: { type: 'text', notNull: true },
-    code: { type: 'text', notNull: true },
-    kind: { type: 'text', notNull: true },
-    cause_event_id: { type: 'text', notNull: true },
-    occurred_at: { type: 'text', notNull: true },
-    facts: { type: 'text', notNull: true },
-    state: { type: 'text', notNull: true },
+    id: column.text(),
+    holding_id: column.text(),
+    profile_id: column.text(),
+    code: column.text(),
+    kind: column.text(),
+    cause_event_id: column.text(),
+    occurred_at: column.text(),
+    facts: column.text(),
+    state: column.text(),
     // Epoch milliseconds: the end of a claim or of a failed delivery's back-off.
-    claimed_until: { type: 'bigint' },
-    deliveries: { type: 'integer', notNull: true, default: 0 },
-    last_error: { type: 'text' },
-    done_at: { type: 'text' },
-    personal_data_erased: { type: 'integer', notNull: true, default: 0 },
-    forgotten: { type: 'integer', notNull: true, default: 0 },
+    claimed_until: column.nullableBigint(),
+    deliveries: column.integer(0),
+    last_error: column.nullableText(),
+    done_at: column.nullableText(),
+    personal_data_erased: column.integer(0),
+    forgotten: column.integer(0),
   },
   primaryKey: ['id'],
   indexes: { profile: ['profile_id'], pending: ['state', 'claimed_until'] },
-} as const satisfies TableDefinition;
+});
 
 export type HolderMessageRow = RowOf<typeof HOLDER_MESSAGES_TABLE> & { kind: StatusMessageKind; state: 'pending' | 'sent' | 'dropped' };
 

@@ -22,7 +22,7 @@ onEachReadStore('R127 the notification outbox status on the read-store port', (a
 
   beforeAll(async () => {
     spec = adapter();
-    await spec.createTables((db) => new OutboxProjection().setup(db));
+    await spec.createTables(new OutboxProjection().tables);
     outbox = new OutboxQueries(spec.store);
   }, 30_000);
 

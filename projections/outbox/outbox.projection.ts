@@ -2,32 +2,32 @@ import type { RecordedEvent } from '@recert/eventstore';
 import { deterministicId } from '@recert/kernel';
 import { HOLDING_EVENTS, PROFILE_EVENTS } from '@recert/domain';
 import { ReadDbStatementProjection, StoreStatementProjection, Write } from '../runtime/statement-projection';
-import type { RowOf, TableDefinition } from '../runtime/table-definition';
+import { column, defineTable, RowOf } from '../runtime/table-definition';
 
 /** `rm_notifications`, declared once for both dialects; the dispatcher's job state (claims, deliveries) sits beside. */
-export const NOTIFICATIONS_TABLE = {
+export const NOTIFICATIONS_TABLE = defineTable({
   name: 'rm_notifications',
   columns: {
-    id: { type: 'text', notNull: true },
-    window_id: { type: 'text', notNull: true, unique: true },
-    holding_id: { type: 'text', notNull: true },
-    profile_id: { type: 'text', notNull: true },
-    code: { type: 'text', notNull: true },
-    opens_at: { type: 'text', notNull: true },
-    expires_at: { type: 'text', notNull: true },
-    state: { type: 'text', notNull: true },
-    claimed_by: { type: 'text' },
+    id: column.text(),
+    window_id: column.text({ unique: true }),
+    holding_id: column.text(),
+    profile_id: column.text(),
+    code: column.text(),
+    opens_at: column.text(),
+    expires_at: column.text(),
+    state: column.text(),
+    claimed_by: column.nullableText(),
     // Epoch milliseconds: the end of a claim or of a failed delivery's back-off.
-    claimed_until: { type: 'bigint' },
-    deliveries: { type: 'integer', notNull: true, default: 0 },
-    last_error: { type: 'text' },
-    sent_at: { type: 'text' },
-    personal_data_erased: { type: 'integer', notNull: true, default: 0 },
-    forgotten: { type: 'integer', notNull: true, default: 0 },
+    claimed_until: column.nullableBigint(),
+    deliveries: column.integer(0),
+    last_error: column.nullableText(),
+    sent_at: column.nullableText(),
+    personal_data_erased: column.integer(0),
+    forgotten: column.integer(0),
   },
   primaryKey: ['id'],
   indexes: { profile: ['profile_id'], pending: ['state', 'claimed_until'] },
-} as const satisfies TableDefinition;
+});
 
 const OUTBOX_EVENT_TYPES: readonly string[] = [
   'RenewalWindowOpened',

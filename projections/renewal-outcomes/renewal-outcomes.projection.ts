@@ -4,31 +4,31 @@ import { HOLDING_EVENTS } from '@recert/domain';
 import type { Projection } from '../runtime/projection';
 import type { ReadTx } from '../runtime/read-store';
 import { Statements } from '../runtime/statements';
-import { createTableSql, createTableStatements, TableDefinition } from '../runtime/table-definition';
+import { column, createTableStatements, defineTable, TableDefinition } from '../runtime/table-definition';
 import type { StoreProjection } from '../runtime/store-projection-runner';
 
 /** The expiry each holding has now (CertificationExpired does not carry it). */
-const OUTCOME_HOLDINGS = {
+const OUTCOME_HOLDINGS = defineTable({
   name: 'rm_outcome_holdings',
-  columns: { holding_id: { type: 'text', notNull: true }, expires_at: { type: 'text' } },
+  columns: { holding_id: column.text(), expires_at: column.nullableText() },
   primaryKey: ['holding_id'],
   withoutRowid: true,
-} as const satisfies TableDefinition;
+});
 
 /** One row per holding and expiry date its window closed at. */
-const WINDOW_OUTCOMES = {
+const WINDOW_OUTCOMES = defineTable({
   name: 'rm_window_outcomes',
   columns: {
-    holding_id: { type: 'text', notNull: true },
-    closes_at: { type: 'text', notNull: true },
-    code: { type: 'text', notNull: true },
-    outcome: { type: 'text', notNull: true },
-    at: { type: 'text', notNull: true },
+    holding_id: column.text(),
+    closes_at: column.text(),
+    code: column.text(),
+    outcome: column.text(),
+    at: column.text(),
   },
   primaryKey: ['holding_id', 'closes_at'],
   indexes: { by_close: ['closes_at'] },
   withoutRowid: true,
-} as const satisfies TableDefinition;
+});
 
 /** Both dialects' DDL from these definitions (#23.1, #28.3). */
 const OUTCOME_TABLES: readonly TableDefinition[] = [OUTCOME_HOLDINGS, WINDOW_OUTCOMES];
@@ -56,7 +56,7 @@ export class RenewalOutcomesProjection implements Projection {
   private readonly sql = new Statements();
 
   setup(db: Database.Database): void {
-    for (const table of OUTCOME_TABLES) db.exec(createTableSql(table));
+    for (const table of OUTCOME_TABLES) for (const statement of createTableStatements(table, 'sqlite')) db.exec(statement);
   }
 
   reset(db: Database.Database): void {

@@ -6,7 +6,7 @@ import { PERSONAL_DATA_VAULT, PersonalData, PersonalDataVault } from '@recert/re
 import { PROFILE_EVENTS } from '@recert/domain';
 import { projectorOwner, READ_STORE, ReadStore, ReadTx } from '../runtime/read-store';
 import type { StoreProjection } from '../runtime/store-projection-runner';
-import { createTableStatements, TableDefinition } from '../runtime/table-definition';
+import { column, createTableStatements, defineTable } from '../runtime/table-definition';
 
 /** The vault subject of the index's HMAC key: in the shared key vault, never in the read database it keys. */
 export const SEARCH_KEY_SUBJECT = 'person-search-index';
@@ -37,13 +37,13 @@ export function queryTerms(query: string): string[] {
 }
 
 /** The index's rows, declared once for both dialects: one per keyed term and profile. */
-export const PERSON_SEARCH_TABLE = {
+export const PERSON_SEARCH_TABLE = defineTable({
   name: TABLE,
-  columns: { token: { type: 'text', notNull: true }, profile_id: { type: 'text', notNull: true } },
+  columns: { token: column.text(), profile_id: column.text() },
   primaryKey: ['token', 'profile_id'],
   indexes: { profile: ['profile_id'] },
   withoutRowid: true,
-} as const satisfies TableDefinition;
+});
 
 /** A profile's keyed terms to add, or null: its rows go (an erasure). */
 type IndexStep = { profileId: string; tokens: string[] | null };

@@ -8,23 +8,25 @@ import { loadCatalog, loadPolicyBook, PersonalDataVault, PolicyRegistry } from '
 import { describeWithPostgres, dropSchema, PG_TEST_URL, uniqueName } from '../../test/support/postgres';
 import { DashboardQueries } from '../dashboard/dashboard.queries';
 import { DeadlineQueries } from '../deadlines/deadlines.queries';
-import type { HoldingsModel } from '../holdings/holdings.model';
 import { HoldingRow, HoldingsProjection, ProfileRow } from '../holdings/holdings.projection';
 import { OverrideTargetQueries } from '../holdings/override-targets.queries';
 import { RenewalOutcomesStoreProjection } from '../renewal-outcomes/renewal-outcomes.projection';
 import { ReportsQueries } from '../reports/reports.queries';
-import { PersonSearchIndex, searchTerms } from '../roster/person-search';
+import { PERSON_SEARCH_TABLE, PersonSearchIndex, searchTerms } from '../roster/person-search';
 import { ROSTER_SORTS, RosterItem, RosterQueries } from '../roster/roster.queries';
 import { PostgresReadStore } from './postgres-read-store';
 import type { ProjectionRunner } from './projection-runner';
 import { configureReadDb } from './read-db';
-import { ReadStore, ReadTx, ReadValue, SqliteReadStore } from './read-store';
+import { ReadStore, ReadTx, SqliteReadStore } from './read-store';
+import { createRowTableSql } from './rows';
+import { createTableStatements } from './table-definition';
+import { holdingRow, holdingsModelOf, insertRows } from './testing/holdings-rows';
 
 /**
  * R120: the queries on the holdings read model (dashboard, deadlines, override targets, reports, roster) answer
  * the same on the embedded SQLite read store and on PostgreSQL, given the same rows. Each adapter gets the tables
- * of the model's own definition (SQLite: the projection's set-up; PostgreSQL: the same columns, types, defaults
- * and keys read back from it, until the rows helper makes DDL per dialect, #23.1), the same rows, then every query.
+ * of the model's own definition (SQLite: the projection's set-up; PostgreSQL: the DDL of the same definition in its
+ * dialect, #28.3), the same rows, then every query.
  */
 
 const root = projectRoot();
@@ -67,48 +69,23 @@ class MemoryKeys implements KeyVaultStore {
 const keys = new MemoryKeys();
 const vault = new PersonalDataVault(keys);
 const projection = new HoldingsProjection(policies.book(), 'portable');
-const model = {
-  tables: () => ({
-    profiles: projection.profiles,
-    holdings: projection.holdings,
-    verifications: projection.verifications,
-    generation: projection.generation,
-    projection: projection.name,
-  }),
-} as unknown as HoldingsModel;
+const model = holdingsModelOf(projection);
 
 /** The window opens six months before expiry (config/policy.json), as the projection derives it. */
 function holding(profileId: string, code: string, change: Partial<HoldingRow>, position: number): HoldingRow {
   const expiresAt = change.expires_at === undefined ? '2027-09-01T00:00:00.000Z' : change.expires_at;
   const opensAt = expiresAt === null ? null : policies.book().windowOpensAt(new Date(expiresAt)).opensAt.toISOString();
-  return {
-    holding_id: `${profileId}.${code}`,
-    profile_id: profileId,
-    code,
+  return holdingRow(profileId, code, {
     level: catalog.get(code)?.level ?? 'associate',
-    cycle: 1,
     earned_at: '2025-09-01T00:00:00.000Z',
     expires_at: expiresAt,
     window_opens_at: opensAt,
     window_id: opensAt === null ? null : `${profileId}.${code}:1`,
-    window_opened: 0,
-    notified: 0,
-    attempts: 0,
-    last_attempt_at: null,
-    expired: 0,
-    merged_out: 0,
-    revoked: 0,
-    suspended_since: null,
-    suspended_until: null,
     verification_id: `v-${profileId}-${code}`,
-    verification_private: 0,
-    cooldown_free_until: null,
-    last_override: null,
     cycle_position: position,
     last_position: position,
-    imported_from: null,
     ...change,
-  };
+  });
 }
 
 const override = (overrideId: string): string =>
@@ -178,23 +155,6 @@ const OUTCOMES: [string, string, string, string, string][] = [
   ['p5.x', '2026-12-24T00:00:00.000Z', AZA, 'expired', '2026-12-24T00:00:00.000Z'], // not closed yet at NOW
 ];
 
-/** PostgreSQL DDL from the model's SQLite tables: their columns, types, defaults and keys (INTEGER as BIGINT). */
-function postgresTableLike(db: Database.Database, table: string): string {
-  const columns = db.pragma(`table_info(${table})`) as {
-    name: string;
-    type: string;
-    notnull: number;
-    dflt_value: string | null;
-    pk: number;
-  }[];
-  const keys = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
-  const definitions = columns.map(
-    (c) =>
-      `${c.name} ${c.type === 'INTEGER' ? 'BIGINT' : c.type}${c.notnull ? ' NOT NULL' : ''}${c.dflt_value === null ? '' : ` DEFAULT ${c.dflt_value}`}`,
-  );
-  return `CREATE TABLE ${table} (${definitions.join(', ')}, PRIMARY KEY (${keys.map((c) => c.name).join(', ')}))`;
-}
-
 /** Statements outside any projector's unit of work, as a `ReadTx` (the renewal outcomes' set-up takes one). */
 const txOf = (store: ReadStore): ReadTx => ({
   dialect: store.kind,
@@ -202,13 +162,7 @@ const txOf = (store: ReadStore): ReadTx => ({
   query: (sql, params) => store.query(sql, params),
 });
 
-const insert = (store: ReadStore, table: string, row: object): Promise<number> => {
-  const entries = Object.entries(row) as [string, ReadValue][];
-  return store.run(
-    `INSERT INTO ${table} (${entries.map(([column]) => column).join(', ')}) VALUES (${entries.map(() => '?').join(', ')})`,
-    entries.map(([, value]) => value),
-  );
-};
+const insert = (store: ReadStore, table: string, row: object): Promise<void> => insertRows(store, table, [row]);
 
 const search = new PersonSearchIndex(undefined as unknown as ReadStore, {} as EventStore, vault, keys);
 // The index follows the log under its lease; here its rows are written by hand on each store.
@@ -216,9 +170,7 @@ jest.spyOn(search, 'catchUp').mockResolvedValue();
 
 async function fill(store: ReadStore, profiles: ProfileRow[]): Promise<void> {
   await new RenewalOutcomesStoreProjection().setup(txOf(store));
-  await store.run(
-    'CREATE TABLE IF NOT EXISTS rm_person_search (token TEXT NOT NULL, profile_id TEXT NOT NULL, PRIMARY KEY (token, profile_id))',
-  );
+  for (const sql of createTableStatements(PERSON_SEARCH_TABLE, store.kind)) await store.run(sql);
   for (const row of HOLDINGS) await insert(store, projection.holdings, row);
   for (const row of profiles) await insert(store, projection.profiles, row);
   for (const [holding_id, closes_at, code, outcome, at] of OUTCOMES)
@@ -387,13 +339,10 @@ describeWithPostgres('R120 the holdings queries on the PostgreSQL read store ans
   beforeAll(async () => {
     expected = await onSqlite();
     store = await PostgresReadStore.open(`${PG_TEST_URL}?readStoreSchema=${schema}`);
-    const scratch = new Database(':memory:');
-    projection.setup(scratch);
     for (const table of projection.tables) {
-      await store.run(postgresTableLike(scratch, table.name));
+      await store.run(createRowTableSql(table, 'postgres'));
       for (const index of table.indexes ?? []) await store.run(index.create);
     }
-    scratch.close();
     await fill(store, (await profiles) ?? []);
     got = await answers(store);
   }, 60_000);

@@ -13,7 +13,7 @@ import { PostgresReadStore } from './postgres-read-store';
 import { ProjectionRunner } from './projection-runner';
 import { configureReadDb } from './read-db';
 import { ReadStore, SqliteReadStore } from './read-store';
-import { createTableSql, Row } from './rows';
+import { createRowTableSql, Row } from './rows';
 import { StoreProjectionRunner } from './store-projection-runner';
 
 const root = projectRoot();
@@ -97,7 +97,7 @@ describe('R135 a row projection through the read-store port', () => {
       const projection = await rebuildAndCompare(new SqliteReadStore(db));
       const sql = db.prepare<[string], { sql: string }>('SELECT sql FROM sqlite_master WHERE name = ?');
       for (const table of projection.tables)
-        expect(`${sql.get(table.name)?.sql}`).toBe(createTableSql(table, 'sqlite').replace('IF NOT EXISTS ', ''));
+        expect(`${sql.get(table.name)?.sql}`).toBe(createRowTableSql(table, 'sqlite').replace('IF NOT EXISTS ', ''));
       const indexes = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all();
       expect(indexes.map((index) => index.name).sort()).toEqual(
         projection.tables.flatMap((t) => (t.indexes ?? []).map((i) => i.name)).sort(),

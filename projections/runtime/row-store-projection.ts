@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@recert/eventstore';
 import type { ReadTx, ReadValue } from './read-store';
-import { createTableSql, emptyRows, Row, RowProjection, RowsByTable, RowTable, selectRowsSql, upsertManySql } from './rows';
+import { createRowTableSql, emptyRows, Row, RowProjection, RowsByTable, RowTable, selectRowsSql, upsertManySql } from './rows';
 import type { StoreProjection } from './projection';
 
 /** Bound values per statement: under SQLite's 32,766 and PostgreSQL's 65,535, and a plan small enough to cache. */
@@ -26,11 +26,11 @@ export class RowStoreProjection implements StoreProjection {
     this.version = projection.version;
     this.eventTypes = projection.eventTypes;
     this.indexes = projection.tables.flatMap((table) => table.indexes ?? []);
-    for (const table of projection.tables) createTableSql(table, 'sqlite'); // fails now, not mid-rebuild, without a definition
+    for (const table of projection.tables) createRowTableSql(table, 'sqlite'); // fails now, not mid-rebuild, without a definition
   }
 
   async setup(tx: ReadTx): Promise<void> {
-    for (const table of this.projection.tables) await tx.run(createTableSql(table, tx.dialect));
+    for (const table of this.projection.tables) await tx.run(createRowTableSql(table, tx.dialect));
     for (const index of this.indexes) await tx.run(index.create);
     // The holdings model points its serving views at a generation here (#23.4).
     await this.projection.afterStoreSetup?.(tx);

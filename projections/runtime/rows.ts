@@ -3,6 +3,7 @@ import type { RecordedEvent } from '@recert/eventstore';
 import { Worker } from 'node:worker_threads';
 import type { Projection } from './projection';
 import type { ReadTx } from './read-store';
+import { createIndexSql, createTableSql, TableDefinition } from './table-definition';
 
 export type Row = Record<string, string | number | null>;
 
@@ -16,82 +17,21 @@ export interface RowTable {
    * one sorted build costs a fraction of keeping them up to date through every write.
    */
   indexes?: readonly { name: string; create: string }[];
-  /** The definition it was named from (`defineTable`): its `CREATE TABLE` in either dialect (`createTableSql`). */
-  definition?: TableDefinition<ColumnSet>;
-}
-
-/**
- * One column of a row (#28.3): its SQL type and whether it may be null; `T` is the value a row holds in it.
- * `position` holds global log positions: INTEGER on SQLite, BIGINT on PostgreSQL (read back as numbers).
- */
-export interface Column<T> {
-  readonly type: 'text' | 'integer' | 'position';
-  readonly nullable: boolean;
-  readonly defaultValue?: number;
-  /** Never set: carries `T` for `RowOf`. */
-  readonly value?: T;
-}
-
-export const column = {
-  text: <T extends string = string>(): Column<T> => ({ type: 'text', nullable: false }),
-  nullableText: <T extends string = string>(): Column<T | null> => ({ type: 'text', nullable: true }),
-  integer: (defaultValue?: number): Column<number> => ({ type: 'integer', nullable: false, defaultValue }),
-  nullableInteger: (): Column<number | null> => ({ type: 'integer', nullable: true }),
-  position: (defaultValue?: number): Column<number> => ({ type: 'position', nullable: false, defaultValue }),
-};
-
-export type ColumnSet = Record<string, Column<string | number | null>>;
-
-/**
- * A table declared once (#28.3): columns in order with their types, the key, secondary indexes (by suffix and
- * definition, named after the table). The row interface is `RowOf<typeof definition>`, the column list and the
- * DDL of both dialects come from `named(definition, name)`: a column added here reaches all three.
- */
-export interface TableDefinition<C extends ColumnSet> {
-  readonly key: keyof C & string;
-  readonly columns: C;
-  readonly indexes?: readonly { suffix: string; on: string }[];
-  /** SQLite: `WITHOUT ROWID` (default true): a keyed table's rows live in its key's B-tree, one lookup per read. */
-  readonly withoutRowid?: boolean;
-}
-
-export type RowOf<D extends { readonly columns: ColumnSet }> = {
-  -readonly [K in keyof D['columns']]: D['columns'][K] extends Column<infer T> ? T : never;
-};
-
-export function defineTable<C extends ColumnSet>(definition: TableDefinition<C>): TableDefinition<C> {
-  return definition;
+  /** The definition it was named from (`named`): its `CREATE TABLE` in either dialect (`createRowTableSql`). */
+  definition?: TableDefinition;
 }
 
 /** The definition as a table of this name (a generation's tables share one definition). */
-export function named<C extends ColumnSet>(definition: TableDefinition<C>, name: string): RowTable {
-  return {
-    name,
-    key: definition.key,
-    columns: Object.keys(definition.columns),
-    indexes: (definition.indexes ?? []).map(({ suffix, on }) => ({
-      name: `${name}_${suffix}`,
-      create: `CREATE INDEX IF NOT EXISTS ${name}_${suffix} ON ${name} ${on}`,
-    })),
-    // Rebuilt field by field: `key` is `keyof C`, so the generic interface is not assignable to its widest form as is.
-    definition: { key: definition.key, columns: definition.columns, indexes: definition.indexes, withoutRowid: definition.withoutRowid },
-  };
+export function named(definition: TableDefinition, name: string): RowTable {
+  const [key, ...rest] = definition.primaryKey;
+  if (key === undefined || rest.length > 0) throw new Error(`${name}: a row table is keyed by one column`);
+  return { name, key, columns: Object.keys(definition.columns), indexes: createIndexSql(definition, name), definition };
 }
 
-/** `CREATE TABLE IF NOT EXISTS` of a defined table, in SQLite's or PostgreSQL's words; indexes apart (`table.indexes`). */
-export function createTableSql(table: RowTable, dialect: 'sqlite' | 'postgres'): string {
-  const definition = table.definition;
-  if (!definition) throw new Error(`${table.name}: no definition to create it from`);
-  const typeOf = (type: Column<unknown>['type']): string =>
-    type === 'text' ? 'TEXT' : type === 'position' && dialect === 'postgres' ? 'BIGINT' : 'INTEGER';
-  const columns = Object.entries(definition.columns).map(([name, spec]) => {
-    if (name === definition.key) return `${name} ${typeOf(spec.type)} PRIMARY KEY`;
-    const notNull = spec.nullable ? '' : ' NOT NULL';
-    const fallback = spec.defaultValue === undefined ? '' : ` DEFAULT ${spec.defaultValue}`;
-    return `${name} ${typeOf(spec.type)}${notNull}${fallback}`;
-  });
-  const withoutRowid = dialect === 'sqlite' && definition.withoutRowid !== false ? ' WITHOUT ROWID' : '';
-  return `CREATE TABLE IF NOT EXISTS ${table.name} (${columns.join(', ')})${withoutRowid}`;
+/** `CREATE TABLE IF NOT EXISTS` of a row table from its definition, in SQLite's or PostgreSQL's words; indexes apart. */
+export function createRowTableSql(table: RowTable, dialect: 'sqlite' | 'postgres'): string {
+  if (!table.definition) throw new Error(`${table.name}: no definition to create it from`);
+  return createTableSql(table.definition, dialect, table.name);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Projection } from './projection';
 import type { ReadTx, ReadValue } from './read-store';
 import { Statements } from './statements';
 import type { StoreProjection } from './store-projection-runner';
-import { createTableSql, createTableStatements, TableDefinition } from './table-definition';
+import { createTableStatements, TableDefinition } from './table-definition';
 
 /** One portable statement (`?` placeholders, SQL both SQLite and PostgreSQL run). */
 export interface Write {
@@ -35,7 +35,7 @@ export abstract class ReadDbStatementProjection implements Projection, Statement
   private readonly sql = new Statements();
 
   setup(db: Database.Database): void {
-    for (const table of this.tables) db.exec(createTableSql(table));
+    for (const table of this.tables) for (const statement of createTableStatements(table, 'sqlite')) db.exec(statement);
   }
 
   reset(db: Database.Database): void {

@@ -8,10 +8,11 @@ import { SqliteEventStore } from '@recert/eventstore';
 import { ProjectorFollower } from './projector-follower';
 import { configureReadDb } from './read-db';
 import { SqliteReadStore } from './read-store';
-import { column, createTableSql, defineTable, named, Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from './rows';
+import { createRowTableSql, named, Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from './rows';
+import { column, defineKeyedTable } from './table-definition';
 import { StoreProjectionRunner } from './store-projection-runner';
 
-const SEEN = defineTable({ key: 'stream', columns: { stream: column.text(), n: column.integer(), at: column.position() } });
+const SEEN = defineKeyedTable('rm_seen_rows', 'stream', { columns: { stream: column.text(), n: column.integer(), at: column.bigint() } });
 const TABLE: RowTable = named(SEEN, 'rm_seen_rows');
 
 /** Specs only: per stream, the last `n` seen and its position. */
@@ -21,7 +22,7 @@ class SeenRows implements RowProjection {
   readonly eventTypes = ['Seen'];
   readonly tables = [TABLE];
   setup(db: Database.Database): void {
-    db.exec(createTableSql(TABLE, 'sqlite'));
+    db.exec(createRowTableSql(TABLE, 'sqlite'));
   }
   reset(db: Database.Database): void {
     db.exec(`DROP TABLE IF EXISTS ${TABLE.name}`);

@@ -9,10 +9,10 @@ import type { IssuerSettings } from '../credentials/issuer';
 import { IssuerKeys } from '../credentials/issuer-keys';
 import { STATUS_LIST_SIZE, StatusIndexes, type StatusPurpose } from '../credentials/status-list';
 import { StatusLists } from '../credentials/status-lists';
-import type { HoldingsModel } from '../holdings/holdings.model';
 import { HoldingRow, HoldingsProjection, ProfileRow, VerificationRow } from '../holdings/holdings.projection';
 import type { HolderPreferences } from '../i18n/holder-preferences';
-import type { ReadTx, ReadValue } from '../runtime/read-store';
+import type { ReadTx } from '../runtime/read-store';
+import { holdingRow, holdingsModelOf, insertRows } from '../runtime/testing/holdings-rows';
 import { onEachReadStore, type SpecReadStore } from '../runtime/testing/read-stores';
 import { VerificationQueries } from './verification.queries';
 
@@ -63,34 +63,7 @@ function profile(profileId: string, name: string): ProfileRow {
 }
 
 function holding(profileId: string, code: string, fields: Partial<HoldingRow>): HoldingRow {
-  return {
-    holding_id: `${profileId}.${code}`,
-    profile_id: profileId,
-    code,
-    level: CATALOG.get(code)?.level ?? 'associate',
-    cycle: 1,
-    earned_at: '2025-06-01T00:00:00.000Z',
-    expires_at: '2028-06-01T00:00:00.000Z',
-    window_opens_at: null,
-    window_id: null,
-    window_opened: 0,
-    notified: 0,
-    attempts: 0,
-    last_attempt_at: null,
-    expired: 0,
-    merged_out: 0,
-    revoked: 0,
-    suspended_since: null,
-    suspended_until: null,
-    verification_id: null,
-    verification_private: 0,
-    cooldown_free_until: null,
-    last_override: null,
-    cycle_position: 1,
-    last_position: 1,
-    imported_from: null,
-    ...fields,
-  };
+  return holdingRow(profileId, code, { level: CATALOG.get(code)?.level ?? 'associate', expires_at: '2028-06-01T00:00:00.000Z', ...fields });
 }
 
 function verification(name: string, of: HoldingRow, fields: Partial<VerificationRow>): VerificationRow {
@@ -144,16 +117,6 @@ const VERIFICATIONS = [
   verification('v8', h.p4b, { status_position: STATUS_LIST_SIZE + 3, private: 1 }),
 ];
 
-async function insert(tx: ReadTx, table: string, rows: readonly object[]): Promise<void> {
-  for (const row of rows) {
-    const columns = Object.keys(row);
-    await tx.run(
-      `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-      Object.values(row) as ReadValue[],
-    );
-  }
-}
-
 /** The bit values of a list's entries, read back from its encoding (multibase base64url of the gzipped bitstring). */
 function entries(encoded: string, size: number, indexes: readonly number[]): number[] {
   const bits = gunzipSync(Buffer.from(encoded.slice(1), 'base64url'));
@@ -172,15 +135,7 @@ const answers = new Map<string, Record<string, unknown>>();
 
 onEachReadStore('R125/R126 verification, credentials and status lists on the read-store port', (adapter) => {
   const projection = new HoldingsProjection(undefined, 'q2spec');
-  const model = {
-    tables: () => ({
-      profiles: projection.profiles,
-      holdings: projection.holdings,
-      verifications: projection.verifications,
-      generation: projection.generation,
-      projection: projection.name,
-    }),
-  } as unknown as HoldingsModel;
+  const model = holdingsModelOf(projection);
   const clock = new ManualClock(NOW);
   const seen: Record<string, unknown> = {};
   let spec: SpecReadStore;
@@ -196,14 +151,14 @@ onEachReadStore('R125/R126 verification, credentials and status lists on the rea
 
   beforeAll(async () => {
     spec = adapter();
-    await spec.createTables((db) => projection.setup(db));
+    await spec.createTables(projection.tables);
     const lease = await spec.store.acquire(projection.name, 'spec:1:q2', 600_000);
     if (!lease) throw new Error('the spec holds the lease');
     token = lease.token;
     await project(20, async (tx) => {
-      await insert(tx, projection.profiles, PROFILES);
-      await insert(tx, projection.holdings, Object.values(h));
-      await insert(tx, projection.verifications, VERIFICATIONS);
+      await insertRows(tx, projection.profiles, PROFILES);
+      await insertRows(tx, projection.holdings, Object.values(h));
+      await insertRows(tx, projection.verifications, VERIFICATIONS);
     });
     const vaultPort = vault as unknown as PersonalDataVault;
     verifications = new VerificationQueries(spec.store, clock, CATALOG, vaultPort, SETTINGS, model);

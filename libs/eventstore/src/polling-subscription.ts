@@ -75,16 +75,25 @@ export function pollingSubscription(
     }
   };
 
-  const done = run();
+  return registeredSubscription(log.subscriptions, run(), () => {
+    stopped = true;
+    wake?.();
+  });
+}
+
+/**
+ * A subscription running as `done`, in `open` until stopped (a store's close() stops those): `stop` halts its loop,
+ * waits for the loop to end, then forgets it. Every adapter's subscriptions stop this way.
+ */
+export function registeredSubscription(open: Set<Subscription>, done: Promise<void>, halt: () => void | Promise<void>): Subscription {
   const subscription: Subscription = {
     done,
     stop: async () => {
-      stopped = true;
-      wake?.();
+      await halt();
       await done;
-      log.subscriptions.delete(subscription);
+      open.delete(subscription);
     },
   };
-  log.subscriptions.add(subscription);
+  open.add(subscription);
   return subscription;
 }

@@ -6,31 +6,27 @@ import { describeWithPostgres, dropSchema, PG_TEST_URL, uniqueName } from '../..
 import { PostgresReadStore } from '../postgres-read-store';
 import { configureReadDb } from '../read-db';
 import { ReadStore, SqliteReadStore } from '../read-store';
+import { createRowTableSql, RowTable } from '../rows';
+import { createTableStatements, TableDefinition } from '../table-definition';
 
-/** A model's `read.db` set-up (`Projection.setup`): the one place its tables are declared today. */
-export type SqliteSetup = (db: Database.Database) => void;
+/** A model's tables: its definitions (a statement model's) or its row tables (named per generation, rows.ts). */
+export type SpecTables = readonly (TableDefinition | RowTable)[];
 
 /** Specs only: one adapter of the read store, opened for a suite, and how to create a model's tables on it. */
 export interface SpecReadStore {
   readonly store: ReadStore;
-  /** Creates the tables `setup` declares, in this adapter's dialect. */
-  createTables(setup: SqliteSetup): Promise<void>;
+  /** Creates the tables and their indexes from their one definition, in this adapter's dialect (#28.3). */
+  createTables(tables: SpecTables): Promise<void>;
 }
 
-/**
- * Specs only: the PostgreSQL DDL of a model whose set-up is written for SQLite (#23.1), from the very statements it
- * runs, so a spec reads the model's own columns: `WITHOUT ROWID` dropped and INTEGER widened to BIGINT (positions
- * and epoch milliseconds pass 2^31; the adapter gives BIGINT back as numbers). Until the rows helper's per-dialect
- * DDL from one definition (#28.3) replaces it.
- */
-export function postgresDdlOf(setup: SqliteSetup): string[] {
-  const statements: string[] = [];
-  setup({ exec: (sql: string) => statements.push(sql) } as unknown as Database.Database);
-  return statements
-    .flatMap((sql) => sql.split(';'))
-    .map((sql) => sql.trim())
-    .filter((sql) => sql.length > 0)
-    .map((sql) => sql.replace(/\)\s*WITHOUT ROWID\s*$/i, ')').replace(/\bINTEGER\b/g, 'BIGINT'));
+async function createTables(store: ReadStore, tables: SpecTables): Promise<void> {
+  for (const table of tables) {
+    const statements =
+      'key' in table
+        ? [createRowTableSql(table, store.kind), ...(table.indexes ?? []).map((index) => index.create)]
+        : createTableStatements(table, store.kind);
+    for (const sql of statements) await store.run(sql);
+  }
 }
 
 /**
@@ -46,10 +42,8 @@ export function onEachReadStore(title: string, body: (adapter: () => SpecReadSto
     beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'recert-read-store-'));
       db = configureReadDb(new Database(join(dir, 'read.db')));
-      opened = {
-        store: new SqliteReadStore(db),
-        createTables: (setup) => Promise.resolve(setup(db)),
-      };
+      const store = new SqliteReadStore(db);
+      opened = { store, createTables: (tables) => createTables(store, tables) };
     });
     afterAll(() => {
       db.close();
@@ -63,12 +57,7 @@ export function onEachReadStore(title: string, body: (adapter: () => SpecReadSto
     let opened: SpecReadStore | undefined;
     beforeAll(async () => {
       const store = await PostgresReadStore.open(`${PG_TEST_URL}?readStoreSchema=${schema}`);
-      opened = {
-        store,
-        createTables: async (setup) => {
-          for (const sql of postgresDdlOf(setup)) await store.run(sql);
-        },
-      };
+      opened = { store, createTables: (tables) => createTables(store, tables) };
     }, 30_000);
     afterAll(async () => {
       await opened?.store.close();

@@ -8,6 +8,18 @@ describe('holding decider: merges', () => {
       type: 'MergeHoldingOut',
       data: { mergeId: 'm1', toProfileId: 'p2', toHoldingId: 'p2.azure-administrator-associate' },
     };
+    /** p1's holding moving in to p2, as its snapshot says. */
+    const mergeIn = (snapshot: ReturnType<typeof snapshotOf>): HoldingCommand => ({
+      type: 'MergeHoldingIn',
+      data: {
+        mergeId: 'm1',
+        holdingId: 'p2.azure-administrator-associate',
+        profileId: 'p2',
+        fromProfileId: 'p1',
+        fromHoldingId: 'p1.azure-administrator-associate',
+        snapshot,
+      },
+    });
 
     it('the source holding moves out once and then refuses every command', () => {
       const out = spec
@@ -33,20 +45,7 @@ describe('holding decider: merges', () => {
       if (source.status !== 'held') throw new Error('setup');
       const mergedIn = spec
         .given([])
-        .when(
-          {
-            type: 'MergeHoldingIn',
-            data: {
-              mergeId: 'm1',
-              holdingId: 'p2.azure-administrator-associate',
-              profileId: 'p2',
-              fromProfileId: 'p1',
-              fromHoldingId: 'p1.azure-administrator-associate',
-              snapshot: snapshotOf(source),
-            },
-          },
-          ctx('2024-03-01T00:00:00Z'),
-        )
+        .when(mergeIn(snapshotOf(source)), ctx('2024-03-01T00:00:00Z'))
         .thenMatches([{ type: 'HoldingMergedIn', data: { adopted: true } }]);
       const target = mergedIn.reduce(evolveHolding, initialHoldingState);
       expect(target).toMatchObject({
@@ -72,20 +71,7 @@ describe('holding decider: merges', () => {
       ];
       spec
         .given(targetHistory)
-        .when(
-          {
-            type: 'MergeHoldingIn',
-            data: {
-              mergeId: 'm1',
-              holdingId: 'p2.azure-administrator-associate',
-              profileId: 'p2',
-              fromProfileId: 'p1',
-              fromHoldingId: 'p1.azure-administrator-associate',
-              snapshot: snapshotOf(older),
-            },
-          },
-          ctx('2024-03-01T00:00:00Z'),
-        )
+        .when(mergeIn(snapshotOf(older)), ctx('2024-03-01T00:00:00Z'))
         .thenMatches([{ type: 'HoldingMergedIn', data: { adopted: false } }]);
     });
   });

@@ -1,3 +1,4 @@
+import type { ProfilePreferencesChanged } from './events';
 import { ProfileCommand } from './profile';
 import { closed, created, now, spec } from './testing/fixtures';
 
@@ -6,23 +7,17 @@ describe('#15.3 holder preferences (language, time zone, reminders)', () => {
     type: 'SetPreferences',
     data: { language, timeZone, reminders },
   });
+  /** p1's preferences changed now to Traditional Chinese in Taipei, with `change`. */
+  const zhTaipei = (change: Pick<ProfilePreferencesChanged['data'], 'reminders' | 'reason'>): ProfilePreferencesChanged => ({
+    type: 'ProfilePreferencesChanged',
+    data: { profileId: 'p1', language: 'zh-Hant', timeZone: 'Asia/Taipei', changedAt: '2026-01-01T00:00:00.000Z', ...change },
+  });
 
   it('#15.3: records ProfilePreferencesChanged with the language and zone spelled canonically (BCP 47 case-insensitive)', () => {
     const events = spec
       .given([created()])
       .when(set('ZH-hant', 'asia/taipei', 'last-only'), now)
-      .then([
-        {
-          type: 'ProfilePreferencesChanged',
-          data: {
-            profileId: 'p1',
-            language: 'zh-Hant',
-            timeZone: 'Asia/Taipei',
-            reminders: 'last-only',
-            changedAt: '2026-01-01T00:00:00.000Z',
-          },
-        },
-      ]);
+      .then([zhTaipei({ reminders: 'last-only' })]);
     expect(spec.given([created(), ...events]).state).toMatchObject({
       preferences: { language: 'zh-Hant', timeZone: 'Asia/Taipei', reminders: 'last-only' },
     });
@@ -67,19 +62,7 @@ describe('#15.3 holder preferences (language, time zone, reminders)', () => {
     spec
       .given([created(), ...chosen])
       .when(unsubscribe, now)
-      .then([
-        {
-          type: 'ProfilePreferencesChanged',
-          data: {
-            profileId: 'p1',
-            language: 'zh-Hant',
-            timeZone: 'Asia/Taipei',
-            reminders: 'none',
-            changedAt: '2026-01-01T00:00:00.000Z',
-            reason: 'one-click unsubscribe (RFC 8058) from a renewal message',
-          },
-        },
-      ]);
+      .then([zhTaipei({ reminders: 'none', reason: 'one-click unsubscribe (RFC 8058) from a renewal message' })]);
     // A holder who never chose keeps the program defaults the messages were written in.
     spec
       .given([created()])

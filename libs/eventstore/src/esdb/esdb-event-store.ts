@@ -55,6 +55,7 @@ import {
   Subscription,
   SubscriptionHandlers,
 } from '../event-store.port';
+import { registeredSubscription } from '../polling-subscription';
 
 /** A read the adapter can stop early; the client's `StreamingRead` is one. */
 export interface EsdbRead<E> extends AsyncIterable<E> {
@@ -372,19 +373,11 @@ export class EsdbEventStore implements EventStore {
       }
     };
 
-    const done = run();
-    const subscription: Subscription = {
-      done,
-      stop: async () => {
-        stopped = true;
-        wake?.();
-        await live?.unsubscribe().catch(() => undefined);
-        await done;
-        this.subscriptions.delete(subscription);
-      },
-    };
-    this.subscriptions.add(subscription);
-    return subscription;
+    return registeredSubscription(this.subscriptions, run(), async () => {
+      stopped = true;
+      wake?.();
+      await live?.unsubscribe().catch(() => undefined);
+    });
   }
 
   /**

@@ -1,20 +1,20 @@
-import { createTableStatements, ReadStore, StatementTableDefinition as TableDefinition } from '@recert/projections';
+import { column, createTableStatements, defineTable, ReadStore } from '@recert/projections';
 
 /**
  * Outcomes already recorded, by holding, expiry and offset: a cache beside the holdings model (losing it costs stream
  * reads, never a reminder). Declared once for both read-store dialects. `"offset"` is quoted: a reserved word on
  * PostgreSQL.
  */
-export const REMINDER_MARKS = {
+export const REMINDER_MARKS = defineTable({
   name: 'reminder_marks',
   columns: {
-    holding_id: { type: 'text', notNull: true },
-    expires_at: { type: 'text', notNull: true },
-    '"offset"': { type: 'text', notNull: true },
-    retry_at: { type: 'text' },
+    holding_id: column.text(),
+    expires_at: column.text(),
+    '"offset"': column.text(),
+    retry_at: column.nullableText(),
   },
   primaryKey: ['holding_id', 'expires_at', '"offset"'],
-} as const satisfies TableDefinition;
+});
 
 export interface ReminderCandidate {
   holdingId: string;
