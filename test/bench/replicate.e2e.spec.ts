@@ -3,11 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@recert/eventstore';
-import { projectRoot } from '@recert/kernel';
-import { loadCatalog, loadPolicyBook } from '@recert/renewals';
 import { Harness, startApp } from '../support/harness';
-import { LogRow, Replicator, replicatedLog } from './replicate';
-import { benchVerificationId, seedPopulation } from './seed';
+import { LogRow, Replicator, replicatedLog, seedTemplate } from './replicate';
+import { benchVerificationId } from './seed';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 
@@ -22,15 +20,7 @@ describe('bench:scale seeding by replication (R150)', () => {
   beforeAll(async () => {
     templateDir = mkdtempSync(join(tmpdir(), 'recert-replicate-template-'));
     logDir = mkdtempSync(join(tmpdir(), 'recert-replicate-log-'));
-    const root = projectRoot();
-    template = await seedPopulation({
-      dataDir: templateDir,
-      targetEvents: 300,
-      catalog: loadCatalog(join(root, 'config', 'catalog.json')),
-      policies: loadPolicyBook(join(root, 'config', 'policy.json')),
-      now: NOW,
-      verificationIds: true,
-    });
+    template = await seedTemplate(templateDir, 300, NOW);
     rows = [...replicatedLog(join(templateDir, 'events.db'), template.profiles, copies)];
     // The replicated rows written as they are into a new embedded store: the app then reads them as its log.
     await new SqliteEventStore({ file: join(logDir, 'events.db') }).close();

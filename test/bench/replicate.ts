@@ -16,8 +16,11 @@
  * reads as the template does (sealed, not openable), so nothing there needs a copy of its own.
  */
 import Database from 'better-sqlite3';
-import { deterministicId } from '@recert/kernel';
-import { benchVerificationId } from './seed';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { projectRoot } from '@recert/kernel';
+import { loadCatalog, loadPolicyBook } from '@recert/renewals';
+import { benchVerificationId, seedPopulation } from './seed';
 
 /** An event row as both stores keep it (data and metadata as JSON text). */
 export interface LogRow {
@@ -31,7 +34,7 @@ export interface LogRow {
   recorded_at: string;
 }
 
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 const ENTITY = /^(bench|acc|learn)-(\d+)((?:[.@].*)?)$/;
 const ATTEMPT = /^a-(\d+)-(\d+)$/;
@@ -39,6 +42,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const STREAM = /^([a-z]+-)(bench|acc|learn)-(\d+)((?:\..*)?)$/;
 /** Dates, timestamps and policy versions (2021-06-30) carry digits and dashes without naming anything. */
 const NOT_AN_ID = /^\d{4}-\d{2}-\d{2}/;
+
+/** A template UUID's counterpart in copy `copy`: md5 of both, as a UUID (replicate-pg.ts computes the same in SQL). */
+export function copyUuid(id: string, copy: number): string {
+  const hex = createHash('md5').update(`${id}:${copy}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
 
 /** The template profile a stream belongs to (every stream the seed writes names one). */
 export function templateProfileOf(stream: string): number {
@@ -74,7 +83,7 @@ export class Replicator {
   }
 
   private uuid(id: string, copy: number): string {
-    return deterministicId('bench-scale-copy', id, String(copy));
+    return copyUuid(id, copy);
   }
 
   private rename(value: Json, from: number, to: number, copy: number, key: string): Json {
@@ -101,27 +110,49 @@ export class Replicator {
   }
 }
 
+/** A template for the bench's log: the shipped catalog and policies, every associate with a verification id. */
+export function seedTemplate(
+  dataDir: string,
+  targetEvents: number,
+  now: Date,
+  onProgress?: (events: number) => void,
+): Promise<{ profiles: number; events: number }> {
+  const root = projectRoot();
+  return seedPopulation({
+    dataDir,
+    targetEvents,
+    catalog: loadCatalog(join(root, 'config', 'catalog.json')),
+    policies: loadPolicyBook(join(root, 'config', 'policy.json')),
+    now,
+    verificationIds: true,
+    ...(onProgress ? { onProgress } : {}),
+  });
+}
+
+/** The template's rows in position order, with their data and metadata parsed. */
+export function* templateRows(templateFile: string): Generator<{ row: LogRow; data: Json; metadata: Json }> {
+  const db = new Database(templateFile, { readonly: true });
+  try {
+    const rows = db
+      .prepare<[], LogRow>('SELECT position, stream, revision, id, type, data, metadata, recorded_at FROM events ORDER BY position')
+      .iterate();
+    for (const row of rows) yield { row, data: JSON.parse(row.data) as Json, metadata: JSON.parse(row.metadata) as Json };
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * The replicated log, read from a seeded embedded store (`events.db`) in position order: each template row, then its
  * `copies - 1` copies, numbered from position 1.
  */
 export function* replicatedLog(templateFile: string, templateProfiles: number, copies: number): Generator<LogRow> {
   const replicator = new Replicator(templateProfiles);
-  const db = new Database(templateFile, { readonly: true });
-  try {
-    const rows = db
-      .prepare<[], LogRow>('SELECT position, stream, revision, id, type, data, metadata, recorded_at FROM events ORDER BY position')
-      .iterate();
-    let position = 0;
-    for (const row of rows) {
-      const data = JSON.parse(row.data) as Json;
-      const metadata = JSON.parse(row.metadata) as Json;
-      for (let copy = 0; copy < copies; copy += 1) {
-        position += 1;
-        yield replicator.copyRow(row, data, metadata, copy, position);
-      }
+  let position = 0;
+  for (const { row, data, metadata } of templateRows(templateFile)) {
+    for (let copy = 0; copy < copies; copy += 1) {
+      position += 1;
+      yield replicator.copyRow(row, data, metadata, copy, position);
     }
-  } finally {
-    db.close();
   }
 }

@@ -3,11 +3,12 @@
  *
  * Seeds BENCH_SCALE_EVENTS events (default 20,000: a quick run; ~1 holder per 9 events, in order of occurrence) into
  * a PostgreSQL database at COPY speed (replicate.ts): a template of at most BENCH_SCALE_TEMPLATE_EVENTS (default
- * 250,000) is made by the real deciders, then replicated with fresh ids as many times as the size asks and loaded into
- * the store's `events` table (multi-row INSERT of 5,000 rows through `unnest`, indexes made after the load). The bench
+ * 50,000) is made by the real deciders, sent once to the server, and replicated there with fresh ids as many times as
+ * the size asks, straight into the store's `events` table (replicate-pg.ts; indexes made after the load). The bench
  * checks the app's rebuild counts every copy's holdings. BENCH_SCALE_DB=name keeps the log: the first run seeds that
  * database, later runs with the same BENCH_SCALE_EVENTS reuse it as it is (10M events are seeded once, then measured
- * against each build); without it the database is fresh and dropped at the end. Then, each judged MET or MISSED, it
+ * against each build; BENCH_SCALE_SEED_ONLY=1 seeds it and stops); without it the database is fresh and dropped at
+ * the end. Then, each judged MET or MISSED, it
  * prints:
  * - the projectors' rebuild from zero (a fresh `PROJECTIONS=run` api, spawn to `/health/ready` with no lag) as a
  *   ratio to a raw ordered read + parse of the same log in the same run (>= 25%);
@@ -36,11 +37,11 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { PostgresEventStore } from '@recert/eventstore';
 import { projectRoot } from '@recert/kernel';
-import { loadCatalog, loadPolicyBook } from '@recert/renewals';
 import { RawReadResult, verdictLine } from './ceiling';
 import { inChild, load, percentile, rssMb, token } from './read.bench';
-import { LogRow, replicatedLog } from './replicate';
-import { benchVerificationId, seedPopulation } from './seed';
+import { replicateIntoPostgres } from './replicate-pg';
+import { benchVerificationId } from './seed';
+import { seedTemplate } from './replicate';
 
 const EVENTS = Number(process.env['BENCH_SCALE_EVENTS'] ?? 20_000);
 const DURATION_MS = Number(process.env['BENCH_DURATION_MS'] ?? 5_000);
@@ -50,9 +51,10 @@ const READ_STORE_URL = process.env['BENCH_READ_STORE_URL'] ?? '';
 const READY_DEADLINE_MS = Number(process.env['BENCH_READY_DEADLINE_MS'] ?? 3_600_000);
 const SECRET = 'bench-secret-bench-secret-bench-secret-42';
 const NOW = new Date('2026-06-01T00:00:00Z');
-const BATCH = 5_000;
-const TEMPLATE_EVENTS = Number(process.env['BENCH_SCALE_TEMPLATE_EVENTS'] ?? 250_000);
+const TEMPLATE_EVENTS = Number(process.env['BENCH_SCALE_TEMPLATE_EVENTS'] ?? 50_000);
 const SCALE_DB = process.env['BENCH_SCALE_DB'] ?? '';
+/** With BENCH_SCALE_DB: seed the kept database (if it is not yet) and stop, so a later run measures at once. */
+const SEED_ONLY = SCALE_DB !== '' && process.env['BENCH_SCALE_SEED_ONLY'] === '1';
 
 export interface ScaleFigures {
   date: string;
@@ -81,63 +83,6 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/**
- * Loads the log into the PostgreSQL store's `events` table, rows in position order. The table's three unique indexes
- * are dropped for the load and made again (sorted, one pass each) in the same transaction, under the names the
- * migration gave them, so the store finds the schema it made; multi-row `INSERT … SELECT unnest(…)` of 5,000 rows,
- * the next batch built while the previous one is written.
- */
-async function loadLog(rows: Iterable<LogRow>, url: string, schema: string): Promise<number> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  const insert = `INSERT INTO ${schema}.events (position, stream, revision, id, type, data, metadata, recorded_at)
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::json[], $7::json[], $8::timestamptz[])`;
-  let loaded = 0;
-  try {
-    await client.query("SET maintenance_work_mem = '512MB'");
-    await client.query('SET synchronous_commit = off');
-    await client.query('BEGIN');
-    await client.query(
-      `ALTER TABLE ${schema}.events DROP CONSTRAINT events_stream_revision, DROP CONSTRAINT events_stream_id, DROP CONSTRAINT events_pkey`,
-    );
-    let columns: unknown[][] = Array.from({ length: 8 }, () => []);
-    let pending: Promise<unknown> = Promise.resolve();
-    const flush = async (): Promise<void> => {
-      const batch = columns;
-      if ((batch[0] as unknown[]).length === 0) return;
-      columns = Array.from({ length: 8 }, () => []);
-      await pending;
-      pending = client.query(insert, batch);
-      loaded += (batch[0] as unknown[]).length;
-      if (loaded % 100_000 === 0) process.stderr.write(`\rloaded ${loaded.toLocaleString('en-US')} events`);
-    };
-    for (const row of rows) {
-      const c = columns as [unknown[], unknown[], unknown[], unknown[], unknown[], unknown[], unknown[], unknown[]];
-      c[0].push(row.position);
-      c[1].push(row.stream);
-      c[2].push(row.revision);
-      c[3].push(row.id);
-      c[4].push(row.type);
-      c[5].push(row.data);
-      c[6].push(row.metadata);
-      c[7].push(row.recorded_at);
-      if (c[0].length >= BATCH) await flush();
-    }
-    await flush();
-    await pending;
-    process.stderr.write(`\rloaded ${loaded.toLocaleString('en-US')} events; indexing\n`);
-    await client.query(
-      `ALTER TABLE ${schema}.events ADD CONSTRAINT events_pkey PRIMARY KEY (position),
-        ADD CONSTRAINT events_stream_revision UNIQUE (stream, revision), ADD CONSTRAINT events_stream_id UNIQUE (stream, id)`,
-    );
-    await client.query('COMMIT');
-    await client.query(`VACUUM ANALYZE ${schema}.events`);
-  } finally {
-    await client.end();
-  }
-  return loaded;
-}
-
 /** What a seeded database holds, kept beside its log (schema `recert_bench`) so a later run can reuse it. */
 interface SeededLog {
   targetEvents: number;
@@ -158,18 +103,12 @@ interface SeededLog {
 async function seedLog(url: string, schema: string): Promise<SeededLog> {
   const started = Date.now();
   const copies = Math.max(1, Math.ceil(EVENTS / TEMPLATE_EVENTS));
-  const root = projectRoot();
   const seedDir = mkdtempSync(join(tmpdir(), 'recert-bench-scale-seed-'));
   try {
-    const template = await seedPopulation({
-      dataDir: seedDir,
-      targetEvents: Math.ceil(EVENTS / copies),
-      catalog: loadCatalog(join(root, 'config', 'catalog.json')),
-      policies: loadPolicyBook(join(root, 'config', 'policy.json')),
-      now: NOW,
-      verificationIds: true,
-      onProgress: (n) => process.stderr.write(`\rseeding the template: ${n.toLocaleString('en-US')} events`),
-    });
+    const template = await seedTemplate(seedDir, Math.ceil(EVENTS / copies), NOW, (n) =>
+      process.stderr.write(`
+seeding the template: ${n.toLocaleString('en-US')} events`),
+    );
     const templateFile = join(seedDir, 'events.db');
     const source = new Database(templateFile, { readonly: true });
     const templateHoldings = source
@@ -184,7 +123,10 @@ async function seedLog(url: string, schema: string): Promise<SeededLog> {
     const store = new PostgresEventStore({ connectionString: `${url}?schema=${schema}` });
     await store.headPosition();
     await store.close();
-    const events = await loadLog(replicatedLog(templateFile, template.profiles, copies), url, schema);
+    const events = await replicateIntoPostgres(url, schema, { file: templateFile, profiles: template.profiles }, copies, (n) =>
+      process.stderr.write(`\rreplicated ${n.toLocaleString('en-US')} events`),
+    );
+    process.stderr.write('\n');
     const holdings = await sizeOf(url, `SELECT count(DISTINCT stream) AS size FROM ${schema}.events WHERE stream LIKE 'holding-%'`);
     if (events !== copies * template.events || holdings !== copies * templateHoldings) {
       throw new Error(
@@ -358,6 +300,12 @@ async function main(): Promise<void> {
   try {
     log = await openLog(admin, schema);
     const { url, seeded } = log;
+    if (SEED_ONLY) {
+      console.log(
+        `bench:scale: ${log.database} holds ${seeded.events.toLocaleString('en-US')} events (BENCH_SCALE_SEED_ONLY: nothing measured)`,
+      );
+      return;
+    }
     const storeUrl = `${url}?schema=${schema}`;
     const bytesPerEvent = (await sizeOf(url, `SELECT pg_total_relation_size('${schema}.events') AS size`)) / seeded.events;
     const raw = await inChild<RawReadResult>(__filename, 'raw-read', storeUrl);
