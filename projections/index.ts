@@ -1,10 +1,18 @@
 export * from './read-models.module';
 export * from './runtime/projection';
+export * from './runtime/projector';
 export * from './runtime/projection-runner';
 export * from './runtime/read-db';
 export * from './runtime/read-store';
 export * from './runtime/postgres-read-store';
 export * from './runtime/store-projection-runner';
+export * from './store-projections';
+export * from './runtime/statement-projection';
+// The message models' table definitions (r3-msgs); the holdings' own (`defineTable`) come from rows.
+export { createTableStatements, columnList, type TableDefinition as StatementTableDefinition } from './runtime/table-definition';
+export * from './runtime/row-store-projection';
+export * from './runtime/projector';
+export * from './runtime/projector-follower';
 export * from './runtime/rows';
 export * from './runtime/consistency';
 export * from './holdings/holdings.projection';

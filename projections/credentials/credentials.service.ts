@@ -1,20 +1,32 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
-import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@recert/kernel';
+import { CLOCK, Clock } from '@recert/kernel';
 import { Catalog, Certification, DomainError, holdingIdOf } from '@recert/domain';
 import { CATALOG } from '@recert/renewals';
-import type { HoldingRow, VerificationRow } from '../holdings/holdings.projection';
+import type { VerificationRow } from '../holdings/holdings.projection';
 import { HoldingsModel } from '../holdings/holdings.model';
-import { READ_DB } from '../runtime/read-db';
+import { READ_STORE, type ReadStore } from '../runtime/read-store';
 import { PublicStatus, statusOfVerification } from '../verification/verification.queries';
-import { didWebOf, issuerProfile, subjectIdOf } from './issuer';
+import { didWebOf, ISSUER_SETTINGS, issuerProfile, type IssuerSettings, subjectIdOf } from './issuer';
 import { ISSUER_KEYS, IssuerKeys } from './issuer-keys';
 import { STATUS_MESSAGES, STATUS_SIZE, StatusPurpose } from './status-list';
 import { StatusLists } from './status-lists';
 
 const VC_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
 const OB_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
+
+/** A holding's current cycle, as far as it may be vouched for. */
+export interface CurrentCycle {
+  certification: Certification;
+  row: VerificationRow;
+  status: PublicStatus;
+  verificationPrivate: boolean;
+  /** The profile's sealed personal data (JSON of `SealedData`): the certificate names the holder with it. */
+  personalData: string;
+}
+
+/** A row of a LEFT JOIN's right side: every column null when nothing joined. */
+type NullableRow<T> = { [K in keyof T]: T[K] | null };
 
 /**
  * #13.3 signed credentials: Open Badges 3.0 OpenBadgeCredentials and Bitstring Status List credentials, secured as
@@ -23,17 +35,17 @@ const OB_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
 @Injectable()
 export class CredentialsService {
   constructor(
-    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CATALOG) private readonly catalog: Catalog,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ISSUER_SETTINGS) private readonly settings: IssuerSettings,
     @Inject(ISSUER_KEYS) private readonly keys: IssuerKeys,
     private readonly model: HoldingsModel,
     private readonly statusLists: StatusLists,
   ) {}
 
   private get base(): string {
-    return this.config.credentials.publicBaseUrl;
+    return this.settings.publicBaseUrl;
   }
 
   get did(): string {
@@ -87,31 +99,30 @@ export class CredentialsService {
 
   /**
    * The current cycle of a holding that may be vouched for (credential, PDF certificate): refused when the profile,
-   * the holding or its verification row is missing, when revoked (R15) or expired.
+   * the holding or its verification row is missing, when revoked (R15) or expired. One statement (the profile, its
+   * holding of the code, the holding's verification row), which also brings the profile's sealed personal data.
    */
-  currentCycle(
-    profileId: string,
-    code: string,
-  ): { certification: Certification; row: VerificationRow; status: PublicStatus; verificationPrivate: boolean } {
+  async currentCycle(profileId: string, code: string): Promise<CurrentCycle> {
     const certification = this.catalog.get(code);
     if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${code} in the catalog`);
     const tables = this.model.tables();
-    if (!this.db.prepare(`SELECT 1 FROM ${tables.profiles} WHERE profile_id = ?`).get(profileId))
-      throw new DomainError('PROFILE_NOT_FOUND', `No certification profile ${profileId}`);
-    const holding = this.db
-      .prepare<[string], HoldingRow>(`SELECT * FROM ${tables.holdings} WHERE holding_id = ? AND merged_out = 0`)
-      .get(holdingIdOf(profileId, code));
-    const row =
-      holding?.verification_id &&
-      this.db
-        .prepare<[string], VerificationRow>(`SELECT * FROM ${tables.verifications} WHERE verification_id = ?`)
-        .get(holding.verification_id);
-    if (!holding || !row) throw new DomainError('HOLDING_NOT_FOUND', `The profile holds no credential for ${code}`);
+    const [found] = await this.readStore.query<NullableRow<VerificationRow> & { personal_data: string; holding_private: number | null }>(
+      `SELECT v.*, p.personal_data, h.verification_private AS holding_private
+         FROM ${tables.profiles} p
+         LEFT JOIN ${tables.holdings} h ON h.holding_id = ? AND h.merged_out = 0
+         LEFT JOIN ${tables.verifications} v ON v.verification_id = h.verification_id
+        WHERE p.profile_id = ?`,
+      [holdingIdOf(profileId, code), profileId],
+    );
+    if (!found) throw new DomainError('PROFILE_NOT_FOUND', `No certification profile ${profileId}`);
+    const { personal_data: personalData, holding_private: holdingPrivate, ...verification } = found;
+    if (verification.verification_id === null) throw new DomainError('HOLDING_NOT_FOUND', `The profile holds no credential for ${code}`);
+    const row = verification as VerificationRow;
     const status = statusOfVerification(row, certification.level, this.clock.now());
     if (status === 'revoked') throw new DomainError('HOLDING_REVOKED', `${code} was revoked: there is no credential to issue (R15)`);
     if (status === 'expired') throw new DomainError('CERTIFICATION_EXPIRED', `${code} expired at ${row.expires_at}`);
     // R19: the holding's current choice counts, as on GET /verify.
-    return { certification, row, status, verificationPrivate: row.private === 1 || holding.verification_private === 1 };
+    return { certification, row, status, verificationPrivate: row.private === 1 || holdingPrivate === 1, personalData };
   }
 
   /**
@@ -119,7 +130,7 @@ export class CredentialsService {
    * entry (R71) at a random index (R72), a subject id, the achievement's badge image.
    */
   async credential(profileId: string, code: string): Promise<string> {
-    const { certification, row } = this.currentCycle(profileId, code);
+    const { certification, row } = await this.currentCycle(profileId, code);
     const { list, index } = this.statusLists.indexes.entryOf(row.status_position);
     const verificationUrl = `${this.base}/verify/${row.verification_id}`;
     const listUrl = this.statusListUrl('message', list);
@@ -133,7 +144,7 @@ export class CredentialsService {
       '@context': [VC_CONTEXT, OB_CONTEXT],
       id: `${verificationUrl}#cycle-${row.cycle}`,
       type: ['VerifiableCredential', 'OpenBadgeCredential'],
-      issuer: issuerProfile(this.base, this.config.credentials.issuerName),
+      issuer: issuerProfile(this.base, this.settings.issuerName),
       name: certification.name,
       validFrom,
       ...(validUntil ? { validUntil } : {}),
@@ -174,8 +185,8 @@ export class CredentialsService {
    * A BitstringStatusListCredential, VC-JWT: the bits of the entries revoked, or suspended now (R17: until counts).
    * Signed once per encoding (#22.4): its `validFrom` is the instant the list last changed or a suspension ended.
    */
-  statusList(purpose: StatusPurpose, list: number): Promise<string> {
-    const encoded = this.statusLists.encoded(purpose, list);
+  async statusList(purpose: StatusPurpose, list: number): Promise<string> {
+    const encoded = await this.statusLists.encoded(purpose, list);
     if (!encoded.signed) {
       const url = this.statusListUrl(purpose, list);
       encoded.signed = this.sign({

@@ -1,4 +1,13 @@
 import { createHash } from 'node:crypto';
+import { type CredentialsConfig, settingsProvider } from '@recert/kernel';
+
+/** The settings verification, credentials and certificates read (#28.4): where they are published, and by whom. */
+export type IssuerSettings = Pick<CredentialsConfig, 'publicBaseUrl' | 'issuerName'>;
+export const ISSUER_SETTINGS = Symbol('ISSUER_SETTINGS');
+export const issuerSettings = settingsProvider(
+  ISSUER_SETTINGS,
+  (config): IssuerSettings => ({ publicBaseUrl: config.credentials.publicBaseUrl, issuerName: config.credentials.issuerName }),
+);
 
 /**
  * The issuer's did:web identity, from PUBLIC_BASE_URL: `https://example.org` is `did:web:example.org`, a port is

@@ -1,12 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Database from 'better-sqlite3';
 import { gzipSync } from 'node:zlib';
 import { suspensionInForceAt } from '@recert/domain';
 import { CLOCK, Clock } from '@recert/kernel';
 import { HoldingsModel } from '../holdings/holdings.model';
-import { ProjectionRunner } from '../runtime/projection-runner';
-import { READ_DB } from '../runtime/read-db';
-import { Statements } from '../runtime/statements';
+import { READ_STORE, type ReadStore } from '../runtime/read-store';
 import { ISSUER_KEYS, IssuerKeys } from './issuer-keys';
 import { STATUS_LIST_SIZE, STATUS_SIZE, StatusIndexes, StatusPurpose, writeStatus } from './status-list';
 
@@ -158,22 +155,22 @@ const COLUMNS = 'verification_id, status_position, revoked, suspended_since, sus
  * the lists were brought to (by the `last_position` index), and re-encodes (gzip) only when a bit changed or the
  * clock ended a suspension (R17: `until` passes without an event, so an encoding is kept only until the earliest
  * `until` still ahead). A new generation of the read model (blue/green swap) or a checkpoint that went back (a
- * rebuild in place) starts over.
+ * rebuild in place) starts over. Requests are served one after another (reads are awaited, #23.1): two refreshes
+ * interleaved could leave an older row's state applied after a newer one's, or the position moved back.
  */
 @Injectable()
 export class StatusLists {
   private generation?: { table: string; position: number; lists: Map<number, ListState> };
-  private readonly sql = new Statements();
+  private queue: Promise<unknown> = Promise.resolve();
   /** Every unused list encodes alike. */
   private readonly empty: ListState;
   private readonly layouts: Layouts;
 
   constructor(
-    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ISSUER_KEYS) keys: IssuerKeys,
     private readonly model: HoldingsModel,
-    private readonly runner: ProjectionRunner,
   ) {
     this.indexes = new StatusIndexes(keys.statusIndexKey);
     this.layouts = layoutsOf(this.indexes);
@@ -184,23 +181,25 @@ export class StatusLists {
   readonly indexes: StatusIndexes;
 
   /** The encoded list (multibase base64url of the gzipped bitstring) as of now, and what was derived from it before. */
-  encoded(purpose: StatusPurpose, list: number): Encoded {
-    return this.state(list).encode(purpose, this.clock.now().getTime());
+  encoded(purpose: StatusPurpose, list: number): Promise<Encoded> {
+    const run = this.queue.then(async () => (await this.state(list)).encode(purpose, this.clock.now().getTime()));
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
-  private state(list: number): ListState {
+  private async state(list: number): Promise<ListState> {
     const tables = this.model.tables();
     // The checkpoint first: every row written up to it is committed with it, so none is missed; rows read past it are
     // read again next time, which is harmless (each row is its absolute state).
-    const position = this.runner.checkpoint(tables.projection);
+    const position = (await this.readStore.checkpoint(tables.projection))?.position ?? 0;
     let generation = this.generation;
     if (!generation || generation.table !== tables.verifications || position < generation.position) {
       generation = { table: tables.verifications, position, lists: new Map() };
       this.generation = generation;
     } else if (position > generation.position) {
-      const changed = this.sql
-        .get(this.db, `SELECT ${COLUMNS} FROM ${generation.table} WHERE last_position > ?`)
-        .all(generation.position) as ChangedRow[];
+      const changed = await this.readStore.query<ChangedRow>(`SELECT ${COLUMNS} FROM ${generation.table} WHERE last_position > ?`, [
+        generation.position,
+      ]);
       for (const row of changed) for (const state of generation.lists.values()) state.apply(row);
       generation.position = position;
     }
@@ -208,9 +207,10 @@ export class StatusLists {
     if (!state) {
       state = new ListState(list, this.layouts);
       const from = list * STATUS_LIST_SIZE;
-      const rows = this.sql
-        .get(this.db, `SELECT ${COLUMNS} FROM ${generation.table} WHERE status_position >= ? AND status_position < ? AND retired = 0`)
-        .all(from, from + STATUS_LIST_SIZE) as ChangedRow[];
+      const rows = await this.readStore.query<ChangedRow>(
+        `SELECT ${COLUMNS} FROM ${generation.table} WHERE status_position >= ? AND status_position < ? AND retired = 0`,
+        [from, from + STATUS_LIST_SIZE],
+      );
       for (const row of rows) state.apply(row);
       // Only lists with entries are kept, so that asking for any number of unused lists holds no memory.
       if (state.byPosition.size === 0) return this.empty;

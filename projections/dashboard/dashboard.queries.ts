@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Database from 'better-sqlite3';
-import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@recert/kernel';
+import { AppConfig, CLOCK, Clock, settingsProvider } from '@recert/kernel';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry } from '@recert/renewals';
 import { Catalog, holdingStatusAt, nextAttemptAllowedAt, renewalBlockers, SealedData, withPolicyWindow } from '@recert/domain';
 import { heldStateOf, type HoldingRow, type ProfileRow } from '../holdings/holdings.projection';
 import type { Dashboard, DashboardCertification, DashboardOverride } from './dashboard.view';
-import { READ_DB } from '../runtime/read-db';
+import { READ_STORE, ReadStore } from '../runtime/read-store';
 import { HoldingsModel } from '../holdings/holdings.model';
 import { shareOf } from '../credentials/share';
 
@@ -13,44 +12,49 @@ export type { Dashboard, DashboardCertification } from './dashboard.view';
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** What the dashboard reads of the settings: the public links and the issuer's name on shares. */
+export type DashboardSettings = Pick<AppConfig['credentials'], 'publicBaseUrl' | 'issuerName'>;
+export const DASHBOARD_SETTINGS = Symbol('DASHBOARD_SETTINGS');
+export const dashboardSettings = settingsProvider(
+  DASHBOARD_SETTINGS,
+  (config): DashboardSettings => ({ publicBaseUrl: config.credentials.publicBaseUrl, issuerName: config.credentials.issuerName }),
+);
+
 @Injectable()
 export class DashboardQueries {
   constructor(
-    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     private readonly policies: PolicyRegistry,
     private readonly model: HoldingsModel,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DASHBOARD_SETTINGS) private readonly settings: DashboardSettings,
   ) {}
 
-  private statements?: {
-    generation: string;
-    profile: Database.Statement<[string], ProfileRow>;
-    holdings: Database.Statement<[string], HoldingRow>;
-  };
+  private sql?: { generation: string; profile: string; holdings: string };
 
-  /** Prepared once per generation of the holdings model (a blue/green swap changes the tables). */
-  private prepared(): NonNullable<DashboardQueries['statements']> {
+  /** The statements of the serving generation of the holdings model (a blue/green swap changes the tables). */
+  private statements(): { profile: string; holdings: string } {
     const tables = this.model.tables();
-    if (this.statements?.generation !== tables.generation) {
-      this.statements = {
+    if (this.sql?.generation !== tables.generation) {
+      this.sql = {
         generation: tables.generation,
-        profile: this.db.prepare<[string], ProfileRow>(`SELECT * FROM ${tables.profiles} WHERE profile_id = ?`),
-        holdings: this.db.prepare<[string], HoldingRow>(
-          `SELECT * FROM ${tables.holdings} WHERE profile_id = ? AND merged_out = 0 ORDER BY code`,
-        ),
+        profile: `SELECT * FROM ${tables.profiles} WHERE profile_id = ?`,
+        holdings: `SELECT * FROM ${tables.holdings} WHERE profile_id = ? AND merged_out = 0 ORDER BY code`,
       };
     }
-    return this.statements;
+    return this.sql;
   }
 
   async dashboard(profileId: string): Promise<Dashboard | undefined> {
-    const statements = this.prepared();
-    const profile = statements.profile.get(profileId);
+    const statements = this.statements();
+    // Both asked at once: on read.db they then run in the same turn, so no projected page falls between them.
+    const [[profile], rows] = await Promise.all([
+      this.reads.query<ProfileRow>(statements.profile, [profileId]),
+      this.reads.query<HoldingRow>(statements.holdings, [profileId]),
+    ]);
     if (!profile) return undefined;
-    const rows = statements.holdings.all(profileId);
     const now = this.clock.now();
     const linked = profile.linked_learn_profile_id !== null;
     const book = this.policies.book();
@@ -74,7 +78,7 @@ export class DashboardQueries {
           level: certification.level,
           status,
           suspendedUntil: status === 'suspended' ? row.suspended_until : null,
-          verificationUrl: row.verification_id ? `${this.config.credentials.publicBaseUrl}/verify/${row.verification_id}` : null,
+          verificationUrl: row.verification_id ? `${this.settings.publicBaseUrl}/verify/${row.verification_id}` : null,
           verificationPrivate: row.verification_private === 1,
           share: shareOf({
             profileId: row.profile_id,
@@ -85,8 +89,8 @@ export class DashboardQueries {
             verificationPrivate: row.verification_private === 1,
             earnedAt: row.earned_at,
             expiresAt: row.expires_at,
-            publicBaseUrl: this.config.credentials.publicBaseUrl,
-            issuerName: this.config.credentials.issuerName,
+            publicBaseUrl: this.settings.publicBaseUrl,
+            issuerName: this.settings.issuerName,
           }),
           earnedAt: row.earned_at,
           expiresAt: row.expires_at,

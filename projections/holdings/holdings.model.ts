@@ -5,9 +5,16 @@ import { Subscription as RxSubscription } from 'rxjs';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { PolicyAdoptions, PolicyRegistry } from '@recert/renewals';
 import { PolicyBook } from '@recert/domain';
-import { ProjectionRunner } from '../runtime/projection-runner';
-import { READ_DB } from '../runtime/read-db';
-import { HoldingsProjection } from './holdings.projection';
+import { PROJECTOR, Projector } from '../runtime/projector';
+import { READ_STORE, ReadStore, SqliteReadStore } from '../runtime/read-store';
+import {
+  GENERATIONS_DDL,
+  HoldingsProjection,
+  holdingsProjectionName,
+  pointServingViews,
+  SERVING_GENERATION_SQL,
+  SERVING_VIEWS,
+} from './holdings.projection';
 
 /** A generation per policy book: its window column depends on the policy (R3, R14). */
 export function holdingsGeneration(book: PolicyBook): string {
@@ -16,16 +23,33 @@ export function holdingsGeneration(book: PolicyBook): string {
 
 /** Records which generation serves reads, so a restart (or another process) reads the same tables. */
 export function recordServingGeneration(db: Database.Database, generation: string): void {
-  db.exec('CREATE TABLE IF NOT EXISTS read_model_generations (name TEXT PRIMARY KEY, generation TEXT NOT NULL)');
+  db.exec(GENERATIONS_DDL);
   db.prepare(
     "INSERT INTO read_model_generations (name, generation) VALUES ('holdings', ?) ON CONFLICT(name) DO UPDATE SET generation = excluded.generation",
   ).run(generation);
 }
 
+/** How often a process looks whether another one swapped generations (PostgreSQL, or processes sharing `read.db`). */
+const SWAP_POLL_MS = 1000;
+
 /**
  * The holdings read model, blue/green: reads are served by the current generation while a new one (under a newly
  * adopted policy) is rebuilt beside it from zero; once it has caught up with the log it is swapped in, once, and
- * the old one dropped. Queries ask `tables()` for the generation to read.
+ * the old one dropped. Queries ask `tables()` for the names to read.
+ *
+ * Across processes (#23.4): the serving generation is recorded in the read store (`read_model_generations`). Every
+ * process that learns of an adoption adds the new generation to its projector, but only the holder of the lease of
+ * `holdings@<generation>` builds it: once per deployment. Each then waits for its checkpoint; the swap is a
+ * conditional update of the record (`… WHERE generation = <old>`), so exactly one process swaps, and it drops the
+ * old tables; the others see the record changed and forget the old generation.
+ *
+ * On PostgreSQL, queries read views (`rm_holdings`, …) over the serving generation's tables, replaced in the swap's
+ * transaction: every replica reads the new rows from the swap's commit on, with no name to learn first, and `tables()`
+ * stays synchronous. (Resolving the generation per request instead would cost a read per query, or, cached, let
+ * replicas read different generations for the cache's lifetime, and read dropped tables after it.) What is cached
+ * per process is only the generation's name (`generation`, `projection`, refreshed every second), which the status
+ * lists key their cache by; `?consistentWith=` reads the record afresh (`servingProjection`). On `read.db`, as
+ * before: the generation's own table names, and a follower reads the record on each `tables()`.
  */
 @Injectable()
 export class HoldingsModel implements OnApplicationShutdown {
@@ -34,15 +58,17 @@ export class HoldingsModel implements OnApplicationShutdown {
   private building?: HoldingsProjection;
   private adoptions?: RxSubscription;
   private closed = false;
-  /** How many times a rebuilt generation replaced the serving one. */
+  /** How many times a rebuilt generation replaced the serving one, as this process saw it. */
   swaps = 0;
   private follow = false;
-  private servingGeneration!: Database.Statement<[], { generation: string }>;
+  private poll?: NodeJS.Timeout;
+  private refreshing?: Promise<void>;
+  private servingGeneration?: Database.Statement<[], { generation: string }>;
 
   constructor(
-    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTOR) private readonly runner: Projector,
     private readonly registry: PolicyRegistry,
     private readonly policyAdoptions: PolicyAdoptions,
   ) {}
@@ -51,31 +77,46 @@ export class HoldingsModel implements OnApplicationShutdown {
    * Before the runner starts: the serving generation, and a rebuild when the policy changed while down. Following
    * (another process runs the projections), it rebuilds nothing and reads whichever generation that process serves.
    */
-  initialise(options: { follow?: boolean } = {}): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS read_model_generations (name TEXT PRIMARY KEY, generation TEXT NOT NULL)');
-    this.servingGeneration = this.db.prepare<[], { generation: string }>(
-      "SELECT generation FROM read_model_generations WHERE name = 'holdings'",
-    );
-    const stored = this.servingGeneration.get();
+  async initialise(options: { follow?: boolean } = {}): Promise<void> {
+    await this.readStore.run(GENERATIONS_DDL);
     const wanted = holdingsGeneration(this.registry.book());
-    this.current = new HoldingsProjection(this.registry.book(), stored?.generation ?? wanted);
-    if (!stored) recordServingGeneration(this.db, wanted);
+    // The first process of a deployment records the generation it wants; the others serve what is recorded.
+    await this.readStore.run("INSERT INTO read_model_generations (name, generation) VALUES ('holdings', ?) ON CONFLICT (name) DO NOTHING", [
+      wanted,
+    ]);
+    const stored = (await this.storedGeneration()) ?? wanted;
+    this.current = new HoldingsProjection(this.registry.book(), stored);
     this.runner.add(this.current);
     this.follow = options.follow ?? false;
+    if (this.readStore instanceof SqliteReadStore) {
+      this.servingGeneration = this.readStore.db.prepare<[], { generation: string }>(SERVING_GENERATION_SQL);
+    }
+    if (!(this.follow && this.servingGeneration)) {
+      this.poll = setInterval(() => void this.refresh(), SWAP_POLL_MS);
+      this.poll.unref();
+    }
     if (this.follow) return;
     this.adoptions = this.policyAdoptions.changed$.subscribe(() => void this.rebuild());
-    if (stored && stored.generation !== wanted) void this.rebuild();
+    if (stored !== wanted) void this.rebuild();
   }
 
   tables(): { profiles: string; holdings: string; verifications: string; generation: string; projection: string } {
-    if (this.follow) this.followSwaps();
+    if (this.follow && this.servingGeneration) this.followSwaps();
+    const views = this.readStore.kind === 'postgres';
     return {
-      profiles: this.current.profiles,
-      holdings: this.current.holdings,
-      verifications: this.current.verifications,
+      profiles: views ? SERVING_VIEWS.profiles : this.current.profiles,
+      holdings: views ? SERVING_VIEWS.holdings : this.current.holdings,
+      verifications: views ? SERVING_VIEWS.verifications : this.current.verifications,
       generation: this.current.generation,
       projection: this.current.name,
     };
+  }
+
+  /** The serving generation's projection as recorded now, for a wait on its checkpoint (`?consistentWith=`). */
+  async servingProjection(): Promise<string> {
+    if (this.readStore.kind !== 'postgres') return this.tables().projection;
+    const stored = await this.storedGeneration();
+    return stored === undefined ? this.current.name : holdingsProjectionName(stored);
   }
 
   /** Builds the generation of the current policy book beside the serving one and swaps it in when caught up. */
@@ -98,21 +139,61 @@ export class HoldingsModel implements OnApplicationShutdown {
     for (;;) {
       if (this.closed) return; // shutting down: a restart resumes the rebuild (the book differs from the served one)
       const reached = await this.runner.waitFor(await this.store.headPosition(), 60_000, [next.name]);
-      if (this.building !== next || this.closed) return; // superseded by a newer adoption or a withdrawal
+      if (this.building !== next || this.closed) return; // superseded by a newer adoption, a withdrawal, or swapped elsewhere
       if (reached) break;
     }
     const old = this.current;
+    const swapped = await this.readStore.transaction(async (tx) => {
+      // Of every process waiting for this generation, one changes the record; the others find it changed.
+      const won = await tx.query<{ generation: string }>(
+        "UPDATE read_model_generations SET generation = ? WHERE name = 'holdings' AND generation = ? RETURNING generation",
+        [generation, old.generation],
+      );
+      if (won.length > 0 && tx.dialect === 'postgres') await pointServingViews(tx, generation);
+      return won.length > 0;
+    });
+    if (this.building !== next) return;
+    if (!swapped && (await this.storedGeneration()) !== generation) return; // another generation won: `refresh` follows it
+    this.logger.log(
+      `holdings generation ${generation} caught up and now serves reads${swapped ? '' : ' (swapped by another process)'}; dropping ${old.generation}`,
+    );
+    await this.serve(next, old);
+  }
+
+  /** `next` serves from now on in this process; the old generation's data, checkpoint and lease go. */
+  private async serve(next: HoldingsProjection, old: HoldingsProjection): Promise<void> {
     this.current = next;
-    this.building = undefined;
-    recordServingGeneration(this.db, generation);
+    if (this.building === next) this.building = undefined;
     this.swaps += 1;
-    this.logger.log(`holdings generation ${generation} caught up and now serves reads; dropping ${old.generation}`);
     await this.runner.remove(old.name);
   }
 
-  /** Following: the process running the projections may have swapped in a new generation since the last read. */
+  /** Another process may have swapped generations since: follow the record. */
+  private refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const stored = await this.storedGeneration();
+        if (this.closed || stored === undefined || stored === this.current.generation) return;
+        const next = this.building?.generation === stored ? this.building : new HoldingsProjection(this.registry.book(), stored);
+        this.runner.add(next);
+        this.logger.log(`holdings generation ${stored} serves reads (swapped by another process); leaving ${this.current.generation}`);
+        await this.serve(next, this.current);
+      } catch (error) {
+        this.logger.warn(`cannot read the serving holdings generation: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private async storedGeneration(): Promise<string | undefined> {
+    return (await this.readStore.query<{ generation: string }>(SERVING_GENERATION_SQL))[0]?.generation;
+  }
+
+  /** Following on `read.db`: the process running the projections may have swapped in a new generation since the last read. */
   private followSwaps(): void {
-    const stored = this.servingGeneration.get()?.generation;
+    const stored = this.servingGeneration?.get()?.generation;
     if (stored === undefined || stored === this.current.generation) return;
     this.current = new HoldingsProjection(this.registry.book(), stored);
     this.runner.add(this.current);
@@ -120,6 +201,7 @@ export class HoldingsModel implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.closed = true;
+    clearInterval(this.poll);
     this.adoptions?.unsubscribe();
   }
 }

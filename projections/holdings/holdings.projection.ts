@@ -15,144 +15,130 @@ import {
   WindowState,
   windowIdOf,
 } from '@recert/domain';
-import { Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from '../runtime/rows';
+import {
+  column,
+  createTableSql,
+  defineTable,
+  named,
+  Row,
+  RowOf,
+  RowProjection,
+  RowTable,
+  selectRowSql,
+  upsertSql,
+  writeRows,
+} from '../runtime/rows';
+import type { ReadTx } from '../runtime/read-store';
 import { Statements } from '../runtime/statements';
 
-export interface HoldingRow {
-  holding_id: string;
-  profile_id: string;
-  code: string;
-  level: string;
-  cycle: number;
-  earned_at: string;
-  expires_at: string | null;
-  window_opens_at: string | null;
-  window_id: string | null;
-  window_opened: number;
-  notified: number;
-  attempts: number;
-  last_attempt_at: string | null;
-  expired: number;
-  merged_out: number;
-  /** R15: 1 once this cycle is revoked. */
-  revoked: number;
-  /** R16: the suspension in force (null when none); it ends by itself at suspended_until (R17). */
-  suspended_since: string | null;
-  suspended_until: string | null;
-  /** R19: the current cycle's public verification id (null for cycles earned before it existed) and its privacy. */
-  verification_id: string | null;
-  verification_private: number;
-  /** R27: attempts of the window up to this number wait no cooldown (an override granted them); null: none granted. */
-  cooldown_free_until: number | null;
-  /** R26: the last override applied to this holding (JSON of LastOverride), null when none. */
-  last_override: string | null;
-  /** Global position of the event that started this cycle: its credentials' status list entry (#13.3). */
-  cycle_position: number;
-  last_position: number;
-  /** R39: `{ system, sourceId }` of the import that recorded this cycle (JSON), null when earned here. */
-  imported_from: string | null;
-}
+/** The holdings table, declared once (#28.3): `HoldingRow`, its column list and its DDL in both dialects come from here. */
+export const HOLDINGS_TABLE = defineTable({
+  key: 'holding_id',
+  columns: {
+    holding_id: column.text(),
+    profile_id: column.text(),
+    code: column.text(),
+    level: column.text(),
+    cycle: column.integer(),
+    earned_at: column.text(),
+    expires_at: column.nullableText(),
+    window_opens_at: column.nullableText(),
+    window_id: column.nullableText(),
+    window_opened: column.integer(0),
+    notified: column.integer(0),
+    attempts: column.integer(0),
+    last_attempt_at: column.nullableText(),
+    expired: column.integer(0),
+    merged_out: column.integer(0),
+    /** R15: 1 once this cycle is revoked. */
+    revoked: column.integer(0),
+    /** R16: the suspension in force (null when none); it ends by itself at suspended_until (R17). */
+    suspended_since: column.nullableText(),
+    suspended_until: column.nullableText(),
+    /** R19: the current cycle's public verification id (null for cycles earned before it existed) and its privacy. */
+    verification_id: column.nullableText(),
+    verification_private: column.integer(0),
+    /** R27: attempts of the window up to this number wait no cooldown (an override granted them); null: none granted. */
+    cooldown_free_until: column.nullableInteger(),
+    /** R26: the last override applied to this holding (JSON of LastOverride), null when none. */
+    last_override: column.nullableText(),
+    /** Global position of the event that started this cycle: its credentials' status list entry (#13.3). */
+    cycle_position: column.position(0),
+    last_position: column.position(),
+    /** R39: `{ system, sourceId }` of the import that recorded this cycle (JSON), null when earned here. */
+    imported_from: column.nullableText(),
+  },
+  // By profile (dashboard), by expiry and by window (scheduler, reports).
+  indexes: [
+    { suffix: 'by_profile', on: '(profile_id)' },
+    { suffix: 'by_expiry', on: '(expires_at) WHERE merged_out = 0' },
+    { suffix: 'by_window', on: '(window_opens_at) WHERE merged_out = 0 AND window_opened = 0 AND expired = 0' },
+  ],
+});
+export type HoldingRow = RowOf<typeof HOLDINGS_TABLE>;
 
 /**
  * R19: one public verification id: the cycle it names, as of its last event. A rotated id is retired (404); the id of
  * an earlier cycle keeps that cycle's final state (expired or revoked).
  */
-export interface VerificationRow {
-  verification_id: string;
-  holding_id: string;
-  profile_id: string;
-  code: string;
-  cycle: number;
-  earned_at: string;
-  expires_at: string | null;
-  expired: number;
-  revoked: number;
-  suspended_since: string | null;
-  suspended_until: string | null;
-  private: number;
-  retired: number;
-  status_position: number;
-  last_position: number;
+export const VERIFICATIONS_TABLE = defineTable({
+  key: 'verification_id',
+  columns: {
+    verification_id: column.text(),
+    holding_id: column.text(),
+    profile_id: column.text(),
+    code: column.text(),
+    cycle: column.integer(),
+    earned_at: column.text(),
+    expires_at: column.nullableText(),
+    expired: column.integer(),
+    revoked: column.integer(),
+    suspended_since: column.nullableText(),
+    suspended_until: column.nullableText(),
+    private: column.integer(),
+    retired: column.integer(),
+    status_position: column.position(),
+    last_position: column.position(),
+  },
+  // The status lists (#13.3) read the entries of one range of positions, then (#22.4) the rows changed since.
+  indexes: [
+    { suffix: 'by_status', on: '(status_position)' },
+    { suffix: 'by_change', on: '(last_position)' },
+  ],
+});
+export type VerificationRow = RowOf<typeof VERIFICATIONS_TABLE>;
+
+export const PROFILES_TABLE = defineTable({
+  key: 'profile_id',
+  columns: {
+    profile_id: column.text(),
+    account_id: column.text(),
+    account_type: column.text(),
+    personal_data: column.text(),
+    status: column.text<'active' | 'merged'>(),
+    merged_into: column.nullableText(),
+    linked_learn_profile_id: column.nullableText(),
+    created_at: column.text(),
+    last_position: column.position(),
+  },
+});
+export type ProfileRow = RowOf<typeof PROFILES_TABLE>;
+
+/** Which generation of a blue/green model serves reads, in the read store beside the models (#23.4). */
+export const GENERATIONS_DDL = 'CREATE TABLE IF NOT EXISTS read_model_generations (name TEXT PRIMARY KEY, generation TEXT NOT NULL)';
+export const SERVING_GENERATION_SQL = "SELECT generation FROM read_model_generations WHERE name = 'holdings'";
+/** The names every replica reads on PostgreSQL: views over the serving generation's tables (#23.4). */
+export const SERVING_VIEWS = { profiles: 'rm_profiles', holdings: 'rm_holdings', verifications: 'rm_verifications' } as const;
+
+/** Points the serving views at `generation`'s tables, inside the caller's transaction: every reader sees the switch at its commit. */
+export async function pointServingViews(tx: Pick<ReadTx, 'run'>, generation: string): Promise<void> {
+  if (!/^[a-z0-9_]+$/.test(generation)) throw new Error(`Bad holdings generation: ${generation}`);
+  for (const view of Object.values(SERVING_VIEWS)) await tx.run(`CREATE OR REPLACE VIEW ${view} AS SELECT * FROM ${view}_${generation}`);
 }
 
-export interface ProfileRow {
-  profile_id: string;
-  account_id: string;
-  account_type: string;
-  personal_data: string;
-  status: 'active' | 'merged';
-  merged_into: string | null;
-  linked_learn_profile_id: string | null;
-  created_at: string;
-  last_position: number;
-}
-
-const HOLDING_COLUMNS: readonly (keyof HoldingRow)[] = [
-  'holding_id',
-  'profile_id',
-  'code',
-  'level',
-  'cycle',
-  'earned_at',
-  'expires_at',
-  'window_opens_at',
-  'window_id',
-  'window_opened',
-  'notified',
-  'attempts',
-  'last_attempt_at',
-  'expired',
-  'merged_out',
-  'revoked',
-  'suspended_since',
-  'suspended_until',
-  'verification_id',
-  'verification_private',
-  'cooldown_free_until',
-  'last_override',
-  'cycle_position',
-  'last_position',
-  'imported_from',
-];
-const VERIFICATION_COLUMNS: readonly (keyof VerificationRow)[] = [
-  'verification_id',
-  'holding_id',
-  'profile_id',
-  'code',
-  'cycle',
-  'earned_at',
-  'expires_at',
-  'expired',
-  'revoked',
-  'suspended_since',
-  'suspended_until',
-  'private',
-  'retired',
-  'status_position',
-  'last_position',
-];
-const PROFILE_COLUMNS: readonly (keyof ProfileRow)[] = [
-  'profile_id',
-  'account_id',
-  'account_type',
-  'personal_data',
-  'status',
-  'merged_into',
-  'linked_learn_profile_id',
-  'created_at',
-  'last_position',
-];
-
-/** The holdings table's secondary indexes: by profile (dashboard), by expiry and by window (scheduler, reports). */
-function holdingIndexes(table: string): { name: string; create: string }[] {
-  return [
-    ['by_profile', '(profile_id)'],
-    ['by_expiry', '(expires_at) WHERE merged_out = 0'],
-    ['by_window', '(window_opens_at) WHERE merged_out = 0 AND window_opened = 0 AND expired = 0'],
-  ].map(([suffix, definition]) => ({
-    name: `${table}_${suffix}`,
-    create: `CREATE INDEX IF NOT EXISTS ${table}_${suffix} ON ${table} ${definition}`,
-  }));
+/** The checkpoint (and lease) name of a holdings generation. */
+export function holdingsProjectionName(generation: string): string {
+  return generation ? `holdings@${generation}` : 'holdings';
 }
 
 type WindowOf = (expiresAt: string | null, stored: string | null) => string | null;
@@ -346,29 +332,14 @@ export class HoldingsProjection implements RowProjection {
     book?: PolicyBook,
     readonly generation = '',
   ) {
-    this.name = generation ? `holdings@${generation}` : 'holdings';
+    this.name = holdingsProjectionName(generation);
     this.profiles = generation ? `rm_profiles_${generation}` : 'rm_profiles';
     this.holdings = generation ? `rm_holdings_${generation}` : 'rm_holdings';
     this.verifications = generation ? `rm_verifications_${generation}` : 'rm_verifications';
     this.tables = [
-      { name: this.holdings, key: 'holding_id', columns: HOLDING_COLUMNS, indexes: holdingIndexes(this.holdings) },
-      { name: this.profiles, key: 'profile_id', columns: PROFILE_COLUMNS },
-      {
-        name: this.verifications,
-        key: 'verification_id',
-        columns: VERIFICATION_COLUMNS,
-        // The status lists (#13.3) read the entries of one range of positions, then (#22.4) the rows changed since.
-        indexes: [
-          {
-            name: `${this.verifications}_by_status`,
-            create: `CREATE INDEX IF NOT EXISTS ${this.verifications}_by_status ON ${this.verifications} (status_position)`,
-          },
-          {
-            name: `${this.verifications}_by_change`,
-            create: `CREATE INDEX IF NOT EXISTS ${this.verifications}_by_change ON ${this.verifications} (last_position)`,
-          },
-        ],
-      },
+      named(HOLDINGS_TABLE, this.holdings),
+      named(PROFILES_TABLE, this.profiles),
+      named(VERIFICATIONS_TABLE, this.verifications),
     ];
     this.rowSql = new Map(this.tables.map((table) => [table.name, { upsert: upsertSql(table), read: selectRowSql(table) }]));
     this.windowOf = (expiresAt, stored) =>
@@ -376,28 +347,19 @@ export class HoldingsProjection implements RowProjection {
   }
 
   setup(db: Database.Database): void {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS ${this.profiles} (
-        profile_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, account_type TEXT NOT NULL, personal_data TEXT NOT NULL,
-        status TEXT NOT NULL, merged_into TEXT, linked_learn_profile_id TEXT, created_at TEXT NOT NULL, last_position INTEGER NOT NULL
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS ${this.holdings} (
-        holding_id TEXT PRIMARY KEY, profile_id TEXT NOT NULL, code TEXT NOT NULL, level TEXT NOT NULL, cycle INTEGER NOT NULL,
-        earned_at TEXT NOT NULL, expires_at TEXT, window_opens_at TEXT, window_id TEXT,
-        window_opened INTEGER NOT NULL DEFAULT 0, notified INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
-        last_attempt_at TEXT, expired INTEGER NOT NULL DEFAULT 0, merged_out INTEGER NOT NULL DEFAULT 0,
-        revoked INTEGER NOT NULL DEFAULT 0, suspended_since TEXT, suspended_until TEXT, verification_id TEXT,
-        verification_private INTEGER NOT NULL DEFAULT 0, cooldown_free_until INTEGER, last_override TEXT, cycle_position INTEGER NOT NULL DEFAULT 0, last_position INTEGER NOT NULL,
-        imported_from TEXT
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS ${this.verifications} (
-        verification_id TEXT PRIMARY KEY, holding_id TEXT NOT NULL, profile_id TEXT NOT NULL, code TEXT NOT NULL, cycle INTEGER NOT NULL,
-        earned_at TEXT NOT NULL, expires_at TEXT, expired INTEGER NOT NULL, revoked INTEGER NOT NULL, suspended_since TEXT,
-        suspended_until TEXT, private INTEGER NOT NULL, retired INTEGER NOT NULL, status_position INTEGER NOT NULL,
-        last_position INTEGER NOT NULL
-      ) WITHOUT ROWID;
-    `);
+    for (const table of this.tables) db.exec(createTableSql(table, 'sqlite'));
     for (const table of this.tables) for (const index of table.indexes ?? []) db.exec(index.create);
+  }
+
+  /**
+   * PostgreSQL (#23.4): when this generation is the serving one, the views every replica reads point at its tables,
+   * in the unit of work that (re)creates them (a rebuild from zero drops the views with the tables, CASCADE).
+   */
+  async afterStoreSetup(tx: ReadTx): Promise<void> {
+    if (tx.dialect !== 'postgres' || !this.generation) return;
+    await tx.run(GENERATIONS_DDL);
+    const serving = await tx.query<{ generation: string }>(SERVING_GENERATION_SQL);
+    if (serving[0]?.generation === this.generation) await pointServingViews(tx, this.generation);
   }
 
   reset(db: Database.Database): void {

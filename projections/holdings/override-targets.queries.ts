@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { DomainError } from '@recert/domain';
 import type { OverrideTargetRef, OverrideTargets } from '@recert/renewals';
-import { READ_DB } from '../runtime/read-db';
-import { ProjectionRunner } from '../runtime/projection-runner';
+import { READ_STORE, ReadStore } from '../runtime/read-store';
+import { PROJECTOR, Projector } from '../runtime/projector';
 import { HoldingsModel } from './holdings.model';
 
 /**
@@ -12,12 +11,20 @@ import { HoldingsModel } from './holdings.model';
  * certification, not merged out, expiring in [from, to], plus those this override already extended (a resumed run),
  * by profile then code, so a dry run and the real run list them in the same order.
  */
+/** The override id of a holding's last override (JSON text): no JSON function is common to both dialects. */
+const LAST_OVERRIDE_ID: Record<ReadStore['kind'], string> = {
+  sqlite: "json_extract(last_override, '$.overrideId')",
+  postgres: "(CAST(last_override AS json) ->> 'overrideId')",
+};
+
 @Injectable()
 export class OverrideTargetQueries implements OverrideTargets {
+  private sql?: { generation: string; matching: string };
+
   constructor(
-    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTOR) private readonly runner: Projector,
     private readonly model: HoldingsModel,
   ) {}
 
@@ -30,14 +37,21 @@ export class OverrideTargetQueries implements OverrideTargets {
       // Deciding from a lagging model would miss holdings: refuse, as a store outage would (503), rather than guess.
       throw new DomainError('CONCURRENCY_CONFLICT', 'The holdings read model is catching up with the log; ask again shortly');
     }
-    const rows = this.db
-      .prepare<[string, string, string, string], { profile_id: string; code: string }>(
-        `SELECT profile_id, code FROM ${tables.holdings}
+    if (this.sql?.generation !== tables.generation) {
+      this.sql = {
+        generation: tables.generation,
+        matching: `SELECT profile_id, code FROM ${tables.holdings}
          WHERE code = ? AND merged_out = 0
-           AND ((expires_at >= ? AND expires_at <= ?) OR json_extract(last_override, '$.overrideId') = ?)
+           AND ((expires_at >= ? AND expires_at <= ?) OR ${LAST_OVERRIDE_ID[this.reads.kind]} = ?)
          ORDER BY profile_id, code`,
-      )
-      .all(filter.certificationCode, filter.from.toISOString(), filter.to.toISOString(), overrideId ?? '');
+      };
+    }
+    const rows = await this.reads.query<{ profile_id: string; code: string }>(this.sql.matching, [
+      filter.certificationCode,
+      filter.from.toISOString(),
+      filter.to.toISOString(),
+      overrideId ?? '',
+    ]);
     return rows.map((row) => ({ profileId: row.profile_id, certificationCode: row.code }));
   }
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Database from 'better-sqlite3';
-import { READ_DB } from '../runtime/read-db';
+import { READ_STORE, type ReadStore } from '../runtime/read-store';
 
 export interface OutboxStatus {
   /** Notifications waiting to be delivered. */
@@ -18,28 +17,27 @@ export interface OutboxStatus {
 /** How the notification outbox is doing, for /health and /metrics (#16.11). */
 @Injectable()
 export class OutboxQueries {
-  constructor(@Inject(READ_DB) private readonly db: Database.Database) {}
+  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
 
-  status(): OutboxStatus {
-    const summary = this.db
-      .prepare<[], { pending: number; failing: number | null; oldest: string | null; next: number | null }>(
-        `SELECT COUNT(*) AS pending, SUM(last_error IS NOT NULL) AS failing, MIN(opens_at) AS oldest,
-                MIN(CASE WHEN last_error IS NOT NULL THEN claimed_until END) AS next
-           FROM rm_notifications WHERE state = 'pending'`,
-      )
-      .get() ?? { pending: 0, failing: 0, oldest: null, next: null };
-    const last = this.db
-      .prepare<
-        [],
-        { last_error: string }
-      >("SELECT last_error FROM rm_notifications WHERE state = 'pending' AND last_error IS NOT NULL ORDER BY claimed_until DESC LIMIT 1")
-      .get();
+  async status(): Promise<OutboxStatus> {
+    // Portable (#23.1): a CASE, not a boolean, is summed (PostgreSQL has no sum of booleans); an aggregate without
+    // GROUP BY gives one row on both, its sums null when nothing is pending.
+    const [summary] = await this.readStore.query<{ pending: number; failing: number | null; oldest: string | null; next: number | null }>(
+      `SELECT COUNT(*) AS pending, SUM(CASE WHEN last_error IS NOT NULL THEN 1 ELSE 0 END) AS failing, MIN(opens_at) AS oldest,
+              MIN(CASE WHEN last_error IS NOT NULL THEN claimed_until END) AS next
+         FROM rm_notifications WHERE state = 'pending'`,
+    );
+    // NULLS LAST: PostgreSQL sorts nulls first in a descending order, SQLite last; `id` settles ties alike on both.
+    const [last] = await this.readStore.query<{ last_error: string }>(
+      `SELECT last_error FROM rm_notifications WHERE state = 'pending' AND last_error IS NOT NULL
+        ORDER BY claimed_until DESC NULLS LAST, id DESC LIMIT 1`,
+    );
     return {
-      pending: summary.pending,
-      failing: summary.failing ?? 0,
-      oldestPendingSince: summary.oldest,
+      pending: summary?.pending ?? 0,
+      failing: summary?.failing ?? 0,
+      oldestPendingSince: summary?.oldest ?? null,
       lastError: last?.last_error ?? null,
-      nextRetryAtMs: summary.next,
+      nextRetryAtMs: summary?.next ?? null,
     };
   }
 }

@@ -86,7 +86,7 @@ export class ReportsController {
 
   @Get('expiring-by-week')
   @Roles('admin')
-  async expiringByWeek(@Query() query: WeeksQuery): Promise<ReturnType<ReportsQueries['expiringByWeek']>> {
+  async expiringByWeek(@Query() query: WeeksQuery): Promise<Awaited<ReturnType<ReportsQueries['expiringByWeek']>>> {
     await this.consistency.await(query, ['holdings']);
     return this.queries.expiringByWeek(Number(query.weeks ?? 26));
   }
@@ -121,14 +121,14 @@ export class ReportsController {
       },
     },
   })
-  async renewalRate(@Query() query: RenewalRateQuery): Promise<ReturnType<ReportsQueries['renewalRate']>> {
+  async renewalRate(@Query() query: RenewalRateQuery): Promise<Awaited<ReturnType<ReportsQueries['renewalRate']>>> {
     await this.consistency.await(query, ['renewal-outcomes']);
     return this.queries.renewalRate(Number(query.months ?? 12), query.certification);
   }
 
   @Get('expiring')
   @Roles('admin')
-  async expiring(@Query() query: ExpiringQuery): Promise<ReturnType<ReportsQueries['expiring']>> {
+  async expiring(@Query() query: ExpiringQuery): Promise<Awaited<ReturnType<ReportsQueries['expiring']>>> {
     await this.consistency.await(query, ['holdings']);
     return this.queries.expiring(Number(query.withinDays ?? 90), Number(query.page ?? 1), Number(query.pageSize ?? 50), {
       certification: query.certification,

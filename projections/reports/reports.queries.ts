@@ -1,20 +1,36 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Database from 'better-sqlite3';
 import { CLOCK, Clock } from '@recert/kernel';
 import { CATALOG, PolicyRegistry } from '@recert/renewals';
 import { Catalog, holdingStatusAt, renewalBlockers, withPolicyWindow } from '@recert/domain';
-import { READ_DB } from '../runtime/read-db';
+import { READ_STORE, ReadStore, ReadValue } from '../runtime/read-store';
 import { HoldingsModel } from '../holdings/holdings.model';
 import type { HoldingRow } from '../holdings/holdings.projection';
 import { heldStateOf } from '../holdings/holdings.projection';
 import type { RenewalRateMonth } from '../renewal-outcomes/renewal-outcomes.projection';
 
 // The order of holdingStatusAt (R20): revoked, expired, suspended (ending by itself at its until, R17), then time.
+// Its `?`s are all the instant judged at: give `statusParams(now)` where it stands among the statement's parameters.
 export const STATUS_SQL = `CASE WHEN revoked = 1 THEN 'revoked'
-  WHEN expires_at IS NOT NULL AND (expired = 1 OR expires_at <= @now) THEN 'expired'
-  WHEN suspended_since IS NOT NULL AND (suspended_until IS NULL OR suspended_until > @now) THEN 'suspended'
+  WHEN expires_at IS NOT NULL AND (expired = 1 OR expires_at <= ?) THEN 'expired'
+  WHEN suspended_since IS NOT NULL AND (suspended_until IS NULL OR suspended_until > ?) THEN 'suspended'
   WHEN expires_at IS NULL THEN 'never-expires'
-  WHEN window_opens_at <= @now THEN 'renewal-open' ELSE 'active' END`;
+  WHEN window_opens_at <= ? THEN 'renewal-open' ELSE 'active' END`;
+
+const STATUS_PLACEHOLDERS = STATUS_SQL.split('?').length - 1;
+
+/** STATUS_SQL's parameters: `now` for each of its placeholders (positional `?`, as both read stores take them). */
+export function statusParams(now: string): string[] {
+  return Array.from({ length: STATUS_PLACEHOLDERS }, () => now);
+}
+
+/**
+ * Whole weeks from the instant (the first parameter) to a holding's expiry. No date arithmetic is common to both
+ * dialects; rows are after the instant, so truncating (SQLite) and flooring (PostgreSQL) agree.
+ */
+const WEEKS_FROM: Record<ReadStore['kind'], string> = {
+  sqlite: 'CAST((julianday(expires_at) - julianday(?)) / 7 AS INTEGER)',
+  postgres: 'CAST(floor(extract(epoch FROM (CAST(expires_at AS timestamptz) - CAST(? AS timestamptz))) / 604800) AS INTEGER)',
+};
 
 export interface SummaryReport {
   asOf: string;
@@ -49,21 +65,19 @@ export interface ExpiringFilter {
 @Injectable()
 export class ReportsQueries {
   constructor(
-    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(READ_STORE) private readonly reads: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CATALOG) private readonly catalog: Catalog,
     private readonly model: HoldingsModel,
     private readonly policies: PolicyRegistry,
   ) {}
 
-  summary(): SummaryReport {
+  async summary(): Promise<SummaryReport> {
     const now = this.clock.now().toISOString();
-    const rows = this.db
-      .prepare<
-        { now: string },
-        { code: string; status: string; n: number }
-      >(`SELECT code, ${STATUS_SQL} AS status, count(*) AS n FROM ${this.model.tables().holdings} WHERE merged_out = 0 GROUP BY code, status`)
-      .all({ now });
+    const rows = await this.reads.query<{ code: string; status: string; n: number }>(
+      `SELECT code, ${STATUS_SQL} AS status, count(*) AS n FROM ${this.model.tables().holdings} WHERE merged_out = 0 GROUP BY code, status`,
+      statusParams(now),
+    );
     const statuses = ['active', 'renewal-open', 'expired', 'never-expires', 'revoked', 'suspended'];
     const empty = (): Record<string, number> => Object.fromEntries(statuses.map((s) => [s, 0]));
     const byStatus = empty();
@@ -85,15 +99,14 @@ export class ReportsQueries {
   }
 
   /** Holdings expiring per week for the next `weeks` weeks, week 0 starting now (the program page's chart). */
-  expiringByWeek(weeks: number): { asOf: string; weeks: { weekStart: string; count: number }[] } {
+  async expiringByWeek(weeks: number): Promise<{ asOf: string; weeks: { weekStart: string; count: number }[] }> {
     const now = this.clock.now();
     const until = new Date(now.getTime() + weeks * 7 * 24 * 3600 * 1000).toISOString();
-    const rows = this.db
-      .prepare<{ now: string; until: string }, { week: number; n: number }>(
-        `SELECT CAST((julianday(expires_at) - julianday(@now)) / 7 AS INTEGER) AS week, count(*) AS n FROM ${this.model.tables().holdings}
-         WHERE merged_out = 0 AND expired = 0 AND revoked = 0 AND expires_at > @now AND expires_at <= @until GROUP BY week`,
-      )
-      .all({ now: now.toISOString(), until });
+    const rows = await this.reads.query<{ week: number; n: number }>(
+      `SELECT ${WEEKS_FROM[this.reads.kind]} AS week, count(*) AS n FROM ${this.model.tables().holdings}
+       WHERE merged_out = 0 AND expired = 0 AND revoked = 0 AND expires_at > ? AND expires_at <= ? GROUP BY week`,
+      [now.toISOString(), now.toISOString(), until],
+    );
     const counts = new Map(rows.map((row) => [row.week, row.n]));
     return {
       asOf: now.toISOString(),
@@ -108,15 +121,19 @@ export class ReportsQueries {
    * Renewal rate per calendar month (UTC), the last `months` months to this one (#15.4): of the windows whose expiry
    * fell in the month (and has passed), how many were renewed before it. A window still open is not counted yet.
    */
-  renewalRate(months: number, certification?: string): { asOf: string; certification: string | null; months: RenewalRateMonth[] } {
+  async renewalRate(
+    months: number,
+    certification?: string,
+  ): Promise<{ asOf: string; certification: string | null; months: RenewalRateMonth[] }> {
     const now = this.clock.now();
     const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (months - 1), 1));
-    const rows = this.db
-      .prepare<{ from: string; now: string; code: string | null }, { month: string; closed: number; renewed: number }>(
-        `SELECT substr(closes_at, 1, 7) AS month, count(*) AS closed, sum(outcome = 'renewed') AS renewed FROM rm_window_outcomes
-         WHERE closes_at >= @from AND closes_at <= @now AND (@code IS NULL OR code = @code) GROUP BY month`,
-      )
-      .all({ from: first.toISOString(), now: now.toISOString(), code: certification ?? null });
+    const params: ReadValue[] = [first.toISOString(), now.toISOString()];
+    if (certification !== undefined) params.push(certification);
+    const rows = await this.reads.query<{ month: string; closed: number; renewed: number }>(
+      `SELECT substr(closes_at, 1, 7) AS month, count(*) AS closed, sum(CASE WHEN outcome = 'renewed' THEN 1 ELSE 0 END) AS renewed
+       FROM rm_window_outcomes WHERE closes_at >= ? AND closes_at <= ?${certification === undefined ? '' : ' AND code = ?'} GROUP BY month`,
+      params,
+    );
     const byMonth = new Map(rows.map((row) => [row.month, row]));
     return {
       asOf: now.toISOString(),
@@ -131,30 +148,41 @@ export class ReportsQueries {
     };
   }
 
-  expiring(
+  async expiring(
     withinDays: number,
     page: number,
     pageSize: number,
     filter: ExpiringFilter = {},
-  ): { asOf: string; withinDays: number; page: number; pageSize: number; total: number; items: ExpiringItem[] } {
+  ): Promise<{ asOf: string; withinDays: number; page: number; pageSize: number; total: number; items: ExpiringItem[] }> {
     const now = this.clock.now();
+    const asOf = now.toISOString();
     const tables = this.model.tables();
-    const from = filter.expiresFrom && filter.expiresFrom > now.toISOString() ? filter.expiresFrom : now.toISOString();
+    const from = filter.expiresFrom && filter.expiresFrom > asOf ? filter.expiresFrom : asOf;
     const until = filter.expiresTo ?? new Date(now.getTime() + withinDays * 24 * 3600 * 1000).toISOString();
-    const params = { now: now.toISOString(), from, until, code: filter.certification ?? null, status: filter.status ?? null };
-    const where = `h.merged_out = 0 AND h.expired = 0 AND h.revoked = 0 AND h.expires_at > @from AND h.expires_at <= @until
-      AND (@code IS NULL OR h.code = @code) AND (@status IS NULL OR ${STATUS_SQL} = @status)`; // STATUS_SQL's columns are the holdings table's alone
-    const total =
-      this.db.prepare<typeof params, { n: number }>(`SELECT count(*) AS n FROM ${tables.holdings} h WHERE ${where}`).get(params)?.n ?? 0;
-    const rows = this.db
-      .prepare<typeof params & { limit: number; offset: number }, HoldingRow & { linked: string | null }>(
+    // A filter left out is left out of the SQL (rather than `? IS NULL OR …`, whose type PostgreSQL cannot infer).
+    let where = 'h.merged_out = 0 AND h.expired = 0 AND h.revoked = 0 AND h.expires_at > ? AND h.expires_at <= ?';
+    const params: ReadValue[] = [from, until];
+    if (filter.certification !== undefined) {
+      where += ' AND h.code = ?';
+      params.push(filter.certification);
+    }
+    if (filter.status !== undefined) {
+      where += ` AND ${STATUS_SQL} = ?`; // STATUS_SQL's columns are the holdings table's alone
+      params.push(...statusParams(asOf), filter.status);
+    }
+    // Both asked at once: on read.db they then run in the same turn, so the total counts the page's snapshot.
+    const [[counted], rows] = await Promise.all([
+      this.reads.query<{ n: number }>(`SELECT count(*) AS n FROM ${tables.holdings} h WHERE ${where}`, params),
+      this.reads.query<HoldingRow & { linked: string | null }>(
         `SELECT h.*, p.linked_learn_profile_id AS linked FROM ${tables.holdings} h LEFT JOIN ${tables.profiles} p ON p.profile_id = h.profile_id
-         WHERE ${where} ORDER BY h.expires_at, h.holding_id LIMIT @limit OFFSET @offset`,
-      )
-      .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize });
+         WHERE ${where} ORDER BY h.expires_at, h.holding_id LIMIT ? OFFSET ?`,
+        [...params, pageSize, (page - 1) * pageSize],
+      ),
+    ]);
+    const total = counted?.n ?? 0;
     const book = this.policies.book();
     return {
-      asOf: params.now,
+      asOf,
       withinDays,
       page,
       pageSize,
@@ -162,7 +190,7 @@ export class ReportsQueries {
       items: rows.map((row) => {
         const state = withPolicyWindow(heldStateOf(row), book);
         const certification = this.catalog.get(row.code);
-        const expiresAt = row.expires_at ?? params.now;
+        const expiresAt = row.expires_at ?? asOf;
         return {
           profileId: row.profile_id,
           holdingId: row.holding_id,

@@ -1,6 +1,9 @@
 import Database from 'better-sqlite3';
 import { HeldState, holdingStatusAt } from '@recert/domain';
-import { STATUS_SQL } from './reports.queries';
+import { describeWithPostgres, dropSchema, PG_TEST_URL, uniqueName } from '../../test/support/postgres';
+import { PostgresReadStore } from '../runtime/postgres-read-store';
+import { ReadStore, SqliteReadStore } from '../runtime/read-store';
+import { STATUS_SQL, statusParams } from './reports.queries';
 
 /**
  * R20 (and R9, R16, R17): the reports count and filter holdings by a status computed in SQL; it must be the status
@@ -72,26 +75,43 @@ function held(f: Facts): HeldState {
   };
 }
 
-describe('R20 the reports status SQL is holdingStatusAt', () => {
-  const db = new Database(':memory:');
-  db.exec(`CREATE TABLE holdings (revoked INTEGER, expired INTEGER, expires_at TEXT, window_opens_at TEXT,
-    suspended_since TEXT, suspended_until TEXT)`);
-  const insert = db.prepare('INSERT INTO holdings VALUES (?, ?, ?, ?, ?, ?)');
-  const status = db.prepare<{ now: string }, { status: string }>(`SELECT ${STATUS_SQL} AS status FROM holdings`);
-  afterAll(() => db.close());
+/** Each case on one read store: the SQL's status, through the port, equals the decider's (R20, R121). */
+function statusSqlOn(open: () => Promise<ReadStore>): void {
+  let store: ReadStore;
+  beforeAll(async () => {
+    store = await open();
+    await store.run(`CREATE TABLE rm_status_cases (revoked INTEGER, expired INTEGER, expires_at TEXT, window_opens_at TEXT,
+      suspended_since TEXT, suspended_until TEXT)`);
+  }, 30_000);
+  afterAll(() => store.close());
 
-  it.each(cases)('R20/R9/R16/R17: %s', (_name, change, expected) => {
+  it.each(cases)('R20/R9/R16/R17/R121: %s', async (_name, change, expected) => {
     const facts = { ...base, ...change };
-    db.exec('DELETE FROM holdings');
-    insert.run(
+    await store.run('DELETE FROM rm_status_cases');
+    await store.run('INSERT INTO rm_status_cases VALUES (?, ?, ?, ?, ?, ?)', [
       Number(facts.revoked),
       Number(facts.expired),
       facts.expiresAt,
       facts.windowOpensAt,
       facts.suspendedSince,
       facts.suspendedUntil,
-    );
+    ]);
     expect(holdingStatusAt(held(facts), new Date(NOW))).toBe(expected);
-    expect(status.get({ now: NOW })?.status).toBe(expected);
+    expect(await store.query(`SELECT ${STATUS_SQL} AS status FROM rm_status_cases`, statusParams(NOW))).toEqual([{ status: expected }]);
   });
+}
+
+describe('R20/R121 the reports status SQL is holdingStatusAt, on the embedded SQLite read store', () => {
+  let db: Database.Database;
+  statusSqlOn(() => {
+    db = new Database(':memory:');
+    return Promise.resolve(new SqliteReadStore(db));
+  });
+  afterAll(() => db.close());
+});
+
+describeWithPostgres('R20/R121 the reports status SQL is holdingStatusAt, on the PostgreSQL read store', () => {
+  const schema = uniqueName('recert_read');
+  afterAll(() => dropSchema(schema), 30_000);
+  statusSqlOn(() => PostgresReadStore.open(`${PG_TEST_URL}?readStoreSchema=${schema}`));
 });

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Database from 'better-sqlite3';
 import { createHmac, randomBytes } from 'node:crypto';
-import { EVENT_STORE, EventStore } from '@recert/eventstore';
+import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
 import { KEY_VAULT_STORE, KeyVaultStore } from '@recert/kernel';
 import { PERSONAL_DATA_VAULT, PersonalData, PersonalDataVault } from '@recert/renewals';
 import type { SealedData } from '@recert/domain';
-import { READ_DB } from '../runtime/read-db';
+import { projectorOwner, READ_STORE, ReadStore, ReadTx } from '../runtime/read-store';
+import type { StoreProjection } from '../runtime/store-projection-runner';
+import { createTableStatements, TableDefinition } from '../runtime/table-definition';
 
 /** The vault subject of the index's HMAC key: in the shared key vault, never in the read database it keys. */
 export const SEARCH_KEY_SUBJECT = 'person-search-index';
@@ -35,33 +36,88 @@ export function queryTerms(query: string): string[] {
   return words.length <= 1 ? words.map((w) => `w:${w}`) : [...new Set(words.map((w) => `w:${w}`))];
 }
 
+/** The index's rows, declared once for both dialects: one per keyed term and profile. */
+export const PERSON_SEARCH_TABLE = {
+  name: TABLE,
+  columns: { token: { type: 'text', notNull: true }, profile_id: { type: 'text', notNull: true } },
+  primaryKey: ['token', 'profile_id'],
+  indexes: { profile: ['profile_id'] },
+  withoutRowid: true,
+} as const satisfies TableDefinition;
+
+/** A profile's keyed terms to add, or null: its rows go (an erasure). */
+type IndexStep = { profileId: string; tokens: string[] | null };
+
+/** How long a search waits for the projector of another process (or of the PostgreSQL mode's runner) to catch up. */
+const CATCH_UP_WAIT_MS = 10_000;
+
 /**
  * R98 (ADR 0019): names and e-mails are sealed per profile, so they are found through keyed hashes (HMAC-SHA-256 with a
  * key kept in the shared key vault) of their normalised terms, one row per term in `rm_person_search`. The index
- * follows the log on its own cursor: a created profile's sealed data is opened and its terms keyed; an erasure
- * (`PersonalDataErased`) deletes the profile's rows, and a rebuild cannot bring them back (its key is gone, the data
- * no longer opens). Caught up before each search, so a query sees what was written before it.
+ * follows the log: a created profile's sealed data is opened and its terms keyed; an erasure (`PersonalDataErased`)
+ * deletes the profile's rows, and a rebuild cannot bring them back (its key is gone, the data no longer opens).
+ *
+ * On the read-store port (#23.1), in both modes, as the StoreProjection `person-search` under its projector lease and
+ * checkpoint: in the PostgreSQL mode the projector process's runner keeps it up to date; a search (`catchUp`) takes
+ * the lease itself when nobody holds it (the default mode, which has no runner for it) and projects to the head, or
+ * else waits for the holder's checkpoint to get there, so a query sees what was written before it.
  */
 @Injectable()
-export class PersonSearchIndex {
+export class PersonSearchIndex implements StoreProjection {
+  readonly name = 'person-search';
+  readonly version = 1;
+  readonly eventTypes: readonly string[] = ['CertificationProfileCreated', 'PersonalDataErased'];
   private key?: Buffer;
-  private ready = false;
   private running?: Promise<void>;
+  private readonly owner = projectorOwner();
+  /**
+   * Whether a search may project (take the lease when nobody holds it): the default mode, which has no runner for
+   * the index. With READ_STORE_URL the runners project it and a search only waits, so a follow replica projects
+   * nothing (R141); the read-models module says which.
+   */
+  projectsOnSearch = true;
 
   constructor(
-    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     @Inject(KEY_VAULT_STORE) private readonly keys: KeyVaultStore,
   ) {}
 
-  private setup(): void {
-    if (this.ready) return;
-    this.db
-      .exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (token TEXT NOT NULL, profile_id TEXT NOT NULL, PRIMARY KEY (token, profile_id)) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS ${TABLE}_profile ON ${TABLE} (profile_id);
-      CREATE TABLE IF NOT EXISTS ${TABLE}_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);`);
-    this.ready = true;
+  async setup(tx: ReadTx): Promise<void> {
+    for (const statement of createTableStatements(PERSON_SEARCH_TABLE, tx.dialect)) await tx.run(statement);
+  }
+
+  async reset(tx: ReadTx): Promise<void> {
+    await tx.run(`DROP TABLE IF EXISTS ${TABLE}`);
+  }
+
+  /** Opening the data and keying its terms is asynchronous work; the writes follow, in the unit of work's transaction. */
+  async applyPage(tx: ReadTx, events: readonly RecordedEvent[]): Promise<void> {
+    await this.write(tx, await this.steps(events));
+  }
+
+  private async steps(events: readonly RecordedEvent[]): Promise<IndexStep[]> {
+    const steps: IndexStep[] = [];
+    for (const event of events) {
+      const profileId = event.data['profileId'] as string;
+      if (event.type === 'PersonalDataErased') {
+        steps.push({ profileId, tokens: null });
+      } else if (event.type === 'CertificationProfileCreated') {
+        const data = await this.vault.open<PersonalData>(event.data['personalData'] as SealedData);
+        steps.push({ profileId, tokens: data ? await Promise.all(searchTerms(data).map((term) => this.token(term))) : [] });
+      }
+    }
+    return steps;
+  }
+
+  private async write(tx: ReadTx, steps: readonly IndexStep[]): Promise<void> {
+    for (const step of steps) {
+      if (step.tokens === null) await tx.run(`DELETE FROM ${TABLE} WHERE profile_id = ?`, [step.profileId]);
+      else
+        for (const token of step.tokens)
+          await tx.run(`INSERT INTO ${TABLE} (token, profile_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, [token, step.profileId]);
+    }
   }
 
   private async hmacKey(): Promise<Buffer> {
@@ -78,9 +134,10 @@ export class PersonSearchIndex {
   }
 
   /** The rows a profile has in the index (the erasure spec reads it). */
-  rowsOf(profileId: string): number {
-    this.setup();
-    return this.db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM ${TABLE} WHERE profile_id = ?`).get(profileId)?.n ?? 0;
+  async rowsOf(profileId: string): Promise<number> {
+    await this.catchUp();
+    const rows = await this.readStore.query<{ n: number }>(`SELECT count(*) AS n FROM ${TABLE} WHERE profile_id = ?`, [profileId]);
+    return rows[0]?.n ?? 0;
   }
 
   /** Brings the index up to the log's head (one run at a time; a caller arriving meanwhile waits for it and runs again). */
@@ -95,53 +152,58 @@ export class PersonSearchIndex {
   }
 
   private async run(): Promise<void> {
-    this.setup();
     const head = await this.store.headPosition();
-    for (;;) {
-      const cursor = this.db.prepare<[], { position: number }>(`SELECT position FROM ${TABLE}_cursor WHERE id = 1`).get()?.position ?? 0;
-      if (cursor >= head) return;
-      const events = await this.store.readAll({
-        after: cursor,
-        maxCount: BATCH,
-        filter: { eventTypes: ['CertificationProfileCreated', 'PersonalDataErased'] },
-      });
-      const rows: { profileId: string; tokens: string[] | null }[] = [];
-      for (const event of events) {
-        const profileId = event.data['profileId'] as string;
-        if (event.type === 'PersonalDataErased') {
-          rows.push({ profileId, tokens: null });
-          continue;
-        }
-        const data = await this.vault.open<PersonalData>(event.data['personalData'] as SealedData);
-        rows.push({ profileId, tokens: data ? await Promise.all(searchTerms(data).map((term) => this.token(term))) : [] });
-      }
-      const last = events[events.length - 1];
-      const next = events.length < BATCH ? Math.max(head, last?.position ?? 0) : (last?.position ?? head);
-      const insert = this.db.prepare(`INSERT INTO ${TABLE} (token, profile_id) VALUES (?, ?) ON CONFLICT DO NOTHING`);
-      const erase = this.db.prepare(`DELETE FROM ${TABLE} WHERE profile_id = ?`);
-      this.db.transaction(() => {
-        for (const row of rows) {
-          if (row.tokens === null) erase.run(row.profileId);
-          else for (const token of row.tokens) insert.run(token, row.profileId);
-        }
-        this.db
-          .prepare(`INSERT INTO ${TABLE}_cursor (id, position) VALUES (1, @next) ON CONFLICT (id) DO UPDATE SET position = @next`)
-          .run({ next });
-      })();
-      if (events.length < BATCH) return;
+    const lease = this.projectsOnSearch ? await this.readStore.acquire(this.name, this.owner, CATCH_UP_WAIT_MS) : null;
+    if (!lease) {
+      // Another process projects it (the PostgreSQL mode's runner, or a search in a process sharing read.db).
+      const deadline = Date.now() + CATCH_UP_WAIT_MS;
+      while (((await this.readStore.checkpoint(this.name))?.position ?? 0) < head && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      return;
+    }
+    try {
+      await this.project(lease.token, head);
+    } finally {
+      // Handed back at once: the next search, here or in another process, takes it again.
+      await this.readStore.release(this.name, this.owner, lease.token);
     }
   }
 
-  /** The SQL condition and parameters that keep profiles matching every term of the query. */
-  async condition(query: string): Promise<{ sql: string; params: Record<string, string | number> }> {
-    const terms = queryTerms(query);
-    const tokens = await Promise.all(terms.map((term) => this.token(term)));
-    const params: Record<string, string | number> = { termCount: tokens.length };
-    tokens.forEach((token, i) => (params[`t${i}`] = token));
-    const list = tokens.map((_, i) => `@t${i}`).join(', ');
-    return {
-      sql: `h.profile_id IN (SELECT profile_id FROM ${TABLE} WHERE token IN (${list || "''"}) GROUP BY profile_id HAVING count(*) = @termCount)`,
-      params,
-    };
+  /** Pages from the checkpoint to `head` under the lease's token, as `StoreProjectionRunner` does. */
+  private async project(token: number, head: number): Promise<void> {
+    const storeId = `${this.store.kind}:${this.store.identity ?? ''}`;
+    const stored = await this.readStore.checkpoint(this.name);
+    const fresh = !stored || stored.version !== this.version || stored.store !== storeId;
+    let position = fresh ? 0 : stored.position;
+    if (fresh || position < head)
+      await this.readStore.commit(this.name, token, { position, version: this.version, store: storeId }, async (tx) => {
+        if (fresh && stored) await this.reset(tx);
+        await this.setup(tx);
+      });
+    while (position < head) {
+      const events = await this.store.readAll({ after: position, maxCount: BATCH, filter: { eventTypes: this.eventTypes } });
+      const page = events.filter((event) => event.position <= head);
+      const to = page.length < BATCH ? head : (page[page.length - 1]?.position ?? head);
+      // The vault and the key are read before the unit of work: on read.db its transaction shares the runner's
+      // connection, so nothing may wait on I/O while it is open.
+      const steps = await this.steps(page);
+      await this.readStore.commit(this.name, token, { position: to, version: this.version, store: storeId }, (tx) => this.write(tx, steps));
+      position = to;
+    }
+  }
+
+  /** The SQL condition and its parameters (`?`, in order, as both read stores take them) that keep profiles matching every term of the query. */
+  async condition(query: string): Promise<{ sql: string; params: (string | number)[] }> {
+    const { tokens, list } = await this.tokensOf(query, () => '?');
+    return { sql: this.matchSql(list, '?'), params: [...tokens, tokens.length] };
+  }
+
+  private async tokensOf(query: string, placeholder: (i: number) => string): Promise<{ tokens: string[]; list: string }> {
+    const tokens = await Promise.all(queryTerms(query).map((term) => this.token(term)));
+    return { tokens, list: tokens.map((_, i) => placeholder(i)).join(', ') };
+  }
+
+  private matchSql(list: string, termCount: string): string {
+    return `h.profile_id IN (SELECT profile_id FROM ${TABLE} WHERE token IN (${list || "''"}) GROUP BY profile_id HAVING count(*) = ${termCount})`;
   }
 }

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Database from 'better-sqlite3';
 import { CLOCK, Clock } from '@recert/kernel';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalData, PersonalDataVault } from '@recert/renewals';
 import type { Catalog, SealedData } from '@recert/domain';
 import { HoldingsModel } from '../holdings/holdings.model';
-import { STATUS_SQL } from '../reports/reports.queries';
-import { READ_DB } from '../runtime/read-db';
+import { STATUS_SQL, statusParams } from '../reports/reports.queries';
+import { READ_STORE, ReadStore, ReadValue } from '../runtime/read-store';
 import { PersonSearchIndex } from './person-search';
 
 export const ROSTER_STATUSES = ['active', 'renewal-open', 'expired', 'never-expires', 'revoked', 'suspended'] as const;
@@ -60,21 +59,31 @@ export class RosterQueries {
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     private readonly model: HoldingsModel,
     private readonly search: PersonSearchIndex,
-    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(READ_STORE) private readonly reads: ReadStore,
   ) {}
 
-  private async where(filter: RosterFilter, now: string): Promise<{ sql: string; params: Record<string, string | number | null> }> {
-    const params: Record<string, string | number | null> = { now, status: filter.status ?? null, code: filter.certification ?? null };
-    let sql = `h.merged_out = 0 AND (@code IS NULL OR h.code = @code) AND (@status IS NULL OR ${STATUS_SQL} = @status)`; // its columns are the holdings table's alone
+  /** The condition and its `?` parameters, in order; a filter left out is left out of the SQL. */
+  private async where(filter: RosterFilter, now: string): Promise<{ sql: string; params: ReadValue[] }> {
+    let sql = 'h.merged_out = 0';
+    const params: ReadValue[] = [];
+    if (filter.certification !== undefined) {
+      sql += ' AND h.code = ?';
+      params.push(filter.certification);
+    }
+    if (filter.status !== undefined) {
+      sql += ` AND ${STATUS_SQL} = ?`; // its columns are the holdings table's alone
+      params.push(...statusParams(now), filter.status);
+    }
     if (filter.q) {
       await this.search.catchUp();
       const byName = await this.search.condition(filter.q);
-      Object.assign(params, byName.params, { q: filter.q.trim() });
-      sql += ` AND (h.profile_id = @q OR ${byName.sql})`;
+      sql += ` AND (h.profile_id = ? OR ${byName.sql})`;
+      params.push(filter.q.trim(), ...byName.params);
     }
     return { sql, params };
   }
 
+  /** The rows' statement; its parameters are `statusParams(now)` (the selected status), then the condition's. */
   private select(where: string): string {
     const t = this.model.tables();
     return `SELECT h.profile_id, h.holding_id, h.code, h.earned_at, h.expires_at, h.suspended_until, p.personal_data, ${STATUS_SQL} AS holding_status
@@ -113,12 +122,17 @@ export class RosterQueries {
     const now = this.clock.now().toISOString();
     const { sql, params } = await this.where(filter, now);
     const t = this.model.tables();
-    const total =
-      this.db.prepare<typeof params, { n: number }>(`SELECT count(*) AS n FROM ${t.holdings} h WHERE ${sql}`).get(params)?.n ?? 0;
-    const rows = this.db
-      .prepare<typeof params, RosterRow>(`${this.select(sql)} ORDER BY ${ORDER[sort]} LIMIT @limit OFFSET @offset`)
-      .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize });
-    return { asOf: now, total, page, pageSize, items: await this.items(rows) };
+    // Both asked at once: on read.db they then run in the same turn, so the total counts the page's snapshot.
+    const [[counted], rows] = await Promise.all([
+      this.reads.query<{ n: number }>(`SELECT count(*) AS n FROM ${t.holdings} h WHERE ${sql}`, params),
+      this.reads.query<RosterRow>(`${this.select(sql)} ORDER BY ${ORDER[sort]} LIMIT ? OFFSET ?`, [
+        ...statusParams(now),
+        ...params,
+        pageSize,
+        (page - 1) * pageSize,
+      ]),
+    ]);
+    return { asOf: now, total: counted?.n ?? 0, page, pageSize, items: await this.items(rows) };
   }
 
   /**
@@ -130,9 +144,9 @@ export class RosterQueries {
     const { sql, params } = await this.where(filter, now);
     let after = '';
     for (;;) {
-      const rows = this.db
-        .prepare<typeof params, RosterRow>(`${this.select(`${sql} AND h.holding_id > @after`)} ORDER BY h.holding_id LIMIT @limit`)
-        .all({ ...params, after, limit: batch });
+      // The serving generation's tables at each batch, as a blue/green swap may come during a long export.
+      const statement = `${this.select(`${sql} AND h.holding_id > ?`)} ORDER BY h.holding_id LIMIT ?`;
+      const rows = await this.reads.query<RosterRow>(statement, [...statusParams(now), ...params, after, batch]);
       if (rows.length === 0) return;
       yield await this.items(rows);
       after = (rows[rows.length - 1] as RosterRow).holding_id;

@@ -1,6 +1,16 @@
 import { Client, Pool, PoolClient, types } from 'pg';
 import { postgresSessionSettings, type PostgresDeadlines } from '@recert/kernel';
-import { ownerIsGone, ProjectorLease, ReadStore, ReadTx, ReadValue, StaleProjectorError, StoredCheckpoint } from './read-store';
+import {
+  CheckpointRow,
+  checkpointOf,
+  ownerIsGone,
+  ProjectorLease,
+  ReadStore,
+  ReadTx,
+  ReadValue,
+  StaleProjectorError,
+  StoredCheckpoint,
+} from './read-store';
 
 /** The read store's schema, unless the URL's `readStoreSchema` parameter names another (tests use one each). */
 const DEFAULT_SCHEMA = 'recert_read';
@@ -13,6 +23,8 @@ const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
 const COORDINATION = `
   CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL, store TEXT);
+  ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS event_id TEXT;
+  ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS epoch TEXT;
   CREATE TABLE IF NOT EXISTS projector_leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, token BIGINT NOT NULL, expires_at BIGINT NOT NULL);`;
 
 /**
@@ -33,6 +45,17 @@ const READ_TYPES = {
 export function numbered(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${(n += 1)}`);
+}
+
+/** A transaction's statements on one pooled client, `?` placeholders numbered. */
+function txOf(client: PoolClient): ReadTx {
+  return {
+    dialect: 'postgres',
+    run: async (sql, params = []) => {
+      await client.query(numbered(sql), [...params]);
+    },
+    query: async <T>(sql: string, params: readonly ReadValue[] = []) => (await client.query(numbered(sql), [...params])).rows as T[],
+  };
 }
 
 /**
@@ -97,7 +120,7 @@ export class PostgresReadStore implements ReadStore {
   }
 
   async acquire(name: string, owner: string, ttlMs: number): Promise<ProjectorLease | null> {
-    return this.transaction(async (client) => {
+    return this.onClient(async (client) => {
       await client.query(
         `INSERT INTO projector_leases (name, owner, token, expires_at) VALUES ($1, $2, 0, 0) ON CONFLICT (name) DO NOTHING`,
         [name, owner],
@@ -144,32 +167,27 @@ export class PostgresReadStore implements ReadStore {
   }
 
   async checkpoint(name: string): Promise<StoredCheckpoint | undefined> {
-    const { rows } = await this.pool.query<{ position: string; version: number; store: string | null }>(
-      'SELECT position, version, store FROM projection_checkpoints WHERE name = $1',
+    const { rows } = await this.pool.query<CheckpointRow>(
+      'SELECT position, version, store, event_id, epoch FROM projection_checkpoints WHERE name = $1',
       [name],
     );
     const row = rows[0];
-    return row && { position: Number(row.position), version: row.version, store: row.store };
+    return row && checkpointOf(row);
   }
 
   async commit(name: string, token: number, checkpoint: StoredCheckpoint, work: (tx: ReadTx) => Promise<void>): Promise<void> {
-    await this.transaction(async (client) => {
-      await work({
-        dialect: 'postgres',
-        run: async (sql, params = []) => {
-          await client.query(numbered(sql), [...params]);
-        },
-        query: async <T>(sql: string, params: readonly ReadValue[] = []) => (await client.query(numbered(sql), [...params])).rows as T[],
-      });
+    await this.onClient(async (client) => {
+      await work(txOf(client));
       // The lease row last, locked until the commit: a take-over waits for it, and a unit whose lease was taken while
       // it worked is refused. Not first: a projector paused inside a unit must not hold the lease row (its session
       // ends after the pool's idle-in-transaction deadline; give the pool the lease's time, see `open`).
       const { rows } = await client.query<{ token: string }>('SELECT token FROM projector_leases WHERE name = $1 FOR UPDATE', [name]);
       if (rows[0] === undefined || Number(rows[0].token) !== token) throw new StaleProjectorError(name, token);
       await client.query(
-        `INSERT INTO projection_checkpoints (name, position, version, store) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (name) DO UPDATE SET position = excluded.position, version = excluded.version, store = excluded.store`,
-        [name, checkpoint.position, checkpoint.version, checkpoint.store],
+        `INSERT INTO projection_checkpoints (name, position, version, store, event_id, epoch) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position, version = excluded.version, store = excluded.store,
+           event_id = excluded.event_id, epoch = excluded.epoch`,
+        [name, checkpoint.position, checkpoint.version, checkpoint.store, checkpoint.eventId ?? null, checkpoint.epoch ?? null],
       );
     });
   }
@@ -186,7 +204,11 @@ export class PostgresReadStore implements ReadStore {
     await this.pool.end();
   }
 
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: ReadTx) => Promise<T>): Promise<T> {
+    return this.onClient((client) => work(txOf(client)));
+  }
+
+  private async onClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');

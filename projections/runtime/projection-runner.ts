@@ -2,21 +2,11 @@ import type Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { EventStore, RecordedEvent, rewoundReason, Subscription } from '@recert/eventstore';
 import type { Projection } from './projection';
+import { LAG_COUNT_CAP, ProjectionStatus, Projector, rewoundLogMessage } from './projector';
 import { projectorOwner, SqliteReadStore, StaleProjectorError } from './read-store';
 import { countRows, emptyRows, isRowProjection, Row, RowProjection, RowWriter, selectRowSql } from './rows';
 
-export interface ProjectionStatus {
-  name: string;
-  version: number;
-  checkpoint: number;
-  head: number;
-  /** Events between the checkpoint and the head (positions are bytes on EventStoreDB), at most LAG_COUNT_CAP. */
-  lag: number;
-  /** True when the lag reached LAG_COUNT_CAP and was not counted further. */
-  lagCapped: boolean;
-  caughtUp: boolean;
-  lastError: string | null;
-}
+export type { ProjectionStatus } from './projector';
 
 export interface ProjectionRunnerOptions {
   /** Rebuilds from zero of row projections write on a worker thread (default on; off with false). */
@@ -78,8 +68,7 @@ interface Running {
   leaseTimer?: NodeJS.Timeout;
 }
 
-/** Lag is counted by reading the log from the checkpoint: bounded, so a far-behind projection costs one page. */
-export const LAG_COUNT_CAP = 1000;
+export { LAG_COUNT_CAP } from './projector';
 /** Longest pause before a failed projection resubscribes. */
 const MAX_RETRY_DELAY_MS = 60_000;
 
@@ -89,7 +78,7 @@ const MAX_RETRY_DELAY_MS = 60_000;
  * sharing the read database never apply one event twice. A failing projection logs, waits and resubscribes
  * from its checkpoint; it never skips an event, and the others keep running.
  */
-export class ProjectionRunner {
+export class ProjectionRunner implements Projector {
   private readonly running = new Map<string, Running>();
   private readonly advanced = new EventEmitter();
   private stopped = false;
@@ -329,9 +318,7 @@ export class ProjectionRunner {
     const reason = await rewoundReason(this.store, { position: stored.position, eventId: stored.event_id, epoch: stored.epoch }, epoch);
     if (reason === undefined) return true;
     const stop = this.options.rewoundLog === 'stop';
-    this.options.log?.(
-      `${projection.name}: rewound log: ${reason}; ${stop ? 'stopped (REWOUND_LOG=stop): set REWOUND_LOG=rebuild or drop its read model' : 'rebuilding from zero'}`,
-    );
+    this.options.log?.(rewoundLogMessage(projection.name, reason, stop));
     this.rewound.emit('rewound', projection.name, reason);
     if (stop) {
       entry.halted = true;

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
+import type { ReadTx } from './read-store';
 
 /**
  * A read model fed from the global log. `apply` writes synchronously inside the runner's transaction, which
@@ -19,4 +20,20 @@ export interface Projection {
   apply(db: Database.Database, event: RecordedEvent): void;
   /** Optional: a whole page at once (to fold it in memory and write each touched row once). Same result as apply per event. */
   applyBatch?(db: Database.Database, events: readonly RecordedEvent[]): void;
+}
+
+/**
+ * A read model written through the read-store port (#23.1): any adapter, asynchronous. Each page is one unit of work
+ * with its checkpoint, fenced by the projector lease (R91).
+ */
+export interface StoreProjection {
+  readonly name: string;
+  readonly version: number;
+  readonly eventTypes: readonly string[];
+  /** Creates its tables (idempotent). */
+  setup(tx: ReadTx): Promise<void>;
+  /** Drops its data for a rebuild from zero. */
+  reset(tx: ReadTx): Promise<void>;
+  /** `fromZero`: pages of a rebuild from zero, once each and in order (see `RowProjection.fold`). */
+  applyPage(tx: ReadTx, events: readonly RecordedEvent[], options?: { fromZero?: boolean }): Promise<void>;
 }

@@ -108,6 +108,34 @@ function readStoreContract(open: () => Promise<ReadStore>): void {
     expect(await store.query('SELECT id FROM rm_r91_fail')).toEqual([]);
     expect(await store.checkpoint('r91-fail')).toEqual(checkpoint(1));
   });
+
+  it('R130 run() writes job state outside any unit of work and returns the rows it changed (0 when none matched)', async () => {
+    const bigint = store.kind === 'postgres' ? 'BIGINT' : 'INTEGER';
+    expect(await store.run(`CREATE TABLE IF NOT EXISTS job_r130 (id TEXT PRIMARY KEY, claimed_until ${bigint})`)).toBe(0);
+    expect(await store.run('INSERT INTO job_r130 (id, claimed_until) VALUES (?, ?), (?, ?), (?, ?)', ['a', null, 'b', 5, 'c', 9])).toBe(3);
+    expect(await store.run('UPDATE job_r130 SET claimed_until = ? WHERE COALESCE(claimed_until, 0) < ?', [100, 6])).toBe(2);
+    // A conditional update (a claim) that finds its condition gone changes nothing.
+    expect(await store.run('UPDATE job_r130 SET claimed_until = ? WHERE id = ? AND claimed_until = ?', [200, 'a', 5])).toBe(0);
+    expect(await store.run('DELETE FROM job_r130 WHERE id = ?', ['zz'])).toBe(0);
+    expect(await store.query('SELECT id, claimed_until FROM job_r130 ORDER BY id')).toEqual([
+      { id: 'a', claimed_until: 100 },
+      { id: 'b', claimed_until: 100 },
+      { id: 'c', claimed_until: 9 },
+    ]);
+  });
+
+  it('R130 numbers come back as numbers on both adapters: count(*), sum() and BIGINT columns', async () => {
+    const bigint = store.kind === 'postgres' ? 'BIGINT' : 'INTEGER';
+    await store.run(`CREATE TABLE IF NOT EXISTS job_r130_n (id TEXT PRIMARY KEY, at ${bigint} NOT NULL, n INTEGER NOT NULL)`);
+    await store.run('INSERT INTO job_r130_n (id, at, n) VALUES (?, ?, ?), (?, ?, ?)', ['x', 1_765_000_000_123, 2, 'y', 1, 3]);
+    const [row] = await store.query<{ rows: unknown; total: unknown; latest: unknown }>(
+      'SELECT count(*) AS rows, sum(n) AS total, max(at) AS latest FROM job_r130_n',
+    );
+    expect(row).toEqual({ rows: 2, total: 5, latest: 1_765_000_000_123 });
+    expect(typeof row?.rows).toBe('number');
+    const stored = await store.query<{ at: unknown }>('SELECT at FROM job_r130_n WHERE id = ?', ['x']);
+    expect(stored).toEqual([{ at: 1_765_000_000_123 }]);
+  });
 }
 
 describe('read store contract on the embedded SQLite read.db', () => {

@@ -35,6 +35,11 @@ export interface ReadStore {
    * marks): one statement, its own transaction; how many rows it changed.
    */
   run(sql: string, params?: readonly ReadValue[]): Promise<number>;
+  /**
+   * Statements in one transaction outside any projector's lease: what several processes may race to do once (the
+   * holdings model's generation swap, #23.4; forgetting a model), made safe by its own conditions.
+   */
+  transaction<T>(work: (tx: ReadTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -65,6 +70,9 @@ export interface StoredCheckpoint {
   version: number;
   /** Which log the position is of (`kind:identity`). */
   store: string | null;
+  /** The id of the event at `position` and the log's epoch (#24.2): a rewound log is told by them; null when unknown. */
+  eventId?: string | null;
+  epoch?: string | null;
 }
 
 export class StaleProjectorError extends Error {
@@ -103,7 +111,7 @@ export function ownerIsGone(owner: string): boolean {
 const SQLITE_NOW_MS = `CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)`;
 
 export const SQLITE_COORDINATION = `
-  CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, version INTEGER NOT NULL, store TEXT);
+  CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, version INTEGER NOT NULL, store TEXT, event_id TEXT, epoch TEXT);
   CREATE TABLE IF NOT EXISTS projector_leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, token INTEGER NOT NULL, expires_at INTEGER NOT NULL);`;
 
 /**
@@ -117,12 +125,21 @@ export class SqliteReadStore implements ReadStore {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly db: Database.Database) {
-    db.exec(SQLITE_COORDINATION);
+    this.createCoordination();
   }
 
   setup(): Promise<void> {
-    this.db.exec(SQLITE_COORDINATION);
+    this.createCoordination();
     return Promise.resolve();
+  }
+
+  private createCoordination(): void {
+    this.db.exec(SQLITE_COORDINATION);
+    // Checkpoints written before #24.2 (or by the runner's older table) lack the columns that tell a rewound log.
+    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(projection_checkpoints)').all();
+    for (const column of ['store', 'event_id', 'epoch'])
+      if (!columns.some((existing) => existing.name === column))
+        this.db.exec(`ALTER TABLE projection_checkpoints ADD COLUMN ${column} TEXT`);
   }
 
   acquireSync(name: string, owner: string, ttlMs: number): ProjectorLease | null {
@@ -193,9 +210,10 @@ export class SqliteReadStore implements ReadStore {
   }
 
   checkpoint(name: string): Promise<StoredCheckpoint | undefined> {
-    return Promise.resolve(
-      this.db.prepare<[string], StoredCheckpoint>('SELECT position, version, store FROM projection_checkpoints WHERE name = ?').get(name),
-    );
+    const row = this.db
+      .prepare<[string], CheckpointRow>('SELECT position, version, store, event_id, epoch FROM projection_checkpoints WHERE name = ?')
+      .get(name);
+    return Promise.resolve(row && checkpointOf(row));
   }
 
   /**
@@ -204,6 +222,14 @@ export class SqliteReadStore implements ReadStore {
    * connection of its own when other code writes through the same one.
    */
   commit(name: string, token: number, checkpoint: StoredCheckpoint, work: (tx: ReadTx) => Promise<void>): Promise<void> {
+    return this.transaction(async (tx) => {
+      await work(tx);
+      this.fenceSync(name, token);
+      upsertCheckpoint(this.db, name, checkpoint);
+    });
+  }
+
+  transaction<T>(work: (tx: ReadTx) => Promise<T>): Promise<T> {
     const run = this.queue.then(async () => {
       const tx: ReadTx = {
         dialect: 'sqlite',
@@ -211,14 +237,13 @@ export class SqliteReadStore implements ReadStore {
           this.db.prepare(sql).run(...params);
           return Promise.resolve();
         },
-        query: <T>(sql: string, params: readonly ReadValue[] = []) => Promise.resolve(this.db.prepare(sql).all(...params) as T[]),
+        query: <R>(sql: string, params: readonly ReadValue[] = []) => Promise.resolve(this.db.prepare(sql).all(...params) as R[]),
       };
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        await work(tx);
-        this.fenceSync(name, token);
-        upsertCheckpoint(this.db, name, checkpoint);
+        const result = await work(tx);
         this.db.exec('COMMIT');
+        return result;
       } catch (error) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw error;
@@ -254,8 +279,29 @@ export class SqliteReadStore implements ReadStore {
   }
 }
 
+export interface CheckpointRow {
+  position: number;
+  version: number;
+  store: string | null;
+  event_id: string | null;
+  epoch: string | null;
+}
+
+/** A stored row as the port's checkpoint; the marks of #24.2 only when known (checkpoints of before it have none). */
+export function checkpointOf(row: CheckpointRow): StoredCheckpoint {
+  return {
+    position: Number(row.position),
+    version: row.version,
+    store: row.store,
+    ...(row.event_id !== null ? { eventId: row.event_id } : {}),
+    ...(row.epoch !== null ? { epoch: row.epoch } : {}),
+  };
+}
+
 export function upsertCheckpoint(db: Database.Database, name: string, checkpoint: StoredCheckpoint): void {
   db.prepare(
-    'INSERT INTO projection_checkpoints (name, position, version, store) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version, store = excluded.store',
-  ).run(name, checkpoint.position, checkpoint.version, checkpoint.store);
+    `INSERT INTO projection_checkpoints (name, position, version, store, event_id, epoch) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT(name) DO UPDATE SET position = excluded.position, version = excluded.version, store = excluded.store,
+       event_id = excluded.event_id, epoch = excluded.epoch`,
+  ).run(name, checkpoint.position, checkpoint.version, checkpoint.store, checkpoint.eventId ?? null, checkpoint.epoch ?? null);
 }

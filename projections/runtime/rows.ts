@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
 import { Worker } from 'node:worker_threads';
 import type { Projection } from './projection';
+import type { ReadTx } from './read-store';
 
 export type Row = Record<string, string | number | null>;
 
@@ -15,6 +16,81 @@ export interface RowTable {
    * one sorted build costs a fraction of keeping them up to date through every write.
    */
   indexes?: readonly { name: string; create: string }[];
+  /** The definition it was named from (`defineTable`): its `CREATE TABLE` in either dialect (`createTableSql`). */
+  definition?: TableDefinition<ColumnSet>;
+}
+
+/**
+ * One column of a row (#28.3): its SQL type and whether it may be null; `T` is the value a row holds in it.
+ * `position` holds global log positions: INTEGER on SQLite, BIGINT on PostgreSQL (read back as numbers).
+ */
+export interface Column<T> {
+  readonly type: 'text' | 'integer' | 'position';
+  readonly nullable: boolean;
+  readonly defaultValue?: number;
+  /** Never set: carries `T` for `RowOf`. */
+  readonly value?: T;
+}
+
+export const column = {
+  text: <T extends string = string>(): Column<T> => ({ type: 'text', nullable: false }),
+  nullableText: <T extends string = string>(): Column<T | null> => ({ type: 'text', nullable: true }),
+  integer: (defaultValue?: number): Column<number> => ({ type: 'integer', nullable: false, defaultValue }),
+  nullableInteger: (): Column<number | null> => ({ type: 'integer', nullable: true }),
+  position: (defaultValue?: number): Column<number> => ({ type: 'position', nullable: false, defaultValue }),
+};
+
+export type ColumnSet = Record<string, Column<string | number | null>>;
+
+/**
+ * A table declared once (#28.3): columns in order with their types, the key, secondary indexes (by suffix and
+ * definition, named after the table). The row interface is `RowOf<typeof definition>`, the column list and the
+ * DDL of both dialects come from `named(definition, name)`: a column added here reaches all three.
+ */
+export interface TableDefinition<C extends ColumnSet> {
+  readonly key: keyof C & string;
+  readonly columns: C;
+  readonly indexes?: readonly { suffix: string; on: string }[];
+  /** SQLite: `WITHOUT ROWID` (default true): a keyed table's rows live in its key's B-tree, one lookup per read. */
+  readonly withoutRowid?: boolean;
+}
+
+export type RowOf<D extends { readonly columns: ColumnSet }> = {
+  -readonly [K in keyof D['columns']]: D['columns'][K] extends Column<infer T> ? T : never;
+};
+
+export function defineTable<C extends ColumnSet>(definition: TableDefinition<C>): TableDefinition<C> {
+  return definition;
+}
+
+/** The definition as a table of this name (a generation's tables share one definition). */
+export function named<C extends ColumnSet>(definition: TableDefinition<C>, name: string): RowTable {
+  return {
+    name,
+    key: definition.key,
+    columns: Object.keys(definition.columns),
+    indexes: (definition.indexes ?? []).map(({ suffix, on }) => ({
+      name: `${name}_${suffix}`,
+      create: `CREATE INDEX IF NOT EXISTS ${name}_${suffix} ON ${name} ${on}`,
+    })),
+    definition: definition as unknown as TableDefinition<ColumnSet>,
+  };
+}
+
+/** `CREATE TABLE IF NOT EXISTS` of a defined table, in SQLite's or PostgreSQL's words; indexes apart (`table.indexes`). */
+export function createTableSql(table: RowTable, dialect: 'sqlite' | 'postgres'): string {
+  const definition = table.definition;
+  if (!definition) throw new Error(`${table.name}: no definition to create it from`);
+  const typeOf = (type: Column<unknown>['type']): string =>
+    type === 'text' ? 'TEXT' : type === 'position' && dialect === 'postgres' ? 'BIGINT' : 'INTEGER';
+  const columns = Object.entries(definition.columns).map(([name, spec]) => {
+    if (name === definition.key) return `${name} ${typeOf(spec.type)} PRIMARY KEY`;
+    const notNull = spec.nullable ? '' : ' NOT NULL';
+    const fallback = spec.defaultValue === undefined ? '' : ` DEFAULT ${spec.defaultValue}`;
+    return `${name} ${typeOf(spec.type)}${notNull}${fallback}`;
+  });
+  const withoutRowid = dialect === 'sqlite' && definition.withoutRowid !== false ? ' WITHOUT ROWID' : '';
+  return `CREATE TABLE IF NOT EXISTS ${table.name} (${columns.join(', ')})${withoutRowid}`;
 }
 
 /**
@@ -33,6 +109,8 @@ export interface RowProjection extends Projection {
     current: (table: string, key: string) => Row | undefined,
     options?: { fromZero?: boolean },
   ): Map<string, Map<string, Row>>;
+  /** Through the read-store port only: after its tables are created, in the same unit of work (`RowStoreProjection`). */
+  afterStoreSetup?(tx: ReadTx): Promise<void>;
 }
 
 export function isRowProjection(projection: Projection): projection is RowProjection {
@@ -48,6 +126,24 @@ export function upsertSql(table: RowTable, parameters: 'named' | 'positional' = 
     .map((column) => `${column} = excluded.${column}`)
     .join(', ');
   return `INSERT INTO ${table.name} (${names}) VALUES (${values}) ON CONFLICT(${table.key}) DO UPDATE SET ${updates}`;
+}
+
+/**
+ * `rows` rows at once, `?` placeholders in column order, row after row: `INSERT … ON CONFLICT (key) DO UPDATE`, which
+ * SQLite and PostgreSQL both speak (a page's rows in a few statements instead of one per row).
+ */
+export function upsertManySql(table: RowTable, rows: number): string {
+  const one = `(${table.columns.map(() => '?').join(', ')})`;
+  const updates = table.columns
+    .filter((column) => column !== table.key)
+    .map((column) => `${column} = excluded.${column}`)
+    .join(', ');
+  return `INSERT INTO ${table.name} (${table.columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => one).join(', ')} ON CONFLICT (${table.key}) DO UPDATE SET ${updates}`;
+}
+
+/** Rows by key, `keys` of them: `SELECT … WHERE key IN (?, …)`. */
+export function selectRowsSql(table: RowTable, keys: number): string {
+  return `SELECT ${table.columns.join(', ')} FROM ${table.name} WHERE ${table.key} IN (${Array.from({ length: keys }, () => '?').join(', ')})`;
 }
 
 /** One row by its key, columns in the table's order. */

@@ -1,20 +1,12 @@
-import type { EventStore, RecordedEvent } from '@recert/eventstore';
-import { projectorOwner, ReadStore, ReadTx, StaleProjectorError } from './read-store';
+import { EventEmitter } from 'node:events';
+import { type EventStore, rewoundReason } from '@recert/eventstore';
+import { LAG_COUNT_CAP, ProjectionStatus, Projector, rewoundLogMessage, sleep } from './projector';
+import type { StoreProjection } from './projection';
+import { projectorOwner, ReadStore, StaleProjectorError, StoredCheckpoint } from './read-store';
+import { isRowStoreProjection, RowStoreProjection } from './row-store-projection';
+import type { RowProjection } from './rows';
 
-/**
- * A read model written through the read-store port (#23.1): any adapter, asynchronous. Each page is one unit of work
- * with its checkpoint, fenced by the projector lease (R91).
- */
-export interface StoreProjection {
-  readonly name: string;
-  readonly version: number;
-  readonly eventTypes: readonly string[];
-  /** Creates its tables (idempotent). */
-  setup(tx: ReadTx): Promise<void>;
-  /** Drops its data for a rebuild from zero. */
-  reset(tx: ReadTx): Promise<void>;
-  applyPage(tx: ReadTx, events: readonly RecordedEvent[]): Promise<void>;
-}
+export type { StoreProjection } from './projection';
 
 export interface StoreProjectionRunnerOptions {
   leaseMs?: number;
@@ -23,62 +15,153 @@ export interface StoreProjectionRunnerOptions {
   /** Pause between looks at the log once caught up. */
   pollMs?: number;
   log?: (message: string) => void;
+  /** As `ProjectionRunner`'s (#24.2): a checkpoint the log no longer holds is rebuilt from zero, or the model stopped. */
+  rewoundLog?: 'rebuild' | 'stop';
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+interface Running {
+  projection: StoreProjection;
+  loop?: Promise<void>;
+  /** Removed or the runner stopped: its loop ends after the unit in flight. */
+  ended: boolean;
+  caughtUp: boolean;
+  lastError: string | null;
+  /** Stopped on a rewound log (REWOUND_LOG=stop): not resumed until restarted. */
+  halted: boolean;
+  /** Its checkpoint is being checked against the log (#24.2): until then it proves nothing to a waiter. */
+  checking: boolean;
+}
 
 /**
- * Runs `StoreProjection`s (#23.1, #23.2): for each, take its lease (or stand by), then read the log in pages and
- * commit each page with its checkpoint; renew the lease between pages and stand down when it is lost (a stale unit is
- * refused anyway). The model's checkpoint is the read store's, so every process sharing it sees the same one.
- * The step the synchronous `ProjectionRunner` takes next (`docs/READ-STORE-STATUS.md`); it has no pipelined rebuild.
+ * Runs `StoreProjection`s (#23.1, #23.2), and any `RowProjection` through `RowStoreProjection`: for each, take its
+ * lease (or stand by), then read the log in pages and commit each page with its checkpoint; renew the lease between
+ * pages and stand down when it is lost (a stale unit is refused anyway). The model's checkpoint is the read store's,
+ * so every process sharing it sees the same one: `waitFor` and `status` answer on every process, leading or not.
+ * A checkpoint is resumed only if the log still holds it (#24.2, as `ProjectionRunner` does). A rebuild from zero
+ * builds a row model's secondary indexes once, in the unit that reaches the head.
  */
-export class StoreProjectionRunner {
+export class StoreProjectionRunner implements Projector {
   private stopped = true;
-  private loops: Promise<void>[] = [];
+  private readonly running = new Map<string, Running>();
   private readonly owner: string;
   private readonly leaseMs: number;
   private readonly storeId: string;
+  private readonly rewound = new EventEmitter();
 
   constructor(
     private readonly events: EventStore,
     private readonly readStore: ReadStore,
-    private readonly projections: readonly StoreProjection[],
+    projections: readonly (StoreProjection | RowProjection)[],
     private readonly options: StoreProjectionRunnerOptions = {},
   ) {
     this.owner = options.owner ?? projectorOwner();
     this.leaseMs = Math.max(30, options.leaseMs ?? 10_000);
     this.storeId = `${events.kind}:${events.identity ?? ''}`;
+    for (const projection of projections) this.add(projection);
   }
 
   start(): void {
     this.stopped = false;
-    this.loops = this.projections.map((projection) => this.run(projection));
+    for (const entry of this.running.values()) this.launch(entry);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.loops);
+    for (const entry of this.running.values()) entry.ended = true;
+    for (const entry of this.running.values()) await entry.loop;
+    for (const entry of this.running.values()) {
+      entry.loop = undefined;
+      entry.ended = false;
+    }
+  }
+
+  /** Adds a model while running (a blue/green generation); a `RowProjection` is written through `RowStoreProjection`. */
+  add(projection: StoreProjection | RowProjection): void {
+    if (this.running.has(projection.name)) return;
+    const entry: Running = {
+      projection: 'fold' in projection ? new RowStoreProjection(projection) : projection,
+      ended: false,
+      caughtUp: false,
+      lastError: null,
+      halted: false,
+      checking: false,
+    };
+    this.running.set(projection.name, entry);
+    if (!this.stopped) this.launch(entry);
+  }
+
+  /**
+   * Stops projecting `name` and drops its tables, checkpoint and lease, in one transaction: the lease row gone, a
+   * unit still in flight elsewhere is refused by its fence. Several processes may remove one model; each is a no-op
+   * after the first.
+   */
+  async remove(name: string): Promise<void> {
+    const entry = await this.forget(name);
+    if (!entry) return;
+    await this.readStore.transaction(async (tx) => {
+      await entry.projection.reset(tx);
+      await tx.run('DELETE FROM projection_checkpoints WHERE name = ?', [name]);
+      await tx.run('DELETE FROM projector_leases WHERE name = ?', [name]);
+    });
+  }
+
+  /** Stops projecting `name` and forgets it, its data untouched. */
+  private async forget(name: string): Promise<Running | undefined> {
+    const entry = this.running.get(name);
+    if (!entry) return undefined;
+    this.running.delete(name);
+    entry.ended = true;
+    await entry.loop;
+    return entry;
+  }
+
+  onRewound(listener: (projection: string, reason: string) => void): void {
+    this.rewound.on('rewound', listener);
   }
 
   async checkpoint(name: string): Promise<number> {
     return (await this.readStore.checkpoint(name))?.position ?? 0;
   }
 
-  /** Until every projection's checkpoint (whoever projects it) reaches `position`; false on time-out. */
-  async waitFor(position: number, timeoutMs: number): Promise<boolean> {
+  /** Until the named projections (default: all; whoever projects them) reach `position`; false on time-out. */
+  async waitFor(position: number, timeoutMs: number, names: readonly string[] = [...this.running.keys()]): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const positions = await Promise.all(this.projections.map((p) => this.checkpoint(p.name)));
-      if (positions.every((at) => at >= position)) return true;
+      const reached = await Promise.all(
+        names.map(async (name) => {
+          const entry = this.running.get(name);
+          return !entry?.halted && !entry?.checking && (await this.checkpoint(name)) >= position;
+        }),
+      );
+      if (reached.every(Boolean)) return true;
       if (Date.now() > deadline) return false;
       await sleep(10);
     }
   }
 
-  private async run(projection: StoreProjection): Promise<void> {
+  async status(): Promise<ProjectionStatus[]> {
+    return projectionStatuses(
+      this.events,
+      [...this.running.values()].map(({ projection, halted, lastError }) => ({
+        name: projection.name,
+        version: projection.version,
+        halted,
+        lastError,
+      })),
+      (name) => this.checkpoint(name),
+    );
+  }
+
+  private launch(entry: Running): void {
+    if (entry.loop) return;
+    entry.ended = false;
+    entry.loop = this.run(entry);
+  }
+
+  private async run(entry: Running): Promise<void> {
+    const { projection } = entry;
     const every = Math.max(10, Math.floor(this.leaseMs / 3));
-    while (!this.stopped) {
+    while (!entry.ended && !entry.halted) {
       let token: number | undefined;
       try {
         token = (await this.readStore.acquire(projection.name, this.owner, this.leaseMs))?.token;
@@ -86,33 +169,61 @@ export class StoreProjectionRunner {
           await sleep(every);
           continue;
         }
-        await this.project(projection, token, every);
+        await this.project(entry, token, every);
       } catch (error) {
+        entry.caughtUp = false;
         const message = error instanceof Error ? error.message : String(error);
+        if (!(error instanceof StaleProjectorError)) entry.lastError = message;
         this.options.log?.(
           error instanceof StaleProjectorError
             ? `${projection.name}: projector lease lost; standing by`
             : `${projection.name}: ${message}; standing by until the lease is taken again`,
         );
-        await sleep(every);
+        if (!entry.ended) await sleep(every);
       } finally {
-        if (this.stopped && token !== undefined) await this.readStore.release(projection.name, this.owner, token).catch(() => undefined);
+        if (entry.ended && token !== undefined) await this.readStore.release(projection.name, this.owner, token).catch(() => undefined);
       }
     }
   }
 
-  /** Under the lease with `token`, until stopped or the lease is lost. */
-  private async project(projection: StoreProjection, token: number, renewEveryMs: number): Promise<void> {
-    const stored = await this.readStore.checkpoint(projection.name);
-    const fresh = !stored || stored.version !== projection.version || stored.store !== this.storeId;
-    let position = fresh ? 0 : stored.position;
-    await this.readStore.commit(projection.name, token, { position, version: projection.version, store: this.storeId }, async (tx) => {
+  /** Under the lease with `token`, until ended or the lease is lost. */
+  private async project(entry: Running, token: number, renewEveryMs: number): Promise<void> {
+    const { projection } = entry;
+    const epoch = this.events.epoch ? await this.events.epoch() : null;
+    let stored = await this.readStore.checkpoint(projection.name);
+    entry.checking = true;
+    try {
+      const why = stored && (await this.rewoundWhy(stored, epoch));
+      if (why) {
+        const stop = this.options.rewoundLog === 'stop';
+        this.options.log?.(rewoundLogMessage(projection.name, why, stop));
+        this.rewound.emit('rewound', projection.name, why);
+        if (stop) {
+          entry.halted = true;
+          entry.lastError = `rewound log: ${why}`;
+          return;
+        }
+        if (stored) stored = { ...stored, position: 0, version: -1 };
+      }
+    } finally {
+      entry.checking = false;
+    }
+    const fresh = !stored || stored.position === 0 || stored.version !== projection.version || stored.store !== this.storeId;
+    let position = fresh ? 0 : (stored?.position ?? 0);
+    const rows = isRowStoreProjection(projection) ? projection : undefined;
+    let at: StoredCheckpoint = { position, version: projection.version, store: this.storeId, eventId: stored?.eventId ?? null, epoch };
+    if (fresh) at = { ...at, eventId: null };
+    if (fresh) this.options.log?.(`${projection.name}: building from zero (token ${token})`);
+    await this.readStore.commit(projection.name, token, at, async (tx) => {
       if (fresh && stored) await projection.reset(tx);
       await projection.setup(tx);
+      // From zero, a row model's secondary indexes are built once at the end: a sorted build beats upkeep per write.
+      if (fresh) await rows?.dropIndexes(tx);
     });
+    let fromZero = fresh;
     let renewAt = Date.now() + renewEveryMs;
     const batchSize = this.options.batchSize ?? 1000;
-    while (!this.stopped) {
+    while (!entry.ended) {
       if (Date.now() >= renewAt) {
         const lease = await this.readStore.acquire(projection.name, this.owner, this.leaseMs);
         if (lease?.token !== token) throw new StaleProjectorError(projection.name, token);
@@ -120,6 +231,13 @@ export class StoreProjectionRunner {
       }
       const head = await this.events.headPosition();
       if (head <= position) {
+        if (fromZero) {
+          // An empty log: nothing to rebuild, the indexes now.
+          await this.readStore.commit(projection.name, token, at, async (tx) => rows?.createIndexes(tx));
+          fromZero = false;
+        }
+        entry.caughtUp = true;
+        entry.lastError = null;
         await sleep(this.options.pollMs ?? 50);
         continue;
       }
@@ -127,11 +245,56 @@ export class StoreProjectionRunner {
         await this.events.readAll({ after: position, maxCount: batchSize, filter: { eventTypes: projection.eventTypes } })
       ).filter((event) => event.position <= head);
       // A short page reached the head: the checkpoint moves to it even when the last events were of other types.
-      const to = page.length < batchSize ? head : (page[page.length - 1]?.position ?? head);
-      await this.readStore.commit(projection.name, token, { position: to, version: projection.version, store: this.storeId }, (tx) =>
-        projection.applyPage(tx, page),
-      );
+      const reachedHead = page.length < batchSize;
+      const last = page[page.length - 1];
+      const to = reachedHead ? head : (last?.position ?? head);
+      // The event at the checkpoint, so a start can tell whether the log still holds it (#24.2).
+      const eventId = last?.position === to ? last.id : ((await this.events.eventIdAt?.(to)) ?? null);
+      at = { position: to, version: projection.version, store: this.storeId, eventId, epoch };
+      const building = fromZero;
+      await this.readStore.commit(projection.name, token, at, async (tx) => {
+        await projection.applyPage(tx, page, { fromZero: building });
+        if (building && reachedHead) await rows?.createIndexes(tx);
+      });
+      if (reachedHead) fromZero = false;
       position = to;
+      entry.caughtUp = reachedHead;
+      entry.lastError = null;
     }
   }
+
+  private async rewoundWhy(stored: StoredCheckpoint, epoch: string | null): Promise<string | undefined> {
+    if (stored.position === 0 || stored.store !== this.storeId) return undefined;
+    if (!this.events.epoch && !this.events.eventIdAt) return undefined;
+    return rewoundReason(this.events, { position: stored.position, eventId: stored.eventId ?? null, epoch: stored.epoch ?? null }, epoch);
+  }
+}
+
+/** Each model's checkpoint and its lag to the log's head, counted up to LAG_COUNT_CAP (shared by runner and follower). */
+export async function projectionStatuses(
+  events: EventStore,
+  models: readonly { name: string; version: number; halted?: boolean; lastError?: string | null }[],
+  checkpointOf: (name: string) => Promise<number>,
+): Promise<ProjectionStatus[]> {
+  const head = await events.headPosition();
+  return Promise.all(
+    models.map(async (model) => {
+      const checkpoint = await checkpointOf(model.name);
+      let lag = 0;
+      if (checkpoint < head) {
+        const page = await events.readAll({ after: checkpoint, maxCount: LAG_COUNT_CAP });
+        lag = page.filter((event) => event.position <= head).length;
+      }
+      return {
+        name: model.name,
+        version: model.version,
+        checkpoint,
+        head,
+        lag,
+        lagCapped: lag >= LAG_COUNT_CAP,
+        caughtUp: !model.halted && checkpoint >= head,
+        lastError: model.lastError ?? null,
+      };
+    }),
+  );
 }

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Database from 'better-sqlite3';
-import { APP_CONFIG, AppConfig, CLOCK, Clock } from '@recert/kernel';
+import { CLOCK, Clock } from '@recert/kernel';
 import { Catalog, Certification, HeldState, holdingStatusAt, SealedData } from '@recert/domain';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, VERIFICATION_ID } from '@recert/renewals';
-import { issuerProfile, IssuerProfile } from '../credentials/issuer';
+import { ISSUER_SETTINGS, issuerProfile, IssuerProfile, type IssuerSettings } from '../credentials/issuer';
 import type { VerificationRow } from '../holdings/holdings.projection';
 import { HoldingsModel } from '../holdings/holdings.model';
-import { READ_DB } from '../runtime/read-db';
+import { READ_STORE, type ReadStore } from '../runtime/read-store';
 
 /** R20: what a third party may learn: renewal windows are the holder's business, so no `renewal-open`. */
 export type PublicStatus = 'active' | 'expired' | 'revoked' | 'suspended' | 'never-expires';
@@ -50,30 +49,33 @@ export function statusOfVerification(row: VerificationRow, level: HeldState['lev
 @Injectable()
 export class VerificationQueries {
   constructor(
-    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ISSUER_SETTINGS) private readonly settings: IssuerSettings,
     private readonly model: HoldingsModel,
   ) {}
 
-  /** The public row of an id: undefined when unknown, rotated away, or private (the holding's current choice counts). */
-  row(verificationId: string): (VerificationRow & { personal_data: string | null }) | undefined {
+  /**
+   * The public row of an id: undefined when unknown, rotated away, or private (the holding's current choice counts).
+   * One statement per request (the SQLite adapter keeps it prepared, by its text: one per holdings generation).
+   */
+  async row(verificationId: string): Promise<(VerificationRow & { personal_data: string | null }) | undefined> {
     if (!VERIFICATION_ID.test(verificationId)) return undefined;
     const tables = this.model.tables();
-    return this.db
-      .prepare<[string], VerificationRow & { personal_data: string | null }>(
-        `SELECT v.*, p.personal_data FROM ${tables.verifications} v
-         LEFT JOIN ${tables.holdings} h ON h.holding_id = v.holding_id
-         LEFT JOIN ${tables.profiles} p ON p.profile_id = v.profile_id
-         WHERE v.verification_id = ? AND v.retired = 0 AND v.private = 0 AND COALESCE(h.verification_private, 0) = 0`,
-      )
-      .get(verificationId);
+    const [row] = await this.readStore.query<VerificationRow & { personal_data: string | null }>(
+      `SELECT v.*, p.personal_data FROM ${tables.verifications} v
+       LEFT JOIN ${tables.holdings} h ON h.holding_id = v.holding_id
+       LEFT JOIN ${tables.profiles} p ON p.profile_id = v.profile_id
+       WHERE v.verification_id = ? AND v.retired = 0 AND v.private = 0 AND COALESCE(h.verification_private, 0) = 0`,
+      [verificationId],
+    );
+    return row;
   }
 
   async verify(verificationId: string): Promise<Verification | undefined> {
-    const row = this.row(verificationId);
+    const row = await this.row(verificationId);
     if (!row) return undefined;
     const certification = this.catalog.get(row.code);
     if (!certification) return undefined;
@@ -86,7 +88,7 @@ export class VerificationQueries {
       status: statusOfVerification(row, certification.level, now),
       earnedAt: row.earned_at,
       expiresAt: row.expires_at,
-      issuer: issuerProfile(this.config.credentials.publicBaseUrl, this.config.credentials.issuerName),
+      issuer: issuerProfile(this.settings.publicBaseUrl, this.settings.issuerName),
       asOf: now.toISOString(),
     };
   }
@@ -104,6 +106,6 @@ export class VerificationQueries {
 
   /** The absolute link of an id (dashboard, PDF, LinkedIn). */
   urlOf(verificationId: string): string {
-    return `${this.config.credentials.publicBaseUrl}/verify/${verificationId}`;
+    return `${this.settings.publicBaseUrl}/verify/${verificationId}`;
   }
 }

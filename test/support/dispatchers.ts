@@ -1,7 +1,6 @@
-import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock, LEASE_STORE, LeaseStore } from '@recert/kernel';
-import { READ_DB } from '@recert/projections';
+import { READ_STORE, ReadStore } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import {
   HOLDER_MESSAGES,
@@ -16,7 +15,7 @@ import type { Harness } from './harness';
 /** A notification dispatcher of the app's own parts, sending through `sender` (a spec's stand-in). */
 export function notificationDispatcher(h: Pick<Harness, 'app'>, sender: MessageSender): NotificationDispatcher {
   return new NotificationDispatcher(
-    h.app.get<Database.Database>(READ_DB),
+    h.app.get<ReadStore>(READ_STORE),
     sender,
     h.app.get(PERSONAL_DATA_VAULT),
     h.app.get(CATALOG),

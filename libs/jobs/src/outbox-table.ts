@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type Database from 'better-sqlite3';
 import type { EventStore } from '@recert/eventstore';
 import { LeaseStore, redactEmailAddresses } from '@recert/kernel';
+import type { ReadStore } from '@recert/projections';
 import type { PersonalData, PersonalDataVault } from '@recert/renewals';
 import { profileStream } from '@recert/domain';
 import type { MessageSender } from './messages/mail-transport';
@@ -21,20 +21,24 @@ export function retryDelayMs(failures: number, firstMs = 30_000): number {
 export interface OutboxRow {
   id: string;
   deliveries: number;
+  /** Epoch milliseconds: the end of a claim or of a back-off; null when never claimed or handed back. */
+  claimed_until: number | null;
 }
 
 /**
  * What both outboxes do alike (R4's notices in `rm_notifications`, #29's status messages in `rm_holder_messages`):
- * claim pending rows with a lease in the shared state (every worker sees the same rows in its own read model, the
- * lease lets one of them deliver each), back off a failed one for every worker, count deliveries, and delete what the
- * sender kept of rows whose holder was erased (#16.5). Each row is delivered by the dispatcher's own `deliver`.
+ * claim pending rows in the read store, then take a lease in the shared state (with read.db every worker sees the same
+ * rows in its own read model, the lease lets one of them deliver each; with the PostgreSQL read store all share one
+ * table, and the claim alone already gives each row to one), back off a failed one for every worker, count deliveries,
+ * and delete what the sender kept of rows whose holder was erased (#16.5). Each row is delivered by the dispatcher's
+ * own `deliver`. The table is reached through the read-store port (#23.1), so the same SQL serves both adapters.
  */
 export class OutboxTable<Row extends OutboxRow> {
   /** Each run leases as an owner of its own (#24.4): a manual run beside the timer's cannot re-take the timer's leases. */
   private readonly owners: RunLeaseOwners;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly readStore: ReadStore,
     private readonly leases: LeaseStore,
     private readonly sender: MessageSender,
     private readonly options: { table: string; leasePrefix: string; firstRetryMs: number; logger: Logger; what: string },
@@ -59,17 +63,23 @@ export class OutboxTable<Row extends OutboxRow> {
     await this.forgetErased();
     return this.owners.during(async (owner) => {
       let done = 0;
-      for (const row of this.pending(limit)) {
+      for (const row of await this.pending(limit)) {
         // Shutting down: leave the rest of the batch for another process or the next start.
         if (stopping()) break;
+        const claim = await this.claim(row);
+        if (claim === null) continue;
         // R84, #24.4: one lease per send on the store's clock, taken just before it, so a long batch (SMTP is slow)
         // never outlives its tail's leases.
         const [lease] = await this.leases.acquire([this.leaseName(row.id)], owner, LEASE_MS);
-        if (!lease) continue;
+        if (!lease) {
+          await this.unclaim(row.id, claim);
+          continue;
+        }
         try {
           // deliver reads its stream first, under the lease: a row another process finished meanwhile is not sent again.
           done += await deliver(row, () => this.leases.holds(lease, owner));
           await this.leases.release(lease.name, owner);
+          await this.unclaim(row.id, claim);
         } catch (error) {
           await this.backOff(row, error, owner);
         }
@@ -78,14 +88,42 @@ export class OutboxTable<Row extends OutboxRow> {
     });
   }
 
-  /** Every worker sees the same rows in its own read model; the lease lets one of them deliver each. */
-  private pending(limit: number): Row[] {
-    return this.db
-      .prepare<
-        [number, number],
-        Row
-      >(`SELECT * FROM ${this.options.table} WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) LIMIT ?`)
-      .all(Date.now(), limit);
+  /** The pending rows no claim or back-off holds now. */
+  private pending(limit: number): Promise<Row[]> {
+    return this.readStore.query<Row>(
+      `SELECT * FROM ${this.options.table} WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) LIMIT ?`,
+      [Date.now(), limit],
+    );
+  }
+
+  /**
+   * Claims a row for LEASE_MS, or null when another claimer got it first. Race-free with several workers on one
+   * PostgreSQL read store: a compare-and-set, one conditional UPDATE checked by the rows it changed, that succeeds only
+   * while `claimed_until` is still the value `pending` read (so of two claimers who read the same row, the second
+   * changes nothing), and only while the row is pending and unclaimed. Row-level write locks make the two UPDATEs
+   * run one after the other, and the second re-checks its WHERE against the first's committed value.
+   */
+  private async claim(row: Row): Promise<number | null> {
+    const now = Date.now();
+    const until = now + LEASE_MS;
+    const changed = await this.readStore.run(
+      `UPDATE ${this.options.table} SET claimed_until = ?
+       WHERE id = ? AND state = 'pending' AND COALESCE(claimed_until, 0) = ? AND COALESCE(claimed_until, 0) < ?`,
+      [until, row.id, row.claimed_until ?? 0, now],
+    );
+    return changed === 1 ? until : null;
+  }
+
+  /**
+   * Hands a claim back (unless a back-off or another claim replaced it), so the next run looks at the row again. To
+   * now, not to what it was: a claimer still holding the value read before this claim must find it changed (no ABA).
+   */
+  private async unclaim(id: string, claim: number): Promise<void> {
+    await this.readStore.run(`UPDATE ${this.options.table} SET claimed_until = ? WHERE id = ? AND claimed_until = ?`, [
+      Date.now(),
+      id,
+      claim,
+    ]);
   }
 
   private async backOff(row: Row, error: unknown, owner: string): Promise<void> {
@@ -97,9 +135,10 @@ export class OutboxTable<Row extends OutboxRow> {
     this.options.logger.error(
       `${this.options.what} ${row.id} failed (attempt ${row.deliveries + 1}, next in ${delay / 1000} s): ${message}`,
     );
-    this.db
-      .prepare(`UPDATE ${this.options.table} SET deliveries = deliveries + 1, last_error = ?, claimed_until = ? WHERE id = ?`)
-      .run(message, Date.now() + delay, row.id);
+    await this.readStore.run(
+      `UPDATE ${this.options.table} SET deliveries = deliveries + 1, last_error = ?, claimed_until = ? WHERE id = ?`,
+      [message, Date.now() + delay, row.id],
+    );
     // Every worker backs off, not only this one: the lease is held (not renewed by others) as long. Under an owner
     // of its own, so a shutdown's releaseOwner leaves the back-off in place.
     await this.leases.release(this.leaseName(row.id), owner);
@@ -107,18 +146,18 @@ export class OutboxTable<Row extends OutboxRow> {
   }
 
   /** A delivery went through: counted, its last error cleared (the projection ends the row from the recorded event). */
-  delivered(id: string): void {
-    this.db.prepare(`UPDATE ${this.options.table} SET deliveries = deliveries + 1, last_error = NULL WHERE id = ?`).run(id);
+  async delivered(id: string): Promise<void> {
+    await this.readStore.run(`UPDATE ${this.options.table} SET deliveries = deliveries + 1, last_error = NULL WHERE id = ?`, [id]);
   }
 
   /** #16.5: deletes the sender's artefacts of rows whose holder's personal data was erased since. */
   async forgetErased(): Promise<number> {
-    const rows = this.db
-      .prepare<[], { id: string }>(`SELECT id FROM ${this.options.table} WHERE personal_data_erased = 1 AND forgotten = 0`)
-      .all();
+    const rows = await this.readStore.query<{ id: string }>(
+      `SELECT id FROM ${this.options.table} WHERE personal_data_erased = 1 AND forgotten = 0`,
+    );
     for (const row of rows) {
       await this.sender.forget(row.id);
-      this.db.prepare(`UPDATE ${this.options.table} SET forgotten = 1 WHERE id = ?`).run(row.id);
+      await this.readStore.run(`UPDATE ${this.options.table} SET forgotten = 1 WHERE id = ?`, [row.id]);
     }
     return rows.length;
   }

@@ -49,6 +49,11 @@ export interface AppConfig {
   projectorLeaseMs: number;
   /** Where the state every process shares lives (keys, idempotency, leases, rate counters): `file:<path>` or `postgres://...`. */
   sharedStateUrl: string;
+  /**
+   * READ_STORE_URL (#23.1): every read model in PostgreSQL (`postgres://…[?readStoreSchema=name]`, schema `recert_read`
+   * by default), shared by all processes; undefined: `read.db` in DATA_DIR, this process's own (the default).
+   */
+  readStoreUrl: string | undefined;
   /** Express `trust proxy`: which proxies' X-Forwarded-For names the client (rate limit by address); false trusts none. */
   trustProxy: boolean | number | string;
   /** How long a request repeating an Idempotency-Key that is still in progress waits for its answer before a 409. */
@@ -325,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rebuildCacheRows: integer(env, 'REBUILD_CACHE_ROWS', 50_000, 1, 10_000_000),
     projectorLeaseMs: integer(env, 'PROJECTOR_LEASE_MS', 10_000, 100, 600_000),
     sharedStateUrl: sharedStateUrl(env, resolve(env['DATA_DIR'] ?? './data'), connection),
+    readStoreUrl: readStoreUrl(env['READ_STORE_URL']),
     trustProxy: trustProxy(env['TRUST_PROXY']),
     webhookAllowedNetworks: webhookAllowedNetworks(env['WEBHOOK_ALLOWED_NETWORKS']),
     idempotencyWaitMs: integer(env, 'IDEMPOTENCY_WAIT_MS', 10_000, 0, 600_000),
@@ -429,6 +435,25 @@ function sharedStateUrl(env: NodeJS.ProcessEnv, dataDir: string, eventStore: str
   }
   if (eventStore && POSTGRES_URL.test(eventStore)) return eventStore;
   return `file:${join(dataDir, 'shared-state.db')}`;
+}
+
+/** READ_STORE_URL: unset or empty keeps `read.db`; else a PostgreSQL URL whose `readStoreSchema` is a plain name. */
+function readStoreUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  const usage = 'READ_STORE_URL must be postgres://user@host/database[?readStoreSchema=name] (unset: read.db in DATA_DIR)';
+  if (!POSTGRES_URL.test(raw)) throw new ConfigError(`${usage}, got "${redactUrl(raw)}"`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${usage}, got "${redactUrl(raw)}"`);
+  }
+  if (!url.hostname) throw new ConfigError(`${usage}: no host in "${redactUrl(raw)}"`);
+  const schema = url.searchParams.get('readStoreSchema');
+  // The schema becomes SQL (search_path, CREATE SCHEMA): a plain lower-case identifier only.
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new ConfigError(`READ_STORE_URL's readStoreSchema must be a lower-case name (letters, digits, _), got "${schema}"`);
+  return raw;
 }
 
 /** R51: comma-separated CIDRs (`127.0.0.0/8, ::1/128, 10.20.0.0/16`); a bare address is refused, to make the width explicit. */

@@ -78,6 +78,35 @@ describe('loadConfig', () => {
   });
 });
 
+describe('R140 READ_STORE_URL', () => {
+  it('R140: unset (or empty) keeps read.db in DATA_DIR; a PostgreSQL URL, with or without readStoreSchema, is taken as written', () => {
+    expect(loadConfig({}).readStoreUrl).toBeUndefined();
+    expect(loadConfig({ READ_STORE_URL: '' }).readStoreUrl).toBeUndefined();
+    expect(loadConfig({ READ_STORE_URL: 'postgres://recert@db:5432/recert' }).readStoreUrl).toBe('postgres://recert@db:5432/recert');
+    const named = 'postgresql://recert:pw@db/recert?readStoreSchema=read_1';
+    expect(loadConfig({ READ_STORE_URL: named, PG_POOL_SIZE: '3' })).toMatchObject({ readStoreUrl: named, postgres: { poolSize: 3 } });
+  });
+
+  it.each([
+    ['file:/tmp/read.db', /READ_STORE_URL must be postgres:\/\//],
+    ['sqlite://read.db', /READ_STORE_URL must be postgres:\/\//],
+    ['postgres://', /READ_STORE_URL must be postgres:\/\//],
+    ['postgres://db/recert?readStoreSchema=Read;DROP', /readStoreSchema must be a lower-case name/],
+  ])('R140: refuses %s at start-up with a message naming the setting', (value, message) => {
+    expect(() => loadConfig({ READ_STORE_URL: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ READ_STORE_URL: value })).toThrow(message);
+  });
+
+  it('R140: the message never carries the password', () => {
+    expect(() => loadConfig({ READ_STORE_URL: 'mysql://reader:s3cr3t-pw@db/recert' })).toThrow(/READ_STORE_URL/);
+    try {
+      loadConfig({ READ_STORE_URL: 'mysql://reader:s3cr3t-pw@db/recert' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('s3cr3t');
+    }
+  });
+});
+
 describe('#16.9 a malformed SMTP_URL', () => {
   it('#16.9: is refused at start-up with a message naming the setting and never the password', () => {
     for (const url of ['smtp://mailer:s3cr3t-pw@ho st:587', 'smtp://mailer:s3cr3t-pw@:587x', 'smtps://mailer:s3cr3t@pw@bad host']) {

@@ -12,7 +12,7 @@ import {
 import type { Response } from 'express';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { APP_CONFIG, AppConfig, CLOCK, Clock, GracefulShutdown, Public } from '@recert/kernel';
-import { OutboxQueries, ProjectionRunner } from '@recert/projections';
+import { OutboxQueries, PROJECTOR, Projector, READ_STORE, ReadStore } from '@recert/projections';
 import { PolicyAdoptions } from '@recert/renewals';
 
 function messageOf(error: unknown, fallback: string): string {
@@ -31,7 +31,8 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTOR) private readonly runner: Projector,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
     private readonly outbox: OutboxQueries,
     private readonly shutdown: GracefulShutdown,
     private readonly modules: ModuleRef,
@@ -69,6 +70,7 @@ export class HealthController {
       () => this.accepting(),
       () => this.storeReachable(),
       () => this.policies(),
+      () => this.readStoreReachable(),
       () => this.projections(this.config.readyMaxLagEvents),
     ]);
   }
@@ -110,6 +112,17 @@ export class HealthController {
     }
   }
 
+  /** R141: the read store answers (a follow replica serves from it; on `read.db` this is the process's own file). */
+  private async readStoreReachable(): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check('readStore');
+    try {
+      await this.readStore.query('SELECT 1 AS up');
+      return indicator.up({ kind: this.readStore.kind });
+    } catch (error) {
+      return indicator.down({ kind: this.readStore.kind, message: messageOf(error, 'unreachable') });
+    }
+  }
+
   private policies(): HealthIndicatorResult {
     const indicator = this.indicators.check('policies');
     // Looked up rather than injected: an app without the command side has no adoptions to wait for.
@@ -136,10 +149,10 @@ export class HealthController {
   }
 
   /** #16.11: down while notifications fail (the folder is read-only, SMTP refuses ...): never ok while none goes out. */
-  private outboxDelivery(): HealthIndicatorResult {
+  private async outboxDelivery(): Promise<HealthIndicatorResult> {
     const indicator = this.indicators.check('outbox');
     try {
-      const status = this.outbox.status();
+      const status = await this.outbox.status();
       const details = {
         pending: status.pending,
         failing: status.failing,

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { APP_CONFIG, AppConfig, CLOCK, Clock, LEASE_STORE, LeaseStore } from '@recert/kernel';
-import { HolderMessageRow, READ_DB, StatusMessageFacts } from '@recert/projections';
+import { HolderMessageRow, READ_STORE, ReadStore, StatusMessageFacts } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, StreamCommands } from '@recert/renewals';
 import {
   Catalog,
@@ -30,7 +29,7 @@ import { HOLDER_MESSAGE_SENDER, MessageSender } from './mail-transport';
 @Injectable()
 export class HolderMessageDispatcher extends OutboxDispatcher<HolderMessageRow> {
   constructor(
-    @Inject(READ_DB) db: Database.Database,
+    @Inject(READ_STORE) readStore: ReadStore,
     @Inject(HOLDER_MESSAGE_SENDER) private readonly sender: MessageSender,
     @Inject(HOLDER_MESSAGES) private readonly messages: HolderMessages,
     @Inject(REMINDER_PREFERENCES) private readonly preferences: ReminderPreferences,
@@ -42,7 +41,7 @@ export class HolderMessageDispatcher extends OutboxDispatcher<HolderMessageRow> 
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly commands: StreamCommands,
   ) {
-    super(db, leases, sender, {
+    super(readStore, leases, sender, {
       table: 'rm_holder_messages',
       leasePrefix: 'message',
       firstRetryMs: config.notificationRetryMs,
@@ -82,7 +81,7 @@ export class HolderMessageDispatcher extends OutboxDispatcher<HolderMessageRow> 
     const delivery = await this.sender.send(row.id, message);
     if (personal && (await this.vault.isErased(row.profile_id))) await this.sender.forget(row.id);
     if (delivery === 'no-address') return this.record(key, { kind: 'dropped', reason: 'no-address' });
-    this.outbox.delivered(row.id);
+    await this.outbox.delivered(row.id);
     return this.record(key, { kind: 'sent', language: message.language });
   }
 

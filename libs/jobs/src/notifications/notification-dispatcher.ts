@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { APP_CONFIG, AppConfig, CLOCK, Clock, LEASE_STORE, LeaseStore } from '@recert/kernel';
-import { NotificationRow, READ_DB } from '@recert/projections';
+import { NotificationRow, READ_STORE, ReadStore } from '@recert/projections';
 import { CATALOG, holdingDeps, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { Catalog, evolveHolding, holdingDecider, HoldingEvent, HoldingState, holdingStream, initialHoldingState } from '@recert/domain';
 import { HOLDER_MESSAGES, HolderMessages } from '../messages/holder-messages';
@@ -22,7 +21,7 @@ export class NotificationDispatcher extends OutboxDispatcher<NotificationRow> {
   private readonly logger = new Logger('Notifications');
 
   constructor(
-    @Inject(READ_DB) db: Database.Database,
+    @Inject(READ_STORE) readStore: ReadStore,
     @Inject(NOTIFICATION_SENDER) private readonly sender: MessageSender,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     @Inject(CATALOG) private readonly catalog: Catalog,
@@ -35,7 +34,7 @@ export class NotificationDispatcher extends OutboxDispatcher<NotificationRow> {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) config: Pick<AppConfig, 'notificationRetryMs'>,
   ) {
-    super(db, leases, sender, {
+    super(readStore, leases, sender, {
       table: 'rm_notifications',
       leasePrefix: 'outbox',
       firstRetryMs: config.notificationRetryMs,
@@ -85,7 +84,7 @@ export class NotificationDispatcher extends OutboxDispatcher<NotificationRow> {
       holdingDeps(certification, this.policies),
     );
     // The projection marks the row sent from the event; count the delivery meanwhile.
-    this.outbox.delivered(row.id);
+    await this.outbox.delivered(row.id);
     return outcome.events.length > 0 ? 1 : 0;
   }
 }

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type Database from 'better-sqlite3';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId, LEASE_STORE, LeaseStore } from '@recert/kernel';
-import { HoldingsModel, READ_DB } from '@recert/projections';
+import { HoldingsModel, READ_STORE, ReadStore } from '@recert/projections';
 import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import {
   Catalog,
@@ -26,16 +25,10 @@ import {
 } from '@recert/domain';
 import { HOLDER_MESSAGES, HolderMessages } from '../messages/holder-messages';
 import { MessageSender, REMINDER_SENDER } from '../messages/mail-transport';
+import { ReminderCandidate, ReminderMarks } from './reminder-marks';
 import { REMINDER_PREFERENCES, ReminderPreferences } from './reminder-preferences';
 import { RunLeaseOwners } from '../run-lease-owners';
 import { recipientOf } from '../outbox-table';
-
-interface Candidate {
-  holdingId: string;
-  profileId: string;
-  code: string;
-  expiresAt: string;
-}
 
 const PAGE = 1000;
 /** A failure whose record found nothing to append (recorded by a twin): look again at once on the next run. */
@@ -62,7 +55,7 @@ export class ReminderDispatcher {
   private readonly logger = new Logger('Reminders');
 
   constructor(
-    @Inject(READ_DB) private readonly db: Database.Database,
+    @Inject(READ_STORE) readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -76,7 +69,10 @@ export class ReminderDispatcher {
     @Inject(LEASE_STORE) private readonly leases: LeaseStore,
   ) {
     this.owners = new RunLeaseOwners(leases);
+    this.marks = new ReminderMarks(readStore);
   }
+
+  private readonly marks: ReminderMarks;
 
   private readonly owners: RunLeaseOwners;
 
@@ -88,8 +84,8 @@ export class ReminderDispatcher {
   /**
    * Sends what is due now; returns how many reminders were recorded sent. The schedule is computed from each row's
    * expiry in memory; a holding's streams are read only when its latest due reminder is not marked done in
-   * `reminder_marks` (a cache in read.db of outcomes already recorded: losing it costs reads, never a reminder, since
-   * the decider re-checks the stream).
+   * `reminder_marks` (a cache in the read store of outcomes already recorded: losing it costs reads, never a reminder,
+   * since the decider re-checks the stream).
    */
   runOnce(): Promise<number> {
     // Each run leases as an owner of its own: two runs of one process exclude each other as two processes do.
@@ -101,21 +97,13 @@ export class ReminderDispatcher {
     const book = this.policies.book();
     const horizon = reminderHorizon(now, book);
     if (horizon.getTime() === now.getTime()) return 0;
-    this.db.exec(
-      'CREATE TABLE IF NOT EXISTS reminder_marks (holding_id TEXT NOT NULL, expires_at TEXT NOT NULL, offset TEXT NOT NULL, retry_at TEXT, PRIMARY KEY (holding_id, expires_at, offset))',
-    );
-    const page = this.db.prepare<[string, string, string, number], Candidate>(
-      `SELECT holding_id AS holdingId, profile_id AS profileId, code, expires_at AS expiresAt FROM ${this.holdings.tables().holdings}
-       WHERE merged_out = 0 AND expired = 0 AND expires_at > ? AND expires_at <= ? AND holding_id > ? ORDER BY holding_id LIMIT ?`,
-    );
-    const marked = this.db.prepare<[string, string, string], { retry_at: string | null }>(
-      'SELECT retry_at FROM reminder_marks WHERE holding_id = ? AND expires_at = ? AND offset = ?',
-    );
+    await this.marks.setup();
+    const holdings = this.holdings.tables().holdings;
     const latestByExpiry = new Map<string, string | undefined>();
     const nowIso = now.toISOString();
     let sent = 0;
     for (let after = ''; ; ) {
-      const candidates = page.all(nowIso, horizon.toISOString(), after, PAGE);
+      const candidates = await this.marks.candidates(holdings, nowIso, horizon.toISOString(), after, PAGE);
       for (const candidate of candidates) {
         if (!latestByExpiry.has(candidate.expiresAt)) {
           const due = reminderSchedule(new Date(candidate.expiresAt), book).filter((r) => r.dueAt <= nowIso);
@@ -123,7 +111,7 @@ export class ReminderDispatcher {
         }
         const latest = latestByExpiry.get(candidate.expiresAt);
         if (latest === undefined) continue;
-        const mark = marked.get(candidate.holdingId, candidate.expiresAt, latest);
+        const mark = await this.marks.find(candidate.holdingId, candidate.expiresAt, latest);
         if (mark && (mark.retry_at === null || mark.retry_at > nowIso)) continue;
         try {
           sent += await this.remind(candidate, latest, owner);
@@ -138,23 +126,15 @@ export class ReminderDispatcher {
     }
   }
 
-  private mark(holdingId: string, expiresAt: string, offset: string, retryAt: string | null): void {
-    this.db
-      .prepare(
-        'INSERT INTO reminder_marks (holding_id, expires_at, offset, retry_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET retry_at = excluded.retry_at',
-      )
-      .run(holdingId, expiresAt, offset, retryAt);
-  }
-
   /**
    * Claims the reminder the streams say is due, then decides again from the streams read under the lease: another
    * process may have sent and recorded it in between (R44). Returns how many events recorded it sent.
    */
-  private async remind(candidate: Candidate, latest: string, owner: string): Promise<number> {
+  private async remind(candidate: ReminderCandidate, latest: string, owner: string): Promise<number> {
     const first = await this.decide(candidate);
     if (!first) {
       // Done already (another process), or not wanted (last-only): nothing to read again until the next offset.
-      this.mark(candidate.holdingId, candidate.expiresAt, latest, null);
+      await this.marks.mark(candidate.holdingId, candidate.expiresAt, latest, null);
       return 0;
     }
     const name = reminderLeaseName(first.reminder.reminderId);
@@ -171,7 +151,7 @@ export class ReminderDispatcher {
     }
   }
 
-  private async decide(candidate: Candidate): Promise<{ reminder: DueReminder; context: ReminderContext } | null> {
+  private async decide(candidate: ReminderCandidate): Promise<{ reminder: DueReminder; context: ReminderContext } | null> {
     const { holdingId, profileId, code } = candidate;
     const certification = this.catalog.get(code);
     if (!certification) return null;
@@ -197,7 +177,7 @@ export class ReminderDispatcher {
     return reminder ? { reminder, context } : null;
   }
 
-  private async send(candidate: Candidate, reminder: DueReminder, context: ReminderContext): Promise<number> {
+  private async send(candidate: ReminderCandidate, reminder: DueReminder, context: ReminderContext): Promise<number> {
     const { holdingId, profileId, code } = candidate;
     const certification = this.catalog.get(code);
     if (!certification) return 0;
@@ -227,7 +207,12 @@ export class ReminderDispatcher {
     const failed = recorded.find((event) => event.type === 'RenewalReminderDeliveryFailed');
     const retryAt = failed ? ((failed.data['nextAttemptAt'] as string | null) ?? null) : null;
     // A failure leaves the mark due again at its retry instant; anything else marks this offset done.
-    this.mark(holdingId, reminder.expiresAt, reminder.offset, outcome.kind === 'failed' && !failed ? nowRetry(context.now) : retryAt);
+    await this.marks.mark(
+      holdingId,
+      reminder.expiresAt,
+      reminder.offset,
+      outcome.kind === 'failed' && !failed ? nowRetry(context.now) : retryAt,
+    );
     return outcome.kind === 'sent' ? recorded.length : 0;
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock } from '@recert/kernel';
-import { Deadline, DeadlineQueries, HoldingsModel, ProjectionRunner } from '@recert/projections';
+import { Deadline, DeadlineQueries, HoldingsModel, PROJECTOR, Projector } from '@recert/projections';
 import { CATALOG, holdingDeps, MergeCompleter, OverrideRequests, PolicyRegistry, StreamCommands } from '@recert/renewals';
 import { Catalog, HoldingCommand, holdingDecider } from '@recert/domain';
 import { HolderMessageDispatcher } from '../messages/holder-message-dispatcher';
@@ -42,7 +42,7 @@ export class Scheduler {
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly deadlines: DeadlineQueries,
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTOR) private readonly runner: Projector,
     private readonly holdings: HoldingsModel,
     private readonly commands: StreamCommands,
     private readonly policies: PolicyRegistry,
@@ -65,10 +65,10 @@ export class Scheduler {
     const now = this.clock.now();
     let windowsOpened = 0;
     let expired = 0;
-    for (const due of this.deadlines.windowsDue(now)) {
+    for (const due of await this.deadlines.windowsDue(now)) {
       windowsOpened += await this.send(due, { type: 'OpenRenewalWindow' }, 'open-window');
     }
-    for (const due of this.deadlines.expiriesDue(now)) {
+    for (const due of await this.deadlines.expiriesDue(now)) {
       expired += await this.send(due, { type: 'ExpireHolding' }, 'expire');
     }
     // The outbox is fed by the projection: let it take the windows just opened before dispatching.

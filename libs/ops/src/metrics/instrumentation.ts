@@ -3,7 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
 import { ConcurrencyError, EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock, Metrics } from '@recert/kernel';
-import { OutboxQueries, ProjectionRunner } from '@recert/projections';
+import { OutboxQueries, PROJECTOR, Projector } from '@recert/projections';
 import { DomainError } from '@recert/domain';
 import { Scheduler, WebhookDeliveries } from '@recert/jobs';
 
@@ -37,7 +37,7 @@ export class Instrumentation implements OnModuleInit {
   constructor(
     private readonly metrics: Metrics,
     private readonly modules: ModuleRef,
-    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTOR) private readonly runner: Projector,
     private readonly outbox: OutboxQueries,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -86,8 +86,8 @@ export class Instrumentation implements OnModuleInit {
         metrics.projectionLag.set({ projection: projection.name }, projection.lag);
       }
     });
-    metrics.onScrape(() => {
-      const status = this.outbox.status();
+    metrics.onScrape(async () => {
+      const status = await this.outbox.status();
       metrics.outboxPending.set(status.pending);
       metrics.outboxFailing.set(status.failing);
       metrics.outboxOldestAge.set(
