@@ -104,6 +104,22 @@ module.exports = {
       ],
     ].map(([name, from, to, comment]) => ({ name, severity: 'error', comment, from: { path: `^${from}/` }, to: { path: `^${to}/` } })),
     {
+      name: 'only-handlers-run-commands',
+      severity: 'error',
+      comment:
+        "R153 (#28.1): in libs/renewals only command handlers (command-handling/, a slice's *.command.ts) run the command loop; controllers, jobs and processes send their writes on the CommandBus, readers use StreamReader.",
+      from: {
+        path: '^libs/renewals/src/',
+        pathNot: [
+          '^libs/renewals/src/command-handling/',
+          '\\.command\\.ts$',
+          '^libs/renewals/src/(index|renewals\\.module)\\.ts$',
+          '\\.spec\\.ts$',
+        ],
+      },
+      to: { path: '^libs/renewals/src/command-handling/stream-commands\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-orphans',
       severity: 'error',
       comment: 'A module nothing imports is dead code, unless it is an entry point (an app, a script, a spec, a bench).',

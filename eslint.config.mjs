@@ -32,6 +32,26 @@ export default tseslint.config(
     },
   },
   {
+    // R154 (#28.1): jobs, HTTP plumbing, operations and apps send their writes on the CommandBus (the aggregates' write
+    // commands of @recert/renewals), never through the command loop itself.
+    files: ['libs/jobs/**/*.ts', 'libs/http/**/*.ts', 'libs/ops/**/*.ts', 'apps/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@recert/renewals',
+              importNames: ['StreamCommands'],
+              message: 'R154: send the write on the CommandBus (HoldingWrite, ProfileWrite, ...); read with StreamReader.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',

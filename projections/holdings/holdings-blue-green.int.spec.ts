@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { SqliteEventStore } from '@recert/eventstore';
 import { projectRoot } from '@recert/kernel';
 import { PolicyBook, policyStream } from '@recert/domain';
-import { loadCatalog } from '@recert/renewals';
-import { seedPopulation } from '../../test/bench/seed';
+import { seedHoldingsLog } from '../../test/support/holdings-log';
 import { spawnTypeScript } from '../../test/support/processes';
 import { describeWithPostgres, dropSchema, PG_TEST_URL, uniqueName } from '../../test/support/postgres';
 import { eventually } from '../../test/support/wait';
@@ -51,14 +50,7 @@ describeWithPostgres('R136/R137 holdings blue/green on a shared PostgreSQL read 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'recert-blue-green-'));
-    await seedPopulation({
-      dataDir: dir,
-      targetEvents: 1500,
-      catalog: loadCatalog(join(root, 'config', 'catalog.json')),
-      policies: oldBook,
-      now: new Date('2026-12-01T00:00:00.000Z'),
-      verificationIds: true,
-    });
+    await seedHoldingsLog(dir, oldBook);
     store = new SqliteEventStore({ file: join(dir, 'events.db'), synchronous: 'NORMAL', pollIntervalMs: 10 });
     readStore = await PostgresReadStore.open(url);
   }, 120_000);

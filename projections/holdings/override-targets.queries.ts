@@ -3,7 +3,7 @@ import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { DomainError } from '@recert/domain';
 import type { OverrideTargetRef, OverrideTargets } from '@recert/renewals';
 import { READ_STORE, ReadStore } from '../runtime/read-store';
-import { PROJECTOR, Projector } from '../runtime/projector';
+import { PROJECTOR, type Projector } from '../runtime/projector';
 import { HoldingsModel } from './holdings.model';
 
 /**

@@ -10,7 +10,34 @@ import type {
 import type { Projection } from '../runtime/projection';
 import type { ReadTx } from '../runtime/read-store';
 import { Statements } from '../runtime/statements';
+import { createTableSql, createTableStatements, TableDefinition } from '../runtime/table-definition';
 import type { StoreProjection } from '../runtime/store-projection-runner';
+
+/** The expiry each holding has now (CertificationExpired does not carry it). */
+const OUTCOME_HOLDINGS = {
+  name: 'rm_outcome_holdings',
+  columns: { holding_id: { type: 'text', notNull: true }, expires_at: { type: 'text' } },
+  primaryKey: ['holding_id'],
+  withoutRowid: true,
+} as const satisfies TableDefinition;
+
+/** One row per holding and expiry date its window closed at. */
+const WINDOW_OUTCOMES = {
+  name: 'rm_window_outcomes',
+  columns: {
+    holding_id: { type: 'text', notNull: true },
+    closes_at: { type: 'text', notNull: true },
+    code: { type: 'text', notNull: true },
+    outcome: { type: 'text', notNull: true },
+    at: { type: 'text', notNull: true },
+  },
+  primaryKey: ['holding_id', 'closes_at'],
+  indexes: { by_close: ['closes_at'] },
+  withoutRowid: true,
+} as const satisfies TableDefinition;
+
+/** Both dialects' DDL from these definitions (#23.1, #28.3). */
+const OUTCOME_TABLES: readonly TableDefinition[] = [OUTCOME_HOLDINGS, WINDOW_OUTCOMES];
 
 /**
  * How each renewal window ended (#15.4, the program page's renewal rate): one row per holding and expiry date, either
@@ -35,11 +62,7 @@ export class RenewalOutcomesProjection implements Projection {
   private readonly sql = new Statements();
 
   setup(db: Database.Database): void {
-    db.exec(`CREATE TABLE IF NOT EXISTS rm_outcome_holdings (holding_id TEXT PRIMARY KEY, expires_at TEXT) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS rm_window_outcomes (
-        holding_id TEXT NOT NULL, closes_at TEXT NOT NULL, code TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL,
-        PRIMARY KEY (holding_id, closes_at)) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS rm_window_outcomes_by_close ON rm_window_outcomes (closes_at);`);
+    for (const table of OUTCOME_TABLES) db.exec(createTableSql(table));
   }
 
   reset(db: Database.Database): void {
@@ -134,12 +157,7 @@ export class RenewalOutcomesStoreProjection implements StoreProjection {
   readonly eventTypes = new RenewalOutcomesProjection().eventTypes;
 
   async setup(tx: ReadTx): Promise<void> {
-    const withoutRowid = tx.dialect === 'sqlite' ? ' WITHOUT ROWID' : '';
-    await tx.run(`CREATE TABLE IF NOT EXISTS rm_outcome_holdings (holding_id TEXT PRIMARY KEY, expires_at TEXT)${withoutRowid}`);
-    await tx.run(`CREATE TABLE IF NOT EXISTS rm_window_outcomes (
-        holding_id TEXT NOT NULL, closes_at TEXT NOT NULL, code TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL,
-        PRIMARY KEY (holding_id, closes_at))${withoutRowid}`);
-    await tx.run('CREATE INDEX IF NOT EXISTS rm_window_outcomes_by_close ON rm_window_outcomes (closes_at)');
+    for (const table of OUTCOME_TABLES) for (const statement of createTableStatements(table, tx.dialect)) await tx.run(statement);
   }
 
   async reset(tx: ReadTx): Promise<void> {

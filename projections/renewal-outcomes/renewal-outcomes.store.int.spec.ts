@@ -70,12 +70,12 @@ function outcomesOnTheReadStore(open: () => Promise<[ReadStore, ReadStore]>): vo
     if (!first || !second) throw new Error('two read stores');
     const a = new StoreProjectionRunner(store, first, [new RenewalOutcomesStoreProjection()], {
       owner: 'elsewhere:1:a',
-      leaseMs: 600,
+      leaseMs: 10_000, // long: no lease may lapse on a busy machine; a stop hands it over at once
       batchSize: 97,
     });
     const b = new StoreProjectionRunner(store, second, [new RenewalOutcomesStoreProjection()], {
       owner: 'elsewhere:2:b',
-      leaseMs: 600,
+      leaseMs: 10_000, // long: no lease may lapse on a busy machine; a stop hands it over at once
       batchSize: 97,
     });
     a.start();

@@ -153,6 +153,9 @@ export class PersonSearchIndex implements StoreProjection {
 
   private async run(): Promise<void> {
     const head = await this.store.headPosition();
+    // Caught up already (the usual case): one read, no lease taken, as fast as the cursor it replaces.
+    const stored = await this.readStore.checkpoint(this.name);
+    if (stored && stored.position >= head && stored.version === this.version && stored.store === this.storeId()) return;
     const lease = this.projectsOnSearch ? await this.readStore.acquire(this.name, this.owner, CATCH_UP_WAIT_MS) : null;
     if (!lease) {
       // Another process projects it (the PostgreSQL mode's runner, or a search in a process sharing read.db).
@@ -169,9 +172,14 @@ export class PersonSearchIndex implements StoreProjection {
     }
   }
 
+  /** Which log the checkpoint is of, as `StoreProjectionRunner` names it. */
+  private storeId(): string {
+    return `${this.store.kind}:${this.store.identity ?? ''}`;
+  }
+
   /** Pages from the checkpoint to `head` under the lease's token, as `StoreProjectionRunner` does. */
   private async project(token: number, head: number): Promise<void> {
-    const storeId = `${this.store.kind}:${this.store.identity ?? ''}`;
+    const storeId = this.storeId();
     const stored = await this.readStore.checkpoint(this.name);
     const fresh = !stored || stored.version !== this.version || stored.store !== storeId;
     let position = fresh ? 0 : stored.position;

@@ -2,8 +2,8 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CommandMetaFromRequest, RequestMeta, Roles } from '@recert/kernel';
-import { StreamCommands } from '@recert/renewals';
-import { rosterExportDecider } from '@recert/domain';
+import { RosterExportWrite } from '@recert/renewals';
+import { CommandBus } from '@nestjs/cqrs';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ConsistencyQuery, ReadConsistency } from '../runtime/consistency';
 import { ROSTER_SORTS, ROSTER_STATUSES, RosterItem, RosterQueries, RosterSort, RosterStatus } from './roster.queries';
@@ -73,7 +73,7 @@ export class RosterController {
   constructor(
     private readonly roster: RosterQueries,
     private readonly consistency: ReadConsistency,
-    private readonly commands: StreamCommands,
+    private readonly bus: CommandBus,
   ) {}
 
   @Get('roster')
@@ -99,11 +99,12 @@ export class RosterController {
     const filter = { q: query.q?.trim() || undefined, status: query.status, certification: query.certification };
     const filters = Object.fromEntries(Object.entries(filter).filter((entry): entry is [string, string] => entry[1] !== undefined));
     // Recorded before the first row leaves: who took the names is in the log even if the download is cut short.
-    await this.commands.handle(
-      rosterExportDecider,
-      meta.commandId,
-      { type: 'RecordRosterExport', data: { exportId: meta.commandId, exportedBy: meta.actor, filters } },
-      meta,
+    await this.bus.execute(
+      new RosterExportWrite(
+        meta.commandId,
+        { type: 'RecordRosterExport', data: { exportId: meta.commandId, exportedBy: meta.actor, filters } },
+        meta,
+      ),
     );
     response.status(200).type('text/csv; charset=utf-8');
     response.setHeader('Content-Disposition', 'attachment; filename="recert-roster.csv"');

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AppConfig, PostgresDeadlines } from '@recert/kernel';
+import { type AppConfig, type PostgresDeadlines, redactUrl } from '@recert/kernel';
 import { PostgresReadStore } from './postgres-read-store';
 import { ReadStore, SqliteReadStore } from './read-store';
 
@@ -31,7 +31,13 @@ export async function openReadStore(
   readDb: () => Database.Database,
 ): Promise<ReadStore> {
   if (config.readStoreUrl === undefined) return new SqliteReadStore(readDb());
-  return PostgresReadStore.open(config.readStoreUrl, config.postgres.poolSize ?? DEFAULT_POOL_SIZE, readStoreDeadlines(config));
+  try {
+    return await PostgresReadStore.open(config.readStoreUrl, config.postgres.poolSize ?? DEFAULT_POOL_SIZE, readStoreDeadlines(config));
+  } catch (error) {
+    // Say which setting failed, never its password (pg's errors may quote the URL).
+    const reason = redactUrl(error instanceof Error ? error.message : String(error));
+    throw new Error(`READ_STORE_URL: cannot open the read store at ${redactUrl(config.readStoreUrl)}: ${reason}`);
+  }
 }
 
 const NEST_PROBES = new Set([

@@ -136,6 +136,41 @@ function readStoreContract(open: () => Promise<ReadStore>): void {
     const stored = await store.query<{ at: unknown }>('SELECT at FROM job_r130_n WHERE id = ?', ['x']);
     expect(stored).toEqual([{ at: 1_765_000_000_123 }]);
   });
+
+  it('R137 a transaction outside any lease commits its statements together, or none of them; checkpoints keep their #24.2 marks', async () => {
+    await store.transaction(async (tx) => {
+      await tx.run('CREATE TABLE IF NOT EXISTS rm_r137 (name TEXT PRIMARY KEY, generation TEXT NOT NULL)');
+      await tx.run('INSERT INTO rm_r137 (name, generation) VALUES (?, ?)', ['holdings', 'a']);
+    });
+    const swap = (from: string, to: string): Promise<number> =>
+      store.transaction(
+        async (tx) =>
+          (
+            await tx.query('UPDATE rm_r137 SET generation = ? WHERE name = ? AND generation = ? RETURNING generation', [
+              to,
+              'holdings',
+              from,
+            ])
+          ).length,
+      );
+    expect(await swap('a', 'b')).toBe(1);
+    expect(await swap('a', 'c')).toBe(0); // a second swapper finds the record changed
+    const failed = await store
+      .transaction(async (tx) => {
+        await tx.run('UPDATE rm_r137 SET generation = ? WHERE name = ?', ['z', 'holdings']);
+        await tx.run('INSERT INTO rm_r137 (name, generation) VALUES (?, ?)', ['holdings', 'dup']);
+      })
+      .then(
+        () => false,
+        () => true,
+      );
+    expect(failed).toBe(true);
+    expect(await store.query('SELECT generation FROM rm_r137')).toEqual([{ generation: 'b' }]);
+    const lease = await store.acquire('r137', 'host:1:a', 60_000);
+    if (!lease) throw new Error('no lease');
+    await store.commit('r137', lease.token, { ...checkpoint(5), eventId: 'e5', epoch: 'x' }, () => Promise.resolve());
+    expect(await store.checkpoint('r137')).toEqual({ ...checkpoint(5), eventId: 'e5', epoch: 'x' });
+  });
 }
 
 describe('read store contract on the embedded SQLite read.db', () => {

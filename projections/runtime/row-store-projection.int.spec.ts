@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStore, SqliteEventStore } from '@recert/eventstore';
 import { projectRoot } from '@recert/kernel';
-import { loadCatalog, loadPolicyBook } from '@recert/renewals';
-import { seedPopulation } from '../../test/bench/seed';
+import { loadPolicyBook } from '@recert/renewals';
+import { seedHoldingsLog } from '../../test/support/holdings-log';
 import { describeWithPostgres, dropSchema, PG_TEST_URL, uniqueName } from '../../test/support/postgres';
 import { eventually } from '../../test/support/wait';
 import { HoldingsProjection } from '../holdings/holdings.projection';
@@ -41,14 +41,7 @@ describe('R135 a row projection through the read-store port', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'recert-row-store-'));
-    await seedPopulation({
-      dataDir: dir,
-      targetEvents: 1500,
-      catalog: loadCatalog(join(root, 'config', 'catalog.json')),
-      policies: book,
-      now: new Date('2026-12-01T00:00:00.000Z'),
-      verificationIds: true,
-    });
+    await seedHoldingsLog(dir, book);
     store = new SqliteEventStore({ file: join(dir, 'events.db'), synchronous: 'NORMAL', pollIntervalMs: 10 });
     head = await store.headPosition();
     const reference = new Database(':memory:');

@@ -53,10 +53,13 @@ const plants: Record<string, string> = {
   [`libs/jobs/src/${tag}-ops.ts`]: "import { MetricsModule } from '@recert/ops';\nexport const j = MetricsModule;\n",
   [`libs/http/src/${tag}.ts`]: "import { PolicyAdoptions } from '@recert/renewals';\nexport const h = PolicyAdoptions;\n",
   [`libs/ops/src/${tag}-orphan.ts`]: 'export const unused = 1;\n',
+  // #28.1 (R153): a controller of a slice running the command loop instead of sending on the CommandBus.
+  [`libs/renewals/src/${tag}.controller.ts`]:
+    "import { StreamCommands } from './command-handling/stream-commands';\nexport const loop = StreamCommands;\n",
 };
 
 describe('#17.2 dependency rules', () => {
-  it('R50 (#22.13): each violation planted in the repository is reported under its rule', () => {
+  it('R50 (#22.13), R153 (#28.1): each violation planted in the repository is reported under its rule', () => {
     let found: string[];
     try {
       for (const [file, text] of Object.entries(plants)) writeFileSync(join(root, file), text);
@@ -81,10 +84,32 @@ describe('#17.2 dependency rules', () => {
         `jobs-below-ops: libs/jobs/src/${tag}-ops.ts -> libs/ops/src/index.ts`,
         `http-below-slices: libs/http/src/${tag}.ts -> libs/renewals/src/index.ts`,
         `no-orphans: libs/ops/src/${tag}-orphan.ts -> libs/ops/src/${tag}-orphan.ts`,
+        `only-handlers-run-commands: libs/renewals/src/${tag}.controller.ts -> libs/renewals/src/command-handling/stream-commands.ts`,
       ]),
     );
     // The domain's import of the pure kernel entry is allowed.
     expect(found.filter((line) => line.includes(`${tag}-clean.ts`))).toEqual([]);
+  }, 180_000);
+
+  it('R154 (#28.1): a job importing the command loop (StreamCommands) is refused by eslint; its write goes on the CommandBus', () => {
+    const file = `libs/jobs/src/${tag}-loop.ts`;
+    let out = '';
+    try {
+      writeFileSync(join(root, file), "import { StreamCommands } from '@recert/renewals';\nexport const loop = StreamCommands;\n");
+      execFileSync(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--format', 'json', file], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+    } catch (error) {
+      // eslint exits non-zero when it finds errors; its report is still on stdout.
+      out = (error as { stdout: string }).stdout;
+    } finally {
+      rmSync(join(root, file), { force: true });
+    }
+    const messages = (JSON.parse(out || '[]') as { messages: { ruleId: string; message: string }[] }[]).flatMap((r) => r.messages);
+    expect(messages).toEqual([
+      expect.objectContaining({ ruleId: 'no-restricted-imports', message: expect.stringContaining('R154') as string }),
+    ]);
   }, 180_000);
 
   it('#17.2: the tree as it is breaks no rule', () => {

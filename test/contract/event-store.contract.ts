@@ -1,5 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError, countEventsBetween, EventStore, NewEvent, PartialDuplicateError, RecordedEvent } from '@recert/eventstore';
+import {
+  ConcurrencyError,
+  countEventsBetween,
+  EventStore,
+  LogPage,
+  logEvents,
+  logPages,
+  NewEvent,
+  PartialDuplicateError,
+  RecordedEvent,
+} from '@recert/eventstore';
 
 /**
  * The contract every event-store adapter passes. Each adapter's spec calls this with a factory;
@@ -231,6 +241,36 @@ export function describeEventStoreContract(name: string, target: () => ContractT
         expect(byType.map((e) => e.type)).toEqual(['X']);
         const afterFirst = await store().readAll({ after: positions[0], filter: { streamPrefixes: [`${category}-`] } });
         expect(afterFirst.map((e) => e.type)).toEqual(['Y']);
+      });
+
+      it('R160: logPages pages from a position to the head read at its start (or, asked, follows appends to the end)', async () => {
+        const from = await store().headPosition();
+        const stream = uniqueStream('pages');
+        const filter = { streamPrefixes: [stream], eventTypes: ['A'] };
+        const types = ['A', 'B', 'A', 'A', 'B'];
+        await store().append(
+          stream,
+          types.map((type) => newEvent(type)),
+          { expectedRevision: 'no_stream' },
+        );
+        const head = await store().headPosition();
+        const pages: LogPage[] = [];
+        for await (const page of logPages(store(), { after: from, pageSize: 2, filter })) {
+          pages.push(page);
+          // Appended while reading: past the head read at the start, so left for the next read.
+          if (pages.length === 1) await store().append(stream, [newEvent('A')], { expectedRevision: 'any' });
+        }
+        expect(pages.map((page) => page.events.map((event) => event.revision))).toEqual([[0, 2], [3]]);
+        expect(pages[0]?.scannedTo).toBe(pages[0]?.events[1]?.position);
+        // The last page reports the log read up to that head, past the filtered-out B after the last A.
+        expect(pages[1]?.scannedTo).toBe(head);
+
+        const followed: RecordedEvent[] = [];
+        for await (const event of logEvents(store(), { after: from, pageSize: 2, filter, until: 'end' })) followed.push(event);
+        expect(followed.map((event) => event.revision)).toEqual([0, 2, 3, 5]);
+        const upTo = [];
+        for await (const event of logEvents(store(), { after: from, filter, until: pages[0]?.scannedTo })) upTo.push(event);
+        expect(upTo).toHaveLength(2);
       });
     });
 

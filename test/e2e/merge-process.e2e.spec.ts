@@ -10,15 +10,8 @@ import {
   LearnProfileEvent,
   ProfileEvent,
 } from '@recert/domain';
-import {
-  CATALOG,
-  MergeCompleter,
-  MergeProfilesCommand,
-  MergeProfilesHandler,
-  PolicyRegistry,
-  ProfileReader,
-  StreamCommands,
-} from '@recert/renewals';
+import { CATALOG, MergeCompleter, MergeProfilesCommand, MergeProfilesHandler } from '@recert/renewals';
+import { commandBusOver } from '../support/command-bus';
 import { Harness, linkAsHolder, startApp } from '../support/harness';
 
 /** A store that dies after `appends` appends: every later append fails as a killed process's would never happen. */
@@ -81,8 +74,8 @@ describe('#16.3 R12: merge as a process survives a crash at every step', () => {
   };
 
   const handlerOver = (store: EventStore): MergeProfilesHandler => {
-    const commands = new StreamCommands(store, h.clock);
-    return new MergeProfilesHandler(commands, new ProfileReader(commands), h.app.get(PolicyRegistry), h.app.get<Catalog>(CATALOG));
+    const { bus, profiles, holdings } = commandBusOver(store, h.clock, h);
+    return new MergeProfilesHandler(bus, holdings, profiles, h.app.get<Catalog>(CATALOG));
   };
   const meta = { commandId: 'merge-request', correlationId: 'c', causationId: 'c', actor: 'support-sam' };
 

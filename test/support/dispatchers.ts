@@ -1,7 +1,8 @@
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { CLOCK, Clock, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { READ_STORE, ReadStore } from '@recert/projections';
-import { CATALOG, PERSONAL_DATA_VAULT, PolicyRegistry, StreamCommands } from '@recert/renewals';
+import { CommandBus } from '@nestjs/cqrs';
+import { CATALOG, PERSONAL_DATA_VAULT, StreamReader } from '@recert/renewals';
 import {
   HOLDER_MESSAGES,
   HolderMessages,
@@ -20,8 +21,8 @@ export function notificationDispatcher(h: Pick<Harness, 'app'>, sender: MessageS
     h.app.get(PERSONAL_DATA_VAULT),
     h.app.get(CATALOG),
     h.app.get<EventStore>(EVENT_STORE),
-    h.app.get(StreamCommands),
-    h.app.get(PolicyRegistry),
+    h.app.get(CommandBus, { strict: false }),
+    h.app.get(StreamReader, { strict: false }),
     h.app.get<LeaseStore>(LEASE_STORE),
     h.app.get<HolderMessages>(HOLDER_MESSAGES),
     h.app.get<ReminderPreferences>(REMINDER_PREFERENCES),

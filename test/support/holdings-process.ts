@@ -5,27 +5,15 @@
  * rebuild takes a while). Prints `serving <generation>` each time `tables()` names another generation.
  */
 import { join } from 'node:path';
-import { SqliteEventStore } from '@recert/eventstore';
+import { requiredEnv, slowedEventStore } from './child-process-env';
 import { projectRoot } from '@recert/kernel';
 import { HoldingsModel, PostgresReadStore, StoreProjectionRunner } from '@recert/projections';
 import { loadPolicyBook, PolicyAdoptions, PolicyRegistry } from '@recert/renewals';
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-};
-
 async function main(): Promise<() => Promise<void>> {
-  const store = new SqliteEventStore({ file: env('EVENTS_FILE'), synchronous: 'NORMAL', pollIntervalMs: 10 });
-  const delayMs = Number(process.env['READ_DELAY_MS'] ?? 0);
-  const readAll = store.readAll.bind(store);
-  store.readAll = async (options) => {
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
-    return readAll(options);
-  };
-  const leaseMs = Number(env('LEASE_MS'));
-  const readStore = await PostgresReadStore.open(env('READ_STORE_URL'), 3, { idleInTransactionTimeoutMs: leaseMs });
+  const store = slowedEventStore();
+  const leaseMs = Number(requiredEnv('LEASE_MS'));
+  const readStore = await PostgresReadStore.open(requiredEnv('READ_STORE_URL'), 3, { idleInTransactionTimeoutMs: leaseMs });
   const registry = new PolicyRegistry(loadPolicyBook(join(projectRoot(), 'config', 'policy.json')));
   const adoptions = new PolicyAdoptions(store, registry);
   await adoptions.onModuleInit();

@@ -5,24 +5,12 @@
  * (a slow disk), so a spec can kill it half-way.
  */
 import Database from 'better-sqlite3';
-import { SqliteEventStore } from '@recert/eventstore';
+import { requiredEnv, slowedEventStore } from './child-process-env';
 import { configureReadDb, PostgresReadStore, ProjectionRunner, StoreProjectionRunner } from '@recert/projections';
 import { StreamCountsProjection, StreamCountsStoreProjection } from './stream-counts.projection';
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
-};
-
-const store = new SqliteEventStore({ file: env('EVENTS_FILE'), synchronous: 'NORMAL', pollIntervalMs: 10 });
-const delayMs = Number(process.env['READ_DELAY_MS'] ?? 0);
-const readAll = store.readAll.bind(store);
-store.readAll = async (options) => {
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
-  return readAll(options);
-};
-const leaseMs = Number(env('LEASE_MS'));
+const store = slowedEventStore();
+const leaseMs = Number(requiredEnv('LEASE_MS'));
 const owner = process.env['OWNER'] || undefined;
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 const readStoreUrl = process.env['READ_STORE_URL'];
@@ -43,7 +31,7 @@ async function main(): Promise<() => Promise<void>> {
       await readStore.close();
     };
   }
-  const db = configureReadDb(new Database(env('READ_DB')));
+  const db = configureReadDb(new Database(requiredEnv('READ_DB')));
   const runner = new ProjectionRunner(store, db, [new StreamCountsProjection()], {
     leaseMs,
     owner,

@@ -9,9 +9,9 @@ import { ReadModelsModule } from '@recert/projections';
 import { RenewalsModule } from '@recert/renewals';
 import { WorkerModule } from '@recert/jobs';
 import { NoopController } from './bench/noop.controller';
-import { WebController } from './web/web.controller';
-import { ClockController, ProblemFilter } from '@recert/http';
-import { HealthController, MetricsModule } from '@recert/ops';
+import { WebController, webSettings } from './web/web.controller';
+import { ClockController, clockSettings, ProblemFilter } from '@recert/http';
+import { HealthController, healthSettings, MetricsModule } from '@recert/ops';
 
 @Module({})
 export class AppModule {
@@ -33,6 +33,9 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        clockSettings,
+        healthSettings,
+        webSettings,
       ],
     };
   }

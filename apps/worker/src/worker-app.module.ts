@@ -5,8 +5,8 @@ import { upcast } from '@recert/domain';
 import { EventStoreModule } from '@recert/eventstore';
 import { AppConfig, AuthGuard, Clock, KernelModule, loggingModule } from '@recert/kernel';
 import { ReadModelsModule } from '@recert/projections';
-import { ClockController, ProblemFilter } from '@recert/http';
-import { HealthController, MetricsModule } from '@recert/ops';
+import { ClockController, clockSettings, ProblemFilter } from '@recert/http';
+import { HealthController, healthSettings, MetricsModule } from '@recert/ops';
 import { WorkerModule } from '@recert/jobs';
 
 /** The worker as its own process: scheduler, dispatcher and projections, with /health and the admin endpoints. */
@@ -29,6 +29,8 @@ export class WorkerAppModule {
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        clockSettings,
+        healthSettings,
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { countEventsBetween, EventStore, NewEvent, ReadAllOptions, RecordedEvent } from './event-store.port';
+import { EventStore, NewEvent, ReadAllOptions, RecordedEvent } from './event-store.port';
+import { countEventsBetween } from './log-pages';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
 const event = (type: string): NewEvent => ({

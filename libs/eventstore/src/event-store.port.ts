@@ -4,8 +4,8 @@
  */
 
 // The shape of an event lives in the pure kernel, so the domain can name it without importing a store.
-import type { EventMetadata, JsonObject, JsonValue, NewEvent, RecordedEvent } from '@recert/kernel/pure';
-export type { EventMetadata, JsonObject, JsonValue, NewEvent, RecordedEvent };
+import type { EventList, EventMetadata, EventShape, JsonObject, JsonValue, NewEvent, Recorded, RecordedEvent } from '@recert/kernel/pure';
+export type { EventList, EventMetadata, EventShape, JsonObject, JsonValue, NewEvent, Recorded, RecordedEvent };
 
 /** `any`, `no_stream`, `stream_exists`, or the exact revision of the stream's last event. */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
@@ -118,28 +118,4 @@ export function matchesFilter(filter: EventFilter | undefined, type: string, str
   if (filter.eventTypes && !filter.eventTypes.includes(type)) return false;
   if (filter.streamPrefixes && !filter.streamPrefixes.some((prefix) => stream.startsWith(prefix))) return false;
   return true;
-}
-
-/**
- * Events (matching `filter`) after `after` up to `upTo`: the store's own count when it has one, else counted page by
- * page with `readAll` (on EventStoreDB positions are byte offsets, so their difference is no count of events).
- */
-export async function countEventsBetween(
-  store: EventStore,
-  options: { after?: number; upTo: number; filter?: EventFilter; pageSize?: number },
-): Promise<number> {
-  if (store.countEvents) return store.countEvents(options);
-  const pageSize = options.pageSize ?? 5000;
-  let after = options.after ?? 0;
-  let count = 0;
-  while (after < options.upTo) {
-    const page = await store.readAll({ after, maxCount: pageSize, filter: options.filter });
-    for (const event of page) {
-      if (event.position > options.upTo) return count;
-      count += 1;
-      after = event.position;
-    }
-    if (page.length < pageSize) break;
-  }
-  return count;
 }

@@ -7,3 +7,4 @@ export * from './postgres/postgres-event-store';
 export * from './eventstore.module';
 export * from './upcasting-event-store';
 export * from './rewound-log';
+export * from './log-pages';

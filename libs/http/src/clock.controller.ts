@@ -1,8 +1,6 @@
 import { Body, Controller, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import {
-  APP_CONFIG,
-  AppConfig,
   CLOCK,
   Clock,
   ClockMovedBackwardsError,
@@ -10,6 +8,7 @@ import {
   isManualClock,
   Roles,
   saveManualClock,
+  settingsProvider,
   ValidationProblem,
 } from '@recert/kernel';
 import { IsISO8601, IsString, Matches } from 'class-validator';
@@ -22,6 +21,13 @@ export class SetClockDto {
   now!: string;
 }
 
+/** What the clock endpoint reads of the settings (#28.4): where the manual clock is saved. */
+export interface ClockSettings {
+  dataDir: string;
+}
+export const CLOCK_SETTINGS = Symbol('CLOCK_SETTINGS');
+export const clockSettings = settingsProvider(CLOCK_SETTINGS, (c): ClockSettings => ({ dataDir: c.dataDir }));
+
 /** Moves the manual clock (CLOCK=manual) for simulations and tests; never backwards; saved in DATA_DIR for restarts. */
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -29,7 +35,7 @@ export class SetClockDto {
 export class ClockController {
   constructor(
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK_SETTINGS) private readonly config: ClockSettings,
   ) {}
 
   @Post()

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '@recert/kernel';
+import { APP_CONFIG, AppConfig, settingsProvider } from '@recert/kernel';
 import { OverrideTargetQueries, ReadModelsModule } from '@recert/projections';
 import { ModuleRef } from '@nestjs/core';
 import { OverridesModule, ProfileReader, RenewalsModule, UnsubscribeLinks } from '@recert/renewals';
@@ -21,10 +21,20 @@ import { MessagesController } from './messages/messages.controller';
 import { ReminderDispatcher } from './reminders/reminder-dispatcher';
 import { ProfileReminderPreferences, REMINDER_PREFERENCES } from './reminders/reminder-preferences';
 import { Scheduler } from './scheduler/scheduler';
-import { WEBHOOK_SETTINGS, WebhookDeliveries, WebhookSettings } from './webhooks/webhook-deliveries';
+import { DeadlineTicks } from './scheduler/deadline-ticks';
+import { OutboundDeliveries } from './scheduler/outbound-deliveries';
+import { ProcessCompletions } from './scheduler/process-completions';
+import { WEBHOOK_SETTINGS, WebhookDeliveries, webhookLogSettings, WebhookSettings } from './webhooks/webhook-deliveries';
 import { webhookNetworks } from './webhooks/webhook-target';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { SchedulerController } from './scheduler/scheduler.controller';
+
+/** What the worker's timers read of the settings (#28.4): their beats. */
+export interface WorkerTimerSettings {
+  schedulerIntervalMs: number;
+  dispatchIntervalMs: number;
+}
+const WORKER_TIMER_SETTINGS = Symbol('WORKER_TIMER_SETTINGS');
 
 /** Runs the scheduler every SCHEDULER_INTERVAL_MS and the dispatcher every DISPATCH_INTERVAL_MS (0: off). */
 @Injectable()
@@ -36,7 +46,7 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
   private current: Promise<unknown> = Promise.resolve();
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WORKER_TIMER_SETTINGS) private readonly config: WorkerTimerSettings,
     private readonly scheduler: Scheduler,
     private readonly dispatcher: NotificationDispatcher,
     private readonly webhooks: WebhookDeliveries,
@@ -90,6 +100,9 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
   controllers: [SchedulerController, WebhooksController, MessagesController],
   providers: [
     Scheduler,
+    DeadlineTicks,
+    OutboundDeliveries,
+    ProcessCompletions,
     NotificationDispatcher,
     HolderMessageDispatcher,
     ReminderDispatcher,
@@ -103,6 +116,11 @@ export class WorkerTimers implements OnApplicationBootstrap, OnApplicationShutdo
       }),
     },
     WorkerTimers,
+    settingsProvider(
+      WORKER_TIMER_SETTINGS,
+      (c): WorkerTimerSettings => ({ schedulerIntervalMs: c.schedulerIntervalMs, dispatchIntervalMs: c.dispatchIntervalMs }),
+    ),
+    webhookLogSettings,
     // #24.8: one transport for every holder message, chosen by NOTIFICATION_SENDER; each dispatcher sends through its folder.
     {
       provide: MAIL_TRANSPORT,

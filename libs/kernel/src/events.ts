@@ -34,3 +34,29 @@ export interface RecordedEvent<Type extends string = string, Data extends JsonOb
   /** Store time, ISO 8601 UTC. */
   recordedAt: string;
 }
+
+/** One member of an aggregate's event union as the domain declares it: a type name and its JSON payload. */
+export type EventShape = { type: string; data: JsonObject };
+
+/**
+ * A stored event of the union `E`, still a union: `if (event.type === 'X')` narrows its `data` to X's payload, so a
+ * renamed field fails to compile where it is read. Made by an `EventList`'s guard, never by a cast.
+ */
+export type Recorded<E extends EventShape> = E extends EventShape ? RecordedEvent<E['type'], E['data']> : never;
+
+/** The one list of an aggregate's event types, and the guard that narrows a stored event to the union. */
+export interface EventList<E extends EventShape> {
+  readonly types: readonly E['type'][];
+  /** True when the event's type is one of the list's: the event is then a `Recorded<E>`. */
+  is(event: RecordedEvent): event is Recorded<E>;
+}
+
+/**
+ * The list of a union's types from a record keyed by every one of them (`satisfies Record<E['type'], true>` at the
+ * declaration makes a missing or unknown name fail to compile), with its guard.
+ */
+export function eventList<E extends EventShape>(types: { readonly [K in E['type']]: true }): EventList<E> {
+  const names = Object.keys(types) as E['type'][];
+  const known = new Set<string>(names);
+  return { types: names, is: (event): event is Recorded<E> => known.has(event.type) };
+}

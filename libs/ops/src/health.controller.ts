@@ -11,13 +11,20 @@ import {
 } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { APP_CONFIG, AppConfig, CLOCK, Clock, GracefulShutdown, Public } from '@recert/kernel';
+import { CLOCK, Clock, GracefulShutdown, Public, settingsProvider } from '@recert/kernel';
 import { OutboxQueries, PROJECTOR, Projector, READ_STORE, ReadStore } from '@recert/projections';
 import { PolicyAdoptions } from '@recert/renewals';
 
 function messageOf(error: unknown, fallback: string): string {
   return error instanceof Error ? error.message : fallback;
 }
+
+/** What the probes read of the settings (#28.4): how far behind the log a ready process may be. */
+export interface HealthSettings {
+  readyMaxLagEvents: number;
+}
+export const HEALTH_SETTINGS = Symbol('HEALTH_SETTINGS');
+export const healthSettings = settingsProvider(HEALTH_SETTINGS, (c): HealthSettings => ({ readyMaxLagEvents: c.readyMaxLagEvents }));
 
 /**
  * Probes. `/health/live`: the process answers (restart it if not). `/health/ready`: it may take traffic (store
@@ -37,7 +44,7 @@ export class HealthController {
     private readonly shutdown: GracefulShutdown,
     private readonly modules: ModuleRef,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(HEALTH_SETTINGS) private readonly config: HealthSettings,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 

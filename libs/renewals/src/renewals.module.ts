@@ -1,14 +1,17 @@
 import { Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { APP_CONFIG, AppConfig, PROFILE_OWNERSHIP } from '@recert/kernel';
+import { APP_CONFIG, PROFILE_OWNERSHIP } from '@recert/kernel';
 import { AttemptRenewalHandler } from './attempt-renewal/attempt-renewal.command';
 import { AttemptRenewalController } from './attempt-renewal/attempt-renewal.controller';
 import { StreamCommands } from './command-handling/stream-commands';
+import { StreamReader } from './command-handling/stream-reader';
+import { streamWriteHandlers } from './command-handling/aggregate-writes';
+import { HoldingHandler } from './command-handling/holding-handler';
 import { CreateProfileHandler } from './create-profile/create-profile.command';
 import { CreateProfileController } from './create-profile/create-profile.controller';
 import { EarnCertificationHandler } from './earn-certification/earn-certification.command';
 import { EarnCertificationController } from './earn-certification/earn-certification.controller';
-import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IDEMPOTENCY_SETTINGS, IdempotencyInterceptor, idempotencySettings } from './idempotency/idempotency.interceptor';
 import { LinkLearnProfileHandler } from './link-learn-profile/link-learn-profile.command';
 import { LinkLearnProfileController } from './link-learn-profile/link-learn-profile.controller';
 import { MergeCompleter, MergeProfilesHandler } from './merge-profiles/merge-profiles.command';
@@ -17,8 +20,8 @@ import { PERSONAL_DATA_VAULT, PersonalDataVault } from './personal-data/personal
 import { ProfileReader } from './profile/profile.reader';
 import { AdoptPolicyController } from './adopt-policy/adopt-policy.controller';
 import { ErasePersonalDataController } from './erase-personal-data/erase-personal-data.controller';
-import { UnsubscribeController } from './preferences/unsubscribe.controller';
-import { UnsubscribeLinks } from './preferences/unsubscribe-links';
+import { UnsubscribeController, unsubscribePageSettings } from './preferences/unsubscribe.controller';
+import { unsubscribeLinkSettings, UnsubscribeLinks } from './preferences/unsubscribe-links';
 import { PreferencesController } from './preferences/preferences.controller';
 import { PolicyAdoptions } from './adopt-policy/policy-adoptions.service';
 import { PolicyReplayJobs, PolicyReplaysController } from './policy-replay/policy-replays.controller';
@@ -26,7 +29,6 @@ import { CATALOG, POLICIES_READY, PolicyRegistry } from './renewals.tokens';
 import { loadCatalog, loadPolicyBook } from './config-files';
 import { ChangeStandingHandler } from './holding-standing/holding-standing.command';
 import { HoldingStandingController } from './holding-standing/holding-standing.controller';
-import { HoldingCommands } from './holding-standing/holding-commands';
 import { ChangeVerificationHandler } from './verification/verification.command';
 import { VerificationController } from './verification/verification.controller';
 import { Importer } from './import/importer';
@@ -41,6 +43,9 @@ const commandHandlers = [
   AttemptRenewalHandler,
   ChangeStandingHandler,
   ChangeVerificationHandler,
+  // Every write of an aggregate (#28.1): the holding's with its preamble, the others' the one command loop.
+  HoldingHandler,
+  ...streamWriteHandlers,
 ];
 const controllers = [
   CreateProfileController,
@@ -66,18 +71,21 @@ const controllers = [
   providers: [
     ...commandHandlers,
     StreamCommands,
+    StreamReader,
     ProfileReader,
-    HoldingCommands,
     UnsubscribeLinks,
-    { provide: CATALOG, inject: [APP_CONFIG], useFactory: (config: AppConfig) => loadCatalog(config.catalogFile) },
+    { provide: CATALOG, inject: [APP_CONFIG], useFactory: (config: { catalogFile: string }) => loadCatalog(config.catalogFile) },
     {
       provide: PolicyRegistry,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new PolicyRegistry(loadPolicyBook(config.policyFile)),
+      useFactory: (config: { policyFile: string }) => new PolicyRegistry(loadPolicyBook(config.policyFile)),
     },
     // The keys and the idempotency answers live in the shared state (KernelModule, ADR 0008).
     { provide: PERSONAL_DATA_VAULT, useClass: PersonalDataVault },
     IdempotencyInterceptor,
+    idempotencySettings,
+    unsubscribeLinkSettings,
+    unsubscribePageSettings,
     PolicyReplayJobs,
     PolicyAdoptions,
     MergeCompleter,
@@ -88,17 +96,23 @@ const controllers = [
     { provide: PROFILE_OWNERSHIP, useExisting: ProfileOwners },
   ],
   exports: [
+    // The CommandBus: the jobs and the apps send their writes on it (#28.1).
+    CqrsModule,
+    HoldingHandler,
     CATALOG,
     UnsubscribeLinks,
     PolicyRegistry,
     PERSONAL_DATA_VAULT,
     StreamCommands,
+    StreamReader,
     ProfileReader,
     PolicyReplayJobs,
     PolicyAdoptions,
     MergeCompleter,
     Importer,
     PROFILE_OWNERSHIP,
+    // Controllers of other modules (overrides, webhooks) put the interceptor on their routes: it needs its settings there.
+    IDEMPOTENCY_SETTINGS,
   ],
 })
 export class RenewalsModule implements OnApplicationBootstrap {

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { AuthPagesConfig } from './auth-config.view';
-import { APP_CONFIG, AppConfig, projectRoot, Public, setPageSecurityHeaders, TokenVerifier } from '@recert/kernel';
+import { OidcConfig, projectRoot, Public, setPageSecurityHeaders, settingsProvider, TokenVerifier } from '@recert/kernel';
 
 /** Where `npm run build:web` puts the dashboard pages' bundle. */
 export function webRoot(): string {
@@ -31,6 +31,13 @@ interface Manifest {
   files: string[];
 }
 
+/** What the pages read of the settings (#28.4): the OpenID Connect provider they sign in with, if any. */
+export interface WebSettings {
+  oidc: OidcConfig | undefined;
+}
+export const WEB_SETTINGS = Symbol('WEB_SETTINGS');
+export const webSettings = settingsProvider(WEB_SETTINGS, (c): WebSettings => ({ oidc: c.oidc }));
+
 /**
  * The holders' and the program's pages: one HTML shell and its hashed, precompressed assets; the bundle reads the
  * API with the visitor's token. Only files the build listed are served, so no path reaches outside the bundle.
@@ -41,7 +48,7 @@ export class WebController {
   private manifest: Manifest | undefined;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WEB_SETTINGS) private readonly config: WebSettings,
     private readonly tokens: TokenVerifier,
   ) {}
 

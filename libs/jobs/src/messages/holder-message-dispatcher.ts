@@ -1,12 +1,12 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { APP_CONFIG, AppConfig, CLOCK, Clock, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { HolderMessageRow, READ_STORE, ReadStore, StatusMessageFacts } from '@recert/projections';
-import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, StreamCommands } from '@recert/renewals';
+import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, HolderMessageWrite, StreamReader } from '@recert/renewals';
 import {
   Catalog,
   evolveHolderMessages,
-  holderMessageDecider,
   HolderMessageCommand,
   HolderMessageEvent,
   HolderMessageState,
@@ -39,7 +39,8 @@ export class HolderMessageDispatcher extends OutboxDispatcher<HolderMessageRow> 
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LEASE_STORE) leases: LeaseStore,
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly commands: StreamCommands,
+    private readonly bus: CommandBus,
+    private readonly reader: StreamReader,
   ) {
     super(readStore, leases, sender, {
       table: 'rm_holder_messages',
@@ -54,7 +55,7 @@ export class HolderMessageDispatcher extends OutboxDispatcher<HolderMessageRow> 
     const certification = this.catalog.get(row.code);
     if (!certification) return 0;
     // The messages stream is the authority: another process (with its own read model) may have recorded it.
-    const recorded = await this.commands.load<HolderMessageState, HolderMessageEvent>(
+    const recorded = await this.reader.load<HolderMessageState, HolderMessageEvent>(
       holderMessagesStream(row.holding_id),
       evolveHolderMessages,
       initialHolderMessageState,
@@ -89,11 +90,17 @@ export class HolderMessageDispatcher extends OutboxDispatcher<HolderMessageRow> 
     message: HolderMessageCommand['data']['message'],
     outcome: HolderMessageCommand['data']['outcome'],
   ): Promise<number> {
-    const result = await this.commands.handle(
-      holderMessageDecider,
-      message.holdingId,
-      { type: 'RecordHolderMessage', data: { message, outcome } },
-      { commandId: message.messageId, correlationId: message.causeEventId, causationId: message.causeEventId, actor: 'message-dispatcher' },
+    const result = await this.bus.execute(
+      new HolderMessageWrite(
+        message.holdingId,
+        { type: 'RecordHolderMessage', data: { message, outcome } },
+        {
+          commandId: message.messageId,
+          correlationId: message.causeEventId,
+          causationId: message.causeEventId,
+          actor: 'message-dispatcher',
+        },
+      ),
     );
     return outcome.kind === 'sent' ? result.events.length : 0;
   }

@@ -1,9 +1,10 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { APP_CONFIG, AppConfig, CLOCK, Clock, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { NotificationRow, READ_STORE, ReadStore } from '@recert/projections';
-import { CATALOG, holdingDeps, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
-import { Catalog, evolveHolding, holdingDecider, HoldingEvent, HoldingState, holdingStream, initialHoldingState } from '@recert/domain';
+import { CATALOG, HoldingWrite, PERSONAL_DATA_VAULT, PersonalDataVault, StreamReader } from '@recert/renewals';
+import { Catalog, evolveHolding, HoldingEvent, HoldingState, holdingStream, initialHoldingState } from '@recert/domain';
 import { HOLDER_MESSAGES, HolderMessages } from '../messages/holder-messages';
 import { MessageSender, NOTIFICATION_SENDER } from '../messages/mail-transport';
 import { REMINDER_PREFERENCES, ReminderPreferences } from '../reminders/reminder-preferences';
@@ -26,8 +27,8 @@ export class NotificationDispatcher extends OutboxDispatcher<NotificationRow> {
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly commands: StreamCommands,
-    private readonly policies: PolicyRegistry,
+    private readonly bus: CommandBus,
+    private readonly reader: StreamReader,
     @Inject(LEASE_STORE) leases: LeaseStore,
     @Inject(HOLDER_MESSAGES) private readonly messages: HolderMessages,
     @Inject(REMINDER_PREFERENCES) private readonly preferences: ReminderPreferences,
@@ -47,7 +48,7 @@ export class NotificationDispatcher extends OutboxDispatcher<NotificationRow> {
     const certification = this.catalog.get(row.code);
     if (!certification) return 0;
     // The holding's stream is the authority: another process (with its own outbox) may have notified already.
-    const holding = await this.commands.load<HoldingState, HoldingEvent>(
+    const holding = await this.reader.load<HoldingState, HoldingEvent>(
       holdingStream(row.profile_id, row.code),
       evolveHolding,
       initialHoldingState,
@@ -76,12 +77,13 @@ export class NotificationDispatcher extends OutboxDispatcher<NotificationRow> {
     await this.sender.send(row.id, message);
     // Erased while this was being sent (after the key was opened): the artefact must not outlive the key.
     if (personal && (await this.vault.isErased(row.profile_id))) await this.sender.forget(row.id);
-    const outcome = await this.commands.handle(
-      holdingDecider,
-      { profileId: row.profile_id, certificationCode: certification.code },
-      { type: 'RecordEligibilityNotified', data: { windowId: row.window_id, notificationId: row.id } },
-      { commandId: row.id, correlationId: row.window_id, causationId: row.id, actor: 'notification-dispatcher' },
-      holdingDeps(certification, this.policies),
+    const outcome = await this.bus.execute(
+      new HoldingWrite(
+        { profileId: row.profile_id, certificationCode: certification.code },
+        { type: 'RecordEligibilityNotified', data: { windowId: row.window_id, notificationId: row.id } },
+        { commandId: row.id, correlationId: row.window_id, causationId: row.id, actor: 'notification-dispatcher' },
+        { activeProfile: false },
+      ),
     );
     // The projection marks the row sent from the event; count the delivery meanwhile.
     await this.outbox.delivered(row.id);

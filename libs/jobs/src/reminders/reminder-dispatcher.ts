@@ -1,8 +1,9 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore, RecordedEvent } from '@recert/eventstore';
 import { CLOCK, Clock, deterministicId, LEASE_STORE, LeaseStore } from '@recert/kernel';
 import { HoldingsModel, READ_STORE, ReadStore } from '@recert/projections';
-import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, StreamCommands } from '@recert/renewals';
+import { CATALOG, PERSONAL_DATA_VAULT, PersonalDataVault, PolicyRegistry, ReminderWrite, StreamReader } from '@recert/renewals';
 import {
   Catalog,
   DueReminder,
@@ -14,7 +15,6 @@ import {
   holdingStream,
   initialHoldingState,
   initialReminderState,
-  reminderDecider,
   ReminderEvent,
   reminderHorizon,
   reminderSchedule,
@@ -64,7 +64,8 @@ export class ReminderDispatcher {
     @Inject(REMINDER_PREFERENCES) private readonly preferences: ReminderPreferences,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     private readonly holdings: HoldingsModel,
-    private readonly commands: StreamCommands,
+    private readonly bus: CommandBus,
+    private readonly reader: StreamReader,
     private readonly policies: PolicyRegistry,
     @Inject(LEASE_STORE) private readonly leases: LeaseStore,
   ) {
@@ -155,12 +156,8 @@ export class ReminderDispatcher {
     const { holdingId, profileId, code } = candidate;
     const certification = this.catalog.get(code);
     if (!certification) return null;
-    const holding = await this.commands.load<HoldingState, HoldingEvent>(
-      holdingStream(profileId, code),
-      evolveHolding,
-      initialHoldingState,
-    );
-    const reminders = await this.commands.load<ReminderState, ReminderEvent>(
+    const holding = await this.reader.load<HoldingState, HoldingEvent>(holdingStream(profileId, code), evolveHolding, initialHoldingState);
+    const reminders = await this.reader.load<ReminderState, ReminderEvent>(
       remindersStream(holdingId),
       evolveReminders,
       initialReminderState,
@@ -217,20 +214,21 @@ export class ReminderDispatcher {
   }
 
   private async record(reminder: DueReminder, outcome: ReminderOutcome): Promise<RecordedEvent[]> {
-    const result = await this.commands.handle(
-      reminderDecider,
-      reminder.holdingId,
-      { type: 'RecordReminderOutcome', data: { reminder, outcome } },
-      {
-        commandId: `${reminder.reminderId}:${reminder.attempt}`,
-        correlationId: reminder.reminderId,
-        causationId: reminder.holdingId,
-        actor: 'reminder-dispatcher',
-      },
-      // The holding is not consulted when recording; the schedule was decided a moment ago.
-      {
-        deps: () => ({ policies: this.policies.book(), holding: initialHoldingState, preference: 'all', reminderId: reminderIdOf }),
-      },
+    const result = await this.bus.execute(
+      new ReminderWrite(
+        reminder.holdingId,
+        { type: 'RecordReminderOutcome', data: { reminder, outcome } },
+        {
+          commandId: `${reminder.reminderId}:${reminder.attempt}`,
+          correlationId: reminder.reminderId,
+          causationId: reminder.holdingId,
+          actor: 'reminder-dispatcher',
+        },
+        // The holding is not consulted when recording; the schedule was decided a moment ago.
+        {
+          deps: () => ({ policies: this.policies.book(), holding: initialHoldingState, preference: 'all', reminderId: reminderIdOf }),
+        },
+      ),
     );
     return result.events;
   }

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventStore, ReadAllOptions, RecordedEvent } from '@recert/eventstore';
 import { AppConfig, ManualClock, SqliteSharedState } from '@recert/kernel';
-import type { PersonalDataVault, StreamCommands } from '@recert/renewals';
+import type { CommandBus } from '@nestjs/cqrs';
+import type { PersonalDataVault } from '@recert/renewals';
 import { newWebhookSecret } from './standard-webhooks';
 import { deliveryLeaseName, importLegacyWebhooks, WebhookDeliveries } from './webhook-deliveries';
 import { webhookNetworks } from './webhook-target';
@@ -100,7 +101,7 @@ describe('webhook deliveries across two processes on one SQLite shared state (R4
           { timeoutMs: 5_000, allowedNetworks: webhookNetworks(['127.0.0.0/8']) },
           state.webhooks,
           state.leases,
-          {} as StreamCommands,
+          {} as CommandBus,
         ),
     );
   };

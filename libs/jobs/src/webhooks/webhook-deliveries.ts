@@ -1,29 +1,28 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_STORE, EventStore, RecordedEvent, rewoundReason } from '@recert/eventstore';
+import { EVENT_STORE, EventStore, logPages, RecordedEvent, rewoundReason } from '@recert/eventstore';
 import {
-  APP_CONFIG,
-  AppConfig,
   CLOCK,
   Clock,
   deterministicId,
   LEASE_STORE,
   LeaseFence,
   LeaseStore,
+  settingsProvider,
   StaleLeaseError,
   WEBHOOK_STATE_STORE,
   WebhookDeliveryRecord,
   WebhookEndpointRecord,
   WebhookStateStore,
 } from '@recert/kernel';
-import { PERSONAL_DATA_VAULT, PersonalDataVault, StreamCommands } from '@recert/renewals';
+import { PERSONAL_DATA_VAULT, PersonalDataVault, WebhookEndpointWrite } from '@recert/renewals';
 import {
   SealedData,
   WEBHOOK_RETRY_SPAN_MS,
-  webhookEndpointDecider,
   WEBHOOK_SOURCES,
   WebhookEndpointCommand,
   WebhookEndpointDisabled,
@@ -37,6 +36,17 @@ import { RunLeaseOwners } from '../run-lease-owners';
 
 export type WebhookEndpointRow = WebhookEndpointRecord;
 export type WebhookDeliveryRow = WebhookDeliveryRecord;
+
+/** What the deliveries read of the process's settings (#28.4): where an older build's file is, what a rewound log does. */
+export interface WebhookLogSettings {
+  dataDir: string;
+  rewoundLog: 'rebuild' | 'stop';
+}
+export const WEBHOOK_LOG_SETTINGS = Symbol('WEBHOOK_LOG_SETTINGS');
+export const webhookLogSettings = settingsProvider(
+  WEBHOOK_LOG_SETTINGS,
+  (c): WebhookLogSettings => ({ dataDir: c.dataDir, rewoundLog: c.rewoundLog }),
+);
 
 export const WEBHOOK_SETTINGS = Symbol('WEBHOOK_SETTINGS');
 export interface WebhookSettings {
@@ -75,14 +85,14 @@ export class WebhookDeliveries implements OnModuleInit {
   private readonly logger = new Logger('Webhooks');
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WEBHOOK_LOG_SETTINGS) private readonly config: WebhookLogSettings,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
     @Inject(WEBHOOK_STATE_STORE) private readonly state: WebhookStateStore,
     @Inject(LEASE_STORE) private readonly leases: LeaseStore,
-    private readonly commands: StreamCommands,
+    private readonly bus: CommandBus,
   ) {
     this.owners = new RunLeaseOwners(leases);
   }
@@ -127,41 +137,40 @@ export class WebhookDeliveries implements OnModuleInit {
     try {
       const epoch = await this.checkCursor();
       if (epoch === false) return;
-      for (;;) {
-        const cursor = await this.state.cursor();
-        const head = await this.store.headPosition();
-        if (head <= cursor) return;
-        const endpoints = new Map((await this.state.endpoints()).map((endpoint) => [endpoint.id, endpoint]));
-        // An endpoint gets only events after its registration: with none active, nothing before the head can be
-        // delivered, so the cursor jumps there instead of scanning (a registration after it is read as it comes).
-        if (![...endpoints.values()].some((endpoint) => endpoint.status === 'active')) {
-          const registrations = await this.store.readAll({
-            after: cursor,
-            maxCount: 1,
-            filter: { eventTypes: ['WebhookEndpointRegistered'] },
-          });
-          if (registrations.length === 0) {
-            const eventId = (await this.store.eventIdAt?.(head)) ?? null;
-            return this.state.ingest({ registered: [], disabled: [], deliveries: [] }, head, { eventId, epoch });
-          }
-        }
-        const events = await this.store.readAll({
+      const cursor = await this.state.cursor();
+      // Up to the head read now: what is appended meanwhile waits for the next run.
+      const head = await this.store.headPosition();
+      if (head <= cursor) return;
+      // An endpoint gets only events after its registration: with none active, nothing before the head can be
+      // delivered, so the cursor jumps there instead of scanning (a registration after it is read as it comes).
+      if (!(await this.state.endpoints()).some((endpoint) => endpoint.status === 'active')) {
+        const registrations = await this.store.readAll({
           after: cursor,
-          maxCount: BATCH,
-          filter: {
-            eventTypes: [
-              'WebhookEndpointRegistered',
-              'WebhookEndpointDisabled',
-              'WebhookEndpointReEnabled',
-              ...Object.keys(WEBHOOK_SOURCES),
-            ],
-          },
+          maxCount: 1,
+          filter: { eventTypes: ['WebhookEndpointRegistered'] },
         });
+        if (registrations.length === 0) {
+          const eventId = (await this.store.eventIdAt?.(head)) ?? null;
+          return this.state.ingest({ registered: [], disabled: [], deliveries: [] }, head, { eventId, epoch });
+        }
+      }
+      const eventTypes = [
+        'WebhookEndpointRegistered',
+        'WebhookEndpointDisabled',
+        'WebhookEndpointReEnabled',
+        ...Object.keys(WEBHOOK_SOURCES),
+      ];
+      for await (const { events, scannedTo } of logPages(this.store, {
+        after: cursor,
+        until: head,
+        pageSize: BATCH,
+        filter: { eventTypes },
+      })) {
+        const endpoints = new Map((await this.state.endpoints()).map((endpoint) => [endpoint.id, endpoint]));
         const last = events[events.length - 1];
-        const next = events.length < BATCH ? Math.max(head, last?.position ?? 0) : (last as RecordedEvent).position;
-        const eventId = next === last?.position ? last.id : ((await this.store.eventIdAt?.(next)) ?? null);
-        await this.state.ingest(batchOf(events, endpoints), next, { eventId, epoch });
-        if (events.length < BATCH || !(await lease())) return;
+        const eventId = scannedTo === last?.position ? last.id : ((await this.store.eventIdAt?.(scannedTo)) ?? null);
+        await this.state.ingest(batchOf(events, endpoints), scannedTo, { eventId, epoch });
+        if (scannedTo >= head || !(await lease())) return;
       }
     } finally {
       await this.leases.release(INGEST_LEASE, owner);
@@ -229,11 +238,8 @@ export class WebhookDeliveries implements OnModuleInit {
     reEnabledBy: string,
     meta: { commandId: string; correlationId: string; causationId: string; actor: string },
   ): Promise<{ events: RecordedEvent[]; position: number }> {
-    const outcome = await this.commands.handle(
-      webhookEndpointDecider,
-      endpointId,
-      { type: 'ReEnableWebhookEndpoint', data: { reEnabledBy } },
-      meta,
+    const outcome = await this.bus.execute(
+      new WebhookEndpointWrite(endpointId, { type: 'ReEnableWebhookEndpoint', data: { reEnabledBy } }, meta),
     );
     await this.state.ingest({ registered: [], disabled: [], enabled: [endpointId], deliveries: [] }, null);
     return { events: outcome.events, position: outcome.position };
@@ -362,7 +368,7 @@ export class WebhookDeliveries implements OnModuleInit {
     command: WebhookEndpointCommand,
     meta: { commandId: string; correlationId: string; causationId: string; actor: string },
   ): Promise<{ events: RecordedEvent[]; position: number }> {
-    const outcome = await this.commands.handle(webhookEndpointDecider, endpointId, command, meta);
+    const outcome = await this.bus.execute(new WebhookEndpointWrite(endpointId, command, meta));
     await this.markDisabled(endpointId, command.type === 'DisableWebhookEndpoint' ? command.data.reason : 'admin');
     return { events: outcome.events, position: outcome.position };
   }

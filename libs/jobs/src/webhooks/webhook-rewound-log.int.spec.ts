@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { NewEvent, PostgresEventStore } from '@recert/eventstore';
 import { AppConfig, ManualClock, PostgresSharedState } from '@recert/kernel';
-import type { PersonalDataVault, StreamCommands } from '@recert/renewals';
+import type { CommandBus } from '@nestjs/cqrs';
+import type { PersonalDataVault } from '@recert/renewals';
 import { describeWithPostgres, dropSchema, PG_TEST_URL, uniqueName } from '../../../../test/support/postgres';
 import { newWebhookSecret } from './standard-webhooks';
 import { WebhookDeliveries } from './webhook-deliveries';
@@ -65,7 +66,7 @@ describeWithPostgres('the webhook cursor on a rewound PostgreSQL log (#24.2)', (
       { timeoutMs: 5_000, allowedNetworks: webhookNetworks(['127.0.0.0/8']) },
       state.webhooks,
       state.leases,
-      {} as StreamCommands,
+      {} as CommandBus,
     );
 
   it('R60: after the tail is lost and positions reused, the new events are delivered, the kept ones not again; REWOUND_LOG=stop holds ingest', async () => {

@@ -1,17 +1,16 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CommandMetaFromRequest, deterministicId, RequestMeta, Roles, ValidationProblem } from '@recert/kernel';
-import { IdempotencyInterceptor, PERSONAL_DATA_VAULT, PersonalDataVault, SealInIdempotentAnswer, StreamCommands } from '@recert/renewals';
 import {
-  DomainError,
-  WEBHOOK_EVENT_TYPES,
-  webhookEndpointDecider,
-  WebhookEventType,
-  webhookSecretProblem,
-  webhookStream,
-  webhookUrlProblem,
-} from '@recert/domain';
+  IdempotencyInterceptor,
+  PERSONAL_DATA_VAULT,
+  PersonalDataVault,
+  SealInIdempotentAnswer,
+  WebhookEndpointWrite,
+} from '@recert/renewals';
+import { DomainError, WEBHOOK_EVENT_TYPES, WebhookEventType, webhookSecretProblem, webhookStream, webhookUrlProblem } from '@recert/domain';
 import { newWebhookSecret } from './standard-webhooks';
 import { WEBHOOK_SETTINGS, WebhookDeliveries, WebhookEndpointRow, WebhookSettings } from './webhook-deliveries';
 import { webhookTargetProblem } from './webhook-target';
@@ -57,7 +56,7 @@ function view(row: WebhookEndpointRow): Record<string, unknown> {
 export class WebhooksController {
   constructor(
     private readonly deliveries: WebhookDeliveries,
-    private readonly commands: StreamCommands,
+    private readonly bus: CommandBus,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
   ) {}
@@ -86,14 +85,15 @@ export class WebhooksController {
     const id = deterministicId('webhook-endpoint', meta.commandId);
     const secret = body.secret ?? newWebhookSecret();
     const sealedSecret = await this.vault.seal(webhookStream(id), { secret });
-    const outcome = await this.commands.handle(
-      webhookEndpointDecider,
-      id,
-      {
-        type: 'RegisterWebhookEndpoint',
-        data: { endpointId: id, url: body.url, events: body.events, secret: sealedSecret, registeredBy: meta.actor },
-      },
-      meta,
+    const outcome = await this.bus.execute(
+      new WebhookEndpointWrite(
+        id,
+        {
+          type: 'RegisterWebhookEndpoint',
+          data: { endpointId: id, url: body.url, events: body.events, secret: sealedSecret, registeredBy: meta.actor },
+        },
+        meta,
+      ),
     );
     const registered = outcome.events[0];
     // Listed at once; the dispatcher's ingest reaches the same row from the log (and would after a crash here).

@@ -1,11 +1,12 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { Body, Controller, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CommandMetaFromRequest, ISO_INSTANT, RequestMeta, Roles, ValidationProblem } from '@recert/kernel';
 import { IsObject, IsString, Length, Matches } from 'class-validator';
 import { ReasonField } from '../profile/id-fields';
-import { StreamCommands } from '../command-handling/stream-commands';
+import { PolicyAdoptionWrite } from '../command-handling/aggregate-writes';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
-import { parsePolicy, Policy, policyAdoptionDecider } from '@recert/domain';
+import { parsePolicy, Policy } from '@recert/domain';
 import { CommandResult, PolicyRegistry } from '../renewals.tokens';
 import { PolicyAdoptions } from './policy-adoptions.service';
 
@@ -41,7 +42,7 @@ export class WithdrawPolicyAdoptionDto {
 @UseInterceptors(IdempotencyInterceptor)
 export class AdoptPolicyController {
   constructor(
-    private readonly commands: StreamCommands,
+    private readonly bus: CommandBus,
     private readonly registry: PolicyRegistry,
     private readonly adoptions: PolicyAdoptions,
   ) {}
@@ -60,11 +61,8 @@ export class AdoptPolicyController {
       );
     }
     const knownVersions = this.registry.book().versions.map((version) => version.version);
-    const outcome = await this.commands.handle(
-      policyAdoptionDecider,
-      undefined,
-      { type: 'AdoptPolicy', data: { policy, knownVersions } },
-      meta,
+    const outcome = await this.bus.execute(
+      new PolicyAdoptionWrite(undefined, { type: 'AdoptPolicy', data: { policy, knownVersions } }, meta),
     );
     // This process adopts at once; the others (and this one again, harmlessly) through their subscription.
     this.adoptions.adopt(policy);
@@ -83,11 +81,8 @@ export class AdoptPolicyController {
     @Body() body: WithdrawPolicyAdoptionDto,
     @CommandMetaFromRequest() meta: RequestMeta,
   ): Promise<CommandResult> {
-    const outcome = await this.commands.handle(
-      policyAdoptionDecider,
-      undefined,
-      { type: 'WithdrawPolicyAdoption', data: { version: params.version, reason: body.reason } },
-      meta,
+    const outcome = await this.bus.execute(
+      new PolicyAdoptionWrite(undefined, { type: 'WithdrawPolicyAdoption', data: { version: params.version, reason: body.reason } }, meta),
     );
     this.adoptions.withdraw(params.version);
     return { events: outcome.events, position: outcome.position };

@@ -1,13 +1,10 @@
-import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Catalog, DomainError, holdingDecider } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
-import { holdingDeps } from '../command-handling/decisions';
-import { StreamCommands } from '../command-handling/stream-commands';
+import { HoldingHandler } from '../command-handling/holding-handler';
 import type { RecordedEvent } from '@recert/eventstore';
-import { evolveHolding, HoldingEvent, HoldingState, holdingStream, initialHoldingState } from '@recert/domain';
+import { evolveHolding, HoldingEvent, initialHoldingState } from '@recert/domain';
 import { ProfileReader } from '../profile/profile.reader';
-import { CATALOG, CommandResult, PolicyRegistry } from '../renewals.tokens';
+import { CommandResult } from '../renewals.tokens';
 
 /** Its result type rides on the command, so the bus's answer is typed. */
 export class AttemptRenewalCommand extends Command<AttemptRenewalResult> {
@@ -35,19 +32,17 @@ export interface AttemptRenewalResult extends CommandResult {
 @CommandHandler(AttemptRenewalCommand)
 export class AttemptRenewalHandler implements ICommandHandler<AttemptRenewalCommand, AttemptRenewalResult> {
   constructor(
-    private readonly commands: StreamCommands,
+    private readonly holdings: HoldingHandler,
     private readonly profiles: ProfileReader,
-    private readonly policies: PolicyRegistry,
-    @Inject(CATALOG) private readonly catalog: Catalog,
   ) {}
 
   async execute({ data, meta }: AttemptRenewalCommand): Promise<AttemptRenewalResult> {
+    // R7: the profile's link decides the attempt, so it is read here, and the preamble need not read it again.
     const profile = await this.profiles.active(data.profileId);
-    const certification = this.catalog.get(data.certificationCode);
-    if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${data.certificationCode} in the catalog`);
-    const outcome = await this.commands.handle(
-      holdingDecider,
-      { profileId: data.profileId, certificationCode: certification.code },
+    const certification = await this.holdings.prepare(data, { activeProfile: false });
+    const outcome = await this.holdings.write(
+      data.profileId,
+      certification,
       {
         type: 'AttemptRenewal',
         data: {
@@ -59,7 +54,6 @@ export class AttemptRenewalHandler implements ICommandHandler<AttemptRenewalComm
         },
       },
       meta,
-      holdingDeps(certification, this.policies),
     );
     if (outcome.events.length === 0) {
       const stored = await this.storedAttempt(data.profileId, data.certificationCode, data.attemptId);
@@ -81,11 +75,7 @@ export class AttemptRenewalHandler implements ICommandHandler<AttemptRenewalComm
    * Idempotency-Key: its events and what it decided.
    */
   private async storedAttempt(profileId: string, code: string, attemptId: string): Promise<AttemptRenewalResult | undefined> {
-    const { recorded } = await this.commands.load<HoldingState, HoldingEvent>(
-      holdingStream(profileId, code),
-      evolveHolding,
-      initialHoldingState,
-    );
+    const { recorded } = await this.holdings.load(profileId, code);
     const index = recorded.findIndex((event) => event.type === 'AssessmentAttempted' && event.data['attemptId'] === attemptId);
     const attempted = recorded[index];
     if (!attempted) return undefined;

@@ -1,18 +1,9 @@
 import { Inject } from '@nestjs/common';
-import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import {
-  accountDecider,
-  AccountType,
-  DomainError,
-  evolveProfile,
-  initialProfileState,
-  profileDecider,
-  ProfileEvent,
-  ProfileState,
-  profileStream,
-} from '@recert/domain';
+import { Command, CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { AccountType, DomainError, evolveProfile, initialProfileState, ProfileEvent, ProfileState, profileStream } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
 import { StreamCommands } from '../command-handling/stream-commands';
+import { AccountWrite, ProfileWrite } from '../command-handling/aggregate-writes';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
 import { combine, CommandResult } from '../renewals.tokens';
 
@@ -30,6 +21,7 @@ export class CreateProfileCommand extends Command<CommandResult> {
 export class CreateProfileHandler implements ICommandHandler<CreateProfileCommand, CommandResult> {
   constructor(
     private readonly commands: StreamCommands,
+    private readonly bus: CommandBus,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
   ) {}
 
@@ -41,21 +33,19 @@ export class CreateProfileHandler implements ICommandHandler<CreateProfileComman
       throw new DomainError('PROFILE_EXISTS', `Profile ${data.profileId} exists`);
 
     // The account index first: the link check verifies every listed profile against its own stream (R12).
-    const account = await this.commands.handle(
-      accountDecider,
-      data.accountId,
-      { type: 'RegisterProfile', data: { accountId: data.accountId, profileId: data.profileId } },
-      meta,
+    const account = await this.bus.execute(
+      new AccountWrite(data.accountId, { type: 'RegisterProfile', data: { accountId: data.accountId, profileId: data.profileId } }, meta),
     );
     const personalData = await this.vault.seal(data.profileId, { displayName: data.displayName, email: data.email });
-    const profile = await this.commands.handle(
-      profileDecider,
-      data.profileId,
-      {
-        type: 'CreateProfile',
-        data: { profileId: data.profileId, accountId: data.accountId, accountType: data.accountType, personalData },
-      },
-      meta,
+    const profile = await this.bus.execute(
+      new ProfileWrite(
+        data.profileId,
+        {
+          type: 'CreateProfile',
+          data: { profileId: data.profileId, accountId: data.accountId, accountType: data.accountType, personalData },
+        },
+        meta,
+      ),
     );
     return combine(account, profile);
   }

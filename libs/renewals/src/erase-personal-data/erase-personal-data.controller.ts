@@ -1,10 +1,10 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { Body, Controller, HttpCode, Inject, Param, Post, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CLOCK, Clock, CommandMetaFromRequest, RequestMeta, Roles } from '@recert/kernel';
-import { StreamCommands } from '../command-handling/stream-commands';
+import { ProfileWrite } from '../command-handling/aggregate-writes';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { PERSONAL_DATA_VAULT, PersonalDataVault } from '../personal-data/personal-data.vault';
-import { profileDecider } from '@recert/domain';
 import { ReasonField } from '../profile/id-fields';
 import { ProfileParams } from '../profile/profile.params';
 import { CommandResult } from '../renewals.tokens';
@@ -24,7 +24,7 @@ export class ErasePersonalDataDto {
 @UseInterceptors(IdempotencyInterceptor)
 export class ErasePersonalDataController {
   constructor(
-    private readonly commands: StreamCommands,
+    private readonly bus: CommandBus,
     @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -38,14 +38,15 @@ export class ErasePersonalDataController {
     @CommandMetaFromRequest() meta: RequestMeta,
   ): Promise<CommandResult> {
     const alreadyErased = await this.vault.isErased(params.profileId);
-    const outcome = await this.commands.handle(
-      profileDecider,
-      params.profileId,
-      {
-        type: 'ErasePersonalData',
-        data: { profileId: params.profileId, reason: body.reason, alreadyErased },
-      },
-      meta,
+    const outcome = await this.bus.execute(
+      new ProfileWrite(
+        params.profileId,
+        {
+          type: 'ErasePersonalData',
+          data: { profileId: params.profileId, reason: body.reason, alreadyErased },
+        },
+        meta,
+      ),
     );
     // The fact is stored first: a crash between the two leaves a recorded erasure that a repeat completes.
     await this.vault.erase(params.profileId, this.clock.now());

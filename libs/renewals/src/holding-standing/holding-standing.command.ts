@@ -2,7 +2,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CommandMeta } from '../command-handling/command-meta';
 import { HoldingCommand } from '@recert/domain';
 import { CommandResult } from '../renewals.tokens';
-import { HoldingCommands } from './holding-commands';
+import { HoldingHandler, HoldingWrite } from '../command-handling/holding-handler';
 
 export type StandingCommand = Extract<HoldingCommand, { type: 'RevokeCertification' | 'SuspendCertification' | 'ReinstateCertification' }>;
 
@@ -16,10 +16,10 @@ export class ChangeStandingCommand {
 
 @CommandHandler(ChangeStandingCommand)
 export class ChangeStandingHandler implements ICommandHandler<ChangeStandingCommand, CommandResult> {
-  constructor(private readonly holdings: HoldingCommands) {}
+  constructor(private readonly holdings: HoldingHandler) {}
 
   async execute({ data, meta }: ChangeStandingCommand): Promise<CommandResult> {
-    const outcome = await this.holdings.run(data.profileId, data.certificationCode, data.command, meta);
+    const outcome = await this.holdings.execute(new HoldingWrite(data, data.command, meta));
     return { events: outcome.events, position: outcome.position };
   }
 }

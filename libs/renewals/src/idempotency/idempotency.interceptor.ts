@@ -3,13 +3,12 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import {
-  APP_CONFIG,
-  AppConfig,
   deterministicId,
   IDEMPOTENCY_STORE,
   IdempotencyLookup,
   IdempotencyStore,
   MetaRequest,
+  settingsProvider,
   ValidationProblem,
 } from '@recert/kernel';
 import { createHash } from 'node:crypto';
@@ -44,6 +43,16 @@ const SEALED_ANSWER_FIELDS = 'recert:sealed-answer-fields';
 const SEALED = '__sealedFields';
 export const SealInIdempotentAnswer = (spec: SealedAnswerFields): MethodDecorator => SetMetadata(SEALED_ANSWER_FIELDS, spec);
 
+/** What the interceptor reads of the settings (#28.4): how long a repeat waits for the first try's answer. */
+export interface IdempotencySettings {
+  idempotencyWaitMs: number;
+}
+export const IDEMPOTENCY_SETTINGS = Symbol('IDEMPOTENCY_SETTINGS');
+export const idempotencySettings = settingsProvider(
+  IDEMPOTENCY_SETTINGS,
+  (c): IdempotencySettings => ({ idempotencyWaitMs: c.idempotencyWaitMs }),
+);
+
 /**
  * Idempotency-Key on commands (API.md, ADR 0002): the first answer to a key is stored in the shared state and given
  * again to every repeat, on any instance, storing nothing; a repeat with another body gets the first answer too
@@ -55,7 +64,7 @@ export const SealInIdempotentAnswer = (spec: SealedAnswerFields): MethodDecorato
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(IDEMPOTENCY_SETTINGS) private readonly config: IdempotencySettings,
     private readonly reflector: Reflector,
     @Optional() @Inject(PERSONAL_DATA_VAULT) private readonly vault?: PersonalDataVault,
   ) {}

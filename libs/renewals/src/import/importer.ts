@@ -6,10 +6,12 @@ import {
   accountDecider,
   assertActive,
   Catalog,
+  Certification,
   Decider,
   DomainError,
   evolveHolding,
   evolveProfile,
+  HoldingCommand,
   HoldingEvent,
   holdingDecider,
   holdingIdOf,
@@ -27,8 +29,12 @@ import {
 } from '@recert/domain';
 import { CLOCK, Clock, EventLoopTurns } from '@recert/kernel';
 import { CommandMeta } from '../command-handling/command-meta';
+import { CommandBus } from '@nestjs/cqrs';
+import { writeOf } from '../command-handling/aggregate-writes';
 import { holdingDeps } from '../command-handling/decisions';
-import { DomainEvent, HandleOptions, StreamCommands } from '../command-handling/stream-commands';
+import { certificationOf, HoldingRef, HoldingWrite } from '../command-handling/holding-handler';
+import type { DomainEvent, HandleOptions } from '../command-handling/stream-commands';
+import { StreamReader } from '../command-handling/stream-reader';
 import { PERSONAL_DATA_VAULT, PersonalData, PersonalDataVault } from '../personal-data/personal-data.vault';
 import { CATALOG, PolicyRegistry } from '../renewals.tokens';
 import { newVerificationId } from '../verification/verification-id';
@@ -115,13 +121,23 @@ interface Applier {
     meta: CommandMeta,
     options?: HandleOptions<D>,
   ): Promise<{ appended: number; state: S }>;
+  holding(
+    ref: HoldingRef,
+    certification: Certification,
+    command: HoldingCommand,
+    meta: CommandMeta,
+  ): Promise<{ appended: number; state: HoldingState }>;
 }
 
+/** The real run: every write on the bus (#28.1). */
 class StoreApplier implements Applier {
-  constructor(private readonly commands: StreamCommands) {}
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly reader: StreamReader,
+  ) {}
 
   async state<S, E extends DomainEvent>(stream: string, evolve: (state: S, event: E) => S, initial: S): Promise<S> {
-    return (await this.commands.load<S, E>(stream, evolve, initial)).state;
+    return (await this.reader.load<S, E>(stream, evolve, initial)).state;
   }
 
   async handle<Id, C, S, E extends DomainEvent, D>(
@@ -131,7 +147,19 @@ class StoreApplier implements Applier {
     meta: CommandMeta,
     options?: HandleOptions<D>,
   ): Promise<{ appended: number; state: S }> {
-    const outcome = await this.commands.handle(decider, id, command, meta, options);
+    const Write = writeOf(decider);
+    const outcome = await this.bus.execute(new Write(id, command, meta, options));
+    return { appended: outcome.events.length, state: outcome.state };
+  }
+
+  async holding(
+    ref: HoldingRef,
+    _certification: Certification,
+    command: HoldingCommand,
+    meta: CommandMeta,
+  ): Promise<{ appended: number; state: HoldingState }> {
+    // The row's profile was checked on the applier's own state (R39), as a dry run checks it.
+    const outcome = await this.bus.execute(new HoldingWrite(ref, command, meta, { activeProfile: false }));
     return { appended: outcome.events.length, state: outcome.state };
   }
 }
@@ -144,13 +172,23 @@ class DryApplier implements Applier {
   private readonly states = new Map<string, unknown>();
 
   constructor(
-    private readonly commands: StreamCommands,
+    private readonly reader: StreamReader,
     private readonly clock: Clock,
+    private readonly policies: PolicyRegistry,
   ) {}
 
   async state<S, E extends DomainEvent>(stream: string, evolve: (state: S, event: E) => S, initial: S): Promise<S> {
     if (this.states.has(stream)) return this.states.get(stream) as S;
-    return (await this.commands.load<S, E>(stream, evolve, initial)).state;
+    return (await this.reader.load<S, E>(stream, evolve, initial)).state;
+  }
+
+  holding(
+    ref: HoldingRef,
+    certification: Certification,
+    command: HoldingCommand,
+    meta: CommandMeta,
+  ): Promise<{ appended: number; state: HoldingState }> {
+    return this.handle(holdingDecider, ref, command, meta, holdingDeps(certification, this.policies));
   }
 
   async handle<Id, C, S, E extends DomainEvent, D>(
@@ -211,7 +249,8 @@ const NOT_SEALED: SealedData = { keyId: 'dry-run', iv: '', tag: '', ciphertext: 
 @Injectable()
 export class Importer {
   constructor(
-    private readonly commands: StreamCommands,
+    private readonly bus: CommandBus,
+    private readonly reader: StreamReader,
     private readonly policies: PolicyRegistry,
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -226,7 +265,9 @@ export class Importer {
     const report = saved?.report ?? emptyReport(options.system, options.format, options.dryRun, sampleSize);
     const resumeAfter = saved?.line ?? 0;
     if (saved) options.onResume?.({ run, line: resumeAfter });
-    const applier: Applier = options.dryRun ? new DryApplier(this.commands, this.clock) : new StoreApplier(this.commands);
+    const applier: Applier = options.dryRun
+      ? new DryApplier(this.reader, this.clock, this.policies)
+      : new StoreApplier(this.bus, this.reader);
     const sealer = new SealBatcher(this.vault);
     const concurrency = Math.max(1, options.concurrency ?? 256);
     const every = Math.max(1, options.checkpointEvery ?? 1000);
@@ -383,8 +424,7 @@ export class Importer {
     meta: CommandMeta,
     applier: Applier,
   ): Promise<ImportOutcome> {
-    const certification = this.catalog.get(row.certificationCode);
-    if (!certification) throw new DomainError('UNKNOWN_CERTIFICATION', `No certification ${row.certificationCode} in the catalog`);
+    const certification = certificationOf(this.catalog, row.certificationCode);
     const profile = await applier.state<ProfileState, ProfileEvent>(profileStream(profileId), evolveProfile, initialProfileState);
     const holder = assertActive(profile, profileId);
     // R39: a holding attaches only to the profile this system's holder row made, never to a live one of that id.
@@ -400,9 +440,9 @@ export class Importer {
       );
     }
     const prerequisiteActive = prerequisiteMet(certification, row.earnedAt, (code) => prerequisites.get(code) ?? initialHoldingState);
-    const outcome = await applier.handle(
-      holdingDecider,
+    const outcome = await applier.holding(
       { profileId, certificationCode: certification.code },
+      certification,
       {
         type: 'ImportCertification',
         data: {
@@ -418,7 +458,6 @@ export class Importer {
         },
       },
       meta,
-      holdingDeps(certification, this.policies),
     );
     const state = outcome.state;
     return Importer.outcomeOf(outcome.appended, state.status === 'held' ? state.importedFrom : undefined, source);

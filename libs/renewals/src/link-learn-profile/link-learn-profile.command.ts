@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Command, CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, Clock } from '@recert/kernel';
 import {
   AccountEvent,
@@ -12,15 +12,14 @@ import {
   evolveLearnProfile,
   initialAccountState,
   initialLearnProfileState,
-  learnProfileDecider,
   LearnProfileEvent,
   LearnProfileState,
   learnProfileStream,
   ProfileCommand,
-  profileDecider,
 } from '@recert/domain';
 import { CommandMeta } from '../command-handling/command-meta';
-import { StreamCommands } from '../command-handling/stream-commands';
+import { StreamReader } from '../command-handling/stream-reader';
+import { LearnProfileWrite, ProfileWrite } from '../command-handling/aggregate-writes';
 import { ProfileReader } from '../profile/profile.reader';
 import { combine, CommandResult } from '../renewals.tokens';
 
@@ -37,14 +36,15 @@ export class LinkLearnProfileCommand extends Command<CommandResult> {
 @CommandHandler(LinkLearnProfileCommand)
 export class LinkLearnProfileHandler implements ICommandHandler<LinkLearnProfileCommand, CommandResult> {
   constructor(
-    private readonly commands: StreamCommands,
+    private readonly reader: StreamReader,
+    private readonly bus: CommandBus,
     private readonly profiles: ProfileReader,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Active profiles of an account, each checked against its own stream: the index may list a failed creation. */
   private async activeProfilesOf(accountId: string): Promise<number> {
-    const index = await this.commands.load<AccountState, AccountEvent>(accountStream(accountId), evolveAccount, initialAccountState);
+    const index = await this.reader.load<AccountState, AccountEvent>(accountStream(accountId), evolveAccount, initialAccountState);
     let count = 0;
     for (const profileId of index.state.profiles) {
       const state = await this.profiles.state(profileId);
@@ -56,7 +56,7 @@ export class LinkLearnProfileHandler implements ICommandHandler<LinkLearnProfile
   async execute({ data, meta }: LinkLearnProfileCommand): Promise<CommandResult> {
     const learnStream = learnProfileStream(data.learnProfileId);
     // Check every rule before reserving anything, so a refused link stores nothing.
-    const learn = await this.commands.load<LearnProfileState, LearnProfileEvent>(learnStream, evolveLearnProfile, initialLearnProfileState);
+    const learn = await this.reader.load<LearnProfileState, LearnProfileEvent>(learnStream, evolveLearnProfile, initialLearnProfileState);
     const profileState = await this.profiles.state(data.profileId);
     const command: Extract<ProfileCommand, { type: 'LinkLearnProfile' }> = {
       type: 'LinkLearnProfile',
@@ -72,29 +72,28 @@ export class LinkLearnProfileHandler implements ICommandHandler<LinkLearnProfile
     };
     if (decideProfile(command, profileState, { now: this.clock.now() }).length === 0) return { events: [], position: 0 };
 
-    const reservation = await this.commands.handle(
-      learnProfileDecider,
-      data.learnProfileId,
-      { type: 'ReserveLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, accountId: data.accountId } },
-      meta,
+    const reservation = await this.bus.execute(
+      new LearnProfileWrite(
+        data.learnProfileId,
+        { type: 'ReserveLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, accountId: data.accountId } },
+        meta,
+      ),
     );
     try {
-      const linked = await this.commands.handle(
-        profileDecider,
-        data.profileId,
-        { ...command, data: { ...command.data, learnProfileLinkedTo: data.profileId } },
-        meta,
+      const linked = await this.bus.execute(
+        new ProfileWrite(data.profileId, { ...command, data: { ...command.data, learnProfileLinkedTo: data.profileId } }, meta),
       );
       return combine(reservation, linked);
     } catch (error) {
       // The profile changed under us (linked elsewhere, merged): give the learn profile back.
       if (reservation.events.length > 0 && error instanceof DomainError) {
-        await this.commands.handle(
-          learnProfileDecider,
-          data.learnProfileId,
-          { type: 'ReleaseLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, reason: error.code } },
-          meta,
-          { step: 'release' },
+        await this.bus.execute(
+          new LearnProfileWrite(
+            data.learnProfileId,
+            { type: 'ReleaseLink', data: { learnProfileId: data.learnProfileId, profileId: data.profileId, reason: error.code } },
+            meta,
+            { step: 'release' },
+          ),
         );
       }
       throw error;

@@ -14,10 +14,10 @@ import {
   ValidationProblem,
 } from '@recert/kernel';
 import { IsIn, IsOptional } from 'class-validator';
-import { AccountType, learnProfileDecider, profileDecider } from '@recert/domain';
+import { AccountType } from '@recert/domain';
 import { ProfileParams } from '../profile/profile.params';
 import { combine, CommandResult } from '../renewals.tokens';
-import { StreamCommands } from '../command-handling/stream-commands';
+import { LearnProfileWrite, ProfileWrite } from '../command-handling/aggregate-writes';
 import { ProfileReader } from '../profile/profile.reader';
 import { LinkLearnProfileCommand } from './link-learn-profile.command';
 
@@ -84,7 +84,6 @@ export function linkingAccount(principal: Principal, body: LinkLearnProfileDto):
 export class LinkLearnProfileController {
   constructor(
     private readonly commandBus: CommandBus,
-    private readonly commands: StreamCommands,
     private readonly profiles: ProfileReader,
   ) {}
 
@@ -121,19 +120,17 @@ export class LinkLearnProfileController {
     const profile = await this.profiles.active(params.profileId);
     const learnProfileId = profile.linkedLearnProfileId;
     const released = learnProfileId
-      ? await this.commands.handle(
-          learnProfileDecider,
-          learnProfileId,
-          { type: 'ReleaseLink', data: { learnProfileId, profileId: profile.profileId, reason: body.reason } },
-          meta,
+      ? await this.commandBus.execute(
+          new LearnProfileWrite(
+            learnProfileId,
+            { type: 'ReleaseLink', data: { learnProfileId, profileId: profile.profileId, reason: body.reason } },
+            meta,
+          ),
         )
       : { events: [], position: 0 };
     // Refused with PROFILE_NOT_LINKED when there is no link: nothing was released above either.
-    const unlinked = await this.commands.handle(
-      profileDecider,
-      profile.profileId,
-      { type: 'UnlinkLearnProfile', data: { reason: body.reason } },
-      meta,
+    const unlinked = await this.commandBus.execute(
+      new ProfileWrite(profile.profileId, { type: 'UnlinkLearnProfile', data: { reason: body.reason } }, meta),
     );
     return combine(released, unlinked);
   }

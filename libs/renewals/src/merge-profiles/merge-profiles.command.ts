@@ -1,32 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EVENT_STORE, EventStore } from '@recert/eventstore';
-import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { EVENT_STORE, EventStore, logPages } from '@recert/eventstore';
+import { Command, CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { deterministicId } from '@recert/kernel';
-import {
-  accountDecider,
-  assertActive,
-  Catalog,
-  Certification,
-  DomainError,
-  evolveHolding,
-  HoldingCommand,
-  holdingDecider,
-  HoldingEvent,
-  holdingIdOf,
-  HoldingState,
-  holdingStream,
-  initialHoldingState,
-  learnProfileDecider,
-  ProfileCommand,
-  profileDecider,
-  snapshotOf,
-} from '@recert/domain';
+import { assertActive, Catalog, Certification, DomainError, HoldingCommand, holdingIdOf, ProfileCommand, snapshotOf } from '@recert/domain';
+import { AccountWrite, LearnProfileWrite, ProfileWrite } from '../command-handling/aggregate-writes';
 import { CommandMeta } from '../command-handling/command-meta';
-import { holdingDeps } from '../command-handling/decisions';
-import { StreamCommands, StreamOutcome } from '../command-handling/stream-commands';
+import { HoldingHandler, HoldingWrite } from '../command-handling/holding-handler';
+import type { StreamOutcome } from '../command-handling/stream-commands';
 import { ActiveProfile, MergeLinkPlan, ProfileState } from '@recert/domain';
 import { ProfileReader } from '../profile/profile.reader';
-import { CATALOG, combine, CommandResult, PolicyRegistry } from '../renewals.tokens';
+import { CATALOG, combine, CommandResult } from '../renewals.tokens';
 
 /** Its result type rides on the command, so the bus's answer is typed. */
 export class MergeProfilesCommand extends Command<CommandResult> {
@@ -48,14 +31,14 @@ export class MergeProfilesCommand extends Command<CommandResult> {
 @CommandHandler(MergeProfilesCommand)
 export class MergeProfilesHandler implements ICommandHandler<MergeProfilesCommand, CommandResult> {
   constructor(
-    private readonly commands: StreamCommands,
+    private readonly bus: CommandBus,
+    private readonly holdings: HoldingHandler,
     private readonly profiles: ProfileReader,
-    private readonly policies: PolicyRegistry,
     @Inject(CATALOG) private readonly catalog: Catalog,
   ) {}
 
   private onProfile(profileId: string, command: ProfileCommand, meta: CommandMeta, step?: string): Promise<StreamOutcome<ProfileState>> {
-    return this.commands.handle(profileDecider, profileId, command, meta, { step: step });
+    return this.bus.execute(new ProfileWrite(profileId, command, meta, { step: step }));
   }
 
   private onHolding(
@@ -64,12 +47,9 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
     command: HoldingCommand,
     meta: CommandMeta,
   ): Promise<StreamOutcome<unknown>> {
-    return this.commands.handle(
-      holdingDecider,
-      { profileId: profileId, certificationCode: certification.code },
-      command,
-      meta,
-      holdingDeps(certification, this.policies),
+    // The source is closed once the merge starts: its holdings move whatever its profile's state.
+    return this.bus.execute(
+      new HoldingWrite({ profileId, certificationCode: certification.code }, command, meta, { activeProfile: false }),
     );
   }
 
@@ -105,18 +85,18 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
     const outcomes: StreamOutcome<unknown>[] = [];
     outcomes.push(await this.onProfile(sourceId, { type: 'CloseForMerge', data: { mergeId, targetProfileId: targetId } }, stepMeta));
     outcomes.push(
-      await this.commands.handle(
-        accountDecider,
-        source.accountId,
-        { type: 'CloseProfile', data: { accountId: source.accountId, profileId: sourceId, mergedInto: targetId } },
-        stepMeta,
+      await this.bus.execute(
+        new AccountWrite(
+          source.accountId,
+          { type: 'CloseProfile', data: { accountId: source.accountId, profileId: sourceId, mergedInto: targetId } },
+          stepMeta,
+        ),
       ),
     );
 
     const moved: string[] = [];
     for (const certification of this.catalog.entries) {
-      const fromStream = holdingStream(sourceId, certification.code);
-      const from = await this.commands.load<HoldingState, HoldingEvent>(fromStream, evolveHolding, initialHoldingState);
+      const from = await this.holdings.load(sourceId, certification.code);
       const held =
         from.state.status === 'held'
           ? from.state
@@ -158,13 +138,14 @@ export class MergeProfilesHandler implements ICommandHandler<MergeProfilesComman
     if (link) {
       const { learnProfileId } = link;
       outcomes.push(
-        await this.commands.handle(
-          learnProfileDecider,
-          learnProfileId,
-          link.action === 'transfer'
-            ? { type: 'TransferLink', data: { learnProfileId, fromProfileId: sourceId, profileId: targetId, mergeId } }
-            : { type: 'ReleaseLink', data: { learnProfileId, profileId: sourceId, reason: link.reason } },
-          stepMeta,
+        await this.bus.execute(
+          new LearnProfileWrite(
+            learnProfileId,
+            link.action === 'transfer'
+              ? { type: 'TransferLink', data: { learnProfileId, fromProfileId: sourceId, profileId: targetId, mergeId } }
+              : { type: 'ReleaseLink', data: { learnProfileId, profileId: sourceId, reason: link.reason } },
+            stepMeta,
+          ),
         ),
       );
       if (link.action === 'transfer') {
@@ -220,14 +201,17 @@ export class MergeCompleter {
 
   /** Completes what is pending; answers how many merges it completed. */
   async completeStarted(): Promise<number> {
-    for (;;) {
-      const page = await this.store.readAll({ after: this.scannedTo, maxCount: 1000, filter: { eventTypes: ['ProfileMergeStarted'] } });
-      for (const event of page) {
+    // The merges started since the last look, to the end of the log (R160).
+    for await (const page of logPages(this.store, {
+      after: this.scannedTo,
+      filter: { eventTypes: ['ProfileMergeStarted'] },
+      until: 'end',
+    })) {
+      for (const event of page.events) {
         const { profileId, sourceProfileId, mergeId } = event.data as { profileId: string; sourceProfileId: string; mergeId: string };
         this.started.set(mergeId, { targetProfileId: profileId, sourceProfileId, mergeId });
-        this.scannedTo = event.position;
       }
-      if (page.length < 1000) break;
+      this.scannedTo = page.scannedTo;
     }
     let completed = 0;
     for (const merge of [...this.started.values()]) {

@@ -13,7 +13,7 @@ import {
   profileStream,
 } from '@recert/domain';
 import { CurrentPrincipal, holdsByAccount, Principal, ProfileOwnership, Roles } from '@recert/kernel';
-import { StreamCommands } from '../command-handling/stream-commands';
+import { StreamReader } from '../command-handling/stream-reader';
 
 /**
  * Which account owns which certification profiles (R68), from the profiles' own streams: a profile's account is
@@ -21,16 +21,16 @@ import { StreamCommands } from '../command-handling/stream-commands';
  */
 @Injectable()
 export class ProfileOwners implements ProfileOwnership {
-  constructor(private readonly commands: StreamCommands) {}
+  constructor(private readonly reader: StreamReader) {}
 
   async accountOf(profileId: string): Promise<string | undefined> {
-    const { state } = await this.commands.load<ProfileState, ProfileEvent>(profileStream(profileId), evolveProfile, initialProfileState);
+    const { state } = await this.reader.load<ProfileState, ProfileEvent>(profileStream(profileId), evolveProfile, initialProfileState);
     return state.status === 'active' ? state.accountId : state.status === 'closed' ? state.last.accountId : undefined;
   }
 
   /** The account's active profiles, each checked against its own stream (the index is not the truth). */
   async activeProfilesOf(accountId: string): Promise<string[]> {
-    const { state } = await this.commands.load<AccountState, AccountEvent>(accountStream(accountId), evolveAccount, initialAccountState);
+    const { state } = await this.reader.load<AccountState, AccountEvent>(accountStream(accountId), evolveAccount, initialAccountState);
     const owned = await Promise.all(
       state.profiles.map(async (profileId) => ((await this.accountOf(profileId)) === accountId ? profileId : null)),
     );

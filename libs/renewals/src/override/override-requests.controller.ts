@@ -17,7 +17,8 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, 
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ReasonField } from '../profile/id-fields';
 import { CommandResult } from '../renewals.tokens';
-import { OverrideDryRun, OverrideRequests, OverrideRequestView } from './override-requests.service';
+import { OverrideDryRun, OverrideRequests } from './override-requests.service';
+import { OverrideRequestView, OverrideView } from './override-view';
 
 const DATE_OR_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
@@ -156,7 +157,10 @@ function targetOf(dto: OverrideTargetDto): OverrideTarget {
 @Controller('admin/override-requests')
 @UseInterceptors(IdempotencyInterceptor)
 export class OverrideRequestsController {
-  constructor(private readonly overrides: OverrideRequests) {}
+  constructor(
+    private readonly overrides: OverrideRequests,
+    private readonly view: OverrideView,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -206,7 +210,7 @@ export class OverrideRequestsController {
   async list(@Query() query: OverrideListQuery): Promise<{ overrideRequests: OverrideRequestView[]; page: PageInfo }> {
     const request = parsePage(query.limit, query.cursor, OVERRIDE_LIST_PAGE);
     // The key is a request's ordinal in log order, which a later decision never moves (filtered by status or not).
-    const all = (await this.overrides.list()).map((view, ordinal) => ({ view, ordinal }));
+    const all = (await this.view.list()).map((view, ordinal) => ({ view, ordinal }));
     const chosen = query.status ? all.filter((entry) => entry.view.status === query.status) : all;
     const { items, page } = pageOfSorted(chosen, (entry) => entry.ordinal, request);
     return { overrideRequests: items.map((entry) => entry.view), page };
@@ -216,6 +220,6 @@ export class OverrideRequestsController {
   @Roles('admin')
   @ApiOperation({ summary: 'One override request, with its report once completed' })
   get(@Param() params: OverrideIdParams): Promise<OverrideRequestView> {
-    return this.overrides.get(params.id);
+    return this.view.get(params.id);
   }
 }

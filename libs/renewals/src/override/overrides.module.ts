@@ -1,7 +1,10 @@
 import { DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
 import { RenewalsModule } from '../renewals.module';
 import { OverrideRequestsController } from './override-requests.controller';
+import { OverrideEffects } from './override-effects';
+import { OverrideProcess } from './override-process';
 import { OverrideRequests } from './override-requests.service';
+import { OverrideView } from './override-view';
 import { OVERRIDE_TARGETS, OverrideTargets } from './override-targets';
 
 /**
@@ -15,8 +18,14 @@ export class OverridesModule {
       module: OverridesModule,
       imports: [RenewalsModule, ...(options.imports ?? [])],
       controllers: [OverrideRequestsController],
-      providers: [OverrideRequests, { provide: OVERRIDE_TARGETS, useExisting: options.targets }],
-      exports: [OverrideRequests],
+      providers: [
+        OverrideRequests,
+        OverrideView,
+        OverrideProcess,
+        OverrideEffects,
+        { provide: OVERRIDE_TARGETS, useExisting: options.targets },
+      ],
+      exports: [OverrideRequests, OverrideView, OverrideProcess],
     };
   }
 }

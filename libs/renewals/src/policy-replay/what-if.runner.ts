@@ -1,4 +1,4 @@
-import { countEventsBetween, EventStore } from '@recert/eventstore';
+import { countEventsBetween, EventStore, logPages } from '@recert/eventstore';
 import type { Catalog } from '@recert/domain';
 import { parsePolicy, PolicyBook, policyProblems, WhatIfReplay, WhatIfReport } from '@recert/domain';
 
@@ -39,22 +39,11 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIfReport> {
   const head = await run.store.headPosition();
   const filter = { eventTypes: WhatIfReplay.inputTypes };
   const total = run.onProgress ? await countEventsBetween(run.store, { upTo: head, filter }) : 0;
-  let after = 0;
   let read = 0;
-  while (after < head) {
-    const page = await run.store.readAll({ after, maxCount: PAGE, filter });
-    for (const event of page) {
-      if (event.position > head) {
-        after = head;
-        break;
-      }
-      replay.apply(event);
-      after = event.position;
-      read += 1;
-    }
-    // A short page means the log was scanned to its end, past events of other types too.
-    if (page.length < PAGE) after = head;
-    run.onProgress?.(replayProgress(read, total, after, head));
+  for await (const page of logPages(run.store, { until: head, pageSize: PAGE, filter })) {
+    for (const event of page.events) replay.apply(event);
+    read += page.events.length;
+    run.onProgress?.(replayProgress(read, total, page.scannedTo, head));
     if (run.yieldBetweenPages) await new Promise((resolve) => setImmediate(resolve));
   }
   return replay.report(run.asOf);

@@ -1,9 +1,10 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { assertMayAccessProfile, CommandMetaFromRequest, CurrentPrincipal, Principal, RequestMeta, Roles } from '@recert/kernel';
 import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
-import { PREFERENCE_LANGUAGES, profileDecider, ProfilePreferences, REMINDER_CHOICES, ReminderChoice } from '@recert/domain';
-import { StreamCommands } from '../command-handling/stream-commands';
+import { PREFERENCE_LANGUAGES, ProfilePreferences, REMINDER_CHOICES, ReminderChoice } from '@recert/domain';
+import { ProfileWrite } from '../command-handling/aggregate-writes';
 import { ProfileParams } from '../profile/profile.params';
 import { ProfileReader } from '../profile/profile.reader';
 
@@ -43,7 +44,7 @@ export interface PreferencesView {
 @Controller('certification-profiles')
 export class PreferencesController {
   constructor(
-    private readonly commands: StreamCommands,
+    private readonly bus: CommandBus,
     private readonly profiles: ProfileReader,
   ) {}
 
@@ -69,11 +70,12 @@ export class PreferencesController {
     @CommandMetaFromRequest() meta: RequestMeta,
   ): Promise<PreferencesView> {
     assertMayAccessProfile(principal, params.profileId);
-    const outcome = await this.commands.handle(
-      profileDecider,
-      params.profileId,
-      { type: 'SetPreferences', data: { language: body.language, timeZone: body.timeZone, reminders: body.reminders } },
-      meta,
+    const outcome = await this.bus.execute(
+      new ProfileWrite(
+        params.profileId,
+        { type: 'SetPreferences', data: { language: body.language, timeZone: body.timeZone, reminders: body.reminders } },
+        meta,
+      ),
     );
     // The state after the decision: what was asked, canonically spelled (or what the stream held, when unchanged).
     const state = outcome.state;

@@ -1,8 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { APP_CONFIG, AppConfig, DEVELOPMENT_JWT_SECRET } from '@recert/kernel';
+import { DEVELOPMENT_JWT_SECRET, settingsProvider } from '@recert/kernel';
 
 const VERSION = 'u1';
+
+/** What the links read of the settings (#28.4): their secrets and the public base URL they point at. */
+export interface UnsubscribeLinkSettings {
+  messages: { linkSecret?: string | undefined };
+  jwtSecret: string | undefined;
+  credentials: { publicBaseUrl: string };
+}
+export const UNSUBSCRIBE_LINK_SETTINGS = Symbol('UNSUBSCRIBE_LINK_SETTINGS');
+export const unsubscribeLinkSettings = settingsProvider(
+  UNSUBSCRIBE_LINK_SETTINGS,
+  (c): UnsubscribeLinkSettings => ({
+    messages: { linkSecret: c.messages.linkSecret },
+    jwtSecret: c.jwtSecret,
+    credentials: { publicBaseUrl: c.credentials.publicBaseUrl },
+  }),
+);
 
 /**
  * R81: the one-click unsubscribe link of a holder's messages (RFC 8058): `/unsubscribe/u1.<profileId>.<mac>`, the
@@ -15,7 +31,7 @@ export class UnsubscribeLinks {
   private readonly key: Buffer;
   private readonly base: string;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(UNSUBSCRIBE_LINK_SETTINGS) config: UnsubscribeLinkSettings) {
     this.key = Buffer.from(
       hkdfSync('sha256', config.messages.linkSecret ?? config.jwtSecret ?? DEVELOPMENT_JWT_SECRET, 'recert', 'recert/unsubscribe/v1', 32),
     );

@@ -1,9 +1,11 @@
+import { CommandBus } from '@nestjs/cqrs';
 import { Controller, Get, Header, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { APP_CONFIG, AppConfig, Public } from '@recert/kernel';
+import { Public, settingsProvider } from '@recert/kernel';
 import { DomainError, evolveProfile, profileDecider } from '@recert/domain';
-import { StreamCommands } from '../command-handling/stream-commands';
+import { ProfileWrite } from '../command-handling/aggregate-writes';
+import { StreamReader } from '../command-handling/stream-reader';
 import { UnsubscribeLinks } from './unsubscribe-links';
 
 const PAGES: Record<string, { title: string; ask: string; button: string; done: string }> = {
@@ -32,6 +34,16 @@ const page = (language: string, body: string): string => {
   return `<!doctype html><html lang="${language}"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>${words.title}</title></head><body>${body}</body></html>`;
 };
 
+/** What the unsubscribe page reads of the settings (#28.4): the language of a holder who chose none. */
+export interface UnsubscribePageSettings {
+  messages: { defaultLanguage: string };
+}
+export const UNSUBSCRIBE_PAGE_SETTINGS = Symbol('UNSUBSCRIBE_PAGE_SETTINGS');
+export const unsubscribePageSettings = settingsProvider(
+  UNSUBSCRIBE_PAGE_SETTINGS,
+  (c): UnsubscribePageSettings => ({ messages: { defaultLanguage: c.messages.defaultLanguage } }),
+);
+
 /**
  * R80, R81: the one-click unsubscribe of every holder message (RFC 8058). `POST` (what a mail client sends for
  * `List-Unsubscribe-Post: List-Unsubscribe=One-Click`, whatever its body) records the holder's choice as their
@@ -44,8 +56,9 @@ const page = (language: string, body: string): string => {
 export class UnsubscribeController {
   constructor(
     private readonly links: UnsubscribeLinks,
-    private readonly commands: StreamCommands,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly bus: CommandBus,
+    private readonly reader: StreamReader,
+    @Inject(UNSUBSCRIBE_PAGE_SETTINGS) private readonly config: UnsubscribePageSettings,
   ) {}
 
   @Get(':token')
@@ -72,17 +85,18 @@ export class UnsubscribeController {
     // A message sent before its holder's profile was merged away: the choice is the holder's, now on the target.
     const profileId = await this.currentProfileOf(this.profileOf(token));
     const commandId = randomUUID();
-    const outcome = await this.commands.handle(
-      profileDecider,
-      profileId,
-      {
-        type: 'UnsubscribeFromReminders',
-        data: {
-          current: { language: this.config.messages.defaultLanguage, timeZone: 'UTC' },
-          reason: 'one-click unsubscribe (RFC 8058) from a renewal message',
+    const outcome = await this.bus.execute(
+      new ProfileWrite(
+        profileId,
+        {
+          type: 'UnsubscribeFromReminders',
+          data: {
+            current: { language: this.config.messages.defaultLanguage, timeZone: 'UTC' },
+            reason: 'one-click unsubscribe (RFC 8058) from a renewal message',
+          },
         },
-      },
-      { commandId, correlationId: commandId, causationId: commandId, actor: `unsubscribe-link:${profileId}` },
+        { commandId, correlationId: commandId, causationId: commandId, actor: `unsubscribe-link:${profileId}` },
+      ),
     );
     const state = outcome.state;
     const language = state.status === 'active' ? (state.preferences?.language ?? this.config.messages.defaultLanguage) : 'en';
@@ -99,7 +113,7 @@ export class UnsubscribeController {
   private async currentProfileOf(profileId: string): Promise<string> {
     let id = profileId;
     for (let hops = 0; hops < 8; hops += 1) {
-      const state = (await this.commands.load(profileDecider.streamOf(id), evolveProfile, profileDecider.initialState)).state;
+      const state = (await this.reader.load(profileDecider.streamOf(id), evolveProfile, profileDecider.initialState)).state;
       if (state.status !== 'closed') return id;
       id = state.mergedInto;
     }
@@ -107,7 +121,7 @@ export class UnsubscribeController {
   }
 
   private async languageOf(profileId: string): Promise<string> {
-    const state = (await this.commands.load(profileDecider.streamOf(profileId), evolveProfile, profileDecider.initialState)).state;
+    const state = (await this.reader.load(profileDecider.streamOf(profileId), evolveProfile, profileDecider.initialState)).state;
     if (state.status === 'none') throw new DomainError('UNSUBSCRIBE_LINK_NOT_FOUND', 'This unsubscribe link is not one recert sent');
     return (state.status === 'active' ? state.preferences?.language : undefined) ?? this.config.messages.defaultLanguage;
   }

@@ -1,6 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { CommandMeta } from '../command-handling/command-meta';
-import { HoldingCommands } from '../holding-standing/holding-commands';
+import { HoldingHandler, HoldingWrite } from '../command-handling/holding-handler';
 import { CommandResult } from '../renewals.tokens';
 import { newVerificationId } from './verification-id';
 /** R19: rotate a holding's verification id, or make its verification private or public. */
@@ -18,17 +18,18 @@ export interface ChangeVerificationResult extends CommandResult {
 
 @CommandHandler(ChangeVerificationCommand)
 export class ChangeVerificationHandler implements ICommandHandler<ChangeVerificationCommand, ChangeVerificationResult> {
-  constructor(private readonly holdings: HoldingCommands) {}
+  constructor(private readonly holdings: HoldingHandler) {}
 
   async execute({ data, meta }: ChangeVerificationCommand): Promise<ChangeVerificationResult> {
     const change = data.change;
-    const outcome = await this.holdings.run(
-      data.profileId,
-      data.certificationCode,
-      'rotate' in change
-        ? { type: 'RotateVerificationId', data: { verificationId: newVerificationId() } }
-        : { type: 'SetVerificationVisibility', data: { visibility: change.visibility } },
-      meta,
+    const outcome = await this.holdings.execute(
+      new HoldingWrite(
+        data,
+        'rotate' in change
+          ? { type: 'RotateVerificationId', data: { verificationId: newVerificationId() } }
+          : { type: 'SetVerificationVisibility', data: { visibility: change.visibility } },
+        meta,
+      ),
     );
     const state = outcome.state;
     return {
