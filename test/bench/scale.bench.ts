@@ -1,9 +1,15 @@
 /**
  * `npm run bench:scale` (#23.7): a program's log on the PostgreSQL event store, and what serving it costs.
  *
- * Seeds BENCH_SCALE_EVENTS events (default 20,000: a quick run; ~1 holder per 10 events, made by the real deciders,
- * in order of occurrence) into a fresh PostgreSQL database (multi-row INSERT of 5,000 rows through `unnest`), then
- * prints, each judged MET or MISSED:
+ * Seeds BENCH_SCALE_EVENTS events (default 20,000: a quick run; ~1 holder per 9 events, in order of occurrence) into
+ * a PostgreSQL database at COPY speed (replicate.ts): a template of at most BENCH_SCALE_TEMPLATE_EVENTS (default
+ * 50,000) is made by the real deciders, sent once to the server, and replicated there with fresh ids as many times as
+ * the size asks, straight into the store's `events` table (replicate-pg.ts; indexes made after the load). The bench
+ * checks the app's rebuild counts every copy's holdings. BENCH_SCALE_DB=name keeps the log: the first run seeds that
+ * database, later runs with the same BENCH_SCALE_EVENTS reuse it as it is (10M events are seeded once, then measured
+ * against each build; BENCH_SCALE_SEED_ONLY=1 seeds it and stops); without it the database is fresh and dropped at
+ * the end. Then, each judged MET or MISSED, it
+ * prints:
  * - the projectors' rebuild from zero (a fresh `PROJECTIONS=run` api, spawn to `/health/ready` with no lag) as a
  *   ratio to a raw ordered read + parse of the same log in the same run (>= 25%);
  * - a new api replica's time to ready (`PROJECTIONS=follow`, spawn to `/health/ready`; <= 10 s);
@@ -14,9 +20,11 @@
  * BENCH_SCALE_OUT writes the figures as JSON; BENCH_SCALE_BASELINE names such a file from a smaller run (1M) and
  * adds the ratios a larger run (10M) is held to: time to ready within 1.5x, RSS within 1.2x.
  *
- * The read store: with BENCH_READ_STORE_URL (or `READ_STORE_URL` support in the build: #23.1-3) every process gets
- * `READ_STORE_URL` and its own empty DATA_DIR, so the new replica is stateless. Without it the replica is a follow
- * replica of today, reading the projecting process's `read.db` in the same DATA_DIR; the output says which.
+ * The read store: BENCH_READ_STORE_URL (a `postgres://` URL, or `same` for the log's database) gives both processes
+ * `READ_STORE_URL` with a schema of this run (`readStoreSchema=bench_read_<run>`, dropped after) and each its own empty
+ * DATA_DIR, so the new replica is stateless. Without it the replica is a follow replica of today, reading the
+ * projecting process's `read.db` in the same DATA_DIR; the output says which. Every run has its own shared-state schema
+ * (`bench_shared_<run>`) in the log's database, so a reused log starts with no lease or cursor of an earlier run.
  * PG_BENCH_URL picks the server (default the local `test` database); skipped with one line when it does not answer.
  */
 import Database from 'better-sqlite3';
@@ -29,10 +37,11 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { PostgresEventStore } from '@recert/eventstore';
 import { projectRoot } from '@recert/kernel';
-import { loadCatalog, loadPolicyBook } from '@recert/renewals';
 import { RawReadResult, verdictLine } from './ceiling';
 import { inChild, load, percentile, rssMb, token } from './read.bench';
-import { benchVerificationId, seedPopulation } from './seed';
+import { replicateIntoPostgres } from './replicate-pg';
+import { benchVerificationId } from './seed';
+import { seedTemplate } from './replicate';
 
 const EVENTS = Number(process.env['BENCH_SCALE_EVENTS'] ?? 20_000);
 const DURATION_MS = Number(process.env['BENCH_DURATION_MS'] ?? 5_000);
@@ -42,7 +51,10 @@ const READ_STORE_URL = process.env['BENCH_READ_STORE_URL'] ?? '';
 const READY_DEADLINE_MS = Number(process.env['BENCH_READY_DEADLINE_MS'] ?? 3_600_000);
 const SECRET = 'bench-secret-bench-secret-bench-secret-42';
 const NOW = new Date('2026-06-01T00:00:00Z');
-const BATCH = 5_000;
+const TEMPLATE_EVENTS = Number(process.env['BENCH_SCALE_TEMPLATE_EVENTS'] ?? 50_000);
+const SCALE_DB = process.env['BENCH_SCALE_DB'] ?? '';
+/** With BENCH_SCALE_DB: seed the kept database (if it is not yet) and stop, so a later run measures at once. */
+const SEED_ONLY = SCALE_DB !== '' && process.env['BENCH_SCALE_SEED_ONLY'] === '1';
 
 export interface ScaleFigures {
   date: string;
@@ -50,6 +62,8 @@ export interface ScaleFigures {
   profiles: number;
   holdings: number;
   seedSeconds: number;
+  /** How the log was made: copies of a template seeded by the deciders, and whether this run reused it. */
+  seeding?: string;
   rawPerSecond: number;
   rebuildSeconds: number;
   rebuildPerSecond: number;
@@ -69,39 +83,121 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** Copies the seeded embedded log, in its position order, into the PostgreSQL store's `events` table. */
-async function copyLog(sqliteFile: string, url: string, schema: string): Promise<number> {
-  const source = new Database(sqliteFile, { readonly: true });
+/** What a seeded database holds, kept beside its log (schema `recert_bench`) so a later run can reuse it. */
+interface SeededLog {
+  targetEvents: number;
+  events: number;
+  profiles: number;
+  holdings: number;
+  copies: number;
+  templateEvents: number;
+  seedSeconds: number;
+  seededAt: string;
+}
+
+/**
+ * Seeds the log: a template of about `EVENTS / copies` events by the real deciders (seed.ts, in order of occurrence),
+ * replicated `copies` times with fresh ids (replicate.ts), loaded into the store. A log of 20,000 events (the default)
+ * is one copy: the template itself.
+ */
+async function seedLog(url: string, schema: string): Promise<SeededLog> {
+  const started = Date.now();
+  const copies = Math.max(1, Math.ceil(EVENTS / TEMPLATE_EVENTS));
+  const seedDir = mkdtempSync(join(tmpdir(), 'recert-bench-scale-seed-'));
+  try {
+    const template = await seedTemplate(seedDir, Math.ceil(EVENTS / copies), NOW, (n) =>
+      process.stderr.write(`
+seeding the template: ${n.toLocaleString('en-US')} events`),
+    );
+    const templateFile = join(seedDir, 'events.db');
+    const source = new Database(templateFile, { readonly: true });
+    const templateHoldings = source
+      .prepare<[], number>("SELECT count(DISTINCT stream) FROM events WHERE stream LIKE 'holding-%'")
+      .pluck()
+      .get() as number;
+    source.close();
+    process.stderr.write(
+      `\rtemplate: ${template.events.toLocaleString('en-US')} events, ${template.profiles.toLocaleString('en-US')} profiles in ${((Date.now() - started) / 1000).toFixed(1)} s; ${copies} copies\n`,
+    );
+    // The store's schema first (migrations at open), then the rows.
+    const store = new PostgresEventStore({ connectionString: `${url}?schema=${schema}` });
+    await store.headPosition();
+    await store.close();
+    const events = await replicateIntoPostgres(url, schema, { file: templateFile, profiles: template.profiles }, copies, (n) =>
+      process.stderr.write(`\rreplicated ${n.toLocaleString('en-US')} events`),
+    );
+    process.stderr.write('\n');
+    const holdings = await sizeOf(url, `SELECT count(DISTINCT stream) AS size FROM ${schema}.events WHERE stream LIKE 'holding-%'`);
+    if (events !== copies * template.events || holdings !== copies * templateHoldings) {
+      throw new Error(
+        `replication: ${events} events and ${holdings} holdings, expected ${copies} x ${template.events} and x ${templateHoldings}`,
+      );
+    }
+    return {
+      targetEvents: EVENTS,
+      events,
+      profiles: copies * template.profiles,
+      holdings,
+      copies,
+      templateEvents: template.events,
+      seedSeconds: (Date.now() - started) / 1000,
+      seededAt: new Date().toISOString(),
+    };
+  } finally {
+    rmSync(seedDir, { recursive: true, force: true });
+  }
+}
+
+async function readSeeded(url: string): Promise<SeededLog | undefined> {
   const client = new Client({ connectionString: url });
   await client.connect();
-  const insert = `INSERT INTO ${schema}.events (position, stream, revision, id, type, data, metadata, recorded_at)
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::json[], $7::json[], $8::timestamptz[])`;
-  let copied = 0;
   try {
-    const rows = source
-      .prepare('SELECT position, stream, revision, id, type, data, metadata, recorded_at FROM events ORDER BY position')
-      .raw(true) as Database.Statement<[], [number, string, number, string, string, string, string, string]>;
-    let columns: unknown[][] = Array.from({ length: 8 }, () => []);
-    const flush = async (): Promise<void> => {
-      if ((columns[0] as unknown[]).length === 0) return;
-      await client.query(insert, columns);
-      copied += (columns[0] as unknown[]).length;
-      columns = Array.from({ length: 8 }, () => []);
-      if (copied % 100_000 === 0) process.stderr.write(`\rcopied ${copied.toLocaleString('en-US')} events`);
-    };
-    await client.query('BEGIN');
-    for (const row of rows.iterate()) {
-      row.forEach((value, i) => (columns[i] as unknown[]).push(value));
-      if ((columns[0] as unknown[]).length >= BATCH) await flush();
-    }
-    await flush();
-    await client.query('COMMIT');
-    await client.query(`ANALYZE ${schema}.events`);
+    const { rows } = await client.query<{ seeded: SeededLog }>('SELECT seeded FROM recert_bench.seed');
+    return rows[0]?.seeded;
+  } catch {
+    return undefined;
   } finally {
-    source.close();
     await client.end();
   }
-  return copied;
+}
+
+async function writeSeeded(url: string, seeded: SeededLog): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CREATE SCHEMA recert_bench');
+    await client.query('CREATE TABLE recert_bench.seed (seeded json NOT NULL)');
+    await client.query('INSERT INTO recert_bench.seed (seeded) VALUES ($1)', [JSON.stringify(seeded)]);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The database of this run's log. BENCH_SCALE_DB names one to keep: seeded on the first run (a database left by an
+ * unfinished seed, without its `recert_bench.seed` row, is seeded again), reused as it is by later runs. Without it,
+ * a fresh database, dropped at the end.
+ */
+async function openLog(admin: Client, schema: string): Promise<{ database: string; url: string; seeded: SeededLog; reused: boolean }> {
+  const database = SCALE_DB || `recert_scale_${randomBytes(4).toString('hex')}`;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(database)) throw new Error(`BENCH_SCALE_DB: not a plain database name: ${database}`);
+  const url = withDatabase(ADMIN_URL, database);
+  const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1;
+  const stored = exists ? await readSeeded(url) : undefined;
+  if (stored) {
+    if (stored.targetEvents !== EVENTS) {
+      throw new Error(`BENCH_SCALE_DB=${database} holds a log seeded for ${stored.targetEvents} events; BENCH_SCALE_EVENTS=${EVENTS}`);
+    }
+    const head = await sizeOf(url, `SELECT coalesce(max(position), 0) AS size FROM ${schema}.events`);
+    if (head !== stored.events) throw new Error(`BENCH_SCALE_DB=${database}: the log has ${head} events, seeded ${stored.events}`);
+    process.stderr.write(`reusing ${database}: ${stored.events.toLocaleString('en-US')} events seeded ${stored.seededAt}\n`);
+    return { database, url, seeded: stored, reused: true };
+  }
+  if (exists) await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${database}`);
+  const seeded = await seedLog(url, schema);
+  if (SCALE_DB) await writeSeeded(url, seeded);
+  return { database, url, seeded, reused: false };
 }
 
 /** The ceiling (#17.5): every event read in position order by keyset pages and parsed (pg parses json), nothing else. */
@@ -192,57 +288,42 @@ async function main(): Promise<void> {
     console.log(`bench:scale SKIPPED: PostgreSQL does not answer at ${new URL(ADMIN_URL).host}`);
     return;
   }
-  const database = `recert_scale_${randomBytes(4).toString('hex')}`;
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = withDatabase(ADMIN_URL, database);
   const schema = 'recert';
-  const seedDir = mkdtempSync(join(tmpdir(), 'recert-bench-scale-seed-'));
+  const run = randomBytes(4).toString('hex');
   const projectorDir = mkdtempSync(join(tmpdir(), 'recert-bench-scale-run-'));
   const replicaDir = mkdtempSync(join(tmpdir(), 'recert-bench-scale-follow-'));
   const children: ChildProcess[] = [];
+  let log: Awaited<ReturnType<typeof openLog>> | undefined;
+  // This run's own shared state and read store (schemas dropped at the end), so a reused log starts from zero too.
+  const shared = READ_STORE_URL !== '';
+  let readStoreUrl = '';
   try {
-    const root = projectRoot();
-    const catalog = loadCatalog(join(root, 'config', 'catalog.json'));
-    const policies = loadPolicyBook(join(root, 'config', 'policy.json'));
-    const t0 = Date.now();
-    const seeded = await seedPopulation({
-      dataDir: seedDir,
-      targetEvents: EVENTS,
-      catalog,
-      policies,
-      now: NOW,
-      verificationIds: true,
-      onProgress: (n) => process.stderr.write(`\rseeding ${n.toLocaleString('en-US')} events`),
-    });
-    // The store's schema first (migrations at open), then the rows, in the order the embedded seed laid them.
-    const store = new PostgresEventStore({ connectionString: `${url}?schema=${schema}` });
-    await store.headPosition();
-    await store.close();
-    const copied = await copyLog(join(seedDir, 'events.db'), url, schema);
-    const seedSeconds = (Date.now() - t0) / 1000;
-    rmSync(seedDir, { recursive: true, force: true });
-    process.stderr.write(
-      `\rseeded ${copied.toLocaleString('en-US')} events, ${seeded.profiles.toLocaleString('en-US')} profiles in ${seedSeconds.toFixed(1)} s\n`,
-    );
-    const holdings = await sizeOf(url, `SELECT count(DISTINCT stream) AS size FROM ${schema}.events WHERE stream LIKE 'holding-%'`);
-    const bytesPerEvent = (await sizeOf(url, `SELECT pg_total_relation_size('${schema}.events') AS size`)) / copied;
-
-    const raw = await inChild<RawReadResult>(__filename, 'raw-read', `${url}?schema=${schema}`);
-
+    log = await openLog(admin, schema);
+    const { url, seeded } = log;
+    if (SEED_ONLY) {
+      console.log(
+        `bench:scale: ${log.database} holds ${seeded.events.toLocaleString('en-US')} events (BENCH_SCALE_SEED_ONLY: nothing measured)`,
+      );
+      return;
+    }
     const storeUrl = `${url}?schema=${schema}`;
-    const shared = READ_STORE_URL !== '';
-    const readStoreEnv: Record<string, string> = shared ? { READ_STORE_URL: READ_STORE_URL === 'same' ? url : READ_STORE_URL } : {};
+    const bytesPerEvent = (await sizeOf(url, `SELECT pg_total_relation_size('${schema}.events') AS size`)) / seeded.events;
+    const raw = await inChild<RawReadResult>(__filename, 'raw-read', storeUrl);
+
+    readStoreUrl = shared ? withParameter(READ_STORE_URL === 'same' ? url : READ_STORE_URL, 'readStoreSchema', `bench_read_${run}`) : '';
+    const processEnv: Record<string, string> = {
+      EVENTSTORE_CONNECTION_STRING: storeUrl,
+      SHARED_STATE_URL: withParameter(url, 'sharedStateSchema', `bench_shared_${run}`),
+      ...(shared ? { READ_STORE_URL: readStoreUrl } : {}),
+    };
     const port = 4100 + Math.floor(Math.random() * 800);
-    const projector = await startUntilReady(
-      { EVENTSTORE_CONNECTION_STRING: storeUrl, DATA_DIR: projectorDir, PROJECTIONS: 'run', ...readStoreEnv },
-      port,
-    );
+    const projector = await startUntilReady({ ...processEnv, DATA_DIR: projectorDir, PROJECTIONS: 'run' }, port);
     children.push(projector.child);
-    const rebuildPerSecond = copied / projector.seconds;
+    const rebuildPerSecond = seeded.events / projector.seconds;
 
     const replicaPort = port + 1;
     const replica = await startUntilReady(
-      { EVENTSTORE_CONNECTION_STRING: storeUrl, DATA_DIR: shared ? replicaDir : projectorDir, PROJECTIONS: 'follow', ...readStoreEnv },
+      { ...processEnv, DATA_DIR: shared ? replicaDir : projectorDir, PROJECTIONS: 'follow' },
       replicaPort,
     );
     children.push(replica.child);
@@ -264,19 +345,24 @@ async function main(): Promise<void> {
     const verifyLoad = await load(replicaPort, CONNECTIONS, DURATION_MS, (n) => verify(n + 17));
     const memory = rssMb(replica.child.pid as number);
 
+    // The replicated log is a real one (R150): the app's rebuild counts every copy's holdings.
+    const total = await holdingsTotal(port);
+    if (total !== seeded.holdings) throw new Error(`the rebuilt read side counts ${total} holdings, the log has ${seeded.holdings}`);
+
     const readBytes = shared
       ? await sizeOf(
-          readStoreEnv['READ_STORE_URL'] as string,
-          "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) AS size FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'recert%events%'",
+          READ_STORE_URL === 'same' ? url : READ_STORE_URL,
+          `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) AS size FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm') AND n.nspname = 'bench_read_${run}'`,
         )
       : ['read.db', 'read.db-wal'].map((f) => join(projectorDir, f)).reduce((sum, f) => sum + (existsSync(f) ? statSync(f).size : 0), 0);
 
     const figures: ScaleFigures = {
       date: new Date().toISOString(),
-      events: copied,
+      events: seeded.events,
       profiles: seeded.profiles,
-      holdings,
-      seedSeconds,
+      holdings: seeded.holdings,
+      seedSeconds: seeded.seedSeconds,
+      seeding: `${seeded.copies} ${seeded.copies === 1 ? 'copy' : 'copies'} of ${seeded.templateEvents.toLocaleString('en-US')} events${log.reused ? `, reused from ${log.database} (seeded ${seeded.seededAt})` : ''}`,
       rawPerSecond: raw.perSecond,
       rebuildSeconds: projector.seconds,
       rebuildPerSecond,
@@ -296,10 +382,50 @@ async function main(): Promise<void> {
     await Promise.all(
       children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))),
     );
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    if (log && !SCALE_DB) await admin.query(`DROP DATABASE IF EXISTS ${log.database} WITH (FORCE)`).catch(() => undefined);
+    else if (log) await dropSchemas(log.url, [`bench_shared_${run}`, ...(READ_STORE_URL === 'same' ? [`bench_read_${run}`] : [])]);
+    if (shared && READ_STORE_URL !== 'same') await dropSchemas(READ_STORE_URL, [`bench_read_${run}`]);
     await admin.end();
-    for (const dir of [seedDir, projectorDir, replicaDir]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [projectorDir, replicaDir]) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function withParameter(url: string, name: string, value: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set(name, value);
+  return parsed.toString();
+}
+
+async function dropSchemas(url: string, schemas: string[]): Promise<void> {
+  const parsed = new URL(url);
+  parsed.search = '';
+  const client = new Client({ connectionString: parsed.toString() });
+  try {
+    await client.connect();
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } catch (error) {
+    console.error(`bench:scale: could not drop ${schemas.join(', ')}: ${String(error)}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The holdings the read side counts (`/reports/summary`, every status). */
+async function holdingsTotal(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/reports/summary', headers: { authorization: `Bearer ${token(['admin'])}` } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve((JSON.parse(body) as { total: number }).total)
+            : reject(new Error(`/reports/summary: ${res.statusCode}`)),
+        );
+      })
+      .on('error', reject);
+  });
 }
 
 function report(
@@ -312,7 +438,7 @@ function report(
   const n = (value: number): string => Math.round(value).toLocaleString('en-US');
   console.log(`recert bench:scale  ${f.date}  node ${process.version}  ${cpus().length} cpu  ${cpus()[0]?.model ?? ''}`);
   console.log(
-    `log: ${n(f.events)} events on PostgreSQL in order of occurrence, ${n(f.profiles)} holders, ${n(f.holdings)} holdings; seeded in ${f.seedSeconds.toFixed(1)} s`,
+    `log: ${n(f.events)} events on PostgreSQL in order of occurrence, ${n(f.profiles)} holders, ${n(f.holdings)} holdings; seeded in ${f.seedSeconds.toFixed(1)} s (${f.seeding ?? 'seeded by the deciders'})`,
   );
   console.log(`read store: ${f.readStore}`);
   console.log(
