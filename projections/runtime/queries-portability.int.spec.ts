@@ -199,6 +199,9 @@ function postgresTableLike(db: Database.Database, table: string): string {
 const txOf = (store: ReadStore): ReadTx => ({
   dialect: store.kind,
   run: async (sql, params) => void (await store.run(sql, params)),
+  runAll: async (writes) => {
+    for (const write of writes) await store.run(write.sql, write.params);
+  },
   query: (sql, params) => store.query(sql, params),
 });
 
