@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
 import { HOLDING_EVENTS } from '@recert/domain';
 import type { Projection } from '../runtime/projection';
-import type { ReadTx } from '../runtime/read-store';
+import type { ReadTx, Write } from '../runtime/read-store';
 import { Statements } from '../runtime/statements';
 import { column, createTableStatements, defineTable, TableDefinition } from '../runtime/table-definition';
 import type { StoreProjection } from '../runtime/store-projection-runner';
@@ -160,30 +160,45 @@ export class RenewalOutcomesStoreProjection implements StoreProjection {
     await tx.run('DROP TABLE IF EXISTS rm_window_outcomes');
   }
 
+  /**
+   * The page's statements in one batch (#23.7). An expiry reads the holding's tracked expiry as the statements before
+   * it left it: the stored rows of the page's expiring holdings, read once up front, overlaid by the page's own tracks.
+   */
   async applyPage(tx: ReadTx, events: readonly RecordedEvent[]): Promise<void> {
-    for (const event of events) {
-      for (const step of outcomeSteps(event)) {
-        if (step.kind === 'track') {
-          await tx.run(
-            'INSERT INTO rm_outcome_holdings (holding_id, expires_at) VALUES (?, ?) ON CONFLICT (holding_id) DO UPDATE SET expires_at = excluded.expires_at',
-            [step.holdingId, step.expiresAt],
-          );
-          continue;
-        }
-        let closesAt: string | null | undefined = step.kind === 'record' ? step.closesAt : undefined;
-        if (step.kind === 'expire') {
-          const held = await tx.query<{ expires_at: string | null }>('SELECT expires_at FROM rm_outcome_holdings WHERE holding_id = ?', [
-            step.holdingId,
-          ]);
-          closesAt = held[0]?.expires_at;
-        }
-        await tx.run(
-          `INSERT INTO rm_window_outcomes (holding_id, closes_at, code, outcome, at) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (holding_id, closes_at) DO UPDATE SET code = excluded.code, outcome = excluded.outcome, at = excluded.at`,
-          [step.holdingId, new Date(closesAt ?? step.at).toISOString(), step.code, step.outcome, step.at],
-        );
+    const steps = events.flatMap((event) => outcomeSteps(event));
+    const tracked = await this.storedExpiries(tx, [...new Set(steps.flatMap((s) => (s.kind === 'expire' ? [s.holdingId] : [])))]);
+    const writes: Write[] = [];
+    for (const step of steps) {
+      if (step.kind === 'track') {
+        tracked.set(step.holdingId, step.expiresAt);
+        writes.push({
+          sql: 'INSERT INTO rm_outcome_holdings (holding_id, expires_at) VALUES (?, ?) ON CONFLICT (holding_id) DO UPDATE SET expires_at = excluded.expires_at',
+          params: [step.holdingId, step.expiresAt],
+        });
+        continue;
       }
+      const closesAt: string | null | undefined = step.kind === 'record' ? step.closesAt : tracked.get(step.holdingId);
+      writes.push({
+        sql: `INSERT INTO rm_window_outcomes (holding_id, closes_at, code, outcome, at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (holding_id, closes_at) DO UPDATE SET code = excluded.code, outcome = excluded.outcome, at = excluded.at`,
+        params: [step.holdingId, new Date(closesAt ?? step.at).toISOString(), step.code, step.outcome, step.at],
+      });
     }
+    await tx.runAll(writes);
+  }
+
+  /** The stored expiries of `holdingIds` (absent when not tracked), a few hundred keys per query. */
+  private async storedExpiries(tx: ReadTx, holdingIds: readonly string[]): Promise<Map<string, string | null>> {
+    const stored = new Map<string, string | null>();
+    for (let i = 0; i < holdingIds.length; i += 500) {
+      const chunk = holdingIds.slice(i, i + 500);
+      const rows = await tx.query<{ holding_id: string; expires_at: string | null }>(
+        `SELECT holding_id, expires_at FROM rm_outcome_holdings WHERE holding_id IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      );
+      for (const row of rows) stored.set(row.holding_id, row.expires_at);
+    }
+    return stored;
   }
 }
 

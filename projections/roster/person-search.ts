@@ -112,13 +112,18 @@ export class PersonSearchIndex implements StoreProjection {
     return steps;
   }
 
+  /** The page's statements in order, in one batch (#23.7). */
   private async write(tx: ReadTx, steps: readonly IndexStep[]): Promise<void> {
-    for (const step of steps) {
-      if (step.tokens === null) await tx.run(`DELETE FROM ${TABLE} WHERE profile_id = ?`, [step.profileId]);
-      else
-        for (const token of step.tokens)
-          await tx.run(`INSERT INTO ${TABLE} (token, profile_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, [token, step.profileId]);
-    }
+    await tx.runAll(
+      steps.flatMap((step) =>
+        step.tokens === null
+          ? [{ sql: `DELETE FROM ${TABLE} WHERE profile_id = ?`, params: [step.profileId] }]
+          : step.tokens.map((token) => ({
+              sql: `INSERT INTO ${TABLE} (token, profile_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+              params: [token, step.profileId],
+            })),
+      ),
+    );
   }
 
   private async hmacKey(): Promise<Buffer> {

@@ -1,8 +1,9 @@
-import { Client, Pool, PoolClient, types } from 'pg';
+import { Client, escapeLiteral, Pool, PoolClient, types } from 'pg';
 import { postgresSessionSettings, type PostgresDeadlines } from '@recert/kernel';
 import {
   CheckpointRow,
   checkpointOf,
+  finiteValue,
   ownerIsGone,
   ProjectorLease,
   ReadStore,
@@ -10,6 +11,7 @@ import {
   ReadValue,
   StaleProjectorError,
   StoredCheckpoint,
+  Write,
 } from './read-store';
 
 /** The read store's schema, unless the URL's `readStoreSchema` parameter names another (tests use one each). */
@@ -47,12 +49,77 @@ export function numbered(sql: string): string {
   return sql.replace(/\?/g, () => `$${(n += 1)}`);
 }
 
+/** A value as a literal. Quoted like the driver's parameters (text of unknown type), so the server types it alike. */
+function literal(value: ReadValue): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number') return `'${String(finiteValue(value))}'`;
+  if (typeof value !== 'string') throw new Error(`runAll: unsupported parameter type ${typeof value}`);
+  // pg's escapeLiteral doubles quotes and backslashes, E'…' when there are backslashes: right whatever
+  // standard_conforming_strings says.
+  return escapeLiteral(value);
+}
+
+/**
+ * `sql` with its `?` placeholders replaced by `params` as literals. A `?` inside a quoted literal or identifier of
+ * the SQL text is refused rather than guessed at (our SQL has none); so is a count of placeholders that does not match.
+ */
+export function inlined(sql: string, params: readonly ReadValue[]): string {
+  let out = '';
+  let n = 0;
+  let quote: "'" | '"' | null = null;
+  for (const c of sql) {
+    if (quote !== null) {
+      if (c === '?') throw new Error(`runAll: a ? inside a quoted part of the SQL: ${sql}`);
+      if (c === quote) quote = null; // a doubled quote closes and reopens: same outcome
+      out += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      out += c;
+    } else if (c === '?') {
+      if (n >= params.length) throw new Error(`runAll: more placeholders than parameters: ${sql}`);
+      out += literal(params[n] as ReadValue);
+      n += 1;
+    } else out += c;
+  }
+  if (quote !== null) throw new Error(`runAll: an unclosed quote in the SQL: ${sql}`);
+  if (n !== params.length) throw new Error(`runAll: ${params.length} parameters for ${n} placeholders: ${sql}`);
+  return out;
+}
+
+/** One multi-statement text holds at most this many statements or about this many characters. */
+const BATCH_STATEMENTS = 500;
+const BATCH_CHARS = 1_000_000;
+
+/** `writes` as multi-statement texts, in order, each within the batch limits (a single larger statement alone). */
+export function batchTexts(writes: readonly Write[]): string[] {
+  const texts: string[] = [];
+  let parts: string[] = [];
+  let chars = 0;
+  for (const write of writes) {
+    const statement = inlined(write.sql, write.params);
+    if (parts.length > 0 && (parts.length >= BATCH_STATEMENTS || chars + statement.length > BATCH_CHARS)) {
+      texts.push(parts.join(';\n'));
+      parts = [];
+      chars = 0;
+    }
+    parts.push(statement);
+    chars += statement.length + 2;
+  }
+  if (parts.length > 0) texts.push(parts.join(';\n'));
+  return texts;
+}
+
 /** A transaction's statements on one pooled client, `?` placeholders numbered. */
 function txOf(client: PoolClient): ReadTx {
   return {
     dialect: 'postgres',
     run: async (sql, params = []) => {
       await client.query(numbered(sql), [...params]);
+    },
+    // Without parameters the driver uses the simple protocol, which runs a multi-statement text in one round trip,
+    // inside the unit's transaction: the first failing statement fails the call and the unit rolls back whole.
+    runAll: async (writes) => {
+      for (const text of batchTexts(writes)) await client.query(text);
     },
     query: async <T>(sql: string, params: readonly ReadValue[] = []) => (await client.query(numbered(sql), [...params])).rows as T[],
   };

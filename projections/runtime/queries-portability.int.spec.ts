@@ -159,6 +159,9 @@ const OUTCOMES: [string, string, string, string, string][] = [
 const txOf = (store: ReadStore): ReadTx => ({
   dialect: store.kind,
   run: async (sql, params) => void (await store.run(sql, params)),
+  runAll: async (writes) => {
+    for (const write of writes) await store.run(write.sql, write.params);
+  },
   query: (sql, params) => store.query(sql, params),
 });
 

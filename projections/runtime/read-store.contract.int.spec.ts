@@ -5,9 +5,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropSchema, describeWithPostgres, PG_TEST_URL, uniqueName } from '../../test/support/postgres';
 import { eventually } from '../../test/support/wait';
-import { PostgresReadStore } from './postgres-read-store';
+import { inlined, PostgresReadStore } from './postgres-read-store';
 import { configureReadDb } from './read-db';
-import { ReadStore, SqliteReadStore, StaleProjectorError } from './read-store';
+import { ReadStore, ReadValue, SqliteReadStore, StaleProjectorError } from './read-store';
 
 /** The read store's contract (#23.1, #23.2): the same suite on the embedded and the PostgreSQL adapter. */
 function readStoreContract(open: () => Promise<ReadStore>): void {
@@ -171,6 +171,105 @@ function readStoreContract(open: () => Promise<ReadStore>): void {
     await store.commit('r137', lease.token, { ...checkpoint(5), eventId: 'e5', epoch: 'x' }, () => Promise.resolve());
     expect(await store.checkpoint('r137')).toEqual({ ...checkpoint(5), eventId: 'e5', epoch: 'x' });
   });
+
+  /** A table for the batch cases, made in a unit of work under `name`'s lease; its token. */
+  const batchTable = async (name: string): Promise<number> => {
+    const lease = await store.acquire(name, 'host:1:a', 60_000);
+    if (!lease) throw new Error('no lease');
+    const [bigint, real] = store.kind === 'postgres' ? ['BIGINT', 'DOUBLE PRECISION'] : ['INTEGER', 'REAL'];
+    await store.commit(name, lease.token, checkpoint(1), async (tx) => {
+      await tx.run(`CREATE TABLE IF NOT EXISTS rm_${name} (id TEXT PRIMARY KEY, s TEXT, n ${bigint}, x ${real})`);
+      await tx.run(`INSERT INTO rm_${name} (id, s, n, x) VALUES (?, ?, ?, ?)`, ['before', 'kept', 1, 0.5]);
+    });
+    return lease.token;
+  };
+  const insertRow = (table: string, id: string, s: ReadValue, n: ReadValue, x: ReadValue) => ({
+    sql: `INSERT INTO ${table} (id, s, n, x) VALUES (?, ?, ?, ?)`,
+    params: [id, s, n, x],
+  });
+  const failedOf = (run: Promise<unknown>): Promise<boolean> =>
+    run.then(
+      () => false,
+      () => true,
+    );
+
+  it('R144 runAll applies a batch in order inside the unit of work; strings, nulls and numbers round-trip exactly', async () => {
+    const token = await batchTable('r144');
+    const strings = [
+      "it's",
+      "''",
+      'back\\slash',
+      "\\'",
+      'ends with \\',
+      'żółć ✓ 😀 中文',
+      'what? ??',
+      "'?'",
+      '',
+      '--',
+      '/* x */',
+      '$1',
+      'a;b',
+      '"q"',
+      'line\nbreak\ttab',
+    ];
+    const numbers = [0, -1, 2_147_483_648, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
+    const decimals = [0.1, -2.5, 1e-7, 123456.789];
+    // More statements than one PostgreSQL batch text holds (500): the later chunks follow the earlier in order.
+    const bumps = Array.from({ length: 1_200 }, () => ({ sql: 'UPDATE rm_r144 SET n = n + ? WHERE id = ?', params: [1, 'row'] }));
+    await store.commit('r144', token, checkpoint(2), (tx) =>
+      tx.runAll([
+        insertRow('rm_r144', 'row', 'first', 1, null),
+        { sql: 'UPDATE rm_r144 SET s = ?, n = n + ? WHERE id = ?', params: ['second', 41, 'row'] },
+        ...bumps,
+        ...strings.map((value, i) => insertRow('rm_r144', `s${i}`, value, null, null)),
+        ...numbers.map((value, i) => insertRow('rm_r144', `n${i}`, null, value, decimals[i % decimals.length] ?? null)),
+        insertRow('rm_r144', 'nulls', null, null, null),
+      ]),
+    );
+    const rows = new Map(
+      (await store.query<{ id: string; s: unknown; n: unknown; x: unknown }>('SELECT id, s, n, x FROM rm_r144')).map((r) => [r.id, r]),
+    );
+    expect(rows.get('row')).toEqual({ id: 'row', s: 'second', n: 1_242, x: null });
+    strings.forEach((value, i) => expect(rows.get(`s${i}`)?.s).toBe(value));
+    numbers.forEach((value, i) => expect(rows.get(`n${i}`)).toMatchObject({ n: value, x: decimals[i % decimals.length] }));
+    expect(rows.get('nulls')).toEqual({ id: 'nulls', s: null, n: null, x: null });
+    expect(rows.get('before')).toEqual({ id: 'before', s: 'kept', n: 1, x: 0.5 });
+    expect(rows.size).toBe(2 + strings.length + numbers.length + 1);
+    expect(await store.checkpoint('r144')).toEqual(checkpoint(2));
+    await store.commit('r144', token, checkpoint(3), (tx) => tx.runAll([])); // an empty page
+    expect(await store.checkpoint('r144')).toEqual(checkpoint(3));
+  });
+
+  it('R145 a failing statement in a runAll batch (here in a later chunk) rolls the whole unit of work back', async () => {
+    const token = await batchTable('r145');
+    const many = Array.from({ length: 700 }, (_, i) => insertRow('rm_r145', `r${i}`, 'x', i, null));
+    const failed = await failedOf(
+      store.commit('r145', token, checkpoint(2), (tx) =>
+        tx.runAll([
+          { sql: 'UPDATE rm_r145 SET s = ? WHERE id = ?', params: ['changed', 'before'] },
+          ...many,
+          insertRow('rm_r145', 'r3', 'duplicate key', 0, null),
+          insertRow('rm_r145', 'after', 'never', 0, null),
+        ]),
+      ),
+    );
+    expect(failed).toBe(true);
+    expect(await store.query('SELECT id, s FROM rm_r145')).toEqual([{ id: 'before', s: 'kept' }]);
+    expect(await store.checkpoint('r145')).toEqual(checkpoint(1));
+  });
+
+  it('R146 runAll refuses NaN and ±Infinity (no portable SQL value): the unit stores nothing', async () => {
+    const token = await batchTable('r146');
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      await expect(
+        store.commit('r146', token, checkpoint(2), (tx) =>
+          tx.runAll([insertRow('rm_r146', 'ok', 'x', 1, null), insertRow('rm_r146', 'bad', 'x', 1, bad)]),
+        ),
+      ).rejects.toThrow(/non-finite/);
+    }
+    expect(await store.query('SELECT id FROM rm_r146')).toEqual([{ id: 'before' }]);
+    expect(await store.checkpoint('r146')).toEqual(checkpoint(1));
+  });
 }
 
 describe('read store contract on the embedded SQLite read.db', () => {
@@ -187,4 +286,17 @@ describeWithPostgres('read store contract on PostgreSQL', () => {
   const schema = uniqueName('recert_read');
   afterAll(() => dropSchema(schema), 30_000);
   readStoreContract(() => PostgresReadStore.open(`${PG_TEST_URL}?readStoreSchema=${schema}`));
+});
+
+describe('R144 runAll on PostgreSQL renders parameters as literals only where the SQL has placeholders', () => {
+  it('R144 a ? inside a quoted part of the SQL, or a count of parameters that does not match, is refused, not guessed at', () => {
+    expect(inlined('UPDATE t SET s = ? WHERE id = ?', ["it's", 5])).toBe("UPDATE t SET s = 'it''s' WHERE id = '5'");
+    expect(inlined('SELECT ?', ['a\\b'])).toBe("SELECT  E'a\\\\b'");
+    expect(inlined('SELECT ?', [null])).toBe('SELECT NULL');
+    expect(() => inlined("SELECT '?', ?", ['a'])).toThrow(/quoted/);
+    expect(() => inlined('SELECT "a?", ?', ['a'])).toThrow(/quoted/);
+    expect(() => inlined('SELECT ?, ?', ['a'])).toThrow(/placeholders/);
+    expect(() => inlined('SELECT ?', ['a', 'b'])).toThrow(/parameters/);
+    expect(() => inlined("SELECT 'open", [])).toThrow(/unclosed/);
+  });
 });

@@ -45,6 +45,12 @@ export interface ReadStore {
 
 export type ReadValue = string | number | null;
 
+/** `value`, unless a number that is not finite: NaN and ±Infinity have no portable SQL value, so a batch refuses them. */
+export function finiteValue(value: ReadValue): ReadValue {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new RangeError(`runAll: a non-finite number (${value}) has no SQL value`);
+  return value;
+}
+
 /** Nest token of the process's `ReadStore` (the SQLite adapter over `read.db` unless `READ_STORE_URL` names PostgreSQL). */
 export const READ_STORE = Symbol('READ_STORE');
 
@@ -53,7 +59,18 @@ export interface ReadTx {
   /** For the little DDL that differs (`WITHOUT ROWID`, column types). */
   readonly dialect: 'sqlite' | 'postgres';
   run(sql: string, params?: readonly ReadValue[]): Promise<void>;
+  /**
+   * `writes` in order, as `run` one after the other would, in as few round trips as the adapter can (#23.7: a
+   * projector's page of statements; PostgreSQL sends them as a few multi-statement texts instead of one each).
+   */
+  runAll(writes: readonly Write[]): Promise<void>;
   query<T>(sql: string, params?: readonly ReadValue[]): Promise<T[]>;
+}
+
+/** One portable statement (`?` placeholders, SQL both SQLite and PostgreSQL run). */
+export interface Write {
+  sql: string;
+  params: readonly ReadValue[];
 }
 
 export interface ProjectorLease {
@@ -237,6 +254,10 @@ export class SqliteReadStore implements ReadStore {
           this.db.prepare(sql).run(...params);
           return Promise.resolve();
         },
+        runAll: (writes) => {
+          for (const write of writes) this.prepared(write.sql).run(...write.params.map(finiteValue));
+          return Promise.resolve();
+        },
         query: <R>(sql: string, params: readonly ReadValue[] = []) => Promise.resolve(this.db.prepare(sql).all(...params) as R[]),
       };
       this.db.exec('BEGIN IMMEDIATE');
@@ -256,22 +277,21 @@ export class SqliteReadStore implements ReadStore {
   /** Statements by their SQL: queries are few and fixed, so preparing each once keeps reads as fast as before. */
   private readonly statements = new Map<string, Database.Statement>();
 
-  query<T>(sql: string, params: readonly ReadValue[] = []): Promise<T[]> {
+  private prepared(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
       this.statements.set(sql, statement);
     }
-    return Promise.resolve(statement.all(...params) as T[]);
+    return statement;
+  }
+
+  query<T>(sql: string, params: readonly ReadValue[] = []): Promise<T[]> {
+    return Promise.resolve(this.prepared(sql).all(...params) as T[]);
   }
 
   run(sql: string, params: readonly ReadValue[] = []): Promise<number> {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return Promise.resolve(statement.run(...params).changes);
+    return Promise.resolve(this.prepared(sql).run(...params).changes);
   }
 
   close(): Promise<void> {
