@@ -1,5 +1,5 @@
 import { Client, escapeLiteral, Pool, PoolClient, types } from 'pg';
-import { postgresSessionSettings, type PostgresDeadlines } from '@recert/kernel';
+import { postgresSessionSettings, survivePoolErrors, type PostgresDeadlines } from '@recert/kernel';
 import {
   CheckpointRow,
   checkpointOf,
@@ -154,7 +154,7 @@ export class PostgresReadStore implements ReadStore {
       types: READ_TYPES,
       ...postgresSessionSettings(deadlines, [`search_path=${schema}`]),
     });
-    pool.on('error', () => undefined);
+    survivePoolErrors(pool);
     const store = new PostgresReadStore(pool, url.toString(), schema, deadlines);
     try {
       await store.setup();

@@ -63,3 +63,23 @@ export function postgresSessionSettings(
     options,
   };
 }
+
+/** What a pool needs of the listener API: the pool's own `error`, and each client's on `connect`. */
+interface ListenablePool {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'connect', listener: (client: { on(event: 'error', listener: (error: Error) => void): unknown }) => void): unknown;
+}
+
+/**
+ * A server-side end of a connection (a deadline such as `idle_in_transaction_session_timeout` on a starved process, a
+ * restart, an admin's `pg_terminate_backend`) is an `error` event on its client. The pool listens only while a client
+ * is idle; one checked out and between statements would crash the process with an unhandled `error`. Here every
+ * client listens for its whole life: the work on it fails with the error instead, and the pool drops the broken
+ * client when it is released.
+ */
+export function survivePoolErrors(pool: ListenablePool): void {
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
+}

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Client, Pool, type QueryConfig } from 'pg';
-import { DEFAULT_POSTGRES_DEADLINES, postgresSessionSettings, type PostgresDeadlines } from '@recert/kernel';
+import { DEFAULT_POSTGRES_DEADLINES, postgresSessionSettings, survivePoolErrors, type PostgresDeadlines } from '@recert/kernel';
 import { ConcurrencyError, EventStoreUnavailableError, InvalidStoreInputError, PartialDuplicateError } from '../errors';
 import {
   AppendResult,
@@ -149,7 +149,7 @@ export class PostgresEventStore implements EventStore {
       ...postgresSessionSettings(this.deadlines),
     });
     // An idle connection the server dropped: the pool discards it and opens another on demand.
-    this.pool.on('error', () => undefined);
+    survivePoolErrors(this.pool);
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.batchSize = options.batchSize ?? 1000;
     this.now = options.now ?? (() => new Date());

@@ -1,5 +1,5 @@
 import { Client, ClientBase, Pool } from 'pg';
-import { postgresSessionSettings, type PostgresDeadlines } from '../postgres-session';
+import { postgresSessionSettings, survivePoolErrors, type PostgresDeadlines } from '../postgres-session';
 import { SqlRunner, sqlWebhookState, WEBHOOK_CURSOR_MARK_MIGRATION, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
 import { doneLookup } from './sqlite-shared-state';
 import {
@@ -99,7 +99,7 @@ export class PostgresSharedState implements SharedState {
       ...postgresSessionSettings(deadlines, [`search_path=${schema}`]),
     });
     // An idle client's network error must not crash the process; the next query reconnects.
-    pool.on('error', () => undefined);
+    survivePoolErrors(pool);
     try {
       // Its own connection without statement or lock deadline: waiting for another process's migration is normal.
       const client = new Client({
