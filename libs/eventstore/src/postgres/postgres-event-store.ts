@@ -18,7 +18,7 @@ import {
 } from '../event-store.port';
 import { GroupCommitQueue } from '../group-commit';
 import { pollingSubscription } from '../polling-subscription';
-import { toRecorded } from '../sql-event-row';
+import { SqlEventRow, toRecorded } from '../sql-event-row';
 import { APPEND_LOCK_KEY, APPENDED_CHANNEL, Migration, MIGRATION_LOCK_KEY, MIGRATIONS } from './migrations';
 
 export { APPEND_LOCK_KEY } from './migrations';
@@ -45,16 +45,7 @@ export interface PostgresEventStoreOptions {
 }
 
 /** A stored event as the read statements return it (rowMode array): the columns of EVENT_COLUMNS in order. */
-type EventRow = [
-  position: string,
-  stream: string,
-  revision: number,
-  id: string,
-  type: string,
-  data: string | null,
-  metadata: string | null,
-  recordedAt: string,
-];
+type EventRow = SqlEventRow;
 /** What append_one returns for one append (append_many: the same, each row after its item number). */
 type AppendRow = [
   outcome: 'appended' | 'duplicate' | 'partial_duplicate' | 'conflict',
