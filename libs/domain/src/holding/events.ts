@@ -1,6 +1,9 @@
 import { eventList } from '@recert/kernel/pure';
 import type { Level } from '../catalog';
 
+/** Which holding an event is about: every holding event's data starts with these three. */
+export type HoldingKey = { holdingId: string; profileId: string; certificationCode: string };
+
 /**
  * A holding: one certification held by one profile, its whole life in one stream `holding-<profileId>.<code>`:
  * earned, windows opened, attempts, renewals, expiry, earned again (a new cycle), merges.
@@ -8,10 +11,7 @@ import type { Level } from '../catalog';
  */
 export type CertificationEarned = {
   type: 'CertificationEarned';
-  data: {
-    holdingId: string;
-    profileId: string;
-    certificationCode: string;
+  data: HoldingKey & {
     level: Level;
     earnedAt: string;
     /** null: never expires (fundamentals, R1). */
@@ -26,10 +26,7 @@ export type CertificationEarned = {
 
 export type RenewalWindowOpened = {
   type: 'RenewalWindowOpened';
-  data: {
-    holdingId: string;
-    profileId: string;
-    certificationCode: string;
+  data: HoldingKey & {
     windowId: string;
     opensAt: string;
     expiresAt: string;
@@ -39,15 +36,12 @@ export type RenewalWindowOpened = {
 
 export type RenewalEligibilityNotified = {
   type: 'RenewalEligibilityNotified';
-  data: { holdingId: string; profileId: string; certificationCode: string; windowId: string; notificationId: string; notifiedAt: string };
+  data: HoldingKey & { windowId: string; notificationId: string; notifiedAt: string };
 };
 
 export type AssessmentAttempted = {
   type: 'AssessmentAttempted';
-  data: {
-    holdingId: string;
-    profileId: string;
-    certificationCode: string;
+  data: HoldingKey & {
     attemptId: string;
     windowId: string;
     /** 1-based number of this attempt within its window (R8). */
@@ -62,10 +56,7 @@ export type AssessmentAttempted = {
 
 export type CertificationRenewed = {
   type: 'CertificationRenewed';
-  data: {
-    holdingId: string;
-    profileId: string;
-    certificationCode: string;
+  data: HoldingKey & {
     renewedAt: string;
     previousExpiresAt: string;
     expiresAt: string;
@@ -76,7 +67,7 @@ export type CertificationRenewed = {
 
 export type CertificationExpired = {
   type: 'CertificationExpired';
-  data: { holdingId: string; profileId: string; certificationCode: string; expiredAt: string; policyVersion: string };
+  data: HoldingKey & { expiredAt: string; policyVersion: string };
 };
 
 /** Who decided an override under four eyes (R22, R26): on every holding event an override causes. */
@@ -85,10 +76,7 @@ export type OverrideActors = { overrideId: string; requestedBy: string; approved
 /** R15: an admin revoked this cycle; final, the holder must earn the certification again. */
 export type CertificationRevoked = {
   type: 'CertificationRevoked';
-  data: {
-    holdingId: string;
-    profileId: string;
-    certificationCode: string;
+  data: HoldingKey & {
     cycle: number;
     reason: string;
     revokedAt: string;
@@ -120,10 +108,7 @@ export type RenewalWindowReopened = { type: 'RenewalWindowReopened'; data: Expir
 /** R27: an approved override let the next `attempts` attempts of the open window skip the retake cooldown (R8). */
 export type RenewalAttemptsGranted = {
   type: 'RenewalAttemptsGranted';
-  data: {
-    holdingId: string;
-    profileId: string;
-    certificationCode: string;
+  data: HoldingKey & {
     cycle: number;
     windowId: string;
     attempts: number;
@@ -146,10 +131,7 @@ export type LastOverride = OverrideActors & {
 /** R16: an admin suspended this cycle, until reinstated or (when given) until `until`. */
 export type CertificationSuspended = {
   type: 'CertificationSuspended';
-  data: {
-    holdingId: string;
-    profileId: string;
-    certificationCode: string;
+  data: HoldingKey & {
     cycle: number;
     reason: string;
     suspendedAt: string;
@@ -160,16 +142,13 @@ export type CertificationSuspended = {
 /** R17: an admin lifted a suspension. */
 export type CertificationReinstated = {
   type: 'CertificationReinstated';
-  data: { holdingId: string; profileId: string; certificationCode: string; cycle: number; reason: string; reinstatedAt: string };
+  data: HoldingKey & { cycle: number; reason: string; reinstatedAt: string };
 };
 
 /** R19: the holder (or support) drew a new public verification id; the previous one answers 404 from now on. */
 export type VerificationIdRotated = {
   type: 'VerificationIdRotated';
-  data: {
-    holdingId: string;
-    profileId: string;
-    certificationCode: string;
+  data: HoldingKey & {
     verificationId: string;
     previousVerificationId: string | null;
     rotatedAt: string;
@@ -179,7 +158,7 @@ export type VerificationIdRotated = {
 /** R19: the holder (or support) made this holding's verification private (404 like an unknown id) or public again. */
 export type VerificationVisibilityChanged = {
   type: 'VerificationVisibilityChanged';
-  data: { holdingId: string; profileId: string; certificationCode: string; visibility: 'public' | 'private'; changedAt: string };
+  data: HoldingKey & { visibility: 'public' | 'private'; changedAt: string };
 };
 
 /** Where an imported fact came from (#14.3, R39): the legacy system, its id for the row, the file line and the run. */
@@ -221,10 +200,7 @@ export type HoldingSnapshot = {
 
 export type HoldingMergedOut = {
   type: 'HoldingMergedOut';
-  data: {
-    holdingId: string;
-    profileId: string;
-    certificationCode: string;
+  data: HoldingKey & {
     mergeId: string;
     toProfileId: string;
     toHoldingId: string;
@@ -234,10 +210,7 @@ export type HoldingMergedOut = {
 
 export type HoldingMergedIn = {
   type: 'HoldingMergedIn';
-  data: {
-    holdingId: string;
-    profileId: string;
-    certificationCode: string;
+  data: HoldingKey & {
     mergeId: string;
     fromProfileId: string;
     fromHoldingId: string;

@@ -1,4 +1,4 @@
-import type { HoldingEvent, HoldingSnapshot, ImportSource, LastOverride, WindowState } from './events';
+import type { HoldingEvent, HoldingKey, HoldingSnapshot, ImportSource, LastOverride, WindowState } from './events';
 
 /** A holding's state, folded from its stream by `evolveHolding`; the rules read it in `rules.ts`. */
 export type HeldState = {
@@ -67,19 +67,27 @@ function withOverride(state: HeldState, last: LastOverride): HeldState {
   return { ...state, overrideIds: applied.includes(last.overrideId) ? applied : [...applied, last.overrideId], lastOverride: last };
 }
 
+/** The first fields of a held state, from an earned or an adopted (merged-in) cycle: one key order for both. */
+function heldCycle(key: HoldingKey, cycle: Pick<HeldState, 'level' | 'cycle' | 'earnedAt' | 'expiresAt'>) {
+  const { holdingId, profileId, certificationCode } = key;
+  return {
+    status: 'held' as const,
+    holdingId,
+    profileId,
+    certificationCode,
+    level: cycle.level,
+    cycle: cycle.cycle,
+    earnedAt: cycle.earnedAt,
+    expiresAt: cycle.expiresAt,
+  };
+}
+
 export function evolveHolding(state: HoldingState, event: HoldingEvent): HoldingState {
   switch (event.type) {
     case 'CertificationEarned': {
       const d = event.data;
       return {
-        status: 'held',
-        holdingId: d.holdingId,
-        profileId: d.profileId,
-        certificationCode: d.certificationCode,
-        level: d.level,
-        cycle: d.cycle,
-        earnedAt: d.earnedAt,
-        expiresAt: d.expiresAt,
+        ...heldCycle(d, d),
         expired: false,
         window: newWindow(d.holdingId, d.expiresAt, d.renewalWindowOpensAt),
         revoked: false,
@@ -205,14 +213,7 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         d.snapshot.window && d.snapshot.expiresAt ? { ...d.snapshot.window, id: windowIdOf(d.holdingId, d.snapshot.expiresAt) } : null;
       const s = d.snapshot;
       return {
-        status: 'held',
-        holdingId: d.holdingId,
-        profileId: d.profileId,
-        certificationCode: d.certificationCode,
-        level: s.level,
-        cycle: s.cycle,
-        earnedAt: s.earnedAt,
-        expiresAt: s.expiresAt,
+        ...heldCycle(d, s),
         expired: s.expired,
         window,
         revoked: s.revoked ?? false,

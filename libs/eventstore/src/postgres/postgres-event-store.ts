@@ -5,10 +5,8 @@ import { ConcurrencyError, EventStoreUnavailableError, InvalidStoreInputError, P
 import {
   AppendResult,
   EventFilter,
-  EventMetadata,
   EventStore,
   ExpectedRevision,
-  JsonObject,
   matchesFilter,
   NewEvent,
   ReadAllOptions,
@@ -20,6 +18,7 @@ import {
 } from '../event-store.port';
 import { GroupCommitQueue } from '../group-commit';
 import { pollingSubscription } from '../polling-subscription';
+import { SqlEventRow, toRecorded } from '../sql-event-row';
 import { APPEND_LOCK_KEY, APPENDED_CHANNEL, Migration, MIGRATION_LOCK_KEY, MIGRATIONS } from './migrations';
 
 export { APPEND_LOCK_KEY } from './migrations';
@@ -46,16 +45,7 @@ export interface PostgresEventStoreOptions {
 }
 
 /** A stored event as the read statements return it (rowMode array): the columns of EVENT_COLUMNS in order. */
-type EventRow = [
-  position: string,
-  stream: string,
-  revision: number,
-  id: string,
-  type: string,
-  data: string | null,
-  metadata: string | null,
-  recordedAt: string,
-];
+type EventRow = SqlEventRow;
 /** What append_one returns for one append (append_many: the same, each row after its item number). */
 type AppendRow = [
   outcome: 'appended' | 'duplicate' | 'partial_duplicate' | 'conflict',
@@ -607,25 +597,6 @@ function expectedCode(expected: ExpectedRevision): number {
       // A revision is never negative: such a number must not pass for one of the codes, so it matches nothing.
       return Number.isInteger(expected) && expected >= 0 ? expected : -4;
   }
-}
-
-function toRecorded(row: EventRow): RecordedEvent {
-  const [position, stream, revision, id, type, data, rawMetadata, recordedAt] = row;
-  let metadata: EventMetadata | undefined;
-  return {
-    id,
-    type,
-    data: JSON.parse(data ?? '{}') as JsonObject,
-    // Parsed on first use: projections replaying millions of events rarely read it.
-    get metadata(): EventMetadata {
-      metadata ??= JSON.parse(rawMetadata ?? '{}') as EventMetadata;
-      return metadata;
-    },
-    stream,
-    revision,
-    position: Number(position),
-    recordedAt,
-  };
 }
 
 /** SQLSTATE and constraint of a node-postgres error, wrapped or not. */

@@ -6,10 +6,8 @@ import { dirname } from 'node:path';
 import {
   AppendResult,
   EventFilter,
-  EventMetadata,
   EventStore,
   ExpectedRevision,
-  JsonObject,
   matchesFilter,
   NewEvent,
   ReadAllOptions,
@@ -21,6 +19,7 @@ import {
 } from '../event-store.port';
 import { GroupCommitQueue } from '../group-commit';
 import { pollingSubscription } from '../polling-subscription';
+import { toRecorded } from '../sql-event-row';
 import { Committer, createCommitter, outcomeError, ThreadWriter, WireAppend, WireOutcome } from './writer';
 
 export interface SqliteEventStoreOptions {
@@ -352,23 +351,4 @@ export class SqliteEventStore implements EventStore {
   private assertOpen(): void {
     if (this.closed) throw new Error('The event store is closed');
   }
-}
-
-function toRecorded(row: EventRow): RecordedEvent {
-  const [position, stream, revision, id, type, data, rawMetadata, recordedAt] = row;
-  let metadata: EventMetadata | undefined;
-  return {
-    id,
-    type,
-    data: JSON.parse(data) as JsonObject,
-    // Parsed on first use: projections replaying millions of events rarely read it.
-    get metadata(): EventMetadata {
-      metadata ??= JSON.parse(rawMetadata) as EventMetadata;
-      return metadata;
-    },
-    stream,
-    revision,
-    position,
-    recordedAt,
-  };
 }

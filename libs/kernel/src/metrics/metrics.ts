@@ -3,14 +3,6 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-function counter<L extends string = never>(registry: Registry, name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
-  return new Counter({ name, help, labelNames, registers: [registry] });
-}
-
-function gauge<L extends string = never>(registry: Registry, name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
-  return new Gauge({ name, help, labelNames, registers: [registry] });
-}
-
 /**
  * The process's Prometheus metrics (prom-client), one registry per app so that several apps in one process (the
  * tests) never mix. Counters are moved where things happen; gauges of state (projections, outbox) are read at
@@ -28,47 +20,38 @@ export class Metrics implements OnApplicationBootstrap {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  readonly commands = counter(
-    this.registry,
+  readonly commands = this.counter(
     'recert_commands_total',
     'Commands handled, by command type and outcome (ok, or the problem code it was refused with)',
     ['command', 'outcome'],
   );
-  readonly appends = counter(
-    this.registry,
+  readonly appends = this.counter(
     'recert_appends_total',
     'Appends to the event store by outcome: appended, duplicate (an idempotent repeat), conflict, failed',
     ['outcome'],
   );
-  readonly appendedEvents = counter(this.registry, 'recert_events_appended_total', 'Events written to the event store');
-  readonly appendConflicts = counter(
-    this.registry,
+  readonly appendedEvents = this.counter('recert_events_appended_total', 'Events written to the event store');
+  readonly appendConflicts = this.counter(
     'recert_append_conflicts_total',
     'Appends refused because the stream had moved (expected revision), each retried or answered CONCURRENCY_CONFLICT',
   );
-  readonly projectionPosition = gauge(this.registry, 'recert_projection_position', 'Global log position each projection has processed', [
+  readonly projectionPosition = this.gauge('recert_projection_position', 'Global log position each projection has processed', [
     'projection',
   ]);
-  readonly projectionLag = gauge(
-    this.registry,
-    'recert_projection_lag_events',
-    'How far each projection is behind the head of the log, in events',
-    ['projection'],
-  );
-  readonly outboxPending = gauge(this.registry, 'recert_outbox_pending', 'Renewal notifications waiting to be delivered');
-  readonly outboxFailing = gauge(
-    this.registry,
+  readonly projectionLag = this.gauge('recert_projection_lag_events', 'How far each projection is behind the head of the log, in events', [
+    'projection',
+  ]);
+  readonly outboxPending = this.gauge('recert_outbox_pending', 'Renewal notifications waiting to be delivered');
+  readonly outboxFailing = this.gauge(
     'recert_outbox_failing',
     'Pending notifications whose last delivery attempt failed (waiting out a back-off)',
   );
-  readonly outboxOldestAge = gauge(
-    this.registry,
+  readonly outboxOldestAge = this.gauge(
     'recert_outbox_oldest_pending_age_seconds',
     'Age of the longest-waiting pending notification, from its window opening (domain clock)',
   );
-  readonly schedulerRuns = counter(this.registry, 'recert_scheduler_runs_total', 'Scheduler runs by outcome (ok, failed)', ['outcome']);
-  readonly rewoundLog = counter(
-    this.registry,
+  readonly schedulerRuns = this.counter('recert_scheduler_runs_total', 'Scheduler runs by outcome (ok, failed)', ['outcome']);
+  readonly rewoundLog = this.counter(
     'recert_rewound_log_total',
     'Checkpoints (a projection, or "webhooks" for the webhook cursor) found on a rewound log at start or resume, each rebuilt or stopped (#24.2)',
     ['consumer'],
@@ -111,5 +94,14 @@ export class Metrics implements OnApplicationBootstrap {
         stop({ method: request.method ?? 'OTHER', route, status: String(response.statusCode) });
       });
     });
+  }
+
+  // Methods, not fields: they exist on the prototype before the field initializers above call them.
+  private counter<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 }

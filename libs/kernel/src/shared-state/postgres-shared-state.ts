@@ -1,6 +1,7 @@
 import { Client, ClientBase, Pool } from 'pg';
 import { postgresSessionSettings, survivePoolErrors, type PostgresDeadlines } from '../postgres-session';
-import { SqlRunner, sqlWebhookState, WEBHOOK_CURSOR_MARK_MIGRATION, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
+import { SqlRunner, WEBHOOK_CURSOR_MARK_MIGRATION, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
+import { SqlSharedState } from './sql-shared-state';
 import { doneLookup } from './sqlite-shared-state';
 import {
   IDEMPOTENCY_CLAIM_TTL_MS,
@@ -10,8 +11,6 @@ import {
   LeaseStore,
   RateCounterStore,
   SHARED_STATE_SCHEMA_VERSION,
-  SharedState,
-  WebhookStateStore,
 } from './shared-state.ports';
 
 /** Each step brings the schema from version i to i + 1; never edit a shipped step, add one. */
@@ -43,27 +42,19 @@ const MIGRATION_LOCK = 0x7265_6365_7274_5353n;
  * (claims and leases are conditional upserts), so atomicity comes from PostgreSQL's row locks. Rate counters sit in
  * an UNLOGGED table: no WAL traffic per request, and a crash only resets a minute's counts.
  */
-export class PostgresSharedState implements SharedState {
+export class PostgresSharedState extends SqlSharedState {
   readonly description: string;
-  readonly keys: KeyVaultStore;
-  readonly idempotency: IdempotencyStore;
-  readonly leases: LeaseStore;
-  readonly rateCounters: RateCounterStore;
-  readonly webhooks: WebhookStateStore;
 
   private constructor(
     private readonly pool: Pool,
     connectionString: string,
   ) {
+    super();
     this.description = withoutPassword(connectionString);
-    this.keys = this.keyVault();
-    this.idempotency = this.idempotencyStore();
-    this.leases = this.leaseStore();
-    this.rateCounters = this.rateCounterStore();
-    this.webhooks = sqlWebhookState(this.runner());
+    this.openStores();
   }
 
-  private runner(): SqlRunner {
+  protected runner(): SqlRunner {
     const pool = this.pool;
     return {
       all: async <T>(sql: string, params: readonly unknown[]) => (await pool.query(sql, [...params])).rows as T[],
@@ -120,7 +111,7 @@ export class PostgresSharedState implements SharedState {
     return new PostgresSharedState(pool, connectionString);
   }
 
-  private keyVault(): KeyVaultStore {
+  protected keyVault(): KeyVaultStore {
     const pool = this.pool;
     const row = async (subject: string): Promise<{ key: Buffer | null; erased_at: string | null } | undefined> =>
       (
@@ -181,7 +172,7 @@ export class PostgresSharedState implements SharedState {
     };
   }
 
-  private idempotencyStore(): IdempotencyStore {
+  protected idempotencyStore(): IdempotencyStore {
     const pool = this.pool;
     return {
       claim: async (key, requestHash, _nowMs, staleAfterMs = IDEMPOTENCY_CLAIM_TTL_MS) => {
@@ -222,7 +213,7 @@ export class PostgresSharedState implements SharedState {
     };
   }
 
-  private leaseStore(): LeaseStore {
+  protected leaseStore(): LeaseStore {
     const pool = this.pool;
     return {
       acquire: async (names, owner, ttlMs) => {
@@ -267,7 +258,7 @@ export class PostgresSharedState implements SharedState {
     };
   }
 
-  private rateCounterStore(): RateCounterStore {
+  protected rateCounterStore(): RateCounterStore {
     const pool = this.pool;
     return {
       hit: async (key, windowStartMs) =>

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { positional, SqlRunner, sqlWebhookState, WEBHOOK_CURSOR_MARK_MIGRATION, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
+import { positional, SqlRunner, WEBHOOK_CURSOR_MARK_MIGRATION, WEBHOOK_STATE_MIGRATION } from './sql-webhook-state';
+import { SqlSharedState } from './sql-shared-state';
 import {
   IDEMPOTENCY_CLAIM_TTL_MS,
   IDEMPOTENCY_RETENTION_MS,
@@ -12,8 +13,6 @@ import {
   LeaseStore,
   RateCounterStore,
   SHARED_STATE_SCHEMA_VERSION,
-  SharedState,
-  WebhookStateStore,
 } from './shared-state.ports';
 
 interface IdempotencyRow {
@@ -47,18 +46,14 @@ const DB_NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
  * secure_delete overwrites deleted content in the file, and an erasure truncates the WAL, so an erased key
  * survives in no page of the file, its WAL or its shared memory, even after a SIGKILL.
  */
-export class SqliteSharedState implements SharedState {
+export class SqliteSharedState extends SqlSharedState {
   readonly description: string;
-  readonly keys: KeyVaultStore;
-  readonly idempotency: IdempotencyStore;
-  readonly leases: LeaseStore;
-  readonly rateCounters: RateCounterStore;
-  readonly webhooks: WebhookStateStore;
   private readonly db: Database.Database;
   /** Counters on a connection of their own that never waits for the disk: losing a minute's counts to a crash is harmless. */
   private readonly countersDb: Database.Database;
 
   constructor(readonly file: string) {
+    super();
     mkdirSync(dirname(file), { recursive: true });
     this.description = `sqlite:${file}`;
     this.db = new Database(file);
@@ -70,15 +65,11 @@ export class SqliteSharedState implements SharedState {
     this.countersDb = new Database(file);
     this.countersDb.pragma('busy_timeout = 15000');
     this.countersDb.pragma('synchronous = OFF');
-    this.keys = this.keyVault();
-    this.idempotency = this.idempotencyStore();
-    this.leases = this.leaseStore();
-    this.rateCounters = this.rateCounterStore();
-    this.webhooks = sqlWebhookState(this.runner());
+    this.openStores();
   }
 
   /** Statements for the webhook state; a batch runs under the write lock, so it is atomic across processes. */
-  private runner(): SqlRunner {
+  protected runner(): SqlRunner {
     const db = this.db;
     const statements = new Map<string, Database.Statement>();
     const prepared = (sql: string): Database.Statement => {
@@ -122,7 +113,7 @@ export class SqliteSharedState implements SharedState {
       .immediate();
   }
 
-  private keyVault(): KeyVaultStore {
+  protected keyVault(): KeyVaultStore {
     const db = this.db;
     const select = db.prepare<[string], { key: Buffer | null; erased_at: string | null }>(
       'SELECT key, erased_at FROM personal_data_keys WHERE subject = ?',
@@ -172,7 +163,7 @@ export class SqliteSharedState implements SharedState {
     };
   }
 
-  private idempotencyStore(): IdempotencyStore {
+  protected idempotencyStore(): IdempotencyStore {
     const db = this.db;
     const select = db.prepare<[string], IdempotencyRow>('SELECT * FROM idempotency WHERE key = ?');
     const upsertClaim = db.prepare(
@@ -206,7 +197,7 @@ export class SqliteSharedState implements SharedState {
     };
   }
 
-  private leaseStore(): LeaseStore {
+  protected leaseStore(): LeaseStore {
     const db = this.db;
     // Time is SQLite's (R56): excluded.until_ms - ttl is its now.
     const take = db.prepare<[string, string, number, number], { name: string; version: number }>(
@@ -237,7 +228,7 @@ export class SqliteSharedState implements SharedState {
     };
   }
 
-  private rateCounterStore(): RateCounterStore {
+  protected rateCounterStore(): RateCounterStore {
     const hit = this.countersDb.prepare<[string, number], { count: number }>(
       `INSERT INTO rate_counters (key, window_start, count) VALUES (?, ?, 1)
        ON CONFLICT(key, window_start) DO UPDATE SET count = count + 1 RETURNING count`,
