@@ -28,7 +28,7 @@ export const SERVING_PROJECTION = Symbol('SERVING_PROJECTION');
 export class ReadConsistency {
   constructor(
     @Inject(PROJECTOR) private readonly runner: Projector,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'consistencyTimeoutMs'>,
     @Inject(SERVING_PROJECTION) private readonly serving: ServingProjection,
   ) {}
 

@@ -29,7 +29,7 @@ export class HolderMessageDispatcher extends OutboxDispatcher<HolderMessageRow> 
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(LEASE_STORE) leases: LeaseStore,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'notificationRetryMs'>,
     private readonly bus: CommandBus,
     private readonly reader: StreamReader,
   ) {

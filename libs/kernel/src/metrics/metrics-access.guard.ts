@@ -41,7 +41,7 @@ export class MetricsAccessGuard implements CanActivate {
   private readonly verified = new VerifiedTokens();
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'metricsToken' | 'metricsAuthFailuresPerMinute'>,
     private readonly tokens: TokenVerifier,
     @Inject(RATE_COUNTER_STORE) private readonly counters: RateCounterStore,
     @Inject(CLOCK) private readonly clock: Clock,

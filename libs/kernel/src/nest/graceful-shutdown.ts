@@ -21,7 +21,7 @@ export class GracefulShutdown implements OnApplicationBootstrap, BeforeApplicati
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'shutdownTimeoutMs'>,
   ) {}
 
   private server(): Server | undefined {
