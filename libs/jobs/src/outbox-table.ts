@@ -88,10 +88,10 @@ export class OutboxTable<Row extends OutboxRow> {
     });
   }
 
-  /** The pending rows no claim or back-off holds now. */
+  /** The pending rows no claim or back-off holds now (`<=`: a row handed back in this very millisecond is free). */
   private pending(limit: number): Promise<Row[]> {
     return this.readStore.query<Row>(
-      `SELECT * FROM ${this.options.table} WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) LIMIT ?`,
+      `SELECT * FROM ${this.options.table} WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?) LIMIT ?`,
       [Date.now(), limit],
     );
   }
@@ -108,7 +108,7 @@ export class OutboxTable<Row extends OutboxRow> {
     const until = now + LEASE_MS;
     const changed = await this.readStore.run(
       `UPDATE ${this.options.table} SET claimed_until = ?
-       WHERE id = ? AND state = 'pending' AND COALESCE(claimed_until, 0) = ? AND COALESCE(claimed_until, 0) < ?`,
+       WHERE id = ? AND state = 'pending' AND COALESCE(claimed_until, 0) = ? AND COALESCE(claimed_until, 0) <= ?`,
       [until, row.id, row.claimed_until ?? 0, now],
     );
     return changed === 1 ? until : null;
