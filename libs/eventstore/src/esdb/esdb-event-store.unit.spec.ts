@@ -147,7 +147,10 @@ describe('EsdbEventStore against a stand-in client', () => {
       await waitFor(() => received.length >= 6, 'the new events');
       await subscription.stop();
       expect(received).toEqual([0, 1, 2, 3, 4, 5]);
-      expect(retried).toEqual([1, 2, 3]);
+      // Three failures, each retried; how the attempts count (1, 2, 3, or 1, 1, 2 when a read succeeded between two
+      // failures on a loaded machine) depends on timing, the resumption without gap or duplicate does not.
+      expect(retried).toHaveLength(3);
+      expect(retried[0]).toBe(1);
     });
 
     it('#12.7 a live subscription the server never confirms counts as a failure once its deadline passes', async () => {
