@@ -227,9 +227,9 @@ export class SqliteReadStore implements ReadStore {
   }
 
   checkpoint(name: string): Promise<StoredCheckpoint | undefined> {
-    const row = this.db
-      .prepare<[string], CheckpointRow>('SELECT position, version, store, event_id, epoch FROM projection_checkpoints WHERE name = ?')
-      .get(name);
+    const row = this.prepared('SELECT position, version, store, event_id, epoch FROM projection_checkpoints WHERE name = ?').get(name) as
+      | CheckpointRow
+      | undefined;
     return Promise.resolve(row && checkpointOf(row));
   }
 
