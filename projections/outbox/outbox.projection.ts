@@ -26,7 +26,7 @@ export const NOTIFICATIONS_TABLE = defineTable({
     forgotten: column.integer(0),
   },
   primaryKey: ['id'],
-  indexes: { profile: ['profile_id'], pending: ['state', 'claimed_until'] },
+  indexes: { profile: ['profile_id'], pending: ['state', 'claimed_until'], holding: ['holding_id', 'state'] },
 });
 
 const OUTBOX_EVENT_TYPES: readonly string[] = [

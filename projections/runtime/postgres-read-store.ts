@@ -43,10 +43,19 @@ const READ_TYPES = {
       : (types.getTypeParser(oid, format) as (value: string) => unknown)) as typeof types.getTypeParser,
 };
 
+/** The SQL texts numbered so far: a rebuild numbers the same multi-row upserts (thousands of `?`) on every page. */
+const numberedTexts = new Map<string, string>();
+const NUMBERED_TEXTS_KEPT = 500;
+
 /** `?` placeholders (the port's, shared with SQLite) as PostgreSQL's `$n`; no `?` sits inside a literal in our SQL. */
 export function numbered(sql: string): string {
+  const known = numberedTexts.get(sql);
+  if (known !== undefined) return known;
   let n = 0;
-  return sql.replace(/\?/g, () => `$${(n += 1)}`);
+  const text = sql.replace(/\?/g, () => `$${(n += 1)}`);
+  if (numberedTexts.size >= NUMBERED_TEXTS_KEPT) numberedTexts.clear();
+  numberedTexts.set(sql, text);
+  return text;
 }
 
 /** A value as a literal. Quoted like the driver's parameters (text of unknown type), so the server types it alike. */

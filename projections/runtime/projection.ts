@@ -36,4 +36,9 @@ export interface StoreProjection {
   reset(tx: ReadTx): Promise<void>;
   /** `fromZero`: pages of a rebuild from zero, once each and in order (see `RowProjection.fold`). */
   applyPage(tx: ReadTx, events: readonly RecordedEvent[], options?: { fromZero?: boolean }): Promise<void>;
+  /**
+   * Optional: the page's work that needs other I/O (the key vault), done before its unit of work opens, so no
+   * transaction sits idle while it waits; returns the unit's writes. The runner uses it instead of `applyPage`.
+   */
+  preparePage?(events: readonly RecordedEvent[], options?: { fromZero?: boolean }): Promise<(tx: ReadTx) => Promise<void>>;
 }

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { type EventStore, rewoundReason } from '@recert/eventstore';
+import { type EventStore, type RecordedEvent, rewoundReason } from '@recert/eventstore';
 import { LAG_COUNT_CAP, ProjectionStatus, Projector, rewoundLogMessage, sleep } from './projector';
 import type { StoreProjection } from './projection';
-import { projectorOwner, ReadStore, StaleProjectorError, StoredCheckpoint } from './read-store';
+import { projectorOwner, ReadStore, ReadTx, StaleProjectorError, StoredCheckpoint } from './read-store';
 import { isRowStoreProjection, RowStoreProjection } from './row-store-projection';
 import type { RowProjection } from './rows';
 
@@ -12,6 +12,8 @@ export interface StoreProjectionRunnerOptions {
   leaseMs?: number;
   owner?: string;
   batchSize?: number;
+  /** Events per page while more than a page behind (a rebuild, a long lag): fewer, larger units of work. */
+  rebuildBatchSize?: number;
   /** Pause between looks at the log once caught up. */
   pollMs?: number;
   log?: (message: string) => void;
@@ -32,6 +34,15 @@ interface Running {
   checking: boolean;
   /** Ends the pause in progress (standing by, or polling the log): a stop need not wait out a third of the lease. */
   wake?: () => void;
+}
+
+/** A page of one model's events, read ahead of its unit of work. */
+interface LogPage {
+  events: readonly RecordedEvent[];
+  /** The checkpoint after this page: its last event, or the head it reached. */
+  to: number;
+  reachedHead: boolean;
+  eventId: string | null;
 }
 
 /** A pause that `end` cuts short. */
@@ -241,15 +252,18 @@ export class StoreProjectionRunner implements Projector {
     });
     let fromZero = fresh;
     let renewAt = Date.now() + renewEveryMs;
-    const batchSize = this.options.batchSize ?? 1000;
+    // While behind, the next page is read while this one's unit of work commits: the log's read and parse overlap the
+    // read store's writes (#23.7). Once a page reaches the head, the next look waits for the poll.
+    let next: Promise<LogPage> | undefined;
     while (!entry.ended) {
       if (Date.now() >= renewAt) {
         const lease = await this.readStore.acquire(projection.name, this.owner, this.leaseMs);
         if (lease?.token !== token) throw new StaleProjectorError(projection.name, token);
         renewAt = Date.now() + renewEveryMs;
       }
-      const head = await this.events.headPosition();
-      if (head <= position) {
+      const current = await (next ?? this.readPage(projection, position));
+      next = undefined;
+      if (current.to <= position) {
         if (fromZero) {
           // An empty log: nothing to rebuild, the indexes now.
           await this.readStore.commit(projection.name, token, at, async (tx) => rows?.createIndexes(tx));
@@ -260,26 +274,54 @@ export class StoreProjectionRunner implements Projector {
         await pause(entry, this.options.pollMs ?? 50);
         continue;
       }
-      const page = (
-        await this.events.readAll({ after: position, maxCount: batchSize, filter: { eventTypes: projection.eventTypes } })
-      ).filter((event) => event.position <= head);
-      // A short page reached the head: the checkpoint moves to it even when the last events were of other types.
-      const reachedHead = page.length < batchSize;
-      const last = page[page.length - 1];
-      const to = reachedHead ? head : (last?.position ?? head);
-      // The event at the checkpoint, so a start can tell whether the log still holds it (#24.2).
-      const eventId = last?.position === to ? last.id : ((await this.events.eventIdAt?.(to)) ?? null);
-      at = { position: to, version: projection.version, store: this.storeId, eventId, epoch };
-      const building = fromZero;
-      await this.readStore.commit(projection.name, token, at, async (tx) => {
-        await projection.applyPage(tx, page, { fromZero: building });
-        if (building && reachedHead) await rows?.createIndexes(tx);
-      });
-      if (reachedHead) fromZero = false;
-      position = to;
-      entry.caughtUp = reachedHead;
+      if (!current.reachedHead) {
+        next = this.readPage(projection, current.to);
+        next.catch(() => undefined); // awaited next turn; a failure then is handled there, or dropped when ended
+      }
+      at = { position: current.to, version: projection.version, store: this.storeId, eventId: current.eventId, epoch };
+      const options = { fromZero: fromZero };
+      const events = current.events;
+      const write = projection.preparePage
+        ? await projection.preparePage(events, options)
+        : (tx: ReadTx): Promise<void> => projection.applyPage(tx, events, options);
+      // A unit may outlast the lease (a large page on a busy server): it is renewed meanwhile, so the projector does not
+      // lose it to its own slowness. A paused process renews nothing, and its unit is refused by the fence as before.
+      const heartbeat = setInterval(
+        () => void this.readStore.acquire(projection.name, this.owner, this.leaseMs).catch(() => undefined),
+        renewEveryMs,
+      );
+      try {
+        await this.readStore.commit(projection.name, token, at, async (tx) => {
+          await write(tx);
+          if (options.fromZero && current.reachedHead) await rows?.createIndexes(tx);
+        });
+      } finally {
+        clearInterval(heartbeat);
+      }
+      renewAt = Date.now() + renewEveryMs;
+      if (current.reachedHead) fromZero = false;
+      position = current.to;
+      entry.caughtUp = current.reachedHead;
       entry.lastError = null;
     }
+  }
+
+  /** The model's events after `after` up to the log's head as it is now, and where the checkpoint goes after them. */
+  private async readPage(projection: StoreProjection, after: number): Promise<LogPage> {
+    const head = await this.events.headPosition();
+    if (head <= after) return { events: [], to: after, reachedHead: true, eventId: null };
+    const batchSize = this.options.batchSize ?? 1000;
+    const size = head - after > batchSize ? Math.max(batchSize, this.options.rebuildBatchSize ?? 5000) : batchSize;
+    const events = (await this.events.readAll({ after, maxCount: size, filter: { eventTypes: projection.eventTypes } })).filter(
+      (event) => event.position <= head,
+    );
+    // A short page reached the head: the checkpoint moves to it even when the last events were of other types.
+    const reachedHead = events.length < size;
+    const last = events[events.length - 1];
+    const to = reachedHead ? head : (last?.position ?? head);
+    // The event at the checkpoint, so a start can tell whether the log still holds it (#24.2).
+    const eventId = last?.position === to ? last.id : ((await this.events.eventIdAt?.(to)) ?? null);
+    return { events, to, reachedHead, eventId };
   }
 
   private async rewoundWhy(stored: StoredCheckpoint, epoch: string | null): Promise<string | undefined> {

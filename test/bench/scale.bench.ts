@@ -244,7 +244,9 @@ function get(port: number, path: string): Promise<number> {
 /** Spawns an api process; resolves once `/health/ready` answers 200, with the seconds from spawn. */
 async function startUntilReady(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; seconds: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, [join(projectRoot(), 'dist', 'apps', 'api', 'src', 'main.js')], {
+  // BENCH_SCALE_NODE_ARGS: flags for the api processes' node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see a rebuild.
+  const nodeArgs = (process.env['BENCH_SCALE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(projectRoot(), 'dist', 'apps', 'api', 'src', 'main.js')], {
     env: {
       ...process.env,
       PORT: String(port),
