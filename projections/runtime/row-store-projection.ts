@@ -31,7 +31,8 @@ export class RowStoreProjection implements StoreProjection {
 
   async setup(tx: ReadTx): Promise<void> {
     for (const table of this.projection.tables) await tx.run(createRowTableSql(table, tx.dialect));
-    for (const index of this.indexes) await tx.run(index.create);
+    // A successor resuming a rebuild from zero finds the indexes not yet built: it builds them here.
+    await this.createIndexes(tx);
     // The holdings model points its serving views at a generation here (#23.4).
     await this.projection.afterStoreSetup?.(tx);
   }
@@ -49,6 +50,9 @@ export class RowStoreProjection implements StoreProjection {
   }
 
   async createIndexes(tx: ReadTx): Promise<void> {
+    // Sorting millions of rows may take longer than a statement's deadline (PG_STATEMENT_TIMEOUT_MS): this unit's
+    // index builds have none; the lease's heartbeat and fence still bound the unit.
+    if (tx.dialect === 'postgres') await tx.run('SET LOCAL statement_timeout = 0');
     for (const index of this.indexes) await tx.run(index.create);
   }
 

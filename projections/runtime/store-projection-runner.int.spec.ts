@@ -7,7 +7,11 @@ import type { NewEvent, RecordedEvent } from '@recert/eventstore';
 import { SqliteEventStore } from '@recert/eventstore';
 import { ProjectorFollower } from './projector-follower';
 import { configureReadDb } from './read-db';
-import { SqliteReadStore } from './read-store';
+import { ReadTx, SqliteReadStore } from './read-store';
+import { PostgresReadStore } from './postgres-read-store';
+import type { StoreProjection } from './projection';
+import { describeWithPostgres, dropSchema, PG_TEST_URL, uniqueName } from '../../test/support/postgres';
+import { eventually } from '../../test/support/wait';
 import { createRowTableSql, named, Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from './rows';
 import { column, defineKeyedTable } from './table-definition';
 import { StoreProjectionRunner } from './store-projection-runner';
@@ -148,4 +152,219 @@ describe('StoreProjectionRunner: status, waitFor, remove, rewound log, follower 
     expect(status).toMatchObject({ caughtUp: false, lastError: expect.stringMatching(/^rewound log: position 9 beyond the head 3/) });
     expect(await stopped.waitFor(1, 50)).toBe(false);
   });
+});
+
+/** Specs only: records the positions of each page it is given, in a table of its own. */
+class RecordedPages implements StoreProjection {
+  readonly name = 'recorded-pages';
+  readonly version = 1;
+  readonly eventTypes = ['Seen'];
+  readonly pages: number[][] = [];
+  /** While set, a unit of work waits for it (inside its transaction, or before it with `prepare`). */
+  gate?: Promise<void>;
+  entered = 0;
+
+  constructor(private readonly prepare = false) {}
+
+  async setup(tx: ReadTx): Promise<void> {
+    await tx.run('CREATE TABLE IF NOT EXISTS rm_recorded_pages (position BIGINT PRIMARY KEY)');
+  }
+  async reset(tx: ReadTx): Promise<void> {
+    await tx.run('DROP TABLE IF EXISTS rm_recorded_pages');
+  }
+  async applyPage(tx: ReadTx, events: readonly RecordedEvent[]): Promise<void> {
+    if (!this.prepare) await this.wait();
+    await this.write(tx, events);
+  }
+  get preparePage(): StoreProjection['preparePage'] {
+    if (!this.prepare) return undefined;
+    return async (events) => {
+      await this.wait();
+      return (tx) => this.write(tx, events);
+    };
+  }
+  private async wait(): Promise<void> {
+    this.entered += 1;
+    await this.gate;
+  }
+  private async write(tx: ReadTx, events: readonly RecordedEvent[]): Promise<void> {
+    this.pages.push(events.map((event) => event.position));
+    await tx.runAll(events.map((event) => ({ sql: 'INSERT INTO rm_recorded_pages (position) VALUES (?)', params: [event.position] })));
+  }
+}
+
+/** A gate the spec opens. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open = (): void => undefined;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/** #23.7: a rebuild's units of work on the port: larger pages while behind, the lease kept through a long unit. */
+describe('StoreProjectionRunner rebuild pages (R163)', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let db: Database.Database;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'recert-store-runner-pages-'));
+    store = new SqliteEventStore({ file: join(dir, 'events.db'), pollIntervalMs: 10 });
+    db = configureReadDb(new Database(join(dir, 'read.db')));
+    for (let n = 0; n < 23; n += 1) await store.append(`s-${n}`, [seen('Seen', n)], { expectedRevision: 'no_stream' });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('R163 while more than a page behind, pages of rebuildBatchSize (read ahead of the unit in flight); following, pages of batchSize; every event once, in order', async () => {
+    const model = new RecordedPages();
+    const runner = new StoreProjectionRunner(store, new SqliteReadStore(db), [model], {
+      owner: 'host:1:a',
+      leaseMs: 60_000,
+      pollMs: 10,
+      batchSize: 2,
+      rebuildBatchSize: 5,
+    });
+    runner.start();
+    try {
+      expect(await runner.waitFor(23, 10_000)).toBe(true);
+      expect(model.pages.map((page) => page.length)).toEqual([5, 5, 5, 5, 3]);
+      await store.append('t-1', [seen('Seen', 100)], { expectedRevision: 'no_stream' });
+      expect(await runner.waitFor(24, 10_000)).toBe(true);
+      await store.append('t-2', [seen('Seen', 101), seen('Seen', 102)], { expectedRevision: 'no_stream' });
+      expect(await runner.waitFor(26, 10_000)).toBe(true);
+      expect(model.pages.slice(5).every((page) => page.length <= 2)).toBe(true);
+      const positions = model.pages.flat();
+      expect(positions).toEqual(Array.from({ length: 26 }, (_, i) => i + 1));
+      expect(db.prepare('SELECT count(*) AS n FROM rm_recorded_pages').get()).toEqual({ n: 26 });
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
+/**
+ * #23.7 on PostgreSQL: a unit may take longer than the lease (a large page on a busy server) without losing it, and
+ * work that waits on other I/O (the key vault) runs before the unit's transaction opens, so the server's
+ * idle-in-transaction deadline never ends it.
+ */
+describeWithPostgres('StoreProjectionRunner long units on PostgreSQL (R164, R165)', () => {
+  const schema = uniqueName('recert_read_units');
+  let dir: string;
+  let store: SqliteEventStore;
+  const opened: PostgresReadStore[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'recert-store-runner-pg-'));
+    store = new SqliteEventStore({ file: join(dir, 'events.db'), pollIntervalMs: 10 });
+    for (let n = 0; n < 5; n += 1) await store.append(`s-${n}`, [seen('Seen', n)], { expectedRevision: 'no_stream' });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const readStore of opened) await readStore.close();
+    await store.close();
+    await dropSchema(schema);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  const open = async (idleInTransactionTimeoutMs?: number): Promise<PostgresReadStore> => {
+    const readStore = await PostgresReadStore.open(
+      `${PG_TEST_URL}?readStoreSchema=${schema}`,
+      3,
+      idleInTransactionTimeoutMs ? { idleInTransactionTimeoutMs } : {},
+    );
+    opened.push(readStore);
+    return readStore;
+  };
+
+  it('R164 a unit that outlasts the lease keeps it: renewed while the unit runs, same token, committed', async () => {
+    const LEASE_MS = 3000;
+    const readStore = await open();
+    const model = new RecordedPages();
+    const { promise, open: release } = gate();
+    model.gate = promise;
+    // Every renewal while the unit waits answers with the lease's token (null would be a lost lease).
+    const renewals: (number | undefined)[] = [];
+    const acquire = readStore.acquire.bind(readStore);
+    const watched = Object.assign(Object.create(readStore) as PostgresReadStore, {
+      acquire: async (name: string, owner: string, ttlMs: number) => {
+        const lease = await acquire(name, owner, ttlMs);
+        if (model.entered > 0 && name === model.name) renewals.push(lease?.token);
+        return lease;
+      },
+    });
+    const runner = new StoreProjectionRunner(store, watched, [model], { owner: 'host:1:a', leaseMs: LEASE_MS, pollMs: 10 });
+    runner.start();
+    try {
+      await eventually('the unit to start', () => (model.entered > 0 ? true : undefined));
+      const token = (await readStore.lease(model.name))?.token;
+      // Four renewals a third of the lease apart: the unit has outlived the lease it started with.
+      await eventually('four renewals during the unit', () => (renewals.length >= 4 ? true : undefined), 60_000);
+      expect(await readStore.acquire(model.name, 'host:2:b', LEASE_MS)).toBeNull();
+      release();
+      expect(await runner.waitFor(5, 30_000)).toBe(true);
+      expect(new Set(renewals)).toEqual(new Set([token]));
+      expect((await readStore.lease(model.name))?.token).toBe(token);
+      expect(model.pages.flat()).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      release();
+      await runner.stop();
+      await readStore.run('DROP TABLE IF EXISTS rm_recorded_pages');
+      await readStore.run('DELETE FROM projection_checkpoints');
+      await readStore.run('DELETE FROM projector_leases');
+    }
+  }, 120_000);
+
+  it("R165 work before the unit (preparePage) may wait past the server's idle-in-transaction deadline; the same wait inside the unit ends its session", async () => {
+    const IDLE_MS = 300;
+    const waitPastDeadline = async (model: RecordedPages): Promise<void> => {
+      const { promise, open: release } = gate();
+      model.gate = promise;
+      await eventually('the wait to start', () => (model.entered > 0 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS * 4));
+      release();
+    };
+    const logs: string[] = [];
+    const inside = new RecordedPages(false);
+    const insideRunner = new StoreProjectionRunner(store, await open(IDLE_MS), [inside], {
+      owner: 'host:1:inside',
+      leaseMs: 60_000,
+      pollMs: 10,
+      log: (message) => logs.push(message),
+    });
+    insideRunner.start();
+    try {
+      await waitPastDeadline(inside);
+      // Its session ended by the server: the unit fails, nothing of it is committed.
+      await eventually('the unit inside the transaction to fail', () =>
+        logs.some((l) => /recorded-pages: /.test(l) && !/lease lost/.test(l)) ? true : undefined,
+      );
+    } finally {
+      await insideRunner.stop();
+    }
+
+    const readStore = await open(IDLE_MS);
+    await readStore.run('DROP TABLE IF EXISTS rm_recorded_pages');
+    await readStore.run('DELETE FROM projection_checkpoints');
+    await readStore.run('DELETE FROM projector_leases');
+    const prepared = new RecordedPages(true);
+    const preparedRunner = new StoreProjectionRunner(store, readStore, [prepared], {
+      owner: 'host:1:prepared',
+      leaseMs: 60_000,
+      pollMs: 10,
+    });
+    preparedRunner.start();
+    try {
+      await waitPastDeadline(prepared);
+      expect(await preparedRunner.waitFor(5, 30_000)).toBe(true);
+      expect(await readStore.query('SELECT position FROM rm_recorded_pages ORDER BY position')).toEqual(
+        [1, 2, 3, 4, 5].map((position) => ({ position })),
+      );
+    } finally {
+      await preparedRunner.stop();
+    }
+  }, 120_000);
 });
