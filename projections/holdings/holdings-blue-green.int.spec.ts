@@ -138,9 +138,12 @@ describeWithPostgres('R136/R137 holdings blue/green on a shared PostgreSQL read 
       async () => ((await checkpoint(`holdings@${newGeneration}`)) > 0 ? true : undefined),
       60_000,
     );
+    // Read before the record: if the record still names the old generation after them, they were read before the swap.
+    const servingNow = both.map((p) => servedBy(p));
+    const rowsNow = await served();
     if ((await record()) === oldGeneration) {
-      expect(both.map((p) => servedBy(p))).toEqual([[oldGeneration], [oldGeneration]]);
-      expect(await served()).toEqual(before);
+      expect(servingNow).toEqual([[oldGeneration], [oldGeneration]]);
+      expect(rowsNow).toEqual(before);
     }
 
     await eventually('the swap', async () => ((await record()) === newGeneration ? true : undefined), 120_000);

@@ -76,12 +76,22 @@ describe('R135 a row projection through the read-store port', () => {
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
-    const first = new StoreProjectionRunner(slow, readStore, [projection], { owner: 'host:1:a', batchSize: 97, leaseMs: 60_000 });
+    const first = new StoreProjectionRunner(slow, readStore, [projection], {
+      owner: 'host:1:a',
+      batchSize: 97,
+      rebuildBatchSize: 97,
+      leaseMs: 60_000,
+    });
     first.start();
     await eventually('a first page', async () => ((await first.checkpoint(projection.name)) > 0 ? true : undefined));
     await first.stop();
     expect(await first.checkpoint(projection.name)).toBeLessThan(head);
-    const second = new StoreProjectionRunner(store, readStore, [projection], { owner: 'host:1:a', batchSize: 131, leaseMs: 60_000 });
+    const second = new StoreProjectionRunner(store, readStore, [projection], {
+      owner: 'host:1:a',
+      batchSize: 131,
+      rebuildBatchSize: 131,
+      leaseMs: 60_000,
+    });
     second.start();
     expect(await second.waitFor(head, 60_000)).toBe(true);
     const [status] = await second.status();

@@ -19,7 +19,9 @@ async function main(): Promise<() => Promise<void>> {
   await adoptions.onModuleInit();
   const runner = new StoreProjectionRunner(store, readStore, [], {
     leaseMs,
+    // Small pages even while behind: the spec watches a generation being built.
     batchSize: 50,
+    rebuildBatchSize: 50,
     log: (message) => void process.stderr.write(`${message}\n`),
   });
   const model = new HoldingsModel(readStore, store, runner, registry, adoptions);

@@ -22,7 +22,9 @@ async function main(): Promise<() => Promise<void>> {
     const runner = new StoreProjectionRunner(store, readStore, [new StreamCountsStoreProjection()], {
       leaseMs,
       owner,
+      // Small pages even while behind: the specs stop and kill it mid-rebuild.
       batchSize: 100,
+      rebuildBatchSize: 100,
       log,
     });
     runner.start();
