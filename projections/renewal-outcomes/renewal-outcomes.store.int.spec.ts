@@ -72,11 +72,13 @@ function outcomesOnTheReadStore(open: () => Promise<[ReadStore, ReadStore]>): vo
       owner: 'elsewhere:1:a',
       leaseMs: 10_000, // long: no lease may lapse on a busy machine; a stop hands it over at once
       batchSize: 97,
+      rebuildBatchSize: 97,
     });
     const b = new StoreProjectionRunner(store, second, [new RenewalOutcomesStoreProjection()], {
       owner: 'elsewhere:2:b',
       leaseMs: 10_000, // long: no lease may lapse on a busy machine; a stop hands it over at once
       batchSize: 97,
+      rebuildBatchSize: 97,
     });
     a.start();
     await eventually('A to lead', async () => ((await first.lease('renewal-outcomes'))?.owner === 'elsewhere:1:a' ? true : undefined));

@@ -106,6 +106,7 @@ describeOnReadStores('person search on the read-store port', (open) => {
       owner: 'elsewhere:1:projector',
       leaseMs: 5_000,
       batchSize: 17,
+      rebuildBatchSize: 17,
     });
     runner.start();
     try {

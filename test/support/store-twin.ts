@@ -103,7 +103,11 @@ export function describeStoreTwin(model: string, spec: StoreTwinCase): void {
         const store = opened.log();
         const readStore = opened.readStore();
         const head = await store.headPosition();
-        const runner = new StoreProjectionRunner(store, readStore, [spec.twin()], { owner: 'spec:1:twin', batchSize: 37 });
+        const runner = new StoreProjectionRunner(store, readStore, [spec.twin()], {
+          owner: 'spec:1:twin',
+          batchSize: 37,
+          rebuildBatchSize: 37,
+        });
         runner.start();
         expect(await runner.waitFor(head, 60_000)).toBe(true);
         await runner.stop();
