@@ -6,6 +6,7 @@ import { PERSONAL_DATA_VAULT, PersonalData, PersonalDataVault } from '@recert/re
 import { PROFILE_EVENTS } from '@recert/domain';
 import { projectorOwner, READ_STORE, ReadStore, ReadTx, Write } from '../runtime/read-store';
 import type { StoreProjection } from '../runtime/store-projection-runner';
+import { analyzeTables } from '../runtime/projection';
 import { column, createTableStatements, defineTable } from '../runtime/table-definition';
 
 /** The vault subject of the index's HMAC key: in the shared key vault, never in the read database it keys. */
@@ -107,6 +108,11 @@ export class PersonSearchIndex implements StoreProjection {
 
   async reset(tx: ReadTx): Promise<void> {
     await tx.run(`DROP TABLE IF EXISTS ${TABLE}`);
+  }
+
+  /** Its table's statistics after a rebuild from zero (R166). */
+  async finishRebuild(tx: ReadTx): Promise<void> {
+    await analyzeTables(tx, [TABLE]);
   }
 
   /** Opening the data and keying its terms is asynchronous work; the writes follow, in the unit of work's transaction. */

@@ -41,4 +41,15 @@ export interface StoreProjection {
    * transaction sits idle while it waits; returns the unit's writes. The runner uses it instead of `applyPage`.
    */
   preparePage?(events: readonly RecordedEvent[], options?: { fromZero?: boolean }): Promise<(tx: ReadTx) => Promise<void>>;
+  /**
+   * Optional: in the unit that ends a rebuild from zero (it reached the head): what was left for the end (a row
+   * model's indexes) and the planner's statistics of its tables, which a table filled in one go has none of.
+   */
+  finishRebuild?(tx: ReadTx): Promise<void>;
+}
+
+/** `ANALYZE` of `tables` on PostgreSQL (SQLite's planner needs none here): a rebuilt table's plans use its real sizes. */
+export async function analyzeTables(tx: ReadTx, tables: readonly string[]): Promise<void> {
+  if (tx.dialect !== 'postgres') return;
+  for (const table of tables) await tx.run(`ANALYZE ${table}`);
 }

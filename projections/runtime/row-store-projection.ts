@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '@recert/eventstore';
 import type { ReadTx, ReadValue } from './read-store';
 import { createRowTableSql, emptyRows, Row, RowProjection, RowsByTable, RowTable, selectRowsSql, upsertManySql } from './rows';
-import type { StoreProjection } from './projection';
+import { analyzeTables, type StoreProjection } from './projection';
 
 /** Bound values per statement: under SQLite's 32,766 and PostgreSQL's 65,535, and a plan small enough to cache. */
 const MAX_PARAMETERS = 8000;
@@ -47,6 +47,15 @@ export class RowStoreProjection implements StoreProjection {
   /** A rebuild from zero builds the secondary indexes once at its end (`StoreProjectionRunner`). */
   async dropIndexes(tx: ReadTx): Promise<void> {
     for (const index of this.indexes) await tx.run(`DROP INDEX IF EXISTS ${index.name}`);
+  }
+
+  /** The indexes a rebuild from zero left for its end, then the tables' statistics (R166). */
+  async finishRebuild(tx: ReadTx): Promise<void> {
+    await this.createIndexes(tx);
+    await analyzeTables(
+      tx,
+      this.projection.tables.map((table) => table.name),
+    );
   }
 
   async createIndexes(tx: ReadTx): Promise<void> {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@recert/eventstore';
-import type { Projection } from './projection';
+import { analyzeTables, type Projection } from './projection';
 import type { ReadTx, Write } from './read-store';
 import { Statements } from './statements';
 import type { StoreProjection } from './store-projection-runner';
@@ -62,6 +62,14 @@ export class StoreStatementProjection implements StoreProjection {
 
   async reset(tx: ReadTx): Promise<void> {
     for (const table of this.model.tables) await tx.run(`DROP TABLE IF EXISTS ${table.name}`);
+  }
+
+  /** The tables' statistics after a rebuild from zero (R166): their plans otherwise guess at an empty table's. */
+  async finishRebuild(tx: ReadTx): Promise<void> {
+    await analyzeTables(
+      tx,
+      this.model.tables.map((table) => table.name),
+    );
   }
 
   /** The page's statements in one call: on PostgreSQL a few round trips for the page, not one per statement (#23.7). */

@@ -251,7 +251,7 @@ describe('StoreProjectionRunner rebuild pages (R163)', () => {
  * work that waits on other I/O (the key vault) runs before the unit's transaction opens, so the server's
  * idle-in-transaction deadline never ends it.
  */
-describeWithPostgres('StoreProjectionRunner long units on PostgreSQL (R164, R165)', () => {
+describeWithPostgres('StoreProjectionRunner long units and rebuilt tables on PostgreSQL (R164-R166)', () => {
   const schema = uniqueName('recert_read_units');
   let dir: string;
   let store: SqliteEventStore;
@@ -279,6 +279,26 @@ describeWithPostgres('StoreProjectionRunner long units on PostgreSQL (R164, R165
     opened.push(readStore);
     return readStore;
   };
+
+  it('R166 a rebuild from zero ends with its tables analysed: the planner sees their real size, not an empty table', async () => {
+    const readStore = await open();
+    const runner = new StoreProjectionRunner(store, readStore, [new SeenRows()], { owner: 'host:1:a', leaseMs: 60_000, pollMs: 10 });
+    runner.start();
+    try {
+      expect(await runner.waitFor(5, 30_000)).toBe(true);
+      const [stats] = await readStore.query<{ reltuples: number }>(
+        'SELECT reltuples::int AS reltuples FROM pg_class WHERE oid = to_regclass(?)',
+        [`${schema}.${TABLE.name}`],
+      );
+      // -1 until a table is first analysed or vacuumed (PostgreSQL 14 on).
+      expect(stats?.reltuples).toBe(5);
+    } finally {
+      await runner.stop();
+      await readStore.run(`DROP TABLE IF EXISTS ${TABLE.name}`);
+      await readStore.run('DELETE FROM projection_checkpoints');
+      await readStore.run('DELETE FROM projector_leases');
+    }
+  });
 
   it('R164 a unit that outlasts the lease keeps it: renewed while the unit runs, same token, committed', async () => {
     const LEASE_MS = 3000;

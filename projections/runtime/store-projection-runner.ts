@@ -266,7 +266,7 @@ export class StoreProjectionRunner implements Projector {
       if (current.to <= position) {
         if (fromZero) {
           // An empty log: nothing to rebuild, the indexes now.
-          await this.readStore.commit(projection.name, token, at, async (tx) => rows?.createIndexes(tx));
+          await this.readStore.commit(projection.name, token, at, async (tx) => projection.finishRebuild?.(tx));
           fromZero = false;
         }
         entry.caughtUp = true;
@@ -293,7 +293,7 @@ export class StoreProjectionRunner implements Projector {
       try {
         await this.readStore.commit(projection.name, token, at, async (tx) => {
           await write(tx);
-          if (options.fromZero && current.reachedHead) await rows?.createIndexes(tx);
+          if (options.fromZero && current.reachedHead) await projection.finishRebuild?.(tx);
         });
       } finally {
         clearInterval(heartbeat);
