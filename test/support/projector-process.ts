@@ -23,6 +23,8 @@ async function main(): Promise<() => Promise<void>> {
       leaseMs,
       owner,
       batchSize: 100,
+      // Pages of 100 during the rebuild too (the default takes 5,000): it must be slow enough to act on half-way.
+      rebuildBatchSize: 100,
       log,
     });
     runner.start();
