@@ -286,16 +286,27 @@ export class PostgresReadStore implements ReadStore {
 
   private async onClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // Why the connection ended, if it does meanwhile (the server's idle-in-transaction deadline on a paused process,
+    // say): the calls on it then fail at once with only "not queryable", which says nothing of the cause.
+    let ended: Error | undefined;
+    const onError = (error: Error): void => {
+      ended ??= error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      if (!ended) await client.query('ROLLBACK').catch(() => undefined);
+      throw ended && error !== ended && !(error instanceof StaleProjectorError)
+        ? new Error(`${String(error instanceof Error ? error.message : error)}: ${ended.message}`, { cause: error })
+        : error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      // A broken client is dropped from the pool, never handed out again.
+      client.release(ended);
     }
   }
 }

@@ -45,6 +45,62 @@ function startProjector(env: Record<string, string>): Projector {
   return spawnTypeScript(join('test', 'support', 'projector-process.ts'), env);
 }
 
+/** Appends one event every few milliseconds, to streams of its own, until stopped; `written` counts them. */
+class LiveWriter {
+  written = 0;
+  private writing = false;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(private readonly store: SqliteEventStore) {}
+
+  start(prefix: string): void {
+    this.writing = true;
+    this.loop = (async () => {
+      for (let n = 0; this.writing; n += 1) {
+        await this.store.append(`${prefix}-${n % 7}`, [seen(1_000_000 + this.written)], {
+          expectedRevision: n < 7 ? 'no_stream' : Math.floor(n / 7) - 1,
+        });
+        this.written += 1;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.writing = false;
+    await this.loop;
+  }
+}
+
+type Counts = { stream: string; n: number; total: number; last_position: number };
+
+/** Rows as numbers (PostgreSQL's BIGINTs may come as strings), by stream. */
+const sortedCounts = (rows: readonly Counts[]): Counts[] =>
+  rows
+    .map((r) => ({ stream: r.stream, n: Number(r.n), total: Number(r.total), last_position: Number(r.last_position) }))
+    .sort((x, y) => (x.stream < y.stream ? -1 : 1));
+
+/**
+ * The model rebuilt from zero on `read.db` over the whole log, once nothing more is written; every shared copy must
+ * end equal to it (an event applied twice or skipped shows). Checks it counts every event: `seeded` plus `written`.
+ */
+async function rebuiltCounts(store: SqliteEventStore, events: number): Promise<Counts[]> {
+  const head = await store.headPosition();
+  const rebuilt = new Database(':memory:');
+  try {
+    const runner = new ProjectionRunner(store, rebuilt, [new StreamCountsProjection()], { pipelinedRebuild: false });
+    runner.start();
+    expect(await runner.waitFor(head, 60_000)).toBe(true);
+    await runner.stop();
+    const rows = sortedCounts(rebuilt.prepare<[], Counts>('SELECT * FROM rm_stream_counts').all());
+    expect(rows.length).toBeGreaterThan(60); // the seeded streams (60 or 100) and the live ones
+    expect(rows.reduce((sum, r) => sum + r.n, 0)).toBe(events);
+    return rows;
+  } finally {
+    rebuilt.close();
+  }
+}
+
 /**
  * #23.2: of several processes sharing the read models, one projects each model under a lease (database clock,
  * fencing token). Real processes, real signals: SIGKILL mid-rebuild, SIGSTOP (a paused projector) and SIGKILL while
@@ -55,9 +111,7 @@ describe('one projector per read model across processes (#23.2)', () => {
   let store: SqliteEventStore;
   const children: Projector[] = [];
   const readDbs: Database.Database[] = [];
-  let writing = false;
-  let writer: Promise<void> = Promise.resolve();
-  let written = 0;
+  let live: LiveWriter;
   let seededHead = 0;
 
   beforeAll(async () => {
@@ -73,34 +127,16 @@ describe('one projector per read model across processes (#23.2)', () => {
       );
     }
     seededHead = await store.headPosition();
+    live = new LiveWriter(store);
   }, 60_000);
 
   afterAll(async () => {
-    writing = false;
-    await writer.catch(() => undefined);
+    await live.stop().catch(() => undefined);
     await killAll(children);
     for (const db of readDbs) db.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
-
-  /** Appends one event every few milliseconds, to streams of its own, until told to stop. */
-  const startWriting = (prefix: string): void => {
-    writing = true;
-    writer = (async () => {
-      for (let n = 0; writing; n += 1) {
-        await store.append(`${prefix}-${n % 7}`, [seen(1_000_000 + written)], {
-          expectedRevision: n < 7 ? 'no_stream' : Math.floor(n / 7) - 1,
-        });
-        written += 1;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
-  };
-  const stopWriting = async (): Promise<void> => {
-    writing = false;
-    await writer;
-  };
 
   /** A read.db of its own for one scenario, and probes of its lease and checkpoint. */
   const scenario = (name: string) => {
@@ -127,24 +163,13 @@ describe('one projector per read model across processes (#23.2)', () => {
 
   /** The shared read model against a rebuild from zero of the same log: an event applied twice or skipped shows. */
   const expectSameAsRebuild = async (readDb: Database.Database): Promise<void> => {
-    const head = await store.headPosition();
-    const rebuilt = new Database(':memory:');
-    const runner = new ProjectionRunner(store, rebuilt, [new StreamCountsProjection()], { pipelinedRebuild: false });
-    runner.start();
-    expect(await runner.waitFor(head, 60_000)).toBe(true);
-    await runner.stop();
-    const rows = (db: Database.Database): unknown[] => db.prepare('SELECT * FROM rm_stream_counts ORDER BY stream').all();
-    expect(rows(rebuilt).length).toBeGreaterThan(100);
-    expect(rows(readDb)).toEqual(rows(rebuilt));
-    const sum = (db: Database.Database): number | undefined =>
-      db.prepare<[], { n: number }>('SELECT sum(n) AS n FROM rm_stream_counts').get()?.n;
-    expect(sum(readDb)).toBe(3600 + written);
-    rebuilt.close();
+    const expected = await rebuiltCounts(store, 3600 + live.written);
+    expect(sortedCounts(readDb.prepare<[], Counts>('SELECT * FROM rm_stream_counts').all())).toEqual(expected);
   };
 
   it('R93 SIGKILL of the projector mid-rebuild and of its successor while following, under writes: a survivor continues, rows equal a rebuild', async () => {
     const { readDb, lease, checkpoint, ownedBy, projector } = scenario('killed');
-    startWriting('live-killed');
+    live.start('live-killed');
     // A, of "another host" (its lease can only run out), rebuilds slowly; B waits.
     const a = projector({ OWNER: `elsewhere:${process.pid}:a`, READ_DELAY_MS: '40' });
     await eventually('A to hold the lease', () => (lease()?.owner === `elsewhere:${process.pid}:a` ? true : undefined));
@@ -164,14 +189,14 @@ describe('one projector per read model across processes (#23.2)', () => {
 
     // B SIGKILLed while following: C, of this machine, sees B gone and takes over at once.
     const c = projector();
-    const from = written;
-    await eventually('writes while B follows', () => (written > from + 5 ? true : undefined));
+    const from = live.written;
+    await eventually('writes while B follows', () => (live.written > from + 5 ? true : undefined));
     b.child.kill('SIGKILL');
     await b.exited;
     await eventually('C to take over from the killed B', () => (ownedBy(c) ? true : undefined));
     expect(lease()?.token).toBeGreaterThan(tokenOfB);
 
-    await stopWriting();
+    await live.stop();
     const head = await store.headPosition();
     await eventually('C to reach the head', () => (checkpoint() >= head ? true : undefined));
     await expectSameAsRebuild(readDb);
@@ -179,7 +204,7 @@ describe('one projector per read model across processes (#23.2)', () => {
 
   it('R92 a projector paused mid-rebuild (SIGSTOP) loses its lease; resumed, its writes are refused and it stands down', async () => {
     const { readDb, lease, checkpoint, ownedBy, projector } = scenario('paused');
-    startWriting('live-paused');
+    live.start('live-paused');
     const a = projector({ OWNER: `elsewhere:${process.pid}:a`, READ_DELAY_MS: '40' });
     await eventually('A to hold the lease', () => (lease()?.owner === `elsewhere:${process.pid}:a` ? true : undefined));
     await eventually('A to write a first flush', () => (checkpoint() > 0 ? true : undefined));
@@ -198,7 +223,7 @@ describe('one projector per read model across processes (#23.2)', () => {
     await eventually('A to stand down', () => (a.output().includes('projector lease lost') ? true : undefined));
     expect(ownedBy(b)).toBe(true);
 
-    await stopWriting();
+    await live.stop();
     const head = await store.headPosition();
     await eventually('B to reach the head', () => (checkpoint() >= head ? true : undefined));
     await expectSameAsRebuild(readDb);
@@ -206,63 +231,72 @@ describe('one projector per read model across processes (#23.2)', () => {
 });
 
 /**
- * #23.1/#23.2 on PostgreSQL: the read model in the read store's PostgreSQL schema, projected by
- * `StoreProjectionRunner` in each process: SIGKILL mid-rebuild and while following, under writes; the rows end equal
- * to a rebuild of the log on `read.db`. (A paused projector on PostgreSQL: see docs/READ-STORE-STATUS.md.)
+ * #23.1/#23.2 on PostgreSQL: the read model in the read store's PostgreSQL schema (one per scenario), projected by
+ * `StoreProjectionRunner` in each process: SIGKILL mid-rebuild and while following, and SIGSTOP mid-rebuild then
+ * SIGCONT once another took over, under writes; the rows end equal to a rebuild of the log on `read.db`. The children
+ * open the store with the idle-in-transaction deadline at the lease's time, so a paused unit's session is ended by the
+ * server; resumed, the projector must find that out at once and stand down (R170), not wait on the dead connection.
  */
 describeWithPostgres('one projector per read model across processes, read store on PostgreSQL (#23.2)', () => {
-  const schema = uniqueName('recert_read');
-  const url = `${PG_TEST_URL}?readStoreSchema=${schema}`;
   let dir: string;
   let store: SqliteEventStore;
-  let readStore: PostgresReadStore;
+  let live: LiveWriter;
+  let seededHead = 0;
   const children: Projector[] = [];
-  let writing = false;
-  let writer: Promise<void> = Promise.resolve();
+  const readStores: PostgresReadStore[] = [];
+  const schemas: string[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'recert-failover-pg-'));
     store = new SqliteEventStore({ file: join(dir, 'events.db'), synchronous: 'NORMAL', pollIntervalMs: 10 });
-    readStore = await PostgresReadStore.open(url);
-  }, 60_000);
-
-  afterAll(async () => {
-    writing = false;
-    await writer.catch(() => undefined);
-    await killAll(children);
-    await readStore.close();
-    await store.close();
-    await dropSchema(schema);
-    rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
-
-  it('R93 SIGKILL mid-rebuild and while following, under writes: a survivor continues, rows equal a rebuild', async () => {
+    // A log of 1,800 events over 60 streams, shared by the scenarios (each has its own read-store schema).
     for (let batch = 0; batch < 60; batch += 1)
       await store.append(
         `seen-${batch}`,
         Array.from({ length: 30 }, (_, i) => seen(batch * 30 + i)),
         { expectedRevision: 'no_stream' },
       );
-    const seededHead = await store.headPosition();
-    let written = 0;
-    writing = true;
-    writer = (async () => {
-      for (let n = 0; writing; n += 1) {
-        await store.append(`live-${n % 7}`, [seen(1_000_000 + n)], { expectedRevision: n < 7 ? 'no_stream' : Math.floor(n / 7) - 1 });
-        written += 1;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
-    const projector = (env: Record<string, string> = {}): Projector => {
-      const started = startProjector({ EVENTS_FILE: join(dir, 'events.db'), READ_STORE_URL: url, LEASE_MS: String(LEASE_MS), ...env });
-      children.push(started);
-      return started;
-    };
-    const lease = () => readStore.lease(NAME);
-    const checkpoint = async (): Promise<number> => (await readStore.checkpoint(NAME))?.position ?? 0;
-    const ownedBy = async (p: Projector): Promise<true | undefined> =>
-      (await lease())?.owner.startsWith(`${hostname()}:${p.child.pid}:`) ? true : undefined;
+    seededHead = await store.headPosition();
+    live = new LiveWriter(store);
+  }, 60_000);
 
+  afterAll(async () => {
+    await live.stop().catch(() => undefined);
+    await killAll(children);
+    for (const readStore of readStores) await readStore.close();
+    await store.close();
+    for (const schema of schemas) await dropSchema(schema);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  /** A read-store schema of its own for one scenario, probes of its lease and checkpoint, and its projectors. */
+  const scenario = async () => {
+    const schema = uniqueName('recert_read');
+    schemas.push(schema);
+    const url = `${PG_TEST_URL}?readStoreSchema=${schema}`;
+    const readStore = await PostgresReadStore.open(url);
+    readStores.push(readStore);
+    const lease = () => readStore.lease(NAME);
+    return {
+      lease,
+      checkpoint: async (): Promise<number> => (await readStore.checkpoint(NAME))?.position ?? 0,
+      ownedBy: async (p: Projector): Promise<true | undefined> =>
+        (await lease())?.owner.startsWith(`${hostname()}:${p.child.pid}:`) ? true : undefined,
+      projector: (env: Record<string, string> = {}): Projector => {
+        const started = startProjector({ EVENTS_FILE: join(dir, 'events.db'), READ_STORE_URL: url, LEASE_MS: String(LEASE_MS), ...env });
+        children.push(started);
+        return started;
+      },
+      expectSameAsRebuild: async (): Promise<void> => {
+        const expected = await rebuiltCounts(store, 1800 + live.written);
+        expect(sortedCounts(await readStore.query<Counts>('SELECT * FROM rm_stream_counts'))).toEqual(expected);
+      },
+    };
+  };
+
+  it('R93 SIGKILL mid-rebuild and while following, under writes: a survivor continues, rows equal a rebuild', async () => {
+    const { lease, checkpoint, ownedBy, projector, expectSameAsRebuild } = await scenario();
+    live.start('live-killed');
     const a = projector({ OWNER: `elsewhere:${process.pid}:a`, READ_DELAY_MS: '40' });
     await eventually('A to hold the lease', async () => ((await lease())?.owner === `elsewhere:${process.pid}:a` ? true : undefined));
     const b = projector();
@@ -278,31 +312,46 @@ describeWithPostgres('one projector per read model across processes, read store 
 
     // B SIGKILLed while following: C, of this machine, sees B gone and takes over at once.
     const c = projector();
-    const from = written;
-    await eventually('writes while B follows', () => (written > from + 5 ? true : undefined));
+    const from = live.written;
+    await eventually('writes while B follows', () => (live.written > from + 5 ? true : undefined));
     b.child.kill('SIGKILL');
     await b.exited;
     await eventually('C to take over from the killed B', () => ownedBy(c));
     expect((await lease())?.token).toBeGreaterThan(tokenOfB);
 
-    writing = false;
-    await writer;
+    await live.stop();
     const head = await store.headPosition();
     await eventually('C to reach the head', async () => ((await checkpoint()) >= head ? true : undefined));
+    await expectSameAsRebuild();
+  }, 180_000);
 
-    const rebuilt = new Database(':memory:');
-    const runner = new ProjectionRunner(store, rebuilt, [new StreamCountsProjection()], { pipelinedRebuild: false });
-    runner.start();
-    expect(await runner.waitFor(head, 60_000)).toBe(true);
-    await runner.stop();
-    type Counts = { stream: string; n: number; total: number; last_position: number };
-    const sorted = (rows: Counts[]): Counts[] =>
-      rows
-        .map((r) => ({ stream: r.stream, n: Number(r.n), total: Number(r.total), last_position: Number(r.last_position) }))
-        .sort((x, y) => (x.stream < y.stream ? -1 : 1));
-    const expected = sorted(rebuilt.prepare('SELECT * FROM rm_stream_counts').all() as Counts[]);
-    expect(expected.reduce((sum, r) => sum + r.n, 0)).toBe(1800 + written);
-    expect(sorted(await readStore.query<Counts>('SELECT * FROM rm_stream_counts'))).toEqual(expected);
-    rebuilt.close();
+  it('R92 R170 on PostgreSQL: a projector paused mid-rebuild (SIGSTOP) loses its lease; resumed, its late unit does not commit and it says it lost the lease', async () => {
+    const { lease, checkpoint, ownedBy, projector, expectSameAsRebuild } = await scenario();
+    live.start('live-paused');
+    const a = projector({ OWNER: `elsewhere:${process.pid}:a`, READ_DELAY_MS: '40' });
+    await eventually('A to hold the lease', async () => ((await lease())?.owner === `elsewhere:${process.pid}:a` ? true : undefined));
+    await eventually('A to commit a first page', async () => ((await checkpoint()) > 0 ? true : undefined));
+    a.child.kill('SIGSTOP');
+    const tokenOfPaused = (await lease())?.token ?? Infinity;
+    expect(await checkpoint()).toBeLessThan(seededHead);
+
+    // B takes over once the paused A's lease has run out on the database's clock.
+    const b = projector();
+    await eventually('B to take over from the paused A', () => ownedBy(b));
+    expect((await lease())?.token).toBeGreaterThan(tokenOfPaused);
+    await eventually('B to pass the seeded log', async () => ((await checkpoint()) >= seededHead ? true : undefined));
+
+    // A resumes inside its unit (its session ended by the server meanwhile) or between units: the unit is refused or
+    // fails at once, and A says it lost the lease and stands by, rather than waiting on its dead connection (R170).
+    a.child.kill('SIGCONT');
+    await eventually('A to stand down', () => (a.output().includes(`${NAME}: projector lease lost (token `) ? true : undefined));
+    expect(await ownedBy(b)).toBe(true);
+
+    await live.stop();
+    const head = await store.headPosition();
+    await eventually('B to reach the head', async () => ((await checkpoint()) >= head ? true : undefined));
+    expect(await ownedBy(b)).toBe(true); // A stood by: it took nothing back
+    // Nothing of A's after B took over: an event applied twice shows here.
+    await expectSameAsRebuild();
   }, 180_000);
 });

@@ -15,6 +15,7 @@ import { eventually } from '../../test/support/wait';
 import { createRowTableSql, named, Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from './rows';
 import { column, defineKeyedTable } from './table-definition';
 import { StoreProjectionRunner } from './store-projection-runner';
+import { eventually } from '../../test/support/wait';
 
 const SEEN = defineKeyedTable('rm_seen_rows', 'stream', { columns: { stream: column.text(), n: column.integer(), at: column.bigint() } });
 const TABLE: RowTable = named(SEEN, 'rm_seen_rows');
@@ -47,8 +48,8 @@ const seen = (type: string, n: number): NewEvent => ({
   metadata: { correlationId: 'c', causationId: 'c', actor: 'spec', occurredAt: '2026-01-01T00:00:00.000Z' },
 });
 
-/** #23.1, #24.2 (R138, R139): the runner over the read-store port, as the holdings model, health and `consistentWith` use it. */
-describe('StoreProjectionRunner: status, waitFor, remove, rewound log, follower (R138, R139)', () => {
+/** #23.1, #24.2 (R138, R139, R171): the runner over the read-store port, as the holdings model, health and `consistentWith` use it. */
+describe('StoreProjectionRunner: status, waitFor, remove, rewound log, follower, renewal (R138, R139, R171)', () => {
   let dir: string;
   let file: string;
   let store: SqliteEventStore;
@@ -104,6 +105,32 @@ describe('StoreProjectionRunner: status, waitFor, remove, rewound log, follower 
     expect(await b.waitFor(10, 10_000)).toBe(true);
     expect(rows()).toHaveLength(7);
   });
+
+  it('R171 a projector whose units keep coming (writes without pause) still renews its lease', async () => {
+    const a = new StoreProjectionRunner(store, readStore, [new SeenRows()], { owner: 'host:1:a', leaseMs: 1500, pollMs: 10 });
+    a.start();
+    running.push(a);
+    expect(await a.waitFor(9, 10_000)).toBe(true);
+    const first = await readStore.lease('seen-rows');
+    let writing = true;
+    const writer = (async () => {
+      for (let n = 0; writing; n += 1) {
+        await store.append('live', [seen('Seen', n)], { expectedRevision: n === 0 ? 'no_stream' : n - 1 });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    try {
+      // A unit per look at the log: a commit used to put the renewal off, so under steady writes it never came.
+      await eventually('the lease renewed under steady writes', async () => {
+        const now = await readStore.lease('seen-rows');
+        return now && first && now.token === first.token && now.expiresAt > first.expiresAt ? true : undefined;
+      });
+      expect(await a.checkpoint('seen-rows')).toBeGreaterThan(9);
+    } finally {
+      writing = false;
+      await writer;
+    }
+  }, 90_000);
 
   it('R139 remove stops the model and drops its tables, checkpoint and lease', async () => {
     const a = runner();

@@ -203,10 +203,13 @@ export class StoreProjectionRunner implements Projector {
       } catch (error) {
         entry.caughtUp = false;
         const message = error instanceof Error ? error.message : String(error);
-        if (!(error instanceof StaleProjectorError)) entry.lastError = message;
+        // A unit that failed otherwise once its lease was taken (R170: its session ended by the server while the
+        // process was paused, say) lost the lease all the same: stand down as such, not as an error.
+        const lost = error instanceof StaleProjectorError || (token !== undefined && (await this.leaseTaken(projection.name, token)));
+        if (!lost) entry.lastError = message;
         this.options.log?.(
-          error instanceof StaleProjectorError
-            ? `${projection.name}: projector lease lost; standing by`
+          lost
+            ? `${projection.name}: projector lease lost (token ${token}${error instanceof StaleProjectorError ? '' : `; ${message}`}); standing by`
             : `${projection.name}: ${message}; standing by until the lease is taken again`,
         );
         if (!entry.ended) await pause(entry, every);
@@ -214,6 +217,12 @@ export class StoreProjectionRunner implements Projector {
         if (entry.ended && token !== undefined) await this.readStore.release(projection.name, this.owner, token).catch(() => undefined);
       }
     }
+  }
+
+  /** Whether another has taken the lease since `token` (false when the read store does not answer). */
+  private async leaseTaken(name: string, token: number): Promise<boolean> {
+    const lease = await this.readStore.lease(name).catch(() => undefined);
+    return lease !== undefined && lease.token !== token;
   }
 
   /** Under the lease with `token`, until ended or the lease is lost. */
@@ -287,7 +296,13 @@ export class StoreProjectionRunner implements Projector {
       // A unit may outlast the lease (a large page on a busy server): it is renewed meanwhile, so the projector does not
       // lose it to its own slowness. A paused process renews nothing, and its unit is refused by the fence as before.
       const heartbeat = setInterval(
-        () => void this.readStore.acquire(projection.name, this.owner, this.leaseMs).catch(() => undefined),
+        () =>
+          void this.readStore.acquire(projection.name, this.owner, this.leaseMs).then(
+            (lease) => {
+              if (lease?.token === token) renewAt = Date.now() + renewEveryMs;
+            },
+            () => undefined,
+          ),
         renewEveryMs,
       );
       try {
@@ -298,7 +313,8 @@ export class StoreProjectionRunner implements Projector {
       } finally {
         clearInterval(heartbeat);
       }
-      renewAt = Date.now() + renewEveryMs;
+      // No renewal here: a commit does not extend the lease (R171). Counting from it, a projector whose units keep
+      // coming (a rebuild, a follower under steady writes) never renewed, and lost its lease to a waiting process.
       if (current.reachedHead) fromZero = false;
       position = current.to;
       entry.caughtUp = current.reachedHead;
