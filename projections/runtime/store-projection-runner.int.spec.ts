@@ -15,7 +15,6 @@ import { eventually } from '../../test/support/wait';
 import { createRowTableSql, named, Row, RowProjection, RowTable, selectRowSql, upsertSql, writeRows } from './rows';
 import { column, defineKeyedTable } from './table-definition';
 import { StoreProjectionRunner } from './store-projection-runner';
-import { eventually } from '../../test/support/wait';
 
 const SEEN = defineKeyedTable('rm_seen_rows', 'stream', { columns: { stream: column.text(), n: column.integer(), at: column.bigint() } });
 const TABLE: RowTable = named(SEEN, 'rm_seen_rows');
