@@ -6,7 +6,7 @@ import { EVENT_STORE, EventStore } from '@recert/eventstore';
 import { PolicyAdoptions, PolicyRegistry } from '@recert/renewals';
 import { PolicyBook } from '@recert/domain';
 import { PROJECTOR, Projector } from '../runtime/projector';
-import { READ_STORE, ReadStore, SqliteReadStore } from '../runtime/read-store';
+import { createIfMissing, READ_STORE, ReadStore, SqliteReadStore } from '../runtime/read-store';
 import {
   GENERATIONS_DDL,
   HoldingsProjection,
@@ -78,7 +78,8 @@ export class HoldingsModel implements OnApplicationShutdown {
    * (another process runs the projections), it rebuilds nothing and reads whichever generation that process serves.
    */
   async initialise(options: { follow?: boolean } = {}): Promise<void> {
-    await this.readStore.run(GENERATIONS_DDL);
+    // Every process of a deployment starting at once runs this (R172).
+    await createIfMissing(this.readStore, GENERATIONS_DDL);
     const wanted = holdingsGeneration(this.registry.book());
     // The first process of a deployment records the generation it wants; the others serve what is recorded.
     await this.readStore.run("INSERT INTO read_model_generations (name, generation) VALUES ('holdings', ?) ON CONFLICT (name) DO NOTHING", [

@@ -7,7 +7,7 @@ import { dropSchema, describeWithPostgres, PG_TEST_URL, uniqueName } from '../..
 import { eventually } from '../../test/support/wait';
 import { inlined, PostgresReadStore } from './postgres-read-store';
 import { configureReadDb } from './read-db';
-import { ReadStore, ReadValue, SqliteReadStore, StaleProjectorError } from './read-store';
+import { createIfMissing, ReadStore, ReadValue, SqliteReadStore, StaleProjectorError } from './read-store';
 
 /** The read store's contract (#23.1, #23.2): the same suite on the embedded and the PostgreSQL adapter. */
 function readStoreContract(open: () => Promise<ReadStore>): void {
@@ -286,6 +286,31 @@ describeWithPostgres('read store contract on PostgreSQL', () => {
   const schema = uniqueName('recert_read');
   afterAll(() => dropSchema(schema), 30_000);
   readStoreContract(() => PostgresReadStore.open(`${PG_TEST_URL}?readStoreSchema=${schema}`));
+});
+
+describeWithPostgres('R172 a table several processes create at once', () => {
+  const schema = uniqueName('recert_read_ddl');
+  afterAll(() => dropSchema(schema), 30_000);
+
+  it('R172 createIfMissing: eight processes starting at once all go on, the table exists once', async () => {
+    const stores = await Promise.all(
+      Array.from({ length: 8 }, () => PostgresReadStore.open(`${PG_TEST_URL}?readStoreSchema=${schema}`, 1)),
+    );
+    try {
+      for (let round = 0; round < 5; round += 1) {
+        const ddl = `CREATE TABLE IF NOT EXISTS rm_r172_${round} (name TEXT PRIMARY KEY, generation TEXT NOT NULL)`;
+        const outcomes = await Promise.allSettled(stores.map((store) => createIfMissing(store, ddl)));
+        expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+      }
+      const tables = await stores[0]?.query<{ n: number }>(
+        "SELECT count(*) AS n FROM pg_tables WHERE schemaname = ? AND tablename LIKE 'rm_r172_%'",
+        [schema],
+      );
+      expect(tables).toEqual([{ n: 5 }]);
+    } finally {
+      for (const store of stores) await store.close();
+    }
+  }, 60_000);
 });
 
 describe('R144 runAll on PostgreSQL renders parameters as literals only where the SQL has placeholders', () => {

@@ -127,6 +127,21 @@ export function ownerIsGone(owner: string): boolean {
 /** The database's clock in epoch milliseconds (SQLite: julianday of the statement's time). */
 const SQLITE_NOW_MS = `CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)`;
 
+/**
+ * `CREATE … IF NOT EXISTS` that several processes may run at the same moment (R172): PostgreSQL checks "not exists"
+ * before it inserts into its catalog, so the second of two concurrent creations fails with a duplicate there (23505
+ * on `pg_type`, or 42P07). The object exists then: running the statement once more is a no-op.
+ */
+export async function createIfMissing(readStore: Pick<ReadStore, 'run'>, ddl: string): Promise<void> {
+  try {
+    await readStore.run(ddl);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== '23505' && code !== '42P07') throw error;
+    await readStore.run(ddl);
+  }
+}
+
 export const SQLITE_COORDINATION = `
   CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, version INTEGER NOT NULL, store TEXT, event_id TEXT, epoch TEXT);
   CREATE TABLE IF NOT EXISTS projector_leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, token INTEGER NOT NULL, expires_at INTEGER NOT NULL);`;
