@@ -127,19 +127,20 @@ export function ownerIsGone(owner: string): boolean {
 /** The database's clock in epoch milliseconds (SQLite: julianday of the statement's time). */
 const SQLITE_NOW_MS = `CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)`;
 
+/** pg_advisory_xact_lock key under which DDL run by every process at start is serialised ("recert-dd" as a number). */
+const DDL_LOCK = 0x7265_6365_7274_4444n;
+
 /**
- * `CREATE … IF NOT EXISTS` that several processes may run at the same moment (R172): PostgreSQL checks "not exists"
- * before it inserts into its catalog, so the second of two concurrent creations fails with a duplicate there (23505
- * on `pg_type`, or 42P07). The object exists then: running the statement once more is a no-op.
+ * `CREATE … IF NOT EXISTS` that several processes may run at the same moment (R172). PostgreSQL checks "not exists"
+ * before it writes its catalog, so the second of two concurrent creations fails on a duplicate there (23505 on
+ * `pg_type`, 42P07, 42710 "type … already exists", depending on where the two meet): the statement runs under a
+ * transaction-scoped advisory lock instead, one process after the other, the later ones a no-op.
  */
-export async function createIfMissing(readStore: Pick<ReadStore, 'run'>, ddl: string): Promise<void> {
-  try {
-    await readStore.run(ddl);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code !== '23505' && code !== '42P07') throw error;
-    await readStore.run(ddl);
-  }
+export async function createIfMissing(readStore: Pick<ReadStore, 'transaction'>, ddl: string): Promise<void> {
+  await readStore.transaction(async (tx) => {
+    if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(?)', [DDL_LOCK.toString()]);
+    await tx.run(ddl);
+  });
 }
 
 export const SQLITE_COORDINATION = `
