@@ -117,7 +117,9 @@ export class PersonSearchIndex implements StoreProjection {
 
   /** Opening the data and keying its terms is asynchronous work; the writes follow, in the unit of work's transaction. */
   async applyPage(tx: ReadTx, events: readonly RecordedEvent[]): Promise<void> {
-    await this.write(tx, await this.steps(events));
+    await (
+      await this.preparePage(events)
+    )(tx);
   }
 
   /** For the runners: the vault is read before the unit of work opens (its transaction never waits on the vault). */

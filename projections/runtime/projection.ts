@@ -42,6 +42,11 @@ export interface StoreProjection {
    */
   preparePage?(events: readonly RecordedEvent[], options?: { fromZero?: boolean }): Promise<(tx: ReadTx) => Promise<void>>;
   /**
+   * Optional: in the unit that starts a rebuild from zero, after `setup`: what is better built once at the end (a row
+   * model's secondary indexes: a sorted build beats upkeep per write) is dropped until `finishRebuild`.
+   */
+  startRebuild?(tx: ReadTx): Promise<void>;
+  /**
    * Optional: in the unit that ends a rebuild from zero (it reached the head): what was left for the end (a row
    * model's indexes) and the planner's statistics of its tables, which a table filled in one go has none of.
    */

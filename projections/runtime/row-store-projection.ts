@@ -44,8 +44,8 @@ export class RowStoreProjection implements StoreProjection {
     for (const table of this.projection.tables) await tx.run(`DROP TABLE IF EXISTS ${table.name}${cascade}`);
   }
 
-  /** A rebuild from zero builds the secondary indexes once at its end (`StoreProjectionRunner`). */
-  async dropIndexes(tx: ReadTx): Promise<void> {
+  /** A rebuild from zero builds the secondary indexes once at its end (`finishRebuild`). */
+  async startRebuild(tx: ReadTx): Promise<void> {
     for (const index of this.indexes) await tx.run(`DROP INDEX IF EXISTS ${index.name}`);
   }
 
@@ -60,7 +60,7 @@ export class RowStoreProjection implements StoreProjection {
 
   async createIndexes(tx: ReadTx): Promise<void> {
     // Sorting millions of rows may take longer than a statement's deadline (PG_STATEMENT_TIMEOUT_MS): this unit's
-    // index builds have none; the lease's heartbeat and fence still bound the unit.
+    // index builds have none; the lease's renewal and fence still bound the unit.
     if (tx.dialect === 'postgres') await tx.run('SET LOCAL statement_timeout = 0');
     for (const index of this.indexes) await tx.run(index.create);
   }
@@ -123,8 +123,4 @@ export async function writeTouched(tx: Pick<ReadTx, 'run'>, tables: readonly Row
       await tx.run(upsertManySql(table, chunk.length), values);
     }
   }
-}
-
-export function isRowStoreProjection(projection: StoreProjection): projection is RowStoreProjection {
-  return projection instanceof RowStoreProjection;
 }

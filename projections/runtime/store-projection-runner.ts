@@ -3,7 +3,7 @@ import { type EventStore, type RecordedEvent, rewoundReason } from '@recert/even
 import { LAG_COUNT_CAP, ProjectionStatus, Projector, rewoundLogMessage, sleep } from './projector';
 import type { StoreProjection } from './projection';
 import { projectorOwner, ReadStore, ReadTx, StaleProjectorError, StoredCheckpoint } from './read-store';
-import { isRowStoreProjection, RowStoreProjection } from './row-store-projection';
+import { RowStoreProjection } from './row-store-projection';
 import type { RowProjection } from './rows';
 
 export type { StoreProjection } from './projection';
@@ -249,76 +249,72 @@ export class StoreProjectionRunner implements Projector {
     }
     const fresh = !stored || stored.position === 0 || stored.version !== projection.version || stored.store !== this.storeId;
     let position = fresh ? 0 : (stored?.position ?? 0);
-    const rows = isRowStoreProjection(projection) ? projection : undefined;
     let at: StoredCheckpoint = { position, version: projection.version, store: this.storeId, eventId: stored?.eventId ?? null, epoch };
     if (fresh) at = { ...at, eventId: null };
     if (fresh) this.options.log?.(`${projection.name}: building from zero (token ${token})`);
     await this.readStore.commit(projection.name, token, at, async (tx) => {
       if (fresh && stored) await projection.reset(tx);
       await projection.setup(tx);
-      // From zero, a row model's secondary indexes are built once at the end: a sorted build beats upkeep per write.
-      if (fresh) await rows?.dropIndexes(tx);
+      if (fresh) await projection.startRebuild?.(tx);
     });
     let fromZero = fresh;
-    let renewAt = Date.now() + renewEveryMs;
-    // While behind, the next page is read while this one's unit of work commits: the log's read and parse overlap the
-    // read store's writes (#23.7). Once a page reaches the head, the next look waits for the poll.
-    let next: Promise<LogPage> | undefined;
-    while (!entry.ended) {
-      if (Date.now() >= renewAt) {
-        const lease = await this.readStore.acquire(projection.name, this.owner, this.leaseMs);
-        if (lease?.token !== token) throw new StaleProjectorError(projection.name, token);
-        renewAt = Date.now() + renewEveryMs;
-      }
-      const current = await (next ?? this.readPage(projection, position));
-      next = undefined;
-      if (current.to <= position) {
-        if (fromZero) {
-          // An empty log: nothing to rebuild, the indexes now.
-          await this.readStore.commit(projection.name, token, at, async (tx) => projection.finishRebuild?.(tx));
-          fromZero = false;
+    // One renewal for as long as this runs, every third of the lease, whatever the loop is doing: a long unit (R164),
+    // units that keep coming (R171), a pause at the head. A renewal that finds another token, or fails, ends the loop
+    // at its next turn; a unit in flight meanwhile is refused by the fence anyway. A paused process renews nothing.
+    const renewal: { lost: boolean; failed?: Error } = { lost: false };
+    const renewing = setInterval(
+      () =>
+        void this.readStore.acquire(projection.name, this.owner, this.leaseMs).then(
+          (lease) => {
+            if (lease?.token !== token) renewal.lost = true;
+          },
+          (error: unknown) => {
+            renewal.failed ??= error instanceof Error ? error : new Error(String(error));
+          },
+        ),
+      renewEveryMs,
+    );
+    try {
+      // While behind, the next page is read while this one's unit of work commits: the log's read and parse overlap
+      // the read store's writes (#23.7). Once a page reaches the head, the next look waits for the poll.
+      let next: Promise<LogPage> | undefined;
+      while (!entry.ended) {
+        if (renewal.failed) throw renewal.failed;
+        if (renewal.lost) throw new StaleProjectorError(projection.name, token);
+        const current = await (next ?? this.readPage(projection, position));
+        next = undefined;
+        if (current.to <= position) {
+          if (fromZero) {
+            // An empty log: nothing to rebuild, the indexes now.
+            await this.readStore.commit(projection.name, token, at, async (tx) => projection.finishRebuild?.(tx));
+            fromZero = false;
+          }
+          entry.caughtUp = true;
+          entry.lastError = null;
+          await pause(entry, this.options.pollMs ?? 50);
+          continue;
         }
-        entry.caughtUp = true;
-        entry.lastError = null;
-        await pause(entry, this.options.pollMs ?? 50);
-        continue;
-      }
-      if (!current.reachedHead) {
-        next = this.readPage(projection, current.to);
-        next.catch(() => undefined); // awaited next turn; a failure then is handled there, or dropped when ended
-      }
-      at = { position: current.to, version: projection.version, store: this.storeId, eventId: current.eventId, epoch };
-      const options = { fromZero: fromZero };
-      const events = current.events;
-      const write = projection.preparePage
-        ? await projection.preparePage(events, options)
-        : (tx: ReadTx): Promise<void> => projection.applyPage(tx, events, options);
-      // A unit may outlast the lease (a large page on a busy server): it is renewed meanwhile, so the projector does not
-      // lose it to its own slowness. A paused process renews nothing, and its unit is refused by the fence as before.
-      const heartbeat = setInterval(
-        () =>
-          void this.readStore.acquire(projection.name, this.owner, this.leaseMs).then(
-            (lease) => {
-              if (lease?.token === token) renewAt = Date.now() + renewEveryMs;
-            },
-            () => undefined,
-          ),
-        renewEveryMs,
-      );
-      try {
+        if (!current.reachedHead) {
+          next = this.readPage(projection, current.to);
+          next.catch(() => undefined); // awaited next turn; a failure then is handled there, or dropped when ended
+        }
+        at = { position: current.to, version: projection.version, store: this.storeId, eventId: current.eventId, epoch };
+        const options = { fromZero };
+        const events = current.events;
+        const write = projection.preparePage
+          ? await projection.preparePage(events, options)
+          : (tx: ReadTx): Promise<void> => projection.applyPage(tx, events, options);
         await this.readStore.commit(projection.name, token, at, async (tx) => {
           await write(tx);
           if (options.fromZero && current.reachedHead) await projection.finishRebuild?.(tx);
         });
-      } finally {
-        clearInterval(heartbeat);
+        if (current.reachedHead) fromZero = false;
+        position = current.to;
+        entry.caughtUp = current.reachedHead;
+        entry.lastError = null;
       }
-      // No renewal here: a commit does not extend the lease (R171). Counting from it, a projector whose units keep
-      // coming (a rebuild, a follower under steady writes) never renewed, and lost its lease to a waiting process.
-      if (current.reachedHead) fromZero = false;
-      position = current.to;
-      entry.caughtUp = current.reachedHead;
-      entry.lastError = null;
+    } finally {
+      clearInterval(renewing);
     }
   }
 
